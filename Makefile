@@ -1,0 +1,43 @@
+# Casebook: `make run` serves the embedded mode; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CASEBOOK_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install system-packages db seed bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) system-packages
+
+system-packages:
+	@./scripts/ensure-system-packages.sh
+
+db: install
+	$(BIN)/casebook db upgrade
+
+seed: db
+	$(BIN)/casebook seed demo
+
+run: seed
+	$(BIN)/casebook serve
+
+# PostgreSQL and RabbitMQ suites run when the servers answer (CI requires them: see .ci/run).
+test: install
+	@if [ -z "$$CASEBOOK_TEST_POSTGRES_URL" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  export CASEBOOK_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test; fi; \
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check casebook events schemas scheduler tests bench
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

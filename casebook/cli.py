@@ -1,0 +1,175 @@
+"""`casebook …` commands: serve, db upgrade, seed demo, user create, audit verify|checkpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+
+import click
+
+from casebook.config import Settings
+from casebook.db.engine import make_engine, make_sessionmaker, unit_of_work
+
+
+def _sessions(settings: Settings):
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+@click.group()
+def main():
+    """Casebook 行政执法案件管理"""
+
+
+@main.group()
+def db():
+    """数据库"""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head")
+def db_upgrade(revision):
+    """应用数据库迁移"""
+    from casebook.db.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"数据库已迁移到 {revision}：{_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def seed():
+    """示例数据"""
+
+
+@seed.command("demo")
+def seed_demo():
+    """载入演示数据（一个区、两个执法部门及各类用户），并打印登录信息"""
+    from casebook.seed import seed_demo as run
+
+    with unit_of_work(_sessions(Settings())) as s:
+        rows = run(s)
+    if not rows:
+        click.echo("演示数据已存在，未重复载入。")
+        return
+    click.echo("演示账号（用户名 / 密码 / 姓名 / 角色）：")
+    for r in rows:
+        click.echo("  " + " / ".join(r))
+
+
+@main.group()
+def user():
+    """用户"""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--agency-id", type=int, required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--bar-qualified", is_flag=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_create(username, display_name, agency_id, roles, bar_qualified, password):
+    """新建用户"""
+    from casebook.domain.errors import DomainError
+    from casebook.services import users
+    from casebook.services.context import SYSTEM
+
+    try:
+        with unit_of_work(_sessions(Settings())) as s:
+            u = users.create_user(s, SYSTEM, username=username, display_name=display_name, password=password,
+                                  agency_id=agency_id, roles=list(roles), bar_qualified=bar_qualified)
+            click.echo(f"已创建用户 {u.username}（id={u.id}）")
+    except DomainError as e:
+        click.echo(f"错误：{e.message} {json.dumps(e.errors, ensure_ascii=False)}", err=True)
+        sys.exit(2)
+
+
+@main.group()
+def audit():
+    """全过程记录"""
+
+
+@audit.command("verify")
+def audit_verify():
+    """校验哈希链与签名检查点；发现篡改时以状态码 1 退出并指出第一条问题记录"""
+    from casebook.services.audit import verify_trail
+
+    settings = Settings()
+    with _sessions(settings)() as s:
+        result = verify_trail(s, settings)
+    click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    if not result.ok:
+        click.echo(f"校验失败：{result.message}", err=True)
+        sys.exit(1)
+    click.echo(f"校验通过：共 {result.entries} 条记录。")
+
+
+@audit.command("checkpoint")
+def audit_checkpoint():
+    """对当前链头签名（Ed25519）"""
+    from casebook.services.audit import sign_checkpoint
+
+    settings = Settings()
+    with unit_of_work(_sessions(settings)) as s:
+        cp = sign_checkpoint(s, settings)
+        msg = f"已签名检查点：第 {cp.seq} 条，{cp.entry_hash}" if cp else "链头已有检查点（或尚无记录），无需签名。"
+    click.echo(msg)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+def serve(host, port):
+    """嵌入式运行：Web 服务及后台线程（定期签名检查点）在同一进程"""
+    from werkzeug.serving import make_server
+
+    from casebook.startup import check_or_exit
+    from casebook.web.app import create_app
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    check_or_exit(settings)
+    app = create_app(settings)
+    stop = _start_background(app, settings)
+    server = make_server(host or settings.host, port or settings.port, app, threaded=True)
+    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/api/v1/openapi.json")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+
+
+def _start_background(app, settings: Settings):
+    """Embedded mode only: periodic signed checkpoints. Never inside gunicorn web workers."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from casebook.services.audit import sign_checkpoint
+
+    sessions = app.extensions["casebook"]["sessions"]
+
+    def checkpoint():
+        try:
+            with unit_of_work(sessions) as s:
+                sign_checkpoint(s, settings)
+        except Exception:  # noqa: BLE001 — log and keep the scheduler alive; the next tick retries
+            logging.getLogger("casebook.checkpoint").exception("checkpoint failed")
+
+    sched = BackgroundScheduler(timezone="UTC")
+    sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
+                  max_instances=1, coalesce=True)
+    sched.start()
+    return lambda: sched.shutdown(wait=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Configuration from CASEBOOK_* environment variables; nothing connects at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass
+class Settings:
+    """Every setting with its default; each one is documented in the README."""
+
+    data_dir: Path = field(default_factory=lambda: Path(_env("CASEBOOK_DATA_DIR", str(ROOT / "var"))))
+    database_url: str = ""
+    broker_url: str = field(default_factory=lambda: _env("CASEBOOK_BROKER_URL", "memory://"))
+    secret_key: str = field(default_factory=lambda: _env("CASEBOOK_SECRET_KEY", "dev-only-change-me"))
+    max_upload_bytes: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+    max_json_bytes: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_JSON_KB", "256")) * 1024)
+    signing_key_path: Path | None = None
+    checkpoint_minutes: int = field(default_factory=lambda: int(_env("CASEBOOK_CHECKPOINT_MINUTES", "10")))
+    host: str = field(default_factory=lambda: _env("CASEBOOK_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("CASEBOOK_PORT", "8000")))
+    log_level: str = field(default_factory=lambda: _env("CASEBOOK_LOG_LEVEL", "INFO"))
+    # 行政处罚法 第六十三条: the hearing right for 较大数额 fines has no national figure; local configuration.
+    hearing_fine_person: str = field(default_factory=lambda: _env("CASEBOOK_HEARING_FINE_PERSON", "10000"))
+    hearing_fine_organization: str = field(default_factory=lambda: _env("CASEBOOK_HEARING_FINE_ORGANIZATION", "100000"))
+
+    def __post_init__(self):
+        self.data_dir = Path(self.data_dir)
+        if not self.database_url:
+            self.database_url = _env("CASEBOOK_DATABASE_URL", f"sqlite:///{self.data_dir / 'casebook.db'}")
+        if self.signing_key_path is None:
+            p = os.environ.get("CASEBOOK_SIGNING_KEY")
+            self.signing_key_path = Path(p) if p else self.data_dir / "keys" / "trail-ed25519.pem"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        names = {f.name for f in fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        return cls(**overrides)

@@ -1,0 +1,363 @@
+"""SQLAlchemy 2 typed models. Money is Numeric(14, 2) yuan; times are UTC; legal dates are local dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(14, 2)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store aware UTC datetimes; SQLite keeps them naive, so re-attach UTC on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: times are stored in UTC and must be aware")
+            value = value.astimezone(dt.UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None:
+            value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime(), Decimal: Money, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- organisation and people ---------------------------------------------------------------
+
+
+class Agency(Base):
+    """执法主体: district → department → squad; `code` is the 代字 used in 案号 and 文号."""
+
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    level: Mapped[str] = mapped_column(String(20))  # district / department / squad
+    case_no_format: Mapped[str] = mapped_column(String(100), default="{code}立〔{year}〕{seq}号")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    bar_qualified: Mapped[bool] = mapped_column(Boolean, default=False)  # 法律职业资格, 行政处罚法 第五十八条
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    credentials: Mapped[list[Credential]] = relationship(back_populates="user", order_by="Credential.valid_from")
+
+
+class Credential(Base):
+    """执法证: an officer may act only while one is valid on the day (行政处罚法 第四十二条)."""
+
+    __tablename__ = "credentials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    credential_no: Mapped[str] = mapped_column(String(40), unique=True)
+    field: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date] = mapped_column(Date)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(back_populates="credentials")
+
+
+class ApiToken(Base):
+    """Per-user bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Party(Base):
+    """当事人, reused across cases: their history decides 首违不罚 later."""
+
+    __tablename__ = "parties"
+    __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_party_identity"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # person / organization
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    id_number: Mapped[str] = mapped_column(String(18))  # 身份证号 or 统一社会信用代码
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(300))
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    created_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "case_no", name="uq_case_no"),
+        Index("ix_cases_agency_stage_id", "agency_id", "stage", "id"),
+        Index("ix_cases_agency_created", "agency_id", "created_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    case_no: Mapped[str | None] = mapped_column(String(80), index=True)
+    stage: Mapped[str] = mapped_column(String(30))
+    procedure: Mapped[str] = mapped_column(String(20), default="ordinary")  # ordinary / summary
+    source: Mapped[str] = mapped_column(String(30))
+    cause: Mapped[str] = mapped_column(String(300))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    lead_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    discovered_on: Mapped[dt.date] = mapped_column(Date)
+    filed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # facts (行政处罚法 第四十条: facts established before a penalty)
+    violations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    circumstances: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    illegal_gains: Mapped[Decimal | None]
+    goods_value: Mapped[Decimal | None]
+    sales_amount: Mapped[Decimal | None]
+    turnover: Mapped[Decimal | None]
+    facts_text: Mapped[str | None] = mapped_column(Text)
+    # proposed / decided outcome
+    decision_kind: Mapped[str | None] = mapped_column(String(20))  # penalty / no_penalty / refer
+    penalty_kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fine_amount: Mapped[Decimal | None]
+    confiscated_amount: Mapped[Decimal | None]
+    paid_amount: Mapped[Decimal | None]
+    hearing_right: Mapped[bool] = mapped_column(Boolean, default=False)
+    # prior notice and rights (行政处罚法 第四十四、四十五、六十三、六十四条)
+    prior_notice_served_on: Mapped[dt.date | None] = mapped_column(Date)
+    statement_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    rights_waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    hearing_status: Mapped[str] = mapped_column(String(20), default="none")  # none/requested/held/waived
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    served_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # summary procedure (第五十一、五十二条)
+    summary_form_no: Mapped[str | None] = mapped_column(String(40))
+    summary_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
+    suspended_stage: Mapped[str | None] = mapped_column(String(30))
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    agency: Mapped[Agency] = relationship()
+    party: Mapped[Party | None] = relationship()
+    officers: Mapped[list[CaseOfficer]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseOfficer.id"
+    )
+
+
+class CaseOfficer(Base):
+    """Officers assigned to a case (承办人); at least two hold valid credentials (第四十二条)."""
+
+    __tablename__ = "case_officers"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="handler")  # lead / handler
+
+    case: Mapped[Case] = relationship(back_populates="officers")
+    user: Mapped[User] = relationship()
+
+
+class InvestigationAct(Base):
+    """One investigative act (现场检查, 询问, 抽样 …) with the officers who did it."""
+
+    __tablename__ = "investigation_acts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    acted_on: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    officer_ids: Mapped[list[Any]] = mapped_column(JSON)
+    credential_nos: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Evidence(Base):
+    """证据 of the eight kinds of 行政处罚法 第四十六条; files stored content-addressed by SHA-256."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    collected_on: Mapped[dt.date] = mapped_column(Date)
+    collected_by: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    original_name: Mapped[str | None] = mapped_column(String(255))
+    # 音像记录 (三项制度: 全过程记录): device, officer, start and end
+    device: Mapped[str | None] = mapped_column(String(100))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recording_started_at: Mapped[dt.datetime | None]
+    recording_ended_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SummaryForm(Base):
+    """A pre-numbered 当场处罚决定书 form issued to an agency (行政处罚法 第五十二条)."""
+
+    __tablename__ = "summary_forms"
+    __table_args__ = (UniqueConstraint("agency_id", "form_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    form_no: Mapped[str] = mapped_column(String(40))
+    used_by_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NumberSequence(Base):
+    """Gap-free counters per agency, kind and year: 案号, and 文号 per document type."""
+
+    __tablename__ = "number_sequences"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- trail, outbox, idempotency ----------------------------------------------------------------
+
+
+class TrailEntry(Base):
+    """全过程记录: one hash-chained entry per act; never updated or deleted."""
+
+    __tablename__ = "trail_entries"
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[dt.datetime]
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_role: Mapped[str] = mapped_column(String(30))
+    agency_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    case_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, PII masked; hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TrailHead(Base):
+    """The single row that serialises appends to the chain (locked FOR UPDATE)."""
+
+    __tablename__ = "trail_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TrailCheckpoint(Base):
+    """An Ed25519-signed statement of the chain head, so a recomputed chain is still caught."""
+
+    __tablename__ = "trail_checkpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime]
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))
+
+
+class OutboxEvent(Base):
+    """Domain events written in the same transaction as the act; the relay publishes them after commit."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[dt.datetime]
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(BigId)
+    case_seq: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """The first response to a POST with an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CalendarOverride(Base):
+    """Admin override of one day (工作日 or 休息日), for years the library lacks or corrections."""
+
+    __tablename__ = "calendar_overrides"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CalendarYear(Base):
+    """A year an admin has loaded completely (all holidays and 调休 as overrides)."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,133 @@
+"""Validation of the identifiers a party carries: 居民身份证号, 统一社会信用代码 and phone numbers.
+
+Every check uses ASCII digits only: ``str.isdigit`` and ``\\d`` would also accept full-width and other
+Unicode digits (``１２３``), which no register issues.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from casebook.domain.errors import ValidationFailed
+
+__all__ = [
+    "resident_id_check_digit",
+    "uscc_check_char",
+    "validate_phone",
+    "validate_resident_id",
+    "validate_uscc",
+]
+
+_ASCII_DIGITS = frozenset("0123456789")
+
+# GB 11643-1999 §5.5 校验码: ISO 7064:1983 MOD 11-2; weights Wi = 2^(18-i) mod 11, i = 1 … 17.
+_RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# Y = S mod 11 → check character, Y = 0 … 10.
+_RESIDENT_ID_CHECK_MAP = "10X98765432"
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+# GB 32100-2015 表1 代码字符集: digits and upper-case letters without I、O、Z、S、V; a character's value is
+# its index here.
+_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
+# GB 32100-2015 表2 加权因子: Wi = 3^(i-1) mod 31, i = 1 … 17.
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# 电信网编号计划 (工业和信息化部, 2017年版): mobile numbers are 11 digits in the 13x–19x ranges; fixed-line
+# numbers are a trunk prefix 0, a 2–3 digit area code and a 7–8 digit subscriber number.
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE_RE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
+
+
+def _fail(message: str, code: str, field: str, reason: str) -> ValidationFailed:
+    """Build a validation error that names the field and the failed check, never the value."""
+    return ValidationFailed(message, code=code, errors={"field": field, "reason": reason})
+
+
+def resident_id_check_digit(first17: str) -> str:
+    """Return the GB 11643-1999 check character for the first 17 digits of a 居民身份证号."""
+    if len(first17) != 17 or not set(first17) <= _ASCII_DIGITS:
+        raise ValueError("需要17位数字本体码")
+    # GB 11643-1999 §5.5 / 附录B: S = Σ Ai × Wi, Y = S mod 11, check = "10X98765432"[Y].
+    total = sum(int(c) * w for c, w in zip(first17, _RESIDENT_ID_WEIGHTS, strict=True))
+    return _RESIDENT_ID_CHECK_MAP[total % 11]
+
+
+def validate_resident_id(s: str, *, field: str = "resident_id", today: date | None = None) -> str:
+    """Return the normalised 18-digit 居民身份证号, or raise ValidationFailed naming what is wrong."""
+    code = "invalid_resident_id"
+    if not isinstance(s, str):
+        raise _fail("身份证号格式错误：应为文本", code, field, "format")
+    value = s.strip().upper()  # a lower-case x is the same check character as X
+    # GB 11643-1999 §5.1: 十七位数字本体码 + 一位校验码.
+    if len(value) != 18:
+        raise _fail(f"身份证号长度错误：应为18位，实际为{len(value)}位", code, field, "length")
+    body, check = value[:17], value[17]
+    if not set(body) <= _ASCII_DIGITS or not (check in _ASCII_DIGITS or check == "X"):
+        raise _fail("身份证号格式错误：前17位应为数字，最后一位应为数字或X", code, field, "format")
+    # GB 11643-1999 §5.2 地址码: six digits (GB/T 2260 administrative division) — guaranteed by the check above.
+    # GB 11643-1999 §5.3 出生日期码: YYYYMMDD (GB/T 7408), a real calendar date.
+    try:
+        birth = date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
+    except ValueError:
+        raise _fail("身份证号中的出生日期不是有效日期", code, field, "birth_date") from None
+    if birth < _EARLIEST_BIRTH:
+        raise _fail("身份证号中的出生日期早于1900年", code, field, "birth_date")
+    if birth > (today or date.today()):
+        raise _fail("身份证号中的出生日期晚于今天", code, field, "birth_date")
+    # GB 11643-1999 §5.5 校验码.
+    if resident_id_check_digit(body) != check:
+        raise _fail("身份证号校验位错误", code, field, "check_digit")
+    return value
+
+
+def uscc_check_char(first17: str) -> str:
+    """Return the GB 32100-2015 check character for the first 17 characters of a 统一社会信用代码."""
+    if len(first17) != 17 or not set(first17) <= _USCC_VALUES.keys():
+        raise ValueError("需要17位统一社会信用代码本体（字符集不含I、O、Z、S、V）")
+    # GB 32100-2015 校验码: C18 = 31 − MOD(Σ Ci × Wi, 31); a value of 31 is written as 0.
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def validate_uscc(s: str, *, field: str = "uscc") -> str:
+    """Return the normalised 18-character 统一社会信用代码, or raise ValidationFailed naming what is wrong."""
+    code = "invalid_uscc"
+    if not isinstance(s, str):
+        raise _fail("统一社会信用代码格式错误：应为文本", code, field, "format")
+    value = s.strip().upper()
+    # GB 32100-2015 代码结构: 登记管理部门代码 1 + 机构类别代码 1 + 登记管理机关行政区划码 6 + 主体标识码 9
+    # + 校验码 1 = 18 characters.
+    if len(value) != 18:
+        raise _fail(f"统一社会信用代码长度错误：应为18位，实际为{len(value)}位", code, field, "length")
+    bad = [c for c in value if c not in _USCC_VALUES]
+    if bad:
+        raise _fail(
+            f"统一社会信用代码含有非法字符“{bad[0]}”：只能使用数字和除I、O、Z、S、V以外的大写字母",
+            code,
+            field,
+            "charset",
+        )
+    # GB 32100-2015 代码结构: 第3～8位 登记管理机关行政区划码 is six Arabic digits (GB/T 2260).
+    if not set(value[2:8]) <= _ASCII_DIGITS:
+        raise _fail(
+            "统一社会信用代码格式错误：第3至8位（登记管理机关行政区划码）应为数字", code, field, "format"
+        )
+    if uscc_check_char(value[:17]) != value[17]:
+        raise _fail("统一社会信用代码校验码错误", code, field, "check_digit")
+    return value
+
+
+def validate_phone(s: str, *, field: str = "phone") -> str:
+    """Return a mainland mobile or fixed-line number as entered (trimmed), or raise ValidationFailed."""
+    if isinstance(s, str):
+        value = s.strip()
+        if _MOBILE_RE.fullmatch(value) or _LANDLINE_RE.fullmatch(value):
+            return value
+    raise _fail(
+        "电话号码格式错误：应为11位手机号码，或带区号的固定电话（如0632-1234567）",
+        "invalid_phone",
+        field,
+        "format",
+    )

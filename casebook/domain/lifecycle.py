@@ -1,0 +1,474 @@
+"""The case lifecycle: stages, and transitions as data (from, to, roles, guards), checked in one place.
+
+Guards are pure functions of a CaseView and an ActContext; each returns a Reason (Chinese message,
+stable code, article of law) when the act must be refused, or None. `check` runs them all, so a
+refusal lists every failing guard at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from .errors import Reason
+
+PENALTY_LAW = "行政处罚法"
+
+STAGES: dict[str, str] = {
+    "lead": "案源登记",
+    "filed": "已立案",
+    "declined": "不予立案",
+    "investigating": "调查取证",
+    "investigation_closed": "调查终结",
+    "prior_notice": "已告知",
+    "hearing": "听证",
+    "decided": "已决定",
+    "served": "已送达",
+    "executing": "执行中",
+    "closed": "已结案",
+    "archived": "已归档",
+    "suspended": "已中止",
+    "terminated": "已终止",
+}
+OPEN_STAGES = ("filed", "investigating", "investigation_closed", "prior_notice", "hearing", "decided", "served", "executing")
+FINAL_STAGES = ("declined", "closed", "archived", "terminated")
+
+ROLES = ("officer", "legal_reviewer", "agency_head", "supervisor", "admin")
+ROLE_LABELS = {"officer": "执法人员", "legal_reviewer": "法制审核人员", "agency_head": "负责人", "supervisor": "监督人员", "admin": "管理员"}
+
+# 行政处罚法 第九条
+PENALTY_KINDS: dict[str, str] = {
+    "warning": "警告",
+    "circulated_criticism": "通报批评",
+    "fine": "罚款",
+    "confiscate_gains": "没收违法所得",
+    "confiscate_property": "没收非法财物",
+    "suspend_license": "暂扣许可证件",
+    "lower_qualification": "降低资质等级",
+    "revoke_license": "吊销许可证件",
+    "restrict_operations": "限制开展生产经营活动",
+    "suspend_operations": "责令停产停业",
+    "order_closure": "责令关闭",
+    "restrict_practice": "限制从业",
+    "detention": "行政拘留",
+}
+# 行政处罚法 第六十三条: kinds that give the party a right to a hearing regardless of amount.
+HEARING_KINDS = frozenset({"lower_qualification", "revoke_license", "suspend_operations", "order_closure", "restrict_practice"})
+DECISION_KINDS = {"penalty": "给予行政处罚", "no_penalty": "不予行政处罚", "refer": "移送司法机关"}
+
+# 行政处罚法 第五十一条
+SUMMARY_FINE_LIMIT = {"person": Decimal("200"), "organization": Decimal("3000")}
+STATEMENT_WINDOW_WORKING_DAYS = 5  # 第六十四条(一) with 第八十五条
+HEARING_NOTICE_WORKING_DAYS = 7  # 第六十四条(二) with 第八十五条
+
+
+class WorkingDays(Protocol):
+    def add_working_days(self, start: dt.date, n: int) -> dt.date: ...
+
+
+@dataclass(frozen=True)
+class CredentialView:
+    credential_no: str
+    valid_from: dt.date
+    valid_to: dt.date
+    revoked: bool = False
+
+    def valid_on(self, day: dt.date) -> bool:
+        return not self.revoked and self.valid_from <= day <= self.valid_to
+
+
+@dataclass(frozen=True)
+class OfficerView:
+    user_id: int
+    name: str
+    credentials: tuple[CredentialView, ...] = ()
+
+    def credential_on(self, day: dt.date) -> CredentialView | None:
+        return next((c for c in self.credentials if c.valid_on(day)), None)
+
+
+@dataclass
+class CaseView:
+    """What the guards may see of a case: plain data, built by the service from the database."""
+
+    stage: str | None
+    procedure: str = "ordinary"
+    party_kind: str | None = None
+    officers: Sequence[OfficerView] = ()
+    evidence_count: int = 0
+    decision_kind: str | None = None
+    penalty_kinds: Sequence[str] = ()
+    fine_amount: Decimal | None = None
+    hearing_right: bool = False
+    prior_notice_served_on: dt.date | None = None
+    statement_due_on: dt.date | None = None
+    rights_waived: bool = False
+    hearing_status: str = "none"
+    summary_recorded_on: dt.date | None = None
+    suspended_stage: str | None = None
+    paid_amount: Decimal = Decimal("0")
+
+
+@dataclass
+class ActContext:
+    """Who acts, when, with what input; `act_officers` are the officers named in the input, resolved."""
+
+    actor_id: int
+    roles: frozenset[str]
+    today: dt.date
+    data: dict[str, Any]
+    calendar: WorkingDays | None = None
+    act_officers: Sequence[OfficerView] = ()
+    summary_form_available: bool = True
+
+
+Guard = Callable[[CaseView, ActContext], Reason | None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    from_stages: tuple[str | None, ...]
+    to: str | None  # None: stays; "@resume": back to the stage before suspension
+    roles: frozenset[str]
+    guards: tuple[Guard, ...] = ()
+    event: str = ""
+    article: str | None = None
+
+
+# --- guards --------------------------------------------------------------------------------------
+
+
+def _valid_officers(officers: Sequence[OfficerView], day: dt.date) -> list[OfficerView]:
+    return [o for o in officers if o.credential_on(day)]
+
+
+def _day(ctx: ActContext, key: str) -> dt.date:
+    v = ctx.data.get(key)
+    return v if isinstance(v, dt.date) else ctx.today
+
+
+def two_officers_named(day_key: str) -> Guard:
+    """The officers named for the act: at least two with a credential valid that day (第四十二条)."""
+
+    def guard(case: CaseView, ctx: ActContext) -> Reason | None:
+        day = _day(ctx, day_key)
+        valid = _valid_officers(ctx.act_officers, day)
+        if len(valid) < 2:
+            invalid = [o.name for o in ctx.act_officers if not o.credential_on(day)]
+            extra = f"（{ '、'.join(invalid)} 无当日有效执法证）" if invalid else ""
+            return Reason(
+                "officers_insufficient",
+                f"执法人员不得少于两人且须持有当日有效的执法证，当前符合条件的仅{len(valid)}人{extra}",
+                f"{PENALTY_LAW}第四十二条",
+            )
+        return None
+
+    guard.__name__ = f"two_officers_named_{day_key}"
+    return guard
+
+
+def two_case_officers(day_key: str) -> Guard:
+    """The officers assigned to the case: at least two with a credential valid that day (第四十二条)."""
+
+    def guard(case: CaseView, ctx: ActContext) -> Reason | None:
+        day = _day(ctx, day_key)
+        valid = _valid_officers(case.officers, day)
+        if len(valid) < 2:
+            return Reason(
+                "officers_insufficient",
+                f"本案承办执法人员中持有{day.isoformat()}有效执法证的仅{len(valid)}人，不得少于两人",
+                f"{PENALTY_LAW}第四十二条",
+            )
+        return None
+
+    guard.__name__ = f"two_case_officers_{day_key}"
+    return guard
+
+
+def actor_is_case_officer(case: CaseView, ctx: ActContext) -> Reason | None:
+    if "agency_head" in ctx.roles or any(o.user_id == ctx.actor_id for o in case.officers):
+        return None
+    return Reason("not_case_officer", "您不是本案的承办执法人员", None)
+
+
+def party_identified(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.party_kind is None:
+        return Reason("party_missing", "立案须有明确的当事人，请先登记当事人信息", "市场监督管理行政处罚程序规定第十九条")
+    return None
+
+
+def has_evidence(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.evidence_count < 1:
+        return Reason("evidence_missing", "尚未登记任何证据，不能终结调查", f"{PENALTY_LAW}第四十条、第五十四条")
+    return None
+
+
+def penalty_proposed(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.decision_kind != "penalty" or not case.penalty_kinds:
+        return Reason("penalty_not_proposed", "尚未拟定行政处罚（种类、依据），不能送达事先告知书", f"{PENALTY_LAW}第四十四条")
+    return None
+
+
+def within_statement_window(case: CaseView, ctx: ActContext) -> Reason | None:
+    day = _day(ctx, "requested_on")
+    if case.statement_due_on and day > case.statement_due_on:
+        return Reason(
+            "hearing_request_late",
+            f"听证申请期限已于{case.statement_due_on.isoformat()}届满（告知后五个工作日内提出）",
+            f"{PENALTY_LAW}第六十四条第一项",
+        )
+    return None
+
+
+def has_hearing_right(case: CaseView, ctx: ActContext) -> Reason | None:
+    if not case.hearing_right:
+        return Reason("no_hearing_right", "拟作出的处罚不属于当事人有权要求听证的情形", f"{PENALTY_LAW}第六十三条")
+    return None
+
+
+def hearing_notice_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
+    notified, held = ctx.data.get("notice_served_on"), ctx.data.get("held_on")
+    if not (notified and held and ctx.calendar):
+        return None
+    earliest = ctx.calendar.add_working_days(notified, HEARING_NOTICE_WORKING_DAYS)
+    if held < earliest:
+        return Reason(
+            "hearing_notice_too_short",
+            f"听证通知应在举行七个工作日前送达：{notified.isoformat()}通知的听证最早于{earliest.isoformat()}举行",
+            f"{PENALTY_LAW}第六十四条第二项",
+        )
+    return None
+
+
+def chair_not_investigator(case: CaseView, ctx: ActContext) -> Reason | None:
+    chair = ctx.data.get("chair_id")
+    if chair is not None and any(o.user_id == chair for o in case.officers):
+        return Reason("chair_is_investigator", "听证主持人不得由本案调查人员担任", f"{PENALTY_LAW}第六十四条第四项")
+    return None
+
+
+def _deciding_penalty(ctx: ActContext, case: CaseView) -> bool:
+    return ctx.data.get("kind", case.decision_kind) == "penalty"
+
+
+def prior_notice_settled(case: CaseView, ctx: ActContext) -> Reason | None:
+    """No penalty decision before the notice is served and the defence window has passed or been waived."""
+    if not _deciding_penalty(ctx, case):
+        return None
+    if case.prior_notice_served_on is None:
+        return Reason(
+            "prior_notice_missing",
+            "作出行政处罚决定前，未向当事人送达行政处罚事先告知书",
+            f"{PENALTY_LAW}第四十四条、第六十二条",
+        )
+    day = _day(ctx, "decided_on")
+    if not case.rights_waived and case.statement_due_on and day <= case.statement_due_on:
+        return Reason(
+            "statement_window_open",
+            f"当事人陈述、申辩和要求听证的期限至{case.statement_due_on.isoformat()}届满，期满前不得作出处罚决定（当事人书面放弃的除外）",
+            f"{PENALTY_LAW}第四十五条、第六十二条、第六十四条",
+        )
+    return None
+
+
+def hearing_settled(case: CaseView, ctx: ActContext) -> Reason | None:
+    if _deciding_penalty(ctx, case) and case.hearing_status == "requested":
+        return Reason("hearing_pending", "当事人已要求听证，听证尚未举行，也未记录当事人放弃听证", f"{PENALTY_LAW}第六十四条、第六十五条")
+    return None
+
+
+def not_heavier_than_notified(case: CaseView, ctx: ActContext) -> Reason | None:
+    """The decision may not be heavier than the notice because the party defended (第四十五条第二款)."""
+    if not _deciding_penalty(ctx, case) or case.prior_notice_served_on is None:
+        return None
+    fine = ctx.data.get("fine_amount")
+    new_kinds = set(ctx.data.get("penalty_kinds") or ())
+    if (fine is not None and case.fine_amount is not None and fine > case.fine_amount) or (new_kinds - set(case.penalty_kinds)):
+        return Reason(
+            "heavier_than_notified",
+            "处罚决定重于事先告知的处罚；如需加重，应重新履行告知程序",
+            f"{PENALTY_LAW}第四十四条、第四十五条",
+        )
+    return None
+
+
+def decision_kind_fits_stage(case: CaseView, ctx: ActContext) -> Reason | None:
+    kind = ctx.data.get("kind")
+    if kind == "penalty" and case.stage == "investigation_closed":
+        return Reason("prior_notice_missing", "作出行政处罚决定前，未向当事人送达行政处罚事先告知书", f"{PENALTY_LAW}第四十四条")
+    return None
+
+
+def summary_within_limits(case: CaseView, ctx: ActContext) -> Reason | None:
+    """简易程序: facts certain; a warning, or a fine ≤200 yuan (person) / ≤3,000 yuan (organisation)."""
+    kinds = set(ctx.data.get("penalty_kinds") or ())
+    party_kind = ctx.data.get("party_kind") or case.party_kind
+    if not kinds or kinds - {"warning", "fine"}:
+        return Reason("summary_kind_not_allowed", "简易程序只适用于警告或者罚款", f"{PENALTY_LAW}第五十一条")
+    if "fine" in kinds:
+        fine = ctx.data.get("fine_amount")
+        limit = SUMMARY_FINE_LIMIT.get(party_kind or "person")
+        who = "公民" if party_kind == "person" else "法人或者其他组织"
+        if fine is None or fine <= 0:
+            return Reason("summary_fine_missing", "适用罚款的，须写明罚款数额", f"{PENALTY_LAW}第五十一条")
+        if fine > limit:
+            return Reason(
+                "summary_fine_over_limit",
+                f"简易程序对{who}的罚款不得超过{limit}元，本案{fine}元应适用普通程序",
+                f"{PENALTY_LAW}第五十一条",
+            )
+    return None
+
+
+def summary_form_available(case: CaseView, ctx: ActContext) -> Reason | None:
+    if not ctx.summary_form_available:
+        return Reason("summary_form_invalid", "当场处罚决定书编号未在本机关登记或已被使用（须使用预定格式、编有号码的决定书）", f"{PENALTY_LAW}第五十二条")
+    return None
+
+
+def summary_recorded(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.procedure == "summary" and case.summary_recorded_on is None:
+        return Reason("summary_not_recorded", "当场作出的行政处罚决定尚未报所属行政机关备案", f"{PENALTY_LAW}第五十二条")
+    return None
+
+
+def is_summary_case(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.procedure != "summary":
+        return Reason("not_summary_case", "本案不是简易程序案件", None)
+    return None
+
+
+def closable(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.stage == "executing" and case.fine_amount and case.paid_amount < case.fine_amount and not ctx.data.get("execution_note"):
+        return Reason(
+            "fine_unpaid",
+            f"罚款{case.fine_amount}元尚未缴清（已缴{case.paid_amount}元），结案须写明执行情况",
+            f"{PENALTY_LAW}第六十七条、第七十二条",
+        )
+    if case.stage == "served" and case.decision_kind == "penalty" and set(case.penalty_kinds) - {"warning", "circulated_criticism"}:
+        return Reason("execution_missing", "处罚决定尚未执行，不能结案", f"{PENALTY_LAW}第六十六条")
+    return None
+
+
+def executable(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.decision_kind != "penalty":
+        return Reason("nothing_to_execute", "只有作出行政处罚的决定才进入执行", None)
+    return None
+
+
+def served_decision_is_penalty(case: CaseView, ctx: ActContext) -> Reason | None:
+    return None
+
+
+# --- the transitions -----------------------------------------------------------------------------
+
+O, H = frozenset({"officer"}), frozenset({"agency_head"})
+OH = O | H
+INVESTIGATING = ("filed", "investigating", "investigation_closed")
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("register_lead", "案源登记", (None,), "lead", OH, (), "case.lead_registered", "市场监督管理行政处罚程序规定第十七条"),
+        Transition("update_lead", "修改案源信息", ("lead",), None, OH, (), "case.lead_updated"),
+        Transition("file", "立案", ("lead",), "filed", H,
+                   (party_identified, two_officers_named("filed_on")), "case.filed", f"{PENALTY_LAW}第五十四条"),
+        Transition("decline_to_file", "不予立案", ("lead",), "declined", H, (), "case.declined", "市场监督管理行政处罚程序规定第二十条"),
+        Transition("start_investigation", "开始调查", ("filed",), "investigating", OH, (actor_is_case_officer,), "case.investigation_started", f"{PENALTY_LAW}第五十四条"),
+        Transition("record_investigation_act", "记录调查取证活动", ("investigating",), None, OH,
+                   (actor_is_case_officer, two_officers_named("acted_on")), "investigation.act_recorded", f"{PENALTY_LAW}第四十二条、第五十五条"),
+        Transition("add_evidence", "登记证据", ("investigating", "investigation_closed", "hearing"), None, OH,
+                   (actor_is_case_officer, two_officers_named("collected_on")), "evidence.added", f"{PENALTY_LAW}第四十六条"),
+        Transition("update_facts", "更新案件事实", ("investigating", "investigation_closed"), None, OH,
+                   (actor_is_case_officer,), "case.facts_updated", f"{PENALTY_LAW}第四十条"),
+        Transition("close_investigation", "调查终结", ("investigating",), "investigation_closed", OH,
+                   (actor_is_case_officer, has_evidence), "case.investigation_closed", f"{PENALTY_LAW}第五十七条"),
+        Transition("propose_penalty", "拟定处理意见", ("investigation_closed",), None, OH,
+                   (actor_is_case_officer,), "penalty.proposed", f"{PENALTY_LAW}第五十七条"),
+        Transition("serve_prior_notice", "送达行政处罚事先告知书", ("investigation_closed",), "prior_notice", OH,
+                   (actor_is_case_officer, penalty_proposed), "prior_notice.served", f"{PENALTY_LAW}第四十四条"),
+        Transition("record_statement", "记录陈述申辩", ("prior_notice",), None, OH,
+                   (actor_is_case_officer,), "statement.recorded", f"{PENALTY_LAW}第四十五条"),
+        Transition("record_waiver", "记录当事人书面放弃陈述申辩和听证", ("prior_notice",), None, OH,
+                   (actor_is_case_officer,), "rights.waived", f"{PENALTY_LAW}第六十二条"),
+        Transition("request_hearing", "记录听证申请", ("prior_notice",), "hearing", OH,
+                   (actor_is_case_officer, has_hearing_right, within_statement_window), "hearing.requested", f"{PENALTY_LAW}第六十三条、第六十四条"),
+        Transition("hold_hearing", "记录听证", ("hearing",), None, OH,
+                   (chair_not_investigator, hearing_notice_in_time), "hearing.held", f"{PENALTY_LAW}第六十四条、第六十五条"),
+        Transition("record_hearing_no_show", "记录当事人无正当理由未出席听证", ("hearing",), None, OH,
+                   (), "hearing.waived", f"{PENALTY_LAW}第六十四条第八项"),
+        Transition("decide", "作出处理决定", ("investigation_closed", "prior_notice", "hearing"), "decided", H,
+                   (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled, not_heavier_than_notified),
+                   "decision.issued", f"{PENALTY_LAW}第五十七条"),
+        Transition("serve_decision", "送达处理决定书", ("decided",), "served", OH,
+                   (actor_is_case_officer,), "decision.served", f"{PENALTY_LAW}第六十一条"),
+        Transition("start_execution", "进入执行", ("served",), "executing", OH, (executable,), "execution.started", f"{PENALTY_LAW}第六十六条"),
+        Transition("record_payment", "记录缴纳罚款", ("executing",), None, OH, (), "payment.recorded", f"{PENALTY_LAW}第六十七条"),
+        Transition("record_summary_filing", "当场处罚决定备案", ("served", "executing"), None, OH,
+                   (is_summary_case,), "summary_decision.recorded", f"{PENALTY_LAW}第五十二条"),
+        Transition("close", "结案", ("served", "executing", "decided"), "closed", H,
+                   (summary_recorded, closable), "case.closed", None),
+        Transition("archive", "归档", ("closed",), "archived", OH, (), "case.archived", f"{PENALTY_LAW}第四十七条"),
+        Transition("suspend", "中止", OPEN_STAGES, "suspended", H, (), "case.suspended", None),
+        Transition("resume", "恢复", ("suspended",), "@resume", H, (), "case.resumed", None),
+        Transition("terminate", "终止", OPEN_STAGES + ("suspended",), "terminated", H, (), "case.terminated", None),
+        Transition("decide_on_the_spot", "当场作出行政处罚决定（简易程序）", (None,), "served", O,
+                   (summary_within_limits, summary_form_available, two_officers_named("decided_on")),
+                   "summary_decision.issued", f"{PENALTY_LAW}第五十一条、第五十二条"),
+    ]
+}
+
+
+@dataclass
+class Check:
+    allowed: bool
+    reasons: list[Reason] = field(default_factory=list)
+    role_ok: bool = True
+    stage_ok: bool = True
+
+
+def check(action: str, case: CaseView, ctx: ActContext) -> Check:
+    """Run role, stage and every guard of `action`; return all failing reasons."""
+    t = TRANSITIONS[action]
+    reasons: list[Reason] = []
+    role_ok = bool(t.roles & ctx.roles)
+    if not role_ok:
+        need = "、".join(ROLE_LABELS[r] for r in sorted(t.roles))
+        reasons.append(Reason("role_not_allowed", f"“{t.label}”须由{need}执行", None))
+    stage_ok = case.stage in t.from_stages
+    if not stage_ok:
+        where = STAGES.get(case.stage or "", "新建")
+        reasons.append(Reason("wrong_stage", f"案件处于“{where}”阶段，不能执行“{t.label}”", t.article))
+    if stage_ok:
+        for g in t.guards:
+            r = g(case, ctx)
+            if r is not None:
+                reasons.append(r)
+    return Check(not reasons, reasons, role_ok, stage_ok)
+
+
+def target_stage(action: str, case: CaseView) -> str | None:
+    t = TRANSITIONS[action]
+    if t.to == "@resume":
+        return case.suspended_stage
+    return t.to or case.stage
+
+
+def hearing_right(kinds: Sequence[str], fine: Decimal | None, confiscated: Decimal | None, party_kind: str | None,
+                  thresholds: dict[str, Decimal]) -> bool:
+    """Whether the intended penalty gives the party a right to a hearing (行政处罚法 第六十三条).
+
+    较大数额 has no national figure: `thresholds` are local configuration per party kind.
+    """
+    if set(kinds) & HEARING_KINDS:
+        return True
+    limit = thresholds.get(party_kind or "person")
+    if limit is None:
+        return False
+    amounts = [a for a in (fine if "fine" in kinds else None, confiscated) if a is not None]
+    return any(a >= limit for a in amounts)

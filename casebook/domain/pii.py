@@ -1,0 +1,207 @@
+"""Masking of personal information for logs, trail payloads and anything published.
+
+个人信息保护法 第五十一条 requires 去标识化 and similar safeguards; 第二十八条 lists 金融账户 among sensitive
+personal information. Masks keep the shape of the value so a person can still tell which record is meant;
+text of an unexpected shape is masked more, not less, and never makes a mask raise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from casebook.domain.errors import ValidationFailed
+from casebook.domain.identifiers import validate_resident_id, validate_uscc
+
+__all__ = [
+    "mask_address",
+    "mask_bank_account",
+    "mask_name",
+    "mask_payload",
+    "mask_phone",
+    "mask_resident_id",
+    "mask_uscc",
+]
+
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE_RE = re.compile(r"(0[0-9]{2,3})(-?)([0-9]{7,8})")
+
+# 复姓 from 百家姓 that are still in use; a name starting with one keeps two characters.
+_COMPOUND_SURNAMES = frozenset(
+    """
+    欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 轩辕 令狐 钟离 闾丘 端木 独孤
+    南宫 西门 百里 呼延 澹台 太史 申屠 公冶 宗政 濮阳 淳于 单于 仲孙 东郭 拓跋 万俟 赫连 公羊 漆雕 乐正
+    壤驷 公良 谷梁 段干 巫马 亓官 司寇 子车 颛孙 梁丘 左丘 东门 第五 鲜于 羊舌 微生 太叔 叱干 完颜 纳兰
+    """.split()
+)
+
+
+def _stars(n: int) -> str:
+    """Return n mask characters."""
+    return "*" * max(n, 0)
+
+
+def mask_resident_id(value: str) -> str:
+    """Keep the region code and the last four characters of a 居民身份证号: 370402********123X."""
+    v = value.strip()
+    if len(v) == 18:
+        # GB 11643-1999: 地址码 6 + 出生日期码 8 + 顺序码 3 + 校验码 1 — the birth date is hidden.
+        return v[:6] + _stars(8) + v[-4:]
+    if len(v) == 15:
+        # Pre-1999 15-digit number: 地址码 6 + 出生日期 6 + 顺序码 3.
+        return v[:6] + _stars(6) + v[-3:]
+    return _stars(len(v))
+
+
+def mask_uscc(value: str) -> str:
+    """Return a 统一社会信用代码 unchanged: it identifies an organisation and is public by design."""
+    # 国发〔2015〕33号 (法人和其他组织统一社会信用代码制度建设总体方案): the code is the public identity of a
+    # legal person or other organisation; it is shown on the business licence and in the 国家企业信用信息公示系统,
+    # and 双公示 publications of 行政许可/行政处罚 list it. Masking it would only make published decisions
+    # unidentifiable. The 法定代表人's own data is masked by its own keys.
+    return value
+
+
+def mask_phone(value: str) -> str:
+    """Keep the first three and last four digits of a mobile number, the area code and last two of a landline."""
+    v = value.strip()
+    if _MOBILE_RE.fullmatch(v):
+        return v[:3] + _stars(4) + v[-4:]
+    m = _LANDLINE_RE.fullmatch(v)
+    if m:
+        area, sep, local = m.groups()
+        if not sep:
+            # Without a hyphen the split is ambiguous; 3-digit area codes are 010 and 020–029, all others 4.
+            digits = area + local
+            cut = 3 if digits[1] in "12" else 4
+            area, local = digits[:cut], digits[cut:]
+        return area + sep + _stars(len(local) - 2) + local[-2:]
+    # Unknown shape (+86, spaces, extensions …): hide every digit but the last two.
+    digit_positions = [i for i, c in enumerate(v) if c.isdigit()]
+    keep = set(digit_positions[-2:]) if len(digit_positions) > 4 else set()
+    return "".join(c if (not c.isdigit() or i in keep) else "*" for i, c in enumerate(v))
+
+
+def mask_address(value: str) -> str:
+    """Keep the first six characters of an address (province, city), then ****."""
+    v = value.strip()
+    if not v:
+        return v
+    # A short address is mostly street and house number: keep at most half of it.
+    return v[: min(6, len(v) // 2)] + "****"
+
+
+def mask_bank_account(value: str) -> str:
+    """Keep only the last four characters of a bank account number."""
+    # 个人信息保护法 第二十八条: 金融账户 is sensitive personal information.
+    v = re.sub(r"[\s-]", "", value)
+    if len(v) <= 4:
+        return _stars(len(v))
+    return _stars(len(v) - 4) + v[-4:]
+
+
+def mask_name(value: str) -> str:
+    """Keep the surname of a natural person and hide the given name: 张*, 欧阳**."""
+    v = value.strip()
+    if len(v) <= 1:
+        return _stars(len(v))
+    keep = 2 if len(v) >= 3 and v[:2] in _COMPOUND_SURNAMES else 1
+    # Separators stay visible so 买买提·艾力 or a Latin name keeps its shape.
+    return v[:keep] + "".join(c if c in "·• " else "*" for c in v[keep:])
+
+
+def _is_resident_id(value: str) -> bool:
+    """Tell whether a value is a valid 居民身份证号."""
+    try:
+        validate_resident_id(value)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def _is_uscc(value: str) -> bool:
+    """Tell whether a value is a valid 统一社会信用代码."""
+    try:
+        validate_uscc(value)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def _mask_id_number(value: str, kind: Any) -> str:
+    """Mask a party's id_number unless it is an organisation's 统一社会信用代码."""
+    if kind == "person" or _is_resident_id(value):
+        return mask_resident_id(value)
+    if _is_uscc(value) or kind == "organization":
+        return mask_uscc(value)
+    # Neither valid nor labelled: it may be a mistyped 身份证号, so it is masked.
+    return mask_resident_id(value)
+
+
+_EXACT_KEYS: dict[str, Callable[[str], str]] = {
+    "resident_id": mask_resident_id,
+    "phone": mask_phone,
+    "address": mask_address,
+    "bank_account": mask_bank_account,
+}
+_SUFFIX_KEYS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("_phone", mask_phone),
+    ("_address", mask_address),
+    ("_resident_id", mask_resident_id),
+    ("_bank_account", mask_bank_account),
+)
+
+
+def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
+    """Return the masking function a key calls for, or None if its value is not personal information."""
+    if not isinstance(key, str):
+        return None
+    k = key.lower()
+    if k == "id_number":
+        kind = siblings.get("kind")
+        return lambda v: _mask_id_number(v, kind)
+    masker = _EXACT_KEYS.get(k)
+    if masker is not None:
+        return masker
+    for suffix, masker in _SUFFIX_KEYS:
+        if k.endswith(suffix):
+            return masker
+    return None
+
+
+_SEQUENCES = (list, tuple, set, frozenset)
+
+
+def _rebuild(container: Any, items: Any) -> Any:
+    """Return a new container of the same base kind (list, tuple, set, frozenset) holding items."""
+    for kind in _SEQUENCES:
+        if isinstance(container, kind):
+            return kind(items)
+    raise TypeError(type(container).__name__)
+
+
+def _mask_leaves(value: Any, masker: Callable[[str], str]) -> Any:
+    """Apply a mask to every text or integer leaf of a value, copying containers."""
+    if isinstance(value, str):
+        return masker(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return masker(str(value))
+    if isinstance(value, Mapping):
+        return {k: _mask_leaves(v, masker) for k, v in value.items()}
+    if isinstance(value, _SEQUENCES):
+        return _rebuild(value, (_mask_leaves(v, masker) for v in value))
+    return value
+
+
+def mask_payload(obj: Any) -> Any:
+    """Return a copy of a JSON-like value with personal information masked by key name; never mutate it."""
+    if isinstance(obj, Mapping):
+        out = {}
+        for key, value in obj.items():
+            masker = _masker_for(key, obj)
+            out[key] = mask_payload(value) if masker is None else _mask_leaves(value, masker)
+        return out
+    if isinstance(obj, _SEQUENCES):
+        return _rebuild(obj, (mask_payload(v) for v in obj))
+    return obj

@@ -1,0 +1,447 @@
+"""Case use cases: register a lead, act on a case through its transitions, read and list cases.
+
+Every act goes through `perform`: identity and scope first, then the domain's guards, then the
+effect, the trail entry and the outbox rows — all in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from casebook.config import Settings
+from casebook.db.models import Agency, Case, CaseOfficer, Evidence, InvestigationAct, Party, SummaryForm, User, utcnow
+from casebook.domain import lifecycle as lc
+from casebook.domain.errors import ActionRefused, NotFound, StaleVersion, ValidationFailed
+
+from .calendar import get_calendar
+from .context import Actor, deny, local_today
+from .numbers import format_case_no, next_number
+from .recording import record
+
+CASE_SOURCES = {
+    "complaint": "投诉举报",
+    "inspection": "监督检查",
+    "random_inspection": "双随机抽查",
+    "assigned": "上级交办",
+    "transferred": "部门移送",
+    "media": "媒体曝光",
+    "other": "其他",
+}
+
+# --- loading and views ----------------------------------------------------------------------------
+
+
+def _officer_view(u: User) -> lc.OfficerView:
+    return lc.OfficerView(
+        u.id, u.display_name,
+        tuple(lc.CredentialView(c.credential_no, c.valid_from, c.valid_to, c.revoked) for c in u.credentials),
+    )
+
+
+def load_case(s: Session, actor: Actor, case_id: int) -> Case:
+    """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged)."""
+    case = s.execute(
+        select(Case).where(Case.id == case_id).options(
+            selectinload(Case.officers).selectinload(CaseOfficer.user).selectinload(User.credentials),
+            selectinload(Case.party),
+        )
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFound("案件不存在", code="case_not_found")
+    if not actor.can_read(case.agency_id):
+        deny(actor, f"case:{case_id}", "out of read scope", "out_of_scope")
+        raise NotFound("案件不存在", code="case_not_found")
+    return case
+
+
+def case_view(s: Session, case: Case) -> lc.CaseView:
+    evidence_count = 0
+    if case.id is not None:
+        evidence_count = s.execute(select(func.count()).select_from(Evidence).where(Evidence.case_id == case.id)).scalar_one()
+    return lc.CaseView(
+        stage=case.stage,
+        procedure=case.procedure,
+        party_kind=case.party.kind if case.party else None,
+        officers=[_officer_view(co.user) for co in case.officers],
+        evidence_count=evidence_count,
+        decision_kind=case.decision_kind,
+        penalty_kinds=list(case.penalty_kinds or ()),
+        fine_amount=case.fine_amount,
+        hearing_right=case.hearing_right,
+        prior_notice_served_on=case.prior_notice_served_on,
+        statement_due_on=case.statement_due_on,
+        rights_waived=case.rights_waived,
+        hearing_status=case.hearing_status,
+        summary_recorded_on=case.summary_recorded_on,
+        suspended_stage=case.suspended_stage,
+        paid_amount=case.paid_amount or Decimal("0"),
+    )
+
+
+def _resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: str = "officer_ids") -> list[User]:
+    ids = list(dict.fromkeys(ids or ()))
+    if not ids:
+        return []
+    users = s.execute(
+        select(User).where(User.id.in_(ids)).options(selectinload(User.credentials))
+    ).scalars().all()
+    found = {u.id: u for u in users}
+    bad = [i for i in ids if i not in found or found[i].agency_id != agency_id or "officer" not in (found[i].roles or ())
+           or not found[i].active]
+    if bad:
+        raise ValidationFailed(
+            "所列人员不是本机关的执法人员", code="unknown_officer",
+            errors={field: [f"用户{i}不是本机关在职执法人员" for i in bad]},
+        )
+    return [found[i] for i in ids]
+
+
+def _no_future(data: dict, today: dt.date, *keys: str) -> None:
+    errors = {k: ["日期不能晚于今天"] for k in keys if isinstance(data.get(k), dt.date) and data[k] > today}
+    if errors:
+        raise ValidationFailed("日期不能晚于今天", code="date_in_future", errors=errors)
+
+
+def _jsonable(data: dict) -> dict:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dt.datetime | dt.date):
+            out[k] = v.isoformat()
+        elif isinstance(v, Decimal):
+            out[k] = str(v)
+        elif isinstance(v, dict):
+            out[k] = _jsonable(v)
+        elif isinstance(v, list):
+            out[k] = [_jsonable(x) if isinstance(x, dict) else (str(x) if isinstance(x, Decimal) else x) for x in v]
+        else:
+            out[k] = v
+    return out
+
+
+# --- effects of each act: (session, case, data, officers, settings) -> extra event data ----------------
+
+Effect = Callable[[Session, Case, dict, list[User], Settings], dict | None]
+AMOUNT_FIELDS = ("illegal_gains", "goods_value", "sales_amount", "turnover")
+
+
+def _assign(case: Case, data: dict, *names: str) -> None:
+    for n in names:
+        if n in data:
+            setattr(case, n, data[n])
+
+
+def _e_update_lead(s, case, data, officers, cfg):
+    _assign(case, data, "cause", "source", "discovered_on", "facts_text")
+    if "party_id" in data:
+        case.party_id = _check_party(s, data["party_id"]).id
+        s.flush()
+        s.refresh(case, ["party"])
+
+
+def _e_file(s, case, data, officers, cfg):
+    agency = s.get(Agency, case.agency_id)
+    year = data["filed_on"].year
+    seq = next_number(s, agency.id, "case", year)
+    case.case_no = format_case_no(agency.case_no_format, agency.code, year, seq)
+    case.filed_on = data["filed_on"]
+    lead = data.get("lead_officer_id") or officers[0].id
+    for u in officers:
+        case.officers.append(CaseOfficer(user_id=u.id, role="lead" if u.id == lead else "handler"))
+    case.lead_officer_id = lead
+    return {"case_no": case.case_no}
+
+
+def _e_investigation_act(s, case, data, officers, cfg):
+    s.add(InvestigationAct(
+        case_id=case.id, kind=data["kind"], acted_on=data["acted_on"], place=data.get("place"), summary=data["summary"],
+        officer_ids=[u.id for u in officers],
+        credential_nos=[_officer_view(u).credential_on(data["acted_on"]).credential_no for u in officers],
+    ))
+
+
+def _e_update_facts(s, case, data, officers, cfg):
+    _assign(case, data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
+
+
+def _e_propose(s, case, data, officers, cfg):
+    case.decision_kind = data["kind"]
+    case.penalty_kinds = data.get("penalty_kinds") or []
+    case.fine_amount = data.get("fine_amount")
+    case.confiscated_amount = data.get("confiscated_amount")
+    thresholds = {"person": Decimal(cfg.hearing_fine_person), "organization": Decimal(cfg.hearing_fine_organization)}
+    case.hearing_right = data["kind"] == "penalty" and lc.hearing_right(
+        case.penalty_kinds, case.fine_amount, case.confiscated_amount, case.party.kind if case.party else None, thresholds
+    )
+    return {"hearing_right": case.hearing_right}
+
+
+def _e_prior_notice(s, case, data, officers, cfg):
+    case.prior_notice_served_on = data["served_on"]
+    # 行政处罚法 第六十四条第一项 and 第八十五条: five working days, the serving day not counted.
+    case.statement_due_on = get_calendar(s).add_working_days(data["served_on"], lc.STATEMENT_WINDOW_WORKING_DAYS)
+    case.rights_waived = False
+    return {"statement_due_on": case.statement_due_on.isoformat(), "hearing_right": case.hearing_right}
+
+
+def _e_waiver(s, case, data, officers, cfg):
+    case.rights_waived = True
+
+
+def _e_request_hearing(s, case, data, officers, cfg):
+    case.hearing_status = "requested"
+
+
+def _e_hold_hearing(s, case, data, officers, cfg):
+    case.hearing_status = "held"
+
+
+def _e_hearing_no_show(s, case, data, officers, cfg):
+    case.hearing_status = "waived"
+
+
+def _e_decide(s, case, data, officers, cfg):
+    case.decision_kind = data["kind"]
+    case.decided_on = data["decided_on"]
+    if data["kind"] == "penalty":
+        case.penalty_kinds = data.get("penalty_kinds") or case.penalty_kinds
+        if "fine_amount" in data:
+            case.fine_amount = data["fine_amount"]
+        if "confiscated_amount" in data:
+            case.confiscated_amount = data["confiscated_amount"]
+    else:
+        case.penalty_kinds, case.fine_amount, case.confiscated_amount = [], None, None
+
+
+def _e_serve_decision(s, case, data, officers, cfg):
+    case.served_on = data["served_on"]
+
+
+def _e_payment(s, case, data, officers, cfg):
+    case.paid_amount = (case.paid_amount or Decimal("0")) + data["amount"]
+    return {"paid_amount": str(case.paid_amount)}
+
+
+def _e_summary_filing(s, case, data, officers, cfg):
+    case.summary_recorded_on = data["recorded_on"]
+
+
+def _e_close(s, case, data, officers, cfg):
+    case.closed_on = data.get("closed_on") or local_today()
+
+
+def _e_suspend(s, case, data, officers, cfg):
+    case.suspended_stage = case.stage
+
+
+def _e_resume(s, case, data, officers, cfg):
+    case.suspended_stage = None
+
+
+EFFECTS: dict[str, Effect] = {
+    "update_lead": _e_update_lead,
+    "file": _e_file,
+    "record_investigation_act": _e_investigation_act,
+    "update_facts": _e_update_facts,
+    "propose_penalty": _e_propose,
+    "serve_prior_notice": _e_prior_notice,
+    "record_waiver": _e_waiver,
+    "request_hearing": _e_request_hearing,
+    "hold_hearing": _e_hold_hearing,
+    "record_hearing_no_show": _e_hearing_no_show,
+    "decide": _e_decide,
+    "serve_decision": _e_serve_decision,
+    "record_payment": _e_payment,
+    "record_summary_filing": _e_summary_filing,
+    "close": _e_close,
+    "suspend": _e_suspend,
+    "resume": _e_resume,
+}
+# Acts whose input names officers who must hold credentials (第四十二条), and the input field naming them.
+OFFICER_FIELDS = {"file": "officer_ids", "record_investigation_act": "officer_ids", "add_evidence": "collected_by"}
+DATE_FIELDS = ("filed_on", "acted_on", "served_on", "decided_on", "requested_on", "held_on", "notice_served_on",
+               "paid_on", "recorded_on", "closed_on", "collected_on", "discovered_on")
+
+
+def _context(s: Session, actor: Actor, case: Case, data: dict, officers: list[User]) -> lc.ActContext:
+    return lc.ActContext(
+        actor_id=actor.user_id, roles=actor.roles, today=local_today(), data=data, calendar=get_calendar(s),
+        act_officers=[_officer_view(u) for u in officers],
+    )
+
+
+def _refuse_if_needed(action: str, view: lc.CaseView, ctx: lc.ActContext, actor: Actor, case_id) -> None:
+    result = lc.check(action, view, ctx)
+    if not result.role_ok:
+        raise deny(actor, f"case:{case_id}:{action}", "您的角色无权执行此操作：" + result.reasons[0].message, "role_not_allowed")
+    if not result.allowed:
+        raise ActionRefused(action=lc.TRANSITIONS[action].label, reasons=result.reasons)
+
+
+def perform(
+    s: Session, actor: Actor, case_id: int, action: str, data: dict, *, expected_version: int | None, settings: Settings,
+    effect_extra: Callable[[Session, Case], dict | None] | None = None,
+) -> Case:
+    """Carry out `action` on a case: scope, version, guards, effect, trail and events in one transaction."""
+    if action not in lc.TRANSITIONS or lc.TRANSITIONS[action].from_stages == (None,):
+        raise NotFound("没有这个案件操作", code="unknown_action")
+    case = load_case(s, actor, case_id)
+    if not actor.can_act_in(case.agency_id):
+        raise deny(actor, f"case:{case_id}:{action}", "该案件不属于您所在执法机关，不能操作", "out_of_scope")
+    if expected_version is not None and expected_version != case.version:
+        raise StaleVersion()
+    today = local_today()
+    _no_future(data, today, *DATE_FIELDS)
+    field = OFFICER_FIELDS.get(action)
+    officers = _resolve_officers(s, case.agency_id, data.get(field), field) if field else []
+    view = case_view(s, case)
+    ctx = _context(s, actor, case, data, officers)
+    _refuse_if_needed(action, view, ctx, actor, case_id)
+
+    stage_from = case.stage
+    extra = None
+    if action in EFFECTS:
+        extra = EFFECTS[action](s, case, data, officers, settings)
+    if effect_extra is not None:
+        extra = {**(extra or {}), **(effect_extra(s, case) or {})}
+    case.stage = lc.target_stage(action, view) or case.stage
+    case.updated_at = utcnow()
+    _trail_act(s, actor, case, action, stage_from, data, extra)
+    s.flush()
+    return case
+
+
+def _trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str | None, data: dict, extra: dict | None):
+    t = lc.TRANSITIONS[action]
+    body = {"action": action, "stage_from": stage_from, "stage_to": case.stage, "case_no": case.case_no,
+            "data": {**_jsonable(data), **(extra or {})}}
+    record(s, actor, f"case.{action}", body, case=case, events=[(t.event, body)])
+
+
+# --- creating cases ---------------------------------------------------------------------------------
+
+
+def _check_party(s: Session, party_id: int | None) -> Party:
+    party = s.get(Party, party_id) if party_id is not None else None
+    if party is None:
+        raise ValidationFailed("当事人不存在", code="unknown_party", errors={"party_id": ["当事人不存在"]})
+    return party
+
+
+def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -> Case:
+    """案源登记: open a lead in the actor's agency."""
+    if actor.agency_id is None or not actor.roles & lc.TRANSITIONS["register_lead"].roles:
+        raise deny(actor, "case:register_lead", "您的角色无权登记案源", "role_not_allowed")
+    _no_future(data, local_today(), "discovered_on")
+    party = _check_party(s, data["party_id"]) if data.get("party_id") is not None else None
+    now = utcnow()
+    case = Case(
+        agency_id=actor.agency_id, stage="lead", procedure="ordinary", source=data["source"], cause=data["cause"],
+        party_id=party.id if party else None, discovered_on=data["discovered_on"], facts_text=data.get("facts_text"),
+        violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=0,
+    )
+    case.party = party
+    s.add(case)
+    s.flush()
+    _trail_act(s, actor, case, "register_lead", None, data, None)
+    s.flush()
+    return case
+
+
+def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settings) -> Case:
+    """简易程序 (行政处罚法 第五十一、五十二条): decide on the spot on a pre-numbered form, served at once."""
+    if actor.agency_id is None:
+        raise deny(actor, "case:decide_on_the_spot", "您不属于任何执法机关", "out_of_scope")
+    today = local_today()
+    _no_future(data, today, "decided_on")
+    party = _check_party(s, data["party_id"])
+    officers = _resolve_officers(s, actor.agency_id, data.get("officer_ids"))
+    form = s.execute(
+        select(SummaryForm).where(SummaryForm.agency_id == actor.agency_id, SummaryForm.form_no == data["form_no"])
+        .with_for_update()
+    ).scalar_one_or_none()
+    ctx = lc.ActContext(
+        actor_id=actor.user_id, roles=actor.roles, today=today, data={**data, "party_kind": party.kind},
+        calendar=get_calendar(s), act_officers=[_officer_view(u) for u in officers],
+        summary_form_available=form is not None and form.used_by_case_id is None,
+    )
+    view = lc.CaseView(stage=None, procedure="summary", party_kind=party.kind)
+    _refuse_if_needed("decide_on_the_spot", view, ctx, actor, "new")
+    now = utcnow()
+    case = Case(
+        agency_id=actor.agency_id, stage="served", procedure="summary", source=data.get("source", "inspection"),
+        cause=data["cause"], party_id=party.id, discovered_on=data["decided_on"], filed_on=None,
+        facts_text=data["facts_text"], violations=data.get("violations") or [], circumstances=[],
+        decision_kind="penalty", penalty_kinds=data["penalty_kinds"], fine_amount=data.get("fine_amount"),
+        decided_on=data["decided_on"], served_on=data["decided_on"], summary_form_no=data["form_no"],
+        lead_officer_id=officers[0].id if officers else None, created_at=now, updated_at=now, event_seq=0,
+    )
+    case.party = party
+    for u in officers:
+        case.officers.append(CaseOfficer(user_id=u.id, role="handler"))
+    s.add(case)
+    s.flush()
+    form.used_by_case_id = case.id
+    _trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"]})
+    s.flush()
+    return case
+
+
+def available_actions(s: Session, actor: Actor, case: Case) -> list[dict]:
+    """Each act on this case with whether this actor may do it now and, if not, why (for the pages)."""
+    view = case_view(s, case)
+    out = []
+    for name, t in lc.TRANSITIONS.items():
+        if t.from_stages == (None,) or case.stage not in t.from_stages:
+            continue
+        ctx = lc.ActContext(actor_id=actor.user_id, roles=actor.roles, today=local_today(), data={}, calendar=get_calendar(s))
+        r = lc.check(name, view, ctx)
+        if not actor.can_act_in(case.agency_id):
+            r.allowed = False
+        # Guards that depend on the act's own input (officers, dates) are checked when it is submitted.
+        input_guards = {"officers_insufficient", "hearing_notice_too_short", "chair_is_investigator"}
+        blocking = [x for x in r.reasons if x.code not in input_guards]
+        out.append({"action": name, "label": t.label, "allowed": not blocking and actor.can_act_in(case.agency_id),
+                    "reasons": [x.as_dict() for x in blocking]})
+    return out
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, after: int | None = None) -> list[Case]:
+    """Filtered case list, newest first, keyset-paginated on id."""
+    agencies = actor.read_scope if "admin" not in actor.roles else None
+    q = select(Case)
+    if filters.get("agency_id") is not None:
+        if agencies is not None and filters["agency_id"] not in agencies:
+            return []
+        q = q.where(Case.agency_id == filters["agency_id"])
+    elif agencies is not None:
+        q = q.where(Case.agency_id.in_(agencies)) if len(agencies) > 1 else q.where(Case.agency_id == next(iter(agencies), -1))
+    if filters.get("stage"):
+        q = q.where(Case.stage == filters["stage"])
+    if filters.get("officer_id"):
+        q = q.where(Case.id.in_(select(CaseOfficer.case_id).where(CaseOfficer.user_id == filters["officer_id"])))
+    if filters.get("party_id"):
+        q = q.where(Case.party_id == filters["party_id"])
+    if filters.get("party_name"):
+        q = q.where(Case.party_id.in_(select(Party.id).where(Party.name.contains(filters["party_name"], autoescape=True))))
+    if filters.get("case_no"):
+        q = q.where(Case.case_no == filters["case_no"])
+    if filters.get("q"):
+        like = filters["q"]
+        q = q.where(or_(Case.cause.contains(like, autoescape=True), Case.case_no.contains(like, autoescape=True)))
+    if filters.get("created_from"):
+        q = q.where(Case.created_at >= dt.datetime.combine(filters["created_from"], dt.time.min, tzinfo=dt.UTC))
+    if filters.get("created_to"):
+        q = q.where(Case.created_at < dt.datetime.combine(filters["created_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
+    if after is not None:
+        q = q.where(Case.id < after)
+    q = q.order_by(Case.id.desc()).limit(limit).options(selectinload(Case.party))
+    return list(s.execute(q).scalars())

@@ -1,0 +1,283 @@
+"""Parties, users, agencies, auth tokens, calendar, audit and health."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+from sqlalchemy import func, select, text
+
+from casebook.db.models import Agency, OutboxEvent, SummaryForm, TrailHead, User
+from casebook.domain.errors import Conflict, NotFound
+from casebook.services import audit as audit_svc
+from casebook.services import calendar as cal_svc
+from casebook.services import parties as party_svc
+from casebook.services import users as user_svc
+from casebook.services.context import require_role
+from casebook.services.recording import record
+from casebook.web.auth import Unauthorized
+from casebook.web.tx import command, etag_for, if_match_version, json_response, read, session_factory, settings
+from schemas.api.cases import SummaryFormsIn
+from schemas.api.common import ErrorSchema
+from schemas.api.records import (
+    AgencyOut,
+    CalendarDayIn,
+    CalendarYearIn,
+    CheckpointOut,
+    CredentialIn,
+    CredentialOut,
+    HealthOut,
+    MeOut,
+    PartyIn,
+    PartyListOut,
+    PartyOut,
+    PartySearchArgs,
+    PartyUpdateIn,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    VerifyOut,
+    WorkingDaysArgs,
+    WorkingDaysOut,
+)
+
+auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="令牌")
+people = Blueprint("parties", __name__, url_prefix="/api/v1", description="当事人")
+org = Blueprint("org", __name__, url_prefix="/api/v1", description="执法机关、用户、执法证")
+admin = Blueprint("admin", __name__, url_prefix="/api/v1", description="日历、全过程记录校验、简易程序决定书编号")
+health = Blueprint("health", __name__, url_prefix="/api/v1", description="运行状态")
+
+
+def errs(blp, *codes):
+    def deco(f):
+        for c in codes:
+            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
+        return f
+    return deco
+
+
+# --- auth ------------------------------------------------------------------------------------------
+
+@auth.route("/tokens", methods=["POST"])
+@auth.arguments(TokenIn)
+@auth.response(201, TokenOut)
+@errs(auth, 401, 422)
+def issue_token(data):
+    """用用户名和密码换取访问令牌（Bearer）"""
+    with session_factory()() as s, s.begin():
+        user = user_svc.authenticate(s, data["username"], data["password"])
+        if user is None:
+            raise Unauthorized("用户名或密码错误", code="bad_credentials")
+        token = user_svc.issue_token(s, user, data.get("name", ""))
+    return json_response({"token": token, "expires_in_days": 30}, 201)
+
+
+@org.route("/me", methods=["GET"])
+@org.response(200, MeOut)
+@errs(org, 401)
+def me():
+    """当前用户"""
+    def run(s):
+        u = s.get(User, g.actor.user_id)
+        return json_response({"user": UserOut().dump(u), "agency": AgencyOut().dump(u.agency)})
+    return read(run)
+
+
+# --- parties ---------------------------------------------------------------------------------------
+
+def _party(p, status=200):
+    return PartyOut().dump(p), status, {"ETag": etag_for(p.version), "Location": f"/api/v1/parties/{p.id}"}
+
+
+@people.route("/parties", methods=["POST"])
+@people.arguments(PartyIn)
+@people.response(201, PartyOut)
+@errs(people, 401, 403, 409, 422)
+def register_party(data):
+    """登记当事人（校验身份证号或统一社会信用代码）"""
+    return command(lambda s: _party(party_svc.register_party(s, g.actor, data), 201))
+
+
+@people.route("/parties", methods=["GET"])
+@people.arguments(PartySearchArgs, location="query")
+@people.response(200, PartyListOut)
+@errs(people, 401, 422)
+def search_parties(args):
+    """按名称或证件号查找当事人"""
+    def run(s):
+        items = party_svc.search_parties(s, g.actor, q=args.get("q"), id_number=args.get("id_number"),
+                                         limit=args["limit"] + 1, after=args.get("after"))
+        more = len(items) > args["limit"]
+        items = items[: args["limit"]]
+        return json_response({"items": PartyOut(many=True).dump(items),
+                              "page": {"limit": args["limit"], "next_after": items[-1].id if more else None}})
+    return read(run)
+
+
+@people.route("/parties/<int:party_id>", methods=["GET"])
+@people.response(200, PartyOut)
+@errs(people, 401, 404)
+def get_party(party_id):
+    """查看当事人"""
+    def run(s):
+        p = party_svc.get_party(s, g.actor, party_id)
+        return json_response(PartyOut().dump(p), 200, {"ETag": etag_for(p.version)})
+    return read(run)
+
+
+@people.route("/parties/<int:party_id>", methods=["PATCH"])
+@people.arguments(PartyUpdateIn)
+@people.response(200, PartyOut)
+@errs(people, 401, 403, 404, 409, 422, 428)
+def update_party(data, party_id):
+    """更正当事人名称、联系方式、地址（证件号不可改）"""
+    expected = if_match_version()
+    return command(lambda s: _party(party_svc.update_party(s, g.actor, party_id, data, expected)))
+
+
+# --- agencies, users, credentials --------------------------------------------------------------------
+
+@org.route("/agencies", methods=["GET"])
+@org.response(200, AgencyOut(many=True))
+@errs(org, 401)
+def agencies():
+    """执法机关（区 → 部门 → 中队/镇街）"""
+    return read(lambda s: json_response(AgencyOut(many=True).dump(user_svc.list_agencies(s))))
+
+
+@org.route("/users", methods=["GET"])
+@org.response(200, UserOut(many=True))
+@errs(org, 401, 403)
+def users():
+    """用户（管理员看全部；负责人、监督人员看本机关范围）"""
+    return read(lambda s: json_response(UserOut(many=True).dump(user_svc.list_users(s, g.actor))))
+
+
+@org.route("/users", methods=["POST"])
+@org.arguments(UserIn)
+@org.response(201, UserOut)
+@errs(org, 401, 403, 409, 422)
+def create_user(data):
+    """新建用户（管理员）"""
+    return command(lambda s: (UserOut().dump(user_svc.create_user(s, g.actor, **data)), 201, {}))
+
+
+@org.route("/users/<int:user_id>/credentials", methods=["POST"])
+@org.arguments(CredentialIn)
+@org.response(201, CredentialOut)
+@errs(org, 401, 403, 404, 409, 422)
+def issue_credential(data, user_id):
+    """登记执法证（管理员）"""
+    return command(lambda s: (CredentialOut().dump(user_svc.issue_credential(s, g.actor, user_id, **data)), 201, {}))
+
+
+# --- calendar, summary forms, audit --------------------------------------------------------------------
+
+@admin.route("/calendar/due-date", methods=["GET"])
+@admin.arguments(WorkingDaysArgs, location="query")
+@admin.response(200, WorkingDaysOut)
+@errs(admin, 401, 422)
+def due_date(args):
+    """按法定计算方法推算期限届满日（行政处罚法 第八十五条、行政强制法 第六十九条）"""
+    from casebook.calendar import due_date as compute, period_kind
+
+    def run(s):
+        cal = cal_svc.get_calendar(s)
+        if args["law"] == "calendar":
+            kind, due = "calendar", cal.end_of_calendar_period(args["start"], args["days"])
+        else:
+            kind, due = period_kind(args["law"], args["days"]), compute(cal, args["law"], args["start"], args["days"])
+        return json_response({"start": args["start"].isoformat(), "days": args["days"], "counting": kind,
+                              "due_on": due.isoformat()})
+    return read(run)
+
+
+@admin.route("/admin/calendar/<string:day>", methods=["PUT"])
+@admin.arguments(CalendarDayIn)
+@admin.response(200, CalendarDayIn)
+@errs(admin, 401, 403, 404, 422)
+def set_calendar_day(data, day):
+    """设置某日为工作日或休息日（管理员；用于更正或录入新年度调休安排）"""
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(day)
+    except ValueError:
+        raise NotFound("日期格式应为 YYYY-MM-DD", code="bad_date") from None
+    return command(lambda s: (CalendarDayIn().dump(cal_svc.set_day(s, g.actor, d, data["is_working_day"], data["note"])), 200, {}))
+
+
+@admin.route("/admin/calendar/years/<int:year>", methods=["PUT"])
+@admin.arguments(CalendarYearIn)
+@admin.response(200, CalendarYearIn)
+@errs(admin, 401, 403, 422)
+def declare_year(data, year):
+    """声明某年度的节假日和调休已全部录入（管理员）"""
+    def run(s):
+        cal_svc.declare_year(s, g.actor, year, data["source"])
+        return {"source": data["source"]}, 200, {}
+    return command(run)
+
+
+@admin.route("/summary-forms", methods=["POST"])
+@admin.arguments(SummaryFormsIn)
+@admin.response(201, SummaryFormsIn)
+@errs(admin, 401, 403, 409, 422)
+def register_summary_forms(data):
+    """登记本机关领用的预定格式、编有号码的当场处罚决定书（行政处罚法 第五十二条）"""
+    def run(s):
+        require_role(g.actor, "agency_head", "admin", what="summary_forms.register")
+        nos = list(dict.fromkeys(data["form_nos"]))
+        taken = s.execute(select(SummaryForm.form_no).where(SummaryForm.agency_id == g.actor.agency_id,
+                                                           SummaryForm.form_no.in_(nos))).scalars().all()
+        if taken:
+            raise Conflict("决定书编号已登记", code="form_no_taken", errors={"form_nos": sorted(taken)})
+        for n in nos:
+            s.add(SummaryForm(agency_id=g.actor.agency_id, form_no=n))
+        payload = {"form_nos": nos}
+        record(s, g.actor, "summary_forms.registered", payload, agency_id=g.actor.agency_id,
+               events=[("summary_forms.registered", {"action": "register", "id": None, "data": payload})])
+        return {"form_nos": nos}, 201, {}
+    return command(run)
+
+
+@admin.route("/admin/audit/verify", methods=["GET"])
+@admin.response(200, VerifyOut)
+@errs(admin, 401, 403)
+def audit_verify():
+    """校验全过程记录哈希链及签名检查点（管理员、监督人员）"""
+    def run(s):
+        require_role(g.actor, "admin", "supervisor", what="audit.verify")
+        return json_response(audit_svc.verify_trail(s, settings()).as_dict())
+    return read(run)
+
+
+@admin.route("/admin/audit/checkpoints", methods=["POST"])
+@admin.response(201, CheckpointOut)
+@errs(admin, 401, 403)
+def audit_checkpoint():
+    """对当前哈希链头签名（Ed25519）"""
+    def run(s):
+        require_role(g.actor, "admin", what="audit.checkpoint")
+        cp = audit_svc.sign_checkpoint(s, settings(), g.actor)
+        if cp is None:
+            return {"seq": None, "entry_hash": None, "signed_at": None, "key_id": None, "created": False}, 201, {}
+        return {"seq": cp.seq, "entry_hash": cp.entry_hash, "signed_at": cp.signed_at.isoformat(),
+                "key_id": cp.key_id, "created": True}, 201, {}
+    return command(run)
+
+
+@health.route("/health", methods=["GET"])
+@health.response(200, HealthOut)
+@health.alt_response(503, schema=HealthOut, description="数据库不可用")
+def health_check():
+    """运行状态（docker-compose 健康检查用）"""
+    try:
+        with session_factory()() as s:
+            s.execute(text("SELECT 1"))
+            unsent = s.execute(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))).scalar_one()
+            head = s.execute(select(TrailHead.seq).where(TrailHead.id == 1)).scalar_one()
+            s.execute(select(Agency.id).limit(1))
+    except Exception:  # noqa: BLE001 — report, never raise, from a health check
+        return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "trail_head": 0}, 503)
+    return json_response({"status": "ok", "database": "up", "outbox_unsent": unsent, "trail_head": head})

@@ -1,0 +1,114 @@
+"""Run one command per request in one transaction, with Idempotency-Key replay and ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from flask import Response, current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from casebook.db.models import IdempotencyRecord
+from casebook.domain.errors import DomainError, StaleVersion
+
+
+class IdempotencyKeyReused(DomainError):
+    http_status = 422
+    code = "idempotency_key_reused"
+    message = "该 Idempotency-Key 已用于另一个不同的请求"
+
+
+class PreconditionRequired(DomainError):
+    http_status = 428
+    code = "precondition_required"
+    message = "修改须携带 If-Match 请求头（取自 GET 返回的 ETag），以免覆盖他人的修改"
+
+
+def session_factory():
+    return current_app.extensions["casebook"]["sessions"]
+
+
+def settings():
+    return current_app.extensions["casebook"]["settings"]
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match_version(required: bool = True) -> int | None:
+    """Read the expected version from If-Match; a missing header is 428 where writes need it."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        if required:
+            raise PreconditionRequired()
+        return None
+    raw = raw.strip()
+    if raw.startswith("W/"):
+        raw = raw[2:]
+    raw = raw.strip('"')
+    if not raw.isdigit():
+        raise StaleVersion("If-Match 的值不是本系统签发的 ETag")
+    return int(raw)
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    resp = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def read(fn: Callable[[Session], Response]) -> Response:
+    with session_factory()() as s:
+        return fn(s)
+
+
+def command(fn: Callable[[Session], tuple[dict, int, dict]]) -> Response:
+    """Run `fn` in one transaction; with an Idempotency-Key a retry gets the first response and writes nothing."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 100):
+        raise DomainError("Idempotency-Key 长度须为1至100个字符", code="invalid_idempotency_key")
+    actor = g.actor
+    req_hash = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data()).hexdigest()
+    factory = session_factory()
+
+    def replay(s: Session) -> Response | None:
+        rec = s.execute(
+            select(IdempotencyRecord).where(IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key)
+        ).scalar_one_or_none()
+        if rec is None:
+            return None
+        if rec.request_hash != req_hash:
+            raise IdempotencyKeyReused()
+        resp = current_app.response_class(rec.response_body, status=rec.status_code, mimetype="application/json")
+        for k, v in (rec.headers or {}).items():
+            resp.headers[k] = v
+        resp.headers["Idempotent-Replayed"] = "true"
+        return resp
+
+    try:
+        with factory() as s, s.begin():
+            if key is not None and (hit := replay(s)) is not None:
+                return hit
+            body, status, headers = fn(s)
+            text = json.dumps(body, ensure_ascii=False)
+            if key is not None:
+                s.add(IdempotencyRecord(user_id=actor.user_id, key=key, request_hash=req_hash, status_code=status,
+                                        response_body=text, headers=headers))
+                s.flush()
+    except IntegrityError:
+        if key is None:
+            raise
+        with factory() as s:  # a concurrent request with the same key won the race: answer as it did
+            hit = replay(s)
+            if hit is None:
+                raise
+            return hit
+    resp = current_app.response_class(text, status=status, mimetype="application/json")
+    for k, v in headers.items():
+        resp.headers[k] = v
+    return resp

@@ -1,0 +1,336 @@
+"""Case API schemas: leads, cases, and one input schema per act."""
+
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, STAGES
+from casebook.services.cases import CASE_SOURCES
+
+from .common import Money, PageArgs, PageMeta, Strict
+
+Text = lambda n=2000, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
+Ids = lambda **kw: fields.List(fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(min=1, max=20), **kw)  # noqa: E731
+PenaltyKinds = lambda **kw: fields.List(fields.String(validate=validate.OneOf(list(PENALTY_KINDS))), validate=validate.Length(max=13), **kw)  # noqa: E731
+SERVICE_METHODS = ["direct", "left_at_premises", "electronic", "post", "entrusted", "forwarded", "announcement"]
+ACT_KINDS = ["on_site_inspection", "inquiry", "sampling", "evidence_preservation", "seizure", "inspection_survey", "other"]
+DECLINE_GROUNDS = ["minor_and_corrected", "first_offence", "no_fault", "no_violation", "out_of_jurisdiction", "time_barred", "other"]
+
+
+class LeadIn(Strict):
+    source = fields.String(required=True, validate=validate.OneOf(list(CASE_SOURCES)))
+    cause = Text(300, required=True)
+    discovered_on = fields.Date(required=True)
+    party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    facts_text = Text(10000)
+
+
+class OfficerOut(Strict):
+    user_id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+
+
+class PartyBrief(Strict):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+
+
+class CaseOut(Strict):
+    id = fields.Integer()
+    agency_id = fields.Integer()
+    case_no = fields.String(allow_none=True)
+    stage = fields.String(metadata={"enum": list(STAGES)})
+    stage_label = fields.Function(lambda c: STAGES.get(c.stage), dump_only=True)
+    procedure = fields.String()
+    source = fields.String()
+    cause = fields.String()
+    party = fields.Nested(PartyBrief, allow_none=True)
+    officers = fields.Function(lambda c: [{"user_id": o.user_id, "name": o.user.display_name, "role": o.role} for o in c.officers],
+                               metadata={"type": "array", "items": {"type": "object"}})
+    discovered_on = fields.Date()
+    filed_on = fields.Date(allow_none=True)
+    violations = fields.List(fields.Dict())
+    circumstances = fields.List(fields.String())
+    illegal_gains = Money(allow_none=True)
+    goods_value = Money(allow_none=True)
+    sales_amount = Money(allow_none=True)
+    turnover = Money(allow_none=True)
+    facts_text = fields.String(allow_none=True)
+    decision_kind = fields.String(allow_none=True)
+    penalty_kinds = fields.List(fields.String())
+    fine_amount = Money(allow_none=True)
+    confiscated_amount = Money(allow_none=True)
+    paid_amount = Money(allow_none=True)
+    hearing_right = fields.Boolean()
+    prior_notice_served_on = fields.Date(allow_none=True)
+    statement_due_on = fields.Date(allow_none=True)
+    rights_waived = fields.Boolean()
+    hearing_status = fields.String()
+    decided_on = fields.Date(allow_none=True)
+    served_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    summary_form_no = fields.String(allow_none=True)
+    summary_recorded_on = fields.Date(allow_none=True)
+    suspended_stage = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CaseBriefOut(Strict):
+    id = fields.Integer()
+    agency_id = fields.Integer()
+    case_no = fields.String(allow_none=True)
+    stage = fields.String()
+    stage_label = fields.Function(lambda c: STAGES.get(c.stage), dump_only=True)
+    procedure = fields.String()
+    cause = fields.String()
+    party = fields.Nested(PartyBrief, allow_none=True)
+    discovered_on = fields.Date()
+    filed_on = fields.Date(allow_none=True)
+    version = fields.Integer()
+    updated_at = fields.DateTime()
+
+
+class CaseListArgs(PageArgs):
+    stage = fields.String(validate=validate.OneOf(list(STAGES)))
+    agency_id = fields.Integer(validate=validate.Range(min=1))
+    officer_id = fields.Integer(validate=validate.Range(min=1))
+    party_id = fields.Integer(validate=validate.Range(min=1))
+    party_name = fields.String(validate=validate.Length(min=1, max=100))
+    case_no = fields.String(validate=validate.Length(min=1, max=80))
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    created_from = fields.Date()
+    created_to = fields.Date()
+
+
+class CaseListOut(Strict):
+    items = fields.List(fields.Nested(CaseBriefOut))
+    page = fields.Nested(PageMeta)
+
+
+class ActionStatus(Strict):
+    action = fields.String()
+    label = fields.String()
+    allowed = fields.Boolean()
+    reasons = fields.List(fields.Dict())
+
+
+class TrailEntryOut(Strict):
+    seq = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    actor_role = fields.String()
+    action = fields.String()
+    payload = fields.Function(lambda e: __import__("json").loads(e.payload), metadata={"type": "object"})
+    prev_hash = fields.String()
+    entry_hash = fields.String()
+
+
+# --- one input schema per act --------------------------------------------------------------------
+
+
+class UpdateLeadIn(Strict):
+    source = fields.String(validate=validate.OneOf(list(CASE_SOURCES)))
+    cause = Text(300)
+    discovered_on = fields.Date()
+    party_id = fields.Integer(validate=validate.Range(min=1))
+    facts_text = Text(10000)
+
+
+class FileIn(Strict):
+    filed_on = fields.Date(required=True)
+    officer_ids = Ids(required=True, metadata={"description": "承办执法人员（不少于两人，须持有效执法证）"})
+    lead_officer_id = fields.Integer(validate=validate.Range(min=1))
+    opinion = Text(2000)
+
+    @validates_schema
+    def _lead_among(self, data, **kw):
+        if data.get("lead_officer_id") and data["lead_officer_id"] not in data.get("officer_ids", []):
+            raise ValidationError("主办人须是承办执法人员之一", "lead_officer_id")
+
+
+class DeclineIn(Strict):
+    ground = fields.String(required=True, validate=validate.OneOf(DECLINE_GROUNDS))
+    reason = Text(2000, required=True)
+
+
+class NoteIn(Strict):
+    note = Text(2000)
+
+
+class ReasonIn(Strict):
+    reason = Text(2000, required=True)
+
+
+class InvestigationActIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(ACT_KINDS))
+    acted_on = fields.Date(required=True)
+    place = Text(300)
+    summary = Text(10000, required=True)
+    officer_ids = Ids(required=True)
+
+
+class ViolationIn(Strict):
+    code = fields.String(validate=validate.Length(max=60))
+    description = Text(500, required=True)
+
+
+class FactsIn(Strict):
+    violations = fields.List(fields.Nested(ViolationIn), validate=validate.Length(max=20))
+    circumstances = fields.List(fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50))
+    illegal_gains = Money(allow_none=True)
+    goods_value = Money(allow_none=True)
+    sales_amount = Money(allow_none=True)
+    turnover = Money(allow_none=True)
+    facts_text = Text(20000)
+
+
+class CloseInvestigationIn(Strict):
+    report = Text(20000, required=True)
+
+
+def _check_penalty(data):
+    kinds = data.get("penalty_kinds") or []
+    if data.get("kind") == "penalty":
+        if not kinds:
+            raise ValidationError("给予行政处罚须写明处罚种类", "penalty_kinds")
+        if "fine" in kinds and data.get("fine_amount") in (None,):
+            raise ValidationError("处罚种类含罚款时须写明罚款数额", "fine_amount")
+        if "fine" not in kinds and data.get("fine_amount") is not None:
+            raise ValidationError("处罚种类不含罚款，不应填写罚款数额", "fine_amount")
+    elif data.get("kind") and (kinds or data.get("fine_amount") is not None):
+        raise ValidationError("不予处罚或移送的，不应填写处罚种类和罚款", "penalty_kinds")
+
+
+class ProposeIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(list(DECISION_KINDS)))
+    penalty_kinds = PenaltyKinds()
+    fine_amount = Money(allow_none=True)
+    confiscated_amount = Money(allow_none=True)
+    basis = Text(2000, metadata={"description": "处罚依据"})
+    reasons = Text(5000)
+
+    @validates_schema
+    def _penalty(self, data, **kw):
+        _check_penalty(data)
+
+
+class ServeIn(Strict):
+    served_on = fields.Date(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(SERVICE_METHODS))
+    note = Text(2000)
+
+
+class StatementIn(Strict):
+    received_on = fields.Date(required=True)
+    content = Text(20000, required=True)
+    review_opinion = Text(5000, metadata={"description": "复核意见（行政处罚法 第四十五条）"})
+
+
+class WaiverIn(Strict):
+    waived_on = fields.Date(required=True)
+    note = Text(2000, required=True, metadata={"description": "当事人书面放弃的材料说明"})
+
+
+class HearingRequestIn(Strict):
+    requested_on = fields.Date(required=True)
+
+
+class HoldHearingIn(Strict):
+    notice_served_on = fields.Date(required=True)
+    held_on = fields.Date(required=True)
+    chair_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    transcript_summary = Text(20000, required=True)
+
+
+class NoShowIn(Strict):
+    scheduled_on = fields.Date(required=True)
+    note = Text(2000)
+
+
+class DecideIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(list(DECISION_KINDS)))
+    decided_on = fields.Date(required=True)
+    penalty_kinds = PenaltyKinds()
+    fine_amount = Money(allow_none=True)
+    confiscated_amount = Money(allow_none=True)
+    basis = Text(2000)
+    reasons = Text(5000)
+
+    @validates_schema
+    def _penalty(self, data, **kw):
+        _check_penalty(data)
+
+
+class PaymentIn(Strict):
+    amount = Money(Decimal("0.01"), required=True)
+    paid_on = fields.Date(required=True)
+    receipt_no = Text(60, required=True)
+
+
+class SummaryFilingIn(Strict):
+    recorded_on = fields.Date(required=True)
+
+
+class CloseIn(Strict):
+    closed_on = fields.Date()
+    summary = Text(5000)
+    execution_note = Text(5000)
+
+
+class SummaryDecisionIn(Strict):
+    party_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    form_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    decided_on = fields.Date(required=True)
+    place = Text(300, required=True)
+    cause = Text(300, required=True)
+    facts_text = Text(5000, required=True)
+    violations = fields.List(fields.Nested(ViolationIn), validate=validate.Length(max=5))
+    penalty_kinds = fields.List(fields.String(validate=validate.OneOf(list(PENALTY_KINDS))), required=True,
+                                validate=validate.Length(min=1, max=2))
+    fine_amount = Money(allow_none=True)
+    basis = Text(2000, required=True)
+    officer_ids = Ids(required=True)
+    party_signed = fields.Boolean(required=True)
+    refusal_note = Text(500, metadata={"description": "当事人拒绝签收的，在决定书上注明"})
+
+    @validates_schema
+    def _signature(self, data, **kw):
+        if not data.get("party_signed") and not data.get("refusal_note"):
+            raise ValidationError("当事人未签收的，须注明拒签情况", "refusal_note")
+
+
+class SummaryFormsIn(Strict):
+    form_nos = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
+                           validate=validate.Length(min=1, max=1000))
+
+
+ACTION_SCHEMAS = {
+    "update_lead": UpdateLeadIn,
+    "file": FileIn,
+    "decline_to_file": DeclineIn,
+    "start_investigation": NoteIn,
+    "record_investigation_act": InvestigationActIn,
+    "update_facts": FactsIn,
+    "close_investigation": CloseInvestigationIn,
+    "propose_penalty": ProposeIn,
+    "serve_prior_notice": ServeIn,
+    "record_statement": StatementIn,
+    "record_waiver": WaiverIn,
+    "request_hearing": HearingRequestIn,
+    "hold_hearing": HoldHearingIn,
+    "record_hearing_no_show": NoShowIn,
+    "decide": DecideIn,
+    "serve_decision": ServeIn,
+    "start_execution": NoteIn,
+    "record_payment": PaymentIn,
+    "record_summary_filing": SummaryFilingIn,
+    "close": CloseIn,
+    "archive": NoteIn,
+    "suspend": ReasonIn,
+    "resume": ReasonIn,
+    "terminate": ReasonIn,
+}

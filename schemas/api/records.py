@@ -1,0 +1,203 @@
+"""API schemas for parties, evidence, users, agencies, auth, calendar and audit."""
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from casebook.domain.lifecycle import ROLES
+from casebook.services.evidence import EVIDENCE_KINDS
+
+from .common import PageArgs, PageMeta, Strict
+
+
+class PartyIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(["person", "organization"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=18),
+                              metadata={"description": "自然人填居民身份证号（GB 11643），单位填统一社会信用代码（GB 32100）"})
+    phone = fields.String(validate=validate.Length(min=1, max=30))
+    address = fields.String(validate=validate.Length(min=1, max=300))
+    legal_representative = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class PartyUpdateIn(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    phone = fields.String(validate=validate.Length(min=1, max=30))
+    address = fields.String(validate=validate.Length(min=1, max=300))
+    legal_representative = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class PartyOut(Strict):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    id_number = fields.String()
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    legal_representative = fields.String(allow_none=True)
+    version = fields.Integer()
+
+
+class PartySearchArgs(PageArgs):
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    id_number = fields.String(validate=validate.Length(min=1, max=18))
+
+
+class PartyListOut(Strict):
+    items = fields.List(fields.Nested(PartyOut))
+    page = fields.Nested(PageMeta)
+
+
+class EvidenceMetaIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(list(EVIDENCE_KINDS)))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(validate=validate.Length(max=5000))
+    collected_on = fields.Date(required=True)
+    collected_by = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True, validate=validate.Length(min=1, max=20),
+                               metadata={"description": "提取证据的执法人员（不少于两人）"})
+    is_recording = fields.Boolean(load_default=False, metadata={"description": "音像记录（全过程记录）"})
+    device = fields.String(validate=validate.Length(min=1, max=100))
+    recorded_by_id = fields.Integer(validate=validate.Range(min=1))
+    recording_started_at = fields.AwareDateTime()
+    recording_ended_at = fields.AwareDateTime()
+
+
+class EvidenceOut(Strict):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.Function(lambda e: EVIDENCE_KINDS.get(e.kind))
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    collected_on = fields.Date()
+    collected_by = fields.List(fields.Integer())
+    file_sha256 = fields.String(allow_none=True)
+    file_size = fields.Integer(allow_none=True)
+    media_type = fields.String(allow_none=True)
+    original_name = fields.String(allow_none=True)
+    device = fields.String(allow_none=True)
+    recorded_by_id = fields.Integer(allow_none=True)
+    recording_started_at = fields.DateTime(allow_none=True)
+    recording_ended_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class EvidenceUploadForm(Strict):
+    meta = fields.String(required=True, metadata={"description": "EvidenceMetaIn 的 JSON 文本"})
+
+
+class EvidenceUploadFiles(Strict):
+    file = fields.Raw(metadata={"type": "string", "format": "binary"})
+
+
+class TokenIn(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    name = fields.String(validate=validate.Length(max=100))
+
+
+class TokenOut(Strict):
+    token = fields.String()
+    expires_in_days = fields.Integer()
+
+
+class CredentialOut(Strict):
+    id = fields.Integer()
+    credential_no = fields.String()
+    field = fields.String()
+    valid_from = fields.Date()
+    valid_to = fields.Date()
+    revoked = fields.Boolean()
+
+
+class UserOut(Strict):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    agency_id = fields.Integer()
+    roles = fields.List(fields.String())
+    bar_qualified = fields.Boolean()
+    active = fields.Boolean()
+    credentials = fields.List(fields.Nested(CredentialOut))
+
+
+class UserIn(Strict):
+    username = fields.String(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9_.-]{3,64}$", error="用户名须为3至64位字母、数字或 _ . -"))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    agency_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    roles = fields.List(fields.String(validate=validate.OneOf(list(ROLES))), required=True, validate=validate.Length(min=1, max=5))
+    bar_qualified = fields.Boolean(load_default=False)
+
+
+class CredentialIn(Strict):
+    credential_no = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    field = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(required=True)
+
+    @validates_schema
+    def _order(self, data, **kw):
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            raise ValidationError("有效期截止日不能早于起始日", "valid_to")
+
+
+class AgencyOut(Strict):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    code = fields.String()
+    level = fields.String()
+    case_no_format = fields.String()
+
+
+class MeOut(Strict):
+    user = fields.Nested(UserOut)
+    agency = fields.Nested(AgencyOut)
+
+
+class CalendarDayIn(Strict):
+    is_working_day = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class CalendarYearIn(Strict):
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                           metadata={"description": "依据，如国务院办公厅关于2027年部分节假日安排的通知"})
+
+
+class WorkingDaysArgs(Strict):
+    start = fields.Date(required=True)
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
+    law = fields.String(load_default="administrative_penalty_law",
+                        validate=validate.OneOf(["administrative_penalty_law", "administrative_compulsion_law", "calendar"]))
+
+
+class WorkingDaysOut(Strict):
+    start = fields.Date()
+    days = fields.Integer()
+    counting = fields.String()
+    due_on = fields.Date()
+
+
+class VerifyOut(Strict):
+    ok = fields.Boolean()
+    entries = fields.Integer()
+    head_seq = fields.Integer()
+    head_hash = fields.String()
+    first_bad_seq = fields.Integer(allow_none=True)
+    problem = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
+class CheckpointOut(Strict):
+    seq = fields.Integer(allow_none=True)
+    entry_hash = fields.String(allow_none=True)
+    signed_at = fields.DateTime(allow_none=True)
+    key_id = fields.String(allow_none=True)
+    created = fields.Boolean()
+
+
+class HealthOut(Strict):
+    status = fields.String()
+    database = fields.String()
+    outbox_unsent = fields.Integer()
+    trail_head = fields.Integer()

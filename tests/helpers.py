@@ -1,0 +1,122 @@
+"""A small API driver for tests: tokens per demo user, acts with ETags, and database snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from sqlalchemy import func, select
+
+from casebook.db import models as m
+from casebook.seed import demo_user
+from casebook.services.users import issue_token
+
+D = dt.date
+_ids = itertools.count(1)
+
+
+class ApiClient:
+    def __init__(self, client, sessions):
+        self.c = client
+        self.sessions = sessions
+        self._tokens: dict[str, str] = {}
+
+    # identities
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            with self.sessions() as s, s.begin():
+                self._tokens[username] = issue_token(s, demo_user(s, username), "test")
+        return self._tokens[username]
+
+    def user_id(self, username: str) -> int:
+        with self.sessions() as s:
+            return demo_user(s, username).id
+
+    def h(self, who: str, **extra) -> dict:
+        return {"Authorization": f"Bearer {self.token(who)}", **extra}
+
+    # HTTP
+    def get(self, path, who="zhangwei", **kw):
+        return self.c.get(path, headers=self.h(who), **kw)
+
+    def post(self, path, body=None, who="zhangwei", headers=None, **kw):
+        return self.c.post(path, json=body, headers={**self.h(who), **(headers or {})}, **kw)
+
+    def etag(self, case_id: int, who="zhangwei") -> str:
+        r = self.get(f"/api/v1/cases/{case_id}", who)
+        assert r.status_code == 200, r.get_json()
+        return r.headers["ETag"]
+
+    def act(self, case_id: int, action: str, body: dict | None = None, who="zhangwei", expect: int | None = 200):
+        r = self.post(f"/api/v1/cases/{case_id}/actions/{action}", body or {}, who, headers={"If-Match": self.etag(case_id, who)})
+        if expect is not None:
+            assert r.status_code == expect, (action, r.status_code, r.get_json())
+        return r
+
+    # fixtures of the world
+    def party(self, kind="organization") -> int:
+        with self.sessions() as s:
+            return s.execute(select(m.Party.id).where(m.Party.kind == kind).order_by(m.Party.id)).scalars().first()
+
+    def lead(self, who="zhangwei", party_kind="organization", **over) -> int:
+        body = {"source": "complaint", "cause": "涉嫌销售过期食品", "discovered_on": "2026-03-02",
+                "party_id": self.party(party_kind), **over}
+        r = self.post("/api/v1/cases", body, who)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["id"]
+
+    def officers(self, *names):
+        return [self.user_id(n) for n in (names or ("zhangwei", "liqiang"))]
+
+    def filed_case(self, **lead) -> int:
+        cid = self.lead(**lead)
+        self.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": self.officers()}, who="zhaomin")
+        return cid
+
+    def investigated_case(self, **lead) -> int:
+        cid = self.filed_case(**lead)
+        self.act(cid, "start_investigation")
+        self.act(cid, "record_investigation_act", {"kind": "on_site_inspection", "acted_on": "2026-03-04",
+                 "place": "山亭区府前路88号", "summary": "现场检查发现过期食品12袋", "officer_ids": self.officers()})
+        self.evidence(cid)
+        self.act(cid, "update_facts", {"goods_value": "1200.00", "illegal_gains": "300.00",
+                 "violations": [{"code": "SP-124", "description": "销售超过保质期的食品"}], "circumstances": ["首次违法"]})
+        self.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
+        return cid
+
+    def evidence(self, cid: int, content: bytes | None = None, **meta_over):
+        import io
+        import json
+
+        content = content if content is not None else PNG
+        meta = {"kind": "physical", "title": "过期食品照片", "collected_on": "2026-03-04",
+                "collected_by": self.officers(), **meta_over}
+        r = self.c.post(f"/api/v1/cases/{cid}/evidence",
+                        data={"meta": json.dumps(meta, ensure_ascii=False), "file": (io.BytesIO(content), "photo.png")},
+                        headers=self.h("zhangwei", **{"If-Match": self.etag(cid)}), content_type="multipart/form-data")
+        return r
+
+    def noticed_case(self, fine="5000.00", kinds=("fine", "confiscate_gains"), served_on="2026-03-10", **lead) -> int:
+        cid = self.investigated_case(**lead)
+        self.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": list(kinds), "fine_amount": fine,
+                                          "basis": "食品安全法第一百二十四条"})
+        self.act(cid, "serve_prior_notice", {"served_on": served_on, "method": "direct"})
+        return cid
+
+    # database snapshot, for "bad input changes nothing"
+    def snapshot(self) -> dict:
+        with self.sessions() as s:
+            out = {}
+            for t in (m.Case, m.TrailEntry, m.OutboxEvent, m.Party, m.Evidence, m.NumberSequence, m.IdempotencyRecord,
+                      m.CaseOfficer, m.InvestigationAct, m.User, m.Credential, m.SummaryForm):
+                out[t.__tablename__] = s.execute(select(func.count()).select_from(t)).scalar_one()
+            out["versions"] = sorted(s.execute(select(m.Case.id, m.Case.version, m.Case.stage)).all())
+            out["head"] = s.execute(select(m.TrailHead.seq, m.TrailHead.entry_hash)).one()
+            return out
+
+
+# A valid 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)

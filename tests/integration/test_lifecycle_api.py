@@ -1,0 +1,186 @@
+"""The ordinary and summary procedures through the API, on every backend."""
+
+from __future__ import annotations
+
+
+def test_an_ordinary_case_runs_from_lead_to_archive_with_one_trail_entry_per_act(api):
+    cid = api.noticed_case()
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert case["case_no"] == "山亭市监立〔2026〕1号"
+    assert case["statement_due_on"] == "2026-03-17"  # 5 working days after Tue 2026-03-10
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine", "confiscate_gains"],
+                            "fine_amount": "5000.00", "basis": "食品安全法第一百二十四条"}, who="zhaomin")
+    api.act(cid, "serve_decision", {"served_on": "2026-03-19", "method": "direct"})
+    api.act(cid, "start_execution")
+    api.act(cid, "record_payment", {"amount": "5000.00", "paid_on": "2026-03-25", "receipt_no": "PJ0001"})
+    api.act(cid, "close", {"closed_on": "2026-03-26"}, who="zhaomin")
+    api.act(cid, "archive")
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert case["stage"] == "archived" and case["paid_amount"] == "5000.00"
+    trail = api.get(f"/api/v1/cases/{cid}/trail").get_json()
+    actions = [e["action"] for e in trail]
+    assert actions == [
+        "case.register_lead", "case.file", "case.start_investigation", "case.record_investigation_act",
+        "case.add_evidence", "case.update_facts", "case.close_investigation", "case.propose_penalty",
+        "case.serve_prior_notice", "case.decide", "case.serve_decision", "case.start_execution",
+        "case.record_payment", "case.close", "case.archive",
+    ]
+    with api.sessions() as s:
+        from sqlalchemy import select
+
+        from casebook.db.models import OutboxEvent
+
+        seqs = s.execute(select(OutboxEvent.case_seq).where(OutboxEvent.case_id == cid).order_by(OutboxEvent.id)).scalars().all()
+    assert seqs == list(range(1, len(actions) + 1))
+
+
+def test_decision_is_refused_while_the_defence_window_is_open(api):
+    cid = api.noticed_case(served_on="2026-03-10")
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-17", "penalty_kinds": ["fine", "confiscate_gains"],
+                                "fine_amount": "5000.00"}, who="zhaomin", expect=409)
+    body = r.get_json()
+    assert body["code"] == "action_refused"
+    codes = [x["code"] for x in body["errors"]["reasons"]]
+    assert codes == ["statement_window_open"]
+    assert "第四十五条" in body["errors"]["reasons"][0]["article"]
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine", "confiscate_gains"],
+                            "fine_amount": "5000.00"}, who="zhaomin")
+
+
+def test_a_written_waiver_lets_the_decision_come_before_the_window_ends(api):
+    cid = api.noticed_case(served_on="2026-03-10")
+    api.act(cid, "record_waiver", {"waived_on": "2026-03-11", "note": "当事人书面声明放弃陈述申辩和听证"})
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-11", "penalty_kinds": ["fine"], "fine_amount": "4000.00"},
+            who="zhaomin")
+
+
+def test_the_defence_window_counts_working_days_across_national_day_2025(api):
+    # Served Fri 2025-09-26: Sun 9-28 (make-up workday) 1, 9-29 2, 9-30 3, Oct 1–8 holidays, 10-09 4, Fri 10-10 5.
+    cid = api.investigated_case()
+    api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]})
+    api.act(cid, "serve_prior_notice", {"served_on": "2025-09-26", "method": "direct"})
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["statement_due_on"] == "2025-10-10"
+
+
+def test_a_heavier_decision_than_notified_is_refused(api):
+    cid = api.noticed_case(fine="5000.00", kinds=("fine",))
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-20", "penalty_kinds": ["fine", "revoke_license"],
+                                "fine_amount": "6000.00"}, who="zhaomin", expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["heavier_than_notified"]
+
+
+def test_a_requested_hearing_blocks_the_decision_until_held(api):
+    cid = api.noticed_case(fine="150000.00", kinds=("fine",))
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["hearing_right"] is True
+    api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-20", "penalty_kinds": ["fine"],
+                                "fine_amount": "150000.00"}, who="zhaomin", expect=409)
+    assert "hearing_pending" in [x["code"] for x in r.get_json()["errors"]["reasons"]]
+    # The chair may not be an investigator of the case, and notice must come 7 working days ahead.
+    r = api.act(cid, "hold_hearing", {"notice_served_on": "2026-03-13", "held_on": "2026-03-20",
+                                      "chair_id": api.user_id("zhangwei"), "transcript_summary": "……"}, expect=409)
+    assert sorted(x["code"] for x in r.get_json()["errors"]["reasons"]) == ["chair_is_investigator", "hearing_notice_too_short"]
+    api.act(cid, "hold_hearing", {"notice_served_on": "2026-03-13", "held_on": "2026-03-24",
+                                  "chair_id": api.user_id("wangfang"), "transcript_summary": "当事人到场陈述"})
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "120000.00"},
+            who="zhaomin")
+
+
+def test_a_hearing_request_after_the_window_is_refused_and_without_a_right_too(api):
+    cid = api.noticed_case(fine="150000.00", kinds=("fine",))
+    r = api.act(cid, "request_hearing", {"requested_on": "2026-03-18"}, expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["hearing_request_late"]
+    small = api.noticed_case(fine="500.00", kinds=("fine",))
+    r = api.act(small, "request_hearing", {"requested_on": "2026-03-11"}, expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["no_hearing_right"]
+
+
+def test_a_no_show_at_the_hearing_counts_as_waived(api):
+    cid = api.noticed_case(fine="150000.00", kinds=("fine",))
+    api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
+    api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-24"})
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "150000.00"},
+            who="zhaomin")
+
+
+def test_filing_needs_two_officers_with_credentials_valid_that_day(api):
+    cid = api.lead()
+    r = api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers("zhangwei")}, who="zhaomin", expect=409)
+    reasons = r.get_json()["errors"]["reasons"]
+    assert [x["code"] for x in reasons] == ["officers_insufficient"] and reasons[0]["article"] == "行政处罚法第四十二条"
+    # Credentials run 2024-01-01 … 2029-12-31: on 2023-12-31 neither is valid.
+    r = api.act(cid, "file", {"filed_on": "2023-12-31", "officer_ids": api.officers()}, who="zhaomin", expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["officers_insufficient"]
+    api.act(cid, "file", {"filed_on": "2024-01-01", "officer_ids": api.officers()}, who="zhaomin")
+
+
+def test_an_officer_of_another_agency_cannot_be_named_or_act(api):
+    cid = api.lead()
+    r = api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers("zhangwei", "chenjie")}, who="zhaomin",
+                expect=422)
+    assert r.get_json()["code"] == "unknown_officer"
+    # A head of the other agency cannot even see the case.
+    r = api.post(f"/api/v1/cases/{cid}/actions/file", {"filed_on": "2026-03-03", "officer_ids": api.officers()},
+                 who="zhouhua", headers={"If-Match": '"1"'})
+    assert r.status_code == 404
+    # The district supervisor sees it but may not act on it.
+    assert api.get(f"/api/v1/cases/{cid}", who="wujing").status_code == 200
+    r = api.post(f"/api/v1/cases/{cid}/actions/file", {"filed_on": "2026-03-03", "officer_ids": api.officers()},
+                 who="wujing", headers={"If-Match": api.etag(cid)})
+    assert r.status_code == 403
+
+
+def test_roles_are_enforced_and_the_refusal_says_who_may_act(api):
+    cid = api.lead()
+    r = api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers()}, who="zhangwei", expect=403)
+    assert r.get_json()["code"] == "role_not_allowed" and "负责人" in r.get_json()["message"]
+
+
+def test_a_wrong_stage_is_refused_with_the_stage_named(api):
+    cid = api.lead()
+    r = api.act(cid, "close_investigation", {"report": "x"}, expect=409)
+    reason = r.get_json()["errors"]["reasons"][0]
+    assert reason["code"] == "wrong_stage" and "案源登记" in reason["message"]
+
+
+def test_no_penalty_and_referral_decisions_need_no_prior_notice(api):
+    cid = api.investigated_case()
+    api.act(cid, "decide", {"kind": "no_penalty", "decided_on": "2026-03-12", "reasons": "首次违法且及时改正"}, who="zhaomin")
+    api.act(cid, "serve_decision", {"served_on": "2026-03-13", "method": "direct"})
+    api.act(cid, "close", {}, who="zhaomin")
+    cid2 = api.investigated_case()
+    r = api.act(cid2, "decide", {"kind": "penalty", "decided_on": "2026-03-12", "penalty_kinds": ["warning"]}, who="zhaomin",
+                expect=409)
+    assert "prior_notice_missing" in [x["code"] for x in r.get_json()["errors"]["reasons"]]
+
+
+def test_suspend_and_resume_return_to_the_same_stage_and_terminate_ends_the_case(api):
+    cid = api.investigated_case()
+    api.act(cid, "suspend", {"reason": "等待检验结果"}, who="zhaomin")
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]}, expect=409)
+    assert r.get_json()["errors"]["reasons"][0]["code"] == "wrong_stage"
+    api.act(cid, "resume", {"reason": "检验结果已出"}, who="zhaomin")
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["stage"] == "investigation_closed"
+    api.act(cid, "terminate", {"reason": "当事人死亡"}, who="zhaomin")
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["stage"] == "terminated"
+
+
+def test_declining_to_file_ends_the_lead_without_a_case_number(api):
+    cid = api.lead()
+    api.act(cid, "decline_to_file", {"ground": "first_offence", "reason": "初次违法，危害后果轻微并及时改正"}, who="zhaomin")
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert case["stage"] == "declined" and case["case_no"] is None
+
+
+def test_closing_a_fined_case_needs_the_fine_paid_or_an_execution_note(api):
+    cid = api.noticed_case(fine="5000.00", kinds=("fine",))
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine"], "fine_amount": "5000.00"},
+            who="zhaomin")
+    api.act(cid, "serve_decision", {"served_on": "2026-03-19", "method": "post"})
+    r = api.act(cid, "close", {}, who="zhaomin", expect=409)
+    assert r.get_json()["errors"]["reasons"][0]["code"] == "execution_missing"
+    api.act(cid, "start_execution")
+    api.act(cid, "record_payment", {"amount": "4999.99", "paid_on": "2026-03-25", "receipt_no": "PJ1"})
+    r = api.act(cid, "close", {}, who="zhaomin", expect=409)
+    assert r.get_json()["errors"]["reasons"][0]["code"] == "fine_unpaid"
+    api.act(cid, "close", {"execution_note": "余款经法院强制执行到位"}, who="zhaomin")
