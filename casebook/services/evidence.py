@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -108,6 +109,9 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
             errors["recording_ended_at"] = ["结束时间须晚于开始时间"]
         if errors:
             raise ValidationFailed("音像记录信息不完整", code="invalid_recording", errors=errors)
+    for k in ("recording_started_at", "recording_ended_at"):
+        if meta.get(k) is not None:
+            meta[k] = meta[k].astimezone(dt.UTC)  # times are stored and shown in UTC
     load_case(s, actor, case_id)  # scope check before touching the disk
     stored = store_blob(settings, upload) if upload is not None else None
     holder: dict = {}
