@@ -76,7 +76,7 @@ class ActionRefused(Conflict):
     def __post_init__(self):
         Conflict.__init__(
             self,
-            "不能执行“%s”：%s" % (self.action, "；".join(r.message for r in self.reasons)),
+            "不能执行“{}”：{}".format(self.action, "；".join(r.message for r in self.reasons)),
             code="action_refused",
             errors={"reasons": [r.as_dict() for r in self.reasons]},
         )

@@ -361,15 +361,10 @@ def executable(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
-def served_decision_is_penalty(case: CaseView, ctx: ActContext) -> Reason | None:
-    return None
-
-
 # --- the transitions -----------------------------------------------------------------------------
 
-O, H = frozenset({"officer"}), frozenset({"agency_head"})
-OH = O | H
-INVESTIGATING = ("filed", "investigating", "investigation_closed")
+OFF, H = frozenset({"officer"}), frozenset({"agency_head"})
+OH = OFF | H
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -417,7 +412,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("suspend", "中止", OPEN_STAGES, "suspended", H, (), "case.suspended", None),
         Transition("resume", "恢复", ("suspended",), "@resume", H, (), "case.resumed", None),
         Transition("terminate", "终止", OPEN_STAGES + ("suspended",), "terminated", H, (), "case.terminated", None),
-        Transition("decide_on_the_spot", "当场作出行政处罚决定（简易程序）", (None,), "served", O,
+        Transition("decide_on_the_spot", "当场作出行政处罚决定（简易程序）", (None,), "served", OFF,
                    (summary_within_limits, summary_form_available, two_officers_named("decided_on")),
                    "summary_decision.issued", f"{PENALTY_LAW}第五十一条、第五十二条"),
     ]

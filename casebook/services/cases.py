@@ -15,7 +15,17 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from casebook.config import Settings
-from casebook.db.models import Agency, Case, CaseOfficer, Evidence, InvestigationAct, Party, SummaryForm, User, utcnow
+from casebook.db.models import (
+    Agency,
+    Case,
+    CaseOfficer,
+    Evidence,
+    InvestigationAct,
+    Party,
+    SummaryForm,
+    User,
+    utcnow,
+)
 from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ActionRefused, NotFound, StaleVersion, ValidationFailed
 

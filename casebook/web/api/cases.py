@@ -13,7 +13,15 @@ from casebook.domain.lifecycle import TRANSITIONS
 from casebook.services import audit as audit_svc
 from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
-from casebook.web.tx import command, etag_for, if_match_version, json_response, read, session_factory, settings
+from casebook.web.tx import (
+    command,
+    etag_for,
+    if_match_version,
+    json_response,
+    read,
+    session_factory,
+    settings,
+)
 from schemas.api.cases import (
     ACTION_SCHEMAS,
     ActionStatus,

@@ -15,7 +15,15 @@ from casebook.services import users as user_svc
 from casebook.services.context import require_role
 from casebook.services.recording import record
 from casebook.web.auth import Unauthorized
-from casebook.web.tx import command, etag_for, if_match_version, json_response, read, session_factory, settings
+from casebook.web.tx import (
+    command,
+    etag_for,
+    if_match_version,
+    json_response,
+    read,
+    session_factory,
+    settings,
+)
 from schemas.api.cases import SummaryFormsIn
 from schemas.api.common import ErrorSchema
 from schemas.api.records import (
@@ -179,7 +187,8 @@ def issue_credential(data, user_id):
 @errs(admin, 401, 422)
 def due_date(args):
     """按法定计算方法推算期限届满日（行政处罚法 第八十五条、行政强制法 第六十九条）"""
-    from casebook.calendar import due_date as compute, period_kind
+    from casebook.calendar import due_date as compute
+    from casebook.calendar import period_kind
 
     def run(s):
         cal = cal_svc.get_calendar(s)

@@ -1,0 +1,25 @@
+# Casebook service image: web (gunicorn), and later relay, worker and scheduler, from one image.
+FROM python:3.11-slim-bookworm
+
+# HarfBuzz subsetting (else WeasyPrint subsets CJK fonts in pure Python, ~70x slower), a CJK font,
+# Pango for WeasyPrint, and poppler-utils for text extraction checks.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libharfbuzz-subset0 fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 10001 casebook
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY casebook ./casebook
+COPY events ./events
+COPY schemas ./schemas
+COPY scheduler ./scheduler
+COPY pdf_templates ./pdf_templates
+RUN pip install --no-cache-dir .
+
+ENV CASEBOOK_DATA_DIR=/data
+RUN mkdir -p /data && chown casebook /data
+USER casebook
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "casebook.web.app:create_app()"]
