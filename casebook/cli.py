@@ -136,6 +136,8 @@ def serve(host, port):
 
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("weasyprint", "fontTools", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     check_or_exit(settings)
     app = create_app(settings)
     stop = _start_background(app, settings)
