@@ -135,9 +135,7 @@ def serve(host, port):
     from casebook.web.app import create_app
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("weasyprint", "fontTools", "apscheduler.executors.default"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _logging(settings)
     check_or_exit(settings)
     app = create_app(settings)
     stop = _start_background(app, settings)
@@ -151,13 +149,21 @@ def serve(host, port):
         stop()
 
 
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("weasyprint", "fontTools", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def _start_background(app, settings: Settings):
-    """Embedded mode only: periodic signed checkpoints. Never inside gunicorn web workers."""
+    """Embedded mode only: relay and worker threads, and periodic signed checkpoints. Never in gunicorn."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from casebook.services.audit import sign_checkpoint
+    from events.runtime import start_background
 
     sessions = app.extensions["casebook"]["sessions"]
+    events = start_background(sessions, settings)
 
     def checkpoint():
         try:
@@ -170,7 +176,111 @@ def _start_background(app, settings: Settings):
     sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
                   max_instances=1, coalesce=True)
     sched.start()
-    return lambda: sched.shutdown(wait=False)
+
+    def stop():
+        sched.shutdown(wait=False)
+        events.stop()
+
+    return stop
+
+
+@main.command()
+def relay():
+    """外发事件：把已提交的事件发布到消息队列（发布确认后标记已发送）"""
+    from events.runtime import make_relay
+
+    settings = Settings()
+    _logging(settings)
+    r = make_relay(_sessions(settings), settings)
+    _run_until_signal(lambda stop: r.run(stop))
+
+
+@main.command()
+def worker():
+    """消费事件：每个处理组按案件顺序、恰好一次地处理事件"""
+    from events.runtime import make_worker
+
+    settings = Settings()
+    _logging(settings)
+    w = make_worker(_sessions(settings), settings)
+
+    def run(stop):
+        import threading
+
+        threading.Thread(target=lambda: (stop.wait(), setattr(w, "should_stop", True)), daemon=True).start()
+        w.run()
+
+    _run_until_signal(run)
+
+
+def _run_until_signal(fn):
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    fn(stop)
+
+
+@main.group()
+def events():
+    """事件队列"""
+
+
+@events.command("status")
+def events_status():
+    """外发积压、最早未发事件的时长、各队列深度与消费者数、死信数"""
+    from events.status import collect
+
+    settings = Settings()
+    with _sessions(settings)() as s:
+        info = collect(s, settings)
+    click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+
+
+@events.group("dlq")
+def dlq():
+    """死信"""
+
+
+@dlq.command("list")
+@click.option("--all", "show_all", is_flag=True, help="包括已重放的")
+def dlq_list(show_all):
+    """列出死信"""
+    from sqlalchemy import select
+
+    from casebook.db.models import DeadLetter
+
+    with _sessions(Settings())() as s:
+        q = select(DeadLetter).order_by(DeadLetter.id)
+        if not show_all:
+            q = q.where(DeadLetter.replayed_at.is_(None))
+        rows = s.execute(q).scalars().all()
+    for d in rows:
+        click.echo(f"{d.id}\t{d.consumer}\t{d.event_type}\t{d.event_id}\t重试{d.retries}次\t{d.dead_at:%Y-%m-%d %H:%M:%S}\t"
+                   f"{d.error.splitlines()[0][:120] if d.error else ''}")
+    click.echo(f"共 {len(rows)} 条")
+
+
+@dlq.command("replay")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "replay_all", is_flag=True)
+def dlq_replay(ids, replay_all):
+    """把死信重新投递给原消费者"""
+    from sqlalchemy import select
+
+    from casebook.db.models import DeadLetter
+    from events.runtime import topology_for
+    from events.worker import replay_dead_letter
+
+    settings = Settings()
+    sessions = _sessions(settings)
+    if replay_all:
+        with sessions() as s:
+            ids = s.execute(select(DeadLetter.id).where(DeadLetter.replayed_at.is_(None))).scalars().all()
+    n = sum(replay_dead_letter(sessions, settings.broker_url, topology_for(settings), i) for i in ids)
+    click.echo(f"已重放 {n} 条死信")
 
 
 if __name__ == "__main__":

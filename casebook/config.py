@@ -25,6 +25,12 @@ class Settings:
     max_json_bytes: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_JSON_KB", "256")) * 1024)
     signing_key_path: Path | None = None
     checkpoint_minutes: int = field(default_factory=lambda: int(_env("CASEBOOK_CHECKPOINT_MINUTES", "10")))
+    broker_prefix: str = field(default_factory=lambda: _env("CASEBOOK_BROKER_PREFIX", "casebook"))
+    retry_delay_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_RETRY_DELAY_MS", "5000")))
+    max_retries: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_RETRIES", "5")))
+    prefetch: int = field(default_factory=lambda: int(_env("CASEBOOK_PREFETCH", "50")))
+    relay_batch: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_BATCH", "500")))
+    relay_poll_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_POLL_MS", "100")))
     host: str = field(default_factory=lambda: _env("CASEBOOK_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("CASEBOOK_PORT", "8000")))
     log_level: str = field(default_factory=lambda: _env("CASEBOOK_LOG_LEVEL", "INFO"))

@@ -19,6 +19,7 @@ from casebook.db.engine import make_engine, make_sessionmaker, unit_of_work
 from casebook.db.migrate import upgrade
 
 PG_URL = os.environ.get("CASEBOOK_TEST_POSTGRES_URL", "")
+AMQP_URL = os.environ.get("CASEBOOK_TEST_AMQP_URL", "")
 REQUIRED = {b.strip() for b in os.environ.get("CASEBOOK_REQUIRE_BACKENDS", "").split(",") if b.strip()}
 _counter = itertools.count()
 
@@ -141,3 +142,64 @@ def api(client, sessions):
     from tests.helpers import ApiClient
 
     return ApiClient(client, sessions)
+
+
+# --- brokers ------------------------------------------------------------------------------------------
+
+
+def _amqp_available() -> str | None:
+    if not AMQP_URL:
+        return "CASEBOOK_TEST_AMQP_URL is not set"
+    from kombu import Connection
+
+    try:
+        with Connection(AMQP_URL, connect_timeout=3) as c:
+            c.ensure_connection(max_retries=1, timeout=3)
+        return None
+    except Exception as e:  # noqa: BLE001
+        return f"RabbitMQ unreachable: {e}"
+
+
+@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
+def transport(request) -> str:
+    if request.param == "rabbitmq":
+        problem = _amqp_available()
+        if problem:
+            if "rabbitmq" in REQUIRED:
+                pytest.fail(f"RabbitMQ is required here (CASEBOOK_REQUIRE_BACKENDS) but {problem}")
+            pytest.skip(problem)
+    return request.param
+
+
+@pytest.fixture
+def event_settings(settings, transport, tmp_path) -> Settings:
+    """Settings for one test with its own exchange and queues (prefix) and fast retries."""
+    import dataclasses
+
+    prefix = f"cbt{uuid.uuid4().hex[:10]}"
+    url = AMQP_URL if transport == "rabbitmq" else "memory://"
+    s = dataclasses.replace(settings, broker_url=url, broker_prefix=prefix, retry_delay_ms=200, max_retries=2,
+                            relay_poll_ms=20)
+    yield s
+    if transport == "rabbitmq":
+        _delete_broker_objects(s)
+
+
+def _delete_broker_objects(s: Settings) -> None:
+    from kombu import Connection
+
+    from events.handlers import GROUPS
+
+    names = [f"{s.broker_prefix}.{g}" for g in list(GROUPS) + ["probe", "flaky", "broken", "order"]]
+    with Connection(s.broker_url, connect_timeout=3) as c:
+        ch = c.channel()
+        for n in names + [f"{n}.retry" for n in names] + [f"{s.broker_prefix}.dead"]:
+            try:
+                ch.queue_delete(n)
+            except Exception:  # noqa: BLE001
+                ch = c.channel()
+        for x in (f"{s.broker_prefix}.events", f"{s.broker_prefix}.dlx"):
+            try:
+                ch.exchange_delete(x)
+            except Exception:  # noqa: BLE001
+                ch = c.channel()

@@ -120,3 +120,29 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+    """Poll `predicate` until it returns a truthy value; fail with `what` after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def delivery_state(sessions, consumer: str = "activity") -> dict:
+    """Outbox versus inbox for one consumer: what was sent, applied, and applied twice."""
+    from sqlalchemy import func, select
+
+    with sessions() as s:
+        outbox = set(s.execute(select(m.OutboxEvent.event_id)).scalars())
+        unsent = s.execute(select(func.count()).select_from(m.OutboxEvent).where(m.OutboxEvent.sent_at.is_(None))).scalar_one()
+        inbox = s.execute(select(m.ConsumerInbox.event_id).where(m.ConsumerInbox.consumer == consumer)).scalars().all()
+        activity = s.execute(select(m.Activity.event_id)).scalars().all()
+    return {"outbox": outbox, "unsent": unsent, "inbox": inbox, "activity": activity}

@@ -317,7 +317,7 @@ class OutboxEvent(Base):
     """Domain events written in the same transaction as the act; the relay publishes them after commit."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"), Index("ix_outbox_case_seq", "case_id", "case_seq"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     type: Mapped[str] = mapped_column(String(80))
@@ -361,3 +361,52 @@ class CalendarYear(Base):
     __tablename__ = "calendar_years"
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(200))
+
+
+# --- event consumers -------------------------------------------------------------------------------
+
+
+class ConsumerInbox(Base):
+    """One row per (consumer, event) applied or dead-lettered: duplicates are absorbed here."""
+
+    __tablename__ = "consumer_inbox"
+    __table_args__ = (UniqueConstraint("consumer", "event_id", name="uq_inbox_consumer_event"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(60))
+    event_id: Mapped[str] = mapped_column(String(36))
+    case_id: Mapped[int | None] = mapped_column(BigId)
+    case_seq: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="applied")  # applied / dead_lettered
+    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DeadLetter(Base):
+    """A message a consumer gave up on, with its error, for `casebook events dlq list|replay`."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(60), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    event_type: Mapped[str | None] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    dead_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    replayed_at: Mapped[dt.datetime | None]
+
+
+class Activity(Base):
+    """Read model: what happened, who, when — per agency and per case (fed by the `activity` consumer)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_agency_id", "agency_id", "id"), Index("ix_activity_case_id", "case_id", "id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(BigId)
+    case_no: Mapped[str | None] = mapped_column(String(80))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(String(500))
+    occurred_at: Mapped[dt.datetime]

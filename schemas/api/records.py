@@ -196,8 +196,38 @@ class CheckpointOut(Strict):
     created = fields.Boolean()
 
 
+class HealthArgs(Strict):
+    broker = fields.Boolean(load_default=False)
+
+
 class HealthOut(Strict):
     status = fields.String()
     database = fields.String()
     outbox_unsent = fields.Integer()
+    oldest_unsent_age_s = fields.Float(allow_none=True)
+    dead_letters = fields.Integer()
     trail_head = fields.Integer()
+    queues = fields.Dict(metadata={"description": "各队列深度与消费者数（?broker=1 时）"})
+
+
+class ActivityArgs(PageArgs):
+    case_id = fields.Integer(validate=validate.Range(min=1))
+    agency_id = fields.Integer(validate=validate.Range(min=1))
+
+
+class ActivityOut(Strict):
+    id = fields.Integer()
+    event_id = fields.String()
+    event_type = fields.String()
+    agency_id = fields.Integer(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    case_no = fields.String(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    summary = fields.String()
+    occurred_at = fields.DateTime()
+
+
+class ActivityListOut(Strict):
+    items = fields.List(fields.Nested(ActivityOut))
+    page = fields.Nested(PageMeta)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import g
 from flask_smorest import Blueprint
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
-from casebook.db.models import Agency, OutboxEvent, SummaryForm, TrailHead, User
+from casebook.db.models import SummaryForm, TrailHead, User
 from casebook.domain.errors import Conflict, NotFound
 from casebook.services import audit as audit_svc
 from casebook.services import calendar as cal_svc
@@ -27,12 +27,16 @@ from casebook.web.tx import (
 from schemas.api.cases import SummaryFormsIn
 from schemas.api.common import ErrorSchema
 from schemas.api.records import (
+    ActivityArgs,
+    ActivityListOut,
+    ActivityOut,
     AgencyOut,
     CalendarDayIn,
     CalendarYearIn,
     CheckpointOut,
     CredentialIn,
     CredentialOut,
+    HealthArgs,
     HealthOut,
     MeOut,
     PartyIn,
@@ -277,16 +281,37 @@ def audit_checkpoint():
 
 
 @health.route("/health", methods=["GET"])
+@health.arguments(HealthArgs, location="query")
 @health.response(200, HealthOut)
 @health.alt_response(503, schema=HealthOut, description="数据库不可用")
-def health_check():
-    """运行状态（docker-compose 健康检查用）"""
+def health_check(args):
+    """运行状态：数据库、外发积压、最早未发事件时长、死信；broker=1 时含各队列深度（docker-compose 健康检查用）"""
+    from events.status import collect
+
     try:
         with session_factory()() as s:
             s.execute(text("SELECT 1"))
-            unsent = s.execute(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))).scalar_one()
+            info = collect(s, settings(), broker=args["broker"])
             head = s.execute(select(TrailHead.seq).where(TrailHead.id == 1)).scalar_one()
-            s.execute(select(Agency.id).limit(1))
     except Exception:  # noqa: BLE001 — report, never raise, from a health check
-        return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "trail_head": 0}, 503)
-    return json_response({"status": "ok", "database": "up", "outbox_unsent": unsent, "trail_head": head})
+        return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "dead_letters": 0,
+                              "oldest_unsent_age_s": None, "trail_head": 0, "queues": {}}, 503)
+    return json_response({"status": "ok", "database": "up", "trail_head": head, **info})
+
+
+@health.route("/activity", methods=["GET"])
+@health.arguments(ActivityArgs, location="query")
+@health.response(200, ActivityListOut)
+@errs(health, 401, 404, 422)
+def activity(args):
+    """动态：本机关（监督人员含下级）或某案件发生了什么、谁、何时（新的在前，键集分页）"""
+    from casebook.services.activity import list_activity
+
+    def run(s):
+        items = list_activity(s, g.actor, case_id=args.get("case_id"), agency_id=args.get("agency_id"),
+                              limit=args["limit"] + 1, after=args.get("after"))
+        more = len(items) > args["limit"]
+        items = items[: args["limit"]]
+        return json_response({"items": ActivityOut(many=True).dump(items),
+                              "page": {"limit": args["limit"], "next_after": items[-1].id if more else None}})
+    return read(run)

@@ -1,0 +1,35 @@
+"""Handler groups: each is one durable queue with its bindings and one function run per event.
+
+A handler runs inside the worker's transaction (the inbox row is in the same one); a handler that
+acts on a case calls a service, so its acts are trailed like the web's. Later issues add the rule
+checks, deadlines and documents here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from events.envelope import Envelope
+
+from . import activity
+
+
+@dataclass(frozen=True)
+class HandlerGroup:
+    name: str
+    bindings: tuple[str, ...]
+    handle: Callable[[Session, Envelope], None]
+
+
+GROUPS: dict[str, HandlerGroup] = {
+    g.name: g for g in [
+        HandlerGroup("activity", ("#",), activity.project),
+    ]
+}
+
+
+def bindings(groups: dict[str, HandlerGroup] | None = None) -> dict[str, tuple[str, ...]]:
+    return {name: g.bindings for name, g in (groups or GROUPS).items()}

@@ -1,0 +1,41 @@
+"""The activity projection: what happened, who, when — per agency and per case."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from casebook.db.models import Activity, User
+from casebook.domain.lifecycle import STAGES, TRANSITIONS
+from events.envelope import Envelope
+
+RECORD_LABELS = {
+    "party.registered": "登记当事人",
+    "party.updated": "更正当事人信息",
+    "user.created": "新建用户",
+    "credential.issued": "登记执法证",
+    "calendar.day_overridden": "调整工作日历",
+    "summary_forms.registered": "登记当场处罚决定书编号",
+}
+
+
+def describe(env: Envelope, actor_name: str | None) -> str:
+    who = actor_name or "系统"
+    action = env.payload.get("action")
+    t = TRANSITIONS.get(action) if action else None
+    if t is not None:
+        text = f"{who}：{t.label}"
+        to = env.payload.get("stage_to")
+        if to and to != env.payload.get("stage_from"):
+            text += f"（→{STAGES.get(to, to)}）"
+        return text
+    return f"{who}：{RECORD_LABELS.get(env.type, env.type)}"
+
+
+def project(s: Session, env: Envelope) -> None:
+    actor_id = env.actor.get("id")
+    name = s.get(User, actor_id).display_name if actor_id else None
+    s.add(Activity(
+        event_id=env.event_id, event_type=env.type, agency_id=env.agency_id, case_id=env.case_id,
+        case_no=env.payload.get("case_no"), actor_id=actor_id, actor_name=name, summary=describe(env, name)[:500],
+        occurred_at=env.occurred_at,
+    ))

@@ -1,0 +1,195 @@
+"""The worker: consume each handler group's queue; apply each event exactly once, in per-case order.
+
+For every message: validate the envelope (unknown type or version → dead letter at once); if an
+earlier event of the same case that this group receives is not applied yet, put the message back
+for later; else, in ONE transaction, insert the inbox row (UNIQUE(consumer, event_id) absorbs
+duplicates) and run the handler — commit — then ack. A handler error is retried after a delay, a
+bounded number of times (the count travels in the message's `x-retries` header), then dead-lettered
+with its error.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import threading
+import time
+import traceback
+
+from kombu import Connection, Producer
+from kombu.mixins import ConsumerMixin
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from casebook.db.models import ConsumerInbox, DeadLetter, OutboxEvent
+
+from .envelope import BadEnvelope, Envelope, parse
+from .handlers import GROUPS, HandlerGroup, bindings
+from .topology import Topology, connect, supports_ttl, topic_matches
+
+log = logging.getLogger("casebook.worker")
+
+
+class Worker(ConsumerMixin):
+    def __init__(self, sessions: sessionmaker[Session], broker_url: str, topology: Topology, *,
+                 groups: dict[str, HandlerGroup] | None = None, prefetch: int = 50, max_retries: int = 5):
+        self.sessions = sessions
+        self.broker_url = broker_url
+        self.topology = topology
+        self.groups = groups or GROUPS
+        self.prefetch = prefetch
+        self.max_retries = max_retries
+        self.connection: Connection = connect(broker_url)
+        self._producer: Producer | None = None
+        self._delayed: list[tuple[float, int, str, dict, dict]] = []
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    # --- kombu wiring -------------------------------------------------------------------------------
+    def get_consumers(self, consumer_cls, channel):
+        self.topology.declare(self.connection, bindings(self.groups))
+        self._producer = Producer(self.connection.channel())
+        out = []
+        for name, group in self.groups.items():
+            c = consumer_cls(queues=[self.topology.queue(name, group.bindings)], accept=["json"],
+                             callbacks=[self._callback(group)], prefetch_count=self.prefetch)
+            out.append(c)
+        return out
+
+    def on_iteration(self):
+        self._flush_delayed()
+
+    def on_connection_error(self, exc, interval):
+        log.warning("worker: broker connection error %s; retrying in %ss", exc, interval)
+
+    def _callback(self, group: HandlerGroup):
+        def cb(body, message):
+            self.on_message(group, body, message)
+        return cb
+
+    # --- one message -------------------------------------------------------------------------------
+    def on_message(self, group: HandlerGroup, body, message) -> None:
+        headers = dict(message.headers or {})
+        retries = int(headers.get("x-retries", 0))
+        try:
+            env = parse(body)
+        except BadEnvelope as e:
+            self._dead_letter(group, body, None, f"无法识别的事件：{e}", retries)
+            message.ack()
+            return
+        try:
+            outcome = self.apply(group, env)
+        except Exception as e:  # noqa: BLE001 — any handler failure: retry, then dead-letter
+            err = f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}"
+            if retries + 1 > self.max_retries:
+                self._dead_letter(group, body, env, err, retries)
+            else:
+                log.warning("worker %s: %s failed (try %d): %s", group.name, env.event_id, retries + 1, e)
+                self._later(group, body, {**headers, "x-retries": retries + 1, "x-last-error": str(e)[:500]})
+            message.ack()
+            return
+        log.debug("worker %s: %s %s seq=%s → %s", group.name, env.type, env.event_id, env.case_seq, outcome)
+        if outcome == "wait":
+            waits = int(headers.get("x-waits", 0)) + 1
+            self._later(group, body, {**headers, "x-waits": waits}, wait=True)
+        message.ack()
+
+    def apply(self, group: HandlerGroup, env: Envelope) -> str:
+        """Apply `env` for `group` once; return applied, duplicate or wait (a predecessor is missing)."""
+        try:
+            with self.sessions() as s, s.begin():
+                seen = s.execute(select(ConsumerInbox.id).where(
+                    ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == env.event_id)).first()
+                if seen:
+                    return "duplicate"
+                if self._predecessor_missing(s, group, env):
+                    return "wait"
+                s.add(ConsumerInbox(consumer=group.name, event_id=env.event_id, case_id=env.case_id,
+                                    case_seq=env.case_seq, status="applied"))
+                s.flush()
+                group.handle(s, env)
+            return "applied"
+        except IntegrityError:
+            return "duplicate"  # another worker applied it concurrently
+
+    def _predecessor_missing(self, s: Session, group: HandlerGroup, env: Envelope) -> bool:
+        if env.case_id is None or env.case_seq is None or env.case_seq <= 1:
+            return False
+        applied = exists().where(and_(ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == OutboxEvent.event_id))
+        types = s.execute(select(OutboxEvent.type).where(
+            OutboxEvent.case_id == env.case_id, OutboxEvent.case_seq < env.case_seq, ~applied)).scalars().all()
+        return any(topic_matches(group.bindings, t) for t in types)
+
+    # --- later, and dead letters ----------------------------------------------------------------------
+    def _later(self, group: HandlerGroup, body, headers: dict, wait: bool = False) -> None:
+        """Redeliver after a delay: through the TTL retry queue on RabbitMQ, in process otherwise."""
+        if supports_ttl(self.connection):
+            self._producer.publish(body, exchange="", routing_key=self.topology.retry_queue(group.name).name,
+                                   serializer="json", headers=headers, delivery_mode=2, retry=True,
+                                   declare=[self.topology.retry_queue(group.name)])
+            return
+        delay = 0.05 if wait else self.topology.retry_delay_ms / 1000
+        with self._lock:
+            self._seq += 1
+            heapq.heappush(self._delayed, (time.monotonic() + delay, self._seq, group.name, body, headers))
+
+    def _flush_delayed(self) -> None:
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._delayed or self._delayed[0][0] > now:
+                    return
+                _, _, name, body, headers = heapq.heappop(self._delayed)
+            self._producer.publish(body, exchange="", routing_key=self.topology.queue_name(name), serializer="json",
+                                   headers=headers, delivery_mode=2, retry=True)
+
+    def _dead_letter(self, group: HandlerGroup, body, env: Envelope | None, error: str, retries: int) -> None:
+        """Record the dead letter (and, for a valid event, an inbox row so later events are not held)."""
+        log.error("worker %s: dead-lettering %s after %d retries: %s", group.name,
+                  env.event_id if env else "?", retries, error.splitlines()[0])
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        with self.sessions() as s, s.begin():
+            s.add(DeadLetter(consumer=group.name, event_id=env.event_id if env else _event_id(body),
+                             event_type=env.type if env else _event_type(body), body=text, error=error[:5000],
+                             retries=retries))
+            if env is not None:
+                try:
+                    with s.begin_nested():
+                        s.add(ConsumerInbox(consumer=group.name, event_id=env.event_id, case_id=env.case_id,
+                                            case_seq=env.case_seq, status="dead_lettered"))
+                except IntegrityError:
+                    pass
+        self._producer.publish(body, exchange=self.topology.dlx, routing_key="dead", serializer="json",
+                               headers={"x-consumer": group.name, "x-error": error[:1000], "x-retries": retries},
+                               delivery_mode=2, retry=True, declare=[self.topology.dead_queue])
+
+
+def _event_id(body) -> str | None:
+    v = body.get("event_id") if isinstance(body, dict) else None
+    return str(v)[:36] if v else None
+
+
+def _event_type(body) -> str | None:
+    v = body.get("type") if isinstance(body, dict) else None
+    return str(v)[:80] if v else None
+
+
+def replay_dead_letter(sessions: sessionmaker[Session], broker_url: str, topology: Topology, dead_id: int) -> bool:
+    """Send a dead letter back to its consumer's queue with a fresh retry count."""
+    with sessions() as s, s.begin():
+        d = s.get(DeadLetter, dead_id)
+        if d is None or d.replayed_at is not None:
+            return False
+        if d.event_id:
+            s.query(ConsumerInbox).filter(ConsumerInbox.consumer == d.consumer, ConsumerInbox.event_id == d.event_id,
+                                          ConsumerInbox.status == "dead_lettered").delete()
+        from casebook.db.models import utcnow
+
+        d.replayed_at = utcnow()
+        with connect(broker_url) as conn:
+            Producer(conn.channel()).publish(json.loads(d.body), exchange="", routing_key=topology.queue_name(d.consumer),
+                                             serializer="json", headers={"x-retries": 0, "x-replayed": True},
+                                             delivery_mode=2, retry=False, timeout=5, confirm_timeout=5)
+    return True
