@@ -126,6 +126,11 @@ def sessions(engine):
 
 
 @pytest.fixture
+def read_sessions(engine):
+    return make_sessionmaker(engine, readonly=True)
+
+
+@pytest.fixture
 def app(settings, engine):
     from casebook.web.app import create_app
 

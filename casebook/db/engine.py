@@ -28,9 +28,11 @@ def make_engine(url: str, **kw) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            # Take the write lock at BEGIN: two deferred transactions that both read the trail head and
-            # then write would fail with SQLITE_BUSY_SNAPSHOT instead of waiting their turn.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at BEGIN: two deferred transactions that both read the trail head
+            # and then write would fail with SQLITE_BUSY_SNAPSHOT instead of waiting their turn. Readers
+            # (sessions from make_sessionmaker(readonly=True)) begin deferred and run beside a writer (WAL).
+            readonly = conn.get_execution_options().get("casebook_readonly", False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     kw.setdefault("pool_pre_ping", True)
@@ -40,8 +42,10 @@ def make_engine(url: str, **kw) -> Engine:
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+def make_sessionmaker(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+    """Sessions for writes, or (readonly=True) for reads that must not queue behind SQLite's writer."""
+    bind = engine.execution_options(casebook_readonly=True) if readonly else engine
+    return sessionmaker(bind, expire_on_commit=False, autoflush=True)
 
 
 @contextmanager

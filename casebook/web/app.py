@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     )
     app.json.ensure_ascii = False
     engine = engine or make_engine(settings.database_url)
-    app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine)}
+    app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine),
+                                  "read_sessions": make_sessionmaker(engine, readonly=True)}
     logging.basicConfig(level=settings.log_level)
 
     api = CasebookApi(app)
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     def _limits_and_auth():
         if request.mimetype == "application/json" and (request.content_length or 0) > settings.max_json_bytes:
             raise PayloadTooLarge(f"JSON 请求体不得超过 {settings.max_json_bytes // 1024} KB")
-        authenticate_request(app.extensions["casebook"]["sessions"])
+        authenticate_request(app.extensions["casebook"]["read_sessions"])
 
     return app
 

@@ -31,6 +31,10 @@ def session_factory():
     return current_app.extensions["casebook"]["sessions"]
 
 
+def read_session_factory():
+    return current_app.extensions["casebook"]["read_sessions"]
+
+
 def settings():
     return current_app.extensions["casebook"]["settings"]
 
@@ -63,7 +67,7 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
 
 
 def read(fn: Callable[[Session], Response]) -> Response:
-    with session_factory()() as s:
+    with read_session_factory()() as s:
         return fn(s)
 
 

@@ -18,7 +18,11 @@ def _compose():
 
 def test_compose_runs_postgres_rabbitmq_and_gunicorn_web_with_health_checks():
     services = _compose()["services"]
-    assert {"postgres", "rabbitmq", "web", "migrate"} <= set(services)
+    assert {"postgres", "rabbitmq", "web", "migrate", "relay", "worker"} <= set(services)
+    assert services["relay"]["command"] == ["casebook", "relay"] and services["worker"]["command"] == ["casebook", "worker"]
+    for name in ("relay", "worker"):
+        assert services[name]["environment"] == services["web"]["environment"]
+        assert services[name]["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
     web = services["web"]
     assert "gunicorn" in web["command"] and "casebook.web.app:create_app()" in web["command"]
     assert "/api/v1/health" in " ".join(web["healthcheck"]["test"])

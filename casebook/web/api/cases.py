@@ -19,7 +19,7 @@ from casebook.web.tx import (
     if_match_version,
     json_response,
     read,
-    session_factory,
+    read_session_factory,
     settings,
 )
 from schemas.api.cases import (
@@ -193,7 +193,7 @@ def add_evidence(case_id):
 @errors(401, 404)
 def evidence_content(evidence_id):
     """下载证据文件"""
-    with session_factory()() as s:
+    with read_session_factory()() as s:
         ev, path = ev_svc.evidence_file(s, g.actor, evidence_id, settings())
     resp = send_file(path, mimetype=ev.media_type or "application/octet-stream", as_attachment=True,
                      download_name=ev.original_name or ev.file_sha256, etag=ev.file_sha256)

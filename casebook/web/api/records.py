@@ -21,6 +21,7 @@ from casebook.web.tx import (
     if_match_version,
     json_response,
     read,
+    read_session_factory,
     session_factory,
     settings,
 )
@@ -289,7 +290,7 @@ def health_check(args):
     from events.status import collect
 
     try:
-        with session_factory()() as s:
+        with read_session_factory()() as s:
             s.execute(text("SELECT 1"))
             info = collect(s, settings(), broker=args["broker"])
             head = s.execute(select(TrailHead.seq).where(TrailHead.id == 1)).scalar_one()
