@@ -18,7 +18,8 @@ COPY scheduler ./scheduler
 COPY pdf_templates ./pdf_templates
 RUN pip install --no-cache-dir .
 
-ENV CASEBOOK_DATA_DIR=/data
+ENV CASEBOOK_DATA_DIR=/data \
+    CASEBOOK_TEMPLATES_DIR=/app/pdf_templates
 RUN mkdir -p /data && chown casebook /data
 USER casebook
 EXPOSE 8000

@@ -23,7 +23,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from casebook.db.models import ConsumerInbox, DeadLetter, OutboxEvent
+from casebook.db.models import ConsumerInbox, DeadLetter, OutboxEvent, utcnow
 
 from .envelope import BadEnvelope, Envelope, parse
 from .handlers import GROUPS, HandlerGroup, bindings
@@ -177,19 +177,35 @@ def _event_type(body) -> str | None:
 
 
 def replay_dead_letter(sessions: sessionmaker[Session], broker_url: str, topology: Topology, dead_id: int) -> bool:
-    """Send a dead letter back to its consumer's queue with a fresh retry count."""
+    """Send a dead letter back to its consumer's queue with a fresh retry count.
+
+    The inbox row that marked it dead is removed and committed *before* the publish, or a fast worker
+    would take the replay for a duplicate; if the publish fails, both changes are undone.
+    """
     with sessions() as s, s.begin():
         d = s.get(DeadLetter, dead_id)
         if d is None or d.replayed_at is not None:
             return False
-        if d.event_id:
-            s.query(ConsumerInbox).filter(ConsumerInbox.consumer == d.consumer, ConsumerInbox.event_id == d.event_id,
-                                          ConsumerInbox.status == "dead_lettered").delete()
-        from casebook.db.models import utcnow
-
+        consumer, event_id, body = d.consumer, d.event_id, json.loads(d.body)
+        dead_inbox = None
+        if event_id:
+            dead_inbox = s.execute(select(ConsumerInbox).where(
+                ConsumerInbox.consumer == consumer, ConsumerInbox.event_id == event_id,
+                ConsumerInbox.status == "dead_lettered")).scalar_one_or_none()
+            if dead_inbox is not None:
+                dead_inbox = {"case_id": dead_inbox.case_id, "case_seq": dead_inbox.case_seq}
+                s.query(ConsumerInbox).filter(ConsumerInbox.consumer == consumer, ConsumerInbox.event_id == event_id,
+                                              ConsumerInbox.status == "dead_lettered").delete()
         d.replayed_at = utcnow()
+    try:
         with connect(broker_url) as conn:
-            Producer(conn.channel()).publish(json.loads(d.body), exchange="", routing_key=topology.queue_name(d.consumer),
+            Producer(conn.channel()).publish(body, exchange="", routing_key=topology.queue_name(consumer),
                                              serializer="json", headers={"x-retries": 0, "x-replayed": True},
                                              delivery_mode=2, retry=False, timeout=5, confirm_timeout=5)
+    except Exception:
+        with sessions() as s, s.begin():
+            s.get(DeadLetter, dead_id).replayed_at = None
+            if dead_inbox is not None:
+                s.add(ConsumerInbox(consumer=consumer, event_id=event_id, status="dead_lettered", **dead_inbox))
+        raise
     return True

@@ -12,6 +12,7 @@ import ctypes.util
 import json
 import logging
 import mimetypes
+import os
 import shutil
 import subprocess
 import threading
@@ -67,7 +68,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Folder of the templates: one sub-folder per document type, plus ``base.css`` and shared layouts.
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "pdf_templates"
+# A source checkout keeps the templates beside the package; an installed image says where with CASEBOOK_TEMPLATES_DIR.
+TEMPLATES_DIR = Path(os.environ.get("CASEBOOK_TEMPLATES_DIR") or Path(__file__).resolve().parents[2] / "pdf_templates")
 
 #: Asset types the URL fetcher serves from ``TEMPLATES_DIR``.
 ASSET_SUFFIXES = frozenset(
@@ -398,6 +400,9 @@ def _watch_weasyprint(strict: bool) -> Iterator[None]:
     """Log WeasyPrint's warnings under our name; in strict mode any warning fails the render."""
     collector = _WarningCollector()
     wp_log = logging.getLogger("weasyprint")
+    level = wp_log.level
+    if not wp_log.isEnabledFor(logging.WARNING):  # the app may have silenced WeasyPrint
+        wp_log.setLevel(logging.WARNING)
     wp_log.addHandler(collector)
     try:
         yield
@@ -406,6 +411,7 @@ def _watch_weasyprint(strict: bool) -> Iterator[None]:
         raise DocumentRenderError(f"资源加载被拒绝：{cause}") from cause
     finally:
         wp_log.removeHandler(collector)
+        wp_log.setLevel(level)
     missing = [m for m in collector.messages if ".notdef" in m]
     for message in missing:
         log.warning("字体缺字：%s", message)
