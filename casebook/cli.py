@@ -285,3 +285,73 @@ def dlq_replay(ids, replay_all):
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def catalogue():
+    """规则目录（裁量基准、免罚清单、立案追诉标准、触发条件）"""
+
+
+@catalogue.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True))
+def catalogue_import(paths):
+    """导入 YAML 或 XLSX 目录文件（目录则导入其中全部 YAML，先基准后清单）；任何错误则不导入"""
+    from pathlib import Path
+
+    from casebook.domain.errors import DomainError
+    from casebook.services import catalogue as cat
+    from casebook.services.context import SYSTEM
+
+    settings = Settings()
+    try:
+        with unit_of_work(_sessions(settings)) as s:
+            for p in map(Path, paths):
+                if p.is_dir():
+                    for name in cat.seed_directory(s, p):
+                        click.echo(f"已导入 {name}")
+                else:
+                    row = cat.import_document(s, SYSTEM, cat.load_bytes(p.read_bytes(), p.name), source=p.name)
+                    click.echo(f"已导入 {row.code} 第{row.version}版（{row.name}）")
+    except DomainError as e:
+        click.echo(f"错误：{e.message}", err=True)
+        for where, msgs in (e.errors or {}).items():
+            for m in msgs if isinstance(msgs, list) else [msgs]:
+                click.echo(f"  {where}：{m}", err=True)
+        sys.exit(2)
+
+
+@catalogue.command("export")
+@click.argument("code")
+@click.option("--version", type=int)
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default="yaml")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def catalogue_export(code, version, fmt, output):
+    """导出目录版本"""
+    from pathlib import Path
+
+    import yaml
+
+    from casebook.services import catalogue as cat
+    from casebook.services.catalogue_xlsx import write
+
+    with _sessions(Settings())() as s:
+        row = cat.get_version(s, code, version)
+        data = write(row.content) if fmt == "xlsx" else yaml.safe_dump(row.content, allow_unicode=True, sort_keys=False).encode()
+    Path(output).write_bytes(data)
+    click.echo(f"已导出 {row.code} 第{row.version}版 → {output}")
+
+
+@catalogue.command("diff")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def catalogue_diff(path):
+    """比较文件与已导入的最新版本"""
+    from pathlib import Path
+
+    from casebook.services import catalogue as cat
+
+    p = Path(path)
+    doc = cat.load_bytes(p.read_bytes(), p.name)
+    with _sessions(Settings())() as s:
+        d = cat.diff(cat.get_version(s, (doc.get("catalogue") or {}).get("code") or "").content, doc)
+    for label, key in (("新增", "added"), ("删除", "removed"), ("修改", "changed")):
+        click.echo(f"{label}（{len(d[key])}）：{'、'.join(d[key]) or '无'}")

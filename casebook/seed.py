@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +25,11 @@ def demo_uscc(body17: str) -> str:
     return body17 + uscc_check_char(body17)
 
 
-def seed_demo(s: Session) -> list[tuple[str, str, str, str]]:
-    """Create the demo organisation once; return (username, password, name, role) rows to print."""
+CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
+
+
+def seed_demo(s: Session, *, catalogue: bool = True) -> list[tuple[str, str, str, str]]:
+    """Create the demo organisation once (and import the seed rules catalogue); return logins to print."""
     if s.execute(select(Agency.id).limit(1)).first():
         return []
     district = users.create_agency(s, "枣庄市山亭区人民政府", "山亭", "district")
@@ -61,6 +65,10 @@ def seed_demo(s: Session) -> list[tuple[str, str, str, str]]:
     ])
     s.add_all([SummaryForm(agency_id=amr.id, form_no=f"SD{2026}{n:05d}") for n in range(1, 51)])
     s.flush()
+    if catalogue and CATALOGUE_DIR.is_dir():
+        from casebook.services.catalogue import seed_directory
+
+        seed_directory(s, CATALOGUE_DIR)
     return out
 
 

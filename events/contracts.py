@@ -20,6 +20,9 @@ REGISTRY.update({
     ("credential.issued", 1): RecordEventV1,
     ("calendar.day_overridden", 1): RecordEventV1,
     ("summary_forms.registered", 1): RecordEventV1,
+    ("catalogue.imported", 1): RecordEventV1,
+    ("referral.suggested", 1): CaseEventV1,
+    ("legal_review.required", 1): CaseEventV1,
 })
 _schemas = {k: v() for k, v in REGISTRY.items()}
 

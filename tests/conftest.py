@@ -47,7 +47,7 @@ def _seed(url: str, data_dir: Path) -> None:
     upgrade(url)
     eng = make_engine(url)
     with unit_of_work(make_sessionmaker(eng)) as s:
-        seed_demo(s)
+        seed_demo(s, catalogue=False)  # tests import exactly the catalogue they need
     eng.dispose()  # closing the last connection checkpoints the SQLite WAL into the main file
 
 

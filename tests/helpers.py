@@ -80,7 +80,7 @@ class ApiClient:
                  "place": "山亭区府前路88号", "summary": "现场检查发现过期食品12袋", "officer_ids": self.officers()})
         self.evidence(cid)
         self.act(cid, "update_facts", {"goods_value": "1200.00", "illegal_gains": "300.00",
-                 "violations": [{"code": "SP-124", "description": "销售超过保质期的食品"}], "circumstances": ["首次违法"]})
+                 "violations": [{"description": "销售超过保质期的食品"}], "circumstances": ["first_offence"]})
         self.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
         return cid
 
@@ -102,6 +102,16 @@ class ApiClient:
                                           "basis": "食品安全法第一百二十四条"})
         self.act(cid, "serve_prior_notice", {"served_on": served_on, "method": "direct"})
         return cid
+
+    def review(self, cid: int, opinion: str = "approved", reviewed_on: str = "2026-03-16", expect: int | None = 200):
+        """A legal reviewer's opinion on the 7-item checklist (行政处罚法 第五十八条)."""
+        items = ["subject", "procedure", "facts", "law", "authority", "documents", "criminal"]
+        checklist = {k: {"ok": True} for k in items}
+        if opinion == "returned":
+            checklist["law"] = {"ok": False, "note": "裁量理由不充分"}
+        return self.act(cid, "record_legal_review", {"opinion": opinion, "reviewed_on": reviewed_on, "checklist": checklist,
+                                                      "opinion_text": "经审核，" + ("同意" if opinion == "approved" else "存在问题，退回")},
+                        who="sunli", expect=expect)
 
     # database snapshot, for "bad input changes nothing"
     def snapshot(self) -> dict:

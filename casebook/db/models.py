@@ -185,12 +185,25 @@ class Case(Base):
     summary_form_no: Mapped[str | None] = mapped_column(String(40))
     summary_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
     suspended_stage: Mapped[str | None] = mapped_column(String(30))
+    # rule checks (Issue 4): benchmark placement, exemption, criminal suspicion, major decision
+    benchmark: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    exemption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    deviation_reason: Mapped[str | None] = mapped_column(Text)
+    criminal_suspicion: Mapped[bool] = mapped_column(Boolean, default=False)
+    criminal_crossings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    referral_status: Mapped[str] = mapped_column(String(30), default="none")
+    major_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    discussion_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    legal_review_status: Mapped[str] = mapped_column(String(20), default="none")
+    collective_discussion_on: Mapped[dt.date | None] = mapped_column(Date)
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version guards what people entered: every act bumps it (services.cases.perform); derived fields the
+    # rule handlers record do not, so an officer's ETag survives them. Every UPDATE still checks WHERE version=.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     agency: Mapped[Agency] = relationship()
     party: Mapped[Party | None] = relationship()
@@ -344,6 +357,26 @@ class IdempotencyRecord(Base):
     response_body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CatalogueVersion(Base):
+    """One published version of a rules catalogue (裁量基准, 免罚清单, 追诉标准, 触发条件), stored whole."""
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_catalogue_code_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(300))
+    issuer: Mapped[str] = mapped_column(String(200))
+    document_no: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_by_id: Mapped[int | None] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class CalendarOverride(Base):

@@ -110,6 +110,22 @@ class CaseView:
     summary_recorded_on: dt.date | None = None
     suspended_stage: str | None = None
     paid_amount: Decimal = Decimal("0")
+    referral_status: str = "none"
+    legal_review_status: str = "none"
+    collective_discussion_on: dt.date | None = None
+    deviation_reason: str | None = None
+    exemption: dict | None = None
+
+
+@dataclass
+class RuleEval:
+    """The rule checks for the act at hand, computed by the service from the catalogue in force."""
+
+    crossings: Sequence[dict] = ()
+    penalty_check: dict | None = None
+    major_reasons: Sequence[str] = ()
+    discussion_reasons: Sequence[str] = ()
+    exemption: dict | None = None
 
 
 @dataclass
@@ -123,6 +139,8 @@ class ActContext:
     calendar: WorkingDays | None = None
     act_officers: Sequence[OfficerView] = ()
     summary_form_available: bool = True
+    actor_bar_qualified: bool = False
+    rules: RuleEval | None = None
 
 
 Guard = Callable[[CaseView, ActContext], Reason | None]
@@ -361,6 +379,103 @@ def executable(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+# --- rule guards (the catalogue: Issue 4) -----------------------------------------------------------------
+
+REFERRAL_RESOLVED = ("declined_by_head", "police_declined")
+
+
+def no_penalty_instead_of_referral(case: CaseView, ctx: ActContext) -> Reason | None:
+    """以罚代刑 is forbidden: no penalty while a prosecution threshold is crossed and the referral is open."""
+    r = ctx.rules
+    if not _deciding_penalty(ctx, case) or r is None or not r.crossings or case.referral_status in REFERRAL_RESOLVED:
+        return None
+    what = "；".join(f"{c['offence']}（{c['reason']}）" for c in r.crossings)
+    return Reason("criminal_suspicion_open",
+                  f"本案涉嫌犯罪（{what}），应当移送司法机关，不得以行政处罚代替移送；负责人不批准移送或公安机关不予立案的，"
+                  "记录后方可继续作出行政处罚", "国务院令第310号第三条、第十一条；行政处罚法第二十七条")
+
+
+def within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
+    pc = ctx.rules.penalty_check if ctx.rules else None
+    if _deciding_penalty(ctx, case) and pc and pc["status"] == "above_legal_max":
+        return Reason("penalty_above_legal_max", pc["message"], "行政处罚法第四条、第三十四条")
+    return None
+
+
+def deviation_reasoned(case: CaseView, ctx: ActContext) -> Reason | None:
+    pc = ctx.rules.penalty_check if ctx.rules else None
+    if not (_deciding_penalty(ctx, case) and pc and pc["status"] in ("outside_tier", "mitigated")):
+        return None
+    if not (ctx.data.get("deviation_reason") or case.deviation_reason):
+        return Reason("deviation_reason_missing", pc["message"] + "；未写明理由",
+                      "行政处罚法第三十四条；国办发〔2022〕27号")
+    return None
+
+
+def legal_review_passed(case: CaseView, ctx: ActContext) -> Reason | None:
+    """行政处罚法 第五十八条: 未经法制审核或者审核未通过的，不得作出决定."""
+    reasons = list(ctx.rules.major_reasons) if ctx.rules else []
+    if reasons and case.legal_review_status != "approved":
+        state = {"returned": "法制审核未通过", "none": "尚未经法制审核"}.get(case.legal_review_status, "尚未经法制审核")
+        return Reason("legal_review_required", f"本案属于重大执法决定（{'；'.join(reasons)}），{state}，不得作出决定",
+                      "行政处罚法第五十八条")
+    return None
+
+
+def collective_discussion_held(case: CaseView, ctx: ActContext) -> Reason | None:
+    reasons = list(ctx.rules.discussion_reasons) if ctx.rules else []
+    if reasons and case.collective_discussion_on is None:
+        return Reason("collective_discussion_required",
+                      f"本案应当由负责人集体讨论决定（{'；'.join(reasons)}），尚无集体讨论记录", "行政处罚法第五十七条第二款")
+    return None
+
+
+def exemption_measures_recorded(case: CaseView, ctx: ActContext) -> Reason | None:
+    """不予处罚 still orders correction and educates the party (行政处罚法 第二十八条、第三十三条)."""
+    if ctx.data.get("kind") != "no_penalty" or not case.exemption:
+        return None
+    missing = [label for key, label in (("correction_order", "责令改正"), ("education_note", "教育情况"))
+               if not ctx.data.get(key)]
+    if missing:
+        return Reason("exemption_measures_missing",
+                      f"依免罚清单不予处罚的，仍应责令改正并对当事人进行教育；未记录{'、'.join(missing)}",
+                      "行政处罚法第二十八条、第三十三条第三款")
+    return None
+
+
+def exemption_eligible(case: CaseView, ctx: ActContext) -> Reason | None:
+    ex = ctx.rules.exemption if ctx.rules else None
+    if ctx.data.get("kind") == "no_penalty" and ex is not None and not ex["eligible"]:
+        unmet = "、".join(f"{c['label']}（{c['detail']}）" for c in ex["conditions"] if not c["met"])
+        return Reason("exemption_not_eligible", f"不符合免罚清单事项{ex['item']}的条件：{unmet}", "行政处罚法第三十三条")
+    return None
+
+
+def proposal_within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
+    pc = ctx.rules.penalty_check if ctx.rules else None
+    if ctx.data.get("kind") == "penalty" and pc and pc["status"] == "above_legal_max":
+        return Reason("penalty_above_legal_max", pc["message"], "行政处罚法第四条、第三十四条")
+    return None
+
+
+def reviewer_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
+    if not ctx.actor_bar_qualified:
+        return Reason("reviewer_not_qualified", "初次从事法制审核的人员应当取得法律职业资格", "行政处罚法第五十八条第二款")
+    return None
+
+
+def reviewer_not_case_officer(case: CaseView, ctx: ActContext) -> Reason | None:
+    if any(o.user_id == ctx.actor_id for o in case.officers):
+        return Reason("reviewer_is_case_officer", "法制审核人员不得审核本人承办的案件", "国办发〔2018〕118号")
+    return None
+
+
+def referral_open(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.referral_status in REFERRAL_RESOLVED or case.referral_status == "referred":
+        return Reason("referral_already_settled", "移送事项已有结论", "国务院令第310号第五条")
+    return None
+
+
 # --- the transitions -----------------------------------------------------------------------------
 
 OFF, H = frozenset({"officer"}), frozenset({"agency_head"})
@@ -384,7 +499,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("close_investigation", "调查终结", ("investigating",), "investigation_closed", OH,
                    (actor_is_case_officer, has_evidence), "case.investigation_closed", f"{PENALTY_LAW}第五十七条"),
         Transition("propose_penalty", "拟定处理意见", ("investigation_closed",), None, OH,
-                   (actor_is_case_officer,), "penalty.proposed", f"{PENALTY_LAW}第五十七条"),
+                   (actor_is_case_officer, proposal_within_legal_range, exemption_eligible), "penalty.proposed",
+                   f"{PENALTY_LAW}第五十七条"),
         Transition("serve_prior_notice", "送达行政处罚事先告知书", ("investigation_closed",), "prior_notice", OH,
                    (actor_is_case_officer, penalty_proposed), "prior_notice.served", f"{PENALTY_LAW}第四十四条"),
         Transition("record_statement", "记录陈述申辩", ("prior_notice",), None, OH,
@@ -398,8 +514,17 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("record_hearing_no_show", "记录当事人无正当理由未出席听证", ("hearing",), None, OH,
                    (), "hearing.waived", f"{PENALTY_LAW}第六十四条第八项"),
         Transition("decide", "作出处理决定", ("investigation_closed", "prior_notice", "hearing"), "decided", H,
-                   (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled, not_heavier_than_notified),
+                   (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled,
+                    not_heavier_than_notified, no_penalty_instead_of_referral, within_legal_range, deviation_reasoned,
+                    legal_review_passed, collective_discussion_held, exemption_eligible, exemption_measures_recorded),
                    "decision.issued", f"{PENALTY_LAW}第五十七条"),
+        Transition("record_legal_review", "记录法制审核意见", ("investigation_closed", "prior_notice", "hearing"), None,
+                   frozenset({"legal_reviewer"}), (reviewer_qualified, reviewer_not_case_officer), "legal_review.recorded",
+                   f"{PENALTY_LAW}第五十八条"),
+        Transition("record_collective_discussion", "记录负责人集体讨论", ("investigation_closed", "prior_notice", "hearing"),
+                   None, H, (), "collective_discussion.recorded", f"{PENALTY_LAW}第五十七条第二款"),
+        Transition("decline_referral", "负责人不批准移送（记录理由）", OPEN_STAGES, None, H, (referral_open,),
+                   "referral.declined", "国务院令第310号第五条"),
         Transition("serve_decision", "送达处理决定书", ("decided",), "served", OH,
                    (actor_is_case_officer,), "decision.served", f"{PENALTY_LAW}第六十一条"),
         Transition("start_execution", "进入执行", ("served",), "executing", OH, (executable,), "execution.started", f"{PENALTY_LAW}第六十六条"),

@@ -91,6 +91,11 @@ def case_view(s: Session, case: Case) -> lc.CaseView:
         summary_recorded_on=case.summary_recorded_on,
         suspended_stage=case.suspended_stage,
         paid_amount=case.paid_amount or Decimal("0"),
+        referral_status=case.referral_status or "none",
+        legal_review_status=case.legal_review_status or "none",
+        collective_discussion_on=case.collective_discussion_on,
+        deviation_reason=case.deviation_reason,
+        exemption=case.exemption,
     )
 
 
@@ -176,19 +181,38 @@ def _e_investigation_act(s, case, data, officers, cfg):
 
 
 def _e_update_facts(s, case, data, officers, cfg):
+    from . import catalogue as cat
+
+    reg, day = cat.registry(s), local_today()
+    unknown = [v["code"] for v in data.get("violations") or [] if v.get("code") and reg.violation(v["code"], day) is None]
+    if unknown:
+        raise ValidationFailed("违法行为事项编码不在现行裁量基准中", code="unknown_violation_code",
+                               errors={"violations": [f"未知事项编码：{c}" for c in unknown]})
     _assign(case, data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
 
 
 def _e_propose(s, case, data, officers, cfg):
+    from . import rules
+
     case.decision_kind = data["kind"]
     case.penalty_kinds = data.get("penalty_kinds") or []
     case.fine_amount = data.get("fine_amount")
     case.confiscated_amount = data.get("confiscated_amount")
-    thresholds = {"person": Decimal(cfg.hearing_fine_person), "organization": Decimal(cfg.hearing_fine_organization)}
-    case.hearing_right = data["kind"] == "penalty" and lc.hearing_right(
-        case.penalty_kinds, case.fine_amount, case.confiscated_amount, case.party.kind if case.party else None, thresholds
-    )
-    return {"hearing_right": case.hearing_right}
+    if "deviation_reason" in data:
+        case.deviation_reason = data["deviation_reason"]
+    ev = rules.evaluate(s, case, data)
+    case.benchmark = ev.benchmark
+    case.exemption = ev.exemption
+    case.major_reasons = list(ev.major_reasons)
+    case.discussion_reasons = list(ev.discussion_reasons)
+    case.criminal_crossings = list(ev.crossings)
+    case.criminal_suspicion = bool(ev.crossings)
+    # 行政处罚法 第六十三条: the hearing right the prior notice must state (local 较大数额 from the triggers).
+    case.hearing_right = data["kind"] == "penalty" and ev.hearing_right
+    # referral_status / legal_review_status move to suggested / required when the rules handler raises the events.
+    return {"hearing_right": case.hearing_right, "benchmark": ev.benchmark, "major_reasons": case.major_reasons,
+            "discussion_reasons": case.discussion_reasons, "criminal_crossings": case.criminal_crossings,
+            "exemption": ev.exemption}
 
 
 def _e_prior_notice(s, case, data, officers, cfg):
@@ -218,6 +242,10 @@ def _e_hearing_no_show(s, case, data, officers, cfg):
 def _e_decide(s, case, data, officers, cfg):
     case.decision_kind = data["kind"]
     case.decided_on = data["decided_on"]
+    if data.get("deviation_reason"):
+        case.deviation_reason = data["deviation_reason"]
+    if data["kind"] == "refer":
+        case.referral_status = "referred"
     if data["kind"] == "penalty":
         case.penalty_kinds = data.get("penalty_kinds") or case.penalty_kinds
         if "fine_amount" in data:
@@ -235,6 +263,18 @@ def _e_serve_decision(s, case, data, officers, cfg):
 def _e_payment(s, case, data, officers, cfg):
     case.paid_amount = (case.paid_amount or Decimal("0")) + data["amount"]
     return {"paid_amount": str(case.paid_amount)}
+
+
+def _e_legal_review(s, case, data, officers, cfg):
+    case.legal_review_status = data["opinion"]
+
+
+def _e_collective_discussion(s, case, data, officers, cfg):
+    case.collective_discussion_on = data["held_on"]
+
+
+def _e_decline_referral(s, case, data, officers, cfg):
+    case.referral_status = "declined_by_head"
 
 
 def _e_summary_filing(s, case, data, officers, cfg):
@@ -268,6 +308,9 @@ EFFECTS: dict[str, Effect] = {
     "serve_decision": _e_serve_decision,
     "record_payment": _e_payment,
     "record_summary_filing": _e_summary_filing,
+    "record_legal_review": _e_legal_review,
+    "record_collective_discussion": _e_collective_discussion,
+    "decline_referral": _e_decline_referral,
     "close": _e_close,
     "suspend": _e_suspend,
     "resume": _e_resume,
@@ -275,13 +318,19 @@ EFFECTS: dict[str, Effect] = {
 # Acts whose input names officers who must hold credentials (第四十二条), and the input field naming them.
 OFFICER_FIELDS = {"file": "officer_ids", "record_investigation_act": "officer_ids", "add_evidence": "collected_by"}
 DATE_FIELDS = ("filed_on", "acted_on", "served_on", "decided_on", "requested_on", "held_on", "notice_served_on",
-               "paid_on", "recorded_on", "closed_on", "collected_on", "discovered_on")
+               "paid_on", "recorded_on", "closed_on", "collected_on", "discovered_on", "reviewed_on")
+RULE_ACTIONS = ("propose_penalty", "decide")
 
 
-def _context(s: Session, actor: Actor, case: Case, data: dict, officers: list[User]) -> lc.ActContext:
+def _context(s: Session, actor: Actor, case: Case, data: dict, officers: list[User], action: str = "") -> lc.ActContext:
+    rules_eval = None
+    if action in RULE_ACTIONS and case.stage in lc.TRANSITIONS[action].from_stages:
+        from . import rules
+
+        rules_eval = rules.evaluate(s, case, data).as_view()
     return lc.ActContext(
         actor_id=actor.user_id, roles=actor.roles, today=local_today(), data=data, calendar=get_calendar(s),
-        act_officers=[_officer_view(u) for u in officers],
+        act_officers=[_officer_view(u) for u in officers], actor_bar_qualified=actor.bar_qualified, rules=rules_eval,
     )
 
 
@@ -310,7 +359,7 @@ def perform(
     field = OFFICER_FIELDS.get(action)
     officers = _resolve_officers(s, case.agency_id, data.get(field), field) if field else []
     view = case_view(s, case)
-    ctx = _context(s, actor, case, data, officers)
+    ctx = _context(s, actor, case, data, officers, action)
     _refuse_if_needed(action, view, ctx, actor, case_id)
 
     stage_from = case.stage
@@ -321,6 +370,7 @@ def perform(
         extra = {**(extra or {}), **(effect_extra(s, case) or {})}
     case.stage = lc.target_stage(action, view) or case.stage
     case.updated_at = utcnow()
+    case.version = case.version + 1
     _trail_act(s, actor, case, action, stage_from, data, extra)
     s.flush()
     return case
@@ -353,7 +403,7 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
     case = Case(
         agency_id=actor.agency_id, stage="lead", procedure="ordinary", source=data["source"], cause=data["cause"],
         party_id=party.id if party else None, discovered_on=data["discovered_on"], facts_text=data.get("facts_text"),
-        violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=0,
+        violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=0, version=1,
     )
     case.party = party
     s.add(case)
@@ -389,7 +439,7 @@ def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settin
         facts_text=data["facts_text"], violations=data.get("violations") or [], circumstances=[],
         decision_kind="penalty", penalty_kinds=data["penalty_kinds"], fine_amount=data.get("fine_amount"),
         decided_on=data["decided_on"], served_on=data["decided_on"], summary_form_no=data["form_no"],
-        lead_officer_id=officers[0].id if officers else None, created_at=now, updated_at=now, event_seq=0,
+        lead_officer_id=officers[0].id if officers else None, created_at=now, updated_at=now, event_seq=0, version=1,
     )
     case.party = party
     for u in officers:

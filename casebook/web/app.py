@@ -49,9 +49,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     logging.basicConfig(level=settings.log_level)
 
     api = CasebookApi(app)
-    from .api import cases, records
+    from .api import cases, records, rules
 
-    for blp in (records.health, records.auth, records.org, records.people, cases.blp, records.admin):
+    for blp in (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp):
         api.register_blueprint(blp)
     errors.register(app)
 

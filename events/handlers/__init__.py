@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from events.envelope import Envelope
 
-from . import activity
+from . import activity, rules
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class HandlerGroup:
 GROUPS: dict[str, HandlerGroup] = {
     g.name: g for g in [
         HandlerGroup("activity", ("#",), activity.project),
+        HandlerGroup("rules", ("case.facts_updated", "penalty.proposed"), rules.check),
     ]
 }
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, STAGES
+from casebook.domain.rules.model import CIRCUMSTANCES
 from casebook.services.cases import CASE_SOURCES
 
 from .common import Money, PageArgs, PageMeta, Strict
@@ -74,6 +75,16 @@ class CaseOut(Strict):
     summary_form_no = fields.String(allow_none=True)
     summary_recorded_on = fields.Date(allow_none=True)
     suspended_stage = fields.String(allow_none=True)
+    benchmark = fields.Dict(allow_none=True)
+    exemption = fields.Dict(allow_none=True)
+    deviation_reason = fields.String(allow_none=True)
+    criminal_suspicion = fields.Boolean()
+    criminal_crossings = fields.List(fields.Dict())
+    referral_status = fields.String()
+    major_reasons = fields.List(fields.String())
+    discussion_reasons = fields.List(fields.String())
+    legal_review_status = fields.String()
+    collective_discussion_on = fields.Date(allow_none=True)
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -179,8 +190,10 @@ class ViolationIn(Strict):
 
 
 class FactsIn(Strict):
-    violations = fields.List(fields.Nested(ViolationIn), validate=validate.Length(max=20))
-    circumstances = fields.List(fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50))
+    violations = fields.List(fields.Nested(ViolationIn), validate=validate.Length(max=20),
+                             metadata={"description": "违法行为；code 为现行裁量基准的事项编码"})
+    circumstances = fields.List(fields.String(validate=validate.OneOf(list(CIRCUMSTANCES))), validate=validate.Length(max=30),
+                                metadata={"description": "情节代码（见 GET /api/v1/catalogue/circumstances）"})
     illegal_gains = Money(allow_none=True)
     goods_value = Money(allow_none=True)
     sales_amount = Money(allow_none=True)
@@ -212,6 +225,9 @@ class ProposeIn(Strict):
     confiscated_amount = Money(allow_none=True)
     basis = Text(2000, metadata={"description": "处罚依据"})
     reasons = Text(5000)
+    violation_code = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "适用的裁量基准事项编码"})
+    exemption_code = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "适用的免罚清单事项编码"})
+    deviation_reason = Text(5000, metadata={"description": "处罚超出裁量阶次或减轻处罚的理由"})
 
     @validates_schema
     def _penalty(self, data, **kw):
@@ -259,6 +275,9 @@ class DecideIn(Strict):
     confiscated_amount = Money(allow_none=True)
     basis = Text(2000)
     reasons = Text(5000)
+    deviation_reason = Text(5000, metadata={"description": "处罚超出裁量阶次或减轻处罚的理由"})
+    correction_order = Text(2000, metadata={"description": "责令改正的内容与期限（不予处罚时必填）"})
+    education_note = Text(2000, metadata={"description": "对当事人进行教育的情况（不予处罚时必填）"})
 
     @validates_schema
     def _penalty(self, data, **kw):
@@ -303,6 +322,54 @@ class SummaryDecisionIn(Strict):
             raise ValidationError("当事人未签收的，须注明拒签情况", "refusal_note")
 
 
+LEGAL_REVIEW_ITEMS = {
+    "subject": "主体合法、执法人员资格", "procedure": "程序合法", "facts": "事实清楚、证据合法充分",
+    "law": "法律适用准确、裁量基准运用适当", "authority": "未超越职权", "documents": "文书完备规范",
+    "criminal": "是否涉嫌犯罪需移送",
+}
+
+
+class ReviewItemIn(Strict):
+    ok = fields.Boolean(required=True)
+    note = Text(2000)
+
+
+class LegalReviewIn(Strict):
+    opinion = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]),
+                            metadata={"description": "approved 同意；returned 存在问题（退回）"})
+    reviewed_on = fields.Date(required=True)
+    checklist = fields.Dict(keys=fields.String(validate=validate.OneOf(list(LEGAL_REVIEW_ITEMS))),
+                            values=fields.Nested(ReviewItemIn), required=True,
+                            metadata={"description": "七项审核内容：" + "、".join(f"{k} {v}" for k, v in LEGAL_REVIEW_ITEMS.items())})
+    opinion_text = Text(10000, required=True)
+
+    @validates_schema
+    def _complete(self, data, **kw):
+        missing = set(LEGAL_REVIEW_ITEMS) - set(data.get("checklist") or {})
+        if missing:
+            raise ValidationError("七项审核内容须逐项填写：缺" + "、".join(LEGAL_REVIEW_ITEMS[m] for m in sorted(missing)), "checklist")
+        failing = [k for k, v in data["checklist"].items() if not v["ok"]]
+        if data.get("opinion") == "approved" and failing:
+            raise ValidationError("有未通过的审核项，不能出具同意意见", "opinion")
+        if data.get("opinion") == "returned" and not failing:
+            raise ValidationError("退回的，须指明存在问题的审核项", "checklist")
+        if any(not data["checklist"][k].get("note") for k in failing):
+            raise ValidationError("存在问题的审核项须写明问题", "checklist")
+
+
+class CollectiveDiscussionIn(Strict):
+    held_on = fields.Date(required=True)
+    attendees = fields.List(fields.String(validate=validate.Length(min=1, max=50)), required=True,
+                            validate=validate.Length(min=3, max=30))
+    opinions = Text(20000, required=True)
+    conclusion = Text(5000, required=True)
+
+
+class DeclineReferralIn(Strict):
+    decided_on = fields.Date(required=True)
+    reason = Text(5000, required=True, metadata={"description": "不批准移送的理由（国务院令第310号第五条：应当记录在案）"})
+
+
 class SummaryFormsIn(Strict):
     form_nos = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
                            validate=validate.Length(min=1, max=1000))
@@ -333,4 +400,7 @@ ACTION_SCHEMAS = {
     "suspend": ReasonIn,
     "resume": ReasonIn,
     "terminate": ReasonIn,
+    "record_legal_review": LegalReviewIn,
+    "record_collective_discussion": CollectiveDiscussionIn,
+    "decline_referral": DeclineReferralIn,
 }

@@ -66,7 +66,7 @@ def test_a_heavier_decision_than_notified_is_refused(api):
     cid = api.noticed_case(fine="5000.00", kinds=("fine",))
     r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-20", "penalty_kinds": ["fine", "revoke_license"],
                                 "fine_amount": "6000.00"}, who="zhaomin", expect=409)
-    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["heavier_than_notified"]
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["heavier_than_notified", "legal_review_required"]
 
 
 def test_a_requested_hearing_blocks_the_decision_until_held(api):
@@ -82,6 +82,12 @@ def test_a_requested_hearing_blocks_the_decision_until_held(api):
     assert sorted(x["code"] for x in r.get_json()["errors"]["reasons"]) == ["chair_is_investigator", "hearing_notice_too_short"]
     api.act(cid, "hold_hearing", {"notice_served_on": "2026-03-13", "held_on": "2026-03-24",
                                   "chair_id": api.user_id("wangfang"), "transcript_summary": "当事人到场陈述"})
+    # A heard case with a fine of 10万 or more is a major decision: legal review first (第五十八条).
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"],
+                                "fine_amount": "120000.00"}, who="zhaomin", expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["legal_review_required"]
+    assert "经过听证程序" in r.get_json()["errors"]["reasons"][0]["message"]
+    api.review(cid, reviewed_on="2026-03-24")
     api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "120000.00"},
             who="zhaomin")
 
@@ -99,6 +105,7 @@ def test_a_no_show_at_the_hearing_counts_as_waived(api):
     cid = api.noticed_case(fine="150000.00", kinds=("fine",))
     api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
     api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-24"})
+    api.review(cid, reviewed_on="2026-03-24")
     api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "150000.00"},
             who="zhaomin")
 

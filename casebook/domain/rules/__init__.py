@@ -1,0 +1,1 @@
+"""The rules catalogue: discretion benchmarks, exemption lists, prosecution thresholds, triggers (pure)."""

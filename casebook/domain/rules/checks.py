@@ -1,0 +1,275 @@
+"""The rule checks, as pure functions: each returns its result with the reasons, in Chinese.
+
+- benchmark: 行政处罚法 第三十四条 (裁量基准), 国办发〔2022〕27号; 从轻/减轻 第三十二条; 从重 by the benchmark.
+- exemption: 行政处罚法 第三十三条 (不予处罚 / 首违不罚), with the list's own conditions.
+- thresholds: 行政处罚法 第二十七条, 国务院令第310号 第三条 (must transfer when 追诉标准 are met).
+- triggers: 行政处罚法 第五十八条 (法制审核), 第五十七条第二款 (集体讨论), 第六十三条 (听证).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from casebook.domain.lifecycle import HEARING_KINDS, PENALTY_KINDS
+
+from .model import (
+    CIRCUMSTANCES,
+    EXEMPTION_CONDITIONS,
+    FACTS,
+    TIERS,
+    Catalogue,
+    ExemptionItem,
+    Threshold,
+    Triggers,
+    ViolationItem,
+)
+
+CENT = Decimal("0.01")
+# 行政处罚法 第三十二条: mandatory 从轻或者减轻 circumstances.
+MANDATORY_LENIENCY = {"eliminated_consequences", "coerced", "confessed_unknown", "meritorious"}
+DEFAULT_LENIENT = MANDATORY_LENIENCY | {"first_offence", "corrected_promptly", "cooperated", "harm_minor", "minor"}
+DEFAULT_SEVERE = {"repeat_offence", "serious_harm", "minors_involved", "obstructed", "destroyed_evidence", "public_emergency"}
+
+Facts = dict[str, Decimal | None]
+
+
+def _money(d: Decimal) -> str:
+    return f"{d.quantize(CENT):,}元"
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    catalogue: str
+    version: int
+    item: str
+    item_name: str
+    tier: str
+    tier_label: str
+    min: Decimal
+    max: Decimal
+    legal_min: Decimal
+    legal_max: Decimal
+    legal_text: str
+    basis: str
+    explanation: str
+    tiers: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        q = lambda d: str(d.quantize(CENT))  # noqa: E731 — yuan with two places, as text
+        return {"catalogue": self.catalogue, "version": self.version, "item": self.item, "item_name": self.item_name,
+                "tier": self.tier, "tier_label": self.tier_label, "min": q(self.min), "max": q(self.max),
+                "legal_min": q(self.legal_min), "legal_max": q(self.legal_max), "legal_text": self.legal_text,
+                "basis": self.basis, "explanation": self.explanation,
+                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}}
+
+
+def legal_range(item: ViolationItem, facts: Facts) -> tuple[Decimal, Decimal, str]:
+    """The statutory fine range for these facts: the first band whose conditions hold."""
+    for band in item.bands:
+        if all(c.holds(facts) for c in band.when):
+            lo, hi, text = band.amounts.resolve(facts)
+            if band.when:
+                text = "、".join(f"{FACTS[c.fact]}{_OPS[c.op]}{c.value}元" for c in band.when) + "的，" + text
+            return lo, hi, text
+    raise ValueError(f"no band of {item.code} applies")  # parse_catalogue guarantees a partition
+
+
+_OPS = {"lt": "不足", "lte": "不超过", "gt": "超过", "gte": "达到"}
+
+
+def tier_ranges(item: ViolationItem, catalogue: Catalogue, facts: Facts) -> dict[str, tuple[Decimal, Decimal]]:
+    lo, hi, _ = legal_range(item, facts)
+    span = hi - lo
+    out = {t: ((lo + span * a).quantize(CENT), (lo + span * b).quantize(CENT)) for t, (a, b) in catalogue.tier_fractions().items()}
+    for t in item.tiers:
+        if t.fraction:
+            out[t.tier] = ((lo + span * t.fraction[0]).quantize(CENT), (lo + span * t.fraction[1]).quantize(CENT))
+        elif t.fixed:
+            out[t.tier] = t.fixed
+    out["mitigated"] = (Decimal("0"), lo)
+    return out
+
+
+def _tier_conditions(item: ViolationItem, tier: str, default: set[str]) -> set[str]:
+    explicit = [set(t.conditions) for t in item.tiers if t.tier == tier]
+    return set().union(*explicit) if explicit else set(default)
+
+
+def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumstances: Iterable[str]) -> BenchmarkResult:
+    """Place the case on the benchmark: tier from the circumstances, range in yuan, basis and why."""
+    circ = set(circumstances)
+    lenient = circ & _tier_conditions(item, "lenient", DEFAULT_LENIENT)
+    severe = circ & _tier_conditions(item, "severe", DEFAULT_SEVERE)
+    if lenient and not severe:
+        tier, why = "lenient", "具有" + "、".join(CIRCUMSTANCES[c] for c in sorted(lenient)) + "情节，适用从轻阶次"
+    elif severe and not lenient:
+        tier, why = "severe", "具有" + "、".join(CIRCUMSTANCES[c] for c in sorted(severe)) + "情节，适用从重阶次"
+    elif severe and lenient:
+        tier = "standard"
+        why = ("从轻情节（" + "、".join(CIRCUMSTANCES[c] for c in sorted(lenient)) + "）与从重情节（"
+               + "、".join(CIRCUMSTANCES[c] for c in sorted(severe)) + "）并存，综合考量适用一般阶次")
+    else:
+        tier, why = "standard", "无法定从轻、从重情节，适用一般阶次"
+    lo, hi, legal_text = legal_range(item, facts)
+    ranges = tier_ranges(item, catalogue, facts)
+    tmin, tmax = ranges[tier]
+    basis = f"违反{item.violated_provision}，依据{item.penalty_provision}"
+    explanation = (f"依据《{catalogue.name}》（{catalogue.document_no}）第{item.code}项“{item.name}”：法定罚款幅度为{legal_text}"
+                   f"（{_money(lo)}至{_money(hi)}）；{why}，罚款幅度为{_money(tmin)}至{_money(tmax)}。")
+    if circ & MANDATORY_LENIENCY:
+        explanation += "当事人有行政处罚法第三十二条规定的情形，应当从轻或者减轻处罚。"
+    return BenchmarkResult(catalogue.code, catalogue.version, item.code, item.name, tier, TIERS[tier], tmin, tmax, lo, hi,
+                           legal_text, basis, explanation, ranges)
+
+
+@dataclass(frozen=True)
+class PenaltyCheck:
+    status: str  # in_tier | outside_tier | mitigated | above_legal_max
+    in_range: bool
+    needs_reason: bool
+    needs_legal_review: bool
+    needs_collective_discussion: bool
+    message: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def check_penalty(result: BenchmarkResult, fine: Decimal) -> PenaltyCheck:
+    """Is a proposed fine within the benchmark tier, and if not, what it then needs."""
+    if fine > result.legal_max:
+        return PenaltyCheck("above_legal_max", False, True, True, True,
+                            f"拟罚款{_money(fine)}超过法定上限{_money(result.legal_max)}，不得作出（超出法定幅度）")
+    if fine < result.legal_min:
+        return PenaltyCheck("mitigated", False, True, True, True,
+                            f"拟罚款{_money(fine)}低于法定下限{_money(result.legal_min)}，属于减轻处罚，须写明理由，"
+                            "经法制审核并经负责人集体讨论")
+    if result.min <= fine <= result.max:
+        return PenaltyCheck("in_tier", True, False, False, False,
+                            f"拟罚款{_money(fine)}在{result.tier_label}阶次幅度{_money(result.min)}至{_money(result.max)}内")
+    return PenaltyCheck("outside_tier", False, True, True, False,
+                        f"拟罚款{_money(fine)}在法定幅度内，但超出{result.tier_label}阶次幅度{_money(result.min)}至"
+                        f"{_money(result.max)}，须写明理由并经法制审核")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    item: str
+    kind: str
+    eligible: bool
+    conditions: list[dict]
+    measures: list[str]
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def exemption(item: ExemptionItem, facts: Facts, circumstances: Iterable[str], prior_same_violation: int) -> Eligibility:
+    """Each condition of the list item, met or not; `prior_same_violation` counts penalties in the look-back."""
+    circ = set(circumstances)
+    rows = []
+    for c in item.conditions:
+        if c == "first_offence":
+            ok = prior_same_violation == 0
+            detail = (f"{item.lookback_years}年内无同一违法行为的处罚记录" if ok
+                      else f"{item.lookback_years}年内已有{prior_same_violation}次同一违法行为的处罚记录")
+        else:
+            ok = c in circ
+            detail = "已认定" if ok else "未认定"
+        rows.append({"code": c, "label": EXEMPTION_CONDITIONS.get(c) or CIRCUMSTANCES[c], "met": ok, "detail": detail})
+    for fact, cap in item.max_amounts:
+        v = facts.get(fact) or Decimal("0")
+        rows.append({"code": f"max_{fact}", "label": f"{FACTS[fact]}不超过{cap}元", "met": v <= cap,
+                     "detail": f"{FACTS[fact]}{v}元"})
+    return Eligibility(item.code, item.kind, all(r["met"] for r in rows), rows, list(item.measures))
+
+
+@dataclass(frozen=True)
+class Crossing:
+    code: str
+    offence: str
+    criminal_article: str
+    basis: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def thresholds(items: Sequence[Threshold], facts: Facts, circumstances: Iterable[str], party_kind: str | None,
+               prior_penalties: Callable[[int], int], fields: Iterable[str] = ()) -> list[Crossing]:
+    """Which 立案追诉标准 these facts cross, by which fact and figure."""
+    circ, flds = set(circumstances), set(fields)
+    out = []
+    for t in items:
+        if t.party_kind != "any" and party_kind and t.party_kind != party_kind:
+            continue
+        if t.applies_to_fields and flds and not (set(t.applies_to_fields) & flds):
+            continue
+        hit = [CIRCUMSTANCES[c] for c in t.on_circumstances if c in circ]
+        if hit:
+            out.append(Crossing(t.code, t.offence, t.criminal_article, t.basis, "具有" + "、".join(hit) + "情形"))
+            continue
+        for cl in t.any_of:
+            if cl.prior_count_gte is not None:
+                n = prior_penalties(cl.prior_within_years)
+                if n >= cl.prior_count_gte:
+                    out.append(Crossing(t.code, t.offence, t.criminal_article, t.basis,
+                                        f"{cl.describe()}（已有{n}次）"))
+                    break
+                continue
+            total = sum(((facts.get(f) or Decimal("0")) * w for f, w in cl.terms), Decimal("0"))
+            if any(facts.get(f) is not None for f, _ in cl.terms) and total >= cl.gte:
+                out.append(Crossing(t.code, t.offence, t.criminal_article, t.basis,
+                                    f"{cl.describe()}：本案为{total.quantize(CENT)}元"))
+                break
+    return out
+
+
+def _over(section: dict, party_kind: str | None, what: str, amount: Decimal | None) -> bool:
+    limit = section.get(f"{what}_{'organization' if party_kind == 'organization' else 'person'}_gte")
+    return amount is not None and limit is not None and amount >= limit
+
+
+def hearing_right(t: Triggers, party_kind: str | None, kinds: Iterable[str], fine: Decimal | None,
+                  confiscated: Decimal | None) -> bool:
+    """行政处罚法 第六十三条: heavy kinds always; fines and confiscation from 较大数额 up (local figures)."""
+    kinds = set(kinds)
+    if kinds & HEARING_KINDS:
+        return True
+    return (("fine" in kinds and _over(t.hearing, party_kind, "fine", fine))
+            or _over(t.hearing, party_kind, "confiscation", confiscated))
+
+
+def review_reasons(t: Triggers, party_kind: str | None, kinds: Iterable[str], fine: Decimal | None, *, heard: bool,
+                   outside_benchmark: bool, mitigated: bool) -> list[str]:
+    """Why a decision is major and needs 法制审核 (行政处罚法 第五十八条 and the agency's 法制审核目录)."""
+    lr, kinds, out = t.legal_review, set(kinds), []
+    if "fine" in kinds and _over(lr, party_kind, "fine", fine):
+        out.append(f"罚款{_money(fine)}达到法制审核目录的数额标准")
+    heavy = kinds & set(lr.get("penalty_kinds") or ())
+    if heavy:
+        out.append("处罚种类包括" + "、".join(PENALTY_KINDS[k] for k in sorted(heavy)))
+    if heard and lr.get("heard_cases"):
+        out.append("经过听证程序（行政处罚法第五十八条第一款第二项）")
+    if outside_benchmark and lr.get("outside_benchmark"):
+        out.append("处罚超出裁量基准阶次")
+    if mitigated and lr.get("mitigated"):
+        out.append("减轻处罚")
+    return out
+
+
+def discussion_reasons(t: Triggers, party_kind: str | None, kinds: Iterable[str], fine: Decimal | None, *,
+                       mitigated: bool) -> list[str]:
+    """Why the decision needs 负责人集体讨论 (行政处罚法 第五十七条第二款 and local rules)."""
+    cd, kinds, out = t.collective_discussion, set(kinds), []
+    if "fine" in kinds and _over(cd, party_kind, "fine", fine):
+        out.append(f"罚款{_money(fine)}达到集体讨论的数额标准")
+    heavy = kinds & set(cd.get("penalty_kinds") or ())
+    if heavy:
+        out.append("处罚种类包括" + "、".join(PENALTY_KINDS[k] for k in sorted(heavy)))
+    if mitigated and cd.get("mitigated"):
+        out.append("减轻处罚须经集体讨论")
+    return out

@@ -1,0 +1,331 @@
+"""The rules catalogue in use: import versions, find what is in force on a day, run the checks.
+
+Each imported version is stored whole (`catalogue_versions.content`) and parsed into immutable domain
+objects once per process; lookups are dictionary hits, so the checks cost microseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casebook.db.models import Agency, Case, CatalogueVersion
+from casebook.domain.errors import NotFound, ValidationFailed
+from casebook.domain.rules import checks
+from casebook.domain.rules.model import (
+    Catalogue,
+    CatalogueInvalid,
+    ExemptionItem,
+    Threshold,
+    Triggers,
+    ViolationItem,
+    parse_catalogue,
+)
+
+from .context import Actor, require_role
+from .recording import record
+
+_TTL = 60.0
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    if isinstance(obj, Decimal):
+        return str(obj)
+    return obj
+
+
+@dataclass
+class Registry:
+    """Everything imported, parsed, with indexes for the lookups."""
+
+    catalogues: list[Catalogue] = field(default_factory=list)
+
+    def in_force(self, day: dt.date, kind: str) -> list[Catalogue]:
+        """The latest version of each catalogue code in force on `day`."""
+        best: dict[str, Catalogue] = {}
+        for c in self.catalogues:
+            if c.kind == kind and c.effective_on(day) and (c.code not in best or c.version > best[c.code].version):
+                best[c.code] = c
+        return list(best.values())
+
+    def __post_init__(self):
+        self._cache: dict[tuple, object] = {}
+
+    def _memo(self, key, fn):
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = fn()
+        return hit
+
+    def violation(self, code: str, day: dt.date) -> tuple[Catalogue, ViolationItem] | None:
+        index = self._memo(("v", day), lambda: {i.code: (c, i) for c in self.in_force(day, "benchmark") for i in c.items})
+        return index.get(code)
+
+    def exemptions_for(self, violation_code: str, day: dt.date) -> list[tuple[Catalogue, ExemptionItem]]:
+        def build():
+            idx: dict[str, list] = {}
+            for c in self.in_force(day, "exemption_list"):
+                for i in c.items:
+                    idx.setdefault(i.violation_code, []).append((c, i))
+            return idx
+        return self._memo(("e", day), build).get(violation_code, [])
+
+    def exemption(self, code: str, day: dt.date) -> tuple[Catalogue, ExemptionItem] | None:
+        index = self._memo(("ec", day), lambda: {i.code: (c, i) for c in self.in_force(day, "exemption_list") for i in c.items})
+        return index.get(code)
+
+    def thresholds(self, day: dt.date) -> list[Threshold]:
+        return self._memo(("t", day), lambda: [i for c in self.in_force(day, "prosecution_thresholds") for i in c.items])
+
+    def triggers(self, agency_code: str | None, day: dt.date) -> Triggers:
+        index = self._memo(("g", day), lambda: {i.agency: i for c in self.in_force(day, "triggers") for i in c.items})
+        return index.get(agency_code) or index.get("*") or DEFAULT_TRIGGERS
+
+
+# 行政处罚法 第五十八条, 第六十三条: used only until a triggers catalogue is imported.
+DEFAULT_TRIGGERS = Triggers(
+    "*",
+    legal_review={"fine_person_gte": Decimal("10000"), "fine_organization_gte": Decimal("100000"),
+                  "penalty_kinds": ("revoke_license", "suspend_operations", "order_closure", "restrict_practice",
+                                    "lower_qualification"),
+                  "heard_cases": True, "outside_benchmark": True, "mitigated": True},
+    collective_discussion={"mitigated": True},
+    hearing={"fine_person_gte": Decimal("10000"), "fine_organization_gte": Decimal("100000"),
+             "confiscation_person_gte": Decimal("10000"), "confiscation_organization_gte": Decimal("100000")},
+)
+
+_cache: dict[str, tuple[float, Registry]] = {}
+_lock = threading.Lock()
+
+
+def registry(s: Session) -> Registry:
+    key = str(s.get_bind().url)
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < _TTL:
+        return hit[1]
+    reg = Registry([parse_catalogue(row) for row in s.execute(select(CatalogueVersion.content).order_by(CatalogueVersion.id)).scalars()])
+    with _lock:
+        _cache[key] = (time.monotonic(), reg)
+    return reg
+
+
+def invalidate() -> None:
+    with _lock:
+        _cache.clear()
+
+
+# --- import ---------------------------------------------------------------------------------------------
+
+
+def validate_document(s: Session, doc: dict) -> Catalogue:
+    """Parse and cross-check against what is stored; raise CatalogueInvalid with every problem."""
+    cat = parse_catalogue(doc)
+    problems: list[tuple[str, str]] = []
+    latest = s.execute(select(func.max(CatalogueVersion.version)).where(CatalogueVersion.code == cat.code)).scalar_one()
+    if latest is not None and cat.version <= latest:
+        problems.append(("catalogue.version", f"{cat.code} 已有第{latest}版，新导入的版本号须大于{latest}"))
+    other = s.execute(select(CatalogueVersion.kind).where(CatalogueVersion.code == cat.code).limit(1)).scalar_one_or_none()
+    if other is not None and other != cat.kind:
+        problems.append(("catalogue.kind", f"{cat.code} 原为{other}类，不能改为{cat.kind}"))
+    reg = registry(s)
+    if cat.kind == "exemption_list":
+        for i, item in enumerate(cat.items):
+            found = [c for c in reg.catalogues if c.code == item.violation_catalogue and c.kind == "benchmark"
+                     and any(v.code == item.violation_code for v in c.items)]
+            if not found:
+                problems.append((f"exemption_items[{i}].violation_code",
+                                 f"在裁量基准 {item.violation_catalogue} 中找不到违法行为 {item.violation_code}"))
+    if cat.kind == "benchmark":
+        mine = {i.code for i in cat.items}
+        for c in reg.catalogues:
+            if c.kind == "benchmark" and c.code != cat.code:
+                clash = mine & {i.code for i in c.items}
+                for code in sorted(clash):
+                    problems.append(("violation_items", f"事项编码 {code} 已在裁量基准 {c.code} 中使用"))
+    if problems:
+        raise CatalogueInvalid(problems)
+    return cat
+
+
+def import_document(s: Session, actor: Actor, doc: dict, *, source: str = "") -> CatalogueVersion:
+    """Import one catalogue version (admin); nothing is stored if anything is wrong."""
+    if "system" not in actor.roles:
+        require_role(actor, "admin", what="catalogue.import")
+    try:
+        cat = validate_document(s, doc)
+    except CatalogueInvalid as e:
+        raise ValidationFailed(f"目录有{len(e.problems)}处错误，未导入任何内容", code="catalogue_invalid",
+                               errors={w: [m] for w, m in e.problems}) from None
+    content = _jsonable(doc)
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    row = CatalogueVersion(code=cat.code, kind=cat.kind, name=cat.name, issuer=cat.issuer, document_no=cat.document_no,
+                           version=cat.version, effective_from=cat.effective_from, effective_to=cat.effective_to,
+                           content=content, sha256=hashlib.sha256(text.encode()).hexdigest(), imported_by_id=actor.user_id)
+    s.add(row)
+    s.flush()
+    payload = {"code": cat.code, "kind": cat.kind, "version": cat.version, "document_no": cat.document_no,
+               "effective_from": cat.effective_from.isoformat(), "items": len(cat.items), "sha256": row.sha256,
+               "source": source}
+    record(s, actor, "catalogue.imported", payload, agency_id=actor.agency_id,
+           events=[("catalogue.imported", {"action": "import", "id": row.id, "data": payload})])
+    invalidate()
+    return row
+
+
+def get_version(s: Session, code: str, version: int | None = None) -> CatalogueVersion:
+    q = select(CatalogueVersion).where(CatalogueVersion.code == code)
+    q = q.where(CatalogueVersion.version == version) if version else q.order_by(CatalogueVersion.version.desc())
+    row = s.execute(q.limit(1)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"目录 {code}{f' 第{version}版' if version else ''} 不存在", code="catalogue_not_found")
+    return row
+
+
+def diff(old: dict, new: dict) -> dict:
+    """Items added, removed and changed (in meaning, not spelling) between two catalogue documents."""
+    def items(doc):
+        try:
+            return {str(getattr(i, "code", None) or i.agency): i for i in parse_catalogue(doc).items}
+        except CatalogueInvalid:  # an invalid document: compare what it says, as written
+            for key in ("violation_items", "exemption_items", "thresholds", "triggers"):
+                if key in doc:
+                    return {str(i.get("code") or i.get("agency")): _jsonable(i) for i in doc[key]}
+            return {}
+    a, b = items(old), items(new)
+    return {"added": sorted(set(b) - set(a)), "removed": sorted(set(a) - set(b)),
+            "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k])}
+
+
+# --- the checks, against what is in force -----------------------------------------------------------------
+
+
+def facts_of(case: Case) -> dict[str, Decimal | None]:
+    return {"illegal_gains": case.illegal_gains, "goods_value": case.goods_value, "sales_amount": case.sales_amount,
+            "turnover": case.turnover}
+
+
+def violation_codes(case: Case) -> list[str]:
+    return [v["code"] for v in (case.violations or []) if isinstance(v, dict) and v.get("code")]
+
+
+def district_agencies(s: Session, agency_id: int) -> set[int]:
+    """The whole hierarchy the agency belongs to (its root and every descendant)."""
+    rows = dict(s.execute(select(Agency.id, Agency.parent_id)).all())
+    root = agency_id
+    while rows.get(root) is not None:
+        root = rows[root]
+    children: dict[int | None, list[int]] = {}
+    for aid, pid in rows.items():
+        children.setdefault(pid, []).append(aid)
+    out, stack = set(), [root]
+    while stack:
+        a = stack.pop()
+        out.add(a)
+        stack.extend(children.get(a, ()))
+    return out
+
+
+def prior_penalties(s: Session, party_id: int | None, violation_code: str | None, agency_id: int, years: int,
+                    before: dt.date, exclude_case: int | None = None) -> int:
+    """Penalty decisions on the party for the same violation within `years`, across the agency hierarchy."""
+    if party_id is None:
+        return 0
+    since = before.replace(year=before.year - years) if not (before.month == 2 and before.day == 29) \
+        else before.replace(year=before.year - years, day=28)
+    rows = s.execute(select(Case.id, Case.violations).where(
+        Case.party_id == party_id, Case.decision_kind == "penalty", Case.decided_on.is_not(None),
+        Case.decided_on >= since, Case.decided_on <= before, Case.agency_id.in_(district_agencies(s, agency_id)),
+        Case.stage.not_in(("terminated",)))).all()
+    return sum(1 for cid, vio in rows if cid != exclude_case and (
+        violation_code is None or any(isinstance(v, dict) and v.get("code") == violation_code for v in vio or [])))
+
+
+def benchmark_for(s: Session, code: str, facts: dict, circumstances, day: dt.date) -> checks.BenchmarkResult:
+    found = registry(s).violation(code, day)
+    if found is None:
+        raise NotFound(f"{day.isoformat()}施行的裁量基准中没有事项 {code}", code="violation_item_not_found")
+    return checks.benchmark(found[1], found[0], facts, circumstances)
+
+
+def exemption_for(s: Session, code: str, party_id: int | None, agency_id: int, facts: dict, circumstances,
+                  day: dt.date, exclude_case: int | None = None) -> checks.Eligibility:
+    found = registry(s).exemption(code, day)
+    if found is None:
+        raise NotFound(f"{day.isoformat()}施行的免罚清单中没有事项 {code}", code="exemption_item_not_found")
+    item = found[1]
+    prior = prior_penalties(s, party_id, item.violation_code, agency_id, item.lookback_years, day, exclude_case)
+    return checks.exemption(item, facts, circumstances, prior)
+
+
+def thresholds_for(s: Session, facts: dict, circumstances, party_kind: str | None, party_id: int | None,
+                   agency_id: int, violation_code: str | None, day: dt.date, fields=(),
+                   exclude_case: int | None = None) -> list[checks.Crossing]:
+    return checks.thresholds(
+        registry(s).thresholds(day), facts, circumstances, party_kind,
+        lambda years: prior_penalties(s, party_id, violation_code, agency_id, years, day, exclude_case), fields)
+
+
+def triggers_for(s: Session, agency_id: int, day: dt.date) -> Triggers:
+    agency = s.get(Agency, agency_id)
+    return registry(s).triggers(agency.code if agency else None, day)
+
+
+def load_bytes(data: bytes, filename: str) -> dict:
+    """Read a catalogue document from YAML or XLSX bytes; report unreadable input as field errors."""
+    import yaml
+
+    from .catalogue_xlsx import XlsxProblems, read
+
+    name = filename.lower()
+    try:
+        if name.endswith(".xlsx"):
+            return read(data)
+        if name.endswith((".yaml", ".yml")):
+            doc = yaml.safe_load(data.decode("utf-8"))
+            if not isinstance(doc, dict):
+                raise ValidationFailed("YAML 内容不是对象", code="catalogue_invalid", errors={"file": ["YAML 内容不是对象"]})
+            return doc
+    except XlsxProblems as e:
+        raise ValidationFailed(f"表格有{len(e.problems)}处错误，未导入任何内容", code="catalogue_invalid",
+                               errors={w: [m] for w, m in e.problems}) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ValidationFailed("无法读取 YAML 文件", code="catalogue_invalid", errors={"file": [str(e)[:300]]}) from None
+    except Exception as e:  # noqa: BLE001 — a corrupt workbook: refuse it as input
+        raise ValidationFailed("无法读取 XLSX 文件", code="catalogue_invalid", errors={"file": [str(e)[:300]]}) from None
+    raise ValidationFailed("只支持 .yaml/.yml 或 .xlsx 文件", code="unsupported_catalogue_file", errors={"file": [filename]})
+
+
+def seed_directory(s: Session, directory) -> list[str]:
+    """Import every catalogue file of a directory in dependency order (benchmarks before lists); skip known versions."""
+    from pathlib import Path
+
+    from casebook.services.context import SYSTEM
+
+    order = {"benchmark": 0, "prosecution_thresholds": 1, "triggers": 1, "exemption_list": 2}
+    docs = []
+    for path in sorted(Path(directory).glob("*.y*ml")):
+        doc = load_bytes(path.read_bytes(), path.name)
+        docs.append((order.get((doc.get("catalogue") or {}).get("kind"), 3), path.name, doc))
+    done = []
+    for _, name, doc in sorted(docs, key=lambda t: (t[0], t[1])):
+        h = doc["catalogue"]
+        exists = s.execute(select(CatalogueVersion.id).where(CatalogueVersion.code == h.get("code"),
+                                                            CatalogueVersion.version == h.get("version"))).first()
+        if not exists:
+            import_document(s, SYSTEM, doc, source=name)
+            done.append(name)
+    return done
