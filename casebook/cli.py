@@ -128,7 +128,7 @@ def audit_checkpoint():
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 def serve(host, port):
-    """嵌入式运行：Web 服务及后台线程（定期签名检查点）在同一进程"""
+    """嵌入式运行：Web 服务及后台线程（外发、消费、期限扫描、定期签名检查点）在同一进程"""
     from werkzeug.serving import make_server
 
     from casebook.startup import check_or_exit
@@ -175,6 +175,11 @@ def _start_background(app, settings: Settings):
     sched = BackgroundScheduler(timezone="UTC")
     sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
                   max_instances=1, coalesce=True)
+    from casebook.services import deadlines
+    from scheduler.sweep import add_sweep_job
+
+    deadlines.configure(settings)
+    add_sweep_job(sched, sessions, settings)  # the deadline sweep (embedded: this process is the one scheduler)
     sched.start()
 
     def stop():
@@ -182,6 +187,16 @@ def _start_background(app, settings: Settings):
         events.stop()
 
     return stop
+
+
+@main.command()
+def scheduler():
+    """定时扫描法定期限：到期预警、逾期（只运行一个进程；多开也不会重复触发）"""
+    from scheduler.sweep import run
+
+    settings = Settings()
+    _logging(settings)
+    run(settings, _sessions(settings))
 
 
 @main.command()

@@ -37,6 +37,13 @@ class Settings:
     # 行政处罚法 第六十三条: the hearing right for 较大数额 fines has no national figure; local configuration.
     hearing_fine_person: str = field(default_factory=lambda: _env("CASEBOOK_HEARING_FINE_PERSON", "10000"))
     hearing_fine_organization: str = field(default_factory=lambda: _env("CASEBOOK_HEARING_FINE_ORGANIZATION", "100000"))
+    # Deadlines (Issue 5): the sweep's tick and batch, and the counting choices the law leaves open.
+    sweep_seconds: int = field(default_factory=lambda: int(_env("CASEBOOK_SWEEP_SECONDS", "15")))
+    sweep_batch: int = field(default_factory=lambda: int(_env("CASEBOOK_SWEEP_BATCH", "2000")))
+    sweep_workers: int = field(default_factory=lambda: int(_env("CASEBOOK_SWEEP_WORKERS", "2")))
+    referral_day_counting: str = field(default_factory=lambda: _env("CASEBOOK_REFERRAL_DAY_COUNTING", "calendar"))
+    legal_review_days: int = field(default_factory=lambda: int(_env("CASEBOOK_LEGAL_REVIEW_DAYS", "10")))
+    deadline_warn_days: str = field(default_factory=lambda: _env("CASEBOOK_DEADLINE_WARN_DAYS", ""))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

@@ -68,9 +68,9 @@ class ApiClient:
     def officers(self, *names):
         return [self.user_id(n) for n in (names or ("zhangwei", "liqiang"))]
 
-    def filed_case(self, **lead) -> int:
+    def filed_case(self, filed_on: str = "2026-03-03", **lead) -> int:
         cid = self.lead(**lead)
-        self.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": self.officers()}, who="zhaomin")
+        self.act(cid, "file", {"filed_on": filed_on, "officer_ids": self.officers()}, who="zhaomin")
         return cid
 
     def investigated_case(self, **lead) -> int:
@@ -103,8 +103,15 @@ class ApiClient:
         self.act(cid, "serve_prior_notice", {"served_on": served_on, "method": "direct"})
         return cid
 
+    def submit_review(self, cid: int, submitted_on: str = "2026-03-16", expect: int | None = 200):
+        return self.act(cid, "submit_legal_review", {"submitted_on": submitted_on, "draft_decision": "拟处罚决定书草稿",
+                                                     "investigation_report": "调查终结报告"}, expect=expect)
+
     def review(self, cid: int, opinion: str = "approved", reviewed_on: str = "2026-03-16", expect: int | None = 200):
-        """A legal reviewer's opinion on the 7-item checklist (行政处罚法 第五十八条)."""
+        """法制审核 (行政处罚法 第五十八条): submit, assign to the bar-qualified reviewer, opinion on the 7 items."""
+        self.submit_review(cid, submitted_on=reviewed_on)
+        self.act(cid, "assign_legal_reviewer", {"reviewer_id": self.user_id("sunli"), "assigned_on": reviewed_on},
+                 who="zhaomin")
         items = ["subject", "procedure", "facts", "law", "authority", "documents", "criminal"]
         checklist = {k: {"ok": True} for k in items}
         if opinion == "returned":

@@ -92,9 +92,11 @@ def verify_rows(rows: Iterable[Row], checkpoints: Iterable[Checkpoint] = ()) -> 
         if prev_hash != expected_prev:
             return _bad(n - 1, seq - 1, expected_prev, seq, "broken_link",
                         f"第{seq}条记录的前序哈希与第{seq - 1}条不符，疑似被插入、删除或重排")
-        if occurred_at.tzinfo is not None:
-            occurred_at = occurred_at.astimezone(dt.UTC).replace(tzinfo=None)
-        line = f"{prev_hash}|{seq}|{occurred_at.isoformat(timespec='microseconds')}|{actor_id}|{role}|{agency_id}|{case_id}|{action}\n"
+        if occurred_at.__class__ is not str:  # the database may already return the hashed text form
+            if occurred_at.tzinfo is not None:
+                occurred_at = occurred_at.astimezone(dt.UTC).replace(tzinfo=None)
+            occurred_at = occurred_at.isoformat(timespec="microseconds")
+        line = f"{prev_hash}|{seq}|{occurred_at}|{actor_id}|{role}|{agency_id}|{case_id}|{action}\n"
         computed = sha((line + payload).encode()).hexdigest()
         if computed != ehash:
             return _bad(n - 1, seq - 1, expected_prev, seq, "hash_mismatch",

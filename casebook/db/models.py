@@ -69,6 +69,7 @@ class Agency(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     level: Mapped[str] = mapped_column(String(20))  # district / department / squad
     case_no_format: Mapped[str] = mapped_column(String(100), default="{code}立〔{year}〕{seq}号")
+    review_limit_days: Mapped[int | None] = mapped_column(Integer)  # 法制审核时限（工作日）; none: 10
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
@@ -146,6 +147,9 @@ class Case(Base):
         UniqueConstraint("agency_id", "case_no", name="uq_case_no"),
         Index("ix_cases_agency_stage_id", "agency_id", "stage", "id"),
         Index("ix_cases_agency_created", "agency_id", "created_at", "id"),
+        Index("ix_cases_agency_id_id", "agency_id", "id"),
+        Index("ix_cases_created_id", "created_at", "id"),
+        Index("ix_cases_stage_id", "stage", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -216,7 +220,7 @@ class CaseOfficer(Base):
     """Officers assigned to a case (承办人); at least two hold valid credentials (第四十二条)."""
 
     __tablename__ = "case_officers"
-    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("case_id", "user_id"), Index("ix_case_officers_user_case", "user_id", "case_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -443,3 +447,183 @@ class Activity(Base):
     actor_name: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(String(500))
     occurred_at: Mapped[dt.datetime]
+
+
+# --- documents (文书, Issue 6) -----------------------------------------------------------------------
+
+
+class Document(Base):
+    """A 文书 issued for a case, or its bound 案卷 (doc_type "case_file").
+
+    The context snapshot is taken when the document is requested, so the PDF the worker renders shows
+    the case as it was at issue. A 文号 (GB/T 9704 §7.2.5) is taken from the gap-free sequence of the
+    agency, document type and year; `uq_document_number` keeps a voided number from ever being reused.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "doc_type", "number_year", "number_seq", name="uq_document_number"),
+        Index("ix_documents_case_id", "case_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    doc_type: Mapped[str] = mapped_column(String(40))
+    document_no: Mapped[str | None] = mapped_column(String(80))
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number_seq: Mapped[int | None] = mapped_column(Integer)
+    doc_date: Mapped[dt.date | None] = mapped_column(Date)  # the date the document bears (local)
+    status: Mapped[str] = mapped_column(String(20), default="requested")  # requested/rendered/failed/voided
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # act_id, served … as requested
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)  # plain data, dumped by schemas.documents
+    pdf_variant: Mapped[str | None] = mapped_column(String(20))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rendered_at: Mapped[dt.datetime | None]
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    voided_at: Mapped[dt.datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# --- legal review, collective discussion, criminal referral (Issue 5) --------------------------------------
+
+
+class LegalReview(Base):
+    """One round of 法制审核 (行政处罚法 第五十八条): the package submitted, the reviewer, the opinion."""
+
+    __tablename__ = "legal_reviews"
+    __table_args__ = (UniqueConstraint("case_id", "round", name="uq_legal_review_round"),
+                      Index("ix_legal_reviews_queue", "agency_id", "status", "due_on"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # submitted / assigned / approved / returned
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    package: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_on: Mapped[dt.date | None] = mapped_column(Date)
+    opinion: Mapped[str | None] = mapped_column(String(20))
+    checklist: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    opinion_text: Mapped[str | None] = mapped_column(Text)
+    reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CollectiveDiscussion(Base):
+    """负责人集体讨论 (行政处罚法 第五十七条第二款): date, attendees, opinions, conclusion."""
+
+    __tablename__ = "collective_discussions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    attendees: Mapped[list[Any]] = mapped_column(JSON)
+    opinions: Mapped[str] = mapped_column(Text)
+    conclusion: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Referral(Base):
+    """行刑衔接 (国务院令第310号): team, report, the head's decision, transfer, the police's answer."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    origin: Mapped[str] = mapped_column(String(20))  # rules / officer
+    status: Mapped[str] = mapped_column(String(30))
+    team_ids: Mapped[list[Any]] = mapped_column(JSON)
+    formed_on: Mapped[dt.date] = mapped_column(Date)
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    head_decision: Mapped[str | None] = mapped_column(String(20))  # approved / declined
+    head_decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    head_reasons: Mapped[str | None] = mapped_column(Text)
+    transferred_at: Mapped[dt.datetime | None]
+    police_agency: Mapped[str | None] = mapped_column(String(200))
+    procuratorate: Mapped[str | None] = mapped_column(String(200))
+    materials: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    evidence_manifest: Mapped[list[Any] | None] = mapped_column(JSON)
+    receipt_on: Mapped[dt.date | None] = mapped_column(Date)
+    police_decision: Mapped[str | None] = mapped_column(String(20))  # filed / declined / returned
+    police_notice_on: Mapped[dt.date | None] = mapped_column(Date)
+    police_reasons: Mapped[str | None] = mapped_column(Text)
+    reconsideration_on: Mapped[dt.date | None] = mapped_column(Date)
+    supervision_on: Mapped[dt.date | None] = mapped_column(Date)
+    penalty_copy_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- deadlines (Issue 5) ------------------------------------------------------------------------------
+# Legal deadlines are rows, not jobs (DESIGN §4.5): the scheduler sweeps due rows through the partial
+# indexes below, so a sweep is an index range scan whatever the size of the table.
+
+from sqlalchemy import text  # noqa: E402 — kept in this section so the sections merge independently
+from sqlalchemy.orm import query_expression  # noqa: E402
+
+_OPEN_UNPAUSED = "status = 'open' AND paused_since IS NULL"
+
+
+class Deadline(Base):
+    """One legal deadline of a case: kind, the day it runs from, when it is due, its basis and status.
+
+    due_on / warn_on are local dates (Asia/Shanghai) for people; due_at / warn_at are the UTC instants
+    the sweep compares with (due_at: the end of due_on, or the exact hour for hour-counted kinds).
+    A deadline whose due date needs a year the calendar lacks has due_on NULL and calendar_missing_year set.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        # One live deadline per (case, kind, ref); ref is '' when the kind occurs once per case.
+        Index("uq_deadlines_live", "case_id", "kind", "ref", unique=True,
+              sqlite_where=text("status IN ('open', 'missed')"), postgresql_where=text("status IN ('open', 'missed')")),
+        Index("ix_deadlines_warn", "warn_at", sqlite_where=text(_OPEN_UNPAUSED + " AND warned_at IS NULL"),
+              postgresql_where=text(_OPEN_UNPAUSED + " AND warned_at IS NULL")),
+        Index("ix_deadlines_due", "due_at", sqlite_where=text(_OPEN_UNPAUSED), postgresql_where=text(_OPEN_UNPAUSED)),
+        Index("ix_deadlines_calendar_missing", "calendar_missing_year",
+              sqlite_where=text("status = 'open' AND calendar_missing_year IS NOT NULL"),
+              postgresql_where=text("status = 'open' AND calendar_missing_year IS NOT NULL")),
+        Index("ix_deadlines_agency_due", "agency_id", "due_on", "id"),
+        Index("ix_deadlines_case_status", "case_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(64), default="")
+    unit: Mapped[str] = mapped_column(String(10))  # working / calendar / hours / years
+    length: Mapped[int] = mapped_column(Integer)  # the base length, before extensions and pauses
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    start_at: Mapped[dt.datetime | None]  # hour-counted kinds: the exact start
+    extended_days: Mapped[int] = mapped_column(Integer, default=0)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    paused_since: Mapped[dt.date | None] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_at: Mapped[dt.datetime | None]
+    warn_on: Mapped[dt.date | None] = mapped_column(Date)
+    warn_at: Mapped[dt.datetime | None]
+    basis: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open / met / missed / expired / cancelled
+    warned_at: Mapped[dt.datetime | None]
+    missed_at: Mapped[dt.datetime | None]
+    met_at: Mapped[dt.datetime | None]
+    met_on: Mapped[dt.date | None] = mapped_column(Date)
+    cancelled_at: Mapped[dt.datetime | None]
+    calendar_missing_year: Mapped[int | None] = mapped_column(Integer)
+    calendar_flagged_at: Mapped[dt.datetime | None]
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # counting options, extensions, notes
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# Case lists carry an `overdue` flag computed in SQL (casebook.services.deadlines.overdue_expression),
+# loaded with with_expression(); None where a query did not ask for it.
+Case.overdue = query_expression()

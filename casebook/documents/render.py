@@ -453,13 +453,33 @@ def _html_for(
     return template.render({**data, **extra})
 
 
-def _layout(dt: DocumentType, html: str, *, pdf_variant: str | None) -> weasyprint.Document:
+def _layout(
+    dt: DocumentType, html: str, *, pdf_variant: str | None, watermark: str | None = None
+) -> weasyprint.Document:
     shared = _shared()
     base_url = path2url(str(TEMPLATES_DIR / dt.code / "template.html"))
     source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=shared.fetcher)
-    return source.render(
-        font_config=shared.font_config, stylesheets=[shared.base_css], pdf_variant=pdf_variant
-    )
+    stylesheets = [shared.base_css] if watermark is None else [shared.base_css, _watermark_css(watermark)]
+    return source.render(font_config=shared.font_config, stylesheets=stylesheets, pdf_variant=pdf_variant)
+
+
+_WATERMARK_FONT = '"SimHei", "黑体", "Noto Sans CJK SC", sans-serif'
+
+
+@cache
+def _watermark_css(text: str) -> weasyprint.CSS:
+    """A draft mark on every page: a line at the top and a faint diagonal word across the page."""
+    quoted = json.dumps(text, ensure_ascii=False)  # a CSS string: double quotes, escaped
+    css = f"""
+    @page {{ @top-center {{ content: {quoted}; color: #b00; font-family: {_WATERMARK_FONT}; font-size: 10.5pt; }} }}
+    body::after {{
+      content: {quoted}; position: fixed; top: 40%; left: 0; right: 0; text-align: center;
+      font-family: {_WATERMARK_FONT}; font-size: 110pt; line-height: 1; color: rgba(176, 0, 0, 0.12);
+      transform: rotate(-30deg);
+    }}
+    """
+    shared = _shared()
+    return weasyprint.CSS(string=css, url_fetcher=shared.fetcher, font_config=shared.font_config)
 
 
 def sample_context(doc_type: str) -> dict:
@@ -478,19 +498,25 @@ def render_html(doc_type: str, context: dict, *, inline_css: bool = False) -> st
 
 
 def render_pdf(
-    doc_type: str, context: dict, *, pdf_variant: str | None = None, strict: bool = False
+    doc_type: str,
+    context: dict,
+    *,
+    pdf_variant: str | None = None,
+    strict: bool = False,
+    watermark: str | None = None,
 ) -> bytes:
     """Validate ``context`` and render the document to PDF bytes.
 
     ``pdf_variant="pdf/a-2b"`` for archived copies. ``strict`` turns any WeasyPrint warning (a missing
     glyph, an unknown CSS property …) into ``DocumentRenderError``; otherwise they are logged.
+    ``watermark`` marks every page (a preview is marked 预览 so it is never taken for the issued document).
     """
     _check_variant(pdf_variant)
     dt = _document_type(doc_type)
     data = _load(dt, context)
     html = _html_for(dt, data)
     with _RENDER_LOCK, _watch_weasyprint(strict):
-        document = _layout(dt, html, pdf_variant=pdf_variant)
+        document = _layout(dt, html, pdf_variant=pdf_variant, watermark=watermark)
         return document.write_pdf(pdf_variant=pdf_variant)
 
 

@@ -115,6 +115,11 @@ class CaseView:
     collective_discussion_on: dt.date | None = None
     deviation_reason: str | None = None
     exemption: dict | None = None
+    discovered_on: dt.date | None = None
+    filed_on: dt.date | None = None
+    decided_on: dt.date | None = None
+    review: dict | None = None  # the latest legal-review round: id, round, status, reviewer_id
+    referral: dict | None = None  # the latest referral: id, status, team_ids, police_notice_on …
 
 
 @dataclass
@@ -139,8 +144,8 @@ class ActContext:
     calendar: WorkingDays | None = None
     act_officers: Sequence[OfficerView] = ()
     summary_form_available: bool = True
-    actor_bar_qualified: bool = False
     rules: RuleEval | None = None
+    assignee: dict | None = None  # for assign_legal_reviewer: roles, agency match, qualification, reviews done
 
 
 Guard = Callable[[CaseView, ActContext], Reason | None]
@@ -176,14 +181,17 @@ def two_officers_named(day_key: str) -> Guard:
     def guard(case: CaseView, ctx: ActContext) -> Reason | None:
         day = _day(ctx, day_key)
         valid = _valid_officers(ctx.act_officers, day)
+        invalid = [o.name for o in ctx.act_officers if not o.credential_on(day)]
         if len(valid) < 2:
-            invalid = [o.name for o in ctx.act_officers if not o.credential_on(day)]
             extra = f"（{ '、'.join(invalid)} 无当日有效执法证）" if invalid else ""
             return Reason(
                 "officers_insufficient",
                 f"执法人员不得少于两人且须持有当日有效的执法证，当前符合条件的仅{len(valid)}人{extra}",
                 f"{PENALTY_LAW}第四十二条",
             )
+        if invalid:
+            return Reason("officer_without_credential",
+                          f"{'、'.join(invalid)}无{day.isoformat()}有效的执法证，不得以执法人员身份参与", f"{PENALTY_LAW}第四十二条")
         return None
 
     guard.__name__ = f"two_officers_named_{day_key}"
@@ -362,6 +370,8 @@ def is_summary_case(case: CaseView, ctx: ActContext) -> Reason | None:
 
 
 def closable(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.stage == "decided" and case.decision_kind != "refer":
+        return Reason("decision_not_served", "处理决定书尚未送达当事人，不能结案", f"{PENALTY_LAW}第六十一条")
     if case.stage == "executing" and case.fine_amount and case.paid_amount < case.fine_amount and not ctx.data.get("execution_note"):
         return Reason(
             "fine_unpaid",
@@ -381,13 +391,29 @@ def executable(case: CaseView, ctx: ActContext) -> Reason | None:
 
 # --- rule guards (the catalogue: Issue 4) -----------------------------------------------------------------
 
-REFERRAL_RESOLVED = ("declined_by_head", "police_declined")
+# Referral states after which the agency handles the case itself (国务院令第310号 第五条、第十条).
+REFERRAL_RESOLVED = ("declined_by_head", "police_declined", "supervision_requested", "returned")
+REFERRAL_IN_PROGRESS = ("team_formed", "reported", "approved", "transferred", "receipted", "police_filed",
+                        "reconsideration_requested", "referred")
+REFERRAL_STATUS = {
+    "none": "无", "suggested": "系统提示涉嫌犯罪", "team_formed": "已成立专案组", "reported": "专案组已报告",
+    "approved": "负责人已批准移送", "declined_by_head": "负责人不批准移送", "transferred": "已移送公安机关",
+    "referred": "已决定移送司法机关", "receipted": "公安机关已签收", "police_filed": "公安机关已立案",
+    "police_declined": "公安机关不予立案", "reconsideration_requested": "已提请复议",
+    "supervision_requested": "已建议检察院立案监督", "returned": "公安机关退回",
+}
 
 
 def no_penalty_instead_of_referral(case: CaseView, ctx: ActContext) -> Reason | None:
-    """以罚代刑 is forbidden: no penalty while a prosecution threshold is crossed and the referral is open."""
+    """以罚代刑 is forbidden: no penalty while a referral is under way, or a threshold is crossed and not settled."""
+    if not _deciding_penalty(ctx, case) or case.referral_status in REFERRAL_RESOLVED:
+        return None
     r = ctx.rules
-    if not _deciding_penalty(ctx, case) or r is None or not r.crossings or case.referral_status in REFERRAL_RESOLVED:
+    if case.referral_status in REFERRAL_IN_PROGRESS:
+        return Reason("referral_in_progress",
+                      f"本案移送程序尚未终结（{REFERRAL_STATUS.get(case.referral_status, case.referral_status)}），"
+                      "不得以行政处罚代替移送", "国务院令第310号第十一条；行政处罚法第二十七条")
+    if r is None or not r.crossings:
         return None
     what = "；".join(f"{c['offence']}（{c['reason']}）" for c in r.crossings)
     return Reason("criminal_suspicion_open",
@@ -458,12 +484,6 @@ def proposal_within_legal_range(case: CaseView, ctx: ActContext) -> Reason | Non
     return None
 
 
-def reviewer_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
-    if not ctx.actor_bar_qualified:
-        return Reason("reviewer_not_qualified", "初次从事法制审核的人员应当取得法律职业资格", "行政处罚法第五十八条第二款")
-    return None
-
-
 def reviewer_not_case_officer(case: CaseView, ctx: ActContext) -> Reason | None:
     if any(o.user_id == ctx.actor_id for o in case.officers):
         return Reason("reviewer_is_case_officer", "法制审核人员不得审核本人承办的案件", "国办发〔2018〕118号")
@@ -476,10 +496,110 @@ def referral_open(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+# --- legal review and referral workflow guards (Issue 5) ---------------------------------------------------
+
+def no_review_in_progress(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.review and case.review["status"] in ("submitted", "assigned"):
+        return Reason("review_in_progress", f"第{case.review['round']}轮法制审核尚未完成", "行政处罚法第五十八条")
+    if case.review and case.review["status"] == "approved":
+        return Reason("review_already_approved", "法制审核已通过，无须再次提交", "行政处罚法第五十八条")
+    return None
+
+
+def review_awaiting_reviewer(case: CaseView, ctx: ActContext) -> Reason | None:
+    if not case.review or case.review["status"] not in ("submitted", "assigned"):
+        return Reason("no_review_submitted", "没有待审核的法制审核申请", "行政处罚法第五十八条")
+    return None
+
+
+def assignee_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
+    a = ctx.assignee
+    if a is None:
+        return None
+    if "legal_reviewer" not in a["roles"] or not a["same_agency"]:
+        return Reason("assignee_not_reviewer", "只能指派本机关的法制审核人员", "国办发〔2018〕118号")
+    if not a["bar_qualified"] and a["completed_reviews"] == 0:
+        return Reason("reviewer_not_qualified", "初次从事法制审核的人员应当取得法律职业资格", "行政处罚法第五十八条第二款")
+    if any(o.user_id == a["id"] for o in case.officers):
+        return Reason("reviewer_is_case_officer", "法制审核人员不得审核本人承办的案件", "国办发〔2018〕118号")
+    return None
+
+
+def review_assigned_to_actor(case: CaseView, ctx: ActContext) -> Reason | None:
+    if not case.review or case.review["status"] != "assigned" or case.review["reviewer_id"] != ctx.actor_id:
+        return Reason("review_not_assigned_to_you", "本案的法制审核未指派给您，或尚未提交审核", "行政处罚法第五十八条")
+    return None
+
+
+def _referral_status(case: CaseView) -> str:
+    return case.referral["status"] if case.referral else "none"
+
+
+def referral_in(*statuses: str) -> Guard:
+    def guard(case: CaseView, ctx: ActContext) -> Reason | None:
+        st = _referral_status(case)
+        if st not in statuses:
+            want = "、".join(REFERRAL_STATUS.get(x, x) for x in statuses)
+            return Reason("referral_wrong_step", f"移送程序当前为“{REFERRAL_STATUS.get(st, st)}”，此操作须在“{want}”时进行",
+                          "国务院令第310号")
+        return None
+
+    guard.__name__ = "referral_in_" + "_".join(statuses)
+    return guard
+
+
+def no_referral_in_progress(case: CaseView, ctx: ActContext) -> Reason | None:
+    st = _referral_status(case)
+    if st in REFERRAL_IN_PROGRESS:
+        return Reason("referral_in_progress", f"已有移送程序在进行（{REFERRAL_STATUS.get(st, st)}）", "国务院令第310号第五条")
+    return None
+
+
+def actor_in_referral_team(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.referral and ctx.actor_id not in case.referral.get("team_ids", ()) and "agency_head" not in ctx.roles:
+        return Reason("not_in_referral_team", "须由专案组成员提交书面报告", "国务院令第310号第五条")
+    return None
+
+
+def reconsideration_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
+    """国务院令第310号 第九条: ask the police for 复议 within 3 days of receiving the 不予立案 notice."""
+    notice = (case.referral or {}).get("police_notice_on")
+    asked = ctx.data.get("requested_on")
+    if notice and asked and (asked - notice).days > 3:
+        return Reason("reconsideration_late", f"应当自收到不予立案通知书之日（{notice.isoformat()}）起三日内提请复议",
+                      "国务院令第310号第九条")
+    return None
+
+
+def materials_complete(case: CaseView, ctx: ActContext) -> Reason | None:
+    """国务院令第310号 第六条: the five materials of a transfer."""
+    m = ctx.data.get("materials") or {}
+    missing = [label for key, label in REFERRAL_MATERIALS.items() if not m.get(key)]
+    if missing:
+        return Reason("referral_materials_missing", "移送材料不全：缺" + "、".join(missing), "国务院令第310号第六条")
+    return None
+
+
+REFERRAL_MATERIALS = {
+    "referral_letter": "涉嫌犯罪案件移送书",
+    "investigation_report": "涉嫌犯罪案件情况的调查报告",
+    "item_list": "涉案物品清单",
+    "inspection_report": "有关检验报告或者鉴定结论",
+    "other_materials": "其他有关涉嫌犯罪的材料",
+}
+
+
+def penalty_decided(case: CaseView, ctx: ActContext) -> Reason | None:
+    if case.decision_kind != "penalty" or case.stage not in ("decided", "served", "executing", "closed", "archived"):
+        return Reason("no_penalty_decided", "本案尚未作出行政处罚决定", "高检会〔2006〕2号")
+    return None
+
+
 # --- the transitions -----------------------------------------------------------------------------
 
 OFF, H = frozenset({"officer"}), frozenset({"agency_head"})
 OH = OFF | H
+REVIEW_STAGES = ("investigation_closed", "prior_notice", "hearing")
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -518,13 +638,40 @@ TRANSITIONS: dict[str, Transition] = {
                     not_heavier_than_notified, no_penalty_instead_of_referral, within_legal_range, deviation_reasoned,
                     legal_review_passed, collective_discussion_held, exemption_eligible, exemption_measures_recorded),
                    "decision.issued", f"{PENALTY_LAW}第五十七条"),
-        Transition("record_legal_review", "记录法制审核意见", ("investigation_closed", "prior_notice", "hearing"), None,
-                   frozenset({"legal_reviewer"}), (reviewer_qualified, reviewer_not_case_officer), "legal_review.recorded",
+        Transition("submit_legal_review", "提交法制审核", REVIEW_STAGES, None, OH,
+                   (actor_is_case_officer, no_review_in_progress), "legal_review.submitted", f"{PENALTY_LAW}第五十八条"),
+        Transition("assign_legal_reviewer", "指派法制审核人员", REVIEW_STAGES, None, frozenset({"agency_head", "legal_reviewer"}),
+                   (review_awaiting_reviewer, assignee_qualified), "legal_review.assigned", f"{PENALTY_LAW}第五十八条"),
+        Transition("record_legal_review", "出具法制审核意见", REVIEW_STAGES, None,
+                   frozenset({"legal_reviewer"}), (review_assigned_to_actor, reviewer_not_case_officer), "legal_review.recorded",
                    f"{PENALTY_LAW}第五十八条"),
         Transition("record_collective_discussion", "记录负责人集体讨论", ("investigation_closed", "prior_notice", "hearing"),
                    None, H, (), "collective_discussion.recorded", f"{PENALTY_LAW}第五十七条第二款"),
-        Transition("decline_referral", "负责人不批准移送（记录理由）", OPEN_STAGES, None, H, (referral_open,),
-                   "referral.declined", "国务院令第310号第五条"),
+        Transition("decline_referral", "负责人不批准移送（记录理由）", OPEN_STAGES, None, H,
+                   (referral_open, referral_in("none", "reported")), "referral.declined", "国务院令第310号第五条"),
+        Transition("form_referral_team", "成立专案组", OPEN_STAGES, None, OH,
+                   (no_referral_in_progress, two_officers_named("formed_on")), "referral.team_formed", "国务院令第310号第五条"),
+        Transition("submit_referral_report", "专案组提交书面报告", OPEN_STAGES, None, OH,
+                   (referral_in("team_formed"), actor_in_referral_team), "referral.reported", "国务院令第310号第五条"),
+        Transition("approve_referral", "负责人批准移送", OPEN_STAGES, None, H, (referral_in("reported"),),
+                   "referral.approved", "国务院令第310号第五条"),
+        Transition("transfer_referral", "向公安机关移送（抄送检察院）", OPEN_STAGES, None, OH,
+                   (referral_in("approved"), materials_complete), "referral.transferred", "国务院令第310号第五条、第六条"),
+        Transition("record_police_receipt", "记录公安机关签收回执", OPEN_STAGES, None, OH, (referral_in("transferred"),),
+                   "referral.receipted", "国务院令第310号第七条"),
+        Transition("record_police_decision", "记录公安机关立案或不予立案决定", OPEN_STAGES, None, OH,
+                   (referral_in("transferred", "receipted", "reconsideration_requested"),), "referral.police_decided",
+                   "国务院令第310号第八条"),
+        Transition("request_reconsideration", "提请公安机关复议", OPEN_STAGES, None, H,
+                   (referral_in("police_declined"), reconsideration_in_time), "referral.reconsideration_requested",
+                   "国务院令第310号第九条"),
+        Transition("request_supervision", "建议检察院立案监督", OPEN_STAGES, None, H,
+                   (referral_in("police_declined", "reconsideration_requested"),), "referral.supervision_requested",
+                   "国务院令第310号第九条"),
+        Transition("record_police_return", "记录公安机关退回案件", OPEN_STAGES, None, OH,
+                   (referral_in("transferred", "receipted", "police_filed"),), "referral.returned", "国务院令第310号第十三条"),
+        Transition("record_penalty_copy", "抄送行政处罚决定书（公安、检察院）", OPEN_STAGES + ("closed", "archived"), None, OH,
+                   (penalty_decided,), "referral.penalty_copied", "高检会〔2006〕2号"),
         Transition("serve_decision", "送达处理决定书", ("decided",), "served", OH,
                    (actor_is_case_officer,), "decision.served", f"{PENALTY_LAW}第六十一条"),
         Transition("start_execution", "进入执行", ("served",), "executing", OH, (executable,), "execution.started", f"{PENALTY_LAW}第六十六条"),
@@ -552,6 +699,29 @@ class Check:
     stage_ok: bool = True
 
 
+# An act's date may not come before the dates it depends on (立案 after discovery, service after the decision …).
+DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "file": (("filed_on", "discovered_on", "发现日期"),),
+    "record_investigation_act": (("acted_on", "filed_on", "立案日期"),),
+    "serve_prior_notice": (("served_on", "filed_on", "立案日期"),),
+    "request_hearing": (("requested_on", "prior_notice_served_on", "告知书送达日期"),),
+    "record_statement": (("received_on", "prior_notice_served_on", "告知书送达日期"),),
+    "record_waiver": (("waived_on", "prior_notice_served_on", "告知书送达日期"),),
+    "decide": (("decided_on", "filed_on", "立案日期"), ("decided_on", "prior_notice_served_on", "告知书送达日期")),
+    "serve_decision": (("served_on", "decided_on", "决定日期"),),
+    "record_payment": (("paid_on", "decided_on", "决定日期"),),
+    "close": (("closed_on", "decided_on", "决定日期"),),
+}
+
+
+def dates_in_order(action: str, case: CaseView, ctx: ActContext) -> Reason | None:
+    for key, attr, label in DATE_ORDER.get(action, ()):
+        mine, before = ctx.data.get(key), getattr(case, attr, None)
+        if isinstance(mine, dt.date) and before is not None and mine < before:
+            return Reason("date_out_of_order", f"日期{mine.isoformat()}早于本案{label}{before.isoformat()}", None)
+    return None
+
+
 def check(action: str, case: CaseView, ctx: ActContext) -> Check:
     """Run role, stage and every guard of `action`; return all failing reasons."""
     t = TRANSITIONS[action]
@@ -565,9 +735,10 @@ def check(action: str, case: CaseView, ctx: ActContext) -> Check:
         where = STAGES.get(case.stage or "", "新建")
         reasons.append(Reason("wrong_stage", f"案件处于“{where}”阶段，不能执行“{t.label}”", t.article))
     if stage_ok:
-        for g in t.guards:
-            r = g(case, ctx)
-            if r is not None:
+        seen = {r.code for r in reasons}
+        for r in [dates_in_order(action, case, ctx), *(g(case, ctx) for g in t.guards)]:
+            if r is not None and r.code not in seen:  # each reason once, however many guards find it
+                seen.add(r.code)
                 reasons.append(r)
     return Check(not reasons, reasons, role_ok, stage_ok)
 

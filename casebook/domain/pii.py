@@ -170,6 +170,11 @@ def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
     return None
 
 
+def masks_key(key: Any) -> bool:
+    """Tell whether the value under this key is masked (whatever its siblings say)."""
+    return isinstance(key, str) and (key.lower() == "id_number" or _masker_for(key, {}) is not None)
+
+
 _SEQUENCES = (list, tuple, set, frozenset)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casebook.audit import signing
@@ -18,6 +18,19 @@ ROW_COLUMNS = (
 )
 
 
+def _time_as_hashed(dialect: str):
+    """The entry time as the text the hash covers (UTC, ISO, microseconds), formatted by the database.
+
+    Turning a million timestamps back into text in Python costs more than hashing them; if the database's
+    text ever differed, the hash would not match and verification would fail loudly, never pass silently.
+    """
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", TrailEntry.occurred_at), 'YYYY-MM-DD"T"HH24:MI:SS.US')
+    if dialect == "sqlite":
+        return func.replace(TrailEntry.occurred_at, " ", "T")
+    return TrailEntry.occurred_at
+
+
 def verify_trail(s: Session, settings: Settings, *, batch: int = 20000) -> VerifyResult:
     """Walk the whole chain and check it against every checkpoint whose signature is valid."""
     key = signing.load_or_create_key(settings.signing_key_path)
@@ -29,8 +42,12 @@ def verify_trail(s: Session, settings: Settings, *, batch: int = 20000) -> Verif
             return VerifyResult(False, 0, 0, "", cp.seq, "bad_checkpoint_signature",
                                 f"第{cp.seq}条处的检查点签名无效：检查点被伪造或篡改")
         checkpoints.append(Checkpoint(cp.seq, cp.entry_hash))
-    rows = s.execute(select(*ROW_COLUMNS).order_by(TrailEntry.seq).execution_options(yield_per=batch))
-    return verify_rows((tuple(r) for r in rows), checkpoints)
+    conn = s.connection()
+    cols = list(ROW_COLUMNS)
+    cols[1] = _time_as_hashed(conn.dialect.name)
+    # A Core connection, not the ORM: rows stream as plain tuples (the ORM's per-row cost doubled the time).
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(select(*cols).order_by(TrailEntry.seq))
+    return verify_rows(result, checkpoints)
 
 
 def sign_checkpoint(s: Session, settings: Settings, actor: Actor | None = None) -> TrailCheckpoint | None:

@@ -30,7 +30,6 @@ class Actor:
     agency_id: int | None
     # Agencies whose cases this actor may read: its own, plus descendants for supervisors.
     read_scope: frozenset[int] = field(default_factory=frozenset)
-    bar_qualified: bool = False
 
     @property
     def primary_role(self) -> str:
@@ -67,7 +66,7 @@ def agency_subtree(s: Session, root_id: int) -> frozenset[int]:
 def actor_for(s: Session, user: User) -> Actor:
     roles = frozenset(user.roles or ())
     scope = agency_subtree(s, user.agency_id) if "supervisor" in roles else frozenset({user.agency_id})
-    return Actor(user.id, user.username, roles, user.agency_id, scope, bool(user.bar_qualified))
+    return Actor(user.id, user.username, roles, user.agency_id, scope)
 
 
 def deny(actor: Actor, what: str, message: str, code: str = "forbidden") -> PermissionDenied:

@@ -16,21 +16,11 @@ from sqlalchemy.orm import Session
 from casebook.config import Settings
 from casebook.db.models import Case, Evidence
 from casebook.domain.errors import DomainError, NotFound, ValidationFailed
+from casebook.domain.evidence import EVIDENCE_KINDS  # noqa: F401  (re-exported)
 
 from .cases import load_case, perform
 from .context import Actor
 
-# 行政处罚法 第四十六条: the eight kinds of evidence.
-EVIDENCE_KINDS = {
-    "documentary": "书证",
-    "physical": "物证",
-    "audio_visual": "视听资料",
-    "electronic_data": "电子数据",
-    "witness_testimony": "证人证言",
-    "party_statement": "当事人陈述",
-    "expert_opinion": "鉴定意见",
-    "inspection_record": "勘验笔录、现场笔录",
-}
 # Sniffed from the content, never from the name.
 ALLOWED_TYPES = {
     "image/jpeg", "image/png", "image/webp", "image/tiff", "image/heic",
@@ -112,7 +102,9 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
     for k in ("recording_started_at", "recording_ended_at"):
         if meta.get(k) is not None:
             meta[k] = meta[k].astimezone(dt.UTC)  # times are stored and shown in UTC
-    load_case(s, actor, case_id)  # scope check before touching the disk
+    data = {k: v for k, v in meta.items() if k != "is_recording"}
+    # Check the act before touching the disk: a refused upload leaves no file behind.
+    perform(s, actor, case_id, "add_evidence", data, expected_version=expected_version, settings=settings, dry_run=True)
     stored = store_blob(settings, upload) if upload is not None else None
     holder: dict = {}
 
@@ -131,7 +123,6 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
         holder["ev"] = ev
         return {"evidence_id": ev.id, "file_sha256": ev.file_sha256, "file_size": ev.file_size, "media_type": ev.media_type}
 
-    data = {k: v for k, v in meta.items() if k != "is_recording"}
     case = perform(s, actor, case_id, "add_evidence", data, expected_version=expected_version, settings=settings,
                    effect_extra=create)
     return case, holder["ev"]

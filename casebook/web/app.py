@@ -6,17 +6,21 @@ import logging
 
 from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from casebook.config import Settings
 from casebook.db.engine import make_engine, make_sessionmaker
 from casebook.domain.errors import DomainError
+from schemas.api.common import MAX_ID, CasebookErrorSchema
 
 from . import errors
 from .auth import authenticate_request
 
 
 class CasebookApi(Api):
-    """flask-smorest Api whose HTTP errors use Casebook's one error shape."""
+    """flask-smorest Api whose HTTP errors use Casebook's one error shape (served and documented)."""
+
+    ERROR_SCHEMA = CasebookErrorSchema
 
     def handle_http_exception(self, error):
         return errors.http_error(error)
@@ -43,15 +47,17 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    app.url_map.converters["id"] = IdConverter
     engine = engine or make_engine(settings.database_url)
     app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine),
                                   "read_sessions": make_sessionmaker(engine, readonly=True)}
     logging.basicConfig(level=settings.log_level)
 
     api = CasebookApi(app)
-    from .api import cases, records, rules
+    from .api import cases, deadlines, documents, records, rules, workflows
 
-    for blp in (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp):
+    for blp in (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp,
+                documents.blp, workflows.blp, deadlines.blp):
         api.register_blueprint(blp)
     errors.register(app)
 
@@ -59,9 +65,26 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     def _limits_and_auth():
         if request.mimetype == "application/json" and (request.content_length or 0) > settings.max_json_bytes:
             raise PayloadTooLarge(f"JSON 请求体不得超过 {settings.max_json_bytes // 1024} KB")
+        if b"%00" in request.query_string or (
+                request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)):
+            # PostgreSQL text cannot hold NUL; no legitimate input has one.
+            raise InvalidCharacter()
         authenticate_request(app.extensions["casebook"]["read_sessions"])
 
     return app
+
+
+class IdConverter(IntegerConverter):
+    """A positive database id that fits every key column; anything else is simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+class InvalidCharacter(DomainError):
+    http_status = 400
+    code = "invalid_character"
+    message = "请求中含有不允许的 NUL 控制字符"
 
 
 class PayloadTooLarge(DomainError):

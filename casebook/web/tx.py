@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import partial
 
 from flask import Response, current_app, g, request
 from sqlalchemy import select
@@ -54,7 +55,7 @@ def if_match_version(required: bool = True) -> int | None:
     if raw.startswith("W/"):
         raw = raw[2:]
     raw = raw.strip('"')
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise StaleVersion("If-Match 的值不是本系统签发的 ETag")
     return int(raw)
 
@@ -71,13 +72,30 @@ def read(fn: Callable[[Session], Response]) -> Response:
         return fn(s)
 
 
+def request_fingerprint() -> str:
+    """Hash what a request asks for: the body, or for a multipart upload its fields and file contents."""
+    h = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n")
+    if request.mimetype == "multipart/form-data":
+        for k in sorted(request.form):
+            h.update(f"{k}={request.form[k]}\n".encode())
+        for k in sorted(request.files):
+            stream = request.files[k].stream
+            pos = stream.tell()
+            for chunk in iter(partial(stream.read, 1 << 20), b""):
+                h.update(chunk)
+            stream.seek(pos)
+    else:
+        h.update(request.get_data())
+    return h.hexdigest()
+
+
 def command(fn: Callable[[Session], tuple[dict, int, dict]]) -> Response:
     """Run `fn` in one transaction; with an Idempotency-Key a retry gets the first response and writes nothing."""
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100):
         raise DomainError("Idempotency-Key 长度须为1至100个字符", code="invalid_idempotency_key")
     actor = g.actor
-    req_hash = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data()).hexdigest()
+    req_hash = request_fingerprint()
     factory = session_factory()
 
     def replay(s: Session) -> Response | None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from events.envelope import Envelope
 
-from . import activity, rules
+from . import activity, deadlines, documents, rules
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ GROUPS: dict[str, HandlerGroup] = {
     g.name: g for g in [
         HandlerGroup("activity", ("#",), activity.project),
         HandlerGroup("rules", ("case.facts_updated", "penalty.proposed"), rules.check),
+        HandlerGroup("documents", documents.BINDINGS, documents.render),
+        HandlerGroup("deadlines", deadlines.BINDINGS, deadlines.handle),
     ]
 }
 

@@ -15,6 +15,14 @@ RECORD_LABELS = {
     "credential.issued": "登记执法证",
     "calendar.day_overridden": "调整工作日历",
     "summary_forms.registered": "登记当场处罚决定书编号",
+    "document.requested": "出具文书",
+    "document.rendered": "文书已生成",
+    "document.render_failed": "文书生成失败",
+    "document.voided": "作废文书",
+    "deadline.warning": "期限即将届满",
+    "deadline.missed": "期限已逾期",
+    "deadline.expired": "期限届满（未行使）",
+    "deadline.calendar_missing": "缺少节假日数据，无法计算期限",
 }
 
 
@@ -28,7 +36,11 @@ def describe(env: Envelope, actor_name: str | None) -> str:
         if to and to != env.payload.get("stage_from"):
             text += f"（→{STAGES.get(to, to)}）"
         return text
-    return f"{who}：{RECORD_LABELS.get(env.type, env.type)}"
+    text = f"{who}：{RECORD_LABELS.get(env.type, env.type)}"
+    if env.type.startswith("deadline.") and env.payload.get("label"):
+        due = env.payload.get("due_on")
+        text += f"——{env.payload['label']}" + (f"（{due}届满）" if due else "")
+    return text
 
 
 def project(s: Session, env: Envelope) -> None:

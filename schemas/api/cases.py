@@ -8,10 +8,10 @@ from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, STAGES
 from casebook.domain.rules.model import CIRCUMSTANCES
 from casebook.services.cases import CASE_SOURCES
 
-from .common import Money, PageArgs, PageMeta, Strict
+from .common import MAX_ID, Money, PageArgs, PageMeta, Strict
 
 Text = lambda n=2000, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
-Ids = lambda **kw: fields.List(fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(min=1, max=20), **kw)  # noqa: E731
+Ids = lambda **kw: fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), validate=validate.Length(min=1, max=20), **kw)  # noqa: E731
 PenaltyKinds = lambda **kw: fields.List(fields.String(validate=validate.OneOf(list(PENALTY_KINDS))), validate=validate.Length(max=13), **kw)  # noqa: E731
 SERVICE_METHODS = ["direct", "left_at_premises", "electronic", "post", "entrusted", "forwarded", "announcement"]
 ACT_KINDS = ["on_site_inspection", "inquiry", "sampling", "evidence_preservation", "seizure", "inspection_survey", "other"]
@@ -22,7 +22,7 @@ class LeadIn(Strict):
     source = fields.String(required=True, validate=validate.OneOf(list(CASE_SOURCES)))
     cause = Text(300, required=True)
     discovered_on = fields.Date(required=True)
-    party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     facts_text = Text(10000)
 
 
@@ -103,13 +103,15 @@ class CaseBriefOut(Strict):
     filed_on = fields.Date(allow_none=True)
     version = fields.Integer()
     updated_at = fields.DateTime()
+    overdue = fields.Function(lambda c: bool(getattr(c, "overdue", False)), dump_only=True,
+                              metadata={"type": "boolean", "description": "有已逾期未履行的法定期限"})
 
 
 class CaseListArgs(PageArgs):
     stage = fields.String(validate=validate.OneOf(list(STAGES)))
-    agency_id = fields.Integer(validate=validate.Range(min=1))
-    officer_id = fields.Integer(validate=validate.Range(min=1))
-    party_id = fields.Integer(validate=validate.Range(min=1))
+    agency_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    officer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    party_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     party_name = fields.String(validate=validate.Length(min=1, max=100))
     case_no = fields.String(validate=validate.Length(min=1, max=80))
     q = fields.String(validate=validate.Length(min=1, max=100))
@@ -147,14 +149,14 @@ class UpdateLeadIn(Strict):
     source = fields.String(validate=validate.OneOf(list(CASE_SOURCES)))
     cause = Text(300)
     discovered_on = fields.Date()
-    party_id = fields.Integer(validate=validate.Range(min=1))
+    party_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     facts_text = Text(10000)
 
 
 class FileIn(Strict):
     filed_on = fields.Date(required=True)
     officer_ids = Ids(required=True, metadata={"description": "承办执法人员（不少于两人，须持有效执法证）"})
-    lead_officer_id = fields.Integer(validate=validate.Range(min=1))
+    lead_officer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     opinion = Text(2000)
 
     @validates_schema
@@ -258,7 +260,7 @@ class HearingRequestIn(Strict):
 class HoldHearingIn(Strict):
     notice_served_on = fields.Date(required=True)
     held_on = fields.Date(required=True)
-    chair_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    chair_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     transcript_summary = Text(20000, required=True)
 
 
@@ -301,7 +303,7 @@ class CloseIn(Strict):
 
 
 class SummaryDecisionIn(Strict):
-    party_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    party_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     form_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
     decided_on = fields.Date(required=True)
     place = Text(300, required=True)
@@ -320,6 +322,10 @@ class SummaryDecisionIn(Strict):
     def _signature(self, data, **kw):
         if not data.get("party_signed") and not data.get("refusal_note"):
             raise ValidationError("当事人未签收的，须注明拒签情况", "refusal_note")
+
+    @validates_schema
+    def _fine(self, data, **kw):
+        _check_penalty({**data, "kind": "penalty"})
 
 
 LEGAL_REVIEW_ITEMS = {
@@ -370,6 +376,85 @@ class DeclineReferralIn(Strict):
     reason = Text(5000, required=True, metadata={"description": "不批准移送的理由（国务院令第310号第五条：应当记录在案）"})
 
 
+class SubmitReviewIn(Strict):
+    submitted_on = fields.Date(required=True)
+    draft_decision = Text(50000, required=True, metadata={"description": "拟作出的处理决定（决定书草稿）"})
+    investigation_report = Text(50000, required=True, metadata={"description": "调查终结报告"})
+    hearing_transcript = Text(50000, metadata={"description": "听证笔录（经过听证的）"})
+
+
+class AssignReviewerIn(Strict):
+    reviewer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    assigned_on = fields.Date(required=True)
+
+
+class FormTeamIn(Strict):
+    formed_on = fields.Date(required=True)
+    officer_ids = Ids(required=True, metadata={"description": "专案组成员（不少于两名持证执法人员）"})
+
+
+class ReferralReportIn(Strict):
+    reported_on = fields.Date(required=True)
+    report = Text(50000, required=True, metadata={"description": "专案组的书面报告"})
+
+
+class ApproveReferralIn(Strict):
+    decided_on = fields.Date(required=True)
+    approved_at = fields.AwareDateTime(metadata={"description": "批准时刻（起算24小时移送时限；默认当前时刻）"})
+
+
+class MaterialsIn(Strict):
+    referral_letter = fields.Boolean(required=True)
+    investigation_report = fields.Boolean(required=True)
+    item_list = fields.Boolean(required=True)
+    inspection_report = fields.Boolean(required=True)
+    other_materials = fields.Boolean(required=True)
+
+
+class TransferIn(Strict):
+    transferred_at = fields.AwareDateTime(required=True)
+    police_agency = Text(200, required=True, metadata={"description": "同级公安机关"})
+    procuratorate = Text(200, required=True, metadata={"description": "抄送的同级人民检察院"})
+    materials = fields.Nested(MaterialsIn, required=True, metadata={"description": "国务院令第310号第六条的五项材料"})
+
+
+class PoliceReceiptIn(Strict):
+    receipt_on = fields.Date(required=True)
+    receipt_no = Text(60)
+
+
+class PoliceDecisionIn(Strict):
+    decision = fields.String(required=True, validate=validate.OneOf(["filed", "declined"]),
+                             metadata={"description": "filed 立案；declined 不予立案"})
+    notice_on = fields.Date(required=True, metadata={"description": "收到立案/不予立案通知书的日期"})
+    reasons = Text(5000)
+
+    @validates_schema
+    def _reasons(self, data, **kw):
+        if data.get("decision") == "declined" and not data.get("reasons"):
+            raise ValidationError("不予立案的，须记录公安机关说明的理由", "reasons")
+
+
+class RequestIn(Strict):
+    requested_on = fields.Date(required=True)
+    reasons = Text(5000, required=True)
+
+
+class PoliceReturnIn(Strict):
+    returned_on = fields.Date(required=True)
+    reason = Text(5000, required=True)
+
+
+class PenaltyCopyIn(Strict):
+    sent_on = fields.Date(required=True)
+    sent_to = fields.List(fields.String(validate=validate.OneOf(["police", "procuratorate"])), required=True)
+
+    @validates_schema
+    def _both(self, data, **kw):
+        if set(data.get("sent_to") or ()) != {"police", "procuratorate"}:
+            raise ValidationError("行政处罚决定书副本应当同时抄送公安机关和人民检察院", "sent_to")
+
+
 class SummaryFormsIn(Strict):
     form_nos = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
                            validate=validate.Length(min=1, max=1000))
@@ -400,7 +485,19 @@ ACTION_SCHEMAS = {
     "suspend": ReasonIn,
     "resume": ReasonIn,
     "terminate": ReasonIn,
+    "submit_legal_review": SubmitReviewIn,
+    "assign_legal_reviewer": AssignReviewerIn,
     "record_legal_review": LegalReviewIn,
     "record_collective_discussion": CollectiveDiscussionIn,
     "decline_referral": DeclineReferralIn,
+    "form_referral_team": FormTeamIn,
+    "submit_referral_report": ReferralReportIn,
+    "approve_referral": ApproveReferralIn,
+    "transfer_referral": TransferIn,
+    "record_police_receipt": PoliceReceiptIn,
+    "record_police_decision": PoliceDecisionIn,
+    "request_reconsideration": RequestIn,
+    "request_supervision": RequestIn,
+    "record_police_return": PoliceReturnIn,
+    "record_penalty_copy": PenaltyCopyIn,
 }

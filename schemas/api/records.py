@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from casebook.domain.lifecycle import ROLES
 from casebook.services.evidence import EVIDENCE_KINDS
 
-from .common import PageArgs, PageMeta, Strict
+from .common import MAX_ID, PageArgs, PageMeta, Strict
 
 
 class PartyIn(Strict):
@@ -51,11 +51,11 @@ class EvidenceMetaIn(Strict):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(validate=validate.Length(max=5000))
     collected_on = fields.Date(required=True)
-    collected_by = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True, validate=validate.Length(min=1, max=20),
+    collected_by = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), required=True, validate=validate.Length(min=1, max=20),
                                metadata={"description": "提取证据的执法人员（不少于两人）"})
     is_recording = fields.Boolean(load_default=False, metadata={"description": "音像记录（全过程记录）"})
     device = fields.String(validate=validate.Length(min=1, max=100))
-    recorded_by_id = fields.Integer(validate=validate.Range(min=1))
+    recorded_by_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     recording_started_at = fields.AwareDateTime()
     recording_ended_at = fields.AwareDateTime()
 
@@ -123,7 +123,7 @@ class UserIn(Strict):
     username = fields.String(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9_.-]{3,64}$", error="用户名须为3至64位字母、数字或 _ . -"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
-    agency_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    agency_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     roles = fields.List(fields.String(validate=validate.OneOf(list(ROLES))), required=True, validate=validate.Length(min=1, max=5))
     bar_qualified = fields.Boolean(load_default=False)
 
@@ -211,8 +211,8 @@ class HealthOut(Strict):
 
 
 class ActivityArgs(PageArgs):
-    case_id = fields.Integer(validate=validate.Range(min=1))
-    agency_id = fields.Integer(validate=validate.Range(min=1))
+    case_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    agency_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ActivityOut(Strict):

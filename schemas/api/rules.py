@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from casebook.domain.rules.model import CIRCUMSTANCES, KINDS
 
-from .common import Money, Strict
+from .common import MAX_ID, Money, Strict
 
 
 class CatalogueVersionOut(Strict):
@@ -49,7 +49,7 @@ class BenchmarkIn(Strict):
 
 class ExemptionIn(Strict):
     item = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    party_id = fields.Integer(validate=validate.Range(min=1), allow_none=True)
+    party_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), allow_none=True)
     facts = fields.Nested(RuleFactsIn, load_default=dict)
     circumstances = Circumstances()
     on = fields.Date()
@@ -59,7 +59,7 @@ class ThresholdIn(Strict):
     facts = fields.Nested(RuleFactsIn, load_default=dict)
     circumstances = Circumstances()
     party_kind = fields.String(validate=validate.OneOf(["person", "organization"]), allow_none=True)
-    party_id = fields.Integer(validate=validate.Range(min=1), allow_none=True)
+    party_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), allow_none=True)
     violation_code = fields.String(validate=validate.Length(min=1, max=60), allow_none=True)
     on = fields.Date()
 

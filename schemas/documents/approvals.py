@@ -26,8 +26,9 @@ class _ApprovalFormSchema(ContextSchema):
     date = req_date()
     party = nested(PartySchema)
     officers = nested(OfficerSchema, many=True, min_items=2)  # 行政处罚法 第四十二条
-    handler_opinion = nested(ApprovalSchema)  # 承办人意见
-    unit_opinion = nested(ApprovalSchema)  # 承办机构意见
+    # 承办人 / 承办机构 opinions not recorded in the system print as blank cells, signed by hand
+    handler_opinion = nested(ApprovalSchema, required=False)  # 承办人意见
+    unit_opinion = nested(ApprovalSchema, required=False)  # 承办机构意见
     head_opinion = nested(ApprovalSchema)  # 负责人审批意见
     remarks = opt_str()
 

@@ -69,8 +69,8 @@ class FileNoteSchema(ContextSchema):
     total_pages = fields.Integer(**_count)
     compiled_by = req_str()  # 立卷人
     compiled_on = req_date()
-    checked_by = req_str()  # 检查人
-    checked_on = req_date()
+    checked_by = opt_str()  # 检查人; blank lines to sign by hand when not named
+    checked_on = opt_date()
 
 
 class CaseFileEntrySchema(ContextSchema):

@@ -52,7 +52,8 @@ class PenaltyDecisionSchema(ContextSchema):
     evidence = nested(EvidenceItemSchema, many=True, min_items=1)
     characterization = req_str()  # 定性: which provision was violated
     defence = opt_str()  # 陈述申辩 / 听证意见 and the 复核 result
-    discretion = nested(DiscretionSchema)
+    # None until a benchmark is applied (the rules catalogue): the section is then left out, never made up
+    discretion = nested(DiscretionSchema, required=False)
     penalty_provision = req_str()
     penalties = nested(PenaltyItemSchema, many=True, min_items=1)
     correction = opt_str()  # 行政处罚法 第二十八条: 责令改正

@@ -81,6 +81,7 @@ class PriorNoticeSchema(_NoticeSchema):
     discretion = nested(DiscretionSchema, required=False)
     penalties = nested(PenaltyItemSchema, many=True, min_items=1)
     statement_days = fields.Integer(load_default=5, validate=validate.Range(min=1))  # 工作日
+    statement_due_on = fields.Date(load_default=None, allow_none=True)  # the last day, once served (第八十五条)
     hearing_right = fields.Boolean(required=True)
     hearing_days = fields.Integer(load_default=5, validate=validate.Range(min=1))  # 工作日
     contact = nested(ContactSchema)

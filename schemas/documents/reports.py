@@ -58,7 +58,7 @@ class InvestigationReportSchema(ContextSchema):
     evidence = nested(EvidenceItemSchema, many=True, min_items=1)
     amounts = nested(AmountsSchema, required=False)
     characterization = req_str()  # 定性及违法依据
-    discretion = nested(DiscretionSchema)
+    discretion = nested(DiscretionSchema, required=False)  # None: no benchmark applied (yet)
     criminal_check = req_str()  # 是否涉嫌犯罪的审查结论
     penalty_provision = req_str()
     proposed_penalties = nested(PenaltyItemSchema, many=True, min_items=1)

@@ -56,7 +56,10 @@ def test_a_written_waiver_lets_the_decision_come_before_the_window_ends(api):
 
 def test_the_defence_window_counts_working_days_across_national_day_2025(api):
     # Served Fri 2025-09-26: Sun 9-28 (make-up workday) 1, 9-29 2, 9-30 3, Oct 1–8 holidays, 10-09 4, Fri 10-10 5.
-    cid = api.investigated_case()
+    cid = api.filed_case(filed_on="2025-09-02", discovered_on="2025-09-01")
+    api.act(cid, "start_investigation")
+    api.evidence(cid)
+    api.act(cid, "close_investigation", {"report": "调查终结"})
     api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]})
     api.act(cid, "serve_prior_notice", {"served_on": "2025-09-26", "method": "direct"})
     assert api.get(f"/api/v1/cases/{cid}").get_json()["statement_due_on"] == "2025-10-10"
@@ -111,7 +114,7 @@ def test_a_no_show_at_the_hearing_counts_as_waived(api):
 
 
 def test_filing_needs_two_officers_with_credentials_valid_that_day(api):
-    cid = api.lead()
+    cid = api.lead(discovered_on="2023-12-01")
     r = api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers("zhangwei")}, who="zhaomin", expect=409)
     reasons = r.get_json()["errors"]["reasons"]
     assert [x["code"] for x in reasons] == ["officers_insufficient"] and reasons[0]["article"] == "行政处罚法第四十二条"
@@ -170,6 +173,14 @@ def test_suspend_and_resume_return_to_the_same_stage_and_terminate_ends_the_case
     assert api.get(f"/api/v1/cases/{cid}").get_json()["stage"] == "investigation_closed"
     api.act(cid, "terminate", {"reason": "当事人死亡"}, who="zhaomin")
     assert api.get(f"/api/v1/cases/{cid}").get_json()["stage"] == "terminated"
+
+
+def test_an_act_may_not_be_dated_before_what_it_depends_on(api):
+    cid = api.noticed_case(served_on="2026-03-10")
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-09", "penalty_kinds": ["fine", "confiscate_gains"],
+                                "fine_amount": "5000.00"}, who="zhaomin", expect=409)
+    reason = r.get_json()["errors"]["reasons"][0]
+    assert reason["code"] == "date_out_of_order" and "告知书送达日期2026-03-10" in reason["message"]
 
 
 def test_declining_to_file_ends_the_lead_without_a_case_number(api):

@@ -32,6 +32,16 @@ def test_compose_runs_postgres_rabbitmq_and_gunicorn_web_with_health_checks():
         assert "healthcheck" in services[name]
 
 
+def test_compose_runs_exactly_one_deadline_scheduler_beside_the_web():
+    services = _compose()["services"]
+    sched = services["scheduler"]
+    assert sched["command"] == ["casebook", "scheduler"]
+    assert sched["environment"] == services["web"]["environment"]
+    assert sched["deploy"]["replicas"] == 1
+    assert sched["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "scheduler" not in " ".join(services["web"]["command"])  # never APScheduler inside gunicorn workers
+
+
 def test_compose_gives_every_casebook_service_the_same_documented_variables():
     compose = _compose()
     env = compose["services"]["web"]["environment"]

@@ -175,3 +175,15 @@ def test_lookups_are_fast_on_a_5000_item_catalogue():
     reg = Registry([parse_catalogue(d)])
     day = dt.date(2026, 3, 1)
     assert reg.violation("G-4999", day)[1].code == "G-4999" and reg.violation("nope", day) is None
+
+
+def test_a_field_specific_any_amount_offence_needs_the_field():
+    """假药 (刑法 第一百四十一条) has no amount threshold: it must not fire on a case of unknown field."""
+    d = doc("thresholds")
+    d["thresholds"].append({"code": "XS-141", "offence": "生产、销售、提供假药罪", "criminal_article": "《刑法》第一百四十一条",
+                            "basis": "刑法", "applies_to_fields": ["药品"], "any_of": [{"fact": "goods_value", "gte": "0"}]})
+    items = parse_catalogue(d).items
+    facts = {"goods_value": D("100")}
+    assert [c.code for c in checks.thresholds(items, facts, [], "person", lambda y: 0)] == []
+    assert [c.code for c in checks.thresholds(items, facts, [], "person", lambda y: 0, ["药品"])] == ["XS-141"]
+    assert [c.code for c in checks.thresholds(items, facts, [], "person", lambda y: 0, ["食品安全"])] == []

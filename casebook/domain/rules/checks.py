@@ -206,13 +206,19 @@ def thresholds(items: Sequence[Threshold], facts: Facts, circumstances: Iterable
     for t in items:
         if t.party_kind != "any" and party_kind and t.party_kind != party_kind:
             continue
-        if t.applies_to_fields and flds and not (set(t.applies_to_fields) & flds):
-            continue
+        clauses = t.any_of
+        if t.applies_to_fields:
+            if flds and not (set(t.applies_to_fields) & flds):
+                continue
+            if not flds:
+                # The case's field is unknown (no catalogue code): a field-specific offence is flagged only by a real
+                # amount or a prior-penalty count, never by "any amount" (假药: 货值≥0) on an unrelated case.
+                clauses = tuple(cl for cl in clauses if cl.prior_count_gte is not None or (cl.gte or 0) > 0)
         hit = [CIRCUMSTANCES[c] for c in t.on_circumstances if c in circ]
         if hit:
             out.append(Crossing(t.code, t.offence, t.criminal_article, t.basis, "具有" + "、".join(hit) + "情形"))
             continue
-        for cl in t.any_of:
+        for cl in clauses:
             if cl.prior_count_gte is not None:
                 n = prior_penalties(cl.prior_within_years)
                 if n >= cl.prior_count_gte:

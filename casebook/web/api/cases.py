@@ -13,6 +13,7 @@ from casebook.domain.lifecycle import TRANSITIONS
 from casebook.services import audit as audit_svc
 from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
+from casebook.web.api import error_responses
 from casebook.web.tx import (
     command,
     etag_for,
@@ -33,7 +34,6 @@ from schemas.api.cases import (
     SummaryDecisionIn,
     TrailEntryOut,
 )
-from schemas.api.common import ErrorSchema
 from schemas.api.records import EvidenceMetaIn, EvidenceOut
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="案件：案源登记、立案、调查、告知、听证、决定、送达、执行、结案")
@@ -42,11 +42,7 @@ case_out, evidence_out = CaseOut(), EvidenceOut()
 
 
 def errors(*codes):
-    def deco(f):
-        for c in codes:
-            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
-        return f
-    return deco
+    return error_responses(blp, *codes)
 
 
 def _case_response(s, case, status=200):
@@ -82,7 +78,7 @@ def list_cases(args):
     return read(run)
 
 
-@blp.route("/cases/<int:case_id>", methods=["GET"])
+@blp.route("/cases/<id:case_id>", methods=["GET"])
 @blp.response(200, CaseOut, headers={"ETag": {"schema": {"type": "string"}, "description": "案件版本，修改时放入 If-Match"}})
 @errors(401, 404)
 def get_case(case_id):
@@ -96,7 +92,7 @@ def get_case(case_id):
     return read(run)
 
 
-@blp.route("/cases/<int:case_id>/actions", methods=["GET"])
+@blp.route("/cases/<id:case_id>/actions", methods=["GET"])
 @blp.response(200, ActionStatus(many=True))
 @errors(401, 404)
 def list_actions(case_id):
@@ -107,7 +103,7 @@ def list_actions(case_id):
     return read(run)
 
 
-@blp.route("/cases/<int:case_id>/trail", methods=["GET"])
+@blp.route("/cases/<id:case_id>/trail", methods=["GET"])
 @blp.response(200, TrailEntryOut(many=True))
 @errors(401, 404)
 def case_trail(case_id):
@@ -134,7 +130,7 @@ def _make_action_view(action: str, schema):
     ])(view)
     view = blp.response(200, CaseOut)(view)
     view = blp.arguments(schema)(view)
-    blp.route(f"/cases/<int:case_id>/actions/{action}", methods=["POST"], endpoint=f"act_{action}")(view)
+    blp.route(f"/cases/<id:case_id>/actions/{action}", methods=["POST"], endpoint=f"act_{action}")(view)
 
 
 for _action, _schema in ACTION_SCHEMAS.items():
@@ -150,7 +146,7 @@ def summary_decision(data):
     return command(lambda s: _case_response(s, svc.decide_on_the_spot(s, g.actor, data, settings=settings()), 201))
 
 
-@blp.route("/cases/<int:case_id>/evidence", methods=["GET"])
+@blp.route("/cases/<id:case_id>/evidence", methods=["GET"])
 @blp.response(200, EvidenceOut(many=True))
 @errors(401, 404)
 def list_evidence(case_id):
@@ -158,7 +154,7 @@ def list_evidence(case_id):
     return read(lambda s: json_response(EvidenceOut(many=True).dump(ev_svc.list_evidence(s, g.actor, case_id))))
 
 
-@blp.route("/cases/<int:case_id>/evidence", methods=["POST"])
+@blp.route("/cases/<id:case_id>/evidence", methods=["POST"])
 @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["meta"],
     "properties": {"meta": {"type": "string", "description": "EvidenceMetaIn 的 JSON 文本"},
@@ -171,6 +167,8 @@ def add_evidence(case_id):
     raw = request.form.get("meta")
     if raw is None:
         raise ValidationFailed("缺少证据信息 meta", code="meta_missing", errors={"meta": ["必填"]})
+    if "\x00" in raw or "\\u0000" in raw:
+        raise ValidationFailed("证据信息含有不允许的 NUL 控制字符", code="invalid_character", errors={"meta": ["含 NUL 字符"]})
     try:
         meta = EvidenceMetaIn().load(json.loads(raw))
     except (ValueError, TypeError):
@@ -188,7 +186,7 @@ def add_evidence(case_id):
     return command(run)
 
 
-@blp.route("/evidence/<int:evidence_id>/content", methods=["GET"])
+@blp.route("/evidence/<id:evidence_id>/content", methods=["GET"])
 @blp.response(200, description="证据文件", content_type="application/octet-stream")
 @errors(401, 404)
 def evidence_content(evidence_id):

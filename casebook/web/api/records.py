@@ -14,6 +14,7 @@ from casebook.services import parties as party_svc
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
 from casebook.services.recording import record
+from casebook.web.api import error_responses
 from casebook.web.auth import Unauthorized
 from casebook.web.tx import (
     command,
@@ -26,7 +27,6 @@ from casebook.web.tx import (
     settings,
 )
 from schemas.api.cases import SummaryFormsIn
-from schemas.api.common import ErrorSchema
 from schemas.api.records import (
     ActivityArgs,
     ActivityListOut,
@@ -61,12 +61,7 @@ admin = Blueprint("admin", __name__, url_prefix="/api/v1", description="日历�
 health = Blueprint("health", __name__, url_prefix="/api/v1", description="运行状态")
 
 
-def errs(blp, *codes):
-    def deco(f):
-        for c in codes:
-            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
-        return f
-    return deco
+errs = error_responses
 
 
 # --- auth ------------------------------------------------------------------------------------------
@@ -127,7 +122,7 @@ def search_parties(args):
     return read(run)
 
 
-@people.route("/parties/<int:party_id>", methods=["GET"])
+@people.route("/parties/<id:party_id>", methods=["GET"])
 @people.response(200, PartyOut)
 @errs(people, 401, 404)
 def get_party(party_id):
@@ -138,7 +133,7 @@ def get_party(party_id):
     return read(run)
 
 
-@people.route("/parties/<int:party_id>", methods=["PATCH"])
+@people.route("/parties/<id:party_id>", methods=["PATCH"])
 @people.arguments(PartyUpdateIn)
 @people.response(200, PartyOut)
 @errs(people, 401, 403, 404, 409, 422, 428)
@@ -175,7 +170,7 @@ def create_user(data):
     return command(lambda s: (UserOut().dump(user_svc.create_user(s, g.actor, **data)), 201, {}))
 
 
-@org.route("/users/<int:user_id>/credentials", methods=["POST"])
+@org.route("/users/<id:user_id>/credentials", methods=["POST"])
 @org.arguments(CredentialIn)
 @org.response(201, CredentialOut)
 @errs(org, 401, 403, 404, 409, 422)
@@ -221,7 +216,7 @@ def set_calendar_day(data, day):
     return command(lambda s: (CalendarDayIn().dump(cal_svc.set_day(s, g.actor, d, data["is_working_day"], data["note"])), 200, {}))
 
 
-@admin.route("/admin/calendar/years/<int:year>", methods=["PUT"])
+@admin.route("/admin/calendar/years/<id:year>", methods=["PUT"])
 @admin.arguments(CalendarYearIn)
 @admin.response(200, CalendarYearIn)
 @errs(admin, 401, 403, 422)

@@ -13,8 +13,8 @@ from casebook.domain.rules.model import CIRCUMSTANCES, EXEMPTION_CONDITIONS, FAC
 from casebook.services import catalogue as cat
 from casebook.services.context import local_today
 from casebook.services.parties import get_party
+from casebook.web.api import error_responses
 from casebook.web.tx import command, json_response, read
-from schemas.api.common import ErrorSchema
 from schemas.api.rules import (
     BenchmarkIn,
     CatalogueVersionOut,
@@ -28,11 +28,7 @@ blp = Blueprint("rules", __name__, url_prefix="/api/v1", description="规则目�
 
 
 def errs(*codes):
-    def deco(f):
-        for c in codes:
-            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
-        return f
-    return deco
+    return error_responses(blp, *codes)
 
 
 def _facts(d: dict) -> dict:

@@ -1,0 +1,351 @@
+"""Write path: register a lead and file it (state + trail + outbox, one transaction each) against a bare
+one-row insert-and-commit on the same database, interleaved in the same run.
+
+Budget (DESIGN.md §7): service transaction ≤ 2.5 × the bare insert-and-commit.
+
+    .venv/bin/python bench/write_path.py --backend sqlite --iterations 500
+    .venv/bin/python bench/write_path.py --backend postgres --iterations 500 --profile
+
+The service path is driven through the services (register_lead, perform "file") with real Actors, each
+act in its own session and transaction exactly as `casebook.web.tx.command` runs it, minus HTTP and
+JSON. The bare reference goes through the same engine and pool (same pragmas, BEGIN IMMEDIATE on
+SQLite, pre-ping on PostgreSQL); a raw-DBAPI insert-and-commit is reported alongside for scale.
+When the ratio is over budget (or with --profile) a separate, untimed pass counts the statements and
+database time per transaction and runs cProfile, and the report names what dominates.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import datetime as dt
+import gc
+import io
+import pstats
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    base_parser,
+    emit,
+    environment,
+    log,
+    now,
+    pg_server_info,
+    scratch_db,
+    seeded_sessions,
+    summary_ms,
+)
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, event, insert, select  # noqa: E402
+
+BUDGET_RATIO = 2.5
+
+bare_meta = MetaData()
+bare_table = Table(
+    "bench_bare", bare_meta,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("note", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class Fixture:
+    """The demo organisation plus the actors and inputs of the two acts."""
+
+    def __init__(self, url: str, data_dir: Path, sqlite_synchronous: str | None = None):
+        from casebook.config import Settings
+        from casebook.db.models import Party
+        from casebook.seed import demo_user
+        from casebook.services.context import actor_for, local_today
+
+        self.engine, self.factory = seeded_sessions(url)
+        if sqlite_synchronous and self.engine.dialect.name == "sqlite":
+            # Bench-only override, registered after the product's own pragmas so it wins.
+            @event.listens_for(self.engine, "connect")
+            def _sync(dbapi_conn, _record):
+                dbapi_conn.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+
+            self.engine.dispose()
+        bare_meta.create_all(self.engine)
+        self.settings = Settings.from_env(database_url=url, data_dir=data_dir)
+        with self.factory() as s:
+            officer, head = demo_user(s, "zhangwei"), demo_user(s, "zhaomin")
+            self.lead_actor, self.head_actor = actor_for(s, officer), actor_for(s, head)
+            self.officer_ids = [officer.id, demo_user(s, "liqiang").id]
+            self.party_id = s.execute(select(Party.id).where(Party.kind == "organization")).scalar_one()
+        self.today = local_today()
+
+    # --- the two transactions measured ------------------------------------------------------------
+
+    def bare(self) -> None:
+        with self.engine.begin() as c:
+            c.execute(insert(bare_table), {"note": "bare", "created_at": dt.datetime.now(dt.UTC)})
+
+    def lead(self) -> tuple[int, int]:
+        from casebook.services.cases import register_lead
+
+        with self.factory() as s, s.begin():
+            case = register_lead(s, self.lead_actor, {
+                "source": "complaint", "cause": "涉嫌销售超过保质期的食品", "discovered_on": self.today,
+                "party_id": self.party_id, "facts_text": "群众举报：某超市货架上有过期食品出售。",
+            }, settings=self.settings)
+            return case.id, case.version
+
+    def file(self, case_id: int, version: int) -> None:
+        from casebook.services.cases import perform
+
+        with self.factory() as s, s.begin():
+            perform(s, self.head_actor, case_id, "file", {"filed_on": self.today, "officer_ids": self.officer_ids},
+                    expected_version=version, settings=self.settings)
+
+
+class RawBare:
+    """The same one-row insert-and-commit on a raw DBAPI connection: no pool, no SQLAlchemy."""
+
+    def __init__(self, engine):
+        self.conn = engine.raw_connection()
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.dbapi = self.conn.driver_connection
+        self.sql = ("INSERT INTO bench_bare (note, created_at) VALUES (?, ?)" if self.sqlite
+                    else "INSERT INTO bench_bare (note, created_at) VALUES (%s, %s)")
+
+    def __call__(self) -> None:
+        ts = dt.datetime.now(dt.UTC)
+        if self.sqlite:
+            cur = self.dbapi.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            cur.execute(self.sql, ("raw", ts.replace(tzinfo=None).isoformat(sep=" ")))
+            cur.execute("COMMIT")
+            cur.close()
+        else:
+            with self.dbapi.cursor() as cur:
+                cur.execute(self.sql, ("raw", ts))
+            self.dbapi.commit()
+
+    def close(self):
+        self.conn.close()
+
+
+def measure(fx: Fixture, raw: RawBare, iterations: int, warmup: int) -> dict[str, list[float]]:
+    """Interleave bare / lead / file (alternating which comes first) so drift hits all of them alike."""
+    out: dict[str, list[float]] = {"bare": [], "raw": [], "lead": [], "file": []}
+    def timed(samples, name, fn, *a):
+        t0 = now()
+        r = fn(*a)
+        samples[name] = now() - t0
+        return r
+
+    for i in range(warmup + iterations):
+        samples: dict[str, float] = {}
+        if i % 2 == 0:
+            timed(samples, "bare", fx.bare)
+            timed(samples, "raw", raw)
+            cid, ver = timed(samples, "lead", fx.lead)
+            timed(samples, "file", fx.file, cid, ver)
+        else:
+            cid, ver = timed(samples, "lead", fx.lead)
+            timed(samples, "file", fx.file, cid, ver)
+            timed(samples, "raw", raw)
+            timed(samples, "bare", fx.bare)
+        if i >= warmup:
+            for k, v in samples.items():
+                out[k].append(v)
+    return out
+
+
+# --- diagnosis: statements, database time and a profile -----------------------------------------------
+
+
+def statement_breakdown(fx: Fixture, rounds: int) -> dict:
+    """Per transaction kind: statements issued, time inside cursor.execute, time in COMMIT, the rest."""
+    stats = {"current": None}
+    per: dict[str, dict] = {k: {"stmts": 0, "db_s": 0.0, "commit_s": 0.0, "total_s": 0.0, "sql": defaultdict(int)}
+                            for k in ("bare", "lead", "file")}
+    t_exec = {}
+
+    def before(conn, cursor, statement, params, context, executemany):
+        t_exec["t"] = now()
+
+    def after(conn, cursor, statement, params, context, executemany):
+        k = stats["current"]
+        if k:
+            per[k]["stmts"] += 1
+            per[k]["db_s"] += now() - t_exec["t"]
+            per[k]["sql"][" ".join(statement.split())[:110]] += 1
+
+    event.listen(fx.engine, "before_cursor_execute", before)
+    event.listen(fx.engine, "after_cursor_execute", after)
+
+    from casebook.services.cases import perform, register_lead
+
+    def run(kind, body):
+        stats["current"] = kind
+        s = fx.factory()
+        t0 = now()
+        s.begin()
+        r = body(s)
+        t1 = now()
+        s.commit()
+        t2 = now()
+        s.close()
+        per[kind]["commit_s"] += t2 - t1
+        per[kind]["total_s"] += now() - t0
+        stats["current"] = None
+        return r
+
+    try:
+        for _ in range(rounds):
+            run("bare", lambda s: s.execute(insert(bare_table), {"note": "x", "created_at": dt.datetime.now(dt.UTC)}))
+            case = run("lead", lambda s: register_lead(s, fx.lead_actor, {
+                "source": "complaint", "cause": "涉嫌销售超过保质期的食品", "discovered_on": fx.today,
+                "party_id": fx.party_id}, settings=fx.settings))
+            run("file", lambda s, c=case: perform(s, fx.head_actor, c.id, "file",
+                                                  {"filed_on": fx.today, "officer_ids": fx.officer_ids},
+                                                  expected_version=c.version, settings=fx.settings))
+    finally:
+        event.remove(fx.engine, "before_cursor_execute", before)
+        event.remove(fx.engine, "after_cursor_execute", after)
+    out = {}
+    for k, d in per.items():
+        total = d["total_s"] / rounds * 1000
+        db = d["db_s"] / rounds * 1000
+        commit = d["commit_s"] / rounds * 1000
+        out[k] = {
+            "statements_per_txn": round(d["stmts"] / rounds, 2),
+            "total_ms": round(total, 3),
+            "in_cursor_execute_ms": round(db, 3),
+            "commit_ms": round(commit, 3),
+            "python_and_orm_ms": round(total - db - commit, 3),
+            "statements": {sql: round(n / rounds, 2) for sql, n in sorted(d["sql"].items(), key=lambda x: -x[1])},
+        }
+    return out
+
+
+def _category(filename: str, funcname: str) -> str:
+    f = filename.replace("\\", "/")
+    if f == "~":
+        if "sqlite3" in funcname or "psycopg" in funcname or "pgconn" in funcname:
+            return "db driver (C)"
+        if "sha256" in funcname or "hexdigest" in funcname:
+            return "hashing"
+        return "builtins"
+    for key, name in (("/sqlalchemy/orm/", "sqlalchemy.orm"), ("/sqlalchemy/engine/", "sqlalchemy.engine"),
+                      ("/sqlalchemy/sql/", "sqlalchemy.sql (compile/cache)"), ("/sqlalchemy/pool/", "sqlalchemy.pool"),
+                      ("/sqlalchemy/dialects/", "sqlalchemy.dialects"), ("/sqlalchemy/", "sqlalchemy other"),
+                      ("/psycopg", "psycopg (python)"), ("/marshmallow/", "marshmallow (event validation)"),
+                      ("/casebook/domain/pii", "casebook pii masking"), ("/casebook/domain/", "casebook domain"),
+                      ("/casebook/services/", "casebook services"), ("/casebook/audit/", "casebook audit"),
+                      ("/casebook/", "casebook other"), ("/events/", "events"), ("/schemas/", "schemas"),
+                      ("/calendar", "calendar lib"), ("/json/", "json"), ("/uuid", "uuid"), ("/logging/", "logging"),
+                      ("/zoneinfo/", "zoneinfo")):
+        if key in f:
+            return name
+    return "stdlib/other"
+
+
+def profile(fx: Fixture, rounds: int, top: int = 25) -> dict:
+    """cProfile of `rounds` lead+file pairs: top functions by self time and cumulative, and self time by package."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(rounds):
+        cid, ver = fx.lead()
+        fx.file(cid, ver)
+    prof.disable()
+    st = pstats.Stats(prof)
+    total_tt = sum(v[2] for v in st.stats.values())
+    by_cat: dict[str, float] = defaultdict(float)
+    rows = []
+    for (filename, line, func), (_cc, nc, tt, ct, _callers) in st.stats.items():
+        by_cat[_category(filename, func)] += tt
+        rows.append((filename, line, func, nc, tt, ct))
+
+    def fmt(r):
+        filename, line, func, nc, tt, ct = r
+        short = "/".join(Path(filename).parts[-3:]) if filename != "~" else "~"
+        return {"function": f"{short}:{line}({func})", "calls_per_pair": round(nc / rounds, 1),
+                "self_ms_per_pair": round(tt / rounds * 1000, 3), "cum_ms_per_pair": round(ct / rounds * 1000, 3)}
+
+    by_self = [fmt(r) for r in sorted(rows, key=lambda r: -r[4])[:top]]
+    interesting = ("casebook/", "events/", "sqlalchemy/orm/session.py", "sqlalchemy/orm/unitofwork.py",
+                   "sqlalchemy/orm/persistence.py", "sqlalchemy/engine/base.py", "marshmallow/schema.py")
+    by_cum = [fmt(r) for r in sorted(rows, key=lambda r: -r[5]) if any(k in r[0] for k in interesting)][:top]
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(40)
+    return {
+        "rounds": rounds,
+        "profiled_ms_per_pair": round(total_tt / rounds * 1000, 3),
+        "self_time_by_package_ms_per_pair": {k: round(v / rounds * 1000, 3)
+                                             for k, v in sorted(by_cat.items(), key=lambda x: -x[1])},
+        "top_self": by_self,
+        "top_cumulative_in_app_and_orm": by_cum,
+        "_pstats_text": text.getvalue(),
+    }
+
+
+def main() -> None:
+    p = base_parser(__doc__.splitlines()[0])
+    p.add_argument("--iterations", type=int, default=500, help="measured (bare, lead, file) rounds")
+    p.add_argument("--warmup", type=int, default=50)
+    p.add_argument("--profile", action="store_true", help="diagnose even when within budget")
+    p.add_argument("--profile-rounds", type=int, default=200)
+    p.add_argument("--sqlite-synchronous", choices=("OFF", "NORMAL", "FULL", "EXTRA"),
+                   help="override PRAGMA synchronous (the product sets NORMAL) to see what durability costs")
+    p.add_argument("--pstats-out", help="also write the full cProfile text report to this file")
+    args = p.parse_args()
+
+    result = {"bench": "write_path", "backend": args.backend, "env": environment(),
+              "budget": {"ratio_max": BUDGET_RATIO, "what": "service txn median / bare insert-and-commit median"}}
+    with scratch_db(args.backend, "write", keep=args.keep) as db:
+        if args.keep:
+            log("scratch database:", db.url)
+        fx = Fixture(db.url, db.data_dir, args.sqlite_synchronous)
+        if args.backend == "postgres":
+            result["env"]["postgres"] = pg_server_info(fx.engine)
+        else:
+            with fx.engine.connect() as c:
+                result["env"]["sqlite_pragmas"] = {
+                    k: c.exec_driver_sql(f"PRAGMA {k}").scalar() for k in ("journal_mode", "synchronous")}
+        raw = RawBare(fx.engine)
+        log(f"write_path[{args.backend}]: {args.warmup} warm-up + {args.iterations} measured rounds")
+        gc.collect()
+        samples = measure(fx, raw, args.iterations, args.warmup)
+        raw.close()
+
+        pair_mean = [(a + b) / 2 for a, b in zip(samples["lead"], samples["file"], strict=True)]
+        bare_med = statistics.median(samples["bare"])
+        raw_med = statistics.median(samples["raw"])
+        lead_med, file_med = statistics.median(samples["lead"]), statistics.median(samples["file"])
+        service_med = statistics.median(pair_mean)
+        ratio = service_med / bare_med
+        result.update({
+            "iterations": args.iterations,
+            "bare_insert_commit": summary_ms(samples["bare"]),
+            "bare_insert_commit_raw_dbapi": summary_ms(samples["raw"]),
+            "register_lead_txn": summary_ms(samples["lead"]),
+            "file_txn": summary_ms(samples["file"]),
+            "service_txn_mean_of_pair": summary_ms(pair_mean),
+            "ratio": round(ratio, 2),
+            "ratio_register_lead": round(lead_med / bare_med, 2),
+            "ratio_file": round(file_med / bare_med, 2),
+            "ratio_vs_raw_dbapi": round(service_med / raw_med, 2),
+            "pass": ratio <= BUDGET_RATIO,
+            "definition": ("ratio = median over rounds of mean(register_lead txn, file txn) / median bare "
+                           "insert-and-commit through the same engine; each act is its own session + transaction"),
+        })
+        if not result["pass"] or args.profile:
+            log("diagnosing: statement breakdown and cProfile (untimed)")
+            result["diagnosis"] = {"per_txn": statement_breakdown(fx, min(100, args.profile_rounds))}
+            prof = profile(fx, args.profile_rounds)
+            text = prof.pop("_pstats_text")
+            if args.pstats_out:
+                Path(args.pstats_out).write_text(text)
+            result["diagnosis"]["profile"] = prof
+        fx.engine.dispose()
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()

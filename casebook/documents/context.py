@@ -1,0 +1,1005 @@
+"""Build each 文书's context as plain data from the database, validated by its schema (never ORM objects).
+
+What goes into a context, and where it comes from:
+
+- **recorded case data** — agency, party, officers with their 执法证号, facts, evidence, penalties, the dates
+  and inputs of the acts (read back from the trail, which holds every act's input): *locked*, an explicit
+  supplement may not change them;
+- **statutory wording** where the law itself says what to write (缴款 第六十七条, 复议/诉讼 routes, 立案条件)
+  — a default that a supplement may replace;
+- **what the data model does not record yet** (the Q&A of an inquiry, the violated provision, the contact
+  phone, exact times …) — only from an explicit supplement (``fields``). Nothing is made up: a context
+  that still lacks a required item is refused with the list of what is missing.
+
+Types whose substance the model does not hold at all (法制审核意见书, 集体讨论记录, 移送书, 听证笔录,
+先行登记保存通知书) are not built from a case: they render only from an explicit context (preview).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+import schemas.zh  # noqa: F401  (Chinese validation messages, also in the worker)
+from casebook.db.models import Agency, Case, Document, Evidence, InvestigationAct, TrailEntry, User
+from casebook.domain import lifecycle as lc
+from casebook.domain.errors import Conflict, NotFound, ValidationFailed
+from casebook.services.context import LOCAL_TZ
+from schemas.documents import DOCUMENT_TYPES, CaseFileSchema, DocumentType
+
+__all__ = [
+    "CASE_FILE",
+    "EXPLICIT_ONLY",
+    "FROM_CASE",
+    "ONE_PER_CASE",
+    "Built",
+    "DocumentNotReady",
+    "build",
+    "case_file_context",
+    "complete",
+    "document_title",
+    "format_document_no",
+]
+
+#: doc_type of the bound 案卷 in the documents table (not a template: assembled by ``render_case_file``).
+CASE_FILE = "case_file"
+
+#: Types whose substance the model does not record yet (Issue 5): rendered only from an explicit context.
+EXPLICIT_ONLY = frozenset(
+    {
+        "evidence_preservation_notice",
+        "hearing_record",
+        "legal_review_opinion",
+        "collective_discussion_record",
+        "referral_letter",
+    }
+)
+
+#: Types of which a case has at most one live (not voided) copy; records are one per investigative act.
+ONE_PER_CASE = frozenset(
+    {
+        "filing_approval",
+        "decline_approval",
+        "investigation_report",
+        "prior_notice",
+        "hearing_notice_of_rights",
+        "penalty_decision",
+        "no_penalty_decision",
+        "summary_decision",
+        "closing_approval",
+    }
+)
+ONE_PER_ACT = frozenset({"inspection_record", "inquiry_record"})
+
+
+class DocumentNotReady(Conflict):
+    """The case has not reached the point where this document can be made (e.g. no decision yet)."""
+
+    code = "document_not_ready"
+    message = "案件数据尚不足以制作该文书"
+
+
+def document_title(doc_type: str) -> str:
+    return "案卷" if doc_type == CASE_FILE else DOCUMENT_TYPES[doc_type].title
+
+
+def format_document_no(agency_code: str, dtype: DocumentType, year: int, seq: int | None) -> str:
+    """`山亭市监处罚〔2026〕1号`: 代字 = agency code + type suffix; 〔〕; no 第, no zero padding (GB/T 9704 §7.2.5).
+
+    Without a sequence (a preview) the number is left blank: `山亭市监处罚〔2026〕　号`.
+    """
+    return f"{agency_code}{dtype.number_suffix}〔{year}〕{seq if seq is not None else '　'}号"
+
+
+# --------------------------------------------------------------------------------------------------
+# Wording tables (labels of the codes the case API records)
+# --------------------------------------------------------------------------------------------------
+
+SOURCE_LABELS = {
+    "complaint": "投诉举报",
+    "inspection": "监督检查",
+    "random_inspection": "双随机抽查",
+    "assigned": "上级交办",
+    "transferred": "部门移送",
+    "media": "媒体曝光",
+    "other": "其他",
+}
+SOURCE_PHRASES = {
+    "complaint": "接到投诉举报，",
+    "inspection": "在监督检查中",
+    "random_inspection": "在“双随机、一公开”抽查中",
+    "assigned": "根据上级机关交办，",
+    "transferred": "根据有关部门移送的线索，",
+    "media": "根据媒体曝光的线索，",
+    "other": "",
+}
+ACT_LABELS = {
+    "on_site_inspection": "现场检查",
+    "inquiry": "询问",
+    "sampling": "抽样取证",
+    "evidence_preservation": "先行登记保存证据",
+    "seizure": "查封、扣押",
+    "inspection_survey": "勘验",
+    "other": "调查",
+}
+SERVICE_METHODS = {
+    "direct": "直接送达",
+    "left_at_premises": "留置送达",
+    "electronic": "电子送达",
+    "post": "邮寄送达",
+    "entrusted": "委托送达",
+    "forwarded": "转交送达",
+    "announcement": "公告送达",
+}
+DECLINE_GROUNDS = {
+    "minor_and_corrected": "违法行为轻微并及时改正，没有造成危害后果",
+    "first_offence": "初次违法且危害后果轻微并及时改正",
+    "no_fault": "当事人有证据足以证明没有主观过错",
+    "no_violation": "违法事实不能成立",
+    "out_of_jurisdiction": "不属于本部门管辖",
+    "time_barred": "违法行为已超过追责时效",
+    "other": "",
+}
+#: 行政处罚法 第四十六条 kinds, from the evidence codes of the case API.
+EVIDENCE_KINDS = {
+    "documentary": "书证",
+    "physical": "物证",
+    "audio_visual": "视听资料",
+    "electronic_data": "电子数据",
+    "witness_testimony": "证人证言",
+    "party_statement": "当事人的陈述",
+    "expert_opinion": "鉴定意见",
+    "inspection_record": "勘验笔录、现场笔录",
+}
+#: Penalty kinds of the case (lifecycle codes) → the codes of the document schemas (行政处罚法 第九条).
+PENALTY_CODES = {
+    "warning": "warning",
+    "circulated_criticism": "circulated_criticism",
+    "fine": "fine",
+    "confiscate_gains": "confiscate_gains",
+    "confiscate_property": "confiscate_property",
+    "suspend_license": "suspend_license",
+    "lower_qualification": "lower_qualification",
+    "revoke_license": "revoke_license",
+    "restrict_operations": "restrict_business",
+    "suspend_operations": "suspend_business",
+    "order_closure": "close_down",
+    "restrict_practice": "restrict_practice",
+    "detention": "other",
+}
+#: 行政处罚法 第六十三条第一款: which item gives the hearing right, by penalty kind.
+HEARING_ITEMS = {
+    "fine": "（一）项规定的较大数额罚款",
+    "confiscate_gains": "（二）项规定的没收较大数额违法所得",
+    "confiscate_property": "（二）项规定的没收较大价值非法财物",
+    "lower_qualification": "（三）项规定的降低资质等级",
+    "revoke_license": "（三）项规定的吊销许可证件",
+    "suspend_operations": "（四）项规定的责令停产停业",
+    "order_closure": "（四）项规定的责令关闭",
+    "restrict_practice": "（四）项规定的限制从业",
+}
+
+# Statutory wording used where the model records nothing more specific (each may be replaced by a supplement).
+PAYMENT_BANK = "指定的银行或者通过电子支付系统缴纳"  # 行政处罚法 第六十七条第三款
+COURT = "有管辖权的人民法院"  # 行政诉讼法 第十八条
+REVIEW_BODY_FALLBACK = "有管辖权的行政复议机关"
+ORDER_BASIS = "《中华人民共和国行政处罚法》第二十八条第一款"
+FILING_CONDITIONS = (
+    "有证据初步证明当事人涉嫌违反市场监督管理法律、法规、规章，依据市场监督管理法律、法规、规章应当给予行政处罚，"
+    "属于本部门管辖，且在给予行政处罚的法定期限内（《市场监督管理行政处罚程序规定》第十八条第一款）。"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the case once
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Act:
+    """One recorded act of the case, read back from its trail entry."""
+
+    action: str
+    data: dict
+    on: dt.date  # local date of the entry
+    actor_id: int | None
+
+
+@dataclass
+class CaseData:
+    """Everything a builder may read, loaded once; ORM objects stay in here and never reach a context."""
+
+    case: Case
+    agency: Agency
+    review_body: str | None
+    acts: list[Act]
+    evidence: list[Evidence]
+    investigations: list[InvestigationAct]
+    issued: list[Document]  # the case's documents that are not voided, oldest first
+    users: dict[int, User]
+    today: dt.date
+
+    def last(self, action: str) -> Act | None:
+        return next((a for a in reversed(self.acts) if a.action == action), None)
+
+    def all(self, action: str) -> list[Act]:
+        return [a for a in self.acts if a.action == action]
+
+    def name(self, user_id: int | None) -> str | None:
+        u = self.users.get(user_id) if user_id is not None else None
+        return u.display_name if u else None
+
+    def issued_of(self, *doc_types: str) -> Document | None:
+        return next((d for d in reversed(self.issued) if d.doc_type in doc_types), None)
+
+
+def load_case_data(s: Session, case: Case, today: dt.date) -> CaseData:
+    agency = s.get(Agency, case.agency_id)
+    review_body, parent = None, agency.parent
+    while parent is not None:  # 行政复议法 第二十四条: the people's government at the same level
+        if parent.level == "district":
+            review_body = parent.name
+            break
+        parent = parent.parent
+    entries = s.execute(
+        select(TrailEntry.action, TrailEntry.payload, TrailEntry.occurred_at, TrailEntry.actor_id)
+        .where(TrailEntry.case_id == case.id, TrailEntry.action.like("case.%"))
+        .order_by(TrailEntry.seq)
+    ).all()
+    acts = []
+    for action, payload, occurred_at, actor_id in entries:
+        body = json.loads(payload)
+        acts.append(Act(action.removeprefix("case."), body.get("data") or {},
+                        occurred_at.astimezone(LOCAL_TZ).date(), actor_id))
+    evidence = list(s.execute(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)).scalars())
+    investigations = list(s.execute(
+        select(InvestigationAct).where(InvestigationAct.case_id == case.id).order_by(InvestigationAct.acted_on,
+                                                                                   InvestigationAct.id)).scalars())
+    issued = list(s.execute(
+        select(Document).where(Document.case_id == case.id, Document.status != "voided").order_by(Document.id)).scalars())
+    user_ids = {a.actor_id for a in acts if a.actor_id} | {co.user_id for co in case.officers}
+    for inv in investigations:
+        user_ids.update(inv.officer_ids or ())
+    for a in acts:
+        if isinstance(a.data.get("chair_id"), int):
+            user_ids.add(a.data["chair_id"])
+    users = {u.id: u for u in s.execute(
+        select(User).where(User.id.in_(user_ids)).options(selectinload(User.credentials))).scalars()} if user_ids else {}
+    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pieces
+# --------------------------------------------------------------------------------------------------
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _cn_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _money(value: Decimal | str | None) -> str | None:
+    return None if value is None else str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def _yuan(value: Decimal | str) -> str:
+    return f"{Decimal(str(value)).quantize(Decimal('0.01')):,.2f}元"
+
+
+def _clean(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _agency(cd: CaseData) -> dict:
+    return {"name": cd.agency.name}
+
+
+def _header(cd: CaseData) -> dict:
+    if not cd.case.case_no:
+        raise DocumentNotReady("案件尚未立案，没有案号，不能制作该文书")
+    return {"case_no": cd.case.case_no, "cause": cd.case.cause}
+
+
+def _cause_core(cause: str) -> str:
+    return cause.removeprefix("涉嫌")
+
+
+def _party(cd: CaseData) -> dict | None:
+    p = cd.case.party
+    if p is None:
+        return None
+    if p.kind == "person":
+        out = {"kind": "person", "name": p.name, "address": p.address, "phone": p.phone, "id_no": p.id_number}
+        n = p.id_number or ""
+        if len(n) == 18 and n[:17].isdigit():  # GB 11643: birth date and sex are part of the number
+            try:
+                out["birth_date"] = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14])).isoformat()
+            except ValueError:
+                pass
+            out["gender"] = "男" if int(n[16]) % 2 else "女"
+        return _clean(out)
+    return _clean({"kind": "organization", "name": p.name, "address": p.address, "phone": p.phone,
+                   "uscc": p.id_number, "legal_representative": p.legal_representative})
+
+
+def _officer(cd: CaseData, user_id: int, day: dt.date, credential_no: str | None = None) -> dict | None:
+    u = cd.users.get(user_id)
+    if u is None:
+        return None
+    if credential_no is None:
+        cred = next((c for c in u.credentials if not c.revoked and c.valid_from <= day <= c.valid_to), None)
+        if cred is None:
+            return None  # no valid 执法证 that day: not an officer who may act (第四十二条)
+        credential_no = cred.credential_no
+    return {"name": u.display_name, "credential_no": credential_no}
+
+
+def _case_officers(cd: CaseData, day: dt.date) -> list[dict]:
+    officers = [_officer(cd, co.user_id, day) for co in cd.case.officers]
+    return [o for o in officers if o]
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").splitlines() if p.strip()]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(("。", "！", "？", "；", ".")) else text + "。"
+
+
+def _violations(cd: CaseData) -> list[str]:
+    return [v["description"] for v in cd.case.violations or () if isinstance(v, dict) and v.get("description")]
+
+
+def _amount_text(cd: CaseData) -> str | None:
+    c = cd.case
+    parts = [f"{label}{_yuan(v)}" for label, v in (("货值金额", c.goods_value), ("销售金额", c.sales_amount),
+                                                  ("违法所得", c.illegal_gains), ("违法经营额", c.turnover)) if v is not None]
+    return f"经核算，涉案{'，'.join(parts)}。" if parts else None
+
+
+def _facts(cd: CaseData) -> list[str]:
+    paras = _paragraphs(cd.case.facts_text)
+    if not paras and _violations(cd):
+        paras = [f"当事人存在{'、'.join(_violations(cd))}的行为。"]
+    if paras and (amounts := _amount_text(cd)):
+        paras.append(amounts)
+    return paras
+
+
+def _characterization(cd: CaseData) -> str:
+    what = "、".join(_violations(cd)) or _cause_core(cd.case.cause)
+    return f"本局认为，当事人存在{what}的违法行为。"
+
+
+def _evidence(cd: CaseData) -> list[dict]:
+    return [{"name": e.title, "kind": EVIDENCE_KINDS.get(e.kind, "书证")} for e in cd.evidence]
+
+
+def _penalties(cd: CaseData, kinds=None, fine=None, confiscated=None) -> list[dict]:
+    """One item per penalty kind, with amounts for the money penalties (罚款; 没收违法所得)."""
+    c = cd.case
+    kinds = c.penalty_kinds if kinds is None else kinds
+    fine = c.fine_amount if fine is None else fine
+    confiscated = c.confiscated_amount if confiscated is None else confiscated
+    out = []
+    for k in kinds or ():
+        item = {"kind": PENALTY_CODES.get(k, "other"), "description": lc.PENALTY_KINDS.get(k, k)}
+        if k == "fine" and fine is not None:
+            item["amount"] = _money(fine)
+        elif k == "confiscate_gains" and (confiscated if confiscated is not None else c.illegal_gains) is not None:
+            item["amount"] = _money(confiscated if confiscated is not None else c.illegal_gains)
+        out.append(item)
+    return out
+
+
+def _penalty_summary(penalties: list[dict]) -> str:
+    return "；".join(p["description"] + (_yuan(p["amount"]) if p.get("amount") else "") for p in penalties)
+
+
+def _decision_act(cd: CaseData) -> dict:
+    """The basis and reasons of the decision: from the decision if made, else from the proposal."""
+    out = {}
+    for action in ("propose_penalty", "decide"):
+        act = cd.last(action)
+        if act:
+            out.update({k: v for k, v in act.data.items() if k in ("basis", "reasons") and v})
+    return out
+
+
+def _remedies(cd: CaseData) -> dict:
+    # 行政复议法 第二十条 sixty days; 行政诉讼法 第四十六条 six months
+    return {"review_body": cd.review_body or REVIEW_BODY_FALLBACK, "review_days": 60, "court": COURT,
+            "litigation_months": 6}
+
+
+def _payment() -> dict:
+    return {"days": 15, "bank": PAYMENT_BANK}  # 行政处罚法 第六十七条: fifteen days
+
+
+def _procedure(cd: CaseData, until: dt.date) -> list[str]:
+    """How the case went, from its recorded acts: source, filing, notice, statements or hearing."""
+    c = cd.case
+    paras = []
+    first = f"本局于{_cn_date(c.discovered_on)}{SOURCE_PHRASES.get(c.source, '')}发现当事人涉嫌{_cause_core(c.cause)}"
+    paras.append(first + (f"，于{_cn_date(c.filed_on)}立案调查。" if c.filed_on else "。"))
+    if c.prior_notice_served_on:
+        notice = cd.issued_of("prior_notice")
+        no = f"（{notice.document_no}）" if notice is not None and notice.document_no else ""
+        rights = "陈述、申辩和要求听证" if c.hearing_right else "陈述、申辩"
+        paras.append(f"{_cn_date(c.prior_notice_served_on)}，本局向当事人送达了《行政处罚事先告知书》{no}，"
+                     f"告知其拟作出行政处罚的事实、理由、依据及依法享有的{rights}的权利。")
+        replied = False
+        for st in cd.all("record_statement"):
+            replied = True
+            paras.append(f"当事人于{_cn_date(_date(st.data.get('received_on')) or st.on)}提出了陈述、申辩意见。")
+        for w in cd.all("record_waiver"):
+            replied = True
+            paras.append(f"当事人于{_cn_date(_date(w.data.get('waived_on')) or w.on)}书面放弃陈述、申辩"
+                         f"{'和要求听证' if c.hearing_right else ''}的权利。")
+        req = cd.last("request_hearing")
+        if req:
+            replied = True
+            text = f"当事人于{_cn_date(_date(req.data.get('requested_on')) or req.on)}要求听证，"
+            held, no_show = cd.last("hold_hearing"), cd.last("record_hearing_no_show")
+            if held:
+                text += f"本局于{_cn_date(_date(held.data.get('held_on')) or held.on)}依法举行了听证。"
+            elif no_show:
+                text += "当事人无正当理由未出席听证，视为放弃听证权利。"
+            else:
+                text = text.rstrip("，") + "。"
+            paras.append(text)
+        if not replied and c.statement_due_on and until > c.statement_due_on:
+            paras.append(f"当事人在规定期限内未提出陈述、申辩意见{'，也未要求听证' if c.hearing_right else ''}。")
+    return paras
+
+
+def _defence(cd: CaseData) -> str | None:
+    parts = []
+    for st in cd.all("record_statement"):
+        text = f"当事人陈述、申辩称：{_sentence(st.data.get('content', ''))}"
+        if st.data.get("review_opinion"):
+            text += f"经复核，{_sentence(st.data['review_opinion'])}"
+        parts.append(text)
+    held = cd.last("hold_hearing")
+    if held and held.data.get("transcript_summary"):
+        parts.append(f"听证中，{_sentence(held.data['transcript_summary'])}")
+    return "".join(parts) or None
+
+
+def _decision_summary(cd: CaseData) -> str | None:
+    c = cd.case
+    if c.decision_kind == "penalty":
+        return _sentence(_penalty_summary(_penalties(cd))) if c.penalty_kinds else None
+    return {"no_penalty": "不予行政处罚。", "refer": "移送司法机关。"}.get(c.decision_kind)
+
+
+# --------------------------------------------------------------------------------------------------
+# The builders
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    """A context as far as the case data goes: ``locked`` keys come from recorded data."""
+
+    doc_type: str
+    context: dict = field(default_factory=dict)
+    soft: set[str] = field(default_factory=set)
+    ref: dict = field(default_factory=dict)  # what the document is about: {"act_id": …} / {"served": …}
+
+    def put(self, key: str, value: Any) -> None:
+        """Recorded case data (locked)."""
+        if value is not None and value != []:
+            self.context[key] = value
+
+    def default(self, key: str, value: Any) -> None:
+        """Statutory wording or a fallback: a supplement may replace it."""
+        if value is not None:
+            self.context[key] = value
+            self.soft.add(key)
+
+    @property
+    def locked(self) -> frozenset[str]:
+        return frozenset(self.context) - self.soft
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a request may say about which document it means: the investigative act, what was served."""
+
+    act_id: int | None = None
+    served: str | None = None  # "decision" | "prior_notice" (送达回证)
+    draft: bool = False  # a preview: a decision may be drafted from the proposal before it is made
+
+
+Builder = Callable[[CaseData, Built, Options], None]
+BUILDERS: dict[str, Builder] = {}
+
+#: What a client must usually supply (``fields``) because the model does not record it; documentation for
+#: the API (GET /document-types), checked by the tests against a complete case.
+SUPPLEMENT: dict[str, tuple[str, ...]] = {}
+
+
+def _builder(doc_type: str, supplement: tuple[str, ...] = ()):
+    def deco(fn: Builder) -> Builder:
+        BUILDERS[doc_type] = fn
+        SUPPLEMENT[doc_type] = supplement
+        return fn
+    return deco
+
+
+def _doc_no(cd: CaseData, b: Built, date: dt.date) -> None:
+    """A numbered type gets a blank number here; the real one is taken when the document is issued."""
+    dtype = DOCUMENT_TYPES[b.doc_type]
+    if dtype.numbered:
+        b.put("document_no", format_document_no(cd.agency.code, dtype, date.year, None))
+
+
+def _head_opinion(cd: CaseData, act: Act | None, text: str, day: dt.date | None = None) -> dict | None:
+    if act is None or cd.name(act.actor_id) is None:
+        return None
+    return {"opinion": _sentence(act.data.get("opinion") or text), "signer": cd.name(act.actor_id),
+            "date": _iso(day or act.on)}
+
+
+@_builder("filing_approval")
+def _filing_approval(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    if not c.filed_on:
+        raise DocumentNotReady("案件尚未立案，不能制作立案审批表")
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(c.filed_on))
+    b.put("document_no", c.case_no)  # the form's number is the 案号
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("officers", _case_officers(cd, c.filed_on))
+    b.put("source", SOURCE_LABELS.get(c.source, c.source))
+    b.put("discovered_on", _iso(c.discovered_on))
+    b.put("summary", c.facts_text)
+    b.default("filing_reasons", FILING_CONDITIONS)
+    b.put("head_opinion", _head_opinion(cd, cd.last("file"), "同意立案。", c.filed_on))
+
+
+@_builder("decline_approval", ("officers",))
+def _decline_approval(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    act = cd.last("decline_to_file")
+    if act is None:
+        raise DocumentNotReady("该案源尚未决定不予立案，不能制作不予立案审批表")
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(act.on))
+    b.put("party", _party(cd))
+    b.put("lead_no", str(c.id))  # the system's number of the lead (案源登记)
+    b.put("cause", c.cause)
+    b.put("source", SOURCE_LABELS.get(c.source, c.source))
+    b.put("discovered_on", _iso(c.discovered_on))
+    b.put("verification", c.facts_text)
+    ground = DECLINE_GROUNDS.get(act.data.get("ground", ""), "")
+    b.put("decline_reasons", _sentence(act.data.get("reason", "")) + (f"（不予立案情形：{ground}）" if ground else ""))
+    b.put("head_opinion", _head_opinion(cd, act, "同意不予立案。"))
+
+
+def _investigation_act(cd: CaseData, o: Options, kinds: tuple[str, ...], title: str) -> InvestigationAct:
+    acts = [a for a in cd.investigations if a.kind in kinds]
+    if o.act_id is not None:
+        act = next((a for a in acts if a.id == o.act_id), None)
+        if act is None:
+            raise ValidationFailed(f"本案没有编号为{o.act_id}的{title}活动", code="unknown_act",
+                                   errors={"act_id": [f"不是本案的{title}活动"]})
+        return act
+    if not acts:
+        raise DocumentNotReady(f"本案尚未记录{title}活动，不能制作该笔录")
+    if len(acts) > 1:
+        raise ValidationFailed(f"本案有{len(acts)}次{title}活动，请用 act_id 指明是哪一次", code="act_id_required",
+                               errors={"act_id": [f"可选：{', '.join(str(a.id) for a in acts)}"]})
+    return acts[0]
+
+
+def _act_officers(cd: CaseData, act: InvestigationAct) -> list[dict]:
+    nos = list(act.credential_nos or ())
+    out = []
+    for i, uid in enumerate(act.officer_ids or ()):
+        o = _officer(cd, uid, act.acted_on, nos[i] if i < len(nos) else None)
+        if o:
+            out.append(o)
+    return out
+
+
+def _record_notice(cd: CaseData, officers: list[dict], what: str) -> str:
+    names = "、".join(o["name"] for o in officers)
+    nos = "、".join(o["credential_no"] for o in officers)
+    return (f"我们是{cd.agency.name}的执法人员{names}，执法证件号码为{nos}，现向你出示执法证件，依法进行{what}。"
+            "你有陈述、申辩的权利；如认为执法人员与本案有直接利害关系，可以申请回避。")
+
+
+@_builder("inspection_record", ("start", "end", "on_site_person", "recorder", "recusal_answer", "confirmation",
+                                "signature"))
+def _inspection_record(cd: CaseData, b: Built, o: Options) -> None:
+    act = _investigation_act(cd, o, ("on_site_inspection", "inspection_survey"), "现场检查（勘验）")
+    b.ref["act_id"] = act.id
+    officers = _act_officers(cd, act)
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(act.acted_on))
+    b.put("place", act.place)
+    if cd.case.case_no:
+        b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("officers", officers)
+    b.put("findings", _paragraphs(act.summary))
+    b.default("notice", _record_notice(cd, officers, ACT_LABELS[act.kind]))
+
+
+@_builder("inquiry_record", ("start", "end", "interviewee", "recorder", "qa", "confirmation", "signature"))
+def _inquiry_record(cd: CaseData, b: Built, o: Options) -> None:
+    act = _investigation_act(cd, o, ("inquiry",), "询问")
+    b.ref["act_id"] = act.id
+    officers = _act_officers(cd, act)
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(act.acted_on))
+    b.put("place", act.place)
+    b.put("case", _header(cd))
+    b.put("officers", officers)
+    b.default("notice", _record_notice(cd, officers, "询问"))
+
+
+@_builder("correction_order", ("violated_provision", "requirements", "consequence"))
+def _correction_order(cd: CaseData, b: Built, o: Options) -> None:
+    date = cd.today
+    b.put("agency", _agency(cd))
+    b.default("date", _iso(date))
+    _doc_no(cd, b, date)
+    b.put("party", _party(cd))
+    if cd.case.case_no:
+        b.put("case", _header(cd))
+    b.put("facts", "".join(_facts(cd)).rstrip("。") or None)
+    b.default("order_basis", ORDER_BASIS)
+
+
+@_builder("investigation_report", ("criminal_check",))
+def _investigation_report(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    if not c.filed_on:
+        raise DocumentNotReady("案件尚未立案，不能制作调查终结报告")
+    closed = cd.last("close_investigation")
+    if closed is None and not o.draft:
+        raise DocumentNotReady("案件尚未调查终结，不能出具调查终结报告")
+    date = closed.on if closed else cd.today
+    (b.put if closed else b.default)("date", _iso(date))
+    b.put("agency", _agency(cd))
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("source", SOURCE_LABELS.get(c.source, c.source))
+    b.put("filed_on", _iso(c.filed_on))
+    b.put("officers", _case_officers(cd, date))
+    steps = []
+    for a in cd.investigations:
+        names = "、".join(o["name"] for o in _act_officers(cd, a))
+        where = f"在{a.place}" if a.place else ""
+        steps.append(f"{_cn_date(a.acted_on)}，执法人员{names}{where}进行{ACT_LABELS.get(a.kind, '调查')}：{_sentence(a.summary)}")
+    b.put("investigation", steps)
+    b.put("facts", _facts(cd))
+    b.put("evidence", _evidence(cd))
+    amounts = _clean({"goods_value": _money(c.goods_value), "sales_amount": _money(c.sales_amount),
+                      "illegal_gains": _money(c.illegal_gains), "turnover": _money(c.turnover)})
+    b.put("amounts", amounts or None)
+    b.default("characterization", _characterization(cd))
+    basis = _decision_act(cd)
+    b.put("penalty_provision", basis.get("basis"))
+    if c.decision_kind == "penalty":
+        penalties = _penalties(cd)
+        b.put("proposed_penalties", penalties)
+        proposal = basis.get("reasons") or f"建议对当事人作出如下行政处罚：{_penalty_summary(penalties)}"
+        report = closed.data.get("report") if closed else None
+        b.default("proposal", "".join(_sentence(x) for x in (report, proposal) if x))
+
+
+def _notice_common(cd: CaseData, b: Built, date: dt.date, *, dated: bool) -> None:
+    c = cd.case
+    if c.decision_kind != "penalty" or not c.penalty_kinds:
+        raise DocumentNotReady("尚未拟定行政处罚（种类、依据），不能制作告知书", errors={
+            "reasons": [{"code": "penalty_not_proposed", "message": "尚未拟定行政处罚", "article": "行政处罚法第四十四条"}]})
+    b.put("agency", _agency(cd))
+    (b.put if dated else b.default)("date", _iso(date))
+    _doc_no(cd, b, date)
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("facts", "".join(_facts(cd)) or None)
+    b.put("penalty_provision", _decision_act(cd).get("basis"))
+    b.put("penalties", _penalties(cd))
+
+
+@_builder("prior_notice", ("violated_provision", "contact"))
+def _prior_notice(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    served = c.prior_notice_served_on
+    _notice_common(cd, b, served or cd.today, dated=served is not None)
+    titles = [e.title for e in cd.evidence]
+    b.put("evidence_summary", f"{'、'.join(titles)}等证据" if titles else None)
+    # 行政处罚法 第四十四条、第四十五条; 第六十三条、第六十四条 when the case carries a hearing right
+    b.put("hearing_right", bool(c.hearing_right))
+    b.put("statement_days", lc.STATEMENT_WINDOW_WORKING_DAYS)
+    b.put("hearing_days", lc.STATEMENT_WINDOW_WORKING_DAYS)
+    b.put("statement_due_on", _iso(c.statement_due_on))
+
+
+@_builder("hearing_notice_of_rights", ("contact",))
+def _hearing_notice_of_rights(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    if not c.hearing_right:
+        raise DocumentNotReady("拟作出的处罚不属于当事人有权要求听证的情形，不能制作听证告知书")
+    served = c.prior_notice_served_on
+    _notice_common(cd, b, served or cd.today, dated=served is not None)
+    if "facts" in b.context:  # the template closes the sentence itself: 认定……。
+        b.context["facts"] = b.context["facts"].rstrip("。")
+    items = [HEARING_ITEMS[k] for k in c.penalty_kinds or () if k in HEARING_ITEMS]
+    b.default("hearing_ground", f"拟作出的行政处罚属于《中华人民共和国行政处罚法》第六十三条第一款第{'、第'.join(items)}"
+                                if items else "拟作出的行政处罚属于《中华人民共和国行政处罚法》第六十三条第一款规定的情形")
+    b.put("hearing_days", lc.STATEMENT_WINDOW_WORKING_DAYS)
+
+
+@_builder("hearing_notice", ("hearing_at", "place", "public", "chair", "clerk", "contact"))
+def _hearing_notice(cd: CaseData, b: Built, o: Options) -> None:
+    req = cd.last("request_hearing")
+    if req is None:
+        raise DocumentNotReady("当事人尚未要求听证，不能制作听证通知书")
+    b.put("agency", _agency(cd))
+    b.default("date", _iso(cd.today))
+    _doc_no(cd, b, cd.today)
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("requested_on", _iso(_date(req.data.get("requested_on")) or req.on))
+    held = cd.last("hold_hearing")
+    if held is not None:
+        b.put("chair", cd.name(held.data.get("chair_id")))
+
+
+def _decision(cd: CaseData, b: Built, o: Options, kind: str, title: str) -> dt.date:
+    c = cd.case
+    if c.procedure == "summary":
+        raise DocumentNotReady("简易程序案件的决定书是当场行政处罚决定书")
+    decided = c.decided_on is not None and c.decision_kind == kind
+    if not decided and not (o.draft and c.decision_kind == kind):
+        raise DocumentNotReady(f"本案尚未作出{title}的决定，不能制作决定书（可预览草稿）" if c.decision_kind == kind
+                               else f"本案的处理决定不是{title}")
+    date = c.decided_on if decided else cd.today
+    b.put("agency", _agency(cd))
+    (b.put if decided else b.default)("date", _iso(date))
+    _doc_no(cd, b, date)
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("procedure", _procedure(cd, date))
+    b.put("facts", _facts(cd))
+    b.put("evidence", _evidence(cd))
+    b.default("characterization", _characterization(cd))
+    b.default("remedies", _remedies(cd))
+    return date
+
+
+@_builder("penalty_decision")
+def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
+    """行政处罚法 第五十九条: party, facts and evidence, kinds and basis, performance, remedies, agency and date."""
+    _decision(cd, b, o, "penalty", "给予行政处罚")
+    b.put("defence", _defence(cd))
+    b.put("penalty_provision", _decision_act(cd).get("basis"))
+    penalties = _penalties(cd)
+    b.put("penalties", penalties)
+    if any(p.get("amount") for p in penalties):
+        b.default("payment", _payment())
+
+
+@_builder("no_penalty_decision", ("correction", "education", "warning"))
+def _no_penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
+    _decision(cd, b, o, "no_penalty", "不予行政处罚")
+    basis = _decision_act(cd)
+    if basis.get("basis") and basis.get("reasons"):
+        b.put("ground", {"basis": basis["basis"], "reasons": basis["reasons"]})
+
+
+@_builder("summary_decision", ("decided_at", "handed_over_at", "violated_provision"))
+def _summary_decision(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    act = cd.last("decide_on_the_spot")
+    if c.procedure != "summary" or act is None:
+        raise DocumentNotReady("本案不是当场作出的行政处罚（简易程序）")
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(c.decided_on))
+    b.put("form_no", c.summary_form_no)
+    b.put("party", _party(cd))
+    b.put("place", act.data.get("place"))
+    b.put("officers", _case_officers(cd, c.decided_on))
+    b.put("facts", c.facts_text)
+    b.put("penalty_provision", act.data.get("basis"))
+    penalties = _penalties(cd)
+    b.put("penalties", penalties)
+    signed = bool(act.data.get("party_signed"))
+    b.put("signature", _clean({"signed": signed, "date": _iso(c.decided_on),
+                               "refusal_note": None if signed else act.data.get("refusal_note")}))
+    b.default("remedies", _remedies(cd))
+    if any(p.get("amount") for p in penalties):
+        b.default("payment", _payment())
+
+
+@_builder("service_receipt", ("served_at", "received_at"))
+def _service_receipt(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    served = o.served or ("decision" if c.served_on else "prior_notice" if c.prior_notice_served_on else None)
+    if served == "decision":
+        act, day = cd.last("serve_decision"), c.served_on
+        types = ("penalty_decision",) if c.decision_kind == "penalty" else ("no_penalty_decision",)
+    elif served == "prior_notice":
+        act, day, types = cd.last("serve_prior_notice"), c.prior_notice_served_on, ("prior_notice",)
+    else:
+        raise DocumentNotReady("本案尚未送达任何文书，不能制作送达回证")
+    if act is None or day is None:
+        raise DocumentNotReady("本案尚未记录该文书的送达，不能制作送达回证")
+    issued = cd.issued_of(*types)
+    b.ref["served"] = served
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(day))
+    b.put("case", _header(cd))
+    party = _party(cd) or {}
+    b.put("recipient", party.get("name"))
+    b.put("address", party.get("address"))
+    b.put("documents", [_clean({"title": DOCUMENT_TYPES[types[0]].title,
+                                "document_no": issued.document_no if issued is not None else None, "copies": 1})])
+    b.put("method", SERVICE_METHODS.get(act.data.get("method")))
+    b.put("servers", _case_officers(cd, day))
+    if served == "decision" and c.decision_kind == "penalty":
+        b.default("publication_notice", True)  # 市场监督管理行政处罚信息公示规定: told in writing at service
+
+
+@_builder("closing_approval")
+def _closing_approval(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    close = cd.last("close")
+    if close is None and not o.draft:
+        raise DocumentNotReady("案件尚未结案，不能制作结案审批表")
+    if not c.decided_on:
+        raise DocumentNotReady("案件尚未作出处理决定，不能制作结案审批表")
+    date = c.closed_on or cd.today
+    b.put("agency", _agency(cd))
+    (b.put if c.closed_on else b.default)("date", _iso(date))
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("officers", _case_officers(cd, date))
+    b.put("filed_on", _iso(c.filed_on))
+    decision = cd.issued_of("penalty_decision", "no_penalty_decision")
+    b.put("decision_no", decision.document_no if decision is not None else None)
+    b.put("decision_date", _iso(c.decided_on))
+    b.put("decision_summary", _decision_summary(cd))
+    payments = cd.all("record_payment")
+    if payments:
+        b.put("paid_amount", _money(c.paid_amount))
+        b.put("paid_on", payments[-1].data.get("paid_on"))
+        b.put("receipt_no", payments[-1].data.get("receipt_no"))
+    execution = (close.data.get("execution_note") if close else None) or "".join(
+        f"当事人于{_cn_date(_date(p.data.get('paid_on')) or p.on)}缴纳罚没款{_yuan(p.data['amount'])}。" for p in payments
+        if p.data.get("amount")) or None
+    b.put("execution", execution)
+    fine_due = c.fine_amount or Decimal("0")
+    reason = {"no_penalty": "不予行政处罚", "refer": "移送司法机关"}.get(c.decision_kind)
+    if c.decision_kind == "penalty" and (c.paid_amount or Decimal("0")) >= fine_due:
+        reason = "执行完毕"
+    b.put("closing_reason", reason)
+    b.put("head_opinion", _head_opinion(cd, close, "同意结案。", c.closed_on))
+
+
+FROM_CASE = frozenset(BUILDERS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------------
+
+
+def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.date) -> Built:
+    """The document's context as far as the recorded case data goes."""
+    if doc_type == CASE_FILE or doc_type not in DOCUMENT_TYPES:
+        raise NotFound(f"未知的文书类型：{doc_type}", code="document_type_unknown")
+    if doc_type not in BUILDERS:
+        if doc_type in EXPLICIT_ONLY:
+            raise ValidationFailed(
+                f"{DOCUMENT_TYPES[doc_type].title}所需的数据尚未纳入案件记录，目前只能以完整内容预览"
+                f"（POST /api/v1/documents/preview/{doc_type}）", code="document_type_explicit_only")
+        raise ValidationFailed(f"{DOCUMENT_TYPES[doc_type].title}不是案件文书", code="document_type_not_for_cases")
+    built = Built(doc_type)
+    BUILDERS[doc_type](load_case_data(s, case, today), built, options)
+    return built
+
+
+def complete(built: Built, fields: dict | None) -> dict:
+    """Lay the explicit supplement over the built context, validate, and return it as plain JSON data.
+
+    A supplement may fill what the case does not record and replace statutory defaults; it may not
+    change recorded case data.
+    """
+    fields = fields or {}
+    dtype = DOCUMENT_TYPES[built.doc_type]
+    clash = sorted(k for k in fields if k in built.locked)
+    if clash:
+        raise ValidationFailed(
+            f"以下内容取自案件记录，不能另行填写：{'、'.join(clash)}", code="document_field_locked",
+            errors={"fields": {k: ["取自案件记录，不能另行填写"] for k in clash}})
+    context = {**built.context, **fields}
+    schema = dtype.schema()
+    try:
+        data = schema.load(context)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        missing = sorted(k for k, v in messages.items() if k not in context and v == ["必填项"])
+        incomplete = sorted(p for p in _required_paths(messages) if p.split(".")[0] in built.locked)
+        hints = []
+        if missing:
+            hints.append(f"案件记录中没有以下内容，请在 fields 中提供：{'、'.join(missing)}")
+        if incomplete:
+            hints.append(f"案件记录不完整，请先补全：{'、'.join(incomplete)}")
+        raise ValidationFailed(f"{dtype.title}的数据不完整或有误；{'；'.join(hints) or '内容有误'}",
+                               code="document_data_incomplete",
+                               errors={"fields": messages, "missing": missing, "incomplete": incomplete}) from err
+    return schema.dump(data)
+
+
+def _required_paths(messages: dict, prefix: str = ""):
+    """Dotted paths of the required items a validation error reports missing (party.address …)."""
+    for key, value in messages.items():
+        path = f"{prefix}{key}"
+        if value == ["必填项"]:
+            yield path
+        elif isinstance(value, dict):
+            yield from _required_paths(value, path + ".")
+
+
+def case_file_context(s: Session, case: Case, documents: list[Document], *, today: dt.date, retention: str,
+                      compiled_by: str, archive_no: str | None = None, checked_by: str | None = None,
+                      notes: list[str] | None = None) -> dict:
+    """The 案卷 context: cover and 备考表 from the case, and the issued documents' own context snapshots."""
+    c = case
+    if c.stage not in ("closed", "archived") or not c.closed_on:
+        raise DocumentNotReady("案件尚未结案，不能组卷（一案一卷，结案后立卷归档）")
+    cd = load_case_data(s, case, today)
+    header = _header(cd)
+    if not documents:
+        raise DocumentNotReady("本案还没有已生成的文书，不能组卷")
+    party = c.party.name if c.party else None
+    officers = [cd.name(co.user_id) for co in c.officers]
+    context = {
+        "cover": _clean({
+            "agency": _agency(cd), "date": _iso(today), "case": header,
+            "title": f"{party or ''}{_cause_core(c.cause)}案", "party_name": party,
+            "filed_on": _iso(c.filed_on), "closed_on": _iso(c.closed_on),
+            "result": (_decision_summary(cd) or "").rstrip("。") or None,
+            "officers": [o for o in officers if o], "archive_no": archive_no, "retention": retention,
+            "volume_no": 1, "volume_total": 1,
+        }),
+        "documents": [{"doc_type": d.doc_type, "context": d.context} for d in documents],
+        "note": _clean({
+            "agency": _agency(cd), "date": _iso(today), "case": header, "notes": notes or [],
+            "compiled_by": compiled_by, "compiled_on": _iso(today),
+            "checked_by": checked_by, "checked_on": _iso(today) if checked_by else None,
+        }),
+    }
+    schema = CaseFileSchema()
+    try:
+        return schema.dump(schema.load(context))
+    except ValidationError as err:
+        raise ValidationFailed("案卷数据不完整或有误", code="document_data_incomplete",
+                               errors={"fields": err.messages}) from err

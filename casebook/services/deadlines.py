@@ -1,0 +1,658 @@
+"""Legal deadlines of cases: plan, settle, cancel, pause, extend and list them; and the sweep that fires them.
+
+Deadlines are rows, not jobs (DESIGN §4.5). Every change to a deadline is a trailed act (``record``),
+by the system unless an actor is given. The sweep claims due rows and writes their trail entries and
+events in one transaction — ``SELECT … FOR UPDATE SKIP LOCKED`` then ``UPDATE … RETURNING`` on
+PostgreSQL, the same under SQLite's single writer lock (BEGIN IMMEDIATE) — so two schedulers at once,
+or one that was down for an hour, still fire each warning and each miss exactly once.
+
+Public API for other workflows (legal review, referral …)::
+
+    plan(s, case, kind, *, start, ref=None, actor=SYSTEM, **opts) -> Deadline
+    settle(s, case, kind, *, ref=None, on=None, actor=SYSTEM, note=None) -> Deadline | None
+    cancel(s, case, kind=None, *, ref=None, reason="", actor=SYSTEM, keep=()) -> list[Deadline]
+    extend(s, case, kind, days, reason, *, ref=None, actor=SYSTEM) -> Deadline
+    pause_case(s, case, on, *, actor=SYSTEM) / resume_case(s, case, on, *, actor=SYSTEM)
+    live(s, case, kind, *, ref=None) -> Deadline | None
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, any_, bindparam, exists, or_, select, text, tuple_
+from sqlalchemy import case as sql_case
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, sessionmaker
+
+from casebook.config import Settings
+from casebook.db.models import Agency, Case, Deadline, utcnow
+from casebook.domain import deadlines as dl
+from casebook.domain.errors import CalendarDataMissing, Conflict, NotFound, ValidationFailed
+
+from .calendar import get_calendar
+from .context import SYSTEM, Actor, deny, local_today
+from .recording import Act, record, record_many
+
+log = logging.getLogger("casebook.deadlines")
+
+LIVE = ("open", "missed")
+# After 结案 or 归档 these still bind the agency: publication of the decision and its withdrawal.
+SURVIVES_CLOSURE = frozenset({"publication", "withdrawal"})
+OPTIONS = frozenset({"days", "warn_days", "counting", "penalty", "extended", "fine"})
+ALIASES = {"working_days": "days"}  # plan(…, working_days=n) for a working-day kind reads as days=n
+_T = Deadline.__table__
+OPEN_UNPAUSED = "status = 'open' AND paused_since IS NULL"  # the exact predicates of the partial indexes
+WARN_PENDING = OPEN_UNPAUSED + " AND warned_at IS NULL"
+CALENDAR_PENDING = "status = 'open' AND calendar_missing_year IS NOT NULL"
+_WINDOWS = sorted(code for code, k in dl.KINDS.items() if k.window)  # closing unused is 'expired', not 'missed'
+
+
+# --- configuration ----------------------------------------------------------------------------------------
+
+_configured: Settings | None = None
+
+
+def configure(settings: Settings | None) -> None:
+    """Use these settings for defaults (counting of 310号 days, review limit, warning leads)."""
+    global _configured
+    _configured = settings
+
+
+@cache
+def _process_settings() -> Settings:
+    return Settings()
+
+
+def _settings() -> Settings:
+    return _configured or _process_settings()
+
+
+def warn_overrides(spec: str) -> dict[str, int]:
+    """Parse CASEBOOK_DEADLINE_WARN_DAYS ("decision=10,filing=3") into per-kind warning leads."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        name, _, value = part.partition("=")
+        dl.kind(name.strip())
+        out[name.strip()] = int(value)
+    return out
+
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+
+def _case(s: Session, case: Case | int) -> Case:
+    if isinstance(case, Case):
+        return case
+    found = s.get(Case, case)
+    if found is None:
+        raise NotFound("案件不存在", code="case_not_found")
+    return found
+
+
+def _ref(ref: Any) -> str:
+    return "" if ref is None else str(ref)[:64]
+
+
+def _iso(v: dt.date | dt.datetime | None) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime) and v.tzinfo is not dt.UTC:
+        v = v.astimezone(dt.UTC)
+    return v.isoformat()
+
+
+def _payload(d, case_no: str | None) -> dict:
+    """The event payload of a deadline (a Deadline or a RETURNING row)."""
+    return {"deadline_id": d.id, "kind": d.kind, "label": dl.KINDS[d.kind].label, "ref": d.ref, "case_no": case_no,
+            "basis": d.basis, "starts_on": _iso(d.starts_on), "due_on": _iso(d.due_on), "due_at": _iso(d.due_at)}
+
+
+def _trail(s: Session, actor: Actor, case: Case, action: str, d: Deadline, **extra: Any) -> None:
+    body = {**_payload(d, case.case_no), "status": d.status, "warn_on": _iso(d.warn_on),
+            "extended_days": d.extended_days, "paused_days": d.paused_days, **extra}
+    if d.calendar_missing_year:
+        body["calendar_missing_year"] = d.calendar_missing_year
+    record(s, actor, action, body, case=case)
+
+
+def _options(s: Session, case: Case, k: dl.DeadlineKind, opts: dict) -> dict:
+    for alias, name in ALIASES.items():
+        if alias in opts:
+            if k.unit != "working":
+                raise TypeError(f"{alias} is only for working-day kinds, not {k.code}")
+            value = opts.pop(alias)
+            opts.setdefault(name, value)
+    unknown = set(opts) - OPTIONS
+    if unknown:
+        raise TypeError(f"unknown deadline options: {sorted(unknown)}")
+    cfg = _settings()
+    out = {key: (str(v) if isinstance(v, Decimal) else v) for key, v in opts.items() if v is not None}
+    if k.code in dl.REFERRAL_DAY_KINDS:
+        out.setdefault("counting", cfg.referral_day_counting)
+    if k.code == "legal_review" and "days" not in out:
+        agency = s.get(Agency, case.agency_id)
+        out["days"] = getattr(agency, "review_limit_days", None) or cfg.legal_review_days
+    if "warn_days" not in out:
+        lead = warn_overrides(cfg.deadline_warn_days).get(k.code)
+        if lead is not None:
+            out["warn_days"] = lead
+    dl.base_length(k, **out)  # refuse a bad configured length now, not at the sweep
+    dl.unit_for(k, **out)
+    return out
+
+
+def _compute(d: Deadline, cal, now: dt.datetime) -> bool:
+    """Set the due and warning dates from the row's start, options, extensions and pauses.
+
+    Returns False, with the dates cleared and the missing year noted, when the calendar lacks a year:
+    the sweep surfaces it (deadline.calendar_missing) and counts again once an administrator loads it.
+    """
+    opts = dict((d.meta or {}).get("opts") or {})
+    start = d.start_at if d.start_at is not None else d.starts_on
+    try:
+        due = dl.due_for(d.kind, start, cal, extended_days=d.extended_days, paused_days=d.paused_days, **opts)
+    except CalendarDataMissing as e:
+        d.due_on = d.due_at = d.warn_on = d.warn_at = None
+        if d.calendar_missing_year != e.year:
+            d.calendar_missing_year, d.calendar_flagged_at = e.year, None
+        return False
+    d.calendar_missing_year = d.calendar_flagged_at = None
+    d.due_on, d.due_at, d.warn_on, d.warn_at = due.due_on, due.due_at, due.warn_on, due.warn_at
+    d.meta = {**(d.meta or {}), "counting": due.counting}
+    # A later due date reopens a missed deadline and re-arms its warning.
+    if d.status == "missed" and d.due_at > now:
+        d.status, d.missed_at = "open", None
+    if d.warned_at is not None and d.warn_at is not None and d.warn_at > now:
+        d.warned_at = None
+    return True
+
+
+def live(s: Session, case: Case | int, kind: str, *, ref: Any = None, lock: bool = True) -> Deadline | None:
+    """Return the open or missed deadline of this kind (and ref) of a case, if any."""
+    case_id = case.id if isinstance(case, Case) else case
+    q = select(Deadline).where(Deadline.case_id == case_id, Deadline.kind == kind, Deadline.ref == _ref(ref),
+                               Deadline.status.in_(LIVE))
+    if lock:
+        q = q.with_for_update()
+    return s.execute(q).scalar_one_or_none()
+
+
+# --- planning and settling ---------------------------------------------------------------------------------
+
+
+def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetime, ref: Any = None,
+         actor: Actor = SYSTEM, **opts: Any) -> Deadline:
+    """Plan a deadline of `kind` running from `start` (idempotent; a new start re-plans the live one).
+
+    Options: days (a configured length), warn_days, counting ('calendar'/'working', 310号 kinds),
+    penalty (publication: False for other decisions), extended (limitation: five years), fine (payment).
+    A due date in a year without calendar data is stored undetermined and surfaced by the sweep.
+    """
+    k = dl.kind(kind)
+    case = _case(s, case)
+    ref = _ref(ref)
+    now = utcnow()
+    options = _options(s, case, k, opts)
+    if k.unit == "hours":
+        start_at = start if isinstance(start, dt.datetime) else dl.local_midnight(start)
+        if start_at.tzinfo is None:
+            raise ValueError("hour-counted deadlines need an aware datetime")
+        start_at = start_at.astimezone(dt.UTC)
+        starts_on = dl.local_date(start_at)
+    else:
+        start_at = None
+        starts_on = dl.local_date(start) if isinstance(start, dt.datetime) else start
+    existing = live(s, case, kind, ref=ref)
+    if existing is not None:
+        same = (existing.starts_on == starts_on and existing.start_at == start_at
+                and (existing.meta or {}).get("opts") == options)
+        if same:
+            return existing
+        existing.starts_on, existing.start_at = starts_on, start_at
+        existing.meta = {**(existing.meta or {}), "opts": options}
+        existing.updated_at = now
+        _compute(existing, get_calendar(s), now)
+        s.flush()
+        _trail(s, actor, case, "deadline.replanned", existing)
+        return existing
+    d = Deadline(case_id=case.id, agency_id=case.agency_id, kind=kind, ref=ref, unit=dl.unit_for(k, **options),
+                 length=dl.base_length(k, **options), starts_on=starts_on, start_at=start_at, extended_days=0,
+                 paused_days=0, basis=k.basis, status="open", meta={"opts": options}, created_at=now, updated_at=now)
+    _compute(d, get_calendar(s), now)
+    s.add(d)
+    s.flush()
+    _trail(s, actor, case, "deadline.planned", d, counting=(d.meta or {}).get("counting"))
+    return d
+
+
+def settle(s: Session, case: Case | int, kind: str, *, ref: Any = None, on: dt.date | None = None,
+           actor: Actor = SYSTEM, note: str | None = None) -> Deadline | None:
+    """Mark the live deadline met on `on` (today by default); late if after its due date. None if none is live."""
+    case = _case(s, case)
+    d = live(s, case, kind, ref=ref)
+    if d is None:
+        return None
+    on = on or local_today()
+    now = utcnow()
+    d.status, d.met_on, d.met_at, d.updated_at = "met", on, now, now
+    late = d.due_on is not None and on > d.due_on
+    extra: dict[str, Any] = {"met_on": on.isoformat(), "late": late}
+    if note:
+        extra["note"] = note
+    _trail(s, actor, case, "deadline.met", d, **extra)
+    return d
+
+
+def cancel(s: Session, case: Case | int, kind: str | None = None, *, ref: Any = None, reason: str = "",
+           actor: Actor = SYSTEM, keep: Iterable[str] = ()) -> list[Deadline]:
+    """Cancel the live deadline of `kind` (and ref), or every live deadline of the case but the kinds in `keep`."""
+    case = _case(s, case)
+    q = select(Deadline).where(Deadline.case_id == case.id, Deadline.status.in_(LIVE))
+    if kind is not None:
+        q = q.where(Deadline.kind == kind, Deadline.ref == _ref(ref))
+    keep = frozenset(keep)
+    rows = [d for d in s.execute(q.order_by(Deadline.id).with_for_update()).scalars() if d.kind not in keep]
+    now = utcnow()
+    for d in rows:
+        d.status, d.cancelled_at, d.updated_at = "cancelled", now, now
+        _trail(s, actor, case, "deadline.cancelled", d, reason=reason)
+    return rows
+
+
+def extend(s: Session, case: Case | int, kind: str, days: int, reason: str, *, ref: Any = None,
+           actor: Actor = SYSTEM) -> Deadline:
+    """Add an approved extension of `days` (in the kind's unit) to the live deadline; re-count its dates."""
+    k = dl.kind(kind)
+    case = _case(s, case)
+    if k.extension is None:
+        raise Conflict(f"“{k.label}”依法不能延长", code="deadline_not_extendable")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValidationFailed("延长天数必须为正整数", errors={"days": ["延长天数必须为正整数"]})
+    if not (reason or "").strip():
+        raise ValidationFailed("延长期限须写明理由", errors={"reason": ["延长期限须写明理由"]})
+    d = live(s, case, kind, ref=ref)
+    if d is None:
+        raise NotFound(f"本案没有未届满的“{k.label}”", code="deadline_not_found")
+    if k.max_extension is not None and d.extended_days + days > k.max_extension:
+        raise Conflict(f"“{k.label}”延长合计不得超过{k.max_extension}日（已延长{d.extended_days}日）",
+                       code="extension_exceeds_limit", errors={"days": [f"最多还可延长{k.max_extension - d.extended_days}日"]})
+    now = utcnow()
+    d.extended_days += days
+    d.meta = {**(d.meta or {}), "extensions": [*(d.meta or {}).get("extensions", []),
+                                               {"days": days, "reason": reason, "at": now.isoformat()}]}
+    d.updated_at = now
+    _compute(d, get_calendar(s), now)
+    _trail(s, actor, case, "deadline.extended", d, days=days, reason=reason)
+    return d
+
+
+def pause_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM) -> list[Deadline]:
+    """中止: stop the clocks that suspension stops (the decision period) from `on`."""
+    case = _case(s, case)
+    pausable = [code for code, k in dl.KINDS.items() if k.pausable]
+    rows = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open",
+                                            Deadline.kind.in_(pausable), Deadline.paused_since.is_(None))
+                     .with_for_update()).scalars().all()
+    for d in rows:
+        d.paused_since, d.updated_at = on, utcnow()
+        _trail(s, actor, case, "deadline.paused", d, paused_since=on.isoformat())
+    return list(rows)
+
+
+def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM) -> list[Deadline]:
+    """恢复: restart paused clocks; the due date moves by the days the case stood suspended."""
+    case = _case(s, case)
+    rows = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open",
+                                            Deadline.paused_since.is_not(None)).with_for_update()).scalars().all()
+    cal, now = get_calendar(s), utcnow()
+    for d in rows:
+        since = d.paused_since
+        try:
+            days = dl.paused_length(d.unit, cal, since, on)
+        except CalendarDataMissing:
+            days = (on - since).days if on > since else 0  # paused counting only matters for working units
+        d.paused_days += days
+        d.paused_since, d.updated_at = None, now
+        d.meta = {**(d.meta or {}), "pauses": [*(d.meta or {}).get("pauses", []),
+                                               {"since": since.isoformat(), "until": on.isoformat(), "days": days}]}
+        _compute(d, cal, now)
+        _trail(s, actor, case, "deadline.resumed", d, paused_since=since.isoformat(), resumed_on=on.isoformat(),
+               days=days)
+    return list(rows)
+
+
+# --- 加处罚款 ---------------------------------------------------------------------------------------------
+
+
+def pause_surcharge(s: Session, case: Case | int, since: dt.date, *, reason: str, actor: Actor = SYSTEM) -> Deadline:
+    """复议/诉讼 filed: the surcharge stops accruing from `since` (行政处罚法 第七十三条)."""
+    case = _case(s, case)
+    d = _payment(s, case)
+    periods = list((d.meta or {}).get("surcharge_pauses", []))
+    if periods and periods[-1].get("until") is None:
+        raise Conflict("加处罚款已在暂停计算中", code="surcharge_already_paused")
+    d.meta = {**(d.meta or {}), "surcharge_pauses": [*periods, {"since": since.isoformat(), "until": None,
+                                                                  "reason": reason}]}
+    _trail(s, actor, case, "deadline.surcharge_paused", d, since=since.isoformat(), reason=reason)
+    return d
+
+
+def resume_surcharge(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM) -> Deadline:
+    """复议/诉讼 ended: the surcharge accrues again from `on`."""
+    case = _case(s, case)
+    d = _payment(s, case)
+    periods = list((d.meta or {}).get("surcharge_pauses", []))
+    if not periods or periods[-1].get("until") is not None:
+        raise Conflict("加处罚款未暂停计算", code="surcharge_not_paused")
+    periods[-1] = {**periods[-1], "until": on.isoformat()}
+    d.meta = {**(d.meta or {}), "surcharge_pauses": periods}
+    _trail(s, actor, case, "deadline.surcharge_resumed", d, until=on.isoformat())
+    return d
+
+
+def _payment(s: Session, case: Case) -> Deadline:
+    d = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "payment")
+                  .order_by(Deadline.id.desc()).limit(1).with_for_update()).scalar_one_or_none()
+    if d is None:
+        raise NotFound("本案没有缴纳罚款期限", code="deadline_not_found")
+    return d
+
+
+def surcharge_of(d: Deadline, on: dt.date) -> dl.Surcharge | None:
+    """The late-payment surcharge of a payment deadline on a day; None if unknown (no fine or no due date)."""
+    fine = (d.meta or {}).get("opts", {}).get("fine")
+    if d.kind != "payment" or fine is None or d.due_on is None:
+        return None
+    if d.status == "met" and d.met_on is not None:
+        on = min(on, d.met_on)
+    pauses = [(dt.date.fromisoformat(p["since"]), dt.date.fromisoformat(p["until"]) if p.get("until") else None)
+              for p in (d.meta or {}).get("surcharge_pauses", [])]
+    return dl.late_payment_surcharge(Decimal(fine), d.due_on, on, paused=pauses)
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+def overdue_expression(now: dt.datetime):
+    """SQL: the case has a deadline missed (or past due and not yet swept) and not yet met or cancelled.
+
+    An optional window (the party's hearing request …) closing unused is not overdue.
+    """
+    return exists().where(
+        Deadline.case_id == Case.id,
+        or_(Deadline.status == "missed", and_(Deadline.status == "open", Deadline.paused_since.is_(None),
+                                                 Deadline.due_at <= now, Deadline.kind.not_in(_WINDOWS))),
+    )
+
+
+def view(d: Deadline, case_no: str | None, now: dt.datetime | None = None) -> dict:
+    """A deadline as plain data for the API and documents."""
+    now = now or utcnow()
+    k = dl.KINDS[d.kind]
+    out = {
+        "id": d.id, "case_id": d.case_id, "case_no": case_no, "agency_id": d.agency_id, "kind": d.kind,
+        "label": k.label, "ref": d.ref, "duty": k.duty, "unit": d.unit, "length": d.length,
+        "counting": (d.meta or {}).get("counting"), "extended_days": d.extended_days, "paused_days": d.paused_days,
+        "paused_since": d.paused_since, "starts_on": d.starts_on, "start_at": d.start_at, "due_on": d.due_on,
+        "due_at": d.due_at, "warn_on": d.warn_on, "basis": d.basis, "status": d.status,
+        "status_label": dl.STATUSES.get(d.status, d.status), "warned_at": d.warned_at, "missed_at": d.missed_at,
+        "met_on": d.met_on, "cancelled_at": d.cancelled_at, "calendar_missing_year": d.calendar_missing_year,
+        "overdue": d.status == "missed" or (d.status == "open" and d.paused_since is None and d.due_at is not None
+                                            and d.due_at <= now and not k.window),
+        "surcharge": None,
+    }
+    sc = surcharge_of(d, dl.local_date(now))
+    if sc is not None:
+        out["surcharge"] = {"days": sc.days, "amount": sc.amount, "capped": sc.capped, "basis": sc.basis}
+    return out
+
+
+def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, case_id: int | None = None,
+             status: str | None = None, kind: str | None = None, limit: int = 50, after: int | None = None) -> list[dict]:
+    """Deadlines the actor may read, soonest first (keyset on due date and id); status 'pending': undetermined."""
+    agencies = None if "admin" in actor.roles else actor.read_scope
+    q = select(Deadline, Case.case_no).join(Case, Case.id == Deadline.case_id)
+    if agencies is not None:
+        q = q.where(Deadline.agency_id.in_(sorted(agencies)) if len(agencies) != 1
+                    else Deadline.agency_id == next(iter(agencies)))
+    if case_id is not None:
+        q = q.where(Deadline.case_id == case_id)
+    if kind is not None:
+        q = q.where(Deadline.kind == kind)
+    if status == "pending":
+        q = q.where(Deadline.status == "open", Deadline.calendar_missing_year.is_not(None))
+        if after is not None:
+            q = q.where(Deadline.id > after)
+        q = q.order_by(Deadline.id)
+    else:
+        if status is not None:
+            q = q.where(Deadline.status == status)
+        q = q.where(Deadline.due_on.is_not(None))
+        if due_before is not None:
+            q = q.where(Deadline.due_on <= due_before)
+        if after is not None:
+            cursor = s.execute(select(Deadline.due_on, Deadline.id).where(Deadline.id == after)).one_or_none()
+            if cursor is None or cursor.due_on is None:
+                raise ValidationFailed("分页游标无效", errors={"after": ["没有这个期限，或其到期日未确定"]})
+            q = q.where(tuple_(Deadline.due_on, Deadline.id) > tuple_(cursor.due_on, cursor.id))
+        q = q.order_by(Deadline.due_on, Deadline.id)
+    now = utcnow()
+    return [view(d, case_no, now) for d, case_no in s.execute(q.limit(limit)).all()]
+
+
+def _load_for_act(s: Session, actor: Actor, deadline_id: int, what: str) -> tuple[Deadline, Case]:
+    d = s.execute(select(Deadline).where(Deadline.id == deadline_id).with_for_update()).scalar_one_or_none()
+    if d is None or not actor.can_read(d.agency_id):
+        if d is not None:
+            deny(actor, f"deadline:{deadline_id}", "out of read scope", "out_of_scope")
+        raise NotFound("期限不存在", code="deadline_not_found")
+    if not actor.can_act_in(d.agency_id):
+        raise deny(actor, f"deadline:{deadline_id}:{what}", "该期限不属于您所在执法机关，不能操作", "out_of_scope")
+    return d, s.get(Case, d.case_id)
+
+
+def record_met(s: Session, actor: Actor, deadline_id: int, *, on: dt.date, note: str) -> dict:
+    """An officer records that a deadline no case act settles (publication, seizure …) was met."""
+    if not actor.roles & {"officer", "agency_head"}:
+        raise deny(actor, f"deadline:{deadline_id}:met", "您的角色无权登记期限履行情况", "role_not_allowed")
+    d, case = _load_for_act(s, actor, deadline_id, "met")
+    k = dl.KINDS[d.kind]
+    if not k.manual:
+        raise Conflict(f"“{k.label}”由案件办理环节自动结清，不能手工登记", code="deadline_settled_by_act")
+    if d.status not in LIVE:
+        raise Conflict(f"该期限已{dl.STATUSES.get(d.status, d.status)}", code="deadline_not_live")
+    if on > local_today():
+        raise ValidationFailed("日期不能晚于今天", code="date_in_future", errors={"on": ["日期不能晚于今天"]})
+    settle(s, case, d.kind, ref=d.ref, on=on, actor=actor, note=note)
+    return view(d, case.case_no)
+
+
+def record_extension(s: Session, actor: Actor, deadline_id: int, *, days: int, reason: str) -> dict:
+    """负责人批准延长 a deadline (市监 filing +15 working days, decision +30 days, 查封扣押 +30 days …)."""
+    if "agency_head" not in actor.roles:
+        raise deny(actor, f"deadline:{deadline_id}:extend", "延长期限须经负责人批准", "role_not_allowed")
+    d, case = _load_for_act(s, actor, deadline_id, "extend")
+    extend(s, case, d.kind, days, reason, ref=d.ref, actor=actor)
+    return view(d, case.case_no)
+
+
+# --- the sweep --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    missed: int = 0
+    expired: int = 0
+    warned: int = 0
+    scheduled: int = 0  # undetermined due dates counted now that the calendar has the year
+    calendar_missing: int = 0  # surfaced as deadline.calendar_missing
+    claimed: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    def add(self, other: SweepResult) -> None:
+        for name in ("missed", "expired", "warned", "scheduled", "calendar_missing", "claimed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("missed", "expired", "warned", "scheduled", "calendar_missing", "claimed")}
+
+
+_RETURNED = (_T.c.id, _T.c.case_id, _T.c.agency_id, _T.c.kind, _T.c.ref, _T.c.starts_on, _T.c.due_on, _T.c.due_at,
+             _T.c.basis, _T.c.status,
+             select(Case.case_no).where(Case.id == _T.c.case_id).scalar_subquery().label("case_no"))
+
+
+def _claim(s: Session, predicate: str, instant, now: dt.datetime, n: int, values: dict, *extra) -> list:
+    """Claim up to n due rows, oldest first, and mark them; concurrent sweeps skip each other's rows.
+
+    Two statements on purpose: the SELECT walks the partial index and (PostgreSQL) locks what it takes
+    with SKIP LOCKED; the UPDATE then finds the rows by primary key. One UPDATE … WHERE id IN (SELECT …
+    FOR UPDATE) lets the planner pick a nested loop that re-runs the locking subquery for every row.
+    The UPDATE re-checks the predicate, so a row another sweep fired in between is not fired twice.
+    """
+    q = select(_T.c.id).where(text(predicate), instant <= now, *extra).order_by(instant).limit(n)
+    if s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    ids = s.execute(q).scalars().all()
+    if not ids:
+        return []
+    if s.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands of placeholders
+        by_id = _T.c.id == any_(bindparam("claimed_ids", ids, type_=ARRAY(BigInteger())))
+    else:
+        by_id = _T.c.id.in_(ids)
+    stmt = _T.update().where(by_id, text(predicate)).values(**values).returning(*_RETURNED)
+    return list(s.execute(stmt).all())
+
+
+def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000) -> SweepResult:
+    """Fire due deadlines, at most `limit` rows, in the caller's transaction: mark them and write their events.
+
+    Missed (or, for optional windows, expired) first; then warnings for rows not yet due — a row found
+    already past due gets no warning, only its miss. Then undetermined due dates are counted again
+    where the calendar now has the year, and those still missing a year are surfaced once per year.
+    """
+    now = now or utcnow()
+    res = SweepResult()
+    missed = _claim(s, OPEN_UNPAUSED, _T.c.due_at, now, limit, {
+        "status": sql_case((_T.c.kind.in_(_WINDOWS), "expired"), else_="missed"), "missed_at": now, "updated_at": now,
+    })
+    warned = []
+    if len(missed) < limit:
+        warned = _claim(s, WARN_PENDING, _T.c.warn_at, now, limit - len(missed),
+                        {"warned_at": now, "updated_at": now}, _T.c.due_at > now)
+    acts: list[Act] = []
+    for r in missed:
+        event = "deadline.expired" if r.status == "expired" else "deadline.missed"
+        p = _payload(r, r.case_no)
+        acts.append(Act(event, p, r.case_id, r.agency_id, [(event, p)]))
+        if r.status == "expired":
+            res.expired += 1
+        else:
+            res.missed += 1
+    for r in warned:
+        p = _payload(r, r.case_no)
+        acts.append(Act("deadline.warning", p, r.case_id, r.agency_id, [("deadline.warning", p)]))
+        res.warned += 1
+    res.ids = [r.id for r in missed] + [r.id for r in warned]
+    room = limit - len(missed) - len(warned)
+    if room > 0:
+        acts.extend(_calendar_pass(s, now, room, res))
+    record_many(s, SYSTEM, acts, now=now)
+    res.claimed = len(missed) + len(warned) + res.scheduled + res.calendar_missing
+    return res
+
+
+def _case_numbers(s: Session, ids: set[int]) -> dict[int, str | None]:
+    out: dict[int, str | None] = {}
+    ids_sorted = sorted(ids)
+    for i in range(0, len(ids_sorted), 5000):
+        chunk = ids_sorted[i:i + 5000]
+        out.update((i, no) for i, no in s.execute(select(Case.id, Case.case_no).where(Case.id.in_(chunk))))
+    return out
+
+
+def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult) -> list[Act]:
+    """Count again undetermined due dates whose year is now loaded; surface each still-missing year once.
+
+    One row's missing year never stops the others: each is counted on its own, and a failure is
+    recorded on the row (calendar_missing_year) and raised as a deadline.calendar_missing event.
+    """
+    cal = get_calendar(s)
+    covered = list(cal.covered_years())
+    q = select(Deadline).where(text(CALENDAR_PENDING), or_(Deadline.calendar_flagged_at.is_(None),
+                                                           Deadline.calendar_missing_year.in_(covered)))
+    q = q.order_by(Deadline.id).limit(room)
+    if s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = s.execute(q).scalars().all()
+    acts: list[Act] = []
+    if not rows:
+        return acts
+    case_nos = _case_numbers(s, {d.case_id for d in rows})
+    for d in rows:
+        d.updated_at = now
+        if _compute(d, cal, now):
+            res.scheduled += 1
+            body = {**_payload(d, case_nos.get(d.case_id)), "warn_on": _iso(d.warn_on)}
+            acts.append(Act("deadline.scheduled", body, d.case_id, d.agency_id))
+            continue
+        d.calendar_flagged_at = now
+        res.calendar_missing += 1
+        message = str(CalendarDataMissing(d.calendar_missing_year))
+        log.warning("deadline %s (case %s, %s): %s", d.id, d.case_id, d.kind, message)
+        p = {**_payload(d, case_nos.get(d.case_id)), "year": d.calendar_missing_year, "message": message}
+        acts.append(Act("deadline.calendar_missing", p, d.case_id, d.agency_id, [("deadline.calendar_missing", p)]))
+    s.flush()
+    return acts
+
+
+def sweep_all(sessions: sessionmaker[Session], now: dt.datetime | None = None, *, batch: int | None = None,
+              max_batches: int | None = None, workers: int = 1, on_batch=None) -> SweepResult:
+    """Sweep until nothing is due, one transaction per batch (so row locks and the chain lock stay short).
+
+    `workers` > 1 runs that many sweeps side by side (PostgreSQL: one claims and prepares its batch while
+    another holds the chain head and writes; the claims keep them apart). `on_batch(result)` is called
+    after each batch commits (metrics: the benchmark's fire lag).
+    """
+    batch = batch or _settings().sweep_batch
+    if workers > 1:
+        import threading
+
+        results: list[SweepResult] = []
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                results.append(sweep_all(sessions, now, batch=batch, max_batches=max_batches, on_batch=on_batch))
+            except BaseException as e:  # noqa: BLE001 — re-raised below, after the other workers finish
+                errors.append(e)
+
+        threads = [threading.Thread(target=run, name=f"deadline-sweep-{i}") for i in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        total = SweepResult()
+        for r in results:
+            total.add(r)
+        return total
+    total = SweepResult()
+    n = 0
+    while True:
+        with sessions() as s, s.begin():
+            res = sweep(s, now, limit=batch)
+        if on_batch is not None:
+            on_batch(res)
+        total.add(res)
+        n += 1
+        if res.claimed < batch or (max_batches is not None and n >= max_batches):
+            return total

@@ -1,0 +1,65 @@
+"""Deadlines: what is due, by when, on what basis; and the acts on deadlines no case act settles."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from casebook.services import deadlines as svc
+from casebook.web.tx import command, json_response, read
+from schemas.api.common import ErrorSchema
+from schemas.api.deadlines import (
+    DeadlineExtendIn,
+    DeadlineListArgs,
+    DeadlineListOut,
+    DeadlineMetIn,
+    DeadlineOut,
+)
+
+blp = Blueprint("deadlines", __name__, url_prefix="/api/v1", description="法定期限：到期预警、逾期、延长")
+_out = DeadlineOut()
+
+
+def errors(*codes):
+    def deco(f):
+        for c in codes:
+            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
+        return f
+    return deco
+
+
+@blp.route("/deadlines", methods=["GET"])
+@blp.arguments(DeadlineListArgs, location="query")
+@blp.response(200, DeadlineListOut)
+@errors(401, 422)
+def list_deadlines(args):
+    """本机关（监督人员含下级）的法定期限，按到期日先后排列（键集分页）"""
+    limit, after = args.pop("limit"), args.pop("after", None)
+
+    def run(s):
+        items = svc.list_for(s, g.actor, limit=limit + 1, after=after, **args)
+        more = len(items) > limit
+        items = items[:limit]
+        return json_response({"items": DeadlineOut(many=True).dump(items),
+                              "page": {"limit": limit, "next_after": items[-1]["id"] if more else None}})
+
+    return read(run)
+
+
+@blp.route("/deadlines/<id:deadline_id>/met", methods=["POST"])
+@blp.arguments(DeadlineMetIn)
+@blp.response(200, DeadlineOut)
+@errors(401, 403, 404, 409, 422)
+def record_met(data, deadline_id):
+    """登记履行（公示、先行登记保存处理决定、解除查封扣押等无案件环节对应的期限）"""
+    return command(lambda s: (_out.dump(svc.record_met(s, g.actor, deadline_id, on=data["on"], note=data["note"])), 200, {}))
+
+
+@blp.route("/deadlines/<id:deadline_id>/extension", methods=["POST"])
+@blp.arguments(DeadlineExtendIn)
+@blp.response(200, DeadlineOut)
+@errors(401, 403, 404, 409, 422)
+def extend(data, deadline_id):
+    """负责人批准延长期限（立案核查、作出决定、查封扣押、法制审核）"""
+    return command(lambda s: (_out.dump(svc.record_extension(s, g.actor, deadline_id, days=data["days"],
+                                                             reason=data["reason"])), 200, {}))

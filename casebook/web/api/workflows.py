@@ -1,0 +1,98 @@
+"""Read the legal-review queue and rounds, collective discussions and referrals (acts are case actions)."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from casebook.db.models import CollectiveDiscussion, LegalReview, Referral
+from casebook.services.cases import load_case
+from casebook.services.context import require_role
+from casebook.web.tx import json_response, read
+from schemas.api.common import ErrorSchema, Strict
+
+blp = Blueprint("workflows", __name__, url_prefix="/api/v1", description="法制审核、集体讨论、行刑衔接")
+
+
+class QueueArgs(Strict):
+    status = fields.String(validate=validate.OneOf(["submitted", "assigned", "approved", "returned"]))
+    mine = fields.Boolean(load_default=False, metadata={"description": "只看指派给我的"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def _review(r: LegalReview) -> dict:
+    return {"id": r.id, "case_id": r.case_id, "round": r.round, "status": r.status, "submitted_on": r.submitted_on.isoformat(),
+            "due_on": r.due_on.isoformat() if r.due_on else None, "submitted_by_id": r.submitted_by_id,
+            "reviewer_id": r.reviewer_id, "assigned_on": r.assigned_on.isoformat() if r.assigned_on else None,
+            "opinion": r.opinion, "checklist": r.checklist, "opinion_text": r.opinion_text,
+            "reviewed_on": r.reviewed_on.isoformat() if r.reviewed_on else None, "package": r.package}
+
+
+def _referral(r: Referral) -> dict:
+    iso = lambda v: v.isoformat() if v else None  # noqa: E731
+    return {"id": r.id, "case_id": r.case_id, "origin": r.origin, "status": r.status, "team_ids": r.team_ids,
+            "formed_on": iso(r.formed_on), "report": r.report, "reported_on": iso(r.reported_on),
+            "head_decision": r.head_decision, "head_decided_on": iso(r.head_decided_on), "head_reasons": r.head_reasons,
+            "transferred_at": iso(r.transferred_at), "police_agency": r.police_agency, "procuratorate": r.procuratorate,
+            "materials": r.materials, "evidence_manifest": r.evidence_manifest, "receipt_on": iso(r.receipt_on),
+            "police_decision": r.police_decision, "police_notice_on": iso(r.police_notice_on),
+            "police_reasons": r.police_reasons, "reconsideration_on": iso(r.reconsideration_on),
+            "supervision_on": iso(r.supervision_on), "penalty_copy_on": iso(r.penalty_copy_on)}
+
+
+@blp.route("/legal-reviews", methods=["GET"])
+@blp.arguments(QueueArgs, location="query")
+@blp.response(200, description="法制审核队列（按到期日排序）")
+@blp.alt_response(403, schema=ErrorSchema)
+def queue(args):
+    """法制审核队列：本机关待审、审核中（含到期日）"""
+    def run(s):
+        require_role(g.actor, "legal_reviewer", "agency_head", "supervisor", what="legal_reviews.queue")
+        q = select(LegalReview).where(LegalReview.agency_id.in_(g.actor.read_scope))
+        q = q.where(LegalReview.status == args["status"]) if args.get("status") else \
+            q.where(LegalReview.status.in_(("submitted", "assigned")))
+        if args["mine"]:
+            q = q.where(LegalReview.reviewer_id == g.actor.user_id)
+        rows = s.execute(q.order_by(LegalReview.due_on, LegalReview.id).limit(args["limit"])).scalars().all()
+        return json_response([_review(r) for r in rows])
+    return read(run)
+
+
+@blp.route("/cases/<id:case_id>/legal-reviews", methods=["GET"])
+@blp.response(200, description="本案每一轮法制审核")
+@blp.alt_response(404, schema=ErrorSchema)
+def rounds(case_id):
+    """本案的法制审核（全部轮次）"""
+    def run(s):
+        load_case(s, g.actor, case_id)
+        rows = s.execute(select(LegalReview).where(LegalReview.case_id == case_id).order_by(LegalReview.round)).scalars()
+        return json_response([_review(r) for r in rows])
+    return read(run)
+
+
+@blp.route("/cases/<id:case_id>/collective-discussions", methods=["GET"])
+@blp.response(200, description="集体讨论记录")
+@blp.alt_response(404, schema=ErrorSchema)
+def discussions(case_id):
+    """本案的集体讨论记录"""
+    def run(s):
+        load_case(s, g.actor, case_id)
+        rows = s.execute(select(CollectiveDiscussion).where(CollectiveDiscussion.case_id == case_id)
+                         .order_by(CollectiveDiscussion.id)).scalars()
+        return json_response([{"id": d.id, "held_on": d.held_on.isoformat(), "attendees": d.attendees,
+                               "opinions": d.opinions, "conclusion": d.conclusion} for d in rows])
+    return read(run)
+
+
+@blp.route("/cases/<id:case_id>/referrals", methods=["GET"])
+@blp.response(200, description="行刑衔接（移送）记录")
+@blp.alt_response(404, schema=ErrorSchema)
+def referrals(case_id):
+    """本案的移送记录（专案组、报告、审批、移送、回执、公安决定、复议与监督）"""
+    def run(s):
+        load_case(s, g.actor, case_id)
+        rows = s.execute(select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)).scalars()
+        return json_response([_referral(r) for r in rows])
+    return read(run)

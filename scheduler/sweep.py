@@ -1,0 +1,62 @@
+"""Tick the deadline sweep: `casebook scheduler` (a BlockingScheduler) or a job in `casebook serve`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from casebook.config import Settings
+from casebook.services import deadlines
+
+log = logging.getLogger("casebook.scheduler")
+JOB_ID = "deadline-sweep"
+
+
+def tick(sessions: sessionmaker[Session], settings: Settings, on_batch=None) -> deadlines.SweepResult | None:
+    """Sweep until nothing is due; log and swallow any error so the next tick retries (never kill the loop)."""
+    started = time.perf_counter()
+    try:
+        res = deadlines.sweep_all(sessions, batch=settings.sweep_batch, workers=workers_for(sessions, settings),
+                                  on_batch=on_batch)
+    except Exception:  # noqa: BLE001 — the database may be away: log it loudly, the next tick retries
+        log.exception("deadline sweep failed; retrying at the next tick")
+        return None
+    if res.claimed:
+        log.info("deadline sweep: %s in %.3fs", res.as_dict(), time.perf_counter() - started)
+    return res
+
+
+def workers_for(sessions: sessionmaker[Session], settings: Settings) -> int:
+    """Side-by-side sweeps pay off on PostgreSQL only: SQLite has one writer at a time."""
+    bind = sessions.kw.get("bind")
+    return max(1, settings.sweep_workers) if bind is not None and bind.dialect.name == "postgresql" else 1
+
+
+def add_sweep_job(sched: BaseScheduler, sessions: sessionmaker[Session], settings: Settings, on_batch=None) -> None:
+    """Tick every CASEBOOK_SWEEP_SECONDS; one run at a time, missed ticks coalesced into one."""
+    sched.add_job(tick, "interval", args=(sessions, settings, on_batch), seconds=settings.sweep_seconds, id=JOB_ID,
+                  next_run_time=dt.datetime.now(dt.UTC), max_instances=1, coalesce=True,
+                  misfire_grace_time=max(settings.sweep_seconds, 1), replace_existing=True)
+
+
+def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """Run the blocking scheduler until SIGTERM / SIGINT."""
+    import signal
+
+    deadlines.configure(settings)
+    sched = BlockingScheduler(timezone="UTC")
+    add_sweep_job(sched, sessions, settings)
+
+    def stop(*_):
+        log.info("scheduler stopping")
+        sched.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started: deadline sweep every %ss", settings.sweep_seconds)
+    sched.start()
