@@ -12,7 +12,6 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -29,7 +28,7 @@ from casebook.seed import demo_user, seed_demo  # noqa: E402
 from casebook.services.cases import register_lead  # noqa: E402
 from casebook.services.context import actor_for  # noqa: E402
 from events.handlers import HandlerGroup  # noqa: E402
-from events.runtime import Background, make_relay, make_worker, topology_for  # noqa: E402
+from events.runtime import Background, make_relay, make_worker  # noqa: E402
 from events.topology import connect  # noqa: E402
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672//"

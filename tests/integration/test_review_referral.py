@@ -146,6 +146,7 @@ def test_a_referral_runs_from_team_to_police_refusal_and_the_case_returns_to_adm
     api.act(cid, "decide", decide, who="zhaomin")
     # 高检会〔2006〕2号: the decision goes in copy to 公安 and 检察院.
     r = api.act(cid, "record_penalty_copy", {"sent_on": "2026-03-23", "sent_to": ["police"]}, expect=422)
+    assert "sent_to" in r.get_json()["errors"]
     api.act(cid, "record_penalty_copy", {"sent_on": "2026-03-23", "sent_to": ["police", "procuratorate"]})
     assert api.get(f"/api/v1/cases/{cid}/referrals").get_json()[0]["penalty_copy_on"] == "2026-03-23"
     trail = [e["action"] for e in api.get(f"/api/v1/cases/{cid}/trail").get_json()]
@@ -164,7 +165,7 @@ def test_referral_refusals(api):
     r = api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "报告"}, who="wangfang", expect=409)
     assert r.get_json()["errors"]["reasons"][0]["code"] == "not_in_referral_team"
     api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "报告"})
-    r = api.act(cid, "approve_referral", {"decided_on": "2026-03-12"}, expect=403)
+    assert api.act(cid, "approve_referral", {"decided_on": "2026-03-12"}, expect=403).get_json()["code"] == "role_not_allowed"
     api.act(cid, "approve_referral", {"decided_on": "2026-03-12"}, who="zhaomin")
     r = api.act(cid, "transfer_referral", {"transferred_at": "2026-03-12T16:00:00+08:00", "police_agency": "分局",
                                            "procuratorate": "检察院", "materials": {**MATERIALS, "item_list": False,
@@ -197,6 +198,7 @@ def test_the_head_may_refuse_a_transfer_with_reasons_on_record(api):
     api.act(cid, "form_referral_team", {"formed_on": "2026-03-11", "officer_ids": api.officers()})
     api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "报告"})
     r = api.act(cid, "decline_referral", {"decided_on": "2026-03-12", "reason": ""}, who="zhaomin", expect=422)
+    assert "reason" in r.get_json()["errors"]  # 第五条: the reasons must be on record
     api.act(cid, "decline_referral", {"decided_on": "2026-03-12", "reason": "涉案金额经复核不足追诉标准"}, who="zhaomin")
     ref = api.get(f"/api/v1/cases/{cid}/referrals").get_json()[0]
     assert (ref["status"], ref["head_decision"], ref["head_reasons"]) == ("declined_by_head", "declined", "涉案金额经复核不足追诉标准")
