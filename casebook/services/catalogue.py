@@ -241,8 +241,12 @@ def district_agencies(s: Session, agency_id: int) -> set[int]:
 
 def prior_penalties(s: Session, party_id: int | None, violation_code: str | None, agency_id: int, years: int,
                     before: dt.date, exclude_case: int | None = None) -> int:
-    """Penalty decisions on the party for the same violation within `years`, across the agency hierarchy."""
-    if party_id is None:
+    """Penalty decisions on the party for the same violation within `years`, across the agency hierarchy.
+
+    Without a violation code "the same violation" cannot be established, so nothing counts: a party's
+    unrelated earlier penalties must not make a food case look like repeated 非法经营 or 非法行医.
+    """
+    if party_id is None or not violation_code:
         return 0
     since = before.replace(year=before.year - years) if not (before.month == 2 and before.day == 29) \
         else before.replace(year=before.year - years, day=28)
@@ -250,8 +254,8 @@ def prior_penalties(s: Session, party_id: int | None, violation_code: str | None
         Case.party_id == party_id, Case.decision_kind == "penalty", Case.decided_on.is_not(None),
         Case.decided_on >= since, Case.decided_on <= before, Case.agency_id.in_(district_agencies(s, agency_id)),
         Case.stage.not_in(("terminated",)))).all()
-    return sum(1 for cid, vio in rows if cid != exclude_case and (
-        violation_code is None or any(isinstance(v, dict) and v.get("code") == violation_code for v in vio or [])))
+    return sum(1 for cid, vio in rows if cid != exclude_case
+               and any(isinstance(v, dict) and v.get("code") == violation_code for v in vio or []))
 
 
 def benchmark_for(s: Session, code: str, facts: dict, circumstances, day: dt.date) -> checks.BenchmarkResult:

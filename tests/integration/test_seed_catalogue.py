@@ -48,3 +48,15 @@ def test_the_seed_places_an_expired_food_case_and_flags_a_large_one(seeded, sess
         assert any("第一百四十条" in c.criminal_article for c in big)
         small = cat.thresholds_for(s, {"sales_amount": Decimal("49999.99")}, [], "organization", None, 1, "SP-124-1-5", day)
         assert not any("第一百四十条" in c.criminal_article for c in small)
+
+
+def test_unrelated_earlier_penalties_do_not_look_like_repeated_offences(seeded, api):
+    """Three food cases of one company, no violation code: the third is no 非法经营/非法行医 repeat offence."""
+    for _ in range(2):
+        cid = api.noticed_case()
+        api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine", "confiscate_gains"],
+                                "fine_amount": "5000.00"}, who="zhaomin")
+    cid = api.noticed_case()
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine", "confiscate_gains"],
+                                "fine_amount": "5000.00"}, who="zhaomin", expect=None)
+    assert r.status_code == 200, r.get_json()
