@@ -34,9 +34,6 @@ class Settings:
     host: str = field(default_factory=lambda: _env("CASEBOOK_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("CASEBOOK_PORT", "8000")))
     log_level: str = field(default_factory=lambda: _env("CASEBOOK_LOG_LEVEL", "INFO"))
-    # 行政处罚法 第六十三条: the hearing right for 较大数额 fines has no national figure; local configuration.
-    hearing_fine_person: str = field(default_factory=lambda: _env("CASEBOOK_HEARING_FINE_PERSON", "10000"))
-    hearing_fine_organization: str = field(default_factory=lambda: _env("CASEBOOK_HEARING_FINE_ORGANIZATION", "100000"))
     # Deadlines (Issue 5): the sweep's tick and batch, and the counting choices the law leaves open.
     sweep_seconds: int = field(default_factory=lambda: int(_env("CASEBOOK_SWEEP_SECONDS", "15")))
     sweep_batch: int = field(default_factory=lambda: int(_env("CASEBOOK_SWEEP_BATCH", "2000")))
