@@ -67,6 +67,13 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return resp
 
 
+def keyset_page(rows: list, limit: int, schema) -> Response:
+    """Answer one page of a keyset list: the service was asked for limit + 1 rows; an extra row means more."""
+    items = schema.dump(rows[:limit])
+    more = len(rows) > limit
+    return json_response({"items": items, "page": {"limit": limit, "next_after": items[-1]["id"] if more else None}})
+
+
 def read(fn: Callable[[Session], Response]) -> Response:
     with read_session_factory()() as s:
         return fn(s)

@@ -19,6 +19,7 @@ from casebook.web.tx import (
     etag_for,
     if_match_version,
     json_response,
+    keyset_page,
     read,
     read_session_factory,
     settings,
@@ -68,12 +69,7 @@ def list_cases(args):
     limit, after = args.pop("limit"), args.pop("after", None)
 
     def run(s):
-        items = svc.list_cases(s, g.actor, args, limit=limit + 1, after=after)
-        more = len(items) > limit
-        items = items[:limit]
-        body = {"items": CaseBriefOut(many=True).dump(items),
-                "page": {"limit": limit, "next_after": items[-1].id if more else None}}
-        return json_response(body)
+        return keyset_page(svc.list_cases(s, g.actor, args, limit=limit + 1, after=after), limit, CaseBriefOut(many=True))
 
     return read(run)
 

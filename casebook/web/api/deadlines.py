@@ -6,7 +6,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from casebook.services import deadlines as svc
-from casebook.web.tx import command, json_response, read
+from casebook.web.tx import command, keyset_page, read
 from schemas.api.common import ErrorSchema
 from schemas.api.deadlines import (
     DeadlineExtendIn,
@@ -37,11 +37,7 @@ def list_deadlines(args):
     limit, after = args.pop("limit"), args.pop("after", None)
 
     def run(s):
-        items = svc.list_for(s, g.actor, limit=limit + 1, after=after, **args)
-        more = len(items) > limit
-        items = items[:limit]
-        return json_response({"items": DeadlineOut(many=True).dump(items),
-                              "page": {"limit": limit, "next_after": items[-1]["id"] if more else None}})
+        return keyset_page(svc.list_for(s, g.actor, limit=limit + 1, after=after, **args), limit, DeadlineOut(many=True))
 
     return read(run)
 

@@ -10,7 +10,15 @@ from marshmallow import INCLUDE, Schema
 
 from casebook.services import documents as svc
 from casebook.web.api import error_responses
-from casebook.web.tx import command, if_match_version, json_response, read, read_session_factory, settings
+from casebook.web.tx import (
+    command,
+    if_match_version,
+    json_response,
+    keyset_page,
+    read,
+    read_session_factory,
+    settings,
+)
 from schemas.api.documents import (
     CaseFileIn,
     CasePreviewIn,
@@ -123,11 +131,8 @@ def list_documents(args, case_id):
     limit, after = args["limit"], args.get("after")
 
     def run(s):
-        items = svc.list_documents(s, g.actor, case_id, limit=limit + 1, after=after)
-        more = len(items) > limit
-        items = items[:limit]
-        return json_response({"items": DocumentOut(many=True).dump(items),
-                              "page": {"limit": limit, "next_after": items[-1].id if more else None}})
+        rows = svc.list_documents(s, g.actor, case_id, limit=limit + 1, after=after)
+        return keyset_page(rows, limit, DocumentOut(many=True))
 
     return read(run)
 

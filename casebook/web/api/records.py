@@ -21,6 +21,7 @@ from casebook.web.tx import (
     etag_for,
     if_match_version,
     json_response,
+    keyset_page,
     read,
     read_session_factory,
     session_factory,
@@ -113,12 +114,9 @@ def register_party(data):
 def search_parties(args):
     """按名称或证件号查找当事人"""
     def run(s):
-        items = party_svc.search_parties(s, g.actor, q=args.get("q"), id_number=args.get("id_number"),
-                                         limit=args["limit"] + 1, after=args.get("after"))
-        more = len(items) > args["limit"]
-        items = items[: args["limit"]]
-        return json_response({"items": PartyOut(many=True).dump(items),
-                              "page": {"limit": args["limit"], "next_after": items[-1].id if more else None}})
+        rows = party_svc.search_parties(s, g.actor, q=args.get("q"), id_number=args.get("id_number"),
+                                        limit=args["limit"] + 1, after=args.get("after"))
+        return keyset_page(rows, args["limit"], PartyOut(many=True))
     return read(run)
 
 
@@ -304,10 +302,7 @@ def activity(args):
     from casebook.services.activity import list_activity
 
     def run(s):
-        items = list_activity(s, g.actor, case_id=args.get("case_id"), agency_id=args.get("agency_id"),
-                              limit=args["limit"] + 1, after=args.get("after"))
-        more = len(items) > args["limit"]
-        items = items[: args["limit"]]
-        return json_response({"items": ActivityOut(many=True).dump(items),
-                              "page": {"limit": args["limit"], "next_after": items[-1].id if more else None}})
+        rows = list_activity(s, g.actor, case_id=args.get("case_id"), agency_id=args.get("agency_id"),
+                             limit=args["limit"] + 1, after=args.get("after"))
+        return keyset_page(rows, args["limit"], ActivityOut(many=True))
     return read(run)
