@@ -23,6 +23,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from casebook.db.engine import make_sessionmaker
 from casebook.db.models import ConsumerInbox, DeadLetter, OutboxEvent, utcnow
 
 from .envelope import BadEnvelope, Envelope, parse
@@ -36,6 +37,7 @@ class Worker(ConsumerMixin):
     def __init__(self, sessions: sessionmaker[Session], broker_url: str, topology: Topology, *,
                  groups: dict[str, HandlerGroup] | None = None, prefetch: int = 50, max_retries: int = 5):
         self.sessions = sessions
+        self._reader = make_sessionmaker(sessions.kw["bind"], readonly=True)  # reads beside SQLite's writer
         self.broker_url = broker_url
         self.topology = topology
         self.groups = groups or GROUPS
@@ -97,22 +99,41 @@ class Worker(ConsumerMixin):
         message.ack()
 
     def apply(self, group: HandlerGroup, env: Envelope) -> str:
-        """Apply `env` for `group` once; return applied, duplicate or wait (a predecessor is missing)."""
+        """Apply `env` for `group` once; return applied, duplicate or wait (a predecessor is missing).
+
+        A group's `prepare` step runs first, outside the transaction; it must be safe to repeat (a
+        duplicate or a waiting event may have it run again) and write nothing the inbox must guard.
+        """
+        prepared = None
+        if group.prepare is not None:
+            with self._reader() as s:  # not for a duplicate, nor over and over while a predecessor is missing
+                early = self._not_yet(s, group, env)
+            if early:
+                return early
+            prepared = group.prepare(self.sessions, env)
         try:
             with self.sessions() as s, s.begin():
-                seen = s.execute(select(ConsumerInbox.id).where(
-                    ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == env.event_id)).first()
-                if seen:
-                    return "duplicate"
-                if self._predecessor_missing(s, group, env):
-                    return "wait"
+                early = self._not_yet(s, group, env)
+                if early:
+                    return early
                 s.add(ConsumerInbox(consumer=group.name, event_id=env.event_id, case_id=env.case_id,
                                     case_seq=env.case_seq, status="applied"))
                 s.flush()
-                group.handle(s, env)
+                if group.prepare is not None:
+                    group.handle(s, env, prepared)
+                else:
+                    group.handle(s, env)
             return "applied"
         except IntegrityError:
             return "duplicate"  # another worker applied it concurrently
+
+    def _not_yet(self, s: Session, group: HandlerGroup, env: Envelope) -> str | None:
+        """"duplicate" if the group applied `env` already, "wait" if an earlier event of its case is not applied."""
+        seen = s.execute(select(ConsumerInbox.id).where(
+            ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == env.event_id)).first()
+        if seen:
+            return "duplicate"
+        return "wait" if self._predecessor_missing(s, group, env) else None
 
     def _predecessor_missing(self, s: Session, group: HandlerGroup, env: Envelope) -> bool:
         if env.case_id is None or env.case_seq is None or env.case_seq <= 1:

@@ -28,6 +28,8 @@ def install() -> None:
         cls.default_error_messages = merged
     for cls in (fields.AwareDateTime, fields.NaiveDateTime):
         cls.default_error_messages = {**cls.__dict__.get("default_error_messages", {}), **_FIELD_MESSAGES[fields.DateTime]}
+    # A document's times are local (北京时间) and carry no zone: the message says so, not the opposite.
+    fields.NaiveDateTime.default_error_messages["invalid_awareness"] = "时间不带时区，按北京时间填写（如 2026-03-24T09:00:00）"
     Schema._default_error_messages = {"type": "输入类型无效，应为 JSON 对象", "unknown": UNKNOWN_FIELD}
     validate.Length.message_min = "长度不能少于 {min}"
     validate.Length.message_max = "长度不能超过 {max}"

@@ -11,14 +11,18 @@ What goes into a context, and where it comes from:
   phone, exact times …) — only from an explicit supplement (``fields``). Nothing is made up: a context
   that still lacks a required item is refused with the list of what is missing.
 
-Types whose substance the model does not hold at all (法制审核意见书, 集体讨论记录, 移送书, 听证笔录,
-先行登记保存通知书) are not built from a case: they render only from an explicit context (preview).
+The workflow records of Issue 5 feed their own documents: a 法制审核意见书 from a legal review round, a
+集体讨论记录 from a collective discussion, a 涉嫌犯罪案件移送书 from an approved referral; a 听证笔录 from the
+hearing held, a 先行登记保存证据通知书 from the 先行登记保存 act. Where a case has several (rounds,
+discussions, referrals, acts) the request names which one (``review_id``, ``discussion_id``,
+``referral_id``, ``act_id``); without it the latest is meant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,7 +33,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 import schemas.zh  # noqa: F401  (Chinese validation messages, also in the worker)
-from casebook.db.models import Agency, Case, Document, Evidence, InvestigationAct, TrailEntry, User
+from casebook.db.models import (
+    Agency,
+    Case,
+    CollectiveDiscussion,
+    Document,
+    Evidence,
+    InvestigationAct,
+    LegalReview,
+    Referral,
+    TrailEntry,
+    User,
+)
 from casebook.domain import lifecycle as lc
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.services.context import LOCAL_TZ
@@ -37,9 +52,9 @@ from schemas.documents import DOCUMENT_TYPES, CaseFileSchema, DocumentType
 
 __all__ = [
     "CASE_FILE",
-    "EXPLICIT_ONLY",
     "FROM_CASE",
     "ONE_PER_CASE",
+    "ONE_PER_REF",
     "Built",
     "DocumentNotReady",
     "build",
@@ -51,17 +66,6 @@ __all__ = [
 
 #: doc_type of the bound 案卷 in the documents table (not a template: assembled by ``render_case_file``).
 CASE_FILE = "case_file"
-
-#: Types whose substance the model does not record yet (Issue 5): rendered only from an explicit context.
-EXPLICIT_ONLY = frozenset(
-    {
-        "evidence_preservation_notice",
-        "hearing_record",
-        "legal_review_opinion",
-        "collective_discussion_record",
-        "referral_letter",
-    }
-)
 
 #: Types of which a case has at most one live (not voided) copy; records are one per investigative act.
 ONE_PER_CASE = frozenset(
@@ -75,9 +79,13 @@ ONE_PER_CASE = frozenset(
         "no_penalty_decision",
         "summary_decision",
         "closing_approval",
+        "hearing_record",
     }
 )
-ONE_PER_ACT = frozenset({"inspection_record", "inquiry_record"})
+#: Types of which a case has one live copy per recorded thing they come from (an act, a review round, a
+#: discussion, a referral): ``Built.ref`` names it.
+ONE_PER_REF = frozenset({"inspection_record", "inquiry_record", "evidence_preservation_notice", "legal_review_opinion",
+                         "collective_discussion_record", "referral_letter"})
 
 
 class DocumentNotReady(Conflict):
@@ -159,22 +167,6 @@ EVIDENCE_KINDS = {
     "expert_opinion": "鉴定意见",
     "inspection_record": "勘验笔录、现场笔录",
 }
-#: Penalty kinds of the case (lifecycle codes) → the codes of the document schemas (行政处罚法 第九条).
-PENALTY_CODES = {
-    "warning": "warning",
-    "circulated_criticism": "circulated_criticism",
-    "fine": "fine",
-    "confiscate_gains": "confiscate_gains",
-    "confiscate_property": "confiscate_property",
-    "suspend_license": "suspend_license",
-    "lower_qualification": "lower_qualification",
-    "revoke_license": "revoke_license",
-    "restrict_operations": "restrict_business",
-    "suspend_operations": "suspend_business",
-    "order_closure": "close_down",
-    "restrict_practice": "restrict_practice",
-    "detention": "other",
-}
 #: 行政处罚法 第六十三条第一款: which item gives the hearing right, by penalty kind.
 HEARING_ITEMS = {
     "fine": "（一）项规定的较大数额罚款",
@@ -226,6 +218,19 @@ class CaseData:
     issued: list[Document]  # the case's documents that are not voided, oldest first
     users: dict[int, User]
     today: dt.date
+    session: Session
+
+    def user(self, user_id: int | None) -> User | None:
+        """A user the acts did not name (a reviewer, a referral's team or head): loaded on first use."""
+        if user_id is None:
+            return None
+        if user_id not in self.users:
+            u = self.session.execute(select(User).where(User.id == user_id)
+                                     .options(selectinload(User.credentials))).scalar_one_or_none()
+            if u is None:
+                return None
+            self.users[user_id] = u
+        return self.users[user_id]
 
     def last(self, action: str) -> Act | None:
         return next((a for a in reversed(self.acts) if a.action == action), None)
@@ -234,7 +239,7 @@ class CaseData:
         return [a for a in self.acts if a.action == action]
 
     def name(self, user_id: int | None) -> str | None:
-        u = self.users.get(user_id) if user_id is not None else None
+        u = self.user(user_id)
         return u.display_name if u else None
 
     def issued_of(self, *doc_types: str) -> Document | None:
@@ -273,7 +278,7 @@ def load_case_data(s: Session, case: Case, today: dt.date) -> CaseData:
             user_ids.add(a.data["chair_id"])
     users = {u.id: u for u in s.execute(
         select(User).where(User.id.in_(user_ids)).options(selectinload(User.credentials))).scalars()} if user_ids else {}
-    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today)
+    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today, s)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -340,11 +345,11 @@ def _party(cd: CaseData) -> dict | None:
 
 
 def _officer(cd: CaseData, user_id: int, day: dt.date, credential_no: str | None = None) -> dict | None:
-    u = cd.users.get(user_id)
+    u = cd.user(user_id)
     if u is None:
         return None
     if credential_no is None:
-        cred = next((c for c in u.credentials if not c.revoked and c.valid_from <= day <= c.valid_to), None)
+        cred = lc.OfficerView.of(u).credential_on(day)  # the same rule as the guards
         if cred is None:
             return None  # no valid 执法证 that day: not an officer who may act (第四十二条)
         credential_no = cred.credential_no
@@ -402,7 +407,7 @@ def _penalties(cd: CaseData, kinds=None, fine=None, confiscated=None) -> list[di
     confiscated = c.confiscated_amount if confiscated is None else confiscated
     out = []
     for k in kinds or ():
-        item = {"kind": PENALTY_CODES.get(k, "other"), "description": lc.PENALTY_KINDS.get(k, k)}
+        item = {"kind": k if k in lc.PENALTY_KINDS else "other", "description": lc.PENALTY_KINDS.get(k, k)}
         if k == "fine" and fine is not None:
             item["amount"] = _money(fine)
         elif k == "confiscate_gains" and (confiscated if confiscated is not None else c.illegal_gains) is not None:
@@ -528,6 +533,9 @@ class Options:
 
     act_id: int | None = None
     served: str | None = None  # "decision" | "prior_notice" (送达回证)
+    review_id: int | None = None  # 法制审核意见书: which round (default: the latest with an opinion)
+    discussion_id: int | None = None  # 集体讨论记录: which discussion (default: the latest)
+    referral_id: int | None = None  # 移送书: which referral (default: the latest)
     draft: bool = False  # a preview: a decision may be drafted from the proposal before it is made
 
 
@@ -903,6 +911,220 @@ def _closing_approval(cd: CaseData, b: Built, o: Options) -> None:
     b.put("head_opinion", _head_opinion(cd, close, "同意结案。", c.closed_on))
 
 
+# --- the workflow records: hearing, preservation, legal review, collective discussion, referral ---------
+
+_SPEECH_RE = re.compile(r"^([^：:]{1,20})[：:]\s*(\S.*)$")
+_TITLED_RE = re.compile(r"^(.+?)\s*[（(]([^）)]+)[）)]$")
+
+
+def _speeches(text: str | None) -> list[dict] | None:
+    """``姓名：发言`` lines as speeches — only when every line has that shape (else the text is prose)."""
+    out = []
+    for line in _paragraphs(text):
+        m = _SPEECH_RE.match(line)
+        if m is None:
+            return None
+        out.append({"speaker": m[1].strip(), "content": m[2].strip()})
+    return out or None
+
+
+def _titled(text: str) -> dict:
+    """``赵敏（局长）`` → name and title; a bare name has no title."""
+    m = _TITLED_RE.match(text.strip())
+    return {"name": m[1], "title": m[2]} if m else {"name": text.strip()}
+
+
+def _local_day(at: dt.datetime) -> dt.date:
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ).date()
+
+
+def _local_time(value: str | None) -> str | None:
+    """An instant the API took with its zone → the local wall time a document prints (北京时间, no zone)."""
+    if not value:
+        return None
+    return dt.datetime.fromisoformat(value).astimezone(LOCAL_TZ).replace(tzinfo=None).isoformat()
+
+
+def _pick(cd: CaseData, model, wanted: int | None, what: str, option: str, *, ready=None):
+    """The case's row of `model` the request names (or the latest one that is `ready`)."""
+    rows = list(cd.session.execute(select(model).where(model.case_id == cd.case.id).order_by(model.id)).scalars())
+    if wanted is not None:
+        row = next((r for r in rows if r.id == wanted), None)
+        if row is None:
+            raise ValidationFailed(f"本案没有编号为{wanted}的{what}", code="unknown_ref", errors={option: [f"不是本案的{what}"]})
+        if ready is not None and not ready(row):
+            raise DocumentNotReady(f"该{what}尚未完成，不能制作该文书")
+        return row
+    row = next((r for r in reversed(rows) if ready is None or ready(r)), None)
+    if row is None:
+        raise DocumentNotReady(f"本案尚未记录{what}，不能制作该文书")
+    return row
+
+
+@_builder("hearing_record", ("start", "end", "place", "clerk", "recusal_answer", "entries", "confirmation",
+                             "signature"))
+def _hearing_record(cd: CaseData, b: Built, o: Options) -> None:
+    """听证笔录 (行政处罚法 第六十四条): from the hearing held; what was said comes from the full record."""
+    held = cd.last("hold_hearing")
+    if held is None:
+        raise DocumentNotReady("本案尚未举行听证，不能制作听证笔录")
+    day = _date(held.data.get("held_on")) or held.on
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(day))
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("start", _local_time(held.data.get("started_at")))
+    b.put("end", _local_time(held.data.get("ended_at")))
+    b.put("place", held.data.get("place"))
+    b.put("chair", cd.name(held.data.get("chair_id")))
+    b.put("clerk", held.data.get("clerk"))
+    b.put("investigators", _case_officers(cd, day))
+    # 第六十四条第（三）项: public unless it concerns state secrets, trade secrets or personal privacy.
+    b.default("public", True)
+    b.default("entries", _speeches(held.data.get("transcript_summary")))
+
+
+@_builder("evidence_preservation_notice", ("approved_by", "storage_place", "storage_method", "items"))
+def _evidence_preservation_notice(cd: CaseData, b: Built, o: Options) -> None:
+    """先行登记保存证据通知书 (行政处罚法 第五十六条): from the 先行登记保存 act; seven working days to decide."""
+    act = _investigation_act(cd, o, ("evidence_preservation",), "先行登记保存证据")
+    from casebook.services.calendar import get_calendar
+
+    b.ref["act_id"] = act.id
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(act.acted_on))
+    _doc_no(cd, b, act.acted_on)
+    b.put("party", _party(cd))
+    if cd.case.case_no:
+        b.put("case", _header(cd))
+    b.put("facts", cd.case.cause)
+    b.put("start", _iso(act.acted_on))
+    b.put("end", _iso(get_calendar(cd.session).add_working_days(act.acted_on, 7)))  # 第五十六条、第八十五条
+
+
+#: The checklist codes of the legal review act → the 法制审核意见书's (国办发〔2018〕118号, same order).
+REVIEW_ITEM_CODES = {"subject": "subject", "procedure": "procedure", "facts": "facts_evidence",
+                     "law": "law_and_discretion", "authority": "within_authority", "documents": "documents",
+                     "criminal": "criminal_referral"}
+DECISION_KIND_LABELS = {"no_penalty": "不予行政处罚", "refer": "移送司法机关"}
+
+
+def _proposal_text(proposal: dict) -> str | None:
+    if proposal.get("kind") != "penalty":
+        return DECISION_KIND_LABELS.get(proposal.get("kind"))
+    parts = []
+    for k in proposal.get("penalty_kinds") or ():
+        label = lc.PENALTY_KINDS.get(k, k)
+        parts.append(label + (_yuan(proposal["fine_amount"]) if k == "fine" and proposal.get("fine_amount") else ""))
+    return "；".join(parts) or None
+
+
+@_builder("legal_review_opinion")
+def _legal_review_opinion(cd: CaseData, b: Built, o: Options) -> None:
+    """法制审核意见书 (行政处罚法 第五十八条; 国办发〔2018〕118号): one per review round with its opinion."""
+    r = _pick(cd, LegalReview, o.review_id, "法制审核意见", "review_id", ready=lambda r: r.opinion is not None)
+    package = r.package or {}
+    b.ref["review_id"] = r.id
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(r.reviewed_on))
+    _doc_no(cd, b, r.reviewed_on)
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.default("submitted_by", f"案件承办人员{cd.name(r.submitted_by_id) or ''}")
+    b.put("submitted_on", _iso(r.submitted_on))
+    reasons = list(package.get("major_reasons") or ())
+    if reasons:
+        b.put("review_ground", f"拟作出的处理决定{'，'.join(reasons)}，属于《中华人民共和国行政处罚法》第五十八条第一款"
+                               "规定的应当进行法制审核的情形")
+    else:
+        b.default("review_ground", "承办机构提请法制审核")
+    materials = ["行政处罚决定书（代拟稿）", "调查终结报告"]
+    if package.get("hearing_transcript"):
+        materials.append("听证笔录")
+    if package.get("evidence"):
+        materials.append(f"证据材料{len(package['evidence'])}份")
+    b.put("materials", materials)
+    b.put("proposed_decision", _proposal_text(package.get("proposal") or {}))
+    checklist = r.checklist or {}
+    b.put("items", [{"code": doc_code, "conclusion": "符合" if checklist[code]["ok"] else "存在问题",
+                     "note": checklist[code].get("note") or ("经审核，符合规定。" if checklist[code]["ok"] else None)}
+                    for code, doc_code in REVIEW_ITEM_CODES.items() if code in checklist])
+    b.put("outcome", r.opinion)
+    b.put("opinion", r.opinion_text)
+    b.put("reviewers", [{"name": cd.name(r.reviewer_id)}] if cd.name(r.reviewer_id) else None)
+
+
+@_builder("collective_discussion_record", ("start", "end", "place", "chair", "reporter", "speeches"))
+def _collective_discussion_record(cd: CaseData, b: Built, o: Options) -> None:
+    """集体讨论记录 (行政处罚法 第五十七条第二款): one per discussion recorded."""
+    d = _pick(cd, CollectiveDiscussion, o.discussion_id, "集体讨论", "discussion_id")
+    # The act's input (times, place, chair …) is in the trail: the n-th act recorded the n-th discussion.
+    ids = list(cd.session.execute(select(CollectiveDiscussion.id).where(CollectiveDiscussion.case_id == cd.case.id)
+                                  .order_by(CollectiveDiscussion.id)).scalars())
+    acts = cd.all("record_collective_discussion")
+    data = acts[ids.index(d.id)].data if len(acts) == len(ids) else {}
+    b.ref["discussion_id"] = d.id
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(d.held_on))
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("start", _local_time(data.get("started_at")))
+    b.put("end", _local_time(data.get("ended_at")))
+    b.put("place", data.get("place"))
+    b.put("chair", _titled(data["chair"]) if data.get("chair") else None)
+    b.put("attendees", [_titled(a) for a in d.attendees or ()])
+    b.put("absent", data.get("absent"))
+    b.put("recorder", data.get("recorder") or cd.name(d.recorded_by_id))
+    b.put("reporter", data.get("reporter"))
+    b.default("case_summary", _facts(cd))
+    b.put("speeches", data.get("speeches") or _speeches(d.opinions))
+    b.put("conclusion", d.conclusion)
+
+
+#: 国务院令第310号 第六条: the materials of a transfer (the transfer act's codes → the 移送书's).
+REFERRAL_MATERIAL_CODES = {"referral_letter": "referral_letter", "investigation_report": "investigation_report",
+                           "item_list": "item_list", "inspection_report": "test_report", "other_materials": "other"}
+
+
+@_builder("referral_letter", ("recipient", "suspected_offence", "criminal_provision", "contact"))
+def _referral_letter(cd: CaseData, b: Built, o: Options) -> None:
+    """涉嫌犯罪案件移送书 (国务院令第310号 第五条、第六条): once the head approved the referral."""
+    r = _pick(cd, Referral, o.referral_id, "经批准的移送", "referral_id", ready=lambda r: r.head_decision == "approved")
+    c = cd.case
+    b.ref["referral_id"] = r.id
+    day = _local_day(r.transferred_at) if r.transferred_at else None
+    b.put("agency", _agency(cd))
+    (b.put if day else b.default)("date", _iso(day or cd.today))
+    _doc_no(cd, b, day or cd.today)
+    b.put("recipient", r.police_agency)
+    b.put("copy_to", r.procuratorate)  # 高检会〔2006〕2号: copied to the procuratorate
+    b.put("case", _header(cd))
+    b.put("party", _party(cd))
+    b.put("facts", _facts(cd))
+    crossings = [x for x in c.criminal_crossings or () if isinstance(x, dict)]
+    offences = list(dict.fromkeys(x["offence"] for x in crossings if x.get("offence")))
+    articles = list(dict.fromkeys(x["criminal_article"] for x in crossings if x.get("criminal_article")))
+    b.default("suspected_offence", "、".join(offences) or None)
+    b.default("criminal_provision", "、".join(articles) or None)
+    b.put("referral_team", [o_ for o_ in (_officer(cd, uid, r.formed_on) for uid in r.team_ids or ()) if o_])
+    b.put("approved_by", cd.name(r.head_id))
+    b.put("approved_on", _iso(r.head_decided_on))
+    if c.decided_on and c.decision_kind == "penalty":  # 第十一条: a penalty already imposed stays in force
+        b.put("penalties_imposed", f"本局已于{_cn_date(c.decided_on)}作出行政处罚决定：{_decision_summary(cd)}")
+    # The five materials with their statutory names; a supplement may give copies and pages instead.
+    b.default("materials", [{"code": REFERRAL_MATERIAL_CODES[k], "description": label}
+                            for k, label in lc.REFERRAL_MATERIALS.items()])
+    # The manifest as handed over (frozen at the transfer), else the evidence files as they are now.
+    by_id = {e.id: e for e in cd.evidence}
+    if r.evidence_manifest is not None:
+        rows = [(m.get("name"), by_id.get(m.get("evidence_id")), m.get("sha256"), m.get("size"))
+                for m in r.evidence_manifest]
+    else:
+        rows = [(e.title, e, e.file_sha256, e.file_size) for e in cd.evidence]
+    b.put("manifest", [_clean({"name": name, "kind": EVIDENCE_KINDS.get(e.kind, "书证") if e else "书证",
+                               "sha256": sha, "size": size}) for name, e, sha, size in rows if sha])
+
+
 FROM_CASE = frozenset(BUILDERS)
 
 
@@ -916,10 +1138,6 @@ def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.dat
     if doc_type == CASE_FILE or doc_type not in DOCUMENT_TYPES:
         raise NotFound(f"未知的文书类型：{doc_type}", code="document_type_unknown")
     if doc_type not in BUILDERS:
-        if doc_type in EXPLICIT_ONLY:
-            raise ValidationFailed(
-                f"{DOCUMENT_TYPES[doc_type].title}所需的数据尚未纳入案件记录，目前只能以完整内容预览"
-                f"（POST /api/v1/documents/preview/{doc_type}）", code="document_type_explicit_only")
         raise ValidationFailed(f"{DOCUMENT_TYPES[doc_type].title}不是案件文书", code="document_type_not_for_cases")
     built = Built(doc_type)
     BUILDERS[doc_type](load_case_data(s, case, today), built, options)

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -543,14 +543,22 @@ def _sorted_entries(entries: list[dict]) -> list[dict]:
 
 
 def render_case_file(
-    case_file_context: dict, *, pdf_variant: str | None = ARCHIVE_PDF_VARIANT, strict: bool = False
+    case_file_context: dict,
+    *,
+    pdf_variant: str | None = ARCHIVE_PDF_VARIANT,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> bytes:
     """Render the bound 案卷: cover, 卷内目录, the documents in stage order, 备考表.
 
     Documents are laid out first, each starting its page counter where the previous one ended, so the
     printed numbers run 1…N across the documents only; then the index is built from the real page
     counts, and cover, index and 备考表 (unnumbered named pages) are laid out and put around them.
+
+    ``progress`` is told the percentage done (0–100) after each document is laid out (up to 90: writing
+    the PDF/A with its subset fonts takes the rest) and when the file is written.
     """
+    report = progress or (lambda _percent: None)
     _check_variant(pdf_variant)
     try:
         data = CaseFileSchema().load(case_file_context)
@@ -581,6 +589,7 @@ def render_case_file(
                 }
             )
             next_page += count
+            report(90 * seq // (len(entries) + 2))
         total_pages = next_page - 1
 
         cover = {**cover, "total_documents": len(entries), "total_pages": total_pages}
@@ -602,8 +611,11 @@ def render_case_file(
             DOCUMENT_TYPES["file_note"], _html_for(DOCUMENT_TYPES["file_note"], note), pdf_variant=pdf_variant
         )
 
+        report(90)
         pages = [page for doc in (*front, *laid_out, back) for page in doc.pages]
-        return front[0].copy(pages).write_pdf(pdf_variant=pdf_variant)
+        pdf = front[0].copy(pages).write_pdf(pdf_variant=pdf_variant)
+    report(100)
+    return pdf
 
 
 # ------------------------------------------------------------------------------------------------

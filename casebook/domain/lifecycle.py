@@ -89,6 +89,12 @@ class OfficerView:
     def credential_on(self, day: dt.date) -> CredentialView | None:
         return next((c for c in self.credentials if c.valid_on(day)), None)
 
+    @classmethod
+    def of(cls, user) -> OfficerView:
+        """From a user row with its credentials loaded (any object with those attributes)."""
+        return cls(user.id, user.display_name, tuple(CredentialView(c.credential_no, c.valid_from, c.valid_to, c.revoked)
+                                                      for c in user.credentials))
+
 
 @dataclass
 class CaseView:

@@ -18,11 +18,12 @@ import json
 import logging
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from casebook.config import Settings
+from casebook.db.engine import make_sessionmaker
 from casebook.db.models import Case, Document, User, utcnow
 from casebook.documents import context as docctx
 from casebook.documents.context import CASE_FILE, DocumentNotReady, Options
@@ -45,6 +46,7 @@ __all__ = [
     "issue_document",
     "list_documents",
     "preview_case_context",
+    "prerender",
     "render_document",
     "render_explicit_preview",
     "render_preview",
@@ -108,12 +110,12 @@ def _digest(context: dict) -> str:
 
 
 def _refuse_second_copy(s: Session, case: Case, doc_type: str, ref: dict) -> None:
-    if doc_type not in docctx.ONE_PER_CASE | docctx.ONE_PER_ACT | {CASE_FILE}:
+    if doc_type not in docctx.ONE_PER_CASE | docctx.ONE_PER_REF | {CASE_FILE}:
         return
     live = s.execute(select(Document).where(Document.case_id == case.id, Document.doc_type == doc_type,
                                             Document.status != "voided").order_by(Document.id)).scalars().all()
-    if doc_type in docctx.ONE_PER_ACT:
-        live = [d for d in live if (d.options or {}).get("act_id") == ref.get("act_id")]
+    if doc_type in docctx.ONE_PER_REF:  # one per act / review round / discussion / referral
+        live = [d for d in live if all((d.options or {}).get(k) == v for k, v in ref.items())]
     if live:
         d = live[-1]
         no = f"（{d.document_no}）" if d.document_no else ""
@@ -245,12 +247,23 @@ def request_case_file(s: Session, actor: Actor, case_id: int, data: dict) -> Doc
 # --- render (the worker) ------------------------------------------------------------------------------
 
 
-def _render(doc: Document) -> bytes:
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    """A document rendered and stored, ready for `render_document` to record; or its own failure."""
+
+    document_id: int
+    sha256: str | None = None
+    size: int | None = None
+    pages: int | None = None
+    error: Exception | None = None  # the document's own fault (template, layout, a missing glyph)
+
+
+def _render(doc_type: str, context: dict, pdf_variant: str | None, progress=None) -> bytes:
     from casebook.documents.render import render_case_file, render_pdf
 
-    if doc.doc_type == CASE_FILE:
-        return render_case_file(doc.context, pdf_variant=doc.pdf_variant, strict=True)
-    return render_pdf(doc.doc_type, doc.context, pdf_variant=doc.pdf_variant, strict=True)
+    if doc_type == CASE_FILE:
+        return render_case_file(context, pdf_variant=pdf_variant, strict=True, progress=progress)
+    return render_pdf(doc_type, context, pdf_variant=pdf_variant, strict=True)
 
 
 def _page_count(pdf: bytes) -> int:
@@ -268,9 +281,66 @@ def _store(settings: Settings, pdf: bytes) -> tuple[str, int]:
     return sha256, size
 
 
-def render_document(s: Session, document_id: int, *, settings: Settings, actor: Actor = SYSTEM) -> Document | None:
-    """Render a requested document from its snapshot, store it by SHA-256 and trail it (the worker's act).
+def _render_and_store(document_id: int, doc_type: str, context: dict, pdf_variant: str | None, settings: Settings,
+                      progress=None) -> Rendered:
+    """Render from the snapshot and store the PDF (idempotent: the store is content-addressed)."""
+    try:
+        pdf = _render(doc_type, context, pdf_variant, progress)
+        pages = _page_count(pdf)
+    except _TRANSIENT:
+        raise
+    except Exception as e:  # noqa: BLE001 — the document's own fault: recorded, not retried
+        log.exception("document %s (%s) failed to render", document_id, doc_type)
+        return Rendered(document_id, error=e)
+    sha256, size = _store(settings, pdf)
+    return Rendered(document_id, sha256, size, pages)
 
+
+def _progress_writer(sessions: sessionmaker[Session], document_id: int):
+    """Write a render's progress in its own short transactions, a few times per file (never 100: that is
+    `rendered`). A failed write loses one progress step, never the render."""
+    last = -100
+
+    def write(percent: int) -> None:
+        nonlocal last
+        percent = min(percent, 99)
+        if percent - last < 5:
+            return
+        last = percent
+        try:
+            with sessions() as s, s.begin():
+                s.execute(update(Document).where(Document.id == document_id, Document.status == "requested")
+                          .values(progress=percent))
+        except SQLAlchemyError:
+            log.warning("document %s: progress %s%% not written", document_id, percent, exc_info=True)
+
+    return write
+
+
+def prerender(sessions: sessionmaker[Session], document_id: int, *, settings: Settings) -> Rendered | None:
+    """The worker's first step, with no transaction open: render a requested document and store it.
+
+    Rendering takes from milliseconds (a notice) to seconds (a 100-page 案卷); doing it here, not in the
+    transaction that records it, keeps SQLite's single write lock free meanwhile and lets the 案卷's
+    progress be committed as it goes. None: nothing to render (unknown, voided or already rendered).
+    """
+    reader = make_sessionmaker(sessions.kw["bind"], readonly=True)
+    with reader() as s:
+        doc = s.get(Document, document_id)
+        if doc is None or doc.status != "requested":
+            return None
+        job = (doc.doc_type, doc.context, doc.pdf_variant)
+    progress = _progress_writer(sessions, document_id) if job[0] == CASE_FILE else None
+    if progress is not None:
+        progress(0)
+    return _render_and_store(document_id, *job, settings, progress)
+
+
+def render_document(s: Session, document_id: int, *, settings: Settings, actor: Actor = SYSTEM,
+                    rendered: Rendered | None = None) -> Document | None:
+    """Record a requested document as rendered — stored by SHA-256 and trailed — (the worker's act).
+
+    `rendered` is what `prerender` made outside the transaction; without it the document is rendered here.
     A voided or already rendered document is left as it is, so a redelivered event does nothing. A
     failure of the document itself (template, layout, a missing glyph) marks it failed and is trailed;
     a failure of the infrastructure propagates, for the worker to retry and in the end dead-letter.
@@ -281,21 +351,16 @@ def render_document(s: Session, document_id: int, *, settings: Settings, actor: 
         return None
     if doc.status != "requested":
         return doc
-    try:
-        pdf = _render(doc)
-        pages = _page_count(pdf)
-    except _TRANSIENT:
-        raise
-    except Exception as e:  # noqa: BLE001 — the document's own fault: recorded, not retried
-        log.exception("document %s (%s) failed to render", document_id, doc.doc_type)
-        return _fail(s, document_id, actor, e)
-    sha256, size = _store(settings, pdf)
+    if rendered is None or rendered.document_id != document_id:
+        rendered = _render_and_store(document_id, doc.doc_type, doc.context, doc.pdf_variant, settings)
+    if rendered.error is not None:
+        return _fail(s, document_id, actor, rendered.error)
     case, doc = _lock_for_update(s, document_id)
     if doc.status != "requested":  # voided while it was being rendered
         return doc
-    doc.status, doc.sha256, doc.size, doc.page_count = "rendered", sha256, size, pages
-    doc.rendered_at, doc.error = utcnow(), None
-    event = {**_payload(doc, case), "sha256": sha256, "size": size, "pages": pages}
+    doc.status, doc.sha256, doc.size, doc.page_count = "rendered", rendered.sha256, rendered.size, rendered.pages
+    doc.rendered_at, doc.error, doc.progress = utcnow(), None, 100
+    event = {**_payload(doc, case), "sha256": rendered.sha256, "size": rendered.size, "pages": rendered.pages}
     record(s, actor, "document.rendered", event, case=case, events=[("document.rendered", event)])
     s.flush()
     return doc
@@ -327,6 +392,26 @@ def _fail(s: Session, document_id: int, actor: Actor, error: Exception) -> Docum
 
 # --- void ---------------------------------------------------------------------------------------------
 
+#: Which recorded service makes a live document of a type the one served on the party.
+_SERVED_BY = {"penalty_decision": "served_on", "no_penalty_decision": "served_on", "prior_notice": "prior_notice_served_on"}
+_DECISION_OF = {"penalty_decision": "penalty", "no_penalty_decision": "no_penalty"}
+
+
+def _refuse_served(case: Case, doc: Document) -> None:
+    """A decision or notice served on the party has effect (行政处罚法 第六十一条); it is not voided as if it
+    had never been made. An error in it is corrected by revoking or changing the decision (第七十五条第二款:
+    主动改正), which is its own act, not a reprint."""
+    attr = _SERVED_BY.get(doc.doc_type)
+    if attr is None or getattr(case, attr) is None:
+        return
+    if _DECISION_OF.get(doc.doc_type, case.decision_kind) != case.decision_kind:
+        return  # not the kind of decision that was served
+    raise Conflict(f"{docctx.document_title(doc.doc_type)}已送达当事人，不能作废；确有错误的，应当依法撤销或者变更原决定",
+                   code="document_served", errors={"reasons": [{
+                       "code": "document_served", "message": "文书已送达，已经发生效力",
+                       "article": "行政处罚法第六十一条、第七十五条第二款"}]})
+
+
 
 def void_document(s: Session, actor: Actor, document_id: int, reason: str) -> Document:
     """作废: the document stays on record and its 文号 stays taken — a number is never reused."""
@@ -337,6 +422,7 @@ def void_document(s: Session, actor: Actor, document_id: int, reason: str) -> Do
                     .execution_options(populate_existing=True)).scalar_one()
     if doc.status == "voided":
         raise Conflict("该文书已作废", code="document_already_voided")
+    _refuse_served(case, doc)
     doc.status, doc.voided_by, doc.voided_at, doc.void_reason = "voided", actor.user_id, utcnow(), reason
     event = {**_payload(doc, case), "reason": reason}
     record(s, actor, "document.voided", event, case=case, events=[("document.voided", event)])

@@ -253,6 +253,12 @@ class WaiverIn(Strict):
     note = Text(2000, required=True, metadata={"description": "当事人书面放弃的材料说明"})
 
 
+def _check_period(data: dict) -> None:
+    start, end = data.get("started_at"), data.get("ended_at")
+    if start and end and end <= start:
+        raise ValidationError("结束时间必须晚于开始时间", "ended_at")
+
+
 class HearingRequestIn(Strict):
     requested_on = fields.Date(required=True)
 
@@ -261,7 +267,16 @@ class HoldHearingIn(Strict):
     notice_served_on = fields.Date(required=True)
     held_on = fields.Date(required=True)
     chair_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    transcript_summary = Text(20000, required=True)
+    transcript_summary = Text(20000, required=True, metadata={
+        "description": "听证情况；按“姓名：发言”逐行记录的，听证笔录按发言顺序列出"})
+    started_at = fields.AwareDateTime(metadata={"description": "听证开始时间（听证笔录）"})
+    ended_at = fields.AwareDateTime(metadata={"description": "听证结束时间（听证笔录）"})
+    place = Text(300, metadata={"description": "听证地点（听证笔录）"})
+    clerk = Text(50, metadata={"description": "记录员（听证笔录）"})
+
+    @validates_schema
+    def _times(self, data, **kw):
+        _check_period(data)
 
 
 class NoShowIn(Strict):
@@ -363,12 +378,33 @@ class LegalReviewIn(Strict):
             raise ValidationError("存在问题的审核项须写明问题", "checklist")
 
 
+class SpeechIn(Strict):
+    speaker = Text(50, required=True)
+    content = Text(5000, required=True)
+
+
 class CollectiveDiscussionIn(Strict):
     held_on = fields.Date(required=True)
     attendees = fields.List(fields.String(validate=validate.Length(min=1, max=50)), required=True,
-                            validate=validate.Length(min=3, max=30))
-    opinions = Text(20000, required=True)
+                            validate=validate.Length(min=3, max=30),
+                            metadata={"description": "参加人员，可写作“姓名（职务）”"})
+    opinions = Text(20000, required=True, metadata={
+        "description": "讨论意见；按“姓名：发言”逐行记录的，集体讨论记录按发言顺序列出"})
     conclusion = Text(5000, required=True)
+    # For the printed 集体讨论记录 (each may instead be given when the record is made):
+    started_at = fields.AwareDateTime(metadata={"description": "开始时间"})
+    ended_at = fields.AwareDateTime(metadata={"description": "结束时间"})
+    place = Text(300, metadata={"description": "地点"})
+    chair = Text(50, metadata={"description": "主持人，“姓名（职务）”"})
+    reporter = Text(50, metadata={"description": "汇报人"})
+    recorder = Text(50, metadata={"description": "记录人（默认录入本记录的人员）"})
+    absent = Text(500, metadata={"description": "缺席人员及原因"})
+    speeches = fields.List(fields.Nested(SpeechIn), validate=validate.Length(min=1, max=100),
+                           metadata={"description": "逐人发言（未提供的，按讨论意见逐行拆分）"})
+
+    @validates_schema
+    def _times(self, data, **kw):
+        _check_period(data)
 
 
 class DeclineReferralIn(Strict):

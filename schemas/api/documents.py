@@ -16,6 +16,12 @@ class DocumentRefArgs(Strict):
 
     act_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "笔录对应的调查取证活动"})
     served = fields.String(validate=validate.OneOf(SERVED), metadata={"description": "送达回证所送达的文书"})
+    review_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                               metadata={"description": "法制审核意见书对应的审核轮次（默认最近一轮已出具意见的）"})
+    discussion_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                                   metadata={"description": "集体讨论记录对应的讨论（默认最近一次）"})
+    referral_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                                 metadata={"description": "移送书对应的移送（默认最近一次经批准的）"})
 
 
 class CasePreviewIn(DocumentRefArgs):
@@ -40,7 +46,7 @@ class CaseFileIn(Strict):
 
 
 def _progress(d) -> int:
-    return 100 if d.sha256 or d.status in ("rendered", "failed") else 0
+    return 100 if d.sha256 or d.status in ("rendered", "failed") else (d.progress or 0)
 
 
 class DocumentOut(Strict):

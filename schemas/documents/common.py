@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from casebook.domain.lifecycle import PENALTY_KINDS as LIFECYCLE_PENALTY_KINDS
+
 # GB 11643 (居民身份证号码), possibly masked with * (for documents that are published).
 ID_NO_RE = re.compile(r"^[0-9*]{17}[0-9Xx*]$")
 # GB 32100 (统一社会信用代码): digits and upper-case letters except I, O, Z, S, V.
@@ -31,22 +33,9 @@ EVIDENCE_KINDS = (
     "勘验笔录、现场笔录",
 )
 
-#: 行政处罚法 第九条 penalty kinds, code → Chinese (glossary names).
-PENALTY_KINDS = {
-    "warning": "警告",
-    "circulated_criticism": "通报批评",
-    "fine": "罚款",
-    "confiscate_gains": "没收违法所得",
-    "confiscate_property": "没收非法财物",
-    "suspend_license": "暂扣许可证件",
-    "lower_qualification": "降低资质等级",
-    "revoke_license": "吊销许可证件",
-    "restrict_business": "限制开展生产经营活动",
-    "suspend_business": "责令停产停业",
-    "close_down": "责令关闭",
-    "restrict_practice": "限制从业",
-    "other": "其他行政处罚",
-}
+#: 行政处罚法 第九条 penalty kinds, code → Chinese: the case's own codes (casebook.domain.lifecycle), plus
+#: "other" for 第九条第（六）项 (法律、行政法规规定的其他行政处罚) in a context given in full.
+PENALTY_KINDS = {**LIFECYCLE_PENALTY_KINDS, "other": "其他行政处罚"}
 
 #: 行政裁量权基准 tiers (glossary): code → Chinese.
 DISCRETION_TIERS = {

@@ -119,7 +119,7 @@ class HearingRecordSchema(_TimedSchema):
 
 class AttendeeSchema(ContextSchema):
     name = req_str()
-    title = req_str()  # 职务
+    title = opt_str()  # 职务
 
 
 class CollectiveDiscussionRecordSchema(_TimedSchema):

@@ -22,7 +22,7 @@ from events.handlers import HandlerGroup
 from events.handlers import documents as documents_handler
 from events.runtime import Background, make_relay, make_worker
 from schemas.documents import DOCUMENT_TYPES
-from tests.helpers import wait_until
+from tests.helpers import PNG, wait_until
 from tests.integration.test_documents_render import (
     bottom_right_texts,
     page_number,
@@ -66,6 +66,22 @@ FIELDS: dict[str, dict] = {
     "service_receipt": {"served_at": "2026-03-21T10:00:00", "received_at": "2026-03-21T10:00:00",
                         "received_by": "李雷"},
     "closing_approval": {},
+    "evidence_preservation_notice": {"approved_by": "赵敏", "storage_place": "当事人仓库", "storage_method": "就地保存",
+                                     "items": [{"name": "超过保质期的饼干", "specification": "200g/袋", "quantity": "12",
+                                                "unit": "袋"}]},
+    "hearing_record": {"start": "2026-03-24T09:00:00", "end": "2026-03-24T10:30:00", "place": "本局第一会议室",
+                       "clerk": "陈洁", "recusal_answer": "不申请回避。",
+                       "entries": [{"speaker": "张伟", "content": "当事人销售超过保质期的食品，事实清楚。"},
+                                   {"speaker": "李雷", "content": "请求从轻处罚。"}],
+                       "confirmation": "以上笔录我看过，与听证情况相符。", "signature": SIGNED},
+    "legal_review_opinion": {},
+    "collective_discussion_record": {"start": "2026-03-12T15:00:00", "end": "2026-03-12T16:00:00",
+                                     "place": "本局三楼会议室", "chair": {"name": "赵敏", "title": "局长"},
+                                     "reporter": "张伟",
+                                     "speeches": [{"speaker": "赵敏", "content": "同意承办机构意见。"},
+                                                  {"speaker": "钱进", "content": "证据充分，同意。"}]},
+    "referral_letter": {"recipient": "枣庄市公安局山亭分局", "suspected_offence": "涉嫌生产、销售伪劣产品罪",
+                        "criminal_provision": "《中华人民共和国刑法》第一百四十条", "contact": CONTACT},
 }
 
 
@@ -138,7 +154,48 @@ def summary(api) -> int:
     return r.get_json()["id"]
 
 
+def preserved(api) -> int:
+    return investigated(api, kinds=("on_site_inspection", "evidence_preservation"))
+
+
+def heard(api, **extra) -> int:
+    cid = hearing_requested(api)
+    api.act(cid, "hold_hearing", {"notice_served_on": "2026-03-13", "held_on": "2026-03-24",
+                                  "chair_id": api.user_id("wangfang"), "transcript_summary": "当事人到场陈述、申辩。", **extra})
+    return cid
+
+
+def reviewed(api) -> int:
+    cid = noticed(api, kinds=("fine", "revoke_license"))
+    api.review(cid, reviewed_on="2026-03-17")
+    return cid
+
+
+def discussed(api, **extra) -> int:
+    cid = investigated(api)
+    api.act(cid, "record_collective_discussion", {"held_on": "2026-03-12", "attendees": ["赵敏（局长）", "钱进（副局长）", "孙丽"],
+                                                  "opinions": "一致同意承办机构的处理意见。", "conclusion": "同意给予罚款五千元的行政处罚。",
+                                                  **extra}, who="zhaomin")
+    return cid
+
+
+def referred(api, transfer: bool = False) -> int:
+    cid = investigated(api)
+    api.act(cid, "form_referral_team", {"formed_on": "2026-03-11", "officer_ids": api.officers()})
+    api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "涉嫌销售伪劣产品罪"}, who="liqiang")
+    api.act(cid, "approve_referral", {"decided_on": "2026-03-12", "approved_at": "2026-03-12T09:00:00+08:00"}, who="zhaomin")
+    if transfer:
+        api.act(cid, "transfer_referral", {
+            "transferred_at": "2026-03-12T16:00:00+08:00", "police_agency": "枣庄市公安局山亭分局",
+            "procuratorate": "枣庄市山亭区人民检察院",
+            "materials": dict.fromkeys(("referral_letter", "investigation_report", "item_list", "inspection_report",
+                                        "other_materials"), True)})
+    return cid
+
+
 CASE_FOR = {
+    "evidence_preservation_notice": preserved, "hearing_record": heard, "legal_review_opinion": reviewed,
+    "collective_discussion_record": discussed, "referral_letter": referred,
     "filing_approval": investigated, "decline_approval": declined, "inspection_record": investigated,
     "inquiry_record": investigated, "correction_order": investigated, "investigation_report": noticed,
     "prior_notice": noticed, "hearing_notice_of_rights": hearing_requested, "hearing_notice": hearing_requested,
@@ -177,7 +234,8 @@ def render_all(sessions, settings):
 @pytest.fixture
 def documents_worker(sessions, event_settings):
     """Relay + worker threads with the documents group, on the test's broker and blob store."""
-    group = HandlerGroup("documents", documents_handler.BINDINGS, documents_handler.handler(event_settings))
+    group = HandlerGroup("documents", documents_handler.BINDINGS, documents_handler.handler(event_settings),
+                         documents_handler.preparer(event_settings))
     groups = {"documents": group}
     bg = Background(make_relay(sessions, event_settings, groups=groups), make_worker(sessions, event_settings, groups=groups))
     bg.threads = [threading.Thread(target=bg.relay.run, args=(bg.stop_event,), daemon=True),
@@ -283,12 +341,8 @@ def _act(api, cid, kind) -> int:
 
 
 
-def test_types_without_case_data_render_only_from_an_explicit_context(api, sessions):
-    cid = decided(api)
+def test_an_explicit_context_still_renders_a_preview_without_a_case(api, sessions):
     before = api.snapshot(), count(sessions, m.Document)
-    r = api.get(f"/api/v1/cases/{cid}/documents/legal_review_opinion/preview")
-    assert r.status_code == 422 and r.get_json()["code"] == "document_type_explicit_only"
-    assert issue(api, cid, "legal_review_opinion", expect=422)["code"] == "document_type_explicit_only"
     ok = api.post("/api/v1/documents/preview/legal_review_opinion", sample_context("legal_review_opinion"), who="sunli")
     assert ok.status_code == 200 and ok.mimetype == "application/pdf"
     assert squash("法制审核意见书") in text(ok.data) and "预览" in text(ok.data)
@@ -302,11 +356,106 @@ def test_types_without_case_data_render_only_from_an_explicit_context(api, sessi
     assert (api.snapshot(), count(sessions, m.Document)) == before
 
 
+def test_the_legal_review_opinion_prints_the_recorded_round_and_each_round_gets_its_own(api, sessions, settings):
+    cid = noticed(api, kinds=("fine", "revoke_license"))
+    # Before any opinion there is nothing to print.
+    assert issue(api, cid, "legal_review_opinion", expect=409)["code"] == "document_not_ready"
+    api.review(cid, opinion="returned", reviewed_on="2026-03-17")
+    first = issue(api, cid, "legal_review_opinion")
+    assert first["document_no"] == "山亭市监法审〔2026〕1号"
+    assert issue(api, cid, "legal_review_opinion", expect=409)["code"] == "document_already_issued"
+    api.review(cid, reviewed_on="2026-03-18")
+    second = issue(api, cid, "legal_review_opinion")  # the new round's opinion, numbered next
+    assert second["document_no"] == "山亭市监法审〔2026〕2号"
+    assert first["options"]["review_id"] != second["options"]["review_id"]
+    render_all(sessions, settings)
+    returned = text(api.get(f"/api/v1/documents/{first['id']}/content").data)
+    for item in ("执法主体是否合法", "违法行为是否涉嫌犯罪", "存在问题", "裁量理由不充分", "孙丽", "吊销许可证件",
+                 "第五十八条第一款", "2026年3月17日"):
+        assert squash(item) in returned, item
+    approved = text(api.get(f"/api/v1/documents/{second['id']}/content").data)
+    assert "存在问题" not in approved and squash("经审核，同意") in approved
+    # A round that is not this case's is refused by name; the earlier round can be previewed on request.
+    r = api.post(f"/api/v1/cases/{cid}/documents/legal_review_opinion/preview", {"review_id": 999999})
+    assert r.status_code == 422 and r.get_json()["code"] == "unknown_ref"
+    r = api.post(f"/api/v1/cases/{cid}/documents/legal_review_opinion/preview",
+                 {"review_id": first["options"]["review_id"]})
+    assert r.status_code == 200 and "存在问题" in text(r.data)
+
+
+def test_a_collective_discussion_recorded_in_full_prints_without_a_supplement_and_its_record_is_locked(api):
+    cid = discussed(api, started_at="2026-03-12T15:00:00+08:00", ended_at="2026-03-12T16:10:00+08:00",
+                    place="本局三楼会议室", chair="赵敏（局长）", reporter="张伟", absent="钱多（出差）",
+                    opinions="赵敏：同意承办机构意见。\n钱进：证据充分，同意。")
+    r = api.get(f"/api/v1/cases/{cid}/documents/collective_discussion_record/preview")
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    for item in ("本局三楼会议室", "赵敏（局长）", "钱进", "孙丽", "钱多（出差）", "汇报人：张伟", "赵敏：同意承办机构意见。",
+                 "钱进：证据充分，同意。", "同意给予罚款五千元的行政处罚", "15时00分至16时10分"):
+        assert squash(item) in t, item
+    r = api.post(f"/api/v1/cases/{cid}/documents/collective_discussion_record/preview",
+                 {"fields": {"conclusion": "另一个结论"}})
+    assert r.status_code == 422 and r.get_json()["code"] == "document_field_locked"
+    bad = api.act(cid, "record_collective_discussion", {
+        "held_on": "2026-03-13", "attendees": ["赵敏", "钱进", "孙丽"], "opinions": "同意", "conclusion": "同意",
+        "started_at": "2026-03-13T16:00:00+08:00", "ended_at": "2026-03-13T15:00:00+08:00"}, who="zhaomin", expect=422)
+    assert "ended_at" in bad.get_json()["errors"]
+
+
+def test_the_hearing_record_takes_the_hearing_as_held(api):
+    cid = heard(api, transcript_summary="张伟：当事人销售超过保质期的食品。\n李雷：请求从轻处罚。",
+                started_at="2026-03-24T09:00:00+08:00", ended_at="2026-03-24T10:30:00+08:00", place="本局第一会议室",
+                clerk="陈洁")
+    fields = {k: FIELDS["hearing_record"][k] for k in ("recusal_answer", "confirmation", "signature")}
+    r = api.post(f"/api/v1/cases/{cid}/documents/hearing_record/preview", {"fields": fields})
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    for item in ("王芳", "陈洁", "本局第一会议室", "张伟：当事人销售超过保质期的食品。", "李雷：请求从轻处罚。", "37040024001"):
+        assert squash(item) in t, item
+    # Before the hearing there is no record to make.
+    assert api.get(f"/api/v1/cases/{hearing_requested(api)}/documents/hearing_record/preview").status_code == 409
+
+
+def test_the_preservation_notice_counts_seven_working_days_and_is_one_per_act(api):
+    cid = preserved(api)
+    r = api.post(f"/api/v1/cases/{cid}/documents/evidence_preservation_notice/preview",
+                 {"fields": FIELDS["evidence_preservation_notice"]})
+    assert r.status_code == 200, r.get_json()
+    # 2026-03-05 (Thu) + 7 working days = 2026-03-16 (行政处罚法 第五十六条、第八十五条)
+    assert squash("2026年3月16日") in text(r.data)
+    issue(api, cid, "evidence_preservation_notice", fields=FIELDS["evidence_preservation_notice"])
+    again = issue(api, cid, "evidence_preservation_notice", fields=FIELDS["evidence_preservation_notice"], expect=409)
+    assert again["code"] == "document_already_issued"
+    no_act = investigated(api)
+    assert api.get(f"/api/v1/cases/{no_act}/documents/evidence_preservation_notice/preview").status_code == 409
+
+
+def test_the_referral_letter_prints_the_transfer_with_its_evidence_manifest(api):
+    cid = referred(api, transfer=True)
+    fields = {k: FIELDS["referral_letter"][k] for k in ("suspected_offence", "criminal_provision", "contact")}
+    r = api.post(f"/api/v1/cases/{cid}/documents/referral_letter/preview", {"fields": fields})
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    sha = hashlib.sha256(PNG).hexdigest()
+    for item in ("枣庄市公安局山亭分局", "枣庄市山亭区人民检察院", "赵敏", "张伟", "李强", "涉嫌犯罪案件情况的调查报告",
+                 "有关检验报告或者鉴定结论", "2026年3月12日"):
+        assert squash(item) in t, item
+    assert sha in t  # the manifest names each file by its SHA-256 (国务院令第310号 第六条)
+    # The transfer fixed the recipient: it cannot be retyped.
+    r = api.post(f"/api/v1/cases/{cid}/documents/referral_letter/preview",
+                 {"fields": {**fields, "recipient": "别的公安局"}})
+    assert r.status_code == 422 and r.get_json()["code"] == "document_field_locked"
+    # Before the head approves there is no referral to write.
+    pending = investigated(api)
+    api.act(pending, "form_referral_team", {"formed_on": "2026-03-11", "officer_ids": api.officers()})
+    assert api.get(f"/api/v1/cases/{pending}/documents/referral_letter/preview").status_code == 409
+
+
 def test_document_types_say_which_are_built_from_the_case_and_what_they_need(api):
     types = {t["code"]: t for t in api.get("/api/v1/document-types").get_json()}
     assert types["penalty_decision"]["from_case"] and types["penalty_decision"]["numbered"]
     assert types["prior_notice"]["supplement"] == ["violated_provision", "contact"]
-    assert not types["referral_letter"]["from_case"] and types["referral_letter"]["supplement"] is None
+    assert types["referral_letter"]["from_case"] and "recipient" in types["referral_letter"]["supplement"]
     assert "case_file_cover" not in types
 
 
@@ -434,10 +583,27 @@ def test_a_decision_is_issued_once_until_it_is_voided_and_the_new_one_gets_a_new
     assert api.get(f"/api/v1/documents/{first['id']}/content").headers["X-Document-Status"] == "voided"
 
 
+def test_a_served_decision_or_notice_cannot_be_voided(api, sessions, settings):
+    cid = decided(api)
+    notice = issue(api, cid, "prior_notice", fields=FIELDS["prior_notice"])  # served on 2026-03-10 (noticed)
+    decision = issue(api, cid, "penalty_decision")
+    before = api.snapshot()
+    r = api.post(f"/api/v1/documents/{notice['id']}/void", {"reason": "想重开"})
+    assert r.status_code == 409 and r.get_json()["code"] == "document_served"
+    assert r.get_json()["errors"]["reasons"][0]["article"] == "行政处罚法第六十一条、第七十五条第二款"
+    assert api.snapshot() == before
+    # Until the decision is served it may still be voided and reissued; once served, no more.
+    assert api.post(f"/api/v1/documents/{decision['id']}/void", {"reason": "数额笔误"}).status_code == 200
+    again = issue(api, cid, "penalty_decision")
+    api.act(cid, "serve_decision", {"served_on": "2026-03-21", "method": "direct"})
+    r = api.post(f"/api/v1/documents/{again['id']}/void", {"reason": "再改"})
+    assert r.status_code == 409 and "已送达当事人" in r.get_json()["message"]
+
+
 def test_a_document_requested_then_voided_is_never_rendered(api, sessions, settings):
-    cid = noticed(api)
-    doc = issue(api, cid, "prior_notice", fields=FIELDS["prior_notice"])
-    api.post(f"/api/v1/documents/{doc['id']}/void", {"reason": "撤回"})
+    cid = investigated(api)
+    doc = issue(api, cid, "correction_order", fields=FIELDS["correction_order"])
+    assert api.post(f"/api/v1/documents/{doc['id']}/void", {"reason": "撤回"}).status_code == 200
     render_all(sessions, settings)
     body = api.get(f"/api/v1/documents/{doc['id']}").get_json()
     assert body["status"] == "voided" and body["sha256"] is None
@@ -496,6 +662,40 @@ def test_the_case_file_job_progresses_to_a_pdf_a_with_numbered_document_pages_an
     assert trail[-2:] == ["document.requested", "document.rendered"]
 
 
+def test_case_file_progress_is_committed_as_it_renders_with_no_transaction_held(api, sessions, settings, monkeypatch):
+    cid = closed(api)
+    for t, extra in [("penalty_decision", {}), ("filing_approval", {}), ("prior_notice", {}), ("service_receipt", {}),
+                     ("closing_approval", {})]:
+        issue(api, cid, t, fields=FIELDS[t], **extra)
+    render_all(sessions, settings)
+    job = api.post(f"/api/v1/cases/{cid}/case-file", {"retention": "长期"}).get_json()
+    seen = []
+    real_writer = svc._progress_writer
+
+    def observed(sessions_, document_id):  # the real writer; after each step, what another connection reads
+        write = real_writer(sessions_, document_id)
+
+        def step(percent):
+            write(percent)
+            seen.append(api.get(f"/api/v1/documents/{document_id}").get_json()["progress"])
+            # Nothing holds the database meanwhile: another writer commits at once (SQLite: one writer).
+            with sessions() as s, s.begin():
+                s.execute(m.Document.__table__.update().where(m.Document.id == -1).values(progress=0))
+        return step
+
+    monkeypatch.setattr(svc, "_progress_writer", observed)
+    rendered = svc.prerender(sessions, job["id"], settings=settings)
+    assert rendered.error is None and rendered.pages >= 7
+    assert seen == sorted(seen) and seen[0] == 0 and seen[-1] == 99 and len(set(seen)) >= 4, seen
+    assert api.get(f"/api/v1/documents/{job['id']}").get_json()["status"] == "requested"  # not recorded yet
+    with sessions() as s, s.begin():
+        svc.render_document(s, job["id"], settings=settings, rendered=rendered)
+    done = api.get(f"/api/v1/documents/{job['id']}").get_json()
+    assert (done["status"], done["progress"], done["sha256"]) == ("rendered", 100, rendered.sha256)
+    # A second prerender of a recorded document does nothing (a redelivered event).
+    assert svc.prerender(sessions, job["id"], settings=settings) is None
+
+
 def test_a_case_file_needs_a_closed_case_and_rendered_documents(api, sessions, settings):
     cid = decided(api)
     r = api.post(f"/api/v1/cases/{cid}/case-file", {"retention": "长期"})
@@ -549,7 +749,7 @@ def test_bad_input_gets_a_4xx_in_one_shape_and_changes_nothing(api, sessions):
          "document_data_incomplete"),
         ({"doc_type": "inspection_record", "act_id": 999999, "fields": FIELDS["inspection_record"]}, 422, "unknown_act"),
         ({"doc_type": "penalty_decision"}, 409, "document_not_ready"),
-        ({"doc_type": "referral_letter"}, 422, "document_type_explicit_only"),
+        ({"doc_type": "referral_letter"}, 409, "document_not_ready"),
     ]
     for body, status, code in cases:
         r = api.post(f"/api/v1/cases/{cid}/documents", body)

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from weasyprint.urls import FatalURLFetchingError, path2url
 
 from casebook.documents import (
+    ARCHIVE_PDF_VARIANT,
     TEMPLATES_DIR,
     AssetFetcher,
     AssetRefused,
@@ -29,6 +30,7 @@ from casebook.documents import (
     sample_context,
 )
 from casebook.documents import render as render_module
+from casebook.documents.pdfa import check_pdfa2b
 from casebook.domain.errors import NotFound, ValidationFailed
 from schemas.documents import (
     DOCUMENT_TYPES,
@@ -546,6 +548,23 @@ def test_pdf_a_2b_variant_declares_pdf_a_in_its_metadata():
 def test_unknown_pdf_variant_is_refused():
     with pytest.raises(ValueError):
         render_pdf("penalty_decision", sample_context("penalty_decision"), pdf_variant="pdf/z")
+
+
+def test_the_archived_case_file_passes_the_pdf_a_2b_structure_checks(case_file_pdf):
+    # render_case_file's default variant is ARCHIVE_PDF_VARIANT, pdf/a-2b
+    assert check_pdfa2b(case_file_pdf) == []
+
+
+def test_an_archived_decision_passes_the_pdf_a_2b_structure_checks():
+    pdf = render_pdf(
+        "penalty_decision", sample_context("penalty_decision"), pdf_variant=ARCHIVE_PDF_VARIANT, strict=True
+    )
+    assert check_pdfa2b(pdf) == []
+
+
+def test_the_pdf_a_2b_structure_checks_refuse_a_plain_render():
+    problems = check_pdfa2b(rendered("penalty_decision"))
+    assert {p.split(":")[0] for p in problems} >= {"6.1.3", "6.6.2.1", "6.6.4", "6.2.3"}, problems
 
 
 # -- the URL fetcher and the sandbox ------------------------------------------------------------

@@ -57,7 +57,7 @@ def _pdf(pdf: bytes, filename: str):
 
 
 def _options(args: dict) -> svc.Options:
-    return svc.Options(act_id=args.get("act_id"), served=args.get("served"))
+    return svc.Options(**{k: args.get(k) for k in ("act_id", "served", "review_id", "discussion_id", "referral_id")})
 
 
 def _accepted(doc):
