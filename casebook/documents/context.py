@@ -36,6 +36,7 @@ import schemas.zh  # noqa: F401  (Chinese validation messages, also in the worke
 from casebook.db.models import (
     Agency,
     Case,
+    CatalogueVersion,
     CollectiveDiscussion,
     Document,
     Evidence,
@@ -416,6 +417,27 @@ def _penalties(cd: CaseData, kinds=None, fine=None, confiscated=None) -> list[di
     return out
 
 
+def _discretion(cd: CaseData) -> dict | None:
+    """The benchmark applied and why, when the case carries a fine placed on it (行政处罚法 第三十四条;
+    国办发〔2022〕27号: the decision states how the 裁量基准 was applied)."""
+    c, b = cd.case, cd.case.benchmark
+    if not b or not b.get("tier") or "fine" not in (c.penalty_kinds or ()):
+        return None
+    row = cd.session.execute(select(CatalogueVersion.name).where(
+        CatalogueVersion.code == b.get("catalogue"), CatalogueVersion.version == b.get("version"))).first()
+    explanation = b.get("explanation") or ""
+    reasons = explanation.split("：", 1)[1] if "：" in explanation else explanation  # after the catalogue's name
+    tier, status = b["tier"], (b.get("check") or {}).get("status")
+    if status in ("outside_tier", "mitigated"):
+        if status == "mitigated":
+            tier = "mitigated"
+        reasons += f"拟处罚款不在该阶次幅度内，理由：{_sentence(c.deviation_reason)}" if c.deviation_reason else ""
+    return _clean({"benchmark": row.name if row else b.get("catalogue"), "item_code": b.get("item"),
+                   "item": b.get("item_name"), "tier": tier,
+                   "range_text": f"{_yuan(b['min'])}至{_yuan(b['max'])}" if b.get("min") and b.get("max") else None,
+                   "reasons": reasons or None})
+
+
 def _penalty_summary(penalties: list[dict]) -> str:
     return "；".join(p["description"] + (_yuan(p["amount"]) if p.get("amount") else "") for p in penalties)
 
@@ -712,6 +734,7 @@ def _investigation_report(cd: CaseData, b: Built, o: Options) -> None:
     b.default("characterization", _characterization(cd))
     basis = _decision_act(cd)
     b.put("penalty_provision", basis.get("basis"))
+    b.put("discretion", _discretion(cd))
     if c.decision_kind == "penalty":
         penalties = _penalties(cd)
         b.put("proposed_penalties", penalties)
@@ -740,6 +763,7 @@ def _prior_notice(cd: CaseData, b: Built, o: Options) -> None:
     c = cd.case
     served = c.prior_notice_served_on
     _notice_common(cd, b, served or cd.today, dated=served is not None)
+    b.put("discretion", _discretion(cd))
     titles = [e.title for e in cd.evidence]
     b.put("evidence_summary", f"{'、'.join(titles)}等证据" if titles else None)
     # 行政处罚法 第四十四条、第四十五条; 第六十三条、第六十四条 when the case carries a hearing right
@@ -808,6 +832,7 @@ def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
     _decision(cd, b, o, "penalty", "给予行政处罚")
     b.put("defence", _defence(cd))
     b.put("penalty_provision", _decision_act(cd).get("basis"))
+    b.put("discretion", _discretion(cd))
     penalties = _penalties(cd)
     b.put("penalties", penalties)
     if any(p.get("amount") for p in penalties):

@@ -14,6 +14,7 @@ from casebook.db.models import CatalogueVersion, ConsumerInbox, OutboxEvent
 from casebook.services import catalogue as cat
 from casebook.services.context import SYSTEM
 from tests.helpers import wait_until
+from tests.integration.test_documents_render import pdftotext, squash
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue"
 
@@ -187,7 +188,15 @@ def test_a_fine_outside_the_tier_needs_a_reason_and_legal_review(api, rules):
     assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["legal_review_required"]
     assert "审核未通过" in r.get_json()["errors"]["reasons"][0]["message"]
     api.review(cid)
-    api.act(cid, "decide", {**decide, "deviation_reason": "当事人曾被警告"}, who="zhaomin")
+    api.act(cid, "decide", {**decide, "deviation_reason": "当事人曾被警告", "basis": "《食品安全法》第一百二十四条"},
+            who="zhaomin")
+    # The decision states the benchmark applied, its tier and range, and why the fine leaves it (第三十四条).
+    r = api.get(f"/api/v1/cases/{cid}/documents/penalty_decision/preview")
+    assert r.status_code == 200, r.get_json()
+    text = squash(pdftotext(r.data, "-raw"))
+    for item in ("依据《测试用裁量基准》", "T-SP-124", "“从轻处罚”裁量阶次", "50,000.00元至65,000.00元",
+                 "拟处罚款不在该阶次幅度内，理由：当事人曾被警告。"):
+        assert squash(item) in text, item
 
 
 def test_a_fine_above_the_legal_maximum_cannot_even_be_proposed(api, rules):
