@@ -287,6 +287,11 @@ def test_preview_of_a_decided_case_states_the_party_and_every_item_of_article_59
     }
     missing = {k: v for k, v in expected.items() if squash(v) not in t}
     assert not missing, missing
+    # The 信息摘要 for publication (市场监督管理行政处罚信息公示规定) on its own last page.
+    last = squash(page_texts(r.data)[-1])
+    for item in ("行政处罚决定信息摘要", f"当事人{party}", "违法行为类型销售过期食品", "罚款5,000.00元；没收违法所得300.00元",
+                 "作出行政处罚决定机关枣庄市山亭区市场监督管理局", "作出行政处罚决定日期2026年3月20日"):
+        assert item in last, (item, last)
     assert "裁量阶次" not in t  # no benchmark applied: the section is left out, not made up
     # A preview writes nothing: no number taken, no row, no trail entry, no event.
     assert (api.snapshot(), count(sessions, m.Document)) == before

@@ -317,8 +317,12 @@ def test_penalty_decision_states_every_item_of_article_59():
     )
 
 
-def test_penalty_decision_sample_is_a_short_decision():
-    assert 1 <= len(pypdf.PdfReader(io.BytesIO(rendered("penalty_decision"))).pages) <= 3
+def test_penalty_decision_sample_is_a_short_decision_with_its_publication_summary_last():
+    pdf = rendered("penalty_decision")
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert 2 <= pages <= 4  # 1–3 pages of decision, then the 信息摘要 on a page of its own
+    assert squash("行政处罚决定信息摘要") in squash(page_texts(pdf)[-1])
+    assert "行政处罚决定信息摘要" not in squash(page_texts(pdf)[-2])
 
 
 def test_published_copy_masks_a_persons_identity_number():
