@@ -98,7 +98,8 @@ def latency(sessions, settings: Settings, n: int, rate: float) -> dict:
     handled: dict[int, float] = {}
 
     def on_event(s, env):
-        handled.setdefault(env.case_id, time.perf_counter())
+        if env.case_id is not None:  # not the throughput phase's leftover rows (they carry no case)
+            handled.setdefault(env.case_id, time.perf_counter())
 
     group = HandlerGroup("probe", ("case.lead_registered",), on_event)
     bg = Background(make_relay(sessions, settings, groups={"probe": group}),

@@ -1,11 +1,18 @@
 """Run every benchmark on SQLite and (when it answers) PostgreSQL; write bench/results/latest.json and
 print a Markdown table for the README.
 
-    .venv/bin/python bench/run_all.py            # modest sizes, a few minutes
-    .venv/bin/python bench/run_all.py --full     # budget sizes: 1 M cases on PostgreSQL, 1 M trail entries
+    .venv/bin/python bench/run_all.py            # modest sizes, under ~10 minutes on 2 cores
+    .venv/bin/python bench/run_all.py --full     # budget sizes: 1 M cases on PostgreSQL, 1 M trail entries,
+                                                 # 100 k due deadlines, 1,000 PDF renders, a 100-page 案卷
+    .venv/bin/python bench/run_all.py --only rules_lookup,pdf_render
+
+Benchmarks: write_path, case_list, trail_verify and deadline_sweep run once per database backend; events
+once per backend and transport (RabbitMQ at amqp://guest:guest@127.0.0.1:5672// with publisher
+confirms, skipped with the reason when it does not answer, and the embedded memory transport);
+rules_lookup and pdf_render are in-process and use no database.
 
 Each benchmark runs in its own process (python bench/<name>.py …) and prints one JSON object; this
-script only collects them. Nothing asserts timings: the table says measured vs budget.
+script only collects them. Nothing asserts timings: the table says measured vs budget (DESIGN.md §7).
 """
 
 from __future__ import annotations
@@ -23,22 +30,78 @@ sys.path.insert(0, str(HERE))
 
 from _common import PG_URL, environment, machine_load, pg_reachable  # noqa: E402
 
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"  # the broker bench/events.py publishes to (its AMQP)
+IN_PROCESS = "in_process"  # the results key of a benchmark that uses no database
+TRANSPORTS = ("rabbitmq", "memory")
+
+# Run order, and what each benchmark runs on: every backend, every backend × transport, or once in-process.
+BENCHES = {
+    "write_path": "backend",
+    "case_list": "backend",
+    "trail_verify": "backend",
+    "events": "backend×transport",
+    "rules_lookup": IN_PROCESS,
+    "pdf_render": IN_PROCESS,
+    "deadline_sweep": "backend",
+}
+
+# rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
 SIZES = {
     "modest": {
         "write_path": {"sqlite": ["--iterations", "200"], "postgres": ["--iterations", "200"]},
         "case_list": {"sqlite": ["--cases", "20000", "--reps", "20"], "postgres": ["--cases", "100000", "--reps", "20"]},
         "trail_verify": {"sqlite": ["--entries", "100000", "--repeat", "2"], "postgres": ["--entries", "100000", "--repeat", "2"]},
+        "events": {"sqlite": ["--events", "5000", "--latency-events", "200", "--rate", "50"],
+                   "postgres": ["--events", "5000", "--latency-events", "200", "--rate", "50"]},
+        "rules_lookup": {IN_PROCESS: []},
+        "pdf_render": {IN_PROCESS: ["200", "--renders", "30", "--warmup", "5", "--case-file-copies", "3"]},
+        "deadline_sweep": {
+            "sqlite": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"],
+            "postgres": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
         "case_list": {"sqlite": ["--cases", "100000", "--reps", "40"], "postgres": ["--cases", "1000000", "--reps", "40"]},
         "trail_verify": {"sqlite": ["--entries", "1000000"], "postgres": ["--entries", "1000000"]},
+        "events": {"sqlite": ["--events", "20000", "--latency-events", "300", "--rate", "50"],
+                   "postgres": ["--events", "20000", "--latency-events", "300", "--rate", "50"]},
+        "rules_lookup": {IN_PROCESS: []},
+        "pdf_render": {IN_PROCESS: ["1000", "--renders", "50", "--warmup", "5", "--case-file-copies", "3"]},
+        "deadline_sweep": {
+            "sqlite": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"],
+            "postgres": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"]},
+    },
+    # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
+    "smoke": {
+        "write_path": {"sqlite": ["--iterations", "20", "--warmup", "5"], "postgres": ["--iterations", "20", "--warmup", "5"]},
+        "case_list": {"sqlite": ["--cases", "2000", "--reps", "3", "--explain", "0", "--no-experiments"],
+                      "postgres": ["--cases", "2000", "--reps", "3", "--explain", "0", "--no-experiments"]},
+        "trail_verify": {"sqlite": ["--entries", "5000", "--repeat", "1"], "postgres": ["--entries", "5000", "--repeat", "1"]},
+        "events": {"sqlite": ["--events", "1000", "--latency-events", "30", "--rate", "50"],
+                   "postgres": ["--events", "1000", "--latency-events", "30", "--rate", "50"]},
+        "rules_lookup": {IN_PROCESS: []},
+        "pdf_render": {IN_PROCESS: ["5", "--renders", "5", "--warmup", "2", "--case-file-copies", "1"]},
+        "deadline_sweep": {
+            "sqlite": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"],
+            "postgres": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"]},
     },
 }
 
 
-def run(bench: str, backend: str, extra: list[str]) -> dict:
-    cmd = [sys.executable, str(HERE / f"{bench}.py"), "--backend", backend, *extra]
+def amqp_reachable(url: str = AMQP_URL) -> str | None:
+    """None when RabbitMQ accepts a connection (and the guest login), else the reason it does not."""
+    try:
+        from kombu import Connection
+
+        with Connection(url, connect_timeout=3) as conn:
+            conn.connect()
+        return None
+    except Exception as e:  # noqa: BLE001
+        return f"{type(e).__name__}: {e}".splitlines()[0]
+
+
+def run(bench: str, extra: list[str]) -> dict:
+    cmd = [sys.executable, str(HERE / f"{bench}.py"), *extra]
     print(f"→ {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
     if p.returncode != 0:
@@ -50,28 +113,37 @@ def run(bench: str, backend: str, extra: list[str]) -> dict:
 
 
 def _size(n: int) -> str:
-    return f"{n // 1_000_000} M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000} k"
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000} M"
+    return f"{n // 1000} k" if n >= 1000 and n % 1000 == 0 else f"{n:,}"
 
 
 def _mark(ok) -> str:
     return "✅" if ok else "❌"
 
 
-def cell_write(r: dict | None) -> str:
+def _problem(r: dict | None) -> str | None:
+    """The cell text for a result that is missing, failed or skipped; None when there is something to show."""
     if not r:
         return "not run"
     if "error" in r:
         return f"error ({r['error']})"
+    if "skipped" in r:
+        return f"skipped ({r['skipped']})"
+    return None
+
+
+def cell_write(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
     return (f"{r['ratio']}× {_mark(r['pass'])} — {r['service_txn_mean_of_pair']['median_ms']:.2f} ms per act "
             f"(lead {r['register_lead_txn']['median_ms']:.2f}, file {r['file_txn']['median_ms']:.2f}) vs bare "
             f"{r['bare_insert_commit']['median_ms']:.2f} ms")
 
 
 def cell_list(r: dict | None) -> str:
-    if not r:
-        return "not run"
-    if "error" in r:
-        return f"error ({r['error']})"
+    if (p := _problem(r)) is not None:
+        return p
     v = r["verdict"]
     s = (f"worst p95 {v['worst_p95_ms']:.1f} ms ({v['worst_scenario']}) {_mark(v['pass'])}; "
          f"{len(v['scenarios_over_budget'])} of {sum(1 for x in r['scenarios'].values() if x['in_budget'])} filters over; "
@@ -85,10 +157,8 @@ def cell_list(r: dict | None) -> str:
 
 
 def cell_trail(r: dict | None) -> str:
-    if not r:
-        return "not run"
-    if "error" in r:
-        return f"error ({r['error']})"
+    if (p := _problem(r)) is not None:
+        return p
     t = r["timings"]
     n = r["entries"]
     proj = "" if n == 1_000_000 else f" → {r['projected_1m']['verify_trail_s']:.1f} s / {r['projected_1m']['verify_rows_s']:.1f} s per 1 M"
@@ -97,62 +167,178 @@ def cell_trail(r: dict | None) -> str:
             f"({_size(n)} entries{proj})")
 
 
+def cell_events(by_transport: dict | None) -> str:
+    """RabbitMQ against the budget; the embedded memory transport for comparison (the budget names RabbitMQ)."""
+    if not by_transport:
+        return "not run"
+    parts = []
+    for transport, label in (("rabbitmq", "RabbitMQ"), ("memory", "memory transport")):
+        r = by_transport.get(transport)
+        if r is None:
+            continue
+        if (p := _problem(r)) is not None:
+            parts.append(f"{label}: {p}")
+            continue
+        rel, lat = r["relay"], r["commit_to_handler"]
+        marks = transport == "rabbitmq"
+        lost = "" if lat["handled"] == lat["events"] else f", only {lat['handled']} of {lat['events']} handled"
+        parts.append(
+            f"{label}: relay {rel['events_per_s']:,}/s{' ' + _mark(rel['within_budget']) if marks else ''}, "
+            f"commit → handler p95 {lat['p95_ms']:.1f} ms{' ' + _mark(lat['within_budget']) if marks else ''} "
+            f"(p50 {lat['p50_ms']:.1f}{lost})")
+    r0 = next((r for r in by_transport.values() if r and "relay" in r), None)
+    sizes = (f" — {_size(r0['relay']['events'])} events relayed, {r0['commit_to_handler']['events']} leads "
+             f"at {r0['commit_to_handler']['rate_per_s']:g}/s" if r0 else "")
+    return "; ".join(parts) + sizes
+
+
+def cell_rules(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    return (f"p99 {r['benchmark']['p99_us']:.1f} / {r['exemption']['p99_us']:.1f} / {r['thresholds']['p99_us']:.1f} µs "
+            f"(benchmark / exemption / thresholds) {_mark(r['within_budget'])}; p50 {r['benchmark']['p50_us']:.1f} / "
+            f"{r['exemption']['p50_us']:.1f} / {r['thresholds']['p50_us']:.1f} µs; {_size(r['catalogue_items'])} items, "
+            f"{_size(r['queries'])} queries")
+
+
+def cell_pdf(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    d, c, m, ok = r["penalty_decision"], r["case_file"], r["memory"], r["within_budget"]
+    s = (f"决定书 ({d['pages']} pages) median {d['median_ms']:.1f} ms {_mark(ok['decision_median'])} "
+         f"(p95 {d['p95_ms']:.1f}, CPU median {d['cpu_median_ms']:.1f}; {d['renders']} renders); "
+         f"案卷 {c['pages']} pages, {c['documents']} documents: {c['seconds']:.2f} s {_mark(ok['case_file'])}; "
+         f"RSS {m['rss_after_mb']:.0f} MB after {m['renders']:,} renders {_mark(ok['rss'])} "
+         f"(before them {m['rss_before_mb']:.0f} MB)")
+    notes = (["RSS budget is set at 1,000 renders"] if m["renders"] != 1000 else []) + (
+        ["案卷 budget at 100 pages"] if c["pages"] < 100 else [])
+    if notes:
+        s += f" ({'; '.join(notes)})"
+    if r.get("environment_problems"):
+        s += f"; environment problems: {'; '.join(map(str, r['environment_problems']))}"
+    return s
+
+
+def cell_sweep(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    sw = r["sweep"]
+    ch = sw["checks"]
+    checks_ok = ch["events"] == ch["distinct_deadlines"] == sw["rows"] and ch["left_open"] == 0 and ch["trail_verifies"]
+    budget_rows = r.get("budget", {}).get("at_rows", 100_000)
+    if sw["rows"] == budget_rows:
+        s = f"sweep {_size(sw['rows'])} rows {sw['sweep_s']:.2f} s {_mark(sw['within_budget'])}"
+    else:
+        projected = sw["sweep_s"] * budget_rows / sw["rows"]
+        s = (f"sweep {_size(sw['rows'])} rows {sw['sweep_s']:.2f} s → {projected:.1f} s per {_size(budget_rows)} "
+             f"(linear) {_mark(checks_ok and projected < r['budget']['sweep_s_max'])}")
+    s += f" ({sw['rows_per_s']:,} rows/s, {sw['workers']} worker{'s' if sw['workers'] != 1 else ''})"
+    if not checks_ok:
+        s += (f" — checks failed: {ch['events']} events for {ch['distinct_deadlines']} deadlines, "
+              f"{ch['left_open']} left open, trail verifies {ch['trail_verifies']}")
+    lag = r.get("fire_lag")
+    if lag:
+        if lag["lag_s"]:
+            s += (f"; fire lag p99 {lag['lag_s']['p99']:.1f} s {_mark(lag['within_budget'])} "
+                  f"(median {lag['lag_s']['median']:.1f} s, tick {lag['tick_s']} s, {_size(lag['rows'])} rows due "
+                  f"over {lag['window_s']:g} s")
+            s += f", {lag['unfired']} never fired)" if lag["unfired"] else ")"
+        else:
+            s += f"; fire lag: nothing fired of {lag['rows']} ❌"
+    return s
+
+
 def table(results: dict) -> str:
     def row(what, budget, key, cell):
         b = results.get(key, {})
+        if IN_PROCESS in b:
+            return f"| {what} | {budget} | {cell(b[IN_PROCESS])} | (no database) |"
         return f"| {what} | {budget} | {cell(b.get('sqlite'))} | {cell(b.get('postgres'))} |"
 
+    rows = {
+        "write_path": ("case write path: register a lead, file it (state + trail + outbox, one transaction each)",
+                       "≤ 2.5 × a bare one-row insert-and-commit, same database, same run", cell_write),
+        "case_list": ("case list, filtered and keyset-paginated (`list_cases`, page of 50)",
+                      "p95 ≤ 50 ms at 1 M cases on PostgreSQL", cell_list),
+        "trail_verify": ("trail verification (`verify_trail` from the database / `verify_rows` in memory)",
+                         "1 M entries ≤ 3 s on one core", cell_trail),
+        "events": ("event relay with publisher confirms; commit → handler latency (`bench/events.py`)",
+                   "relay to local RabbitMQ ≥ 2,000 events/s; commit → handler p95 < 500 ms", cell_events),
+        "rules_lookup": ("benchmark / exemption / threshold lookup (`bench/rules_lookup.py`)",
+                         "p99 < 1 ms at 5,000 catalogue items", cell_rules),
+        "pdf_render": ("1–3 page 决定书 PDF in a warm process; 100-page 案卷 PDF (`bench/pdf_render.py`)",
+                       "决定书 median ≤ 150 ms, RSS ≤ 300 MB after 1,000 renders; 案卷 < 10 s", cell_pdf),
+        "deadline_sweep": ("deadline sweep: fire due deadlines; fire lag of the scheduler tick (`bench/deadline_sweep.py`)",
+                           "100 k due rows < 5 s; fire lag p99 < 30 s", cell_sweep),
+    }
     lines = [
-        "| what | budget | measured SQLite | measured PostgreSQL |",
+        "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",
         "|---|---|---|---|",
-        row("case write path: register a lead, file it (state + trail + outbox, one transaction each)",
-            "≤ 2.5 × a bare one-row insert-and-commit, same database, same run", "write_path", cell_write),
-        row("case list, filtered and keyset-paginated (`list_cases`, page of 50)",
-            "p95 ≤ 50 ms at 1 M cases on PostgreSQL", "case_list", cell_list),
-        row("trail verification (`verify_trail` from the database / `verify_rows` in memory)",
-            "1 M entries ≤ 3 s on one core", "trail_verify", cell_trail),
     ]
+    lines += [row(what, budget, key, cell) for key, (what, budget, cell) in rows.items() if key in results]
     return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--full", action="store_true", help="budget sizes (slow: about 15 minutes on 2 cores)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true", help="budget sizes (slow: roughly 30 minutes on 2 cores)")
+    size.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # tiny sizes: checks the plumbing only
     p.add_argument("--backends", default="sqlite,postgres")
-    p.add_argument("--only", help="comma-separated subset of write_path,case_list,trail_verify")
+    p.add_argument("--transports", default=",".join(TRANSPORTS), help="events: comma-separated subset of rabbitmq,memory")
+    p.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHES)}")
     p.add_argument("--with-candidate-indexes", action="store_true",
                    help="case_list also measures with the indexes it recommends (in its scratch database)")
     p.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     args = p.parse_args()
 
-    mode = "full" if args.full else "modest"
+    mode = "full" if args.full else "smoke" if args.smoke else "modest"
+    only = [b.strip() for b in args.only.split(",") if b.strip()] if args.only else list(BENCHES)
+    if unknown := [b for b in only if b not in BENCHES]:
+        p.error(f"--only: unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+    benches = [b for b in BENCHES if b in only]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    transports = [t.strip() for t in args.transports.split(",") if t.strip()]
+    if unknown := [t for t in transports if t not in TRANSPORTS]:
+        p.error(f"--transports: unknown transport(s) {', '.join(unknown)}; choose from {', '.join(TRANSPORTS)}")
     skipped = {}
-    if "postgres" in backends and (why := pg_reachable()):
+    if "postgres" in backends and any(BENCHES[b] != IN_PROCESS for b in benches) and (why := pg_reachable()):
         skipped["postgres"] = why
         backends.remove("postgres")
         print(f"PostgreSQL not reachable at {PG_URL}: {why}; running SQLite only", file=sys.stderr)
-    benches = [b for b in ("write_path", "case_list", "trail_verify") if not args.only or b in args.only.split(",")]
+    if "events" in benches and "rabbitmq" in transports and (why := amqp_reachable()):
+        skipped["rabbitmq"] = why
+        print(f"RabbitMQ not reachable at {AMQP_URL}: {why}; events runs the memory transport only", file=sys.stderr)
     started = dt.datetime.now(dt.UTC)
     env = environment()
     results: dict = {}
     for bench in benches:
+        sizes = SIZES[mode][bench]
+        if BENCHES[bench] == IN_PROCESS:
+            results[bench] = {IN_PROCESS: run(bench, list(sizes[IN_PROCESS]))}
+            continue
         for backend in backends:
-            extra = list(SIZES[mode][bench][backend])
+            extra = ["--backend", backend, *sizes[backend]]
             if bench == "case_list" and args.with_candidate_indexes:
                 extra.append("--try-recommended-indexes")
-            results.setdefault(bench, {})[backend] = run(bench, backend, extra)
+            if bench == "events":
+                results.setdefault(bench, {})[backend] = {
+                    t: {"skipped": skipped[t]} if t in skipped else run(bench, [*extra, "--transport", t])
+                    for t in transports}
+            else:
+                results.setdefault(bench, {})[backend] = run(bench, extra)
     env.update(machine_load())
     combined = {"generated_at": started.isoformat(timespec="seconds"), "mode": mode, "backends": backends,
-                "skipped": skipped, "env": env, "results": results}
+                "transports": transports, "skipped": skipped, "env": env, "results": results}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(combined, ensure_ascii=False, indent=2, default=str))
     print(table(results))
     print()
-    print(f"_{mode} sizes, {started:%Y-%m-%d}, {env.get('cpus')} cores; other processes used on average "
-          f"{env.get('other_processes_cores_avg', '?')} cores during the run (the PostgreSQL server counts as "
-          f"'other'; foreign load skews latency). "
+    skip_note = "".join(f" Skipped {what}: {why}." for what, why in skipped.items())
+    print(f"_{mode} sizes, {started:%Y-%m-%d}, {env.get('cpus')} cores, {env.get('wall_s', '?')} s in all; other "
+          f"processes used on average {env.get('other_processes_cores_avg', '?')} cores during the run (the "
+          f"PostgreSQL server and RabbitMQ count as 'other'; foreign load skews latency).{skip_note} "
           f"Full JSON: `{os.path.relpath(out, HERE.parent)}`._")
 
 
