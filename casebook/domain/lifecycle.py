@@ -451,7 +451,21 @@ def legal_review_passed(case: CaseView, ctx: ActContext) -> Reason | None:
         state = {"returned": "法制审核未通过", "none": "尚未经法制审核"}.get(case.legal_review_status, "尚未经法制审核")
         return Reason("legal_review_required", f"本案属于重大执法决定（{'；'.join(reasons)}），{state}，不得作出决定",
                       "行政处罚法第五十八条")
+    approved = (case.review or {}).get("proposal") if case.legal_review_status == "approved" else None
+    if reasons and approved and not _same_decision(approved, case, ctx.data):
+        return Reason("legal_review_outdated", "拟作出的决定与法制审核同意的处理意见不一致（处罚种类或者罚款数额已变更），"
+                      "须就变更后的决定重新提交法制审核", "行政处罚法第五十八条")
     return None
+
+
+def _same_decision(proposal: dict, case: CaseView, data: dict) -> bool:
+    """Is the decision at hand the one the approved review round saw (kind, penalty kinds, fine)?"""
+    kinds = data.get("penalty_kinds", case.penalty_kinds) or ()
+    fine = data.get("fine_amount", case.fine_amount)
+    seen = proposal.get("fine_amount")
+    return (data.get("kind", case.decision_kind) == proposal.get("kind")
+            and set(kinds) == set(proposal.get("penalty_kinds") or ())
+            and (Decimal(str(fine)) if fine is not None else None) == (Decimal(str(seen)) if seen is not None else None))
 
 
 def collective_discussion_held(case: CaseView, ctx: ActContext) -> Reason | None:
@@ -717,12 +731,39 @@ DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
     "serve_decision": (("served_on", "decided_on", "决定日期"),),
     "record_payment": (("paid_on", "decided_on", "决定日期"),),
     "close": (("closed_on", "decided_on", "决定日期"),),
+    # 法制审核 rounds and 移送 steps: each step on or after the one it answers ("review." / "referral." read
+    # the latest round or referral).
+    "assign_legal_reviewer": (("assigned_on", "review.submitted_on", "送审日期"),),
+    "record_legal_review": (("reviewed_on", "review.submitted_on", "送审日期"),
+                            ("reviewed_on", "review.assigned_on", "指定审核人员日期")),
+    "submit_referral_report": (("reported_on", "referral.formed_on", "专案组成立日期"),),
+    "approve_referral": (("decided_on", "referral.reported_on", "专案组书面报告日期"),),
+    "decline_referral": (("decided_on", "referral.reported_on", "专案组书面报告日期"),),
+    "transfer_referral": (("transferred_at", "referral.head_decided_on", "批准移送日期"),),
+    "record_police_receipt": (("receipt_on", "referral.transferred_on", "移送日期"),),
+    "record_police_decision": (("notice_on", "referral.receipt_on", "公安机关接受移送日期"),),
+    "request_reconsideration": (("requested_on", "referral.police_notice_on", "不予立案通知书日期"),),
+    "request_supervision": (("requested_on", "referral.police_notice_on", "不予立案通知书日期"),),
+    "record_police_return": (("returned_on", "referral.transferred_on", "移送日期"),),
+    "record_penalty_copy": (("sent_on", "decided_on", "决定日期"),),
 }
+
+_BEIJING = dt.timezone(dt.timedelta(hours=8))  # no daylight saving in China: the fixed offset is exact
+
+
+def _earlier(case: CaseView, attr: str) -> dt.date | None:
+    head, _, key = attr.partition(".")
+    value = getattr(case, head, None)
+    if key:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def dates_in_order(action: str, case: CaseView, ctx: ActContext) -> Reason | None:
     for key, attr, label in DATE_ORDER.get(action, ()):
-        mine, before = ctx.data.get(key), getattr(case, attr, None)
+        mine, before = ctx.data.get(key), _earlier(case, attr)
+        if isinstance(mine, dt.datetime):  # an instant: its Beijing day
+            mine = mine.astimezone(_BEIJING).date() if mine.tzinfo else mine.date()
         if isinstance(mine, dt.date) and before is not None and mine < before:
             return Reason("date_out_of_order", f"日期{mine.isoformat()}早于本案{label}{before.isoformat()}", None)
     return None

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload, with_expression
+from sqlalchemy import bindparam, func, or_, select, tuple_
+from sqlalchemy.orm import Session, joinedload, selectinload, with_expression
 
 from casebook.config import Settings
 from casebook.db.models import (
@@ -30,7 +30,7 @@ from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ActionRefused, NotFound, StaleVersion, ValidationFailed
 
 from .calendar import get_calendar
-from .context import Actor, deny, local_today
+from .context import LOCAL_TZ, Actor, deny, local_today
 from .numbers import format_case_no, next_number
 from .recording import record
 from .workflows import EFFECTS as _WORKFLOW_EFFECTS
@@ -49,20 +49,37 @@ CASE_SOURCES = {
 
 
 def _officer_view(u: User) -> lc.OfficerView:
-    return lc.OfficerView(
-        u.id, u.display_name,
-        tuple(lc.CredentialView(c.credential_no, c.valid_from, c.valid_to, c.revoked) for c in u.credentials),
-    )
+    return lc.OfficerView.of(u)
 
 
-def load_case(s: Session, actor: Actor, case_id: int) -> Case:
-    """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged)."""
-    case = s.execute(
-        select(Case).where(Case.id == case_id).options(
-            selectinload(Case.officers).selectinload(CaseOfficer.user).selectinload(User.credentials),
-            selectinload(Case.party),
-        )
-    ).scalar_one_or_none()
+def _case_loader(for_act: bool, with_agency: bool):
+    q = select(Case).where(Case.id == bindparam("case_id")).options(
+        joinedload(Case.party), joinedload(Case.officers).joinedload(CaseOfficer.user).joinedload(User.credentials))
+    if with_agency:
+        q = q.options(joinedload(Case.agency))
+    if for_act:
+        q = q.with_for_update(of=Case, key_share=True).execution_options(populate_existing=True)
+    return q
+
+
+# Built once (their cache keys are computed once): one query per (for_act, with_agency).
+_CASE_LOADERS = {(a, b): _case_loader(a, b) for a in (False, True) for b in (False, True)}
+_OFFICERS = select(User).where(User.id.in_(bindparam("ids", expanding=True))).options(joinedload(User.credentials))
+
+
+def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, with_agency: bool = False) -> Case:
+    """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged).
+
+    One query: the case with its party and its officers' credentials (what the guards read). `for_act`
+    locks the case row until the end of the transaction and reloads it even if the session already held
+    it: an act reads the case, checks its version and guards, and writes it (event_seq included) with
+    nothing in between. On PostgreSQL the lock is FOR NO KEY UPDATE, the lock its own UPDATE would take:
+    FOR UPDATE would also block other transactions' inserts of rows referencing the case (a foreign key
+    check takes KEY SHARE), e.g. the deadlines handler planning a deadline while holding the chain head,
+    which this act is about to wait for — a deadlock. SQLite writers hold the database lock since BEGIN
+    IMMEDIATE.
+    """
+    case = s.execute(_CASE_LOADERS[for_act, with_agency], {"case_id": case_id}).unique().scalar_one_or_none()
     if case is None:
         raise NotFound("案件不存在", code="case_not_found")
     if not actor.can_read(case.agency_id):
@@ -73,7 +90,8 @@ def load_case(s: Session, actor: Actor, case_id: int) -> Case:
 
 # What a guard reads beyond the case row, by act: loaded only for the acts that need it (each is a query).
 NEEDS_EVIDENCE = frozenset({"close_investigation"})
-NEEDS_REVIEW = frozenset({"submit_legal_review", "assign_legal_reviewer", "record_legal_review"})
+NEEDS_AGENCY = frozenset({"file", "submit_legal_review"})  # effects that read the agency (joined to the case row)
+NEEDS_REVIEW = frozenset({"submit_legal_review", "assign_legal_reviewer", "record_legal_review", "decide"})
 NEEDS_REFERRAL = frozenset({"decline_referral", "form_referral_team", "submit_referral_report", "approve_referral",
                             "transfer_referral", "record_police_receipt", "record_police_decision",
                             "request_reconsideration", "request_supervision", "record_police_return"})
@@ -121,7 +139,14 @@ def _latest_review(s: Session, case: Case) -> dict | None:
         return None
     r = s.execute(select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.round.desc()).limit(1)
                   ).scalar_one_or_none()
-    return r and {"id": r.id, "round": r.round, "status": r.status, "reviewer_id": r.reviewer_id}
+    return r and {"id": r.id, "round": r.round, "status": r.status, "reviewer_id": r.reviewer_id,
+                  "submitted_on": r.submitted_on, "assigned_on": r.assigned_on,
+                  "proposal": (r.package or {}).get("proposal")}
+
+
+def _beijing_day(t: dt.datetime) -> dt.date:
+    """The local day of a stored instant (UTC; SQLite gives it back without its zone)."""
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ).date()
 
 
 def _latest_referral(s: Session, case: Case) -> dict | None:
@@ -130,16 +155,17 @@ def _latest_referral(s: Session, case: Case) -> dict | None:
     if case.id is None:
         return None
     r = s.execute(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)).scalar_one_or_none()
-    return r and {"id": r.id, "status": r.status, "team_ids": list(r.team_ids or ()), "police_notice_on": r.police_notice_on}
+    return r and {"id": r.id, "status": r.status, "team_ids": list(r.team_ids or ()), "police_notice_on": r.police_notice_on,
+                  "formed_on": r.formed_on, "reported_on": r.reported_on, "head_decided_on": r.head_decided_on,
+                  "transferred_on": _beijing_day(r.transferred_at) if r.transferred_at else None,
+                  "receipt_on": r.receipt_on}
 
 
 def _resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: str = "officer_ids") -> list[User]:
     ids = list(dict.fromkeys(ids or ()))
     if not ids:
         return []
-    users = s.execute(
-        select(User).where(User.id.in_(ids)).options(selectinload(User.credentials))
-    ).scalars().all()
+    users = s.execute(_OFFICERS, {"ids": ids}).unique().scalars().all()
     found = {u.id: u for u in users}
     bad = [i for i in ids if i not in found or found[i].agency_id != agency_id or "officer" not in (found[i].roles or ())
            or not found[i].active]
@@ -152,7 +178,10 @@ def _resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: 
 
 
 def _no_future(data: dict, today: dt.date, *keys: str) -> None:
-    errors = {k: ["日期不能晚于今天"] for k in keys if isinstance(data.get(k), dt.date) and data[k] > today}
+    def day(v):  # an instant counts by its Beijing day
+        return v.astimezone(LOCAL_TZ).date() if isinstance(v, dt.datetime) and v.tzinfo else v
+
+    errors = {k: ["日期不能晚于今天"] for k in keys if isinstance(data.get(k), dt.date) and day(data[k]) > today}
     if errors:
         raise ValidationFailed("日期不能晚于今天", code="date_in_future", errors=errors)
 
@@ -201,7 +230,7 @@ def _e_file(s, case, data, officers, cfg, actor=None):
     case.filed_on = data["filed_on"]
     lead = data.get("lead_officer_id") or officers[0].id
     for u in officers:
-        case.officers.append(CaseOfficer(user_id=u.id, role="lead" if u.id == lead else "handler"))
+        case.officers.append(CaseOfficer(user_id=u.id, user=u, role="lead" if u.id == lead else "handler"))
     case.lead_officer_id = lead
     return {"case_no": case.case_no}
 
@@ -348,7 +377,7 @@ OFFICER_FIELDS = {"file": "officer_ids", "record_investigation_act": "officer_id
 DATE_FIELDS = ("filed_on", "acted_on", "served_on", "decided_on", "requested_on", "held_on", "notice_served_on",
                "paid_on", "recorded_on", "closed_on", "collected_on", "discovered_on", "reviewed_on", "submitted_on",
                "assigned_on", "formed_on", "reported_on", "receipt_on", "notice_on", "sent_on", "returned_on",
-               "waived_on", "received_on", "scheduled_on")
+               "waived_on", "received_on", "scheduled_on", "approved_at", "transferred_at", "started_at", "ended_at")
 RULE_ACTIONS = ("propose_penalty", "decide")
 
 
@@ -388,7 +417,7 @@ def perform(
     """
     if action not in lc.TRANSITIONS or lc.TRANSITIONS[action].from_stages == (None,):
         raise NotFound("没有这个案件操作", code="unknown_action")
-    case = load_case(s, actor, case_id)
+    case = load_case(s, actor, case_id, for_act=True, with_agency=action in NEEDS_AGENCY)
     if not actor.can_act_in(case.agency_id):
         raise deny(actor, f"case:{case_id}:{action}", "该案件不属于您所在执法机关，不能操作", "out_of_scope")
     if expected_version is not None and expected_version != case.version:
@@ -413,15 +442,23 @@ def perform(
     case.updated_at = utcnow()
     case.version = case.version + 1
     _trail_act(s, actor, case, action, stage_from, data, extra)
-    s.flush()
     return case
 
 
-def _trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str | None, data: dict, extra: dict | None):
+def _trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str | None, data: dict, extra: dict | None,
+               *, case_seq: int | None = None):
+    """Trail the act and raise its event, numbered in the case's event order.
+
+    The caller holds the case row (locked by `perform`, or just inserted): the act's event number is
+    taken here as event_seq + 1 and written by the act's own UPDATE (or INSERT, `case_seq` given) of the case.
+    """
     t = lc.TRANSITIONS[action]
+    if case_seq is None:
+        case_seq = case.event_seq + 1
+        case.event_seq = case_seq
     body = {"action": action, "stage_from": stage_from, "stage_to": case.stage, "case_no": case.case_no,
             "data": {**_jsonable(data), **(extra or {})}}
-    record(s, actor, f"case.{action}", body, case=case, events=[(t.event, body)])
+    record(s, actor, f"case.{action}", body, case=case, events=[(t.event, body)], case_seq=case_seq)
 
 
 # --- creating cases ---------------------------------------------------------------------------------
@@ -444,13 +481,12 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
     case = Case(
         agency_id=actor.agency_id, stage="lead", procedure="ordinary", source=data["source"], cause=data["cause"],
         party_id=party.id if party else None, discovered_on=data["discovered_on"], facts_text=data.get("facts_text"),
-        violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=0, version=1,
+        violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=1, version=1,
     )
     case.party = party
     s.add(case)
     s.flush()
-    _trail_act(s, actor, case, "register_lead", None, data, None)
-    s.flush()
+    _trail_act(s, actor, case, "register_lead", None, data, None, case_seq=1)  # event 1, inserted with the case
     return case
 
 
@@ -480,16 +516,15 @@ def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settin
         facts_text=data["facts_text"], violations=data.get("violations") or [], circumstances=[],
         decision_kind="penalty", penalty_kinds=data["penalty_kinds"], fine_amount=data.get("fine_amount"),
         decided_on=data["decided_on"], served_on=data["decided_on"], summary_form_no=data["form_no"],
-        lead_officer_id=officers[0].id if officers else None, created_at=now, updated_at=now, event_seq=0, version=1,
+        lead_officer_id=officers[0].id if officers else None, created_at=now, updated_at=now, event_seq=1, version=1,
     )
     case.party = party
     for u in officers:
-        case.officers.append(CaseOfficer(user_id=u.id, role="handler"))
+        case.officers.append(CaseOfficer(user_id=u.id, user=u, role="handler"))
     s.add(case)
     s.flush()
     form.used_by_case_id = case.id
-    _trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"]})
-    s.flush()
+    _trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"]}, case_seq=1)
     return case
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -10,24 +10,31 @@ from sqlalchemy.orm import Session
 from casebook.db.models import NumberSequence
 
 
+def _take_statement(insert_fn):
+    t = NumberSequence.__table__
+    ins = insert_fn(t)
+    return ins.on_conflict_do_update(
+        index_elements=[t.c.agency_id, t.c.kind, t.c.year], set_={"last_value": t.c.last_value + 1}
+    ).returning(t.c.last_value)
+
+
+# Built once: one statement per backend, compiled once and cached.
+_TAKE = {"postgresql": _take_statement(pg_insert), "sqlite": _take_statement(sqlite_insert)}
+
+
 def next_number(s: Session, agency_id: int, kind: str, year: int) -> int:
     """Take the next value in the caller's transaction; a rollback gives it back, so there are no gaps.
 
-    The row is created if missing (ON CONFLICT DO NOTHING) and then incremented with UPDATE … RETURNING,
-    which holds the row lock until commit: concurrent filings queue up instead of sharing a number.
+    One statement: INSERT … ON CONFLICT DO UPDATE SET last_value = last_value + 1 RETURNING last_value.
+    The first number of an (agency, kind, year) inserts the row with 1; every later one increments it
+    under the row lock, held until commit, so concurrent takers queue up instead of sharing a number (on
+    PostgreSQL a concurrent first insert waits for the other and then takes the update branch; SQLite
+    writers are serialised by BEGIN IMMEDIATE).
     """
-    dialect = s.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(NumberSequence).values(
-        agency_id=agency_id, kind=kind, year=year, last_value=0
-    ).on_conflict_do_nothing()
-    s.execute(ins)
-    stmt = (
-        update(NumberSequence)
-        .where(NumberSequence.agency_id == agency_id, NumberSequence.kind == kind, NumberSequence.year == year)
-        .values(last_value=NumberSequence.last_value + 1)
-        .returning(NumberSequence.last_value)
-    )
-    return s.execute(stmt, execution_options={"synchronize_session": False}).scalar_one()
+    conn = s.connection()
+    return conn.execute(
+        _TAKE[conn.dialect.name], {"agency_id": agency_id, "kind": kind, "year": year, "last_value": 1}
+    ).scalar_one()
 
 
 def current_number(s: Session, agency_id: int, kind: str, year: int) -> int:

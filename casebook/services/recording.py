@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, insert, select, update
+from sqlalchemy import JSON, Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,6 +19,67 @@ from events.contracts import validate_event, validate_events
 
 from .context import Actor
 
+_trail_t = TrailEntry.__table__
+_outbox_t = OutboxEvent.__table__
+_head_t = TrailHead.__table__
+_TRAIL_COLS = ("seq", "occurred_at", "actor_id", "actor_role", "agency_id", "case_id", "action", "payload", "prev_hash",
+               "entry_hash")
+_OUTBOX_COLS = ("event_id", "type", "version", "occurred_at", "agency_id", "case_id", "case_seq", "actor_id", "payload")
+
+# The statements of the write path, built once (Core: no unit of work, compiled once and then cached).
+_LOCK_HEAD = select(_head_t.c.seq, _head_t.c.entry_hash).where(_head_t.c.id == 1).with_for_update()
+_SET_HEAD = (update(_head_t).where(_head_t.c.id == 1)
+             .values(seq=bindparam("head_seq", type_=_head_t.c.seq.type),
+                     entry_hash=bindparam("head_hash", type_=_head_t.c.entry_hash.type)))
+_cases_t = Case.__table__
+_TAKE_CASE_SEQS = (update(_cases_t).where(_cases_t.c.id == bindparam("case_id_"))
+                   .values(event_seq=_cases_t.c.event_seq + bindparam("n_events", type_=_cases_t.c.event_seq.type))
+                   .returning(_cases_t.c.event_seq))
+_INSERT_TRAIL = insert(_trail_t)
+_INSERT_OUTBOX = insert(_outbox_t)
+_pg_appends: dict[bool, object] = {}
+
+
+def _pg_append(with_event: bool):
+    """PostgreSQL: the trail entry, its outbox row (if any) and the new chain head in one statement.
+
+    WITH new_entry AS (INSERT INTO trail_entries …), new_event AS (INSERT INTO outbox …)
+    UPDATE trail_head SET seq = …, entry_hash = … WHERE id = 1 — one round trip instead of three.
+    Data-modifying CTEs run exactly once, in the same statement and snapshot, whether or not the outer
+    statement reads them; a failing one fails it all. Only for at most one event: sibling CTEs run in no
+    defined order, and several outbox rows of one act must take their ids in case_seq order.
+    """
+    stmt = _pg_appends.get(with_event)
+    if stmt is None:
+        stmt = _SET_HEAD.add_cte(insert(_trail_t).values(
+            {c: bindparam(f"t_{c}", type_=_trail_t.c[c].type) for c in _TRAIL_COLS}).cte("new_entry"))
+        if with_event:
+            stmt = stmt.add_cte(insert(_outbox_t).values(
+                {c: bindparam(f"o_{c}", type_=_outbox_t.c[c].type) for c in _OUTBOX_COLS}).cte("new_event"))
+        _pg_appends[with_event] = stmt
+    return stmt
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    """Lock the chain head (FOR UPDATE on PostgreSQL; SQLite writers hold the database lock since BEGIN IMMEDIATE)."""
+    seq, h = conn.execute(_LOCK_HEAD).one()
+    return seq, h
+
+
+_head_key = []
+
+
+def _sync_head(s: Session, seq: int, h: str) -> None:
+    """Keep a TrailHead object this session may hold (e.g. from audit.sign_checkpoint) in step with the row."""
+    if not s.identity_map:
+        return
+    if not _head_key:
+        _head_key.append(Session.identity_key(TrailHead, 1))
+    head = s.identity_map.get(_head_key[0])
+    if head is not None:
+        set_committed_value(head, "seq", seq)
+        set_committed_value(head, "entry_hash", h)
+
 
 def record(
     s: Session,
@@ -28,39 +89,62 @@ def record(
     *,
     case: Case | None = None,
     agency_id: int | None = None,
-    events: list[tuple[str, dict]] = (),
+    events: Sequence[tuple[str, dict]] = (),
     now: dt.datetime | None = None,
-) -> TrailEntry:
-    """Append one hash-chained trail entry and one outbox row per event (全过程记录 + transactional outbox)."""
+    case_seq: int | None = None,
+) -> int:
+    """Append one hash-chained trail entry and one outbox row per event (全过程记录 + transactional outbox).
+
+    Returns the entry's seq. Pending ORM changes are flushed first, so the case row (when it changes) is
+    locked before the chain head, as on every path. The rows are written with Core statements: nothing
+    of the trail or the outbox is kept in the session.
+
+    `case_seq`: the first per-case event number of this act when the caller has already taken the numbers
+    (it holds the case row lock and raised `case.event_seq` by len(events) in its own UPDATE of the case, as
+    `services.cases` does for people's acts). Without it, the numbers are taken here atomically with
+    UPDATE … RETURNING, which also row-locks the case: a read-modify-write without the lock could lose a
+    concurrent system act's numbers and repeat a case_seq.
+    """
     now = now or utcnow()
     agency_id = case.agency_id if case is not None else agency_id
     case_id = case.id if case is not None else None
-    # Take this act's per-case event numbers atomically in the database (UPDATE … RETURNING also row-locks the
-    # case): an ORM read-modify-write could lose a concurrent system act's numbers and repeat a case_seq.
-    next_seq = None
-    if case is not None and events:
-        last = s.execute(update(Case).where(Case.id == case.id).values(event_seq=Case.event_seq + len(events))
-                         .returning(Case.event_seq), execution_options={"synchronize_session": False}).scalar_one()
-        set_committed_value(case, "event_seq", last)
-        next_seq = last - len(events) + 1
-    head = s.execute(select(TrailHead).where(TrailHead.id == 1).with_for_update()).scalar_one()
-    seq = head.seq + 1
-    body = canonical_payload(mask_payload(payload))
-    h = entry_hash(head.entry_hash, seq, now, actor.user_id, actor.primary_role, agency_id, case_id, action, body)
-    entry = TrailEntry(
-        seq=seq, occurred_at=now, actor_id=actor.user_id, actor_role=actor.primary_role, agency_id=agency_id,
-        case_id=case_id, action=action, payload=body, prev_hash=head.entry_hash, entry_hash=h,
-    )
-    s.add(entry)
-    head.seq, head.entry_hash = seq, h
-    for i, (event_type, event_payload) in enumerate(events):
-        data = validate_event(event_type, 1, mask_payload(event_payload))
-        case_seq = next_seq + i if next_seq is not None else None
-        s.add(OutboxEvent(
-            event_id=str(uuid.uuid4()), type=event_type, version=1, occurred_at=now, agency_id=agency_id,
-            case_id=case_id, case_seq=case_seq, actor_id=actor.user_id, payload=data,
-        ))
-    return entry
+    role = actor.primary_role
+    # Everything that needs no lock first: masking, the canonical body, event validation.
+    masked = mask_payload(payload)
+    body = canonical_payload(masked)
+    outbox = []
+    for event_type, event_payload in events:
+        data = validate_event(event_type, 1, masked if event_payload is payload else mask_payload(event_payload))
+        outbox.append({"event_id": str(uuid.uuid4()), "type": event_type, "version": 1, "occurred_at": now,
+                       "agency_id": agency_id, "case_id": case_id, "case_seq": None, "actor_id": actor.user_id,
+                       "payload": data})
+    s.flush()
+    conn = s.connection()
+    if case is not None and outbox:
+        if case_seq is None:
+            last = conn.execute(_TAKE_CASE_SEQS, {"case_id_": case_id, "n_events": len(outbox)}).scalar_one()
+            set_committed_value(case, "event_seq", last)
+            case_seq = last - len(outbox) + 1
+        for i, row in enumerate(outbox):
+            row["case_seq"] = case_seq + i
+    prev_seq, prev = _lock_head(conn)
+    seq = prev_seq + 1
+    h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
+    entry = {"seq": seq, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role, "agency_id": agency_id,
+             "case_id": case_id, "action": action, "payload": body, "prev_hash": prev, "entry_hash": h}
+    if conn.dialect.name == "postgresql" and len(outbox) <= 1:
+        params = {"head_seq": seq, "head_hash": h}
+        params.update({f"t_{c}": v for c, v in entry.items()})
+        if outbox:
+            params.update({f"o_{c}": v for c, v in outbox[0].items()})
+        conn.execute(_pg_append(bool(outbox)), params)
+    else:  # in order: the outbox rows take their ids in case_seq order
+        conn.execute(_INSERT_TRAIL, entry)
+        if outbox:
+            conn.execute(_INSERT_OUTBOX, outbox)
+        conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": h})
+    _sync_head(s, seq, h)
+    return seq
 
 
 @dataclass(frozen=True)
@@ -112,8 +196,8 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
             outbox_json.append(body if data == masked else None)  # the trail's canonical JSON is this payload's too
     # Only the chain needs the head: lock it as late as possible (a concurrent sweep prepares meanwhile).
     s.flush()
-    head = s.execute(select(TrailHead).where(TrailHead.id == 1).with_for_update()).scalar_one()
-    seq, prev = head.seq, head.entry_hash
+    conn = s.connection()
+    seq, prev = _lock_head(conn)
     for row in trail_rows:
         seq += 1
         row["seq"], row["prev_hash"] = seq, prev
@@ -121,8 +205,8 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
                                               row["action"], row["payload"])
     _bulk_insert(s, TrailEntry, trail_rows)
     _bulk_insert(s, OutboxEvent, outbox_rows, json_text={"payload": outbox_json})
-    head.seq, head.entry_hash = seq, prev
-    s.flush()
+    conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": prev})
+    _sync_head(s, seq, prev)
     return len(trail_rows)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Case, CollectiveDiscussion, Evidence, LegalReview, Referral, User
+from casebook.domain.deadlines import local_date
 from casebook.domain.evidence import EVIDENCE_KINDS
 from casebook.domain.lifecycle import REFERRAL_MATERIALS
 
@@ -48,7 +49,7 @@ def _latest(s: Session, model, case: Case):
 def assignee_view(s: Session, case: Case, reviewer_id: int) -> dict:
     """What the guards need to know of a proposed reviewer."""
     u = s.get(User, reviewer_id)
-    if u is None:
+    if u is None or not u.active:  # a reviewer who has left is no longer one of the agency's reviewers
         return {"id": reviewer_id, "roles": [], "same_agency": False, "bar_qualified": False, "completed_reviews": 0}
     done = s.execute(select(func.count()).select_from(LegalReview).where(
         LegalReview.reviewer_id == u.id, LegalReview.opinion.is_not(None))).scalar_one()
@@ -68,7 +69,9 @@ def evidence_manifest(s: Session, case: Case) -> list[dict]:
 
 def _submit_review(s, case, data, officers, cfg, actor=None):
     prev = _latest(s, LegalReview, case)
-    limit = case.agency.review_limit_days or DEFAULT_REVIEW_LIMIT_WORKING_DAYS
+    # The same limit the legal_review deadline counts (services.deadlines): the agency's, else the setting.
+    limit = (case.agency.review_limit_days or getattr(cfg, "legal_review_days", None)
+             or DEFAULT_REVIEW_LIMIT_WORKING_DAYS)
     due = get_calendar(s).add_working_days(data["submitted_on"], limit)
     package = {
         "draft_decision": data["draft_decision"], "investigation_report": data["investigation_report"],
@@ -167,7 +170,8 @@ def _transfer(s, case, data, officers, cfg, actor=None):
     r.materials = {k: data["materials"][k] for k in REFERRAL_MATERIALS}
     r.evidence_manifest = evidence_manifest(s, case)
     _set(case, r, "transferred")
-    _settle(s, case, "referral_transfer", ref=f"referral:{r.id}", on=r.transferred_at.date())
+    # Deadlines count Beijing days: the day of the transfer is its local date, not its UTC date.
+    _settle(s, case, "referral_transfer", ref=f"referral:{r.id}", on=local_date(r.transferred_at))
     return {"referral_id": r.id, "evidence_manifest": r.evidence_manifest, "copied_to": r.procuratorate}
 
 
@@ -209,6 +213,8 @@ def _police_return(s, case, data, officers, cfg, actor=None):
     r = _latest(s, Referral, case)
     r.police_decision, r.police_notice_on, r.police_reasons = "returned", data["returned_on"], data["reason"]
     _set(case, r, "returned")
+    # Sending the case back answers the transfer: nothing more is due from the police (and nothing else settles it).
+    _settle(s, case, "police_decision", ref=f"referral:{r.id}", on=data["returned_on"])
     return {"referral_id": r.id}
 
 

@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     app.json.ensure_ascii = False
     app.url_map.converters["id"] = IdConverter
     engine = engine or make_engine(settings.database_url)
+    from casebook.services import deadlines
+
+    deadlines.configure(settings)  # review limits, 310号 counting: the same settings as the app's own dates
     app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine),
                                   "read_sessions": make_sessionmaker(engine, readonly=True)}
     logging.basicConfig(level=settings.log_level)

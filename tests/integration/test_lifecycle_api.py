@@ -90,8 +90,11 @@ def test_a_requested_hearing_blocks_the_decision_until_held(api):
                                 "fine_amount": "120000.00"}, who="zhaomin", expect=409)
     assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["legal_review_required"]
     assert "经过听证程序" in r.get_json()["errors"]["reasons"][0]["message"]
-    api.review(cid, reviewed_on="2026-03-24")
-    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "120000.00"},
+    api.review(cid, reviewed_on="2026-03-24")  # the package carries the proposal on file: 150,000
+    r = api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"],
+                                "fine_amount": "120000.00"}, who="zhaomin", expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["legal_review_outdated"]
+    api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "150000.00"},
             who="zhaomin")
 
 

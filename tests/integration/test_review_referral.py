@@ -202,3 +202,43 @@ def test_the_head_may_refuse_a_transfer_with_reasons_on_record(api):
     api.act(cid, "decline_referral", {"decided_on": "2026-03-12", "reason": "涉案金额经复核不足追诉标准"}, who="zhaomin")
     ref = api.get(f"/api/v1/cases/{cid}/referrals").get_json()[0]
     assert (ref["status"], ref["head_decision"], ref["head_reasons"]) == ("declined_by_head", "declined", "涉案金额经复核不足追诉标准")
+
+
+def test_an_approval_covers_the_decision_it_saw_and_no_other(api):
+    """行政处罚法 第五十八条: a major decision changed after the review goes back to review."""
+    cid = _major_case(api)
+    api.review(cid, reviewed_on="2026-03-17")
+    r = _decide(api, cid, fine_amount="3000.00")  # lighter than notified, but not what was reviewed
+    assert r.status_code == 409
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["legal_review_outdated"]
+    assert _decide(api, cid).status_code == 200  # the decision the reviewer approved
+
+
+def test_review_and_referral_steps_cannot_predate_what_they_answer(api):
+    cid = _major_case(api)
+    api.submit_review(cid, submitted_on="2026-03-16")
+    r = api.act(cid, "assign_legal_reviewer", {"reviewer_id": api.user_id("sunli"), "assigned_on": "2026-03-13"},
+                who="zhaomin", expect=409)
+    assert r.get_json()["errors"]["reasons"][0]["code"] == "date_out_of_order"
+    api.act(cid, "assign_legal_reviewer", {"reviewer_id": api.user_id("sunli"), "assigned_on": "2026-03-16"}, who="zhaomin")
+    r = _opinion(api, cid, "approved", on="2026-03-15", expect=409)
+    assert "送审日期" in r.get_json()["errors"]["reasons"][0]["message"]
+    other = api.investigated_case()
+    api.act(other, "form_referral_team", {"formed_on": "2026-03-11", "officer_ids": api.officers()})
+    api.act(other, "submit_referral_report", {"reported_on": "2026-03-11", "report": "书面报告"}, who="liqiang")
+    api.act(other, "approve_referral", {"decided_on": "2026-03-12", "approved_at": "2026-03-12T09:00:00+08:00"},
+            who="zhaomin")
+    # 2026-03-11T23:00Z is 03-12 07:00 in Beijing: the same day as the approval, so in order.
+    api.act(other, "transfer_referral", {"transferred_at": "2026-03-11T23:00:00+00:00", "police_agency": "枣庄市公安局山亭分局",
+                                         "procuratorate": "枣庄市山亭区人民检察院", "materials": MATERIALS})
+    r = api.act(other, "record_police_receipt", {"receipt_on": "2026-03-11"}, expect=409)
+    assert "移送日期2026-03-12" in r.get_json()["errors"]["reasons"][0]["message"]
+
+
+def test_a_referral_cannot_be_dated_in_the_future(api):
+    cid = api.investigated_case()
+    api.act(cid, "form_referral_team", {"formed_on": "2026-03-11", "officer_ids": api.officers()})
+    api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "书面报告"}, who="liqiang")
+    r = api.act(cid, "approve_referral", {"decided_on": "2026-03-12", "approved_at": "2099-03-12T09:00:00+08:00"},
+                who="zhaomin", expect=422)
+    assert "approved_at" in r.get_json()["errors"]
