@@ -2,9 +2,10 @@
 
 Issuing is an act on the case like any other: identity and scope first, then in one transaction the
 文号 (gap-free per agency, type and year), the documents row with its context snapshot, one trail entry
-and the ``document.requested`` event. The worker's ``documents`` group renders it through
-`render_document`, which stores the PDF content-addressed and trails ``document.rendered`` with its
-SHA-256 as the system. Nothing is rendered inside a request except a preview, which is marked 预览,
+and the ``document.requested`` event. The worker's ``documents`` group renders it with `prerender`
+(no transaction open: the PDF goes to the content-addressed store, a 案卷's progress is committed as it
+goes), then `render_document` records it and trails ``document.rendered`` with its SHA-256 as the
+system. A served decision or prior notice is never voided (`document_served`). Nothing is rendered inside a request except a preview, which is marked 预览,
 carries no number, and is neither stored nor trailed.
 """
 
