@@ -47,6 +47,7 @@ from casebook.db.models import (
     User,
 )
 from casebook.domain import lifecycle as lc
+from casebook.domain.deadlines import local_date
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.services.context import LOCAL_TZ
 from schemas.documents import DOCUMENT_TYPES, CaseFileSchema, DocumentType
@@ -264,7 +265,7 @@ def load_case_data(s: Session, case: Case, today: dt.date) -> CaseData:
     for action, payload, occurred_at, actor_id in entries:
         body = json.loads(payload)
         acts.append(Act(action.removeprefix("case."), body.get("data") or {},
-                        occurred_at.astimezone(LOCAL_TZ).date(), actor_id))
+                        local_date(occurred_at), actor_id))
     evidence = list(s.execute(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)).scalars())
     investigations = list(s.execute(
         select(InvestigationAct).where(InvestigationAct.case_id == case.id).order_by(InvestigationAct.acted_on,
@@ -959,10 +960,6 @@ def _titled(text: str) -> dict:
     return {"name": m[1], "title": m[2]} if m else {"name": text.strip()}
 
 
-def _local_day(at: dt.datetime) -> dt.date:
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ).date()
-
-
 def _local_time(value: str | None) -> str | None:
     """An instant the API took with its zone → the local wall time a document prints (北京时间, no zone)."""
     if not value:
@@ -1117,7 +1114,7 @@ def _referral_letter(cd: CaseData, b: Built, o: Options) -> None:
     r = _pick(cd, Referral, o.referral_id, "经批准的移送", "referral_id", ready=lambda r: r.head_decision == "approved")
     c = cd.case
     b.ref["referral_id"] = r.id
-    day = _local_day(r.transferred_at) if r.transferred_at else None
+    day = local_date(r.transferred_at) if r.transferred_at else None
     b.put("agency", _agency(cd))
     (b.put if day else b.default)("date", _iso(day or cd.today))
     _doc_no(cd, b, day or cd.today)

@@ -148,8 +148,8 @@ def local_midnight(d: dt.date) -> dt.datetime:
 
 
 def local_date(t: dt.datetime) -> dt.date:
-    """Return the Asia/Shanghai calendar date of an aware instant."""
-    return t.astimezone(LOCAL_TZ).date()
+    """Return the Asia/Shanghai calendar date of an instant (a naive one is UTC, as SQLite gives it back)."""
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ).date()
 
 
 def subtract_working_days(cal: Calendar, end: dt.date, n: int) -> dt.date:

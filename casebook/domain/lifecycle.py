@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from .deadlines import local_date
 from .errors import Reason
 
 PENALTY_LAW = "行政处罚法"
@@ -748,9 +749,6 @@ DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
     "record_penalty_copy": (("sent_on", "decided_on", "决定日期"),),
 }
 
-_BEIJING = dt.timezone(dt.timedelta(hours=8))  # no daylight saving in China: the fixed offset is exact
-
-
 def _earlier(case: CaseView, attr: str) -> dt.date | None:
     head, _, key = attr.partition(".")
     value = getattr(case, head, None)
@@ -763,7 +761,7 @@ def dates_in_order(action: str, case: CaseView, ctx: ActContext) -> Reason | Non
     for key, attr, label in DATE_ORDER.get(action, ()):
         mine, before = ctx.data.get(key), _earlier(case, attr)
         if isinstance(mine, dt.datetime):  # an instant: its Beijing day
-            mine = mine.astimezone(_BEIJING).date() if mine.tzinfo else mine.date()
+            mine = local_date(mine)
         if isinstance(mine, dt.date) and before is not None and mine < before:
             return Reason("date_out_of_order", f"日期{mine.isoformat()}早于本案{label}{before.isoformat()}", None)
     return None

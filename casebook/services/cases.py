@@ -27,10 +27,11 @@ from casebook.db.models import (
     utcnow,
 )
 from casebook.domain import lifecycle as lc
+from casebook.domain.deadlines import local_date
 from casebook.domain.errors import ActionRefused, NotFound, StaleVersion, ValidationFailed
 
 from .calendar import get_calendar
-from .context import LOCAL_TZ, Actor, deny, local_today
+from .context import Actor, deny, local_today
 from .numbers import format_case_no, next_number
 from .recording import record
 from .workflows import EFFECTS as _WORKFLOW_EFFECTS
@@ -144,11 +145,6 @@ def _latest_review(s: Session, case: Case) -> dict | None:
                   "proposal": (r.package or {}).get("proposal")}
 
 
-def _beijing_day(t: dt.datetime) -> dt.date:
-    """The local day of a stored instant (UTC; SQLite gives it back without its zone)."""
-    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ).date()
-
-
 def _latest_referral(s: Session, case: Case) -> dict | None:
     from casebook.db.models import Referral
 
@@ -157,7 +153,7 @@ def _latest_referral(s: Session, case: Case) -> dict | None:
     r = s.execute(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)).scalar_one_or_none()
     return r and {"id": r.id, "status": r.status, "team_ids": list(r.team_ids or ()), "police_notice_on": r.police_notice_on,
                   "formed_on": r.formed_on, "reported_on": r.reported_on, "head_decided_on": r.head_decided_on,
-                  "transferred_on": _beijing_day(r.transferred_at) if r.transferred_at else None,
+                  "transferred_on": local_date(r.transferred_at) if r.transferred_at else None,
                   "receipt_on": r.receipt_on}
 
 
@@ -179,7 +175,7 @@ def _resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: 
 
 def _no_future(data: dict, today: dt.date, *keys: str) -> None:
     def day(v):  # an instant counts by its Beijing day
-        return v.astimezone(LOCAL_TZ).date() if isinstance(v, dt.datetime) and v.tzinfo else v
+        return local_date(v) if isinstance(v, dt.datetime) else v
 
     errors = {k: ["日期不能晚于今天"] for k in keys if isinstance(data.get(k), dt.date) and day(data[k]) > today}
     if errors:
