@@ -31,7 +31,7 @@ run: seed
 test: install
 	@if [ -z "$$CASEBOOK_TEST_POSTGRES_URL" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  export CASEBOOK_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test; fi; \
-	if [ -z "$$CASEBOOK_TEST_AMQP_URL" ] && (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then \
+	if [ -z "$$CASEBOOK_TEST_AMQP_URL" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2).close()" 2>/dev/null; then \
 	  export CASEBOOK_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672//; fi; \
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
