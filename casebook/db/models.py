@@ -231,6 +231,22 @@ class CaseOfficer(Base):
     user: Mapped[User] = relationship()
 
 
+class CaseAct(Base):
+    """Each act's input as entered (unmasked), in the case's event order: what the documents print.
+
+    The trail keeps the privacy-masked copy and its hash; this row keeps what the law needs on paper.
+    """
+
+    __tablename__ = "case_acts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # the act's per-case event number
+    action: Mapped[str] = mapped_column(String(60))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[dt.datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class InvestigationAct(Base):
     """One investigative act (现场检查, 询问, 抽样 …) with the officers who did it."""
 

@@ -21,7 +21,6 @@ discussions, referrals, acts) the request names which one (``review_id``, ``disc
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import schemas.zh  # noqa: F401  (Chinese validation messages, also in the worke
 from casebook.db.models import (
     Agency,
     Case,
+    CaseAct,
     CatalogueVersion,
     CollectiveDiscussion,
     Document,
@@ -43,13 +43,19 @@ from casebook.db.models import (
     InvestigationAct,
     LegalReview,
     Referral,
-    TrailEntry,
     User,
 )
 from casebook.domain import lifecycle as lc
-from casebook.domain.deadlines import local_date
+from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
-from casebook.services.context import LOCAL_TZ
+from casebook.domain.vocabulary import (
+    CASE_SOURCES,
+    DECLINE_GROUNDS,
+    EVIDENCE_KINDS,
+    INVESTIGATION_ACT_KINDS,
+    SERVICE_METHODS,
+    SOURCE_PHRASES,
+)
 from schemas.documents import DOCUMENT_TYPES, CaseFileSchema, DocumentType
 
 __all__ = [
@@ -113,62 +119,6 @@ def format_document_no(agency_code: str, dtype: DocumentType, year: int, seq: in
 # Wording tables (labels of the codes the case API records)
 # --------------------------------------------------------------------------------------------------
 
-SOURCE_LABELS = {
-    "complaint": "投诉举报",
-    "inspection": "监督检查",
-    "random_inspection": "双随机抽查",
-    "assigned": "上级交办",
-    "transferred": "部门移送",
-    "media": "媒体曝光",
-    "other": "其他",
-}
-SOURCE_PHRASES = {
-    "complaint": "接到投诉举报，",
-    "inspection": "在监督检查中",
-    "random_inspection": "在“双随机、一公开”抽查中",
-    "assigned": "根据上级机关交办，",
-    "transferred": "根据有关部门移送的线索，",
-    "media": "根据媒体曝光的线索，",
-    "other": "",
-}
-ACT_LABELS = {
-    "on_site_inspection": "现场检查",
-    "inquiry": "询问",
-    "sampling": "抽样取证",
-    "evidence_preservation": "先行登记保存证据",
-    "seizure": "查封、扣押",
-    "inspection_survey": "勘验",
-    "other": "调查",
-}
-SERVICE_METHODS = {
-    "direct": "直接送达",
-    "left_at_premises": "留置送达",
-    "electronic": "电子送达",
-    "post": "邮寄送达",
-    "entrusted": "委托送达",
-    "forwarded": "转交送达",
-    "announcement": "公告送达",
-}
-DECLINE_GROUNDS = {
-    "minor_and_corrected": "违法行为轻微并及时改正，没有造成危害后果",
-    "first_offence": "初次违法且危害后果轻微并及时改正",
-    "no_fault": "当事人有证据足以证明没有主观过错",
-    "no_violation": "违法事实不能成立",
-    "out_of_jurisdiction": "不属于本部门管辖",
-    "time_barred": "违法行为已超过追责时效",
-    "other": "",
-}
-#: 行政处罚法 第四十六条 kinds, from the evidence codes of the case API.
-EVIDENCE_KINDS = {
-    "documentary": "书证",
-    "physical": "物证",
-    "audio_visual": "视听资料",
-    "electronic_data": "电子数据",
-    "witness_testimony": "证人证言",
-    "party_statement": "当事人的陈述",
-    "expert_opinion": "鉴定意见",
-    "inspection_record": "勘验笔录、现场笔录",
-}
 #: 行政处罚法 第六十三条第一款: which item gives the hearing right, by penalty kind.
 HEARING_ITEMS = {
     "fine": "（一）项规定的较大数额罚款",
@@ -199,7 +149,7 @@ FILING_CONDITIONS = (
 
 @dataclass(frozen=True)
 class Act:
-    """One recorded act of the case, read back from its trail entry."""
+    """One recorded act of the case, with its input as entered (case_acts; the trail holds a masked copy)."""
 
     action: str
     data: dict
@@ -221,6 +171,7 @@ class CaseData:
     users: dict[int, User]
     today: dt.date
     session: Session
+    calendar: Any = None  # the working-day calendar, handed in by the caller (documents never reach for services)
 
     def user(self, user_id: int | None) -> User | None:
         """A user the acts did not name (a reviewer, a referral's team or head): loaded on first use."""
@@ -248,7 +199,7 @@ class CaseData:
         return next((d for d in reversed(self.issued) if d.doc_type in doc_types), None)
 
 
-def load_case_data(s: Session, case: Case, today: dt.date) -> CaseData:
+def load_case_data(s: Session, case: Case, today: dt.date, calendar=None) -> CaseData:
     agency = s.get(Agency, case.agency_id)
     review_body, parent = None, agency.parent
     while parent is not None:  # 行政复议法 第二十四条: the people's government at the same level
@@ -257,15 +208,10 @@ def load_case_data(s: Session, case: Case, today: dt.date) -> CaseData:
             break
         parent = parent.parent
     entries = s.execute(
-        select(TrailEntry.action, TrailEntry.payload, TrailEntry.occurred_at, TrailEntry.actor_id)
-        .where(TrailEntry.case_id == case.id, TrailEntry.action.like("case.%"))
-        .order_by(TrailEntry.seq)
+        select(CaseAct.action, CaseAct.data, CaseAct.occurred_at, CaseAct.actor_id)
+        .where(CaseAct.case_id == case.id).order_by(CaseAct.seq)
     ).all()
-    acts = []
-    for action, payload, occurred_at, actor_id in entries:
-        body = json.loads(payload)
-        acts.append(Act(action.removeprefix("case."), body.get("data") or {},
-                        local_date(occurred_at), actor_id))
+    acts = [Act(action, data or {}, local_date(occurred_at), actor_id) for action, data, occurred_at, actor_id in entries]
     evidence = list(s.execute(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)).scalars())
     investigations = list(s.execute(
         select(InvestigationAct).where(InvestigationAct.case_id == case.id).order_by(InvestigationAct.acted_on,
@@ -280,7 +226,7 @@ def load_case_data(s: Session, case: Case, today: dt.date) -> CaseData:
             user_ids.add(a.data["chair_id"])
     users = {u.id: u for u in s.execute(
         select(User).where(User.id.in_(user_ids)).options(selectinload(User.credentials))).scalars()} if user_ids else {}
-    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today, s)
+    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today, s, calendar)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -603,7 +549,7 @@ def _filing_approval(cd: CaseData, b: Built, o: Options) -> None:
     b.put("case", _header(cd))
     b.put("party", _party(cd))
     b.put("officers", _case_officers(cd, c.filed_on))
-    b.put("source", SOURCE_LABELS.get(c.source, c.source))
+    b.put("source", CASE_SOURCES.get(c.source, c.source))
     b.put("discovered_on", _iso(c.discovered_on))
     b.put("summary", c.facts_text)
     b.default("filing_reasons", FILING_CONDITIONS)
@@ -621,7 +567,7 @@ def _decline_approval(cd: CaseData, b: Built, o: Options) -> None:
     b.put("party", _party(cd))
     b.put("lead_no", str(c.id))  # the system's number of the lead (案源登记)
     b.put("cause", c.cause)
-    b.put("source", SOURCE_LABELS.get(c.source, c.source))
+    b.put("source", CASE_SOURCES.get(c.source, c.source))
     b.put("discovered_on", _iso(c.discovered_on))
     b.put("verification", c.facts_text)
     ground = DECLINE_GROUNDS.get(act.data.get("ground", ""), "")
@@ -676,7 +622,7 @@ def _inspection_record(cd: CaseData, b: Built, o: Options) -> None:
     b.put("party", _party(cd))
     b.put("officers", officers)
     b.put("findings", _paragraphs(act.summary))
-    b.default("notice", _record_notice(cd, officers, ACT_LABELS[act.kind]))
+    b.default("notice", _record_notice(cd, officers, INVESTIGATION_ACT_KINDS[act.kind]))
 
 
 @_builder("inquiry_record", ("start", "end", "interviewee", "recorder", "qa", "confirmation", "signature"))
@@ -718,14 +664,14 @@ def _investigation_report(cd: CaseData, b: Built, o: Options) -> None:
     b.put("agency", _agency(cd))
     b.put("case", _header(cd))
     b.put("party", _party(cd))
-    b.put("source", SOURCE_LABELS.get(c.source, c.source))
+    b.put("source", CASE_SOURCES.get(c.source, c.source))
     b.put("filed_on", _iso(c.filed_on))
     b.put("officers", _case_officers(cd, date))
     steps = []
     for a in cd.investigations:
         names = "、".join(o["name"] for o in _act_officers(cd, a))
         where = f"在{a.place}" if a.place else ""
-        steps.append(f"{_cn_date(a.acted_on)}，执法人员{names}{where}进行{ACT_LABELS.get(a.kind, '调查')}：{_sentence(a.summary)}")
+        steps.append(f"{_cn_date(a.acted_on)}，执法人员{names}{where}进行{INVESTIGATION_ACT_KINDS.get(a.kind, '调查')}：{_sentence(a.summary)}")
     b.put("investigation", steps)
     b.put("facts", _facts(cd))
     b.put("evidence", _evidence(cd))
@@ -1010,8 +956,6 @@ def _hearing_record(cd: CaseData, b: Built, o: Options) -> None:
 def _evidence_preservation_notice(cd: CaseData, b: Built, o: Options) -> None:
     """先行登记保存证据通知书 (行政处罚法 第五十六条): from the 先行登记保存 act; seven working days to decide."""
     act = _investigation_act(cd, o, ("evidence_preservation",), "先行登记保存证据")
-    from casebook.services.calendar import get_calendar
-
     b.ref["act_id"] = act.id
     b.put("agency", _agency(cd))
     b.put("date", _iso(act.acted_on))
@@ -1021,7 +965,7 @@ def _evidence_preservation_notice(cd: CaseData, b: Built, o: Options) -> None:
         b.put("case", _header(cd))
     b.put("facts", cd.case.cause)
     b.put("start", _iso(act.acted_on))
-    b.put("end", _iso(get_calendar(cd.session).add_working_days(act.acted_on, 7)))  # 第五十六条、第八十五条
+    b.put("end", _iso(cd.calendar.add_working_days(act.acted_on, 7)))  # 第五十六条、第八十五条
 
 
 #: The checklist codes of the legal review act → the 法制审核意见书's (国办发〔2018〕118号, same order).
@@ -1155,14 +1099,14 @@ FROM_CASE = frozenset(BUILDERS)
 # --------------------------------------------------------------------------------------------------
 
 
-def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.date) -> Built:
+def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.date, calendar) -> Built:
     """The document's context as far as the recorded case data goes."""
     if doc_type == CASE_FILE or doc_type not in DOCUMENT_TYPES:
         raise NotFound(f"未知的文书类型：{doc_type}", code="document_type_unknown")
     if doc_type not in BUILDERS:
         raise ValidationFailed(f"{DOCUMENT_TYPES[doc_type].title}不是案件文书", code="document_type_not_for_cases")
     built = Built(doc_type)
-    BUILDERS[doc_type](load_case_data(s, case, today), built, options)
+    BUILDERS[doc_type](load_case_data(s, case, today, calendar), built, options)
     return built
 
 

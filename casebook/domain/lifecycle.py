@@ -15,51 +15,20 @@ from typing import Any, Protocol
 
 from .deadlines import local_date
 from .errors import Reason
+from .vocabulary import (  # noqa: F401  (re-exported: the lifecycle speaks this vocabulary)
+    DECISION_KINDS,
+    FINAL_STAGES,
+    OPEN_STAGES,
+    PENALTY_KINDS,
+    ROLE_LABELS,
+    ROLES,
+    STAGES,
+)
 
 PENALTY_LAW = "行政处罚法"
 
-STAGES: dict[str, str] = {
-    "lead": "案源登记",
-    "filed": "已立案",
-    "declined": "不予立案",
-    "investigating": "调查取证",
-    "investigation_closed": "调查终结",
-    "prior_notice": "已告知",
-    "hearing": "听证",
-    "decided": "已决定",
-    "served": "已送达",
-    "executing": "执行中",
-    "closed": "已结案",
-    "archived": "已归档",
-    "suspended": "已中止",
-    "terminated": "已终止",
-}
-OPEN_STAGES = ("filed", "investigating", "investigation_closed", "prior_notice", "hearing", "decided", "served", "executing")
-FINAL_STAGES = ("declined", "closed", "archived", "terminated")
-
-ROLES = ("officer", "legal_reviewer", "agency_head", "supervisor", "admin")
-ROLE_LABELS = {"officer": "执法人员", "legal_reviewer": "法制审核人员", "agency_head": "负责人", "supervisor": "监督人员", "admin": "管理员"}
-
-# 行政处罚法 第九条
-PENALTY_KINDS: dict[str, str] = {
-    "warning": "警告",
-    "circulated_criticism": "通报批评",
-    "fine": "罚款",
-    "confiscate_gains": "没收违法所得",
-    "confiscate_property": "没收非法财物",
-    "suspend_license": "暂扣许可证件",
-    "lower_qualification": "降低资质等级",
-    "revoke_license": "吊销许可证件",
-    "restrict_operations": "限制开展生产经营活动",
-    "suspend_operations": "责令停产停业",
-    "order_closure": "责令关闭",
-    "restrict_practice": "限制从业",
-    "detention": "行政拘留",
-}
 # 行政处罚法 第六十三条: kinds that give the party a right to a hearing regardless of amount.
 HEARING_KINDS = frozenset({"lower_qualification", "revoke_license", "suspend_operations", "order_closure", "restrict_practice"})
-DECISION_KINDS = {"penalty": "给予行政处罚", "no_penalty": "不予行政处罚", "refer": "移送司法机关"}
-
 # 行政处罚法 第五十一条
 SUMMARY_FINE_LIMIT = {"person": Decimal("200"), "organization": Decimal("3000")}
 STATEMENT_WINDOW_WORKING_DAYS = 5  # 第六十四条(一) with 第八十五条
@@ -158,9 +127,42 @@ class ActContext:
 Guard = Callable[[CaseView, ActContext], Reason | None]
 
 
+def needs(*what: str):
+    """Declare what a guard reads beyond the case row ("evidence", "review", "referral", "rules", "assignee")."""
+
+    def mark(guard):
+        guard.needs = frozenset(what)
+        return guard
+
+    return mark
+
+
+LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency"})
+
+
 @dataclass(frozen=True)
-class Transition:
-    action: str
+class After:
+    """A date-order rule: the act's input `field` may not fall before the case's `earlier` date.
+
+    `earlier` names a CaseView attribute; "review.x" / "referral.x" read the latest round or referral.
+    """
+
+    field: str
+    earlier: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Act:
+    """One act, declared once: what it is, when and by whom it may be done, what it takes and what it does.
+
+    The domain reads code, label, stages, roles, guards, dates and article; `schema` (the marshmallow input
+    schema) and `effect` (the service function that changes the records) are carried for the layers above,
+    which read them from here and nowhere else. `officers` names the input field listing the officers who act
+    (第四十二条); `loads` says what the act's guards and effect read beyond the case row.
+    """
+
+    code: str
     label: str
     from_stages: tuple[str | None, ...]
     to: str | None  # None: stays; "@resume": back to the stage before suspension
@@ -168,6 +170,35 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     event: str = ""
     article: str | None = None
+    schema: Any = None
+    effect: Callable | None = None
+    officers: str | None = None
+    dates: tuple[After, ...] = ()
+    loads: frozenset[str] = frozenset()
+    creates: bool = False  # opens a new case (its own route), rather than acting on one
+
+    def __post_init__(self):
+        unknown = set(self.loads) - LOADABLE
+        if unknown:
+            raise ValueError(f"{self.code}: unknown loads {sorted(unknown)}")
+        read = set().union(*(getattr(g, "needs", frozenset()) for g in self.guards))
+        read |= {d.earlier.partition(".")[0] for d in self.dates if "." in d.earlier}  # review.x, referral.x
+        missing = read - set(self.loads)
+        if missing:
+            raise ValueError(f"{self.code}: guards read {sorted(missing)} but the act does not load them")
+        if self.schema is not None:
+            declared = getattr(self.schema, "_declared_fields", {})
+            for name in [d.field for d in self.dates] + ([self.officers] if self.officers else []) + [
+                    k for g in self.guards for k in getattr(g, "reads", ())]:
+                if name not in declared:
+                    raise ValueError(f"{self.code}: field {name!r} is not in {self.schema.__name__}")
+
+    @property
+    def action(self) -> str:  # the name the API and the trail use
+        return self.code
+
+
+Transition = Act  # the older name of the same declaration
 
 
 # --- guards --------------------------------------------------------------------------------------
@@ -202,6 +233,7 @@ def two_officers_named(day_key: str) -> Guard:
         return None
 
     guard.__name__ = f"two_officers_named_{day_key}"
+    guard.reads = (day_key,)
     return guard
 
 
@@ -235,6 +267,7 @@ def party_identified(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("evidence")
 def has_evidence(case: CaseView, ctx: ActContext) -> Reason | None:
     if case.evidence_count < 1:
         return Reason("evidence_missing", "尚未登记任何证据，不能终结调查", f"{PENALTY_LAW}第四十条、第五十四条")
@@ -411,6 +444,7 @@ REFERRAL_STATUS = {
 }
 
 
+@needs("rules")
 def no_penalty_instead_of_referral(case: CaseView, ctx: ActContext) -> Reason | None:
     """以罚代刑 is forbidden: no penalty while a referral is under way, or a threshold is crossed and not settled."""
     if not _deciding_penalty(ctx, case) or case.referral_status in REFERRAL_RESOLVED:
@@ -428,6 +462,7 @@ def no_penalty_instead_of_referral(case: CaseView, ctx: ActContext) -> Reason | 
                   "记录后方可继续作出行政处罚", "国务院令第310号第三条、第十一条；行政处罚法第二十七条")
 
 
+@needs("rules")
 def within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
     pc = ctx.rules.penalty_check if ctx.rules else None
     if _deciding_penalty(ctx, case) and pc and pc["status"] == "above_legal_max":
@@ -435,6 +470,7 @@ def within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("rules")
 def deviation_reasoned(case: CaseView, ctx: ActContext) -> Reason | None:
     pc = ctx.rules.penalty_check if ctx.rules else None
     if not (_deciding_penalty(ctx, case) and pc and pc["status"] in ("outside_tier", "mitigated")):
@@ -445,6 +481,7 @@ def deviation_reasoned(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("review", "rules")
 def legal_review_passed(case: CaseView, ctx: ActContext) -> Reason | None:
     """行政处罚法 第五十八条: 未经法制审核或者审核未通过的，不得作出决定."""
     reasons = list(ctx.rules.major_reasons) if ctx.rules else []
@@ -469,6 +506,7 @@ def _same_decision(proposal: dict, case: CaseView, data: dict) -> bool:
             and (Decimal(str(fine)) if fine is not None else None) == (Decimal(str(seen)) if seen is not None else None))
 
 
+@needs("rules")
 def collective_discussion_held(case: CaseView, ctx: ActContext) -> Reason | None:
     reasons = list(ctx.rules.discussion_reasons) if ctx.rules else []
     if reasons and case.collective_discussion_on is None:
@@ -490,6 +528,7 @@ def exemption_measures_recorded(case: CaseView, ctx: ActContext) -> Reason | Non
     return None
 
 
+@needs("rules")
 def exemption_eligible(case: CaseView, ctx: ActContext) -> Reason | None:
     ex = ctx.rules.exemption if ctx.rules else None
     if ctx.data.get("kind") == "no_penalty" and ex is not None and not ex["eligible"]:
@@ -498,6 +537,7 @@ def exemption_eligible(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("rules")
 def proposal_within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
     pc = ctx.rules.penalty_check if ctx.rules else None
     if ctx.data.get("kind") == "penalty" and pc and pc["status"] == "above_legal_max":
@@ -519,6 +559,7 @@ def referral_open(case: CaseView, ctx: ActContext) -> Reason | None:
 
 # --- legal review and referral workflow guards (Issue 5) ---------------------------------------------------
 
+@needs("review")
 def no_review_in_progress(case: CaseView, ctx: ActContext) -> Reason | None:
     if case.review and case.review["status"] in ("submitted", "assigned"):
         return Reason("review_in_progress", f"第{case.review['round']}轮法制审核尚未完成", "行政处罚法第五十八条")
@@ -527,12 +568,14 @@ def no_review_in_progress(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("review")
 def review_awaiting_reviewer(case: CaseView, ctx: ActContext) -> Reason | None:
     if not case.review or case.review["status"] not in ("submitted", "assigned"):
         return Reason("no_review_submitted", "没有待审核的法制审核申请", "行政处罚法第五十八条")
     return None
 
 
+@needs("assignee")
 def assignee_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
     a = ctx.assignee
     if a is None:
@@ -546,6 +589,7 @@ def assignee_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("review")
 def review_assigned_to_actor(case: CaseView, ctx: ActContext) -> Reason | None:
     if not case.review or case.review["status"] != "assigned" or case.review["reviewer_id"] != ctx.actor_id:
         return Reason("review_not_assigned_to_you", "本案的法制审核未指派给您，或尚未提交审核", "行政处罚法第五十八条")
@@ -557,6 +601,7 @@ def _referral_status(case: CaseView) -> str:
 
 
 def referral_in(*statuses: str) -> Guard:
+    @needs("referral")
     def guard(case: CaseView, ctx: ActContext) -> Reason | None:
         st = _referral_status(case)
         if st not in statuses:
@@ -569,6 +614,7 @@ def referral_in(*statuses: str) -> Guard:
     return guard
 
 
+@needs("referral")
 def no_referral_in_progress(case: CaseView, ctx: ActContext) -> Reason | None:
     st = _referral_status(case)
     if st in REFERRAL_IN_PROGRESS:
@@ -576,12 +622,14 @@ def no_referral_in_progress(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("referral")
 def actor_in_referral_team(case: CaseView, ctx: ActContext) -> Reason | None:
     if case.referral and ctx.actor_id not in case.referral.get("team_ids", ()) and "agency_head" not in ctx.roles:
         return Reason("not_in_referral_team", "须由专案组成员提交书面报告", "国务院令第310号第五条")
     return None
 
 
+@needs("referral")
 def reconsideration_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
     """国务院令第310号 第九条: ask the police for 复议 within 3 days of receiving the 不予立案 notice."""
     notice = (case.referral or {}).get("police_notice_on")
@@ -622,94 +670,6 @@ OFF, H = frozenset({"officer"}), frozenset({"agency_head"})
 OH = OFF | H
 REVIEW_STAGES = ("investigation_closed", "prior_notice", "hearing")
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        Transition("register_lead", "案源登记", (None,), "lead", OH, (), "case.lead_registered", "市场监督管理行政处罚程序规定第十七条"),
-        Transition("update_lead", "修改案源信息", ("lead",), None, OH, (), "case.lead_updated"),
-        Transition("file", "立案", ("lead",), "filed", H,
-                   (party_identified, two_officers_named("filed_on")), "case.filed", f"{PENALTY_LAW}第五十四条"),
-        Transition("decline_to_file", "不予立案", ("lead",), "declined", H, (), "case.declined", "市场监督管理行政处罚程序规定第二十条"),
-        Transition("start_investigation", "开始调查", ("filed",), "investigating", OH, (actor_is_case_officer,), "case.investigation_started", f"{PENALTY_LAW}第五十四条"),
-        Transition("record_investigation_act", "记录调查取证活动", ("investigating",), None, OH,
-                   (actor_is_case_officer, two_officers_named("acted_on")), "investigation.act_recorded", f"{PENALTY_LAW}第四十二条、第五十五条"),
-        Transition("add_evidence", "登记证据", ("investigating", "investigation_closed", "hearing"), None, OH,
-                   (actor_is_case_officer, two_officers_named("collected_on")), "evidence.added", f"{PENALTY_LAW}第四十六条"),
-        Transition("update_facts", "更新案件事实", ("investigating", "investigation_closed"), None, OH,
-                   (actor_is_case_officer,), "case.facts_updated", f"{PENALTY_LAW}第四十条"),
-        Transition("close_investigation", "调查终结", ("investigating",), "investigation_closed", OH,
-                   (actor_is_case_officer, has_evidence), "case.investigation_closed", f"{PENALTY_LAW}第五十七条"),
-        Transition("propose_penalty", "拟定处理意见", ("investigation_closed",), None, OH,
-                   (actor_is_case_officer, proposal_within_legal_range, exemption_eligible), "penalty.proposed",
-                   f"{PENALTY_LAW}第五十七条"),
-        Transition("serve_prior_notice", "送达行政处罚事先告知书", ("investigation_closed",), "prior_notice", OH,
-                   (actor_is_case_officer, penalty_proposed), "prior_notice.served", f"{PENALTY_LAW}第四十四条"),
-        Transition("record_statement", "记录陈述申辩", ("prior_notice",), None, OH,
-                   (actor_is_case_officer,), "statement.recorded", f"{PENALTY_LAW}第四十五条"),
-        Transition("record_waiver", "记录当事人书面放弃陈述申辩和听证", ("prior_notice",), None, OH,
-                   (actor_is_case_officer,), "rights.waived", f"{PENALTY_LAW}第六十二条"),
-        Transition("request_hearing", "记录听证申请", ("prior_notice",), "hearing", OH,
-                   (actor_is_case_officer, has_hearing_right, within_statement_window), "hearing.requested", f"{PENALTY_LAW}第六十三条、第六十四条"),
-        Transition("hold_hearing", "记录听证", ("hearing",), None, OH,
-                   (chair_not_investigator, hearing_notice_in_time), "hearing.held", f"{PENALTY_LAW}第六十四条、第六十五条"),
-        Transition("record_hearing_no_show", "记录当事人无正当理由未出席听证", ("hearing",), None, OH,
-                   (), "hearing.waived", f"{PENALTY_LAW}第六十四条第八项"),
-        Transition("decide", "作出处理决定", ("investigation_closed", "prior_notice", "hearing"), "decided", H,
-                   (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled,
-                    not_heavier_than_notified, no_penalty_instead_of_referral, within_legal_range, deviation_reasoned,
-                    legal_review_passed, collective_discussion_held, exemption_eligible, exemption_measures_recorded),
-                   "decision.issued", f"{PENALTY_LAW}第五十七条"),
-        Transition("submit_legal_review", "提交法制审核", REVIEW_STAGES, None, OH,
-                   (actor_is_case_officer, no_review_in_progress), "legal_review.submitted", f"{PENALTY_LAW}第五十八条"),
-        Transition("assign_legal_reviewer", "指派法制审核人员", REVIEW_STAGES, None, frozenset({"agency_head", "legal_reviewer"}),
-                   (review_awaiting_reviewer, assignee_qualified), "legal_review.assigned", f"{PENALTY_LAW}第五十八条"),
-        Transition("record_legal_review", "出具法制审核意见", REVIEW_STAGES, None,
-                   frozenset({"legal_reviewer"}), (review_assigned_to_actor, reviewer_not_case_officer), "legal_review.recorded",
-                   f"{PENALTY_LAW}第五十八条"),
-        Transition("record_collective_discussion", "记录负责人集体讨论", ("investigation_closed", "prior_notice", "hearing"),
-                   None, H, (), "collective_discussion.recorded", f"{PENALTY_LAW}第五十七条第二款"),
-        Transition("decline_referral", "负责人不批准移送（记录理由）", OPEN_STAGES, None, H,
-                   (referral_open, referral_in("none", "reported")), "referral.declined", "国务院令第310号第五条"),
-        Transition("form_referral_team", "成立专案组", OPEN_STAGES, None, OH,
-                   (no_referral_in_progress, two_officers_named("formed_on")), "referral.team_formed", "国务院令第310号第五条"),
-        Transition("submit_referral_report", "专案组提交书面报告", OPEN_STAGES, None, OH,
-                   (referral_in("team_formed"), actor_in_referral_team), "referral.reported", "国务院令第310号第五条"),
-        Transition("approve_referral", "负责人批准移送", OPEN_STAGES, None, H, (referral_in("reported"),),
-                   "referral.approved", "国务院令第310号第五条"),
-        Transition("transfer_referral", "向公安机关移送（抄送检察院）", OPEN_STAGES, None, OH,
-                   (referral_in("approved"), materials_complete), "referral.transferred", "国务院令第310号第五条、第六条"),
-        Transition("record_police_receipt", "记录公安机关签收回执", OPEN_STAGES, None, OH, (referral_in("transferred"),),
-                   "referral.receipted", "国务院令第310号第七条"),
-        Transition("record_police_decision", "记录公安机关立案或不予立案决定", OPEN_STAGES, None, OH,
-                   (referral_in("transferred", "receipted", "reconsideration_requested"),), "referral.police_decided",
-                   "国务院令第310号第八条"),
-        Transition("request_reconsideration", "提请公安机关复议", OPEN_STAGES, None, H,
-                   (referral_in("police_declined"), reconsideration_in_time), "referral.reconsideration_requested",
-                   "国务院令第310号第九条"),
-        Transition("request_supervision", "建议检察院立案监督", OPEN_STAGES, None, H,
-                   (referral_in("police_declined", "reconsideration_requested"),), "referral.supervision_requested",
-                   "国务院令第310号第九条"),
-        Transition("record_police_return", "记录公安机关退回案件", OPEN_STAGES, None, OH,
-                   (referral_in("transferred", "receipted", "police_filed"),), "referral.returned", "国务院令第310号第十三条"),
-        Transition("record_penalty_copy", "抄送行政处罚决定书（公安、检察院）", OPEN_STAGES + ("closed", "archived"), None, OH,
-                   (penalty_decided,), "referral.penalty_copied", "高检会〔2006〕2号"),
-        Transition("serve_decision", "送达处理决定书", ("decided",), "served", OH,
-                   (actor_is_case_officer,), "decision.served", f"{PENALTY_LAW}第六十一条"),
-        Transition("start_execution", "进入执行", ("served",), "executing", OH, (executable,), "execution.started", f"{PENALTY_LAW}第六十六条"),
-        Transition("record_payment", "记录缴纳罚款", ("executing",), None, OH, (), "payment.recorded", f"{PENALTY_LAW}第六十七条"),
-        Transition("record_summary_filing", "当场处罚决定备案", ("served", "executing"), None, OH,
-                   (is_summary_case,), "summary_decision.recorded", f"{PENALTY_LAW}第五十二条"),
-        Transition("close", "结案", ("served", "executing", "decided"), "closed", H,
-                   (summary_recorded, closable), "case.closed", None),
-        Transition("archive", "归档", ("closed",), "archived", OH, (), "case.archived", f"{PENALTY_LAW}第四十七条"),
-        Transition("suspend", "中止", OPEN_STAGES, "suspended", H, (), "case.suspended", None),
-        Transition("resume", "恢复", ("suspended",), "@resume", H, (), "case.resumed", None),
-        Transition("terminate", "终止", OPEN_STAGES + ("suspended",), "terminated", H, (), "case.terminated", None),
-        Transition("decide_on_the_spot", "当场作出行政处罚决定（简易程序）", (None,), "served", OFF,
-                   (summary_within_limits, summary_form_available, two_officers_named("decided_on")),
-                   "summary_decision.issued", f"{PENALTY_LAW}第五十一条、第五十二条"),
-    ]
-}
 
 
 @dataclass
@@ -720,34 +680,6 @@ class Check:
     stage_ok: bool = True
 
 
-# An act's date may not come before the dates it depends on (立案 after discovery, service after the decision …).
-DATE_ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "file": (("filed_on", "discovered_on", "发现日期"),),
-    "record_investigation_act": (("acted_on", "filed_on", "立案日期"),),
-    "serve_prior_notice": (("served_on", "filed_on", "立案日期"),),
-    "request_hearing": (("requested_on", "prior_notice_served_on", "告知书送达日期"),),
-    "record_statement": (("received_on", "prior_notice_served_on", "告知书送达日期"),),
-    "record_waiver": (("waived_on", "prior_notice_served_on", "告知书送达日期"),),
-    "decide": (("decided_on", "filed_on", "立案日期"), ("decided_on", "prior_notice_served_on", "告知书送达日期")),
-    "serve_decision": (("served_on", "decided_on", "决定日期"),),
-    "record_payment": (("paid_on", "decided_on", "决定日期"),),
-    "close": (("closed_on", "decided_on", "决定日期"),),
-    # 法制审核 rounds and 移送 steps: each step on or after the one it answers ("review." / "referral." read
-    # the latest round or referral).
-    "assign_legal_reviewer": (("assigned_on", "review.submitted_on", "送审日期"),),
-    "record_legal_review": (("reviewed_on", "review.submitted_on", "送审日期"),
-                            ("reviewed_on", "review.assigned_on", "指定审核人员日期")),
-    "submit_referral_report": (("reported_on", "referral.formed_on", "专案组成立日期"),),
-    "approve_referral": (("decided_on", "referral.reported_on", "专案组书面报告日期"),),
-    "decline_referral": (("decided_on", "referral.reported_on", "专案组书面报告日期"),),
-    "transfer_referral": (("transferred_at", "referral.head_decided_on", "批准移送日期"),),
-    "record_police_receipt": (("receipt_on", "referral.transferred_on", "移送日期"),),
-    "record_police_decision": (("notice_on", "referral.receipt_on", "公安机关接受移送日期"),),
-    "request_reconsideration": (("requested_on", "referral.police_notice_on", "不予立案通知书日期"),),
-    "request_supervision": (("requested_on", "referral.police_notice_on", "不予立案通知书日期"),),
-    "record_police_return": (("returned_on", "referral.transferred_on", "移送日期"),),
-    "record_penalty_copy": (("sent_on", "decided_on", "决定日期"),),
-}
 
 def _earlier(case: CaseView, attr: str) -> dt.date | None:
     head, _, key = attr.partition(".")
@@ -757,19 +689,20 @@ def _earlier(case: CaseView, attr: str) -> dt.date | None:
     return value
 
 
-def dates_in_order(action: str, case: CaseView, ctx: ActContext) -> Reason | None:
-    for key, attr, label in DATE_ORDER.get(action, ()):
-        mine, before = ctx.data.get(key), _earlier(case, attr)
+def dates_in_order(act: Act, case: CaseView, ctx: ActContext) -> Reason | None:
+    """An act's date may not come before the dates it depends on (立案 after discovery, service after the decision …)."""
+    for rule in act.dates:
+        mine, before = ctx.data.get(rule.field), _earlier(case, rule.earlier)
         if isinstance(mine, dt.datetime):  # an instant: its Beijing day
             mine = local_date(mine)
         if isinstance(mine, dt.date) and before is not None and mine < before:
-            return Reason("date_out_of_order", f"日期{mine.isoformat()}早于本案{label}{before.isoformat()}", None)
+            return Reason("date_out_of_order", f"日期{mine.isoformat()}早于本案{rule.label}{before.isoformat()}", None)
     return None
 
 
-def check(action: str, case: CaseView, ctx: ActContext) -> Check:
-    """Run role, stage and every guard of `action`; return all failing reasons."""
-    t = TRANSITIONS[action]
+def check(act: Act, case: CaseView, ctx: ActContext) -> Check:
+    """Run role, stage and every guard of `act`; return all failing reasons."""
+    t = act
     reasons: list[Reason] = []
     role_ok = bool(t.roles & ctx.roles)
     if not role_ok:
@@ -781,18 +714,17 @@ def check(action: str, case: CaseView, ctx: ActContext) -> Check:
         reasons.append(Reason("wrong_stage", f"案件处于“{where}”阶段，不能执行“{t.label}”", t.article))
     if stage_ok:
         seen = {r.code for r in reasons}
-        for r in [dates_in_order(action, case, ctx), *(g(case, ctx) for g in t.guards)]:
+        for r in [dates_in_order(act, case, ctx), *(g(case, ctx) for g in t.guards)]:
             if r is not None and r.code not in seen:  # each reason once, however many guards find it
                 seen.add(r.code)
                 reasons.append(r)
     return Check(not reasons, reasons, role_ok, stage_ok)
 
 
-def target_stage(action: str, case: CaseView) -> str | None:
-    t = TRANSITIONS[action]
-    if t.to == "@resume":
+def target_stage(act: Act, case: CaseView) -> str | None:
+    if act.to == "@resume":
         return case.suspended_stage
-    return t.to or case.stage
+    return act.to or case.stage
 
 
 def hearing_right(kinds: Sequence[str], fine: Decimal | None, confiscated: Decimal | None, party_kind: str | None,

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from casebook.db.models import Activity
 
-from .cases import load_case
 from .context import Actor
+from .loading import load_case
 
 
 def list_activity(s: Session, actor: Actor, *, case_id: int | None, agency_id: int | None, limit: int,

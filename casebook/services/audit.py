@@ -69,3 +69,8 @@ def sign_checkpoint(s: Session, settings: Settings, actor: Actor | None = None) 
 
 def case_trail(s: Session, case_id: int) -> list[TrailEntry]:
     return list(s.execute(select(TrailEntry).where(TrailEntry.case_id == case_id).order_by(TrailEntry.seq)).scalars())
+
+
+def head_seq(s: Session) -> int:
+    """The trail's length: the chain head's sequence number."""
+    return s.execute(select(TrailHead.seq).where(TrailHead.id == 1)).scalar_one()

@@ -186,6 +186,10 @@ def import_document(s: Session, actor: Actor, doc: dict, *, source: str = "") ->
     return row
 
 
+def list_versions(s: Session) -> list[CatalogueVersion]:
+    return list(s.execute(select(CatalogueVersion).order_by(CatalogueVersion.code, CatalogueVersion.version)).scalars())
+
+
 def get_version(s: Session, code: str, version: int | None = None) -> CatalogueVersion:
     q = select(CatalogueVersion).where(CatalogueVersion.code == code)
     q = q.where(CatalogueVersion.version == version) if version else q.order_by(CatalogueVersion.version.desc())

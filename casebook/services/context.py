@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, User
+from casebook.domain.deadlines import LOCAL_TZ  # noqa: F401  (re-exported)
 from casebook.domain.errors import PermissionDenied
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger("casebook.access")
 
 

@@ -29,11 +29,13 @@ from casebook.db.models import Case, Document, User, utcnow
 from casebook.documents import context as docctx
 from casebook.documents.context import CASE_FILE, DocumentNotReady, Options
 from casebook.domain.errors import Conflict, DomainError, NotFound, StaleVersion, ValidationFailed
+from casebook.domain.vocabulary import DOCUMENT_STATUSES
 from schemas.documents import DOCUMENT_TYPES
 
-from .cases import load_case
+from .calendar import get_calendar
 from .context import SYSTEM, Actor, deny, local_today
 from .evidence import blob_path, store_blob
+from .loading import load_case
 from .numbers import next_number
 from .recording import record
 
@@ -62,8 +64,7 @@ ISSUER_ROLES = frozenset({"officer", "agency_head"})
 #: Who may render an explicit context (e.g. a 法制审核意见书 draft) without a case.
 PREVIEW_ROLES = frozenset({"officer", "agency_head", "legal_reviewer"})
 PREVIEW_MARK = "预览"
-RETENTIONS = ("永久", "长期", "短期", "定期30年", "定期10年")
-STATUS_LABELS = {"requested": "排队等待生成", "rendered": "已生成", "failed": "生成失败", "voided": "已作废"}
+STATUS_LABELS = DOCUMENT_STATUSES
 
 # Errors of the infrastructure: retried by the worker (and dead-lettered in the end), never recorded as a
 # failed render. Anything else a render raises is the document's own fault and would fail again.
@@ -146,7 +147,7 @@ def preview_case_context(s: Session, actor: Actor, case_id: int, doc_type: str, 
     """The context of a preview from the case as it is now (read scope; nothing is written)."""
     case = load_case(s, actor, case_id)
     _known_type(doc_type)
-    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=True), local_today())
+    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=True), local_today(), get_calendar(s))
     return docctx.complete(built, fields)
 
 
@@ -183,7 +184,7 @@ def issue_document(s: Session, actor: Actor, case_id: int, doc_type: str, *, opt
     if expected_version is not None and expected_version != case.version:
         raise StaleVersion()
     today = local_today()
-    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=False), today)
+    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=False), today, get_calendar(s))
     _refuse_second_copy(s, case, doc_type, built.ref)
     context = docctx.complete(built, fields)
     dtype = DOCUMENT_TYPES[doc_type]

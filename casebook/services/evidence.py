@@ -18,8 +18,9 @@ from casebook.db.models import Case, Evidence
 from casebook.domain.errors import DomainError, NotFound, ValidationFailed
 from casebook.domain.evidence import EVIDENCE_KINDS  # noqa: F401  (re-exported)
 
-from .cases import load_case, perform
 from .context import Actor
+from .loading import load_case
+from .perform import perform
 
 # Sniffed from the content, never from the name.
 ALLOWED_TYPES = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from casebook.audit.chain import canonical_payload, entry_hash
 from casebook.db.models import Case, OutboxEvent, TrailEntry, TrailHead, utcnow
 from casebook.domain.pii import mask_payload, masks_key
-from events.contracts import validate_event, validate_events
+from schemas.events.registry import validate_event, validate_events
 
 from .context import Actor
 

@@ -122,3 +122,8 @@ def list_users(s: Session, actor: Actor, agency_id: int | None = None) -> list[U
 
 def list_agencies(s: Session) -> list[Agency]:
     return list(s.execute(select(Agency).order_by(Agency.id)).scalars())
+
+
+def current_user(s: Session, actor: Actor) -> User:
+    """The signed-in user's own record."""
+    return s.get(User, actor.user_id)

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from functools import partial
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from casebook.db.models import IdempotencyRecord
 from casebook.domain.errors import DomainError, StaleVersion
+from casebook.services import idempotency
 
 
 class IdempotencyKeyReused(DomainError):
@@ -106,9 +105,7 @@ def command(fn: Callable[[Session], tuple[dict, int, dict]]) -> Response:
     factory = session_factory()
 
     def replay(s: Session) -> Response | None:
-        rec = s.execute(
-            select(IdempotencyRecord).where(IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key)
-        ).scalar_one_or_none()
+        rec = idempotency.find(s, actor.user_id, key)
         if rec is None:
             return None
         if rec.request_hash != req_hash:
@@ -126,9 +123,7 @@ def command(fn: Callable[[Session], tuple[dict, int, dict]]) -> Response:
             body, status, headers = fn(s)
             text = json.dumps(body, ensure_ascii=False)
             if key is not None:
-                s.add(IdempotencyRecord(user_id=actor.user_id, key=key, request_hash=req_hash, status_code=status,
-                                        response_body=text, headers=headers))
-                s.flush()
+                idempotency.save(s, actor.user_id, key, req_hash, status, text, headers)
     except IntegrityError:
         if key is None:
             raise

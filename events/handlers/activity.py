@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Activity, User
-from casebook.domain.lifecycle import STAGES, TRANSITIONS
+from casebook.domain.vocabulary import STAGES
+from casebook.services.acts import ACTS
 from events.envelope import Envelope
 
 RECORD_LABELS = {
@@ -29,7 +30,7 @@ RECORD_LABELS = {
 def describe(env: Envelope, actor_name: str | None) -> str:
     who = actor_name or "系统"
     action = env.payload.get("action")
-    t = TRANSITIONS.get(action) if action else None
+    t = ACTS.get(action) if action else None
     if t is not None:
         text = f"{who}：{t.label}"
         to = env.payload.get("stage_to")

@@ -4,18 +4,22 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, STAGES
 from casebook.domain.rules.model import CIRCUMSTANCES
-from casebook.services.cases import CASE_SOURCES
+from casebook.domain.vocabulary import (
+    CASE_SOURCES,
+    DECISION_KINDS,
+    DECLINE_GROUNDS,
+    INVESTIGATION_ACT_KINDS,
+    PENALTY_KINDS,
+    SERVICE_METHODS,
+    STAGES,
+)
 
 from .common import MAX_ID, Money, PageArgs, PageMeta, Strict
 
 Text = lambda n=2000, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
 Ids = lambda **kw: fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), validate=validate.Length(min=1, max=20), **kw)  # noqa: E731
 PenaltyKinds = lambda **kw: fields.List(fields.String(validate=validate.OneOf(list(PENALTY_KINDS))), validate=validate.Length(max=13), **kw)  # noqa: E731
-SERVICE_METHODS = ["direct", "left_at_premises", "electronic", "post", "entrusted", "forwarded", "announcement"]
-ACT_KINDS = ["on_site_inspection", "inquiry", "sampling", "evidence_preservation", "seizure", "inspection_survey", "other"]
-DECLINE_GROUNDS = ["minor_and_corrected", "first_offence", "no_fault", "no_violation", "out_of_jurisdiction", "time_barred", "other"]
 
 
 class LeadIn(Strict):
@@ -166,7 +170,7 @@ class FileIn(Strict):
 
 
 class DeclineIn(Strict):
-    ground = fields.String(required=True, validate=validate.OneOf(DECLINE_GROUNDS))
+    ground = fields.String(required=True, validate=validate.OneOf(list(DECLINE_GROUNDS)))
     reason = Text(2000, required=True)
 
 
@@ -179,7 +183,7 @@ class ReasonIn(Strict):
 
 
 class InvestigationActIn(Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(ACT_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(list(INVESTIGATION_ACT_KINDS)))
     acted_on = fields.Date(required=True)
     place = Text(300)
     summary = Text(10000, required=True)
@@ -238,7 +242,7 @@ class ProposeIn(Strict):
 
 class ServeIn(Strict):
     served_on = fields.Date(required=True)
-    method = fields.String(required=True, validate=validate.OneOf(SERVICE_METHODS))
+    method = fields.String(required=True, validate=validate.OneOf(list(SERVICE_METHODS)))
     note = Text(2000)
 
 
@@ -494,46 +498,3 @@ class PenaltyCopyIn(Strict):
 class SummaryFormsIn(Strict):
     form_nos = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
                            validate=validate.Length(min=1, max=1000))
-
-
-ACTION_SCHEMAS = {
-    "update_lead": UpdateLeadIn,
-    "file": FileIn,
-    "decline_to_file": DeclineIn,
-    "start_investigation": NoteIn,
-    "record_investigation_act": InvestigationActIn,
-    "update_facts": FactsIn,
-    "close_investigation": CloseInvestigationIn,
-    "propose_penalty": ProposeIn,
-    "serve_prior_notice": ServeIn,
-    "record_statement": StatementIn,
-    "record_waiver": WaiverIn,
-    "request_hearing": HearingRequestIn,
-    "hold_hearing": HoldHearingIn,
-    "record_hearing_no_show": NoShowIn,
-    "decide": DecideIn,
-    "serve_decision": ServeIn,
-    "start_execution": NoteIn,
-    "record_payment": PaymentIn,
-    "record_summary_filing": SummaryFilingIn,
-    "close": CloseIn,
-    "archive": NoteIn,
-    "suspend": ReasonIn,
-    "resume": ReasonIn,
-    "terminate": ReasonIn,
-    "submit_legal_review": SubmitReviewIn,
-    "assign_legal_reviewer": AssignReviewerIn,
-    "record_legal_review": LegalReviewIn,
-    "record_collective_discussion": CollectiveDiscussionIn,
-    "decline_referral": DeclineReferralIn,
-    "form_referral_team": FormTeamIn,
-    "submit_referral_report": ReferralReportIn,
-    "approve_referral": ApproveReferralIn,
-    "transfer_referral": TransferIn,
-    "record_police_receipt": PoliceReceiptIn,
-    "record_police_decision": PoliceDecisionIn,
-    "request_reconsideration": RequestIn,
-    "request_supervision": RequestIn,
-    "record_police_return": PoliceReturnIn,
-    "record_penalty_copy": PenaltyCopyIn,
-}

@@ -2,7 +2,8 @@
 
 from marshmallow import fields, validate
 
-from casebook.services.documents import RETENTIONS, STATUS_LABELS
+from casebook.domain.vocabulary import DOCUMENT_STATUSES as STATUS_LABELS
+from casebook.domain.vocabulary import RETENTIONS
 from schemas.documents import DOCUMENT_TYPES
 
 from .common import MAX_ID, PageArgs, PageMeta, Strict

@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from casebook.domain.lifecycle import ROLES
-from casebook.services.evidence import EVIDENCE_KINDS
+from casebook.domain.vocabulary import EVIDENCE_KINDS
 
 from .common import MAX_ID, PageArgs, PageMeta, Strict
 

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from casebook.domain.lifecycle import PENALTY_KINDS as LIFECYCLE_PENALTY_KINDS
+from casebook.domain.vocabulary import DISCRETION_TIERS  # noqa: F401  (re-exported)
+from casebook.domain.vocabulary import EVIDENCE_KINDS as _EVIDENCE_KINDS
+from casebook.domain.vocabulary import PENALTY_KINDS as LIFECYCLE_PENALTY_KINDS
 
 # GB 11643 (居民身份证号码), possibly masked with * (for documents that are published).
 ID_NO_RE = re.compile(r"^[0-9*]{17}[0-9Xx*]$")
@@ -21,30 +23,13 @@ ID_NO_RE = re.compile(r"^[0-9*]{17}[0-9Xx*]$")
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
-#: 行政处罚法 第四十六条: the eight kinds of evidence.
-EVIDENCE_KINDS = (
-    "书证",
-    "物证",
-    "视听资料",
-    "电子数据",
-    "证人证言",
-    "当事人的陈述",
-    "鉴定意见",
-    "勘验笔录、现场笔录",
-)
+#: 行政处罚法 第四十六条: the eight kinds of evidence (their labels: a context carries the label).
+EVIDENCE_KINDS = tuple(_EVIDENCE_KINDS.values())
 
 #: 行政处罚法 第九条 penalty kinds, code → Chinese: the case's own codes (casebook.domain.lifecycle), plus
 #: "other" for 第九条第（六）项 (法律、行政法规规定的其他行政处罚) in a context given in full.
 PENALTY_KINDS = {**LIFECYCLE_PENALTY_KINDS, "other": "其他行政处罚"}
 
-#: 行政裁量权基准 tiers (glossary): code → Chinese.
-DISCRETION_TIERS = {
-    "none": "不予处罚",
-    "mitigated": "减轻处罚",
-    "lenient": "从轻处罚",
-    "standard": "一般处罚",
-    "severe": "从重处罚",
-}
 
 
 class ContextSchema(Schema):

@@ -232,7 +232,7 @@ def test_a_recording_needs_device_officer_start_and_end(api):
 
 def test_the_openapi_document_covers_every_act(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    from casebook.domain.lifecycle import TRANSITIONS
+    from casebook.services.acts import ACTS as TRANSITIONS
 
     acts = {p.rsplit("/", 1)[1] for p in spec["paths"] if "/actions/" in p}
     # Leads and summary decisions are created by their own POSTs; evidence is a multipart upload.

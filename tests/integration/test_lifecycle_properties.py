@@ -61,12 +61,13 @@ from casebook.config import Settings
 from casebook.db import models as m
 from casebook.db.engine import make_engine, make_sessionmaker
 from casebook.domain.errors import CalendarDataMissing
-from casebook.domain.lifecycle import REFERRAL_IN_PROGRESS, REFERRAL_RESOLVED, TRANSITIONS
+from casebook.domain.lifecycle import REFERRAL_IN_PROGRESS, REFERRAL_RESOLVED
+from casebook.services.acts import ACTS as TRANSITIONS
 from casebook.services import catalogue as cat
 from casebook.services import deadlines
 from casebook.services.audit import verify_trail
 from casebook.services.context import SYSTEM
-from schemas.api.cases import ACTION_SCHEMAS, LeadIn, SummaryDecisionIn
+from schemas.api.cases import LeadIn, SummaryDecisionIn
 from schemas.api.records import EvidenceMetaIn
 from tests.helpers import PNG, ApiClient
 
@@ -1646,7 +1647,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         else:
             who = d.pick_any(ACTORS, "who")
         body = d.body(action, c)
-        schema = ACTION_SCHEMAS.get(action)
+        schema = TRANSITIONS[action].schema if action in TRANSITIONS and action != "add_evidence" else None
         if schema is None:
             schema = EvidenceMetaIn
         body, bad = d.spoil(schema, body)

@@ -9,6 +9,7 @@ import pytest
 
 from casebook.calendar import WorkingDayCalendar
 from casebook.domain import lifecycle as lc
+from casebook.services.acts import ACTS
 
 D = dt.date
 CAL = WorkingDayCalendar()
@@ -25,7 +26,7 @@ def ctx(roles=OFFICER, actor=1, **data):
 
 
 def codes(action, case, c):
-    return [r.code for r in lc.check(action, case, c).reasons]
+    return [r.code for r in lc.check(ACTS[action], case, c).reasons]
 
 
 @pytest.mark.parametrize(("party", "fine", "ok"), [
@@ -85,7 +86,7 @@ def test_refusals_list_every_failing_guard_at_once():
             fine_amount=Decimal("6000"))
     assert codes("decide", case, c) == ["officers_insufficient", "statement_window_open", "hearing_pending",
                                         "heavier_than_notified"]
-    for r in lc.check("decide", case, c).reasons:
+    for r in lc.check(ACTS["decide"], case, c).reasons:
         assert r.message and not r.message.isascii() and r.article.startswith("行政处罚法")
 
 
@@ -123,11 +124,11 @@ def test_the_hearing_notice_comes_seven_working_days_ahead(notified, held, ok):
 
 def test_resume_returns_to_the_stage_before_suspension():
     case = lc.CaseView(stage="suspended", suspended_stage="investigating")
-    assert lc.target_stage("resume", case) == "investigating"
+    assert lc.target_stage(ACTS["resume"], case) == "investigating"
 
 
 def test_every_transition_is_well_formed():
-    for name, t in lc.TRANSITIONS.items():
+    for name, t in ACTS.items():
         assert t.action == name and t.label and t.event.count(".") == 1
         assert t.roles and t.roles <= set(lc.ROLES)
         assert all(s is None or s in lc.STAGES for s in t.from_stages)
@@ -136,5 +137,5 @@ def test_every_transition_is_well_formed():
     # 检察院 (高检会〔2006〕2号: an obligation that can outlive the closing).
     expected = {"closed": ["record_penalty_copy", "archive"], "archived": ["record_penalty_copy"]}
     for stage in lc.FINAL_STAGES:
-        allowed = [n for n, t in lc.TRANSITIONS.items() if stage in t.from_stages]
+        allowed = [n for n, t in ACTS.items() if stage in t.from_stages]
         assert allowed == expected.get(stage, [])

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from casebook.domain.errors import ValidationFailed
-from casebook.domain.lifecycle import TRANSITIONS
 from casebook.services import audit as audit_svc
 from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
+from casebook.services.acts import CASE_ROUTE_ACTS
 from casebook.web.api import error_responses
 from casebook.web.tx import (
     command,
@@ -25,7 +25,6 @@ from casebook.web.tx import (
     settings,
 )
 from schemas.api.cases import (
-    ACTION_SCHEMAS,
     ActionStatus,
     CaseBriefOut,
     CaseListArgs,
@@ -117,7 +116,7 @@ def _make_action_view(action: str, schema):
             s, svc.perform(s, g.actor, case_id, action, data, expected_version=expected, settings=settings())))
 
     view.__name__ = f"act_{action}"
-    t = TRANSITIONS[action]
+    t = CASE_ROUTE_ACTS[action]
     view.__doc__ = f"{t.label}\n\n{t.article or ''}".strip()
     view = errors(401, 403, 404, 409, 412, 422, 428)(view)
     view = blp.doc(parameters=[
@@ -129,8 +128,8 @@ def _make_action_view(action: str, schema):
     blp.route(f"/cases/<id:case_id>/actions/{action}", methods=["POST"], endpoint=f"act_{action}")(view)
 
 
-for _action, _schema in ACTION_SCHEMAS.items():
-    _make_action_view(_action, _schema)
+for _action, _act in CASE_ROUTE_ACTS.items():  # one route per act, from its declaration
+    _make_action_view(_action, _act.schema)
 
 
 @blp.route("/summary-decisions", methods=["POST"])

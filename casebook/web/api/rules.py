@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import Response, g, request
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from casebook.db.models import CatalogueVersion
 from casebook.domain.errors import ValidationFailed
 from casebook.domain.rules import checks
 from casebook.domain.rules.model import CIRCUMSTANCES, EXEMPTION_CONDITIONS, FACTS, MEASURES, TIERS
@@ -41,7 +39,7 @@ def _facts(d: dict) -> dict:
 def versions():
     """已导入的目录版本"""
     return read(lambda s: json_response(CatalogueVersionOut(many=True).dump(
-        s.execute(select(CatalogueVersion).order_by(CatalogueVersion.code, CatalogueVersion.version)).scalars().all())))
+        cat.list_versions(s))))
 
 
 @blp.route("/catalogue/codes", methods=["GET"])

@@ -5,11 +5,8 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import select
 
-from casebook.db.models import CollectiveDiscussion, LegalReview, Referral
-from casebook.services.cases import load_case
-from casebook.services.context import require_role
+from casebook.services import workflows as wf
 from casebook.web.tx import json_response, read
 from schemas.api.common import ErrorSchema, Strict
 
@@ -22,7 +19,7 @@ class QueueArgs(Strict):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-def _review(r: LegalReview) -> dict:
+def _review(r) -> dict:
     return {"id": r.id, "case_id": r.case_id, "round": r.round, "status": r.status, "submitted_on": r.submitted_on.isoformat(),
             "due_on": r.due_on.isoformat() if r.due_on else None, "submitted_by_id": r.submitted_by_id,
             "reviewer_id": r.reviewer_id, "assigned_on": r.assigned_on.isoformat() if r.assigned_on else None,
@@ -30,7 +27,7 @@ def _review(r: LegalReview) -> dict:
             "reviewed_on": r.reviewed_on.isoformat() if r.reviewed_on else None, "package": r.package}
 
 
-def _referral(r: Referral) -> dict:
+def _referral(r) -> dict:
     iso = lambda v: v.isoformat() if v else None  # noqa: E731
     return {"id": r.id, "case_id": r.case_id, "origin": r.origin, "status": r.status, "team_ids": r.team_ids,
             "formed_on": iso(r.formed_on), "report": r.report, "reported_on": iso(r.reported_on),
@@ -49,13 +46,7 @@ def _referral(r: Referral) -> dict:
 def queue(args):
     """法制审核队列：本机关待审、审核中（含到期日）"""
     def run(s):
-        require_role(g.actor, "legal_reviewer", "agency_head", "supervisor", what="legal_reviews.queue")
-        q = select(LegalReview).where(LegalReview.agency_id.in_(g.actor.read_scope))
-        q = q.where(LegalReview.status == args["status"]) if args.get("status") else \
-            q.where(LegalReview.status.in_(("submitted", "assigned")))
-        if args["mine"]:
-            q = q.where(LegalReview.reviewer_id == g.actor.user_id)
-        rows = s.execute(q.order_by(LegalReview.due_on, LegalReview.id).limit(args["limit"])).scalars().all()
+        rows = wf.review_queue(s, g.actor, status=args.get("status"), mine=args["mine"], limit=args["limit"])
         return json_response([_review(r) for r in rows])
     return read(run)
 
@@ -66,8 +57,7 @@ def queue(args):
 def rounds(case_id):
     """本案的法制审核（全部轮次）"""
     def run(s):
-        load_case(s, g.actor, case_id)
-        rows = s.execute(select(LegalReview).where(LegalReview.case_id == case_id).order_by(LegalReview.round)).scalars()
+        rows = wf.review_rounds(s, g.actor, case_id)
         return json_response([_review(r) for r in rows])
     return read(run)
 
@@ -78,9 +68,7 @@ def rounds(case_id):
 def discussions(case_id):
     """本案的集体讨论记录"""
     def run(s):
-        load_case(s, g.actor, case_id)
-        rows = s.execute(select(CollectiveDiscussion).where(CollectiveDiscussion.case_id == case_id)
-                         .order_by(CollectiveDiscussion.id)).scalars()
+        rows = wf.discussions(s, g.actor, case_id)
         return json_response([{"id": d.id, "held_on": d.held_on.isoformat(), "attendees": d.attendees,
                                "opinions": d.opinions, "conclusion": d.conclusion} for d in rows])
     return read(run)
@@ -92,7 +80,6 @@ def discussions(case_id):
 def referrals(case_id):
     """本案的移送记录（专案组、报告、审批、移送、回执、公安决定、复议与监督）"""
     def run(s):
-        load_case(s, g.actor, case_id)
-        rows = s.execute(select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)).scalars()
+        rows = wf.referrals(s, g.actor, case_id)
         return json_response([_referral(r) for r in rows])
     return read(run)

@@ -1,0 +1,148 @@
+"""Effects of the ordinary procedure's acts: lead, filing, investigation, proposal, notice, hearing, decision,
+service, suspension (行政处罚法 第五章第三节、第四节)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from casebook.db.models import Agency, Case, CaseOfficer, InvestigationAct, Party
+from casebook.domain import lifecycle as lc
+from casebook.domain.errors import ValidationFailed
+from casebook.services.numbers import format_case_no, next_number
+
+from . import Run, plan
+
+AMOUNT_FIELDS = ("illegal_gains", "goods_value", "sales_amount", "turnover")
+
+
+def _assign(case: Case, data: dict, *names: str) -> None:
+    for n in names:
+        if n in data:
+            setattr(case, n, data[n])
+
+
+def check_party(s: Session, party_id: int | None) -> Party:
+    party = s.get(Party, party_id) if party_id is not None else None
+    if party is None:
+        raise ValidationFailed("当事人不存在", code="unknown_party", errors={"party_id": ["当事人不存在"]})
+    return party
+
+
+def update_lead(s: Session, case: Case, run: Run) -> dict | None:
+    _assign(case, run.data, "cause", "source", "discovered_on", "facts_text")
+    if "party_id" in run.data:
+        case.party_id = check_party(s, run.data["party_id"]).id
+        s.flush()
+        s.refresh(case, ["party"])
+
+
+def file(s: Session, case: Case, run: Run) -> dict | None:
+    agency = s.get(Agency, case.agency_id)
+    year = run.data["filed_on"].year
+    seq = next_number(s, agency.id, "case", year)
+    case.case_no = format_case_no(agency.case_no_format, agency.code, year, seq)
+    case.filed_on = run.data["filed_on"]
+    lead = run.data.get("lead_officer_id") or run.officers[0].id
+    for u in run.officers:
+        case.officers.append(CaseOfficer(user_id=u.id, user=u, role="lead" if u.id == lead else "handler"))
+    case.lead_officer_id = lead
+    return {"case_no": case.case_no}
+
+
+def record_investigation_act(s: Session, case: Case, run: Run) -> dict | None:
+    s.add(InvestigationAct(
+        case_id=case.id, kind=run.data["kind"], acted_on=run.data["acted_on"], place=run.data.get("place"), summary=run.data["summary"],
+        officer_ids=[u.id for u in run.officers],
+        credential_nos=[lc.OfficerView.of(u).credential_on(run.data["acted_on"]).credential_no for u in run.officers],
+    ))
+
+
+def update_facts(s: Session, case: Case, run: Run) -> dict | None:
+    from casebook.services import catalogue as cat
+
+    reg, day = cat.registry(s), run.today
+    unknown = [v["code"] for v in run.data.get("violations") or [] if v.get("code") and reg.violation(v["code"], day) is None]
+    if unknown:
+        raise ValidationFailed("违法行为事项编码不在现行裁量基准中", code="unknown_violation_code",
+                               errors={"violations": [f"未知事项编码：{c}" for c in unknown]})
+    _assign(case, run.data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
+
+
+def propose_penalty(s: Session, case: Case, run: Run) -> dict | None:
+    case.decision_kind = run.data["kind"]
+    case.penalty_kinds = run.data.get("penalty_kinds") or []
+    case.fine_amount = run.data.get("fine_amount")
+    case.confiscated_amount = run.data.get("confiscated_amount")
+    if "deviation_reason" in run.data:
+        case.deviation_reason = run.data["deviation_reason"]
+    ev = run.rules  # evaluated once by perform, for the guards and for this effect
+    case.benchmark = ev.benchmark
+    case.exemption = ev.exemption
+    case.major_reasons = list(ev.major_reasons)
+    case.discussion_reasons = list(ev.discussion_reasons)
+    case.criminal_crossings = list(ev.crossings)
+    case.criminal_suspicion = bool(ev.crossings)
+    # 行政处罚法 第六十三条: the hearing right the prior notice must state (local 较大数额 from the triggers).
+    case.hearing_right = run.data["kind"] == "penalty" and ev.hearing_right
+    # referral_status / legal_review_status move to suggested / required when the rules handler raises the events.
+    return {"hearing_right": case.hearing_right, "benchmark": ev.benchmark, "major_reasons": case.major_reasons,
+            "discussion_reasons": case.discussion_reasons, "criminal_crossings": case.criminal_crossings,
+            "exemption": ev.exemption}
+
+
+def serve_prior_notice(s: Session, case: Case, run: Run) -> dict | None:
+    case.prior_notice_served_on = run.data["served_on"]
+    # 行政处罚法 第六十四条第一项 and 第八十五条: five working days, the serving day not counted.
+    case.statement_due_on = run.calendar.add_working_days(run.data["served_on"], lc.STATEMENT_WINDOW_WORKING_DAYS)
+    case.rights_waived = False
+    return {"statement_due_on": case.statement_due_on.isoformat(), "hearing_right": case.hearing_right}
+
+
+def record_waiver(s: Session, case: Case, run: Run) -> dict | None:
+    case.rights_waived = True
+
+
+def request_hearing(s: Session, case: Case, run: Run) -> dict | None:
+    case.hearing_status = "requested"
+
+
+def hold_hearing(s: Session, case: Case, run: Run) -> dict | None:
+    case.hearing_status = "held"
+
+
+def record_hearing_no_show(s: Session, case: Case, run: Run) -> dict | None:
+    case.hearing_status = "waived"
+
+
+def decide(s: Session, case: Case, run: Run) -> dict | None:
+    case.decision_kind = run.data["kind"]
+    case.decided_on = run.data["decided_on"]
+    if run.data.get("deviation_reason"):
+        case.deviation_reason = run.data["deviation_reason"]
+    if run.data["kind"] == "refer":
+        case.referral_status = "referred"
+    elif run.data["kind"] == "penalty" and case.referral_status != "none":
+        # 高检会〔2006〕2号: a penalty on a case that met a referral goes in copy to 公安 and 检察院 within 10 days.
+        plan(s, case, "penalty_copy", start=run.data["decided_on"])
+    if run.data["kind"] == "penalty":
+        case.penalty_kinds = run.data.get("penalty_kinds") or case.penalty_kinds
+        if "fine_amount" in run.data:
+            case.fine_amount = run.data["fine_amount"]
+        if "fine" not in case.penalty_kinds:
+            case.fine_amount = None  # the decision imposes no fine, whatever the notice proposed
+        if "confiscated_amount" in run.data:
+            case.confiscated_amount = run.data["confiscated_amount"]
+    else:
+        case.penalty_kinds, case.fine_amount, case.confiscated_amount = [], None, None
+
+
+def serve_decision(s: Session, case: Case, run: Run) -> dict | None:
+    case.served_on = run.data["served_on"]
+
+
+def suspend(s: Session, case: Case, run: Run) -> dict | None:
+    case.suspended_stage = case.stage
+
+
+def resume(s: Session, case: Case, run: Run) -> dict | None:
+    case.suspended_stage = None

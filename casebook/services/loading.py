@@ -1,0 +1,127 @@
+"""Loading a case for reading or for an act: the one joined load, the agency scope, the guards' view.
+
+Every read and every act of a case starts here: another agency's case is "not found" (and the attempt
+logged), and an act holds the case row locked until its transaction ends.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from casebook.db.models import Case, CaseOfficer, Evidence, LegalReview, Referral, User
+from casebook.domain import lifecycle as lc
+from casebook.domain.deadlines import local_date
+from casebook.domain.errors import NotFound, ValidationFailed
+
+from .context import Actor, deny
+
+
+def _case_loader(for_act: bool, with_agency: bool):
+    q = select(Case).where(Case.id == bindparam("case_id")).options(
+        joinedload(Case.party), joinedload(Case.officers).joinedload(CaseOfficer.user).joinedload(User.credentials))
+    if with_agency:
+        q = q.options(joinedload(Case.agency))
+    if for_act:
+        q = q.with_for_update(of=Case, key_share=True).execution_options(populate_existing=True)
+    return q
+
+
+# Built once (their cache keys are computed once): one query per (for_act, with_agency).
+_CASE_LOADERS = {(a, b): _case_loader(a, b) for a in (False, True) for b in (False, True)}
+_OFFICERS = select(User).where(User.id.in_(bindparam("ids", expanding=True))).options(joinedload(User.credentials))
+
+
+def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, with_agency: bool = False) -> Case:
+    """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged).
+
+    One query: the case with its party and its officers' credentials (what the guards read). `for_act`
+    locks the case row until the end of the transaction and reloads it even if the session already held
+    it: an act reads the case, checks its version and guards, and writes it (event_seq included) with
+    nothing in between. On PostgreSQL the lock is FOR NO KEY UPDATE, the lock its own UPDATE would take:
+    FOR UPDATE would also block other transactions' inserts of rows referencing the case (a foreign key
+    check takes KEY SHARE), e.g. the deadlines handler planning a deadline while holding the chain head,
+    which this act is about to wait for — a deadlock. SQLite writers hold the database lock since BEGIN
+    IMMEDIATE.
+    """
+    case = s.execute(_CASE_LOADERS[for_act, with_agency], {"case_id": case_id}).unique().scalar_one_or_none()
+    if case is None:
+        raise NotFound("案件不存在", code="case_not_found")
+    if not actor.can_read(case.agency_id):
+        deny(actor, f"case:{case_id}", "out of read scope", "out_of_scope")
+        raise NotFound("案件不存在", code="case_not_found")
+    return case
+
+
+def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
+    """The guards' view of a case; for one act, only what its declaration loads (None: everything)."""
+    loads = lc.LOADABLE if act is None else act.loads
+    evidence_count = 0
+    if case.id is not None and "evidence" in loads:
+        evidence_count = s.execute(select(func.count()).select_from(Evidence).where(Evidence.case_id == case.id)).scalar_one()
+    return lc.CaseView(
+        stage=case.stage,
+        procedure=case.procedure,
+        party_kind=case.party.kind if case.party else None,
+        officers=[lc.OfficerView.of(co.user) for co in case.officers],
+        evidence_count=evidence_count,
+        decision_kind=case.decision_kind,
+        penalty_kinds=list(case.penalty_kinds or ()),
+        fine_amount=case.fine_amount,
+        hearing_right=case.hearing_right,
+        prior_notice_served_on=case.prior_notice_served_on,
+        statement_due_on=case.statement_due_on,
+        rights_waived=case.rights_waived,
+        hearing_status=case.hearing_status,
+        summary_recorded_on=case.summary_recorded_on,
+        suspended_stage=case.suspended_stage,
+        paid_amount=case.paid_amount or Decimal("0"),
+        referral_status=case.referral_status or "none",
+        legal_review_status=case.legal_review_status or "none",
+        collective_discussion_on=case.collective_discussion_on,
+        deviation_reason=case.deviation_reason,
+        exemption=case.exemption,
+        discovered_on=case.discovered_on,
+        filed_on=case.filed_on,
+        decided_on=case.decided_on,
+        review=_latest_review(s, case) if "review" in loads else None,
+        referral=_latest_referral(s, case) if "referral" in loads else None,
+    )
+
+
+def _latest_review(s: Session, case: Case) -> dict | None:
+    if case.id is None:
+        return None
+    r = s.execute(select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.round.desc()).limit(1)
+                  ).scalar_one_or_none()
+    return r and {"id": r.id, "round": r.round, "status": r.status, "reviewer_id": r.reviewer_id,
+                  "submitted_on": r.submitted_on, "assigned_on": r.assigned_on,
+                  "proposal": (r.package or {}).get("proposal")}
+
+
+def _latest_referral(s: Session, case: Case) -> dict | None:
+    if case.id is None:
+        return None
+    r = s.execute(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()).limit(1)).scalar_one_or_none()
+    return r and {"id": r.id, "status": r.status, "team_ids": list(r.team_ids or ()), "police_notice_on": r.police_notice_on,
+                  "formed_on": r.formed_on, "reported_on": r.reported_on, "head_decided_on": r.head_decided_on,
+                  "transferred_on": local_date(r.transferred_at) if r.transferred_at else None,
+                  "receipt_on": r.receipt_on}
+
+
+def resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: str = "officer_ids") -> list[User]:
+    ids = list(dict.fromkeys(ids or ()))
+    if not ids:
+        return []
+    users = s.execute(_OFFICERS, {"ids": ids}).unique().scalars().all()
+    found = {u.id: u for u in users}
+    bad = [i for i in ids if i not in found or found[i].agency_id != agency_id or "officer" not in (found[i].roles or ())
+           or not found[i].active]
+    if bad:
+        raise ValidationFailed(
+            "所列人员不是本机关的执法人员", code="unknown_officer",
+            errors={field: [f"用户{i}不是本机关在职执法人员" for i in bad]},
+        )
+    return [found[i] for i in ids]
