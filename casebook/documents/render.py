@@ -34,6 +34,7 @@ from weasyprint.pdf import VARIANTS as _PDF_VARIANTS
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
+from casebook.domain import pii
 from casebook.domain.errors import NotFound, ValidationFailed
 from schemas.documents import (
     DISCRETION_TIERS,
@@ -227,25 +228,18 @@ def money_upper(value) -> str:
     return "".join(out)
 
 
-def mask_id(value, head: int = 6, tail: int = 4) -> str:
-    """Mask an identity number for published documents: ``370406********0023``."""
+def mask_id(value) -> str:
+    """Mask an identity number for published documents (the one rule of casebook.domain.pii)."""
     if value is None or value == "":
         return ""
-    s = str(value)
-    if len(s) <= head + tail:
-        return "*" * len(s)
-    return s[:head] + "*" * (len(s) - head - tail) + s[-tail:]
+    return pii.mask_resident_id(str(value))
 
 
 def mask_phone(value) -> str:
-    """Mask a phone number: ``138****5678``; a landline keeps its area code: ``0632-****345``."""
+    """Mask a phone number for published documents (the one rule of casebook.domain.pii)."""
     if value is None or value == "":
         return ""
-    s = str(value)
-    if "-" in s:
-        area, number = s.split("-", 1)
-        return f"{area}-{mask_id(number, head=0, tail=min(3, len(number)))}"
-    return mask_id(s, head=3, tail=4)
+    return pii.mask_phone(str(value))
 
 
 def sum_money(items: Iterable, attribute: str = "amount") -> Decimal:

@@ -394,8 +394,6 @@ def _fail(s: Session, document_id: int, actor: Actor, error: Exception) -> Docum
 
 # --- void ---------------------------------------------------------------------------------------------
 
-#: Which recorded service makes a live document of a type the one served on the party.
-_SERVED_BY = {"penalty_decision": "served_on", "no_penalty_decision": "served_on", "prior_notice": "prior_notice_served_on"}
 _DECISION_OF = {"penalty_decision": "penalty", "no_penalty_decision": "no_penalty"}
 
 
@@ -403,7 +401,7 @@ def _refuse_served(case: Case, doc: Document) -> None:
     """A decision or notice served on the party has effect (行政处罚法 第六十一条); it is not voided as if it
     had never been made. An error in it is corrected by revoking or changing the decision (第七十五条第二款:
     主动改正), which is its own act, not a reprint."""
-    attr = _SERVED_BY.get(doc.doc_type)
+    attr = DOCUMENT_TYPES[doc.doc_type].served_on if doc.doc_type in DOCUMENT_TYPES else None
     if attr is None or getattr(case, attr) is None:
         return
     if _DECISION_OF.get(doc.doc_type, case.decision_kind) != case.decision_kind:
@@ -465,5 +463,6 @@ def document_types() -> list[dict]:
         out.append({"code": code, "title": dtype.title, "stage": dtype.stage, "stage_title": dtype.stage_title,
                     "numbered": dtype.numbered, "number_suffix": dtype.number_suffix,
                     "from_case": code in docctx.FROM_CASE,
-                    "supplement": list(docctx.SUPPLEMENT.get(code, ())) if code in docctx.FROM_CASE else None})
+                    "supplement": list(docctx.SUPPLEMENT.get(code, ())) if code in docctx.FROM_CASE else None,
+                    "may_need": dict(dtype.may_need or {}) if code in docctx.FROM_CASE else None})
     return out

@@ -96,3 +96,5 @@ class DocumentTypeOut(Strict):
     from_case = fields.Boolean(metadata={"description": "能否由案件数据生成；否则只能以完整内容预览"})
     supplement = fields.List(fields.String(), allow_none=True,
                              metadata={"description": "案件记录中通常没有、须在 fields 中提供的内容"})
+    may_need = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                           metadata={"description": "在特定情形下须在 fields 中补充的内容：字段 → 何种情形"})

@@ -55,6 +55,14 @@ class DocumentType:
     numbered: bool = False
     number_suffix: str | None = None
     public: bool = False  # the document may be published (personal data masked)
+    #: What a client must usually supply (``fields``) because the case does not record it (GET /document-types).
+    supplement: tuple[str, ...] = ()
+    #: The case date that records this document's service on the party: once set, the live document has effect
+    #: (行政处罚法 第六十一条) and is never voided. None: not a document served as a decision or notice.
+    served_on: str | None = None
+    #: What a client must supply only in some cases: field → when (e.g. the 决定书's 处罚依据 when the decision
+    #: recorded no basis).
+    may_need: dict[str, str] | None = None
 
     @property
     def stage_title(self) -> str | None:
@@ -77,39 +85,39 @@ def _types(*items: DocumentType) -> dict[str, DocumentType]:
 DOCUMENT_TYPES: dict[str, DocumentType] = _types(
     # 立案
     DocumentType("filing_approval", "立案审批表", FilingApprovalSchema, "filing", True, "立"),
-    DocumentType("decline_approval", "不予立案审批表", DeclineApprovalSchema, "filing"),
+    DocumentType("decline_approval", "不予立案审批表", DeclineApprovalSchema, "filing", supplement=("officers",)),
     # 调查
-    DocumentType("inspection_record", "现场检查（勘验）笔录", InspectionRecordSchema, "investigation"),
-    DocumentType("inquiry_record", "询问笔录", InquiryRecordSchema, "investigation"),
+    DocumentType("inspection_record", "现场检查（勘验）笔录", InspectionRecordSchema, "investigation", supplement=("start", "end", "on_site_person", "recorder", "recusal_answer", "confirmation",
+                                "signature")),
+    DocumentType("inquiry_record", "询问笔录", InquiryRecordSchema, "investigation", supplement=("start", "end", "interviewee", "recorder", "qa", "confirmation", "signature")),
     DocumentType(
         "evidence_preservation_notice",
         "先行登记保存证据通知书",
         EvidencePreservationNoticeSchema,
         "investigation",
         True,
-        "保存",
-    ),
-    DocumentType("correction_order", "责令改正通知书", CorrectionOrderSchema, "investigation", True, "责改"),
-    DocumentType("investigation_report", "调查终结报告", InvestigationReportSchema, "investigation"),
+        "保存", supplement=("approved_by", "storage_place", "storage_method", "items")),
+    DocumentType("correction_order", "责令改正通知书", CorrectionOrderSchema, "investigation", True, "责改", supplement=("violated_provision", "requirements", "consequence")),
+    DocumentType("investigation_report", "调查终结报告", InvestigationReportSchema, "investigation", supplement=("criminal_check",)),
     # 审查 (审核、告知、听证、法制审核、集体讨论)
-    DocumentType("prior_notice", "行政处罚事先告知书", PriorNoticeSchema, "review", True, "告知"),
+    DocumentType("prior_notice", "行政处罚事先告知书", PriorNoticeSchema, "review", True, "告知", supplement=("violated_provision", "contact"), served_on="prior_notice_served_on"),
     DocumentType(
-        "hearing_notice_of_rights", "听证告知书", HearingNoticeOfRightsSchema, "review", True, "听告"
-    ),
-    DocumentType("hearing_notice", "听证通知书", HearingNoticeSchema, "review", True, "听通"),
-    DocumentType("hearing_record", "听证笔录", HearingRecordSchema, "review"),
+        "hearing_notice_of_rights", "听证告知书", HearingNoticeOfRightsSchema, "review", True, "听告", supplement=("contact",)),
+    DocumentType("hearing_notice", "听证通知书", HearingNoticeSchema, "review", True, "听通", supplement=("hearing_at", "place", "public", "chair", "clerk", "contact")),
+    DocumentType("hearing_record", "听证笔录", HearingRecordSchema, "review", supplement=("start", "end", "place", "clerk", "recusal_answer", "entries", "confirmation",
+                             "signature")),
     DocumentType("legal_review_opinion", "法制审核意见书", LegalReviewOpinionSchema, "review", True, "法审"),
-    DocumentType("collective_discussion_record", "集体讨论记录", CollectiveDiscussionRecordSchema, "review"),
+    DocumentType("collective_discussion_record", "集体讨论记录", CollectiveDiscussionRecordSchema, "review", supplement=("start", "end", "place", "chair", "reporter", "speeches")),
     # 决定
-    DocumentType("penalty_decision", "行政处罚决定书", PenaltyDecisionSchema, "decision", True, "处罚", True),
+    DocumentType("penalty_decision", "行政处罚决定书", PenaltyDecisionSchema, "decision", True, "处罚", True, served_on="served_on",
+                 may_need={"penalty_provision": "决定未记录处罚依据（basis）时须补充"}),
     # 当场决定书 carry the printed serial of the pre-numbered form, not a sequence 文号.
-    DocumentType("summary_decision", "当场行政处罚决定书", SummaryDecisionSchema, "decision"),
+    DocumentType("summary_decision", "当场行政处罚决定书", SummaryDecisionSchema, "decision", supplement=("decided_at", "handed_over_at", "violated_provision")),
     DocumentType(
-        "no_penalty_decision", "不予行政处罚决定书", NoPenaltyDecisionSchema, "decision", True, "不罚", True
-    ),
-    DocumentType("referral_letter", "涉嫌犯罪案件移送书", ReferralLetterSchema, "decision", True, "移送"),
+        "no_penalty_decision", "不予行政处罚决定书", NoPenaltyDecisionSchema, "decision", True, "不罚", True, supplement=("correction", "education", "warning"), served_on="served_on"),
+    DocumentType("referral_letter", "涉嫌犯罪案件移送书", ReferralLetterSchema, "decision", True, "移送", supplement=("recipient", "suspected_offence", "criminal_provision", "contact")),
     # 送达
-    DocumentType("service_receipt", "送达回证", ServiceReceiptSchema, "service"),
+    DocumentType("service_receipt", "送达回证", ServiceReceiptSchema, "service", supplement=("served_at", "received_at")),
     # 执行
     DocumentType("closing_approval", "结案审批表", ClosingApprovalSchema, "execution"),
     # parts of the bound file the system makes itself

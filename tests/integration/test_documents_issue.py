@@ -459,6 +459,8 @@ def test_the_referral_letter_prints_the_transfer_with_its_evidence_manifest(api)
 def test_document_types_say_which_are_built_from_the_case_and_what_they_need(api):
     types = {t["code"]: t for t in api.get("/api/v1/document-types").get_json()}
     assert types["penalty_decision"]["from_case"] and types["penalty_decision"]["numbered"]
+    # a decision that recorded no 处罚依据 needs it supplied: the listing says so, and when
+    assert "penalty_provision" in types["penalty_decision"]["may_need"]
     assert types["prior_notice"]["supplement"] == ["violated_provision", "contact"]
     assert types["referral_letter"]["from_case"] and "recipient" in types["referral_letter"]["supplement"]
     assert "case_file_cover" not in types

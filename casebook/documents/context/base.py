@@ -16,6 +16,9 @@ The workflow records of Issue 5 feed their own documents: a 法制审核意见�
 hearing held, a 先行登记保存证据通知书 from the 先行登记保存 act. Where a case has several (rounds,
 discussions, referrals, acts) the request names which one (``review_id``, ``discussion_id``,
 ``referral_id``, ``act_id``); without it the latest is meant.
+
+This module holds what every builder shares: the case loaded once, the pieces, the wording tables,
+the builder registry. The builders live in one module per document family (mirroring schemas/documents/).
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -37,40 +39,16 @@ from casebook.db.models import (
     Case,
     CaseAct,
     CatalogueVersion,
-    CollectiveDiscussion,
     Document,
     Evidence,
     InvestigationAct,
-    LegalReview,
-    Referral,
     User,
 )
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import LOCAL_TZ, local_date
-from casebook.domain.errors import Conflict, NotFound, ValidationFailed
-from casebook.domain.vocabulary import (
-    CASE_SOURCES,
-    DECLINE_GROUNDS,
-    EVIDENCE_KINDS,
-    INVESTIGATION_ACT_KINDS,
-    SERVICE_METHODS,
-    SOURCE_PHRASES,
-)
-from schemas.documents import DOCUMENT_TYPES, CaseFileSchema, DocumentType
-
-__all__ = [
-    "CASE_FILE",
-    "FROM_CASE",
-    "ONE_PER_CASE",
-    "ONE_PER_REF",
-    "Built",
-    "DocumentNotReady",
-    "build",
-    "case_file_context",
-    "complete",
-    "document_title",
-    "format_document_no",
-]
+from casebook.domain.errors import Conflict, ValidationFailed
+from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
+from schemas.documents import DOCUMENT_TYPES, DocumentType
 
 #: doc_type of the bound 案卷 in the documents table (not a template: assembled by ``render_case_file``).
 CASE_FILE = "case_file"
@@ -511,15 +489,14 @@ class Options:
 Builder = Callable[[CaseData, Built, Options], None]
 BUILDERS: dict[str, Builder] = {}
 
-#: What a client must usually supply (``fields``) because the model does not record it; documentation for
-#: the API (GET /document-types), checked by the tests against a complete case.
-SUPPLEMENT: dict[str, tuple[str, ...]] = {}
+#: What a client must usually supply (``fields``), from each type's registry entry; documentation for the API
+#: (GET /document-types), checked by the tests against a complete case.
+SUPPLEMENT: dict[str, tuple[str, ...]] = {code: t.supplement for code, t in DOCUMENT_TYPES.items()}
 
 
-def _builder(doc_type: str, supplement: tuple[str, ...] = ()):
+def _builder(doc_type: str):
     def deco(fn: Builder) -> Builder:
         BUILDERS[doc_type] = fn
-        SUPPLEMENT[doc_type] = supplement
         return fn
     return deco
 
@@ -536,43 +513,6 @@ def _head_opinion(cd: CaseData, act: Act | None, text: str, day: dt.date | None 
         return None
     return {"opinion": _sentence(act.data.get("opinion") or text), "signer": cd.name(act.actor_id),
             "date": _iso(day or act.on)}
-
-
-@_builder("filing_approval")
-def _filing_approval(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    if not c.filed_on:
-        raise DocumentNotReady("案件尚未立案，不能制作立案审批表")
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(c.filed_on))
-    b.put("document_no", c.case_no)  # the form's number is the 案号
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("officers", _case_officers(cd, c.filed_on))
-    b.put("source", CASE_SOURCES.get(c.source, c.source))
-    b.put("discovered_on", _iso(c.discovered_on))
-    b.put("summary", c.facts_text)
-    b.default("filing_reasons", FILING_CONDITIONS)
-    b.put("head_opinion", _head_opinion(cd, cd.last("file"), "同意立案。", c.filed_on))
-
-
-@_builder("decline_approval", ("officers",))
-def _decline_approval(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    act = cd.last("decline_to_file")
-    if act is None:
-        raise DocumentNotReady("该案源尚未决定不予立案，不能制作不予立案审批表")
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(act.on))
-    b.put("party", _party(cd))
-    b.put("lead_no", str(c.id))  # the system's number of the lead (案源登记)
-    b.put("cause", c.cause)
-    b.put("source", CASE_SOURCES.get(c.source, c.source))
-    b.put("discovered_on", _iso(c.discovered_on))
-    b.put("verification", c.facts_text)
-    ground = DECLINE_GROUNDS.get(act.data.get("ground", ""), "")
-    b.put("decline_reasons", _sentence(act.data.get("reason", "")) + (f"（不予立案情形：{ground}）" if ground else ""))
-    b.put("head_opinion", _head_opinion(cd, act, "同意不予立案。"))
 
 
 def _investigation_act(cd: CaseData, o: Options, kinds: tuple[str, ...], title: str) -> InvestigationAct:
@@ -608,88 +548,6 @@ def _record_notice(cd: CaseData, officers: list[dict], what: str) -> str:
             "你有陈述、申辩的权利；如认为执法人员与本案有直接利害关系，可以申请回避。")
 
 
-@_builder("inspection_record", ("start", "end", "on_site_person", "recorder", "recusal_answer", "confirmation",
-                                "signature"))
-def _inspection_record(cd: CaseData, b: Built, o: Options) -> None:
-    act = _investigation_act(cd, o, ("on_site_inspection", "inspection_survey"), "现场检查（勘验）")
-    b.ref["act_id"] = act.id
-    officers = _act_officers(cd, act)
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(act.acted_on))
-    b.put("place", act.place)
-    if cd.case.case_no:
-        b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("officers", officers)
-    b.put("findings", _paragraphs(act.summary))
-    b.default("notice", _record_notice(cd, officers, INVESTIGATION_ACT_KINDS[act.kind]))
-
-
-@_builder("inquiry_record", ("start", "end", "interviewee", "recorder", "qa", "confirmation", "signature"))
-def _inquiry_record(cd: CaseData, b: Built, o: Options) -> None:
-    act = _investigation_act(cd, o, ("inquiry",), "询问")
-    b.ref["act_id"] = act.id
-    officers = _act_officers(cd, act)
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(act.acted_on))
-    b.put("place", act.place)
-    b.put("case", _header(cd))
-    b.put("officers", officers)
-    b.default("notice", _record_notice(cd, officers, "询问"))
-
-
-@_builder("correction_order", ("violated_provision", "requirements", "consequence"))
-def _correction_order(cd: CaseData, b: Built, o: Options) -> None:
-    date = cd.today
-    b.put("agency", _agency(cd))
-    b.default("date", _iso(date))
-    _doc_no(cd, b, date)
-    b.put("party", _party(cd))
-    if cd.case.case_no:
-        b.put("case", _header(cd))
-    b.put("facts", "".join(_facts(cd)).rstrip("。") or None)
-    b.default("order_basis", ORDER_BASIS)
-
-
-@_builder("investigation_report", ("criminal_check",))
-def _investigation_report(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    if not c.filed_on:
-        raise DocumentNotReady("案件尚未立案，不能制作调查终结报告")
-    closed = cd.last("close_investigation")
-    if closed is None and not o.draft:
-        raise DocumentNotReady("案件尚未调查终结，不能出具调查终结报告")
-    date = closed.on if closed else cd.today
-    (b.put if closed else b.default)("date", _iso(date))
-    b.put("agency", _agency(cd))
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("source", CASE_SOURCES.get(c.source, c.source))
-    b.put("filed_on", _iso(c.filed_on))
-    b.put("officers", _case_officers(cd, date))
-    steps = []
-    for a in cd.investigations:
-        names = "、".join(o["name"] for o in _act_officers(cd, a))
-        where = f"在{a.place}" if a.place else ""
-        steps.append(f"{_cn_date(a.acted_on)}，执法人员{names}{where}进行{INVESTIGATION_ACT_KINDS.get(a.kind, '调查')}：{_sentence(a.summary)}")
-    b.put("investigation", steps)
-    b.put("facts", _facts(cd))
-    b.put("evidence", _evidence(cd))
-    amounts = _clean({"goods_value": _money(c.goods_value), "sales_amount": _money(c.sales_amount),
-                      "illegal_gains": _money(c.illegal_gains), "turnover": _money(c.turnover)})
-    b.put("amounts", amounts or None)
-    b.default("characterization", _characterization(cd))
-    basis = _decision_act(cd)
-    b.put("penalty_provision", basis.get("basis"))
-    b.put("discretion", _discretion(cd))
-    if c.decision_kind == "penalty":
-        penalties = _penalties(cd)
-        b.put("proposed_penalties", penalties)
-        proposal = basis.get("reasons") or f"建议对当事人作出如下行政处罚：{_penalty_summary(penalties)}"
-        report = closed.data.get("report") if closed else None
-        b.default("proposal", "".join(_sentence(x) for x in (report, proposal) if x))
-
-
 def _notice_common(cd: CaseData, b: Built, date: dt.date, *, dated: bool) -> None:
     c = cd.case
     if c.decision_kind != "penalty" or not c.penalty_kinds:
@@ -703,52 +561,6 @@ def _notice_common(cd: CaseData, b: Built, date: dt.date, *, dated: bool) -> Non
     b.put("facts", "".join(_facts(cd)) or None)
     b.put("penalty_provision", _decision_act(cd).get("basis"))
     b.put("penalties", _penalties(cd))
-
-
-@_builder("prior_notice", ("violated_provision", "contact"))
-def _prior_notice(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    served = c.prior_notice_served_on
-    _notice_common(cd, b, served or cd.today, dated=served is not None)
-    b.put("discretion", _discretion(cd))
-    titles = [e.title for e in cd.evidence]
-    b.put("evidence_summary", f"{'、'.join(titles)}等证据" if titles else None)
-    # 行政处罚法 第四十四条、第四十五条; 第六十三条、第六十四条 when the case carries a hearing right
-    b.put("hearing_right", bool(c.hearing_right))
-    b.put("statement_days", lc.STATEMENT_WINDOW_WORKING_DAYS)
-    b.put("hearing_days", lc.STATEMENT_WINDOW_WORKING_DAYS)
-    b.put("statement_due_on", _iso(c.statement_due_on))
-
-
-@_builder("hearing_notice_of_rights", ("contact",))
-def _hearing_notice_of_rights(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    if not c.hearing_right:
-        raise DocumentNotReady("拟作出的处罚不属于当事人有权要求听证的情形，不能制作听证告知书")
-    served = c.prior_notice_served_on
-    _notice_common(cd, b, served or cd.today, dated=served is not None)
-    if "facts" in b.context:  # the template closes the sentence itself: 认定……。
-        b.context["facts"] = b.context["facts"].rstrip("。")
-    items = [HEARING_ITEMS[k] for k in c.penalty_kinds or () if k in HEARING_ITEMS]
-    b.default("hearing_ground", f"拟作出的行政处罚属于《中华人民共和国行政处罚法》第六十三条第一款第{'、第'.join(items)}"
-                                if items else "拟作出的行政处罚属于《中华人民共和国行政处罚法》第六十三条第一款规定的情形")
-    b.put("hearing_days", lc.STATEMENT_WINDOW_WORKING_DAYS)
-
-
-@_builder("hearing_notice", ("hearing_at", "place", "public", "chair", "clerk", "contact"))
-def _hearing_notice(cd: CaseData, b: Built, o: Options) -> None:
-    req = cd.last("request_hearing")
-    if req is None:
-        raise DocumentNotReady("当事人尚未要求听证，不能制作听证通知书")
-    b.put("agency", _agency(cd))
-    b.default("date", _iso(cd.today))
-    _doc_no(cd, b, cd.today)
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("requested_on", _iso(_date(req.data.get("requested_on")) or req.on))
-    held = cd.last("hold_hearing")
-    if held is not None:
-        b.put("chair", cd.name(held.data.get("chair_id")))
 
 
 def _decision(cd: CaseData, b: Built, o: Options, kind: str, title: str) -> dt.date:
@@ -771,116 +583,6 @@ def _decision(cd: CaseData, b: Built, o: Options, kind: str, title: str) -> dt.d
     b.default("characterization", _characterization(cd))
     b.default("remedies", _remedies(cd))
     return date
-
-
-@_builder("penalty_decision")
-def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
-    """行政处罚法 第五十九条: party, facts and evidence, kinds and basis, performance, remedies, agency and date."""
-    _decision(cd, b, o, "penalty", "给予行政处罚")
-    b.put("defence", _defence(cd))
-    b.put("penalty_provision", _decision_act(cd).get("basis"))
-    b.put("discretion", _discretion(cd))
-    penalties = _penalties(cd)
-    b.put("penalties", penalties)
-    if any(p.get("amount") for p in penalties):
-        b.default("payment", _payment())
-
-
-@_builder("no_penalty_decision", ("correction", "education", "warning"))
-def _no_penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
-    _decision(cd, b, o, "no_penalty", "不予行政处罚")
-    basis = _decision_act(cd)
-    if basis.get("basis") and basis.get("reasons"):
-        b.put("ground", {"basis": basis["basis"], "reasons": basis["reasons"]})
-
-
-@_builder("summary_decision", ("decided_at", "handed_over_at", "violated_provision"))
-def _summary_decision(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    act = cd.last("decide_on_the_spot")
-    if c.procedure != "summary" or act is None:
-        raise DocumentNotReady("本案不是当场作出的行政处罚（简易程序）")
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(c.decided_on))
-    b.put("form_no", c.summary_form_no)
-    b.put("party", _party(cd))
-    b.put("place", act.data.get("place"))
-    b.put("officers", _case_officers(cd, c.decided_on))
-    b.put("facts", c.facts_text)
-    b.put("penalty_provision", act.data.get("basis"))
-    penalties = _penalties(cd)
-    b.put("penalties", penalties)
-    signed = bool(act.data.get("party_signed"))
-    b.put("signature", _clean({"signed": signed, "date": _iso(c.decided_on),
-                               "refusal_note": None if signed else act.data.get("refusal_note")}))
-    b.default("remedies", _remedies(cd))
-    if any(p.get("amount") for p in penalties):
-        b.default("payment", _payment())
-
-
-@_builder("service_receipt", ("served_at", "received_at"))
-def _service_receipt(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    served = o.served or ("decision" if c.served_on else "prior_notice" if c.prior_notice_served_on else None)
-    if served == "decision":
-        act, day = cd.last("serve_decision"), c.served_on
-        types = ("penalty_decision",) if c.decision_kind == "penalty" else ("no_penalty_decision",)
-    elif served == "prior_notice":
-        act, day, types = cd.last("serve_prior_notice"), c.prior_notice_served_on, ("prior_notice",)
-    else:
-        raise DocumentNotReady("本案尚未送达任何文书，不能制作送达回证")
-    if act is None or day is None:
-        raise DocumentNotReady("本案尚未记录该文书的送达，不能制作送达回证")
-    issued = cd.issued_of(*types)
-    b.ref["served"] = served
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(day))
-    b.put("case", _header(cd))
-    party = _party(cd) or {}
-    b.put("recipient", party.get("name"))
-    b.put("address", party.get("address"))
-    b.put("documents", [_clean({"title": DOCUMENT_TYPES[types[0]].title,
-                                "document_no": issued.document_no if issued is not None else None, "copies": 1})])
-    b.put("method", SERVICE_METHODS.get(act.data.get("method")))
-    b.put("servers", _case_officers(cd, day))
-    if served == "decision" and c.decision_kind == "penalty":
-        b.default("publication_notice", True)  # 市场监督管理行政处罚信息公示规定: told in writing at service
-
-
-@_builder("closing_approval")
-def _closing_approval(cd: CaseData, b: Built, o: Options) -> None:
-    c = cd.case
-    close = cd.last("close")
-    if close is None and not o.draft:
-        raise DocumentNotReady("案件尚未结案，不能制作结案审批表")
-    if not c.decided_on:
-        raise DocumentNotReady("案件尚未作出处理决定，不能制作结案审批表")
-    date = c.closed_on or cd.today
-    b.put("agency", _agency(cd))
-    (b.put if c.closed_on else b.default)("date", _iso(date))
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("officers", _case_officers(cd, date))
-    b.put("filed_on", _iso(c.filed_on))
-    decision = cd.issued_of("penalty_decision", "no_penalty_decision")
-    b.put("decision_no", decision.document_no if decision is not None else None)
-    b.put("decision_date", _iso(c.decided_on))
-    b.put("decision_summary", _decision_summary(cd))
-    payments = cd.all("record_payment")
-    if payments:
-        b.put("paid_amount", _money(c.paid_amount))
-        b.put("paid_on", payments[-1].data.get("paid_on"))
-        b.put("receipt_no", payments[-1].data.get("receipt_no"))
-    execution = (close.data.get("execution_note") if close else None) or "".join(
-        f"当事人于{_cn_date(_date(p.data.get('paid_on')) or p.on)}缴纳罚没款{_yuan(p.data['amount'])}。" for p in payments
-        if p.data.get("amount")) or None
-    b.put("execution", execution)
-    fine_due = c.fine_amount or Decimal("0")
-    reason = {"no_penalty": "不予行政处罚", "refer": "移送司法机关"}.get(c.decision_kind)
-    if c.decision_kind == "penalty" and (c.paid_amount or Decimal("0")) >= fine_due:
-        reason = "执行完毕"
-    b.put("closing_reason", reason)
-    b.put("head_opinion", _head_opinion(cd, close, "同意结案。", c.closed_on))
 
 
 # --- the workflow records: hearing, preservation, legal review, collective discussion, referral ---------
@@ -929,45 +631,6 @@ def _pick(cd: CaseData, model, wanted: int | None, what: str, option: str, *, re
     return row
 
 
-@_builder("hearing_record", ("start", "end", "place", "clerk", "recusal_answer", "entries", "confirmation",
-                             "signature"))
-def _hearing_record(cd: CaseData, b: Built, o: Options) -> None:
-    """听证笔录 (行政处罚法 第六十四条): from the hearing held; what was said comes from the full record."""
-    held = cd.last("hold_hearing")
-    if held is None:
-        raise DocumentNotReady("本案尚未举行听证，不能制作听证笔录")
-    day = _date(held.data.get("held_on")) or held.on
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(day))
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("start", _local_time(held.data.get("started_at")))
-    b.put("end", _local_time(held.data.get("ended_at")))
-    b.put("place", held.data.get("place"))
-    b.put("chair", cd.name(held.data.get("chair_id")))
-    b.put("clerk", held.data.get("clerk"))
-    b.put("investigators", _case_officers(cd, day))
-    # 第六十四条第（三）项: public unless it concerns state secrets, trade secrets or personal privacy.
-    b.default("public", True)
-    b.default("entries", _speeches(held.data.get("transcript_summary")))
-
-
-@_builder("evidence_preservation_notice", ("approved_by", "storage_place", "storage_method", "items"))
-def _evidence_preservation_notice(cd: CaseData, b: Built, o: Options) -> None:
-    """先行登记保存证据通知书 (行政处罚法 第五十六条): from the 先行登记保存 act; seven working days to decide."""
-    act = _investigation_act(cd, o, ("evidence_preservation",), "先行登记保存证据")
-    b.ref["act_id"] = act.id
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(act.acted_on))
-    _doc_no(cd, b, act.acted_on)
-    b.put("party", _party(cd))
-    if cd.case.case_no:
-        b.put("case", _header(cd))
-    b.put("facts", cd.case.cause)
-    b.put("start", _iso(act.acted_on))
-    b.put("end", _iso(cd.calendar.add_working_days(act.acted_on, 7)))  # 第五十六条、第八十五条
-
-
 #: The checklist codes of the legal review act → the 法制审核意见书's (国办发〔2018〕118号, same order).
 REVIEW_ITEM_CODES = {"subject": "subject", "procedure": "procedure", "facts": "facts_evidence",
                      "law": "law_and_discretion", "authority": "within_authority", "documents": "documents",
@@ -985,205 +648,7 @@ def _proposal_text(proposal: dict) -> str | None:
     return "；".join(parts) or None
 
 
-@_builder("legal_review_opinion")
-def _legal_review_opinion(cd: CaseData, b: Built, o: Options) -> None:
-    """法制审核意见书 (行政处罚法 第五十八条; 国办发〔2018〕118号): one per review round with its opinion."""
-    r = _pick(cd, LegalReview, o.review_id, "法制审核意见", "review_id", ready=lambda r: r.opinion is not None)
-    package = r.package or {}
-    b.ref["review_id"] = r.id
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(r.reviewed_on))
-    _doc_no(cd, b, r.reviewed_on)
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.default("submitted_by", f"案件承办人员{cd.name(r.submitted_by_id) or ''}")
-    b.put("submitted_on", _iso(r.submitted_on))
-    reasons = list(package.get("major_reasons") or ())
-    if reasons:
-        b.put("review_ground", f"拟作出的处理决定{'，'.join(reasons)}，属于《中华人民共和国行政处罚法》第五十八条第一款"
-                               "规定的应当进行法制审核的情形")
-    else:
-        b.default("review_ground", "承办机构提请法制审核")
-    materials = ["行政处罚决定书（代拟稿）", "调查终结报告"]
-    if package.get("hearing_transcript"):
-        materials.append("听证笔录")
-    if package.get("evidence"):
-        materials.append(f"证据材料{len(package['evidence'])}份")
-    b.put("materials", materials)
-    b.put("proposed_decision", _proposal_text(package.get("proposal") or {}))
-    checklist = r.checklist or {}
-    b.put("items", [{"code": doc_code, "conclusion": "符合" if checklist[code]["ok"] else "存在问题",
-                     "note": checklist[code].get("note") or ("经审核，符合规定。" if checklist[code]["ok"] else None)}
-                    for code, doc_code in REVIEW_ITEM_CODES.items() if code in checklist])
-    b.put("outcome", r.opinion)
-    b.put("opinion", r.opinion_text)
-    b.put("reviewers", [{"name": cd.name(r.reviewer_id)}] if cd.name(r.reviewer_id) else None)
-
-
-@_builder("collective_discussion_record", ("start", "end", "place", "chair", "reporter", "speeches"))
-def _collective_discussion_record(cd: CaseData, b: Built, o: Options) -> None:
-    """集体讨论记录 (行政处罚法 第五十七条第二款): one per discussion recorded."""
-    d = _pick(cd, CollectiveDiscussion, o.discussion_id, "集体讨论", "discussion_id")
-    # The act's input (times, place, chair …) is in the trail: the n-th act recorded the n-th discussion.
-    ids = list(cd.session.execute(select(CollectiveDiscussion.id).where(CollectiveDiscussion.case_id == cd.case.id)
-                                  .order_by(CollectiveDiscussion.id)).scalars())
-    acts = cd.all("record_collective_discussion")
-    data = acts[ids.index(d.id)].data if len(acts) == len(ids) else {}
-    b.ref["discussion_id"] = d.id
-    b.put("agency", _agency(cd))
-    b.put("date", _iso(d.held_on))
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("start", _local_time(data.get("started_at")))
-    b.put("end", _local_time(data.get("ended_at")))
-    b.put("place", data.get("place"))
-    b.put("chair", _titled(data["chair"]) if data.get("chair") else None)
-    b.put("attendees", [_titled(a) for a in d.attendees or ()])
-    b.put("absent", data.get("absent"))
-    b.put("recorder", data.get("recorder") or cd.name(d.recorded_by_id))
-    b.put("reporter", data.get("reporter"))
-    b.default("case_summary", _facts(cd))
-    b.put("speeches", data.get("speeches") or _speeches(d.opinions))
-    b.put("conclusion", d.conclusion)
-
-
 #: 国务院令第310号 第六条: the materials of a transfer (the transfer act's codes → the 移送书's).
 REFERRAL_MATERIAL_CODES = {"referral_letter": "referral_letter", "investigation_report": "investigation_report",
                            "item_list": "item_list", "inspection_report": "test_report", "other_materials": "other"}
 
-
-@_builder("referral_letter", ("recipient", "suspected_offence", "criminal_provision", "contact"))
-def _referral_letter(cd: CaseData, b: Built, o: Options) -> None:
-    """涉嫌犯罪案件移送书 (国务院令第310号 第五条、第六条): once the head approved the referral."""
-    r = _pick(cd, Referral, o.referral_id, "经批准的移送", "referral_id", ready=lambda r: r.head_decision == "approved")
-    c = cd.case
-    b.ref["referral_id"] = r.id
-    day = local_date(r.transferred_at) if r.transferred_at else None
-    b.put("agency", _agency(cd))
-    (b.put if day else b.default)("date", _iso(day or cd.today))
-    _doc_no(cd, b, day or cd.today)
-    b.put("recipient", r.police_agency)
-    b.put("copy_to", r.procuratorate)  # 高检会〔2006〕2号: copied to the procuratorate
-    b.put("case", _header(cd))
-    b.put("party", _party(cd))
-    b.put("facts", _facts(cd))
-    crossings = [x for x in c.criminal_crossings or () if isinstance(x, dict)]
-    offences = list(dict.fromkeys(x["offence"] for x in crossings if x.get("offence")))
-    articles = list(dict.fromkeys(x["criminal_article"] for x in crossings if x.get("criminal_article")))
-    b.default("suspected_offence", "、".join(offences) or None)
-    b.default("criminal_provision", "、".join(articles) or None)
-    b.put("referral_team", [o_ for o_ in (_officer(cd, uid, r.formed_on) for uid in r.team_ids or ()) if o_])
-    b.put("approved_by", cd.name(r.head_id))
-    b.put("approved_on", _iso(r.head_decided_on))
-    if c.decided_on and c.decision_kind == "penalty":  # 第十一条: a penalty already imposed stays in force
-        b.put("penalties_imposed", f"本局已于{_cn_date(c.decided_on)}作出行政处罚决定：{_decision_summary(cd)}")
-    # The five materials with their statutory names; a supplement may give copies and pages instead.
-    b.default("materials", [{"code": REFERRAL_MATERIAL_CODES[k], "description": label}
-                            for k, label in lc.REFERRAL_MATERIALS.items()])
-    # The manifest as handed over (frozen at the transfer), else the evidence files as they are now.
-    by_id = {e.id: e for e in cd.evidence}
-    if r.evidence_manifest is not None:
-        rows = [(m.get("name"), by_id.get(m.get("evidence_id")), m.get("sha256"), m.get("size"))
-                for m in r.evidence_manifest]
-    else:
-        rows = [(e.title, e, e.file_sha256, e.file_size) for e in cd.evidence]
-    b.put("manifest", [_clean({"name": name, "kind": EVIDENCE_KINDS.get(e.kind, "书证") if e else "书证",
-                               "sha256": sha, "size": size}) for name, e, sha, size in rows if sha])
-
-
-FROM_CASE = frozenset(BUILDERS)
-
-
-# --------------------------------------------------------------------------------------------------
-# Entry points
-# --------------------------------------------------------------------------------------------------
-
-
-def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.date, calendar) -> Built:
-    """The document's context as far as the recorded case data goes."""
-    if doc_type == CASE_FILE or doc_type not in DOCUMENT_TYPES:
-        raise NotFound(f"未知的文书类型：{doc_type}", code="document_type_unknown")
-    if doc_type not in BUILDERS:
-        raise ValidationFailed(f"{DOCUMENT_TYPES[doc_type].title}不是案件文书", code="document_type_not_for_cases")
-    built = Built(doc_type)
-    BUILDERS[doc_type](load_case_data(s, case, today, calendar), built, options)
-    return built
-
-
-def complete(built: Built, fields: dict | None) -> dict:
-    """Lay the explicit supplement over the built context, validate, and return it as plain JSON data.
-
-    A supplement may fill what the case does not record and replace statutory defaults; it may not
-    change recorded case data.
-    """
-    fields = fields or {}
-    dtype = DOCUMENT_TYPES[built.doc_type]
-    clash = sorted(k for k in fields if k in built.locked)
-    if clash:
-        raise ValidationFailed(
-            f"以下内容取自案件记录，不能另行填写：{'、'.join(clash)}", code="document_field_locked",
-            errors={"fields": {k: ["取自案件记录，不能另行填写"] for k in clash}})
-    context = {**built.context, **fields}
-    schema = dtype.schema()
-    try:
-        data = schema.load(context)
-    except ValidationError as err:
-        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        missing = sorted(k for k, v in messages.items() if k not in context and v == ["必填项"])
-        incomplete = sorted(p for p in _required_paths(messages) if p.split(".")[0] in built.locked)
-        hints = []
-        if missing:
-            hints.append(f"案件记录中没有以下内容，请在 fields 中提供：{'、'.join(missing)}")
-        if incomplete:
-            hints.append(f"案件记录不完整，请先补全：{'、'.join(incomplete)}")
-        raise ValidationFailed(f"{dtype.title}的数据不完整或有误；{'；'.join(hints) or '内容有误'}",
-                               code="document_data_incomplete",
-                               errors={"fields": messages, "missing": missing, "incomplete": incomplete}) from err
-    return schema.dump(data)
-
-
-def _required_paths(messages: dict, prefix: str = ""):
-    """Dotted paths of the required items a validation error reports missing (party.address …)."""
-    for key, value in messages.items():
-        path = f"{prefix}{key}"
-        if value == ["必填项"]:
-            yield path
-        elif isinstance(value, dict):
-            yield from _required_paths(value, path + ".")
-
-
-def case_file_context(s: Session, case: Case, documents: list[Document], *, today: dt.date, retention: str,
-                      compiled_by: str, archive_no: str | None = None, checked_by: str | None = None,
-                      notes: list[str] | None = None) -> dict:
-    """The 案卷 context: cover and 备考表 from the case, and the issued documents' own context snapshots."""
-    c = case
-    if c.stage not in ("closed", "archived") or not c.closed_on:
-        raise DocumentNotReady("案件尚未结案，不能组卷（一案一卷，结案后立卷归档）")
-    cd = load_case_data(s, case, today)
-    header = _header(cd)
-    if not documents:
-        raise DocumentNotReady("本案还没有已生成的文书，不能组卷")
-    party = c.party.name if c.party else None
-    officers = [cd.name(co.user_id) for co in c.officers]
-    context = {
-        "cover": _clean({
-            "agency": _agency(cd), "date": _iso(today), "case": header,
-            "title": f"{party or ''}{_cause_core(c.cause)}案", "party_name": party,
-            "filed_on": _iso(c.filed_on), "closed_on": _iso(c.closed_on),
-            "result": (_decision_summary(cd) or "").rstrip("。") or None,
-            "officers": [o for o in officers if o], "archive_no": archive_no, "retention": retention,
-            "volume_no": 1, "volume_total": 1,
-        }),
-        "documents": [{"doc_type": d.doc_type, "context": d.context} for d in documents],
-        "note": _clean({
-            "agency": _agency(cd), "date": _iso(today), "case": header, "notes": notes or [],
-            "compiled_by": compiled_by, "compiled_on": _iso(today),
-            "checked_by": checked_by, "checked_on": _iso(today) if checked_by else None,
-        }),
-    }
-    schema = CaseFileSchema()
-    try:
-        return schema.dump(schema.load(context))
-    except ValidationError as err:
-        raise ValidationFailed("案卷数据不完整或有误", code="document_data_incomplete",
-                               errors={"fields": err.messages}) from err

@@ -1,0 +1,68 @@
+"""决定书: 行政处罚、不予行政处罚、当场行政处罚."""
+
+from __future__ import annotations
+
+from .base import (  # noqa: F401
+    Built,
+    CaseData,
+    DocumentNotReady,
+    Options,
+    _agency,
+    _builder,
+    _case_officers,
+    _clean,
+    _decision,
+    _decision_act,
+    _defence,
+    _discretion,
+    _iso,
+    _party,
+    _payment,
+    _penalties,
+    _remedies,
+)
+
+
+@_builder("penalty_decision")
+def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
+    """行政处罚法 第五十九条: party, facts and evidence, kinds and basis, performance, remedies, agency and date."""
+    _decision(cd, b, o, "penalty", "给予行政处罚")
+    b.put("defence", _defence(cd))
+    b.put("penalty_provision", _decision_act(cd).get("basis"))
+    b.put("discretion", _discretion(cd))
+    penalties = _penalties(cd)
+    b.put("penalties", penalties)
+    if any(p.get("amount") for p in penalties):
+        b.default("payment", _payment())
+
+
+@_builder("no_penalty_decision")
+def _no_penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
+    _decision(cd, b, o, "no_penalty", "不予行政处罚")
+    basis = _decision_act(cd)
+    if basis.get("basis") and basis.get("reasons"):
+        b.put("ground", {"basis": basis["basis"], "reasons": basis["reasons"]})
+
+
+@_builder("summary_decision")
+def _summary_decision(cd: CaseData, b: Built, o: Options) -> None:
+    c = cd.case
+    act = cd.last("decide_on_the_spot")
+    if c.procedure != "summary" or act is None:
+        raise DocumentNotReady("本案不是当场作出的行政处罚（简易程序）")
+    b.put("agency", _agency(cd))
+    b.put("date", _iso(c.decided_on))
+    b.put("form_no", c.summary_form_no)
+    b.put("party", _party(cd))
+    b.put("place", act.data.get("place"))
+    b.put("officers", _case_officers(cd, c.decided_on))
+    b.put("facts", c.facts_text)
+    b.put("penalty_provision", act.data.get("basis"))
+    penalties = _penalties(cd)
+    b.put("penalties", penalties)
+    signed = bool(act.data.get("party_signed"))
+    b.put("signature", _clean({"signed": signed, "date": _iso(c.decided_on),
+                               "refusal_note": None if signed else act.data.get("refusal_note")}))
+    b.default("remedies", _remedies(cd))
+    if any(p.get("amount") for p in penalties):
+        b.default("payment", _payment())
