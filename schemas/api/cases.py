@@ -182,12 +182,37 @@ class ReasonIn(Strict):
     reason = Text(2000, required=True)
 
 
+class PersonIn(Strict):
+    """A person on a record who is not the party (被询问人, 现场负责人): the 笔录 prints them in full."""
+
+    name = Text(50, required=True)
+    gender = fields.String(validate=validate.OneOf(["男", "女"]))
+    resident_id = fields.String(validate=validate.Length(min=15, max=18), metadata={"description": "居民身份证号"})
+    phone = fields.String(validate=validate.Regexp(r"^[0-9+\-() ]{5,20}$"), metadata={"description": "联系电话"})
+    address = Text(300, metadata={"description": "住址"})
+    employer = Text(200, metadata={"description": "工作单位"})
+    position = Text(100, metadata={"description": "职务或与当事人的关系"})
+
+    @validates_schema
+    def _resident_id(self, data, **kw):
+        if data.get("resident_id"):
+            from casebook.domain.errors import ValidationFailed
+            from casebook.domain.identifiers import validate_resident_id
+
+            try:
+                data["resident_id"] = validate_resident_id(data["resident_id"])
+            except ValidationFailed as e:
+                raise ValidationError(e.message, "resident_id") from None
+
+
 class InvestigationActIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(list(INVESTIGATION_ACT_KINDS)))
     acted_on = fields.Date(required=True)
     place = Text(300)
     summary = Text(10000, required=True)
     officer_ids = Ids(required=True)
+    interviewee = fields.Nested(PersonIn, metadata={"description": "被询问人（询问笔录）"})
+    on_site_person = fields.Nested(PersonIn, metadata={"description": "现场负责人或在场人（现场检查笔录）"})
 
 
 class ViolationIn(Strict):

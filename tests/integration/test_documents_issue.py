@@ -823,3 +823,27 @@ def test_the_file_note_leaves_the_checker_to_sign_by_hand_when_none_is_named():
     note["checked_by"], note["checked_on"] = None, None
     t = text(render_module.render_pdf("file_note", note, strict=True))
     assert squash(f"立卷人：{note['compiled_by']}") in t and squash("检查人：年月日") in t
+
+
+def test_a_record_prints_what_the_act_recorded_in_full_while_the_trail_keeps_it_masked(api):
+    """Documents read the act's input as entered (case_acts), never the trail's privacy-masked copy."""
+    cid = api.filed_case(facts_text=FACTS)
+    api.act(cid, "start_investigation")
+    person = {"name": "韩梅梅", "gender": "女", "phone": "13561079342", "address": "山东省枣庄市山亭区府前路88号3单元201室",
+              "resident_id": "370406199001011233", "employer": "山亭区便民超市", "position": "店长"}
+    api.act(cid, "record_investigation_act", {"kind": "inquiry", "acted_on": "2026-03-05", "place": "本局询问室",
+            "summary": "询问超市店长进货情况。", "officer_ids": api.officers(), "interviewee": person})
+    fields = {k: v for k, v in FIELDS["inquiry_record"].items() if k != "interviewee"}
+    r = api.post(f"/api/v1/cases/{cid}/documents/inquiry_record/preview", {"fields": fields})
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    # 询问笔录 (行政处罚法 第五十五条): the interviewee as identified, in full.
+    for value in ("13561079342", squash("山东省枣庄市山亭区府前路88号3单元201室"), "370406199001011233"):
+        assert value in t
+    # The trail keeps the masked copy: no full phone, address or 身份证号 in any entry.
+    trail = api.get(f"/api/v1/cases/{cid}/trail").get_json()
+    entry = next(e for e in trail if e["action"] == "case.record_investigation_act")
+    recorded = entry["payload"]["data"]["interviewee"] if "payload" in entry else entry["data"]["data"]["interviewee"]
+    assert recorded["phone"] != "13561079342" and "*" in recorded["phone"]
+    assert recorded["address"] != person["address"] and "*" in recorded["address"]
+    assert "1990" not in recorded["resident_id"]

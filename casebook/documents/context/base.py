@@ -531,6 +531,29 @@ def _investigation_act(cd: CaseData, o: Options, kinds: tuple[str, ...], title: 
     return acts[0]
 
 
+def _act_input(cd: CaseData, inv: InvestigationAct) -> dict:
+    """What the officer entered for an investigation act, as entered (not the trail's masked copy).
+
+    Each record_investigation_act made one InvestigationAct row: the n-th act (in case order) is the n-th row.
+    """
+    recorded = cd.all("record_investigation_act")
+    rows = sorted(cd.investigations, key=lambda a: a.id)
+    for row, act in zip(rows, recorded, strict=False):
+        if row.id == inv.id:
+            return act.data
+    return {}
+
+
+def _person(data: dict | None) -> dict | None:
+    """A person on a record (被询问人, 在场人) in the shape the documents print, in full: a 笔录 is not published."""
+    if not data:
+        return None
+    out = {k: data[k] for k in ("name", "gender", "phone", "address", "employer", "position") if data.get(k)}
+    if data.get("resident_id"):
+        out["id_no"] = data["resident_id"]
+    return out
+
+
 def _act_officers(cd: CaseData, act: InvestigationAct) -> list[dict]:
     nos = list(act.credential_nos or ())
     out = []

@@ -12,6 +12,7 @@ from .base import (  # noqa: F401
     CaseData,
     DocumentNotReady,
     Options,
+    _act_input,
     _act_officers,
     _agency,
     _builder,
@@ -24,6 +25,7 @@ from .base import (  # noqa: F401
     _local_time,
     _paragraphs,
     _party,
+    _person,
     _pick,
     _record_notice,
     _speeches,
@@ -44,6 +46,8 @@ def _inspection_record(cd: CaseData, b: Built, o: Options) -> None:
     b.put("party", _party(cd))
     b.put("officers", officers)
     b.put("findings", _paragraphs(act.summary))
+    if (person := _person(_act_input(cd, act).get("on_site_person"))) is not None:
+        b.put("on_site_person", person)
     b.default("notice", _record_notice(cd, officers, INVESTIGATION_ACT_KINDS[act.kind]))
 
 
@@ -57,6 +61,8 @@ def _inquiry_record(cd: CaseData, b: Built, o: Options) -> None:
     b.put("place", act.place)
     b.put("case", _header(cd))
     b.put("officers", officers)
+    if (person := _person(_act_input(cd, act).get("interviewee"))) is not None:
+        b.put("interviewee", person)
     b.default("notice", _record_notice(cd, officers, "询问"))
 
 
