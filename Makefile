@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CASEBOOK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install system-packages db seed bench lint clean
+.PHONY: run test test-fast install system-packages db seed bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: install
 	if [ -z "$$CASEBOOK_TEST_AMQP_URL" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2).close()" 2>/dev/null; then \
 	  export CASEBOOK_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672//; fi; \
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The inner loop: unit tests and the SQLite integration tests, two workers; no PostgreSQL/RabbitMQ, drills,
+# property or fuzz runs, browser tests (`make test` runs everything).
+test-fast: install
+	$(BIN)/pytest -q -n 2 -m "not slow and not postgres and not rabbitmq" tests/unit tests/integration \
+	  --ignore=tests/integration/test_lifecycle_properties.py --ignore=tests/integration/test_openapi_fuzz.py $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check casebook events schemas scheduler tests bench
