@@ -1,0 +1,184 @@
+"""Each family of checks at its legal boundary, table-driven and pure (no database, no HTTP).
+
+Reviewer qualification and conflict of interest (行政处罚法 第五十八条), referral materials and the three-day
+reconsideration (国务院令第310号 第六条、第九条), the hearing windows (第六十四条), date order, legal review before
+a major decision, reasoned deviation from a benchmark tier (第三十四条).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casebook.calendar import WorkingDayCalendar
+from casebook.domain import lifecycle as lc
+from casebook.services.acts import ACTS
+
+D = dt.date
+CAL = WorkingDayCalendar()
+A = lc.OfficerView(1, "张伟", (lc.CredentialView("37040024001", D(2024, 1, 1), D(2029, 12, 31)),))
+B = lc.OfficerView(2, "李强", (lc.CredentialView("37040024002", D(2024, 1, 1), D(2029, 12, 31)),))
+
+
+def reasons(action, case, roles=frozenset({"officer"}), actor=1, assignee=None, rules=None, **data):
+    ctx = lc.ActContext(actor_id=actor, roles=roles, today=D(2026, 11, 24), data=data, calendar=CAL,
+                        assignee=assignee, rules=rules)
+    return [r.code for r in lc.check(ACTS[action], case, ctx).reasons]
+
+
+# --- 法制审核: who may be assigned (行政处罚法 第五十八条第二款; 国办发〔2018〕118号) ---------------------------
+
+SUBMITTED = lc.CaseView(stage="investigation_closed", officers=[A, B],
+                        review={"id": 1, "round": 1, "status": "submitted", "reviewer_id": None,
+                                "submitted_on": D(2026, 3, 10), "assigned_on": None})
+
+
+@pytest.mark.parametrize(("assignee", "expected"), [
+    ({"id": 7, "roles": ["legal_reviewer"], "same_agency": True, "bar_qualified": True, "completed_reviews": 0}, []),
+    # first-time reviewers need the 法律职业资格; one who has reviewed before does not (第五十八条第二款)
+    ({"id": 7, "roles": ["legal_reviewer"], "same_agency": True, "bar_qualified": False, "completed_reviews": 0},
+     ["reviewer_not_qualified"]),
+    ({"id": 7, "roles": ["legal_reviewer"], "same_agency": True, "bar_qualified": False, "completed_reviews": 1}, []),
+    ({"id": 7, "roles": ["officer"], "same_agency": True, "bar_qualified": True, "completed_reviews": 3},
+     ["assignee_not_reviewer"]),
+    ({"id": 7, "roles": ["legal_reviewer"], "same_agency": False, "bar_qualified": True, "completed_reviews": 3},
+     ["assignee_not_reviewer"]),
+    # a case officer cannot review the case (回避)
+    ({"id": 2, "roles": ["legal_reviewer", "officer"], "same_agency": True, "bar_qualified": True, "completed_reviews": 3},
+     ["reviewer_is_case_officer"]),
+])
+def test_who_may_be_assigned_a_legal_review(assignee, expected):
+    got = reasons("assign_legal_reviewer", SUBMITTED, roles=frozenset({"agency_head"}), assignee=assignee,
+                  reviewer_id=assignee["id"], assigned_on=D(2026, 3, 11))
+    assert got == expected
+
+
+@pytest.mark.parametrize(("assigned_on", "expected"), [
+    (D(2026, 3, 10), []),                     # the day it was submitted
+    (D(2026, 3, 9), ["date_out_of_order"]),   # the day before
+])
+def test_a_reviewer_is_assigned_on_or_after_submission(assigned_on, expected):
+    ok = {"id": 7, "roles": ["legal_reviewer"], "same_agency": True, "bar_qualified": True, "completed_reviews": 1}
+    assert reasons("assign_legal_reviewer", SUBMITTED, roles=frozenset({"agency_head"}), assignee=ok,
+                   reviewer_id=7, assigned_on=assigned_on) == expected
+
+
+# --- 移送: materials and the three-day reconsideration (国务院令第310号) -------------------------------------
+
+APPROVED = lc.CaseView(stage="investigation_closed", officers=[A, B],
+                       referral={"id": 1, "status": "approved", "team_ids": [1, 2], "head_decided_on": D(2026, 3, 10)})
+ALL_MATERIALS = {k: True for k in lc.REFERRAL_MATERIALS}
+
+
+@pytest.mark.parametrize("missing", [None, *lc.REFERRAL_MATERIALS])
+def test_a_transfer_carries_the_five_materials_of_article_6(missing):
+    materials = {k: v for k, v in ALL_MATERIALS.items() if k != missing}
+    got = reasons("transfer_referral", APPROVED, transferred_at=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC),
+                  materials=materials)
+    assert got == ([] if missing is None else ["referral_materials_missing"])
+
+
+def _declined(notice_on):
+    return lc.CaseView(stage="investigation_closed", officers=[A, B],
+                       referral={"id": 1, "status": "police_declined", "team_ids": [1, 2], "police_notice_on": notice_on})
+
+
+@pytest.mark.parametrize(("requested_on", "expected"), [
+    (D(2026, 3, 13), []),                          # day 3 after the notice of 3-10
+    (D(2026, 3, 14), ["reconsideration_late"]),    # day 4
+    (D(2026, 3, 10), []),                          # the same day
+    (D(2026, 3, 9), ["date_out_of_order"]),        # before the notice
+])
+def test_reconsideration_is_requested_within_three_days_of_the_police_notice(requested_on, expected):
+    got = reasons("request_reconsideration", _declined(D(2026, 3, 10)), roles=frozenset({"agency_head"}),
+                  requested_on=requested_on, reason="理由")
+    assert got == expected
+
+
+# --- 听证: the request window and the notice period (行政处罚法 第六十四条) -----------------------------------
+
+NOTIFIED = lc.CaseView(stage="prior_notice", officers=[A, B], hearing_right=True,
+                       prior_notice_served_on=D(2026, 3, 9), statement_due_on=D(2026, 3, 16))
+
+
+@pytest.mark.parametrize(("requested_on", "expected"), [
+    (D(2026, 3, 16), []),                          # the last day of the five working days
+    (D(2026, 3, 17), ["hearing_request_late"]),
+    (D(2026, 3, 8), ["date_out_of_order"]),        # before the notice was served
+])
+def test_a_hearing_is_requested_within_five_working_days_of_the_notice(requested_on, expected):
+    assert reasons("request_hearing", NOTIFIED, requested_on=requested_on) == expected
+
+
+def test_no_hearing_without_the_right_of_article_63():
+    case = lc.CaseView(**{**NOTIFIED.__dict__, "hearing_right": False})
+    assert reasons("request_hearing", case, requested_on=D(2026, 3, 10)) == ["no_hearing_right"]
+
+
+@pytest.mark.parametrize(("chair", "expected"), [(9, []), (1, ["chair_is_investigator"])])
+def test_the_hearing_chair_is_not_an_investigator(chair, expected):
+    case = lc.CaseView(stage="hearing", officers=[A, B], hearing_status="requested")
+    assert reasons("hold_hearing", case, notice_served_on=D(2026, 3, 2), held_on=D(2026, 3, 20),
+                   chair_id=chair) == expected
+
+
+# --- date order ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("action", "case", "data", "expected"), [
+    ("file", lc.CaseView(stage="lead", party_kind="person", discovered_on=D(2026, 3, 1)),
+     {"filed_on": D(2026, 3, 1)}, []),
+    ("file", lc.CaseView(stage="lead", party_kind="person", discovered_on=D(2026, 3, 1)),
+     {"filed_on": D(2026, 2, 28)}, ["date_out_of_order"]),
+    ("serve_decision", lc.CaseView(stage="decided", officers=[A, B], decided_on=D(2026, 3, 20)),
+     {"served_on": D(2026, 3, 19), "method": "direct"}, ["date_out_of_order"]),
+    ("serve_decision", lc.CaseView(stage="decided", officers=[A, B], decided_on=D(2026, 3, 20)),
+     {"served_on": D(2026, 3, 20), "method": "direct"}, []),
+    # an instant counts by its Beijing day: 2026-03-09 17:00 UTC is 3-10 in Beijing, the day of approval
+    ("transfer_referral", APPROVED, {"transferred_at": dt.datetime(2026, 3, 9, 17, tzinfo=dt.UTC),
+                                     "materials": ALL_MATERIALS}, []),
+    ("transfer_referral", APPROVED, {"transferred_at": dt.datetime(2026, 3, 9, 15, tzinfo=dt.UTC),
+                                     "materials": ALL_MATERIALS}, ["date_out_of_order"]),
+])
+def test_an_act_is_not_dated_before_what_it_answers(action, case, data, expected):
+    roles = frozenset({"agency_head", "officer"})
+    officers = [A, B] if action == "file" else ()
+    ctx = lc.ActContext(actor_id=1, roles=roles, today=D(2026, 11, 24), data=data, calendar=CAL, act_officers=officers)
+    got = [r.code for r in lc.check(ACTS[action], case, ctx).reasons]
+    assert [c for c in got if c == "date_out_of_order"] == expected
+
+
+# --- 重大执法决定: legal review before the decision; reasons for leaving the tier ----------------------------
+
+def _rules(major=(), status=None):
+    pc = {"status": status, "message": "罚款超出一般阶次（5,000–10,000元）"} if status else None
+    return lc.RuleEval(major_reasons=list(major), penalty_check=pc)
+
+
+@pytest.mark.parametrize(("review_status", "major", "expected"), [
+    ("none", (), []),
+    ("none", ("拟罚款数额较大",), ["legal_review_required"]),
+    ("returned", ("拟罚款数额较大",), ["legal_review_required"]),
+    ("approved", ("拟罚款数额较大",), []),
+])
+def test_a_major_decision_waits_for_an_approved_legal_review(review_status, major, expected):
+    case = lc.CaseView(stage="investigation_closed", officers=[A, B], legal_review_status=review_status,
+                       decision_kind="no_penalty")
+    got = reasons("decide", case, roles=frozenset({"agency_head"}), rules=_rules(major), kind="no_penalty",
+                  decided_on=D(2026, 3, 20))
+    assert [c for c in got if c == "legal_review_required"] == expected
+
+
+@pytest.mark.parametrize(("status", "reason", "expected"), [
+    ("outside_tier", None, ["deviation_reason_missing"]),
+    ("outside_tier", "当事人主动消除违法后果", []),
+    ("mitigated", None, ["deviation_reason_missing"]),
+    ("within_tier", None, []),
+])
+def test_a_fine_outside_its_tier_states_why(status, reason, expected):
+    case = lc.CaseView(stage="investigation_closed", officers=[A, B], decision_kind="penalty")
+    data = {"kind": "penalty", "decided_on": D(2026, 3, 20)}
+    if reason:
+        data["deviation_reason"] = reason
+    got = reasons("decide", case, roles=frozenset({"agency_head"}), rules=_rules(status=status), **data)
+    assert [c for c in got if c == "deviation_reason_missing"] == expected
