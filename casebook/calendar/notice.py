@@ -51,7 +51,7 @@ class CalendarNoticeInvalid(ValidationFailed):
     def __init__(self, problems: list[tuple[int | None, str]]):
         lines = [f"第{n}行：{m}" if n else m for n, m in problems]
         super().__init__("节假日安排无法识别，未作任何更改：" + "；".join(lines[:5]) + ("……" if len(lines) > 5 else ""),
-                         errors={"text": lines, "lines": [n for n, _ in problems if n]})
+                         errors={"text": lines, "lines": sorted({n for n, _ in problems if n})})
         self.problems = problems
 
 
