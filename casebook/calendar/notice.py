@@ -153,6 +153,8 @@ def _check_weekday(problems: list, line: int | None, day: dt.date | None, note: 
 def _finish(year: int, source: str, holidays: list[Holiday], workdays: list[Workday],
             problems: list[tuple[int | None, str]]) -> YearCalendar:
     """Cross-check the days read, then return the year or raise with every problem found."""
+    if not 2000 <= year <= 2100:
+        raise CalendarNoticeInvalid([(None, f"年份须在2000至2100之间，收到的是{year}")])
     if not holidays and not problems:
         problems.append((None, "没有识别到任何放假安排"))
     rest: dict[dt.date, Holiday] = {}

@@ -657,8 +657,10 @@ def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult, ma
     """
     cal = get_calendar(s)
     covered = list(cal.covered_years())
+    # Rows stored undetermined (due_on NULL) before provisional counting existed get their provisional date.
     q = select(Deadline).where(text(CALENDAR_PENDING), or_(Deadline.calendar_flagged_at.is_(None),
-                                                           Deadline.calendar_missing_year.in_(covered)))
+                                                           Deadline.calendar_missing_year.in_(covered),
+                                                           Deadline.due_on.is_(None)))
     q = q.order_by(Deadline.id).limit(room)
     if s.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
@@ -681,6 +683,11 @@ def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult, ma
         if before[0] is not None and before[2] != d.calendar_missing_year:
             # One year loaded, the next still missing: the provisional dates may have moved.
             acts.append(_rescheduled_act(d, case_nos.get(d.case_id), before))
+        if d.calendar_flagged_at is not None:  # the year was surfaced already: only the provisional date is new
+            body = {**_payload(d, case_nos.get(d.case_id)), "warn_on": _iso(d.warn_on), "provisional": True,
+                    "calendar_missing_year": d.calendar_missing_year}
+            acts.append(Act("deadline.scheduled", body, d.case_id, d.agency_id))
+            continue
         d.calendar_flagged_at = now
         res.calendar_missing += 1
         message = str(CalendarDataMissing(d.calendar_missing_year))
