@@ -180,3 +180,34 @@ def test_the_same_year_can_be_loaded_from_a_yaml_file_upload(api, sessions):
     assert r.status_code == 200, r.get_json()
     confirmed = decision(sessions, cid, "x")
     assert (confirmed.due_on, confirmed.calendar_missing_year) == (D(2027, 2, 15), None)
+
+
+def test_the_reminder_to_load_next_years_notice_starts_on_1_october(sessions, settings):
+    with sessions() as s:
+        assert cal_svc.reminder(s, settings, today=D(2026, 9, 30)) is None
+        warning = cal_svc.reminder(s, settings, today=D(2026, 10, 1))
+        assert warning.startswith("2027年的法定节假日和调休安排尚未载入") and NOTE in warning
+        # A year already under way without data is warned about at any time.
+        assert cal_svc.reminder(s, settings, today=D(2027, 3, 1)).startswith("2027年")
+        early = type(settings)(**{**settings.__dict__, "calendar_reminder_from": "09-01"})
+        assert cal_svc.reminder(s, early, today=D(2026, 9, 2)) is not None
+
+
+def test_a_deadline_stored_undetermined_before_provisional_counting_gets_its_provisional_date_at_the_sweep(
+        api, sessions):
+    cid = api.filed_case()
+    with sessions() as s, s.begin():
+        c = s.get(m.Case, cid)
+        row = m.Deadline(case_id=cid, agency_id=c.agency_id, kind="decision", ref="old", unit="calendar", length=90,
+                         starts_on=D(2026, 11, 10), extended_days=0, paused_days=0, basis="行政处罚法第六十条",
+                         status="open", meta={"opts": {}}, calendar_missing_year=2027,
+                         calendar_flagged_at=dt.datetime(2026, 11, 10, tzinfo=dt.UTC))
+        s.add(row)
+    with sessions() as s, s.begin():
+        res = svc.sweep(s, dt.datetime(2026, 12, 4, 4, tzinfo=dt.UTC))
+    assert res.calendar_missing == 0  # surfaced already: not announced twice
+    d = decision(sessions, cid, "old")
+    assert (d.due_on, d.calendar_missing_year) == (D(2027, 2, 11), 2027)
+    with sessions() as s:
+        assert s.execute(select(func.count()).select_from(m.OutboxEvent)
+                         .where(m.OutboxEvent.type == "deadline.calendar_missing")).scalar_one() == 0
