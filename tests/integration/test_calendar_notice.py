@@ -211,3 +211,34 @@ def test_a_deadline_stored_undetermined_before_provisional_counting_gets_its_pro
     with sessions() as s:
         assert s.execute(select(func.count()).select_from(m.OutboxEvent)
                          .where(m.OutboxEvent.type == "deadline.calendar_missing")).scalar_one() == 0
+
+
+def test_the_cli_previews_a_notice_file_and_loads_it_only_with_the_previewed_digest(api, sessions, settings, tmp_path):
+    import re
+
+    from click.testing import CliRunner
+
+    from casebook.cli import main
+
+    cid = api.filed_case()
+    with sessions() as s, s.begin():
+        svc.plan(s, cid, "decision", start=D(2026, 11, 10), ref="x")
+    path = tmp_path / "notice-2027.txt"
+    path.write_text(NOTICE_2027, encoding="utf-8")
+    env = {"CASEBOOK_DATABASE_URL": settings.database_url, "CASEBOOK_DATA_DIR": str(settings.data_dir)}
+    before = state(sessions)
+    r = CliRunner().invoke(main, ["calendar", "load-notice", str(path), "--user", "admin"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "未作任何更改" in r.output and state(sessions) == before
+    digest = re.search(r"--confirm ([0-9a-f]{16})", r.output).group(1)
+    r = CliRunner().invoke(main, ["calendar", "load-notice", str(path), "--user", "admin", "--confirm", "f" * 16], env=env)
+    assert r.exit_code == 2 and "与预览不一致" in r.output and state(sessions) == before
+    r = CliRunner().invoke(main, ["calendar", "load-notice", str(path), "--user", "admin", "--confirm", digest], env=env)
+    assert r.exit_code == 0, r.output
+    assert "重新计算暂定期限 1 项" in r.output
+    cal_svc.invalidate()
+    assert (decision(sessions, cid, "x").due_on, decision(sessions, cid, "x").calendar_missing_year) == (D(2027, 2, 15), None)
+    bad = tmp_path / "bad.txt"
+    bad.write_text(NOTICE_2027.replace("共3天", "共4天", 1), encoding="utf-8")
+    r = CliRunner().invoke(main, ["calendar", "load-notice", str(bad), "--user", "admin"], env=env)
+    assert r.exit_code == 2 and "第6行" in r.output
