@@ -75,6 +75,11 @@ def _settings() -> Settings:
     return _configured or _process_settings()
 
 
+def _margin(settings: Settings | None) -> int:
+    """The provisional warning margin of the settings passed in (the configured defaults when none are)."""
+    return (settings or _settings()).provisional_margin_days
+
+
 def warn_overrides(spec: str) -> dict[str, int]:
     """Parse CASEBOOK_DEADLINE_WARN_DAYS ("decision=10,filing=3") into per-kind warning leads."""
     out: dict[str, int] = {}
@@ -173,7 +178,7 @@ def _compute(d: Deadline, cal, now: dt.datetime, margin: int | None = None) -> b
         provisional_year = e.year
         k = dl.KINDS[d.kind]
         lead = k.warn_days if opts.get("warn_days") is None else int(opts["warn_days"])
-        margin = _settings().provisional_margin_days if margin is None else margin
+        margin = _margin(None) if margin is None else margin
         if lead and k.unit != "hours":
             opts["warn_days"] = lead + max(int(margin), 0)
         due = dl.due_for(d.kind, start, cal.provisional(), extended_days=d.extended_days, paused_days=d.paused_days,
@@ -211,12 +216,13 @@ def live(s: Session, case: Case | int, kind: str, *, ref: Any = None, lock: bool
 
 
 def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetime, ref: Any = None,
-         actor: Actor = SYSTEM, **opts: Any) -> Deadline:
+         actor: Actor = SYSTEM, settings: Settings | None = None, **opts: Any) -> Deadline:
     """Plan a deadline of `kind` running from `start` (idempotent; a new start re-plans the live one).
 
     Options: days (a configured length), warn_days, counting ('calendar'/'working', 310号 kinds),
     penalty (publication: False for other decisions), extended (limitation: five years), fine (payment).
-    A due date in a year without calendar data is stored undetermined and surfaced by the sweep.
+    A due date in a year without calendar data is counted provisionally (statutory holidays, an earlier
+    warning by ``settings.provisional_margin_days``), surfaced by the sweep and recounted when the year is loaded.
     """
     k = dl.kind(kind)
     case = _case(s, case)
@@ -241,14 +247,14 @@ def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetim
         existing.starts_on, existing.start_at = starts_on, start_at
         existing.meta = {**(existing.meta or {}), "opts": options}
         existing.updated_at = now
-        _compute(existing, get_calendar(s), now)
+        _compute(existing, get_calendar(s), now, _margin(settings))
         s.flush()
         _trail(s, actor, case, "deadline.replanned", existing)
         return existing
     d = Deadline(case_id=case.id, agency_id=case.agency_id, kind=kind, ref=ref, unit=dl.unit_for(k, **options),
                  length=dl.base_length(k, **options), starts_on=starts_on, start_at=start_at, extended_days=0,
                  paused_days=0, basis=k.basis, status="open", meta={"opts": options}, created_at=now, updated_at=now)
-    _compute(d, get_calendar(s), now)
+    _compute(d, get_calendar(s), now, _margin(settings))
     s.add(d)
     s.flush()
     _trail(s, actor, case, "deadline.planned", d, counting=(d.meta or {}).get("counting"))
@@ -290,7 +296,7 @@ def cancel(s: Session, case: Case | int, kind: str | None = None, *, ref: Any = 
 
 
 def extend(s: Session, case: Case | int, kind: str, days: int, reason: str, *, ref: Any = None,
-           actor: Actor = SYSTEM) -> Deadline:
+           actor: Actor = SYSTEM, settings: Settings | None = None) -> Deadline:
     """Add an approved extension of `days` (in the kind's unit) to the live deadline; re-count its dates."""
     k = dl.kind(kind)
     case = _case(s, case)
@@ -311,7 +317,7 @@ def extend(s: Session, case: Case | int, kind: str, days: int, reason: str, *, r
     d.meta = {**(d.meta or {}), "extensions": [*(d.meta or {}).get("extensions", []),
                                                {"days": days, "reason": reason, "at": now.isoformat()}]}
     d.updated_at = now
-    _compute(d, get_calendar(s), now)
+    _compute(d, get_calendar(s), now, _margin(settings))
     _trail(s, actor, case, "deadline.extended", d, days=days, reason=reason)
     return d
 
@@ -329,7 +335,8 @@ def pause_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYST
     return list(rows)
 
 
-def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM) -> list[Deadline]:
+def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM,
+                settings: Settings | None = None) -> list[Deadline]:
     """恢复: restart paused clocks; the due date moves by the days the case stood suspended."""
     case = _case(s, case)
     rows = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open",
@@ -345,7 +352,7 @@ def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYS
         d.paused_since, d.updated_at = None, now
         d.meta = {**(d.meta or {}), "pauses": [*(d.meta or {}).get("pauses", []),
                                                {"since": since.isoformat(), "until": on.isoformat(), "days": days}]}
-        _compute(d, cal, now)
+        _compute(d, cal, now, _margin(settings))
         _trail(s, actor, case, "deadline.resumed", d, paused_since=since.isoformat(), resumed_on=on.isoformat(),
                days=days)
     return list(rows)
@@ -690,7 +697,9 @@ def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult, ma
             continue
         d.calendar_flagged_at = now
         res.calendar_missing += 1
-        message = str(CalendarDataMissing(d.calendar_missing_year))
+        year = d.calendar_missing_year
+        message = (f"{year}年的法定节假日和调休安排尚未载入，到期日暂按法定节假日计算（{provisional_note(year)}），"
+                   f"请管理员载入国务院办公厅关于{year}年部分节假日安排的通知")
         log.warning("deadline %s (case %s, %s): %s", d.id, d.case_id, d.kind, message)
         p = {**_payload(d, case_nos.get(d.case_id)), "year": d.calendar_missing_year, "message": message}
         acts.append(Act("deadline.calendar_missing", p, d.case_id, d.agency_id, [("deadline.calendar_missing", p)]))

@@ -369,7 +369,10 @@ def health_check(args):
             s.execute(text("SELECT 1"))
             info = collect(s, settings(), broker=args["broker"])
             head = s.execute(select(TrailHead.seq).where(TrailHead.id == 1)).scalar_one()
-            warning = cal_svc.reminder(s, settings())
+            try:
+                warning = cal_svc.reminder(s, settings())
+            except Exception:  # noqa: BLE001 — the reminder never turns a healthy service into a 503
+                warning = None
     except Exception:  # noqa: BLE001 — report, never raise, from a health check
         return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "dead_letters": 0,
                               "oldest_unsent_age_s": None, "trail_head": 0, "queues": {}, "calendar_warning": None}, 503)
