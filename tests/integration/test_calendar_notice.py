@@ -242,3 +242,29 @@ def test_the_cli_previews_a_notice_file_and_loads_it_only_with_the_previewed_dig
     bad.write_text(NOTICE_2027.replace("共3天", "共4天", 1), encoding="utf-8")
     r = CliRunner().invoke(main, ["calendar", "load-notice", str(bad), "--user", "admin"], env=env)
     assert r.exit_code == 2 and "第6行" in r.output
+
+
+def test_an_xlsx_upload_is_previewed_and_a_bad_row_is_a_422_naming_the_row(api, sessions):
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["开始日期", "结束日期", "类型", "名称"])
+    ws.append([D(2027, 2, 5), D(2027, 2, 13), "放假", "春节"])
+    ws.append([D(2027, 2, 20), None, "上班", "春节"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = api.c.post("/api/v1/admin/calendar/file/preview", headers=api.h("admin"), content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(buf.getvalue()), "2027.xlsx")})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["calendar"][0] == {"month": 2, "rest_days": list(range(5, 14)), "make_up_workdays": [20]}
+    ws.append([D(2027, 2, 21), None, "加班", "春节"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    before = state(sessions)
+    r = api.c.post("/api/v1/admin/calendar/file", headers=api.h("admin"), content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(buf.getvalue()), "2027.xlsx"), "digest": "0" * 16})
+    assert (r.status_code, r.get_json()["errors"]["lines"]) == (422, [4])
+    assert state(sessions) == before
