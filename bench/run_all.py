@@ -6,7 +6,7 @@ print a Markdown table for the README.
                                                  # 100 k due deadlines, 1,000 PDF renders, a 100-page 案卷
     .venv/bin/python bench/run_all.py --only rules_lookup,pdf_render
 
-Benchmarks: write_path, case_list, trail_verify and deadline_sweep run once per database backend; events
+Benchmarks: write_path, case_list, trail_verify, deadline_sweep and calendar_confirm run once per database backend; events
 once per backend and transport (RabbitMQ at amqp://guest:guest@127.0.0.1:5672// with publisher
 confirms, skipped with the reason when it does not answer, and the embedded memory transport);
 rules_lookup and pdf_render are in-process and use no database.
@@ -43,6 +43,7 @@ BENCHES = {
     "rules_lookup": IN_PROCESS,
     "pdf_render": IN_PROCESS,
     "deadline_sweep": "backend",
+    "calendar_confirm": "backend",
 }
 
 # rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
@@ -58,6 +59,7 @@ SIZES = {
         "deadline_sweep": {
             "sqlite": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"],
             "postgres": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"]},
+        "calendar_confirm": {"sqlite": ["--rows", "5000", "--repeat", "5"], "postgres": ["--rows", "5000", "--repeat", "5"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
@@ -70,6 +72,8 @@ SIZES = {
         "deadline_sweep": {
             "sqlite": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"],
             "postgres": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"]},
+        "calendar_confirm": {"sqlite": ["--rows", "20000", "--cases", "5000", "--repeat", "5"],
+                             "postgres": ["--rows", "20000", "--cases", "5000", "--repeat", "5"]},
     },
     # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
     "smoke": {
@@ -84,6 +88,8 @@ SIZES = {
         "deadline_sweep": {
             "sqlite": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"],
             "postgres": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"]},
+        "calendar_confirm": {"sqlite": ["--rows", "200", "--cases", "50", "--repeat", "1"],
+                             "postgres": ["--rows", "200", "--cases", "50", "--repeat", "1"]},
     },
 }
 
@@ -219,6 +225,13 @@ def cell_pdf(r: dict | None) -> str:
     return s
 
 
+def cell_confirm(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    return (f"{_size(r['rows'])} provisional deadlines recounted in {r['confirm_s_median']:.2f} s, "
+            f"{r['ratio']:.1f} × the floor ({r['floor_s_median']:.2f} s)")
+
+
 def cell_sweep(r: dict | None) -> str:
     if (p := _problem(r)) is not None:
         return p
@@ -270,6 +283,9 @@ def table(results: dict) -> str:
                        "决定书 median ≤ 150 ms, RSS ≤ 300 MB after 1,000 renders; 案卷 < 10 s", cell_pdf),
         "deadline_sweep": ("deadline sweep: fire due deadlines; fire lag of the scheduler tick (`bench/deadline_sweep.py`)",
                            "100 k due rows < 5 s; fire lag p99 < 30 s", cell_sweep),
+        "calendar_confirm": ("confirming a year's holiday notice: recount every provisional deadline, trail and "
+                             "announce each (`bench/calendar_confirm.py`); floor: writing the same trail entries "
+                             "and events", "none set (a yearly administrator act)", cell_confirm),
     }
     lines = [
         "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",

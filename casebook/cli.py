@@ -1,4 +1,4 @@
-"""`casebook …` commands: serve, db upgrade, seed demo, user create, audit verify|checkpoint."""
+"""`casebook …` commands: serve, db upgrade, seed demo, user create, calendar load-notice, audit verify|checkpoint."""
 
 from __future__ import annotations
 
@@ -90,6 +90,64 @@ def user_create(username, display_name, agency_id, roles, bar_qualified, passwor
     except DomainError as e:
         click.echo(f"错误：{e.message} {json.dumps(e.errors, ensure_ascii=False)}", err=True)
         sys.exit(2)
+
+
+@main.group()
+def calendar():
+    """工作日历：载入国务院办公厅年度节假日安排"""
+
+
+@calendar.command("load-notice")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="执行载入的管理员用户名（记入全过程记录）")
+@click.option("--confirm", "confirm_digest", default=None, metavar="DIGEST",
+              help="确认载入：填写预览输出的 digest；不填则只预览，不作任何更改")
+def calendar_load_notice(path, username, confirm_digest):
+    """读取通知原文（.txt）、YAML 或 XLSX，显示识别结果；--confirm DIGEST 时存储并重新计算暂定期限"""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from casebook.calendar.notice import parse_notice, parse_xlsx, parse_yaml
+    from casebook.db.models import User
+    from casebook.domain.errors import DomainError
+    from casebook.services import calendar as cal_svc
+    from casebook.services.context import actor_for
+
+    settings = Settings()
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".xlsx":
+            notice = parse_xlsx(p.read_bytes())
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            notice = parse_yaml(p.read_text(encoding="utf-8-sig"))
+        else:
+            notice = parse_notice(p.read_text(encoding="utf-8-sig"))
+        factory = _sessions(settings)
+
+        def actor_in(s):
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None:
+                raise DomainError(f"没有用户 {username}", code="user_not_found")
+            return actor_for(s, user)
+
+        if confirm_digest is None:
+            with factory() as s:  # a preview writes nothing
+                result = cal_svc.preview_year(s, actor_in(s), notice)
+        else:
+            with unit_of_work(factory) as s:
+                result = cal_svc.confirm_year(s, actor_in(s), notice, confirm_digest, settings)
+    except DomainError as e:
+        click.echo(f"错误：{e.message}", err=True)
+        for line in (e.errors or {}).get("text", []):
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    if confirm_digest is None:
+        click.echo(f"以上为预览，未作任何更改。核对无误后执行：casebook calendar load-notice {path} "
+                   f"--user {username} --confirm {result['digest']}")
+    else:
+        click.echo(f"已载入{notice.year}年节假日安排；重新计算暂定期限 {len(result['rescheduled'])} 项。")
 
 
 @main.group()

@@ -41,6 +41,11 @@ class Settings:
     referral_day_counting: str = field(default_factory=lambda: _env("CASEBOOK_REFERRAL_DAY_COUNTING", "calendar"))
     legal_review_days: int = field(default_factory=lambda: int(_env("CASEBOOK_LEGAL_REVIEW_DAYS", "10")))
     deadline_warn_days: str = field(default_factory=lambda: _env("CASEBOOK_DEADLINE_WARN_DAYS", ""))
+    # A due date counted on a year whose 国务院办公厅 notice is not loaded is provisional: warn this many
+    # working days earlier than usual, so the missing 调休 data cannot make anyone late.
+    provisional_margin_days: int = field(default_factory=lambda: int(_env("CASEBOOK_PROVISIONAL_MARGIN_DAYS", "3")))
+    # From this day of the year (MM-DD), health and the deadline list warn when next year is not loaded.
+    calendar_reminder_from: str = field(default_factory=lambda: _env("CASEBOOK_CALENDAR_REMINDER_FROM", "10-01"))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

@@ -22,7 +22,7 @@ def tick(sessions: sessionmaker[Session], settings: Settings, on_batch=None) -> 
     started = time.perf_counter()
     try:
         res = deadlines.sweep_all(sessions, batch=settings.sweep_batch, workers=workers_for(sessions, settings),
-                                  on_batch=on_batch)
+                                  on_batch=on_batch, settings=settings)
     except Exception:  # noqa: BLE001 — the database may be away: log it loudly, the next tick retries
         log.exception("deadline sweep failed; retrying at the next tick")
         return None

@@ -8,7 +8,9 @@ Sources (see /work/shared/domain/rules.md §1):
 - 民事诉讼法 第八十五条 (applied by analogy): the start day is not counted; a period whose last day is a
   法定休假日 ends on the first day after it.
 
-A year with no data is never counted on weekends alone: it raises ``CalendarDataMissing``.
+A year with no data is never counted on weekends alone: it raises ``CalendarDataMissing``. Only the
+calendar's ``provisional()`` view counts such a year, on weekends plus the statutory holidays and their
+补假 (casebook.calendar.statutory); every due date it gives is provisional until the year is loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Literal
 from chinese_calendar.constants import holidays as _library_holidays
 from chinese_calendar.constants import workdays as _library_makeup_workdays
 
+from casebook.calendar.statutory import statutory_rest_days
 from casebook.domain.errors import CalendarDataMissing
 
 __all__ = [
@@ -85,9 +88,10 @@ class WorkingDayCalendar:
     The calendar is immutable: build a new one when the administrator's data changes.
     """
 
-    __slots__ = ("_covered", "_overrides", "_years")
+    __slots__ = ("_covered", "_overrides", "_provisional", "_provisional_view", "_years")
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None, extra_years: Iterable[int] = ()):
+    def __init__(self, overrides: Mapping[date, bool] | None = None, extra_years: Iterable[int] = (), *,
+                 provisional: bool = False):
         by_year: dict[int, list[tuple[int, int]]] = {}
         for d, working in (overrides or {}).items():
             d = _as_date(d)
@@ -96,6 +100,31 @@ class WorkingDayCalendar:
         self._covered = _LIBRARY_YEARS | frozenset(int(y) for y in extra_years)
         # year -> (ordinal of 1 January, one byte per day: 1 = working day, 0 = rest day)
         self._years: dict[int, tuple[int, bytearray]] = {}
+        self._provisional = provisional
+        self._provisional_view: WorkingDayCalendar | None = None
+
+    @property
+    def is_provisional(self) -> bool:
+        """True for the view that counts years without data on the statutory holidays alone."""
+        return self._provisional
+
+    def provisional(self) -> WorkingDayCalendar:
+        """Return the view of this calendar that counts a year without data provisionally, never refusing it.
+
+        Covered years are counted exactly as here; a missing year on weekends, the statutory holidays of
+        全国年节及纪念日放假办法 and their 补假 (第六条), plus any single days an administrator entered.
+        """
+        if self._provisional:
+            return self
+        if self._provisional_view is None:
+            view = WorkingDayCalendar(provisional=True)
+            view._overrides, view._covered = self._overrides, self._covered
+            self._provisional_view = view
+        return self._provisional_view
+
+    def is_covered(self, year: int) -> bool:
+        """Tell whether a year's holidays and make-up workdays are known (library or loaded notice)."""
+        return year in self._covered
 
     def covered_years(self) -> tuple[int, ...]:
         """Return the years this calendar can count in, ascending."""
@@ -106,13 +135,18 @@ class WorkingDayCalendar:
         cached = self._years.get(year)
         if cached is not None:
             return cached
-        if year not in self._covered:
+        covered = year in self._covered
+        if not covered and not self._provisional:
             raise CalendarDataMissing(year)
         first = date(year, 1, 1)
         length = date(year + 1, 1, 1).toordinal() - first.toordinal()
         weekday = first.weekday()
         # Monday–Friday work, Saturday and Sunday rest, unless the yearly data says otherwise.
         bits = bytearray(1 if (weekday + i) % 7 < 5 else 0 for i in range(length))
+        if not covered:
+            # Provisional: 全国年节及纪念日放假办法 第二条 holidays and 第六条 补假; no 调休 is guessed.
+            for d in statutory_rest_days(year):
+                bits[d.toordinal() - first.toordinal()] = 0
         for i in _LIBRARY_HOLIDAYS.get(year, ()):
             bits[i] = 0
         for i in _LIBRARY_MAKEUP_WORKDAYS.get(year, ()):

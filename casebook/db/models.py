@@ -595,7 +595,8 @@ class Deadline(Base):
 
     due_on / warn_on are local dates (Asia/Shanghai) for people; due_at / warn_at are the UTC instants
     the sweep compares with (due_at: the end of due_on, or the exact hour for hour-counted kinds).
-    A deadline whose due date needs a year the calendar lacks has due_on NULL and calendar_missing_year set.
+    A deadline whose due date needs a year the calendar lacks has calendar_missing_year set and a provisional
+    due_on (weekends + statutory holidays; casebook.calendar.statutory) until that year is loaded.
     """
 
     __tablename__ = "deadlines"

@@ -1,4 +1,5 @@
-"""The working-day calendar as configured: library data plus the admin's overrides in the database."""
+"""The working-day calendar as configured: library data plus the admin's overrides in the database; loading a
+year from the 国务院办公厅 notice (preview, then confirm); the yearly reminder to load next year."""
 
 from __future__ import annotations
 
@@ -6,19 +7,29 @@ import datetime as dt
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from casebook.calendar import WorkingDayCalendar
-from casebook.db.models import CalendarOverride, CalendarYear
-from casebook.domain.errors import ValidationFailed
+from casebook.calendar.notice import YearCalendar
+from casebook.calendar.statutory import provisional_note
+from casebook.config import Settings
+from casebook.db.models import CalendarOverride, CalendarYear, Deadline
+from casebook.domain.errors import Conflict, ValidationFailed
 
-from .context import Actor, require_role
+from .context import Actor, local_today, require_role
 from .recording import record
 
 _TTL = 60.0
 _cache: dict[str, tuple[float, WorkingDayCalendar]] = {}
 _lock = threading.Lock()
+
+
+def build_calendar(s: Session) -> WorkingDayCalendar:
+    """Build the calendar from what this session sees now (uncached: inside a transaction that changes it)."""
+    overrides = {d: w for d, w in s.execute(select(CalendarOverride.day, CalendarOverride.is_working_day))}
+    years = s.execute(select(CalendarYear.year)).scalars().all()
+    return WorkingDayCalendar(overrides=overrides, extra_years=years)
 
 
 def get_calendar(s: Session) -> WorkingDayCalendar:
@@ -28,9 +39,7 @@ def get_calendar(s: Session) -> WorkingDayCalendar:
     hit = _cache.get(key)
     if hit and now - hit[0] < _TTL:
         return hit[1]
-    overrides = {d: w for d, w in s.execute(select(CalendarOverride.day, CalendarOverride.is_working_day))}
-    years = s.execute(select(CalendarYear.year)).scalars().all()
-    cal = WorkingDayCalendar(overrides=overrides, extra_years=years)
+    cal = build_calendar(s)
     with _lock:
         _cache[key] = (now, cal)
     return cal
@@ -70,3 +79,96 @@ def declare_year(s: Session, actor: Actor, year: int, source: str) -> None:
            events=[("calendar.day_overridden", {"action": "declare_year", "id": year, "data": payload})])
     s.flush()
     invalidate()
+
+
+# --- a year from the State Council notice (or YAML / XLSX with the same data) ------------------------------------
+
+
+def _year_days(year: int, notice: YearCalendar):
+    """Rows of the overrides a load replaces: the year's own days and any day the notice sets outside it."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return or_(CalendarOverride.day.between(first, last), CalendarOverride.day.in_(sorted(notice.days())))
+
+
+def preview_year(s: Session, actor: Actor, notice: YearCalendar) -> dict:
+    """Show what loading this year would store, and what it would recount; changes nothing."""
+    require_role(actor, "admin", what="calendar.preview_year")
+    out = notice.as_dict()
+    year = notice.year
+    existing = s.execute(select(CalendarOverride.day, CalendarOverride.is_working_day)
+                         .where(_year_days(year, notice))).all()
+    days = notice.days()
+    out["replaces_overrides"] = sum(1 for d, w in existing if days.get(d) is not w)
+    out["already_loaded"] = s.get(CalendarYear, year) is not None
+    out["library_year"] = year in WorkingDayCalendar().covered_years()
+    if out["library_year"]:
+        # Years the bundled data covers: say where the notice and that data disagree, day by day.
+        base = WorkingDayCalendar()
+        start = dt.date(year, 1, 1)
+        out["differs_from_library"] = [
+            (start + dt.timedelta(days=i)).isoformat()
+            for i in range((dt.date(year + 1, 1, 1) - start).days)
+            if base.is_working_day(start + dt.timedelta(days=i))
+            != days.get(start + dt.timedelta(days=i), (start + dt.timedelta(days=i)).weekday() < 5)]
+    out["provisional_deadlines"] = s.execute(
+        select(func.count()).select_from(Deadline).where(Deadline.status.in_(("open", "missed")),
+                                                         Deadline.calendar_missing_year == year)).scalar_one()
+    out["confirmed"] = False
+    return out
+
+
+def confirm_year(s: Session, actor: Actor, notice: YearCalendar, digest: str, settings: Settings) -> dict:
+    """Store the year previewed (its holidays and 调休 workdays) and recount every provisional deadline on it.
+
+    `digest` is the preview's: what is stored is what the administrator saw. The year's earlier overrides
+    are replaced (the notice is the authority); each recounted deadline is trailed on its case and
+    announced (deadline.rescheduled), in this same transaction.
+    """
+    from . import deadlines
+
+    require_role(actor, "admin", what="calendar.confirm_year")
+    if digest != notice.digest():
+        raise Conflict("确认的内容与预览不一致，请重新预览后再确认", code="calendar_preview_mismatch",
+                       errors={"digest": [f"预览指纹应为 {notice.digest()}"]})
+    year = notice.year
+    s.execute(delete(CalendarOverride).where(_year_days(year, notice)))
+    notes = notice.notes()
+    for d, working in sorted(notice.days().items()):
+        s.add(CalendarOverride(day=d, is_working_day=working, note=f"{notes[d]}（{notice.source}）"[:200]))
+    row = s.get(CalendarYear, year)
+    if row is None:
+        s.add(CalendarYear(year=year, source=notice.source[:200]))
+    else:
+        row.source = notice.source[:200]
+    s.flush()
+    invalidate()
+    cal = build_calendar(s)
+    changed = deadlines.reschedule_provisional(s, actor, settings, years=[year], cal=cal)
+    payload = {"year": year, "source": notice.source, "digest": notice.digest(),
+               "holidays": [[h.name, h.start.isoformat(), h.end.isoformat()] for h in notice.holidays],
+               "workdays": [w.day.isoformat() for w in notice.workdays], "rescheduled": len(changed)}
+    record(s, actor, "calendar.notice_loaded", payload, agency_id=actor.agency_id,
+           events=[("calendar.notice_loaded", {"action": "load_notice", "id": year, "data": payload})])
+    invalidate()
+    out = notice.as_dict()
+    out.update({"confirmed": True, "rescheduled": changed})
+    return out
+
+
+def reminder(s: Session, settings: Settings, today: dt.date | None = None) -> str | None:
+    """The Chinese warning health and the deadline list carry while a year's notice is not loaded.
+
+    From CASEBOOK_CALENDAR_REMINDER_FROM (1 October by default) for next year; at any time for this year.
+    """
+    today = today or local_today()
+    cal = get_calendar(s)
+    try:
+        month, day = (int(x) for x in settings.calendar_reminder_from.split("-"))
+        start = dt.date(today.year, month, day)
+    except ValueError:
+        start = dt.date(today.year, 10, 1)
+    year = today.year if not cal.is_covered(today.year) else today.year + 1
+    if cal.is_covered(year) or (year > today.year and today < start):
+        return None
+    return (f"{year}年的法定节假日和调休安排尚未载入：涉及{year}年的期限暂按法定节假日计算，"
+            f"{provisional_note(year)}。请管理员载入国务院办公厅关于{year}年部分节假日安排的通知。")

@@ -31,6 +31,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
+from casebook.calendar.statutory import provisional_note
 from casebook.config import Settings
 from casebook.db.models import Agency, Case, Deadline, utcnow
 from casebook.domain import deadlines as dl
@@ -74,6 +75,11 @@ def _settings() -> Settings:
     return _configured or _process_settings()
 
 
+def _margin(settings: Settings | None) -> int:
+    """The provisional warning margin of the settings passed in (the configured defaults when none are)."""
+    return (settings or _settings()).provisional_margin_days
+
+
 def warn_overrides(spec: str) -> dict[str, int]:
     """Parse CASEBOOK_DEADLINE_WARN_DAYS ("decision=10,filing=3") into per-kind warning leads."""
     out: dict[str, int] = {}
@@ -114,11 +120,17 @@ def _payload(d, case_no: str | None) -> dict:
             "basis": d.basis, "starts_on": _iso(d.starts_on), "due_on": _iso(d.due_on), "due_at": _iso(d.due_at)}
 
 
+def is_provisional(d) -> bool:
+    """A due date counted on a year without the State Council notice: shown, listed and warned, but provisional."""
+    return d.calendar_missing_year is not None and d.due_on is not None
+
+
 def _trail(s: Session, actor: Actor, case: Case, action: str, d: Deadline, **extra: Any) -> None:
     body = {**_payload(d, case.case_no), "status": d.status, "warn_on": _iso(d.warn_on),
             "extended_days": d.extended_days, "paused_days": d.paused_days, **extra}
     if d.calendar_missing_year:
         body["calendar_missing_year"] = d.calendar_missing_year
+        body["provisional"] = is_provisional(d)
     record(s, actor, action, body, case=case)
 
 
@@ -148,30 +160,46 @@ def _options(s: Session, case: Case, k: dl.DeadlineKind, opts: dict) -> dict:
     return out
 
 
-def _compute(d: Deadline, cal, now: dt.datetime) -> bool:
+def _compute(d: Deadline, cal, now: dt.datetime, margin: int | None = None) -> bool:
     """Set the due and warning dates from the row's start, options, extensions and pauses.
 
-    Returns False, with the dates cleared and the missing year noted, when the calendar lacks a year:
-    the sweep surfaces it (deadline.calendar_missing) and counts again once an administrator loads it.
+    Returns False when the calendar lacks a year: the dates are then counted on the provisional calendar
+    (weekends, the statutory holidays and their 补假; casebook.calendar.statutory), the missing year is
+    noted, and the warning comes `margin` working days earlier than usual (CASEBOOK_PROVISIONAL_MARGIN_DAYS)
+    so late 调休 data cannot make anyone miss the deadline. The sweep surfaces the year once
+    (deadline.calendar_missing); loading it recomputes the row (deadline.rescheduled).
     """
     opts = dict((d.meta or {}).get("opts") or {})
     start = d.start_at if d.start_at is not None else d.starts_on
+    provisional_year = None
     try:
         due = dl.due_for(d.kind, start, cal, extended_days=d.extended_days, paused_days=d.paused_days, **opts)
     except CalendarDataMissing as e:
-        d.due_on = d.due_at = d.warn_on = d.warn_at = None
-        if d.calendar_missing_year != e.year:
-            d.calendar_missing_year, d.calendar_flagged_at = e.year, None
-        return False
-    d.calendar_missing_year = d.calendar_flagged_at = None
+        provisional_year = e.year
+        k = dl.KINDS[d.kind]
+        lead = k.warn_days if opts.get("warn_days") is None else int(opts["warn_days"])
+        margin = _margin(None) if margin is None else margin
+        if lead and k.unit != "hours":
+            opts["warn_days"] = lead + max(int(margin), 0)
+        due = dl.due_for(d.kind, start, cal.provisional(), extended_days=d.extended_days, paused_days=d.paused_days,
+                         **opts)
+    if provisional_year is None:
+        d.calendar_missing_year = d.calendar_flagged_at = None
+    elif d.calendar_missing_year != provisional_year:
+        d.calendar_missing_year, d.calendar_flagged_at = provisional_year, None
     d.due_on, d.due_at, d.warn_on, d.warn_at = due.due_on, due.due_at, due.warn_on, due.warn_at
-    d.meta = {**(d.meta or {}), "counting": due.counting}
+    meta = {**(d.meta or {}), "counting": due.counting}
+    if provisional_year is None:
+        meta.pop("provisional_note", None)
+    else:
+        meta["provisional_note"] = provisional_note(provisional_year)
+    d.meta = meta
     # A later due date reopens a missed deadline and re-arms its warning.
     if d.status == "missed" and d.due_at > now:
         d.status, d.missed_at = "open", None
     if d.warned_at is not None and d.warn_at is not None and d.warn_at > now:
         d.warned_at = None
-    return True
+    return provisional_year is None
 
 
 def live(s: Session, case: Case | int, kind: str, *, ref: Any = None, lock: bool = True) -> Deadline | None:
@@ -188,12 +216,13 @@ def live(s: Session, case: Case | int, kind: str, *, ref: Any = None, lock: bool
 
 
 def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetime, ref: Any = None,
-         actor: Actor = SYSTEM, **opts: Any) -> Deadline:
+         actor: Actor = SYSTEM, settings: Settings | None = None, **opts: Any) -> Deadline:
     """Plan a deadline of `kind` running from `start` (idempotent; a new start re-plans the live one).
 
     Options: days (a configured length), warn_days, counting ('calendar'/'working', 310号 kinds),
     penalty (publication: False for other decisions), extended (limitation: five years), fine (payment).
-    A due date in a year without calendar data is stored undetermined and surfaced by the sweep.
+    A due date in a year without calendar data is counted provisionally (statutory holidays, an earlier
+    warning by ``settings.provisional_margin_days``), surfaced by the sweep and recounted when the year is loaded.
     """
     k = dl.kind(kind)
     case = _case(s, case)
@@ -218,14 +247,14 @@ def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetim
         existing.starts_on, existing.start_at = starts_on, start_at
         existing.meta = {**(existing.meta or {}), "opts": options}
         existing.updated_at = now
-        _compute(existing, get_calendar(s), now)
+        _compute(existing, get_calendar(s), now, _margin(settings))
         s.flush()
         _trail(s, actor, case, "deadline.replanned", existing)
         return existing
     d = Deadline(case_id=case.id, agency_id=case.agency_id, kind=kind, ref=ref, unit=dl.unit_for(k, **options),
                  length=dl.base_length(k, **options), starts_on=starts_on, start_at=start_at, extended_days=0,
                  paused_days=0, basis=k.basis, status="open", meta={"opts": options}, created_at=now, updated_at=now)
-    _compute(d, get_calendar(s), now)
+    _compute(d, get_calendar(s), now, _margin(settings))
     s.add(d)
     s.flush()
     _trail(s, actor, case, "deadline.planned", d, counting=(d.meta or {}).get("counting"))
@@ -267,7 +296,7 @@ def cancel(s: Session, case: Case | int, kind: str | None = None, *, ref: Any = 
 
 
 def extend(s: Session, case: Case | int, kind: str, days: int, reason: str, *, ref: Any = None,
-           actor: Actor = SYSTEM) -> Deadline:
+           actor: Actor = SYSTEM, settings: Settings | None = None) -> Deadline:
     """Add an approved extension of `days` (in the kind's unit) to the live deadline; re-count its dates."""
     k = dl.kind(kind)
     case = _case(s, case)
@@ -288,7 +317,7 @@ def extend(s: Session, case: Case | int, kind: str, days: int, reason: str, *, r
     d.meta = {**(d.meta or {}), "extensions": [*(d.meta or {}).get("extensions", []),
                                                {"days": days, "reason": reason, "at": now.isoformat()}]}
     d.updated_at = now
-    _compute(d, get_calendar(s), now)
+    _compute(d, get_calendar(s), now, _margin(settings))
     _trail(s, actor, case, "deadline.extended", d, days=days, reason=reason)
     return d
 
@@ -306,7 +335,8 @@ def pause_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYST
     return list(rows)
 
 
-def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM) -> list[Deadline]:
+def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM,
+                settings: Settings | None = None) -> list[Deadline]:
     """恢复: restart paused clocks; the due date moves by the days the case stood suspended."""
     case = _case(s, case)
     rows = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open",
@@ -322,7 +352,7 @@ def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYS
         d.paused_since, d.updated_at = None, now
         d.meta = {**(d.meta or {}), "pauses": [*(d.meta or {}).get("pauses", []),
                                                {"since": since.isoformat(), "until": on.isoformat(), "days": days}]}
-        _compute(d, cal, now)
+        _compute(d, cal, now, _margin(settings))
         _trail(s, actor, case, "deadline.resumed", d, paused_since=since.isoformat(), resumed_on=on.isoformat(),
                days=days)
     return list(rows)
@@ -404,6 +434,8 @@ def view(d: Deadline, case_no: str | None, now: dt.datetime | None = None) -> di
         "due_at": d.due_at, "warn_on": d.warn_on, "basis": d.basis, "status": d.status,
         "status_label": dl.STATUSES.get(d.status, d.status), "warned_at": d.warned_at, "missed_at": d.missed_at,
         "met_on": d.met_on, "cancelled_at": d.cancelled_at, "calendar_missing_year": d.calendar_missing_year,
+        "provisional": is_provisional(d),
+        "provisional_note": provisional_note(d.calendar_missing_year) if is_provisional(d) else None,
         "overdue": d.status == "missed" or (d.status == "open" and d.paused_since is None and d.due_at is not None
                                             and d.due_at <= now and not k.window),
         "surcharge": None,
@@ -416,7 +448,11 @@ def view(d: Deadline, case_no: str | None, now: dt.datetime | None = None) -> di
 
 def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, case_id: int | None = None,
              status: str | None = None, kind: str | None = None, limit: int = 50, after: int | None = None) -> list[dict]:
-    """Deadlines the actor may read, soonest first (keyset on due date and id); status 'pending': undetermined."""
+    """Deadlines the actor may read, soonest first (keyset on due date and id).
+
+    Provisional due dates (a year whose notice is not loaded) are listed with the others, flagged; status
+    'pending' (or 'provisional') lists only the deadlines counted on a year without data, in id order.
+    """
     agencies = None if "admin" in actor.roles else actor.read_scope
     q = select(Deadline, Case.case_no).join(Case, Case.id == Deadline.case_id)
     if agencies is not None:
@@ -426,7 +462,7 @@ def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, cas
         q = q.where(Deadline.case_id == case_id)
     if kind is not None:
         q = q.where(Deadline.kind == kind)
-    if status == "pending":
+    if status in ("pending", "provisional"):
         q = q.where(Deadline.status == "open", Deadline.calendar_missing_year.is_not(None))
         if after is not None:
             q = q.where(Deadline.id > after)
@@ -531,7 +567,8 @@ def _claim(s: Session, predicate: str, instant, now: dt.datetime, n: int, values
     return list(s.execute(stmt).all())
 
 
-def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000) -> SweepResult:
+def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000,
+          settings: Settings | None = None) -> SweepResult:
     """Fire due deadlines, at most `limit` rows, in the caller's transaction: mark them and write their events.
 
     Missed (or, for optional windows, expired) first; then warnings for rows not yet due — a row found
@@ -563,7 +600,7 @@ def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000) -> S
     res.ids = [r.id for r in missed] + [r.id for r in warned]
     room = limit - len(missed) - len(warned)
     if room > 0:
-        acts.extend(_calendar_pass(s, now, room, res))
+        acts.extend(_calendar_pass(s, now, room, res, settings.provisional_margin_days if settings else None))
     record_many(s, SYSTEM, acts, now=now)
     res.claimed = len(missed) + len(warned) + res.scheduled + res.calendar_missing
     return res
@@ -578,7 +615,48 @@ def _case_numbers(s: Session, ids: set[int]) -> dict[int, str | None]:
     return out
 
 
-def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult) -> list[Act]:
+def _rescheduled_act(d: Deadline, case_no: str | None, before: tuple, **extra: Any) -> Act:
+    """deadline.rescheduled: a provisional due date recounted on a loaded calendar (trail + event to officers)."""
+    body = {**_payload(d, case_no), "warn_on": _iso(d.warn_on), "previous_due_on": _iso(before[0]),
+            "previous_warn_on": _iso(before[1]), "provisional": is_provisional(d),
+            "calendar_missing_year": d.calendar_missing_year,
+            "provisional_year": before[2], "changed": (before[0], before[1]) != (d.due_on, d.warn_on), **extra}
+    return Act("deadline.rescheduled", body, d.case_id, d.agency_id, [("deadline.rescheduled", body)])
+
+
+def reschedule_provisional(s: Session, actor: Actor, settings: Settings, *, years: Iterable[int] | None = None,
+                           now: dt.datetime | None = None, cal=None) -> list[dict]:
+    """Recount every live deadline counted provisionally on one of `years` (all, if None) on the calendar as
+    loaded now; trail each on its case and announce it (deadline.rescheduled). Returns what changed.
+
+    Called in the transaction that confirms a year's notice, so the stored year and the recounted
+    deadlines commit together.
+    """
+    now = now or utcnow()
+    cal = cal or get_calendar(s)
+    q = select(Deadline).where(Deadline.status.in_(LIVE), Deadline.calendar_missing_year.is_not(None))
+    if years is not None:
+        q = q.where(Deadline.calendar_missing_year.in_(sorted(set(years))))
+    q = q.order_by(Deadline.id).with_for_update()
+    rows = s.execute(q).scalars().all()
+    if not rows:
+        return []
+    case_nos = _case_numbers(s, {d.case_id for d in rows})
+    acts, out = [], []
+    for d in rows:
+        before = (d.due_on, d.warn_on, d.calendar_missing_year)
+        _compute(d, cal, now, settings.provisional_margin_days)
+        d.updated_at = now
+        act = _rescheduled_act(d, case_nos.get(d.case_id), before)
+        acts.append(act)
+        out.append({k: act.payload[k] for k in ("deadline_id", "case_no", "kind", "label", "previous_due_on",
+                                                 "due_on", "provisional", "changed")})
+    s.flush()
+    record_many(s, actor, acts, now=now)
+    return out
+
+
+def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult, margin: int | None = None) -> list[Act]:
     """Count again undetermined due dates whose year is now loaded; surface each still-missing year once.
 
     One row's missing year never stops the others: each is counted on its own, and a failure is
@@ -586,8 +664,10 @@ def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult) ->
     """
     cal = get_calendar(s)
     covered = list(cal.covered_years())
+    # Rows stored undetermined (due_on NULL) before provisional counting existed get their provisional date.
     q = select(Deadline).where(text(CALENDAR_PENDING), or_(Deadline.calendar_flagged_at.is_(None),
-                                                           Deadline.calendar_missing_year.in_(covered)))
+                                                           Deadline.calendar_missing_year.in_(covered),
+                                                           Deadline.due_on.is_(None)))
     q = q.order_by(Deadline.id).limit(room)
     if s.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
@@ -598,14 +678,28 @@ def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult) ->
     case_nos = _case_numbers(s, {d.case_id for d in rows})
     for d in rows:
         d.updated_at = now
-        if _compute(d, cal, now):
+        before = (d.due_on, d.warn_on, d.calendar_missing_year)
+        if _compute(d, cal, now, margin):
             res.scheduled += 1
-            body = {**_payload(d, case_nos.get(d.case_id)), "warn_on": _iso(d.warn_on)}
+            if before[0] is not None:  # was provisional: announce the confirmed dates to the case's officers
+                acts.append(_rescheduled_act(d, case_nos.get(d.case_id), before))
+            else:
+                body = {**_payload(d, case_nos.get(d.case_id)), "warn_on": _iso(d.warn_on)}
+                acts.append(Act("deadline.scheduled", body, d.case_id, d.agency_id))
+            continue
+        if before[0] is not None and before[2] != d.calendar_missing_year:
+            # One year loaded, the next still missing: the provisional dates may have moved.
+            acts.append(_rescheduled_act(d, case_nos.get(d.case_id), before))
+        if d.calendar_flagged_at is not None:  # the year was surfaced already: only the provisional date is new
+            body = {**_payload(d, case_nos.get(d.case_id)), "warn_on": _iso(d.warn_on), "provisional": True,
+                    "calendar_missing_year": d.calendar_missing_year}
             acts.append(Act("deadline.scheduled", body, d.case_id, d.agency_id))
             continue
         d.calendar_flagged_at = now
         res.calendar_missing += 1
-        message = str(CalendarDataMissing(d.calendar_missing_year))
+        year = d.calendar_missing_year
+        message = (f"{year}年的法定节假日和调休安排尚未载入，到期日暂按法定节假日计算（{provisional_note(year)}），"
+                   f"请管理员载入国务院办公厅关于{year}年部分节假日安排的通知")
         log.warning("deadline %s (case %s, %s): %s", d.id, d.case_id, d.kind, message)
         p = {**_payload(d, case_nos.get(d.case_id)), "year": d.calendar_missing_year, "message": message}
         acts.append(Act("deadline.calendar_missing", p, d.case_id, d.agency_id, [("deadline.calendar_missing", p)]))
@@ -614,14 +708,15 @@ def _calendar_pass(s: Session, now: dt.datetime, room: int, res: SweepResult) ->
 
 
 def sweep_all(sessions: sessionmaker[Session], now: dt.datetime | None = None, *, batch: int | None = None,
-              max_batches: int | None = None, workers: int = 1, on_batch=None) -> SweepResult:
+              max_batches: int | None = None, workers: int = 1, on_batch=None,
+              settings: Settings | None = None) -> SweepResult:
     """Sweep until nothing is due, one transaction per batch (so row locks and the chain lock stay short).
 
     `workers` > 1 runs that many sweeps side by side (PostgreSQL: one claims and prepares its batch while
     another holds the chain head and writes; the claims keep them apart). `on_batch(result)` is called
     after each batch commits (metrics: the benchmark's fire lag).
     """
-    batch = batch or _settings().sweep_batch
+    batch = batch or (settings or _settings()).sweep_batch
     if workers > 1:
         import threading
 
@@ -630,7 +725,8 @@ def sweep_all(sessions: sessionmaker[Session], now: dt.datetime | None = None, *
 
         def run() -> None:
             try:
-                results.append(sweep_all(sessions, now, batch=batch, max_batches=max_batches, on_batch=on_batch))
+                results.append(sweep_all(sessions, now, batch=batch, max_batches=max_batches, on_batch=on_batch,
+                                         settings=settings))
             except BaseException as e:  # noqa: BLE001 — re-raised below, after the other workers finish
                 errors.append(e)
 
@@ -649,7 +745,7 @@ def sweep_all(sessions: sessionmaker[Session], now: dt.datetime | None = None, *
     n = 0
     while True:
         with sessions() as s, s.begin():
-            res = sweep(s, now, limit=batch)
+            res = sweep(s, now, limit=batch, settings=settings)
         if on_batch is not None:
             on_batch(res)
         total.add(res)

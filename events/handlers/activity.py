@@ -23,7 +23,9 @@ RECORD_LABELS = {
     "deadline.warning": "期限即将届满",
     "deadline.missed": "期限已逾期",
     "deadline.expired": "期限届满（未行使）",
-    "deadline.calendar_missing": "缺少节假日数据，无法计算期限",
+    "deadline.calendar_missing": "缺少节假日数据，期限暂按法定节假日计算",
+    "deadline.rescheduled": "按国务院公布的节假日安排重新计算期限",
+    "calendar.notice_loaded": "载入年度节假日安排",
 }
 
 

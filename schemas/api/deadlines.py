@@ -10,9 +10,10 @@ from .common import MAX_ID, PageArgs, PageMeta, Strict
 class DeadlineListArgs(PageArgs):
     due_before = fields.Date(metadata={"description": "到期日不晚于该日（含当日）"})
     case_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
-    status = fields.String(validate=validate.OneOf([*STATUSES, "pending"]),
+    status = fields.String(validate=validate.OneOf([*STATUSES, "pending", "provisional"]),
                            metadata={"description": "open 未到期、missed 已逾期、met 已履行、expired 期满未行使、"
-                                                    "cancelled 已取消；pending：缺少节假日数据、到期日尚未确定"})
+                                                    "cancelled 已取消；provisional（或 pending）：到期日暂按法定节假日"
+                                                    "计算、待国务院公布该年节假日安排后确认"})
     kind = fields.String(validate=validate.OneOf(list(KINDS)))
 
 
@@ -50,7 +51,9 @@ class DeadlineOut(Strict):
     missed_at = fields.DateTime(allow_none=True)
     met_on = fields.Date(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
-    calendar_missing_year = fields.Integer(allow_none=True)
+    calendar_missing_year = fields.Integer(allow_none=True, metadata={"description": "尚未载入节假日安排的年度"})
+    provisional = fields.Boolean(metadata={"description": "到期日为暂定：该年度国务院节假日安排尚未载入"})
+    provisional_note = fields.String(allow_none=True, metadata={"description": "如：待国务院公布2027年节假日安排后确认"})
     overdue = fields.Boolean()
     surcharge = fields.Nested(SurchargeOut, allow_none=True)
 
@@ -58,6 +61,8 @@ class DeadlineOut(Strict):
 class DeadlineListOut(Strict):
     items = fields.List(fields.Nested(DeadlineOut))
     page = fields.Nested(PageMeta)
+    calendar_warning = fields.String(allow_none=True, metadata={
+        "description": "本年度或（每年10月1日起）下一年度的国务院节假日安排尚未载入时的提示"})
 
 
 class DeadlineMetIn(Strict):

@@ -164,6 +164,66 @@ class CalendarYearIn(Strict):
                            metadata={"description": "依据，如国务院办公厅关于2027年部分节假日安排的通知"})
 
 
+class CalendarNoticeIn(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20000),
+                         metadata={"description": "国务院办公厅关于YYYY年部分节假日安排的通知全文（粘贴），或 YAML"})
+    format = fields.String(load_default="notice", validate=validate.OneOf(["notice", "yaml"]),
+                           metadata={"description": "notice 通知原文；yaml 同样数据的 YAML"})
+
+
+class CalendarNoticeConfirmIn(CalendarNoticeIn):
+    digest = fields.String(required=True, validate=validate.Length(equal=16),
+                           metadata={"description": "预览返回的 digest：确认的正是预览的内容"})
+
+
+class CalendarHolidayOut(Strict):
+    name = fields.String()
+    start = fields.String()
+    end = fields.String()
+    days = fields.Integer()
+
+
+class CalendarWorkdayOut(Strict):
+    day = fields.String()
+    name = fields.String()
+    weekday = fields.String()
+
+
+class CalendarMonthOut(Strict):
+    month = fields.Integer()
+    rest_days = fields.List(fields.Integer())
+    make_up_workdays = fields.List(fields.Integer())
+
+
+class RescheduledOut(Strict):
+    deadline_id = fields.Integer()
+    case_no = fields.String(allow_none=True)
+    kind = fields.String()
+    label = fields.String()
+    previous_due_on = fields.String(allow_none=True)
+    due_on = fields.String(allow_none=True)
+    provisional = fields.Boolean()
+    changed = fields.Boolean()
+
+
+class CalendarYearLoadOut(Strict):
+    year = fields.Integer()
+    source = fields.String()
+    digest = fields.String()
+    holidays = fields.List(fields.Nested(CalendarHolidayOut))
+    workdays = fields.List(fields.Nested(CalendarWorkdayOut))
+    calendar = fields.List(fields.Nested(CalendarMonthOut), metadata={"description": "按月：放假日、调休上班日"})
+    rest_day_count = fields.Integer()
+    warnings = fields.List(fields.String())
+    confirmed = fields.Boolean()
+    already_loaded = fields.Boolean()
+    library_year = fields.Boolean()
+    differs_from_library = fields.List(fields.String())
+    replaces_overrides = fields.Integer()
+    provisional_deadlines = fields.Integer(metadata={"description": "确认后将按本年度安排重新计算的暂定期限数"})
+    rescheduled = fields.List(fields.Nested(RescheduledOut))
+
+
 class WorkingDaysArgs(Strict):
     start = fields.Date(required=True)
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
@@ -208,6 +268,8 @@ class HealthOut(Strict):
     dead_letters = fields.Integer()
     trail_head = fields.Integer()
     queues = fields.Dict(metadata={"description": "各队列深度与消费者数（?broker=1 时）"})
+    calendar_warning = fields.String(allow_none=True, metadata={
+        "description": "本年度或（每年10月1日起）下一年度的国务院节假日安排尚未载入时的提示"})
 
 
 class ActivityArgs(PageArgs):

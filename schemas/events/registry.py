@@ -24,6 +24,7 @@ REGISTRY.update({
     ("user.created", 1): RecordEventV1,
     ("credential.issued", 1): RecordEventV1,
     ("calendar.day_overridden", 1): RecordEventV1,
+    ("calendar.notice_loaded", 1): RecordEventV1,
     ("summary_forms.registered", 1): RecordEventV1,
     ("catalogue.imported", 1): RecordEventV1,
     ("referral.suggested", 1): CaseEventV1,

@@ -302,10 +302,12 @@ def test_the_partial_windows_expire_rather_than_miss(api, sessions):
 # --- a year without calendar data ----------------------------------------------------------------------------
 
 
-def test_a_deadline_without_calendar_data_is_surfaced_once_and_does_not_hold_up_the_others(api, sessions, settings):
+def test_a_deadline_without_calendar_data_is_counted_provisionally_surfaced_once_and_holds_up_nothing(
+        api, sessions, settings):
     late, normal = api.filed_case(), api.filed_case()
     waiting = plan(sessions, late, "decision", D(2026, 11, 24))  # 90 days → 2027-02-22: no data for 2027
-    assert (waiting.due_on, waiting.calendar_missing_year, waiting.status) == (None, 2027, "open")
+    # Provisional: 2027-02-22 is a Monday after the statutory 春节 (2-05 … 2-08, 补假 2-09, 2-10).
+    assert (waiting.due_on, waiting.calendar_missing_year, waiting.status) == (D(2027, 2, 22), 2027, "open")
     plan(sessions, normal, "service", D(2026, 3, 18))  # long past due
     plan(sessions, late, "filing", D(2026, 12, 20))  # 15 working days into 2027
     with sessions() as s, s.begin():
@@ -320,8 +322,8 @@ def test_a_deadline_without_calendar_data_is_surfaced_once_and_does_not_hold_up_
                             ).scalars().first()
     assert payload["year"] == 2027 and "2027年" in payload["message"]
     body = api.get("/api/v1/deadlines?status=pending").get_json()
-    assert [(i["kind"], i["calendar_missing_year"], i["due_on"]) for i in body["items"]] == [
-        ("decision", 2027, None), ("filing", 2027, None)]
+    assert [(i["kind"], i["calendar_missing_year"], i["due_on"], i["provisional"]) for i in body["items"]] == [
+        ("decision", 2027, "2027-02-22", True), ("filing", 2027, "2027-01-11", True)]  # 元旦 2027 provisional
 
     # The administrator loads 2027 (元旦 off); the next sweep counts both and they leave the pending list.
     with sessions() as s, s.begin():
@@ -331,6 +333,7 @@ def test_a_deadline_without_calendar_data_is_surfaced_once_and_does_not_hold_up_
     with sessions() as s, s.begin():
         res = svc.sweep(s, at(2026, 11, 24, 12))
     assert (res.scheduled, res.calendar_missing) == (2, 0)
+    assert len(events_by_deadline(sessions, "deadline.rescheduled")) == 2  # announced to the officers
     assert deadline(sessions, late, "decision").due_on == D(2027, 2, 22)
     assert deadline(sessions, late, "filing").due_on == D(2027, 1, 11)  # 12-21…12-31 nine, 1-4…1-11 six more
     assert api.get("/api/v1/deadlines?status=pending").get_json()["items"] == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import g
 from flask_smorest import Blueprint
 
+from casebook.services import calendar as cal_svc
 from casebook.services import deadlines as svc
-from casebook.web.tx import command, keyset_page, read
+from casebook.web.tx import command, keyset_page, read, settings
 from schemas.api.common import ErrorSchema
 from schemas.api.deadlines import (
     DeadlineExtendIn,
@@ -33,11 +36,18 @@ def errors(*codes):
 @blp.response(200, DeadlineListOut)
 @errors(401, 422)
 def list_deadlines(args):
-    """本机关（监督人员含下级）的法定期限，按到期日先后排列（键集分页）"""
+    """本机关（监督人员含下级）的法定期限，按到期日先后排列（键集分页）；暂定到期日照常列出并标明
+
+    本年度或（每年10月1日起）下一年度的国务院节假日安排尚未载入时，calendar_warning 给出提示。
+    """
     limit, after = args.pop("limit"), args.pop("after", None)
 
     def run(s):
-        return keyset_page(svc.list_for(s, g.actor, limit=limit + 1, after=after, **args), limit, DeadlineOut(many=True))
+        resp = keyset_page(svc.list_for(s, g.actor, limit=limit + 1, after=after, **args), limit, DeadlineOut(many=True))
+        body = resp.get_json()
+        body["calendar_warning"] = cal_svc.reminder(s, settings())
+        resp.set_data(json.dumps(body, ensure_ascii=False))
+        return resp
 
     return read(run)
 

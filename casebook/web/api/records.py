@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 from flask_smorest import Blueprint
 
-from casebook.domain.errors import NotFound
+from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.services import audit as audit_svc
 from casebook.services import calendar as cal_svc
 from casebook.services import parties as party_svc
@@ -32,7 +32,10 @@ from schemas.api.records import (
     ActivityOut,
     AgencyOut,
     CalendarDayIn,
+    CalendarNoticeConfirmIn,
+    CalendarNoticeIn,
     CalendarYearIn,
+    CalendarYearLoadOut,
     CheckpointOut,
     CredentialIn,
     CredentialOut,
@@ -224,6 +227,85 @@ def declare_year(data, year):
     return command(run)
 
 
+def _parsed(fmt: str, text: str):
+    from casebook.calendar.notice import parse_notice, parse_yaml
+
+    return parse_yaml(text) if fmt == "yaml" else parse_notice(text)
+
+
+def _parsed_upload():
+    """The uploaded file of a multipart request: .xlsx, .yaml/.yml, or the notice as .txt."""
+    from casebook.calendar.notice import parse_notice, parse_xlsx, parse_yaml
+
+    f = request.files.get("file")
+    if f is None:
+        raise ValidationFailed("请上传文件", code="file_missing", errors={"file": ["必填"]})
+    name, data = (f.filename or "").lower(), f.read()
+    if name.endswith(".xlsx"):
+        return parse_xlsx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("文件须为 UTF-8 编码的文本、YAML 或 XLSX", code="file_unreadable",
+                               errors={"file": ["无法按 UTF-8 读取"]}) from None
+    return parse_yaml(text) if name.endswith((".yaml", ".yml")) else parse_notice(text)
+
+
+_UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": ".txt 通知原文、.yaml 或 .xlsx"},
+        "digest": {"type": "string", "description": "确认时：预览返回的 digest"}}}}}}}
+
+
+@admin.route("/admin/calendar/notice/preview", methods=["POST"])
+@admin.arguments(CalendarNoticeIn)
+@admin.response(200, CalendarYearLoadOut)
+@errs(admin, 401, 403, 422)
+def preview_notice(data):
+    """预览国务院办公厅节假日安排通知（粘贴全文）：识别出的放假日和调休上班日、受影响的暂定期限；不作任何更改"""
+    notice = _parsed(data["format"], data["text"])
+    return read(lambda s: json_response(CalendarYearLoadOut().dump(cal_svc.preview_year(s, g.actor, notice))))
+
+
+@admin.route("/admin/calendar/notice", methods=["POST"])
+@admin.arguments(CalendarNoticeConfirmIn)
+@admin.response(200, CalendarYearLoadOut)
+@errs(admin, 401, 403, 409, 422)
+def confirm_notice(data):
+    """确认载入预览过的年度节假日安排，并按其重新计算全部暂定期限（逐案留痕并通知承办人员）"""
+    notice = _parsed(data["format"], data["text"])
+    try:
+        return command(lambda s: (CalendarYearLoadOut().dump(
+            cal_svc.confirm_year(s, g.actor, notice, data["digest"], settings())), 200, {}))
+    finally:
+        cal_svc.invalidate()  # after the commit too: no request may keep a calendar read before it
+
+
+@admin.route("/admin/calendar/file/preview", methods=["POST"])
+@admin.doc(**_UPLOAD_DOC)
+@admin.response(200, CalendarYearLoadOut)
+@errs(admin, 401, 403, 413, 422)
+def preview_calendar_file():
+    """预览上传的年度节假日安排（通知原文 .txt、YAML 或 XLSX）；不作任何更改"""
+    notice = _parsed_upload()
+    return read(lambda s: json_response(CalendarYearLoadOut().dump(cal_svc.preview_year(s, g.actor, notice))))
+
+
+@admin.route("/admin/calendar/file", methods=["POST"])
+@admin.doc(**_UPLOAD_DOC)
+@admin.response(200, CalendarYearLoadOut)
+@errs(admin, 401, 403, 409, 413, 422)
+def confirm_calendar_file():
+    """确认载入上传的年度节假日安排（须附预览返回的 digest），并重新计算暂定期限"""
+    notice = _parsed_upload()
+    digest = request.form.get("digest") or ""
+    try:
+        return command(lambda s: (CalendarYearLoadOut().dump(
+            cal_svc.confirm_year(s, g.actor, notice, digest, settings())), 200, {}))
+    finally:
+        cal_svc.invalidate()
+
+
 @admin.route("/summary-forms", methods=["POST"])
 @admin.arguments(SummaryFormsIn)
 @admin.response(201, SummaryFormsIn)
@@ -273,10 +355,14 @@ def health_check(args):
         with read_session_factory()() as s:
             head = audit_svc.head_seq(s)  # also proves the database answers
             info = collect(s, settings(), broker=args["broker"])
+            try:
+                warning = cal_svc.reminder(s, settings())
+            except Exception:  # noqa: BLE001 — the reminder never turns a healthy service into a 503
+                warning = None
     except Exception:  # noqa: BLE001 — report, never raise, from a health check
         return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "dead_letters": 0,
-                              "oldest_unsent_age_s": None, "trail_head": 0, "queues": {}}, 503)
-    return json_response({"status": "ok", "database": "up", "trail_head": head, **info})
+                              "oldest_unsent_age_s": None, "trail_head": 0, "queues": {}, "calendar_warning": None}, 503)
+    return json_response({"status": "ok", "database": "up", "trail_head": head, **info, "calendar_warning": warning})
 
 
 @health.route("/activity", methods=["GET"])
