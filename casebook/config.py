@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +67,9 @@ class Settings:
         if unknown:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         return cls(**overrides)
+
+
+@cache
+def process_settings() -> Settings:
+    """The process's own settings, read from the environment on first use (for code run without an app)."""
+    return Settings()

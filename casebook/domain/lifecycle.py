@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .deadlines import local_date
-from .errors import Reason
+from .errors import CalendarDataMissing, Reason
 from .vocabulary import (  # noqa: F401  (re-exported: the lifecycle speaks this vocabulary)
     DECISION_KINDS,
     FINAL_STAGES,
@@ -33,6 +33,7 @@ HEARING_KINDS = frozenset({"lower_qualification", "revoke_license", "suspend_ope
 SUMMARY_FINE_LIMIT = {"person": Decimal("200"), "organization": Decimal("3000")}
 STATEMENT_WINDOW_WORKING_DAYS = 5  # 第六十四条(一) with 第八十五条
 HEARING_NOTICE_WORKING_DAYS = 7  # 第六十四条(二) with 第八十五条
+PROVISIONAL_MARGIN = 3  # working days added to a party's period counted in a year without published holidays
 
 
 class WorkingDays(Protocol):
@@ -297,11 +298,24 @@ def has_hearing_right(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+def party_window_end(calendar, start: dt.date, days: int) -> tuple[dt.date, bool]:
+    """The last day of a period the law gives the party, counted in working days; and whether it is provisional.
+
+    In a year whose holidays are not published yet the period is counted on the statutory holidays alone and
+    then lengthened by PROVISIONAL_MARGIN working days: the published 调休 adds bridge days off, and a party's
+    period must never come out shorter than the law gives (行政处罚法 第八十五条).
+    """
+    try:
+        return calendar.add_working_days(start, days), False
+    except CalendarDataMissing:
+        return calendar.provisional().add_working_days(start, days + PROVISIONAL_MARGIN), True
+
+
 def hearing_notice_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
     notified, held = ctx.data.get("notice_served_on"), ctx.data.get("held_on")
     if not (notified and held and ctx.calendar):
         return None
-    earliest = ctx.calendar.add_working_days(notified, HEARING_NOTICE_WORKING_DAYS)
+    earliest, _ = party_window_end(ctx.calendar, notified, HEARING_NOTICE_WORKING_DAYS)
     if held < earliest:
         return Reason(
             "hearing_notice_too_short",

@@ -23,7 +23,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, any_, bindparam, exists, or_, select, text, tuple_
@@ -32,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from casebook.calendar.statutory import provisional_note
-from casebook.config import Settings
+from casebook.config import Settings, process_settings
 from casebook.db.models import Agency, Case, Deadline, utcnow
 from casebook.domain import deadlines as dl
 from casebook.domain.errors import CalendarDataMissing, Conflict, NotFound, ValidationFailed
@@ -66,13 +65,8 @@ def configure(settings: Settings | None) -> None:
     _configured = settings
 
 
-@cache
-def _process_settings() -> Settings:
-    return Settings()
-
-
 def _settings() -> Settings:
-    return _configured or _process_settings()
+    return _configured or process_settings()
 
 
 def _margin(settings: Settings | None) -> int:
@@ -134,7 +128,7 @@ def _trail(s: Session, actor: Actor, case: Case, action: str, d: Deadline, **ext
     record(s, actor, action, body, case=case)
 
 
-def _options(s: Session, case: Case, k: dl.DeadlineKind, opts: dict) -> dict:
+def _options(s: Session, case: Case, k: dl.DeadlineKind, opts: dict, settings: Settings | None = None) -> dict:
     for alias, name in ALIASES.items():
         if alias in opts:
             if k.unit != "working":
@@ -144,7 +138,7 @@ def _options(s: Session, case: Case, k: dl.DeadlineKind, opts: dict) -> dict:
     unknown = set(opts) - OPTIONS
     if unknown:
         raise TypeError(f"unknown deadline options: {sorted(unknown)}")
-    cfg = _settings()
+    cfg = settings or _settings()
     out = {key: (str(v) if isinstance(v, Decimal) else v) for key, v in opts.items() if v is not None}
     if k.code in dl.REFERRAL_DAY_KINDS:
         out.setdefault("counting", cfg.referral_day_counting)
@@ -228,7 +222,7 @@ def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetim
     case = _case(s, case)
     ref = _ref(ref)
     now = utcnow()
-    options = _options(s, case, k, opts)
+    options = _options(s, case, k, opts, settings)
     if k.unit == "hours":
         start_at = start if isinstance(start, dt.datetime) else dl.local_midnight(start)
         if start_at.tzinfo is None:

@@ -9,19 +9,13 @@ default (what `casebook worker` and `casebook serve` run with), or those given t
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from casebook.config import Settings
+from casebook.config import Settings, process_settings
 from events.envelope import Envelope
 
 BINDINGS = ("document.requested",)
-
-
-@cache
-def _process_settings() -> Settings:
-    return Settings()
 
 
 def handler(settings: Settings | None = None) -> Callable[..., None]:
@@ -30,7 +24,7 @@ def handler(settings: Settings | None = None) -> Callable[..., None]:
     def render(s: Session, env: Envelope, prepared=None) -> None:
         from casebook.services import documents
 
-        documents.render_document(s, env.payload["document_id"], settings=settings or _process_settings(),
+        documents.render_document(s, env.payload["document_id"], settings=settings or process_settings(),
                                   rendered=prepared)
 
     return render
@@ -42,7 +36,7 @@ def preparer(settings: Settings | None = None) -> Callable[[sessionmaker[Session
     def prepare(sessions: sessionmaker[Session], env: Envelope):
         from casebook.services import documents
 
-        return documents.prerender(sessions, env.payload["document_id"], settings=settings or _process_settings())
+        return documents.prerender(sessions, env.payload["document_id"], settings=settings or process_settings())
 
     return prepare
 

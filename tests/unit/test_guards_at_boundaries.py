@@ -182,3 +182,25 @@ def test_a_fine_outside_its_tier_states_why(status, reason, expected):
         data["deviation_reason"] = reason
     got = reasons("decide", case, roles=frozenset({"agency_head"}), rules=_rules(status=status), **data)
     assert [c for c in got if c == "deviation_reason_missing"] == expected
+
+
+# --- a party's period that runs into a year whose holidays are not published (行政处罚法 第八十五条) --------------
+
+def test_a_partys_period_into_an_unpublished_year_is_counted_provisionally_and_never_shorter():
+    from casebook.domain.errors import CalendarDataMissing
+
+    with pytest.raises(CalendarDataMissing):
+        CAL.add_working_days(D(2026, 12, 28), 5)  # the strict calendar refuses 2027
+    end, provisional = lc.party_window_end(CAL, D(2026, 12, 28), 5)
+    plain = CAL.provisional().add_working_days(D(2026, 12, 28), 5)
+    assert provisional and end > plain  # lengthened by the margin, in the party's favour
+    assert end == CAL.provisional().add_working_days(D(2026, 12, 28), 5 + lc.PROVISIONAL_MARGIN)
+    # within a published year nothing changes
+    assert lc.party_window_end(CAL, D(2026, 3, 9), 5) == (D(2026, 3, 16), False)
+
+
+def test_a_hearing_noticed_before_an_unpublished_year_is_not_refused_for_want_of_data():
+    case = lc.CaseView(stage="hearing", officers=[A, B], hearing_status="requested")
+    early = reasons("hold_hearing", case, notice_served_on=D(2026, 12, 28), held_on=D(2027, 1, 6), chair_id=9)
+    late = reasons("hold_hearing", case, notice_served_on=D(2026, 12, 28), held_on=D(2027, 1, 25), chair_id=9)
+    assert early == ["hearing_notice_too_short"] and late == []

@@ -130,4 +130,4 @@ def _evidence_preservation_notice(cd: CaseData, b: Built, o: Options) -> None:
         b.put("case", _header(cd))
     b.put("facts", cd.case.cause)
     b.put("start", _iso(act.acted_on))
-    b.put("end", _iso(cd.calendar.add_working_days(act.acted_on, 7)))  # 第五十六条、第八十五条
+    b.put("end", _iso(cd.calendar.provisional().add_working_days(act.acted_on, 7)))  # 第五十六条、第八十五条

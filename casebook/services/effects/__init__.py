@@ -34,10 +34,10 @@ class Run:
     rules: Any = None  # services.rules.Evaluation, computed once when the act loads "rules"
 
 
-def plan(s: Session, case: Case, kind: str, **kw) -> None:
+def plan(s: Session, case: Case, kind: str, *, settings: Settings | None = None, **kw) -> None:
     from casebook.services import deadlines
 
-    deadlines.plan(s, case, kind, **kw)
+    deadlines.plan(s, case, kind, settings=settings, **kw)
 
 
 def settle(s: Session, case: Case, kind: str, **kw) -> None:

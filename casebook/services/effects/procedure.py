@@ -93,9 +93,13 @@ def propose_penalty(s: Session, case: Case, run: Run) -> dict | None:
 def serve_prior_notice(s: Session, case: Case, run: Run) -> dict | None:
     case.prior_notice_served_on = run.data["served_on"]
     # 行政处罚法 第六十四条第一项 and 第八十五条: five working days, the serving day not counted.
-    case.statement_due_on = run.calendar.add_working_days(run.data["served_on"], lc.STATEMENT_WINDOW_WORKING_DAYS)
+    case.statement_due_on, provisional = lc.party_window_end(run.calendar, run.data["served_on"],
+                                                              lc.STATEMENT_WINDOW_WORKING_DAYS)
     case.rights_waived = False
-    return {"statement_due_on": case.statement_due_on.isoformat(), "hearing_right": case.hearing_right}
+    out = {"statement_due_on": case.statement_due_on.isoformat(), "hearing_right": case.hearing_right}
+    if provisional:  # counted before the year's holidays were published: lengthened, never shortened
+        out["statement_due_provisional"] = True
+    return out
 
 
 def record_waiver(s: Session, case: Case, run: Run) -> dict | None:
@@ -123,7 +127,7 @@ def decide(s: Session, case: Case, run: Run) -> dict | None:
         case.referral_status = "referred"
     elif run.data["kind"] == "penalty" and case.referral_status != "none":
         # 高检会〔2006〕2号: a penalty on a case that met a referral goes in copy to 公安 and 检察院 within 10 days.
-        plan(s, case, "penalty_copy", start=run.data["decided_on"])
+        plan(s, case, "penalty_copy", settings=run.settings, start=run.data["decided_on"])
     if run.data["kind"] == "penalty":
         case.penalty_kinds = run.data.get("penalty_kinds") or case.penalty_kinds
         if "fine_amount" in run.data:

@@ -50,7 +50,8 @@ def submit_legal_review(s: Session, case: Case, run: Run) -> dict | None:
     # The same limit the legal_review deadline counts (services.deadlines): the agency's, else the setting.
     limit = (case.agency.review_limit_days or getattr(run.settings, "legal_review_days", None)
              or DEFAULT_REVIEW_LIMIT_WORKING_DAYS)
-    due = run.calendar.add_working_days(run.data["submitted_on"], limit)
+    # The agency's own limit: counted provisionally in a year without published holidays (an earlier date, never later).
+    due = run.calendar.provisional().add_working_days(run.data["submitted_on"], limit)
     package = {
         "draft_decision": run.data["draft_decision"], "investigation_report": run.data["investigation_report"],
         "hearing_transcript": run.data.get("hearing_transcript"),
@@ -65,7 +66,7 @@ def submit_legal_review(s: Session, case: Case, run: Run) -> dict | None:
     s.add(r)
     s.flush()
     case.legal_review_status = "submitted"
-    plan(s, case, "legal_review", start=run.data["submitted_on"], ref=f"review:{r.id}")
+    plan(s, case, "legal_review", settings=run.settings, start=run.data["submitted_on"], ref=f"review:{r.id}")
     return {"review_id": r.id, "round": r.round, "due_on": due.isoformat()}
 
 
@@ -109,7 +110,7 @@ def submit_referral_report(s: Session, case: Case, run: Run) -> dict | None:
     r.report, r.reported_on = run.data["report"], run.data["reported_on"]
     _set(case, r, "reported")
     # 第五条: the 正职负责人 decides within 3 days of the report (counting configurable; calendar by default).
-    plan(s, case, "referral_decision", start=run.data["reported_on"], ref=f"referral:{r.id}")
+    plan(s, case, "referral_decision", settings=run.settings, start=run.data["reported_on"], ref=f"referral:{r.id}")
     return {"referral_id": r.id}
 
 
@@ -119,7 +120,7 @@ def approve_referral(s: Session, case: Case, run: Run) -> dict | None:
     _set(case, r, "approved")
     settle(s, case, "referral_decision", ref=f"referral:{r.id}", on=run.data["decided_on"])
     # 第五条: transfer to the same-level 公安 within 24 hours of approval.
-    plan(s, case, "referral_transfer", start=run.data.get("approved_at") or dt.datetime.now(dt.UTC), ref=f"referral:{r.id}")
+    plan(s, case, "referral_transfer", settings=run.settings, start=run.data.get("approved_at") or dt.datetime.now(dt.UTC), ref=f"referral:{r.id}")
     return {"referral_id": r.id}
 
 
@@ -150,7 +151,7 @@ def record_police_receipt(s: Session, case: Case, run: Run) -> dict | None:
     r.receipt_on = run.data["receipt_on"]
     _set(case, r, "receipted")
     # 第八条: the police decide within 3 days of receiving the transfer.
-    plan(s, case, "police_decision", start=run.data["receipt_on"], ref=f"referral:{r.id}")
+    plan(s, case, "police_decision", settings=run.settings, start=run.data["receipt_on"], ref=f"referral:{r.id}")
     return {"referral_id": r.id}
 
 
@@ -160,7 +161,7 @@ def record_police_decision(s: Session, case: Case, run: Run) -> dict | None:
     _set(case, r, "police_filed" if run.data["decision"] == "filed" else "police_declined")
     settle(s, case, "police_decision", ref=f"referral:{r.id}", on=run.data["notice_on"])
     if run.data["decision"] == "declined":
-        plan(s, case, "reconsideration_request", start=run.data["notice_on"], ref=f"referral:{r.id}")
+        plan(s, case, "reconsideration_request", settings=run.settings, start=run.data["notice_on"], ref=f"referral:{r.id}")
     return {"referral_id": r.id, "decision": run.data["decision"]}
 
 
