@@ -198,7 +198,15 @@ def serve(host, port):
     app = create_app(settings)
     stop = _start_background(app, settings)
     server = make_server(host or settings.host, port or settings.port, app, threaded=True)
-    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/api/v1/openapi.json")
+    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/")
+
+    import signal
+    import threading
+
+    def _graceful(*_):  # SIGTERM (docker stop, systemd): finish requests in flight, stop the threads, exit 0
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _graceful)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -356,9 +364,6 @@ def dlq_replay(ids, replay_all):
     click.echo(f"已重放 {n} 条死信")
 
 
-if __name__ == "__main__":
-    main()
-
 
 @main.group()
 def catalogue():
@@ -428,3 +433,7 @@ def catalogue_diff(path):
         d = cat.diff(cat.get_version(s, (doc.get("catalogue") or {}).get("code") or "").content, doc)
     for label, key in (("新增", "added"), ("删除", "removed"), ("修改", "changed")):
         click.echo(f"{label}（{len(d[key])}）：{'、'.join(d[key]) or '无'}")
+
+
+if __name__ == "__main__":  # python -m casebook.cli (every command is defined above)
+    main()

@@ -20,7 +20,7 @@ class Settings:
 
     data_dir: Path = field(default_factory=lambda: Path(_env("CASEBOOK_DATA_DIR", str(ROOT / "var"))))
     database_url: str = ""
-    broker_url: str = field(default_factory=lambda: _env("CASEBOOK_BROKER_URL", "memory://"))
+    broker_url: str = field(default_factory=lambda: _env("CASEBOOK_BROKER_URL", "memory://localhost/"))
     secret_key: str = field(default_factory=lambda: _env("CASEBOOK_SECRET_KEY", "dev-only-change-me"))
     max_upload_bytes: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
     max_json_bytes: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_JSON_KB", "256")) * 1024)

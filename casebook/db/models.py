@@ -247,6 +247,19 @@ class CaseAct(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class PaymentReceipt(Base):
+    """A payment's receipt (罚没款票据), once per agency (行政处罚法 第七十条)."""
+
+    __tablename__ = "payment_receipts"
+    __table_args__ = (UniqueConstraint("agency_id", "receipt_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    receipt_no: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    amount: Mapped[Decimal]
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+
+
 class InvestigationAct(Base):
     """One investigative act (现场检查, 询问, 抽样 …) with the officers who did it."""
 

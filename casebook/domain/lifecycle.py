@@ -95,6 +95,9 @@ class CaseView:
     discovered_on: dt.date | None = None
     filed_on: dt.date | None = None
     decided_on: dt.date | None = None
+    served_on: dt.date | None = None
+    confiscated_amount: Decimal | None = None
+    participants: frozenset[int] = frozenset()  # everyone who took part in the case (回避 in legal review)
     review: dict | None = None  # the latest legal-review round: id, round, status, reviewer_id
     referral: dict | None = None  # the latest referral: id, status, team_ids, police_notice_on …
 
@@ -123,6 +126,7 @@ class ActContext:
     summary_form_available: bool = True
     rules: RuleEval | None = None
     assignee: dict | None = None  # for assign_legal_reviewer: roles, agency match, qualification, reviews done
+    taken_receipts: frozenset[str] = frozenset()  # receipt numbers the agency has already recorded (of the input)
 
 
 Guard = Callable[[CaseView, ActContext], Reason | None]
@@ -138,7 +142,7 @@ def needs(*what: str):
     return mark
 
 
-LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency"})
+LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency", "participants", "receipts"})
 
 
 @dataclass(frozen=True)
@@ -559,9 +563,50 @@ def proposal_within_legal_range(case: CaseView, ctx: ActContext) -> Reason | Non
     return None
 
 
+@needs("participants")
 def reviewer_not_case_officer(case: CaseView, ctx: ActContext) -> Reason | None:
-    if any(o.user_id == ctx.actor_id for o in case.officers):
-        return Reason("reviewer_is_case_officer", "法制审核人员不得审核本人承办的案件", "国办发〔2018〕118号")
+    """回避: no one who took part in the case — named on an act, collecting evidence, in the referral team,
+    submitting the review, chairing the hearing — reviews it (行政处罚法 第五十八条; 国办发〔2018〕118号)."""
+    if any(o.user_id == ctx.actor_id for o in case.officers) or ctx.actor_id in case.participants:
+        return Reason("reviewer_is_case_officer", "参与过本案办理的人员不得担任本案的法制审核人员（回避）",
+                      "行政处罚法第五十八条；国办发〔2018〕118号")
+    return None
+
+
+LATE_PAYMENT_RATE = Decimal("0.03")  # 行政处罚法 第七十二条第一款第一项: 每日按罚款数额的百分之三加处罚款
+PAYMENT_DAYS = 15  # 第六十七条第三款: 自收到行政处罚决定书之日起十五日内缴纳
+
+
+def outstanding(case: CaseView, on: dt.date) -> Decimal:
+    """What the party may still pay on `on`: the fine and confiscated sum, plus 加处罚款 from the 16th day after
+    service at 3% of the fine a day, never more than the fine itself (第七十二条), less what was paid."""
+    fine = case.fine_amount or Decimal("0")
+    due = (case.confiscated_amount or Decimal("0")) + fine
+    if case.served_on is not None and fine:
+        late_days = (on - (case.served_on + dt.timedelta(days=PAYMENT_DAYS))).days
+        if late_days > 0:
+            due += min(fine, (fine * LATE_PAYMENT_RATE * late_days).quantize(Decimal("0.01")))
+    return due - (case.paid_amount or Decimal("0"))
+
+
+def payment_within_outstanding(case: CaseView, ctx: ActContext) -> Reason | None:
+    amount, on = ctx.data.get("amount"), _day(ctx, "paid_on")
+    if amount is None:
+        return None
+    left = outstanding(case, on)
+    if amount > left:
+        return Reason("payment_exceeds_outstanding",
+                      f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元",
+                      f"{PENALTY_LAW}第六十七条、第七十二条")
+    return None
+
+
+@needs("receipts")
+def receipt_unused(case: CaseView, ctx: ActContext) -> Reason | None:
+    no = ctx.data.get("receipt_no")
+    if no and no in ctx.taken_receipts:
+        return Reason("receipt_no_taken", f"票据号{no}已在本机关登记过，一张票据只能登记一次",
+                      f"{PENALTY_LAW}第七十条")
     return None
 
 
@@ -589,7 +634,7 @@ def review_awaiting_reviewer(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
-@needs("assignee")
+@needs("assignee", "participants")
 def assignee_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
     a = ctx.assignee
     if a is None:
@@ -598,8 +643,9 @@ def assignee_qualified(case: CaseView, ctx: ActContext) -> Reason | None:
         return Reason("assignee_not_reviewer", "只能指派本机关的法制审核人员", "国办发〔2018〕118号")
     if not a["bar_qualified"] and a["completed_reviews"] == 0:
         return Reason("reviewer_not_qualified", "初次从事法制审核的人员应当取得法律职业资格", "行政处罚法第五十八条第二款")
-    if any(o.user_id == a["id"] for o in case.officers):
-        return Reason("reviewer_is_case_officer", "法制审核人员不得审核本人承办的案件", "国办发〔2018〕118号")
+    if any(o.user_id == a["id"] for o in case.officers) or a["id"] in case.participants:
+        return Reason("reviewer_is_case_officer", "参与过本案办理的人员不得担任本案的法制审核人员（回避）",
+                      "行政处罚法第五十八条；国办发〔2018〕118号")
     return None
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from casebook.db.models import Case, CaseOfficer, Evidence, LegalReview, Referral, User
+from casebook.db.models import Case, CaseAct, CaseOfficer, Evidence, LegalReview, Referral, User
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import NotFound, ValidationFailed
@@ -86,6 +86,9 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
         discovered_on=case.discovered_on,
         filed_on=case.filed_on,
         decided_on=case.decided_on,
+        served_on=case.served_on,
+        confiscated_amount=case.confiscated_amount,
+        participants=participants(s, case) if "participants" in loads else frozenset(),
         review=_latest_review(s, case) if "review" in loads else None,
         referral=_latest_referral(s, case) if "referral" in loads else None,
     )
@@ -125,3 +128,28 @@ def resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: s
             errors={field: [f"用户{i}不是本机关在职执法人员" for i in bad]},
         )
     return [found[i] for i in ids]
+
+
+# Acts whose doer does not thereby take part in the case: the review itself and its assignment.
+_NOT_PARTICIPATING = ("assign_legal_reviewer", "record_legal_review")
+_NAMING_FIELDS = ("officer_ids", "collected_by")
+
+
+def participants(s: Session, case: Case) -> frozenset[int]:
+    """Everyone who took part in the case: who did an act, who was named on one (officers, evidence collectors,
+    the referral team), who chaired its hearing (回避 in legal review, 行政处罚法 第五十八条)."""
+    if case.id is None:
+        return frozenset()
+    out: set[int] = {co.user_id for co in case.officers}
+    rows = s.execute(select(CaseAct.action, CaseAct.actor_id, CaseAct.data).where(CaseAct.case_id == case.id))
+    for action, actor_id, data in rows:
+        if action in _NOT_PARTICIPATING:
+            continue
+        if actor_id:
+            out.add(actor_id)
+        data = data or {}
+        for f in _NAMING_FIELDS:
+            out.update(i for i in data.get(f) or () if isinstance(i, int))
+        if isinstance(data.get("chair_id"), int):
+            out.add(data["chair_id"])
+    return frozenset(out)

@@ -75,10 +75,15 @@ def act_context(s: Session, actor: Actor, case: Case, act: lc.Act, data: dict, o
         from .effects.review_referral import assignee_view
 
         assignee = assignee_view(s, case, data["reviewer_id"])
+    taken = frozenset()
+    if "receipts" in act.loads and data.get("receipt_no"):
+        from .effects.execution import receipt_taken
+
+        taken = frozenset({data["receipt_no"]}) if receipt_taken(s, case.agency_id, data["receipt_no"]) else frozenset()
     ctx = lc.ActContext(
         actor_id=actor.user_id, roles=actor.roles, today=today, data=data, calendar=calendar,
         act_officers=[lc.OfficerView.of(u) for u in officers], rules=evaluation.as_view() if evaluation else None,
-        assignee=assignee,
+        assignee=assignee, taken_receipts=taken,
     )
     return ctx, evaluation
 

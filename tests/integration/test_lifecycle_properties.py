@@ -250,7 +250,8 @@ class Draw:
         if a == "record_payment":
             owed = (c.fine or Decimal("100")) - c.paid
             amount = self.pick([owed if owed > 0 else Decimal("100"), Decimal("100.00"), (c.fine or Decimal("50"))])
-            return {"amount": f"{max(amount, Decimal('0.01')):.2f}", "paid_on": self.day(c), "receipt_no": "PJ0001"}
+            receipt = self.pick(["PJ0001", f"PJ{c.id:03d}{c.acts:03d}", f"PJ{c.id:03d}{c.acts:03d}"], "receipt")
+            return {"amount": f"{max(amount, Decimal('0.01')):.2f}", "paid_on": self.day(c), "receipt_no": receipt}
         if a == "record_summary_filing":
             return {"recorded_on": self.day(c)}
         if a == "close":
@@ -453,6 +454,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         entry, payload, ev = self.last_entry(c.id)
         assert entry.action == f"case.{action}", (entry.action, action)
         apply(c, action, body, out, payload["data"], self.w, now)
+        if action not in ("assign_legal_reviewer", "record_legal_review"):  # who took part in the case (回避)
+            c.participants.add(p.id)
+            c.participants.update(i for f in ("officer_ids", "collected_by") for i in body.get(f) or ())
+            if isinstance(body.get("chair_id"), int):
+                c.participants.add(body["chair_id"])
+        if action == "record_payment":
+            self.oracle.receipts.add((c.agency, body["receipt_no"]))
         assert payload["stage_to"] == c.stage
         assert ev.type == TRANSITIONS[action].event and ev.payload["stage_to"] == c.stage
         etag = r.headers.get("ETag")
@@ -533,7 +541,9 @@ class LifecycleMachine(RuleBasedStateMachine):
                       party_kind=party["kind"] if party else None,
                       discovered_on=day(body.get("discovered_on") or body.get("decided_on")))
         if procedure == "summary":
-            c.decided_on = day(body["decided_on"])
+            c.decided_on = c.served_on = day(body["decided_on"])  # decided and served on the spot
+        c.participants.add(self.person(who).id)
+        c.participants.update(body.get("officer_ids") or ())
         assert r.headers["ETag"] == f'"{c.version}"'
         self.cases[c.id] = c
         return c

@@ -100,6 +100,9 @@ class CaseModel:
     summary_recorded: bool = False
     suspended_stage: str | None = None
     paid: Decimal = Decimal("0")
+    confiscated: Decimal | None = None
+    served_on: dt.date | None = None
+    participants: set[int] = field(default_factory=set)  # who took part (回避 in legal review)
     discovered_on: dt.date | None = None
     filed_on: dt.date | None = None
     decided_on: dt.date | None = None
@@ -207,7 +210,11 @@ def iso(v) -> str | None:
 # Acts only an officer of the case (or the head) may do: actor_is_case_officer.
 CASE_OFFICER_ACTS = {"start_investigation", "record_investigation_act", "add_evidence", "update_facts",
                      "close_investigation", "propose_penalty", "serve_prior_notice", "record_statement",
-                     "record_waiver", "request_hearing", "serve_decision", "submit_legal_review"}
+                     "record_waiver", "request_hearing", "serve_decision", "submit_legal_review",
+                     # the same rule for execution, archiving, 备案, the hearing and the referral steps (heads excepted)
+                     "start_execution", "record_payment", "archive", "record_summary_filing", "hold_hearing",
+                     "record_hearing_no_show", "form_referral_team", "transfer_referral", "record_police_receipt",
+                     "record_police_decision", "record_police_return", "record_penalty_copy"}
 # Acts that name officers (第四十二条: two with a credential valid on the act's day), and where.
 OFFICER_FIELDS = {"file": ("officer_ids", "filed_on"), "record_investigation_act": ("officer_ids", "acted_on"),
                   "add_evidence": ("collected_by", "collected_on"), "form_referral_team": ("officer_ids", "formed_on")}
@@ -219,6 +226,7 @@ class Oracle:
     def __init__(self, world: World):
         self.w = world
         self.reviews_done: dict[int, int] = {}  # opinions given, by reviewer (a first-time reviewer needs the bar)
+        self.receipts: set[tuple[int, str]] = set()  # (agency, receipt_no) recorded: one payment per receipt
 
     def can_read(self, p: Person, agency: int) -> bool:
         if "admin" in p.roles or agency == p.agency:
@@ -437,9 +445,26 @@ class Oracle:
         if action == "record_legal_review":
             if rv is None or rv.status != "assigned" or rv.reviewer != p.id:
                 r.add("review_not_assigned_to_you")
-            if p.id in c.officers:
+            if p.id in c.officers or p.id in c.participants:
                 r.add("reviewer_is_case_officer")
+        if action == "record_payment":
+            if Decimal(body["amount"]) > self.outstanding(c, day(body["paid_on"])):
+                r.add("payment_exceeds_outstanding")
+            if (c.agency, body["receipt_no"]) in self.receipts:
+                r.add("receipt_no_taken")
         return r
+
+    @staticmethod
+    def outstanding(c: CaseModel, on: dt.date) -> Decimal:
+        """第六十七条、第七十二条: fine and confiscation, plus 3% of the fine a day from the 16th day after service,
+        at most the fine, less what was paid."""
+        fine = c.fine or Decimal("0")
+        due = (c.confiscated or Decimal("0")) + fine
+        if c.served_on is not None and fine:
+            late = (on - (c.served_on + dt.timedelta(days=15))).days
+            if late > 0:
+                due += min(fine, (fine * Decimal("0.03") * late).quantize(Decimal("0.01")))
+        return due - c.paid
 
     def unfit_reviewer(self, c: CaseModel, rid: int) -> str | None:
         """Only a legal reviewer of the agency (one who has not left); bar-qualified unless they have reviewed
@@ -449,7 +474,7 @@ class Oracle:
             return "assignee_not_reviewer"
         if not q.bar and not self.reviews_done.get(rid):
             return "reviewer_not_qualified"
-        if rid in c.officers:
+        if rid in c.officers or rid in c.participants:
             return "reviewer_is_case_officer"
         return None
 
@@ -601,6 +626,7 @@ def apply(c: CaseModel, action: str, body: dict, out: dict, extra: dict, w: Worl
     elif action == "propose_penalty":
         c.decision_kind, c.penalty_kinds = body["kind"], list(body.get("penalty_kinds") or [])
         c.fine = money(body.get("fine_amount"))
+        c.confiscated = money(body.get("confiscated_amount"))
         # 较大数额 is local configuration (the catalogue's triggers): the model takes the hearing right the
         # product worked out, and `committed` checks the part the law fixes (第六十三条's kinds).
         c.hearing_right = out["hearing_right"]
@@ -630,8 +656,12 @@ def apply(c: CaseModel, action: str, body: dict, out: dict, extra: dict, w: Worl
                 c.fine = money(body["fine_amount"])
             if "fine" not in c.penalty_kinds:
                 c.fine = None  # the decision imposes no fine, whatever the notice proposed
+            if "confiscated_amount" in body:
+                c.confiscated = money(body["confiscated_amount"])
         else:
-            c.penalty_kinds, c.fine = [], None
+            c.penalty_kinds, c.fine, c.confiscated = [], None, None
+    elif action == "serve_decision":
+        c.served_on = day(body["served_on"])
     elif action == "record_payment":
         c.paid += Decimal(body["amount"])
     elif action == "record_summary_filing":
