@@ -73,6 +73,16 @@ class ApiClient:
         self.act(cid, "file", {"filed_on": filed_on, "officer_ids": self.officers()}, who="zhaomin")
         return cid
 
+    def confirm_all(self, cid: int) -> None:
+        """会签: every officer a binding act of the case is waiting for confirms it."""
+        for item in self.get(f"/api/v1/cases/{cid}").get_json().get("awaiting_confirmation", []):
+            for uid in item["awaiting"]:
+                with self.sessions() as s:
+                    from casebook.db.models import User
+
+                    who = s.get(User, uid).username
+                self.act(cid, "confirm_act", {"act_id": item["act_id"]}, who=who)
+
     def investigated_case(self, **lead) -> int:
         cid = self.filed_case(**lead)
         self.act(cid, "start_investigation")
@@ -81,6 +91,7 @@ class ApiClient:
         self.evidence(cid)
         self.act(cid, "update_facts", {"goods_value": "1200.00", "illegal_gains": "300.00",
                  "violations": [{"description": "销售超过保质期的食品"}], "circumstances": ["first_offence"]})
+        self.confirm_all(cid)
         self.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
         return cid
 

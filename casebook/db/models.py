@@ -215,6 +215,13 @@ class Case(Base):
     officers: Mapped[list[CaseOfficer]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseOfficer.id"
     )
+    acts: Mapped[list[CaseAct]] = relationship(viewonly=True, order_by="CaseAct.seq", lazy="select")
+
+    @property
+    def awaiting_confirmation(self) -> list[dict]:
+        """The binding acts still waiting for a named officer's confirmation (会签), oldest first."""
+        return [{"act_id": a.id, "action": a.action, "seq": a.seq, "awaiting": list(a.awaiting)}
+                for a in self.acts if a.awaiting]
 
 
 class CaseOfficer(Base):
@@ -245,6 +252,9 @@ class CaseAct(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     occurred_at: Mapped[dt.datetime]
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # 会签: the other officers named on a binding act, until each confirms it ([] once all have); and who did, when.
+    awaiting: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    confirmed: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class PaymentReceipt(Base):

@@ -98,6 +98,7 @@ class CaseView:
     served_on: dt.date | None = None
     confiscated_amount: Decimal | None = None
     participants: frozenset[int] = frozenset()  # everyone who took part in the case (回避 in legal review)
+    unconfirmed: tuple[dict, ...] = ()  # binding acts awaiting a named officer's confirmation: act_id, action, awaiting
     review: dict | None = None  # the latest legal-review round: id, round, status, reviewer_id
     referral: dict | None = None  # the latest referral: id, status, team_ids, police_notice_on …
 
@@ -142,7 +143,8 @@ def needs(*what: str):
     return mark
 
 
-LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency", "participants", "receipts"})
+LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency", "participants", "receipts",
+                      "confirmations"})
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class Act:
     dates: tuple[After, ...] = ()
     loads: frozenset[str] = frozenset()
     creates: bool = False  # opens a new case (its own route), rather than acting on one
+    cosign: bool = False  # binding: counts once every other officer named on it has confirmed it (会签)
 
     def __post_init__(self):
         unknown = set(self.loads) - LOADABLE
@@ -264,6 +267,42 @@ def actor_is_case_officer(case: CaseView, ctx: ActContext) -> Reason | None:
     if "agency_head" in ctx.roles or any(o.user_id == ctx.actor_id for o in case.officers):
         return None
     return Reason("not_case_officer", "您不是本案的承办执法人员", None)
+
+
+def actor_among_named(case: CaseView, ctx: ActContext) -> Reason | None:
+    """An officer acts in their own name: the one who records the act is among the officers it names (a head may
+    name others). 行政处罚法 第四十二条、第五十五条."""
+    if "agency_head" in ctx.roles or any(o.user_id == ctx.actor_id for o in ctx.act_officers):
+        return None
+    return Reason("actor_not_named", "执法人员只能以本人名义执法：录入人须是所列执法人员之一", f"{PENALTY_LAW}第四十二条、第五十五条")
+
+
+def named_on_the_case(case: CaseView, ctx: ActContext) -> Reason | None:
+    """Only the case's own officers may be named on its investigation acts and evidence."""
+    mine = {o.user_id for o in case.officers}
+    outside = [o.name for o in ctx.act_officers if o.user_id not in mine]
+    if outside:
+        return Reason("officer_not_on_case", f"{'、'.join(outside)}不是本案的承办执法人员，不能列为本次执法人员",
+                      f"{PENALTY_LAW}第四十二条")
+    return None
+
+
+@needs("confirmations")
+def binding_acts_confirmed(case: CaseView, ctx: ActContext) -> Reason | None:
+    """A 笔录, an evidence collection or an on-the-spot decision counts once the other named officers confirmed it."""
+    if not case.unconfirmed:
+        return None
+    what = "；".join(f"{u.get('label', u['action'])}（编号{u['act_id']}）" for u in case.unconfirmed)
+    return Reason("acts_unconfirmed", f"以下执法行为尚待同行执法人员确认（会签）：{what}", f"{PENALTY_LAW}第四十二条")
+
+
+@needs("confirmations")
+def confirmation_awaited(case: CaseView, ctx: ActContext) -> Reason | None:
+    act_id = ctx.data.get("act_id")
+    hit = next((u for u in case.unconfirmed if u["act_id"] == act_id), None)
+    if hit is None or ctx.actor_id not in hit["awaiting"]:
+        return Reason("confirmation_not_awaited", "该执法行为无须您确认，或已确认", None)
+    return None
 
 
 def party_identified(case: CaseView, ctx: ActContext) -> Reason | None:

@@ -77,7 +77,8 @@ def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settin
     s.add(case)
     s.flush()
     form.used_by_case_id = case.id
-    trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"]}, case_seq=1)
+    trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"]}, case_seq=1,
+              officers=officers)
     return case
 
 
@@ -94,8 +95,12 @@ def available_actions(s: Session, actor: Actor, case: Case) -> list[dict]:
         if not actor.can_act_in(case.agency_id):
             r.allowed = False
         # Guards that depend on the act's own input (officers, dates) are checked when it is submitted.
-        input_guards = {"officers_insufficient", "hearing_notice_too_short", "chair_is_investigator"}
+        input_guards = {"officers_insufficient", "hearing_notice_too_short", "chair_is_investigator", "actor_not_named",
+                        "officer_not_on_case", "confirmation_not_awaited", "payment_exceeds_outstanding",
+                        "receipt_no_taken"}
         blocking = [x for x in r.reasons if x.code not in input_guards]
+        if name == "confirm_act" and not any(actor.user_id in u["awaiting"] for u in view.unconfirmed):
+            continue  # nothing awaits this person's confirmation: not an act they can take
         out.append({"action": name, "label": t.label, "allowed": not blocking and actor.can_act_in(case.agency_id),
                     "reasons": [x.as_dict() for x in blocking]})
     return out

@@ -89,6 +89,7 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
         served_on=case.served_on,
         confiscated_amount=case.confiscated_amount,
         participants=participants(s, case) if "participants" in loads else frozenset(),
+        unconfirmed=unconfirmed(s, case) if "confirmations" in loads else (),
         review=_latest_review(s, case) if "review" in loads else None,
         referral=_latest_referral(s, case) if "referral" in loads else None,
     )
@@ -153,3 +154,15 @@ def participants(s: Session, case: Case) -> frozenset[int]:
         if isinstance(data.get("chair_id"), int):
             out.add(data["chair_id"])
     return frozenset(out)
+
+
+def unconfirmed(s: Session, case: Case) -> tuple[dict, ...]:
+    """The case's binding acts still awaiting a named officer's confirmation (会签)."""
+    if case.id is None:
+        return ()
+    from .acts import ACTS
+
+    rows = s.execute(select(CaseAct.id, CaseAct.action, CaseAct.awaiting).where(CaseAct.case_id == case.id)
+                     .order_by(CaseAct.seq))
+    return tuple({"act_id": i, "action": a, "label": ACTS[a].label if a in ACTS else a, "awaiting": list(w)}
+                 for i, a, w in rows if w)

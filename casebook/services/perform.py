@@ -134,12 +134,12 @@ def perform(
     case.stage = lc.target_stage(act, view) or case.stage
     case.updated_at = utcnow()
     case.version = case.version + 1
-    trail_act(s, actor, case, action, stage_from, data, extra)
+    trail_act(s, actor, case, action, stage_from, data, extra, officers=officers)
     return case
 
 
 def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str | None, data: dict, extra: dict | None,
-              *, case_seq: int | None = None):
+              *, case_seq: int | None = None, officers: list[User] | None = None):
     """Trail the act, keep its full input, and raise its event, numbered in the case's event order.
 
     The caller holds the case row (locked by `perform`, or just inserted): the act's event number is
@@ -156,8 +156,11 @@ def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str
             "data": {**full, **(extra or {})}}
     now = utcnow()
     record(s, actor, f"case.{action}", body, case=case, events=[(act.event, body)], case_seq=case_seq, now=now)
+    # 会签: a binding act waits for every other officer it names to confirm it.
+    awaiting = [u.id for u in officers or () if u.id != actor.user_id] if act.cosign else []
     s.connection().execute(_INSERT_ACT, {"case_id": case.id, "seq": case_seq, "action": action,
-                                         "actor_id": actor.user_id, "occurred_at": now, "data": body["data"]})
+                                         "actor_id": actor.user_id, "occurred_at": now, "data": body["data"],
+                                         "awaiting": awaiting, "confirmed": []})
 
 
 _INSERT_ACT = insert(CaseAct)

@@ -42,6 +42,13 @@ class PartyBrief(Strict):
     name = fields.String()
 
 
+class AwaitingOut(Strict):
+    act_id = fields.Integer()
+    action = fields.String()
+    seq = fields.Integer()
+    awaiting = fields.List(fields.Integer(), metadata={"description": "尚待确认（会签）的执法人员"})
+
+
 class CaseOut(Strict):
     id = fields.Integer()
     agency_id = fields.Integer()
@@ -89,6 +96,8 @@ class CaseOut(Strict):
     discussion_reasons = fields.List(fields.String())
     legal_review_status = fields.String()
     collective_discussion_on = fields.Date(allow_none=True)
+    awaiting_confirmation = fields.List(fields.Nested(AwaitingOut), dump_only=True,
+                                        metadata={"description": "尚待同行执法人员确认（会签）的执法行为"})
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -176,6 +185,12 @@ class DeclineIn(Strict):
 
 class NoteIn(Strict):
     note = Text(2000)
+
+
+class ConfirmIn(Strict):
+    act_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
+                            metadata={"description": "待确认的执法行为编号（案件的 awaiting_confirmation 中列出）"})
+    note = Text(2000, metadata={"description": "确认意见"})
 
 
 class ReasonIn(Strict):

@@ -57,7 +57,7 @@ def test_a_receipt_number_is_used_once_in_the_agency(api):
 
 
 def test_no_one_who_took_part_in_a_case_reviews_it(api):
-    """A reviewer who collected its evidence (not a case officer) is excluded: assign and record are refused."""
+    """A reviewer who sat on its referral team (not a case officer) is excluded: assignment is refused."""
     h = api.h("admin")
     amr = api.get("/api/v1/me", who="zhangwei").get_json()["agency"]["id"]
     dual = api.c.post("/api/v1/users", json={"username": "dual", "display_name": "兼职审核员", "password": "casebook-dual-001",
@@ -65,13 +65,40 @@ def test_no_one_who_took_part_in_a_case_reviews_it(api):
                       headers=h).get_json()
     api.c.post(f"/api/v1/users/{dual['id']}/credentials", json={"credential_no": "37040024009", "field": "市场监管",
                "valid_from": "2024-01-01", "valid_to": "2029-12-31"}, headers=h)
-    cid = api.filed_case()
-    api.act(cid, "start_investigation")
-    api.evidence(cid, collected_by=[api.user_id("zhangwei"), dual["id"]])  # he helped collect, he is not on the case
-    api.act(cid, "close_investigation", {"report": "终结"})
+    cid = api.investigated_case()
+    api.act(cid, "form_referral_team", {"formed_on": "2026-03-06", "officer_ids": [api.user_id("zhangwei"), dual["id"]]})
     api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning", "revoke_license"]})
     api.submit_review(cid)
     why = _refused(api, cid, "assign_legal_reviewer", {"reviewer_id": dual["id"], "assigned_on": "2026-03-16"},
                    "zhaomin", "reviewer_is_case_officer")
     assert "回避" in why["message"] and why["article"].startswith("行政处罚法第五十八条")
     api.act(cid, "assign_legal_reviewer", {"reviewer_id": api.user_id("sunli"), "assigned_on": "2026-03-16"}, who="zhaomin")
+
+
+def test_an_officer_acts_in_their_own_name_and_the_second_officer_confirms_before_it_counts(api):
+    cid = api.filed_case()
+    api.act(cid, "start_investigation")
+    inq = {"kind": "inquiry", "acted_on": "2026-03-04", "summary": "询问当事人", "officer_ids": api.officers()}
+    # 王芳 is an officer of the agency but not on the case: she can neither record it nor be named on it
+    why = _refused(api, cid, "record_investigation_act", inq, "wangfang", "actor_not_named")
+    assert why["article"] == "行政处罚法第四十二条、第五十五条"
+    _refused(api, cid, "record_investigation_act", {**inq, "officer_ids": api.officers("zhangwei", "wangfang")},
+             "zhangwei", "officer_not_on_case")
+    api.act(cid, "record_investigation_act", inq)  # 张伟 records, naming 李强 beside himself
+    api.evidence(cid)
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    pending = case["awaiting_confirmation"]
+    assert [p["action"] for p in pending] == ["record_investigation_act", "add_evidence"]
+    assert all(p["awaiting"] == [api.user_id("liqiang")] for p in pending)
+    # until 李强 confirms, the investigation cannot close on them
+    why = _refused(api, cid, "close_investigation", {"report": "终结"}, "zhangwei", "acts_unconfirmed")
+    assert "询问" in why["message"] or "记录调查取证活动" in why["message"]
+    # only the officer awaited confirms, once
+    _refused(api, cid, "confirm_act", {"act_id": pending[0]["act_id"]}, "zhangwei", "confirmation_not_awaited")
+    for p in pending:
+        api.act(cid, "confirm_act", {"act_id": p["act_id"], "note": "核对无误"}, who="liqiang")
+    _refused(api, cid, "confirm_act", {"act_id": pending[0]["act_id"]}, "liqiang", "confirmation_not_awaited")
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["awaiting_confirmation"] == []
+    trail = [e for e in api.get(f"/api/v1/cases/{cid}/trail").get_json() if e["action"] == "case.confirm_act"]
+    assert len(trail) == 2 and all(e["actor_id"] == api.user_id("liqiang") for e in trail)
+    api.act(cid, "close_investigation", {"report": "终结"})

@@ -182,6 +182,9 @@ def test_summary_procedure_limits_200_and_3000_yuan(api):
     assert [x["code"] for x in revoke.get_json()["errors"]["reasons"]] == ["summary_kind_not_allowed"]
     # Closing needs the 备案 with the agency first (第五十二条).
     cid = ok.get_json()["id"]
+    r = api.act(cid, "close", {}, who="zhaomin", expect=409)  # 会签 first: the second officer confirms the decision
+    assert "acts_unconfirmed" in [x["code"] for x in r.get_json()["errors"]["reasons"]]
+    api.confirm_all(cid)
     api.act(cid, "start_execution")
     api.act(cid, "record_payment", {"amount": "200.00", "paid_on": "2026-03-05", "receipt_no": "DC1"})
     r = api.act(cid, "close", {}, who="zhaomin", expect=409)

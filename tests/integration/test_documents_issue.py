@@ -97,6 +97,7 @@ def investigated(api, kinds=("on_site_inspection", "inquiry")) -> int:
     api.evidence(cid)
     api.act(cid, "update_facts", {"goods_value": "1200.00", "illegal_gains": "300.00",
                                   "violations": [{"description": "销售超过保质期的食品"}]})
+    api.confirm_all(cid)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
     return cid
 
@@ -112,7 +113,7 @@ def noticed(api, kinds=("fine", "confiscate_gains"), fine="5000.00") -> int:
 def decided(api) -> int:
     cid = noticed(api)
     api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-20", "penalty_kinds": ["fine", "confiscate_gains"],
-                            "fine_amount": "5000.00", "basis": BASIS}, who="zhaomin")
+                            "fine_amount": "5000.00", "confiscated_amount": "300.00", "basis": BASIS}, who="zhaomin")
     return cid
 
 

@@ -21,7 +21,8 @@ def test_an_ordinary_case_runs_from_lead_to_archive_with_one_trail_entry_per_act
     actions = [e["action"] for e in trail]
     assert actions == [
         "case.register_lead", "case.file", "case.start_investigation", "case.record_investigation_act",
-        "case.add_evidence", "case.update_facts", "case.close_investigation", "case.propose_penalty",
+        "case.add_evidence", "case.update_facts", "case.confirm_act", "case.confirm_act", "case.close_investigation",
+        "case.propose_penalty",
         "case.serve_prior_notice", "case.decide", "case.serve_decision", "case.start_execution",
         "case.record_payment", "case.close", "case.archive",
     ]
@@ -59,6 +60,7 @@ def test_the_defence_window_counts_working_days_across_national_day_2025(api):
     cid = api.filed_case(filed_on="2025-09-02", discovered_on="2025-09-01")
     api.act(cid, "start_investigation")
     api.evidence(cid)
+    api.confirm_all(cid)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(cid, "close_investigation", {"report": "调查终结"})
     api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]})
     api.act(cid, "serve_prior_notice", {"served_on": "2025-09-26", "method": "direct"})

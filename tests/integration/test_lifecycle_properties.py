@@ -96,7 +96,7 @@ MODELED = {
     "update_facts", "close_investigation", "propose_penalty", "serve_prior_notice", "record_statement",
     "record_waiver", "request_hearing", "hold_hearing", "record_hearing_no_show", "decide",
     "record_collective_discussion", "serve_decision", "start_execution", "record_payment", "record_summary_filing",
-    "close", "archive", "suspend", "resume", "terminate",
+    "close", "archive", "suspend", "resume", "terminate", "confirm_act",
     *REVIEW_EFFECTS, *REFERRAL_EFFECTS,
 }
 CASE_ACTIONS = [a for a, t in TRANSITIONS.items() if t.from_stages != (None,) and a in MODELED]
@@ -254,6 +254,8 @@ class Draw:
             return {"amount": f"{max(amount, Decimal('0.01')):.2f}", "paid_on": self.day(c), "receipt_no": receipt}
         if a == "record_summary_filing":
             return {"recorded_on": self.day(c)}
+        if a == "confirm_act":  # mostly an act that is waiting; now and then one that is not
+            return {"act_id": self.pick([*sorted(c.awaiting), *sorted(c.awaiting), 999999], "act_id")}
         if a == "close":
             return self.pick([{}, {"closed_on": self.day(c)}, {"execution_note": "余款经法院强制执行到位"}], "close")
         if a == "record_collective_discussion":
@@ -461,6 +463,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 c.participants.add(body["chair_id"])
         if action == "record_payment":
             self.oracle.receipts.add((c.agency, body["receipt_no"]))
+        self.track_confirmations(c, p, action, body, out)
         assert payload["stage_to"] == c.stage
         assert ev.type == TRANSITIONS[action].event and ev.payload["stage_to"] == c.stage
         etag = r.headers.get("ETag")
@@ -533,6 +536,29 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # --- creating cases ---
 
+    def track_confirmations(self, c: CaseModel, p: Person, action: str, body: dict, out: dict) -> None:
+        """会签: a binding act waits for the other officers it names; a confirmation removes one. The response's
+        awaiting_confirmation must say exactly what the model expects."""
+        named = body.get("officer_ids") or body.get("collected_by") or []
+        if "awaiting_confirmation" not in out:  # an evidence upload answers with the evidence: read the case
+            reader = next(n for n in ACTORS if self.person(n).agency == c.agency and "officer" in self.person(n).roles)
+            out = self.w.api.get(f"/api/v1/cases/{c.id}", who=reader).get_json()
+        if action in ("record_investigation_act", "add_evidence", "decide_on_the_spot"):
+            new = [x for x in out.get("awaiting_confirmation", []) if x["act_id"] not in c.awaiting]
+            want = set(named) - {p.id}
+            assert len(new) == (1 if want else 0), (action, new, want)
+            if new:
+                assert set(new[0]["awaiting"]) == want and new[0]["action"] == action
+                c.awaiting[new[0]["act_id"]] = want
+        elif action == "confirm_act":
+            left = c.awaiting[body["act_id"]] - {p.id}
+            if left:
+                c.awaiting[body["act_id"]] = left
+            else:
+                del c.awaiting[body["act_id"]]
+        got = {x["act_id"]: set(x["awaiting"]) for x in out.get("awaiting_confirmation", [])}
+        assert got == c.awaiting, (got, c.awaiting)
+
     def new_case(self, who: str, body: dict, r, procedure="ordinary") -> CaseModel:
         out = r.get_json()
         party = out.get("party")
@@ -544,6 +570,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             c.decided_on = c.served_on = day(body["decided_on"])  # decided and served on the spot
         c.participants.add(self.person(who).id)
         c.participants.update(body.get("officer_ids") or ())
+        if procedure == "summary":
+            self.track_confirmations(c, self.person(who), "decide_on_the_spot", body, out)
         assert r.headers["ETag"] == f'"{c.version}"'
         self.cases[c.id] = c
         return c
@@ -593,6 +621,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             ("add_evidence", "zhangwei", {"kind": "physical", "title": "过期食品照片", "collected_on": "2026-03-04",
                                           "collected_by": o}),
         ]
+        steps += [("confirm_all", "", {})]  # 会签: each officer confirms the 笔录 or evidence the other recorded
         if path == "declined":
             steps += [("update_facts", "zhangwei", {"goods_value": "160000.00", "circumstances": [],
                                                     "violations": [{"description": "销售伪劣产品"}]})]
@@ -647,11 +676,17 @@ class LifecycleMachine(RuleBasedStateMachine):
             steps += [("record_penalty_copy", "zhangwei", {"sent_on": "2026-03-27", "sent_to": ["police", "procuratorate"]})]
         steps += [
             ("start_execution", "liqiang", {}),
-            ("record_payment", "zhangwei", {"amount": fine, "paid_on": "2026-03-27", "receipt_no": "PJ0001"}),
+            ("record_payment", "zhangwei", {"amount": fine, "paid_on": "2026-03-27", "receipt_no": f"PJ{c.id:05d}"}),
             ("close", "zhaomin", {"closed_on": "2026-03-30"}),
             ("archive", "zhangwei", {}),
         ]
         for action, who, body, *refused in steps[:depth * len(steps) // 17]:
+            if action == "confirm_all":
+                for act_id, waiting in sorted(c.awaiting.items()):
+                    for uid in sorted(waiting):
+                        name = next(n for n in ACTORS if self.person(n).id == uid)
+                        assert self.do_act(c.id, "confirm_act", name, {"act_id": act_id}, expect_ok=True)
+                continue
             if refused:
                 assert self.do_act(c.id, action, who, body) is False
             elif not self.do_act(c.id, action, who, body, expect_ok=True):
@@ -738,6 +773,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             assigned = [n for n in able if c.review and self.person(n).id == c.review.reviewer]
         elif action == "submit_referral_report":  # a member of the 专案组
             assigned = [n for n in able if c.referral and self.person(n).id in c.referral.team]
+        elif action == "confirm_act":  # an officer a binding act is waiting for
+            assigned = [n for n in able if any(self.person(n).id in w for w in c.awaiting.values())]
         else:
             assigned = [n for n in able if "agency_head" in self.person(n).roles or self.person(n).id in c.officers]
         k = d(st.integers(0, 7), "who")

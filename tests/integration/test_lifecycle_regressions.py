@@ -25,6 +25,7 @@ def _investigated(api) -> int:
     cid = api.filed_case()
     api.act(cid, "start_investigation")
     assert api.evidence(cid).status_code == 201
+    api.confirm_all(cid)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
     return cid
 
@@ -51,7 +52,8 @@ def test_an_officer_without_a_credential_cannot_be_named_even_beside_two_who_hav
     api.act(cid, "start_investigation")
     r = api.act(cid, "record_investigation_act", {"kind": "inquiry", "acted_on": "2026-03-04", "summary": "询问当事人",
                                                   "officer_ids": api.officers() + [r.get_json()["id"]]}, expect=409)
-    assert _reasons(r) == ["officer_without_credential"]
+    # (he is not on the case either: 会签 names only the case's officers)
+    assert _reasons(r) == ["officer_without_credential", "officer_not_on_case"]
 
 
 def test_a_refused_evidence_upload_leaves_no_file_behind(api, settings):

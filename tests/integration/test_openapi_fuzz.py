@@ -46,6 +46,7 @@ def _seed_cases(api) -> dict[str, int]:
     noticed = api.filed_case()
     api.act(noticed, "start_investigation")
     assert api.evidence(noticed).status_code == 201
+    api.confirm_all(noticed)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(noticed, "close_investigation", {"report": "事实清楚，证据确凿"})
     api.act(noticed, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "5000.00"})
     api.act(noticed, "serve_prior_notice", {"served_on": "2026-03-10", "method": "direct"})

@@ -93,6 +93,7 @@ def test_a_first_time_reviewer_without_bar_qualification_or_a_case_officer_canno
     api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": [api.user_id("zhangwei"), dual["id"]]}, who="zhaomin")
     api.act(cid, "start_investigation")
     api.evidence(cid, collected_by=[api.user_id("zhangwei"), dual["id"]])
+    api.confirm_all(cid)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(cid, "close_investigation", {"report": "终结"})
     api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning", "revoke_license"]})
     api.submit_review(cid)

@@ -144,6 +144,7 @@ def _case_with_facts(api, facts: dict, circumstances=(), code="T-SP-124", party=
     api.evidence(cid)
     api.act(cid, "update_facts", {**facts, "violations": [{"code": code, "description": "经营超过保质期的食品"}],
                                   "circumstances": list(circumstances)})
+    api.confirm_all(cid)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(cid, "close_investigation", {"report": "调查终结"})
     return cid
 

@@ -3,9 +3,11 @@ service, suspension (行政处罚法 第五章第三节、第四节)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
-from casebook.db.models import Agency, Case, CaseOfficer, InvestigationAct, Party
+from casebook.db.models import Agency, Case, CaseAct, CaseOfficer, InvestigationAct, Party
 from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ValidationFailed
 from casebook.services.numbers import format_case_no, next_number
@@ -150,3 +152,12 @@ def suspend(s: Session, case: Case, run: Run) -> dict | None:
 
 def resume(s: Session, case: Case, run: Run) -> dict | None:
     case.suspended_stage = None
+
+
+def confirm_act(s: Session, case: Case, run: Run) -> dict | None:
+    """会签: the named officer confirms a binding act; it counts once no one is left waiting."""
+    row = s.get(CaseAct, run.data["act_id"])
+    row.awaiting = [i for i in row.awaiting if i != run.actor.user_id]
+    row.confirmed = [*row.confirmed, {"user_id": run.actor.user_id, "at": dt.datetime.now(dt.UTC).isoformat(),
+                                      "note": run.data.get("note")}]
+    return {"confirmed_act": row.action, "confirmed_seq": row.seq, "still_awaiting": list(row.awaiting)}

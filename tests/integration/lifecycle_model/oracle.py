@@ -103,6 +103,7 @@ class CaseModel:
     confiscated: Decimal | None = None
     served_on: dt.date | None = None
     participants: set[int] = field(default_factory=set)  # who took part (回避 in legal review)
+    awaiting: dict[int, set[int]] = field(default_factory=dict)  # 会签: binding act id → officers yet to confirm
     discovered_on: dt.date | None = None
     filed_on: dt.date | None = None
     decided_on: dt.date | None = None
@@ -363,6 +364,17 @@ class Oracle:
             r.add("not_case_officer")
         if action in OFFICER_FIELDS:
             r |= self.named_officers(named, day(body[OFFICER_FIELDS[action][1]]))
+        # 会签: one acts in one's own name (a head may name others); investigation acts and evidence name only the
+        # case's officers; a binding act counts once the others named confirmed it.
+        if action in ("record_investigation_act", "add_evidence", "form_referral_team") and \
+                "agency_head" not in p.roles and p.id not in named:
+            r.add("actor_not_named")
+        if action in ("record_investigation_act", "add_evidence") and any(i not in c.officers for i in named):
+            r.add("officer_not_on_case")
+        if action in ("close_investigation", "decide", "record_summary_filing", "close") and any(c.awaiting.values()):
+            r.add("acts_unconfirmed")
+        if action == "confirm_act" and p.id not in c.awaiting.get(body["act_id"], ()):
+            r.add("confirmation_not_awaited")
         if (late := self.out_of_order(c, action, body)) is not None:
             r.add(late)
         if action == "file" and c.party_kind is None:
@@ -548,6 +560,7 @@ class Oracle:
             "decline_referral": s == "reported" or (self.crosses(c) and c.referral_status == "none"),
             "record_penalty_copy": c.live("penalty_copy", "") is not None,
             "update_facts": c.goods_value is None,
+            "confirm_act": bool(c.awaiting),
         }.get(action, s in REFERRAL_STEPS.get(action, ()))
 
     def register_lead(self, p: Person, body: dict, schema_bad: bool) -> Expect:
@@ -585,6 +598,8 @@ class Oracle:
         if not form_free:
             r.add("summary_form_invalid")
         r |= self.named_officers(body["officer_ids"], day(body["decided_on"]))
+        if p.id not in body["officer_ids"]:  # an officer decides in their own name
+            r.add("actor_not_named")
         return Expect(409, "action_refused", frozenset(r)) if r else Expect(201)
 
 

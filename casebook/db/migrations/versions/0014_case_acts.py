@@ -25,6 +25,8 @@ def upgrade() -> None:
         sa.Column('actor_id', sa.Integer(), nullable=True),
         sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('data', sa.JSON(), nullable=False),
+        sa.Column('awaiting', sa.JSON(), nullable=False),
+        sa.Column('confirmed', sa.JSON(), nullable=False),
     )
     op.create_index('ix_case_acts_case_id', 'case_acts', ['case_id'])
     op.create_table(
