@@ -10,15 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import json.encoder
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 GENESIS_HASH = "0" * 64
 
 
+def _canonical_slow(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+# The C encoder json.dumps builds on every call with these options, built once (a third of the cost per payload).
+_c_encoder = (json.encoder.c_make_encoder(None, str, json.encoder.encode_basestring, None, ":", ",", True, False, True)
+              if json.encoder.c_make_encoder is not None else None)
+
+
 def canonical_payload(payload: dict) -> str:
     """Encode a payload as canonical JSON: sorted keys, no spaces, UTF-8 text kept as is."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    if _c_encoder is None:
+        return _canonical_slow(payload)
+    return "".join(_c_encoder(payload, 0))
 
 
 def format_time(t: dt.datetime) -> str:
