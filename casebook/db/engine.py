@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,24 +24,46 @@ class WriterQueue:
     """
 
     def __init__(self, timeout: float) -> None:
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()  # first come, first served: the tail stays short
+        self._held = False
         self._owner: int | None = None
         self.timeout = timeout
 
+    @property
+    def held(self) -> bool:
+        return self._held
+
     def acquire(self) -> bool:
-        """Wait for our turn; False (go on without the lock, to SQLite's busy handler) if this thread
+        """Wait for our turn (FIFO); False (go on without the queue, to SQLite's busy handler) if this thread
         already holds it on another connection, or after the timeout."""
         me = threading.get_ident()
         if self._owner == me:
             return False
-        if not self._lock.acquire(timeout=self.timeout):
-            return False
+        with self._mutex:
+            if not self._held:
+                self._held, self._owner = True, me
+                return True
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiters.append(gate)
+        if not gate.acquire(timeout=self.timeout):
+            with self._mutex:
+                if gate in self._waiters:  # still queued: give up our place
+                    self._waiters.remove(gate)
+                    return False
+            # handed over just as the wait timed out: ours after all
         self._owner = me
         return True
 
     def release(self) -> None:
-        self._owner = None
-        self._lock.release()
+        """Hand the queue to the writer that has waited longest, or free it."""
+        with self._mutex:
+            self._owner = None
+            if self._waiters:
+                self._waiters.popleft().release()  # stays held: handed over
+            else:
+                self._held = False
 
 
 _writer_queues: dict[str, WriterQueue] = {}

@@ -22,11 +22,7 @@ def db(tmp_path):
 
 
 def _free(url) -> bool:
-    q = writer_queue(url)
-    if q._lock.acquire(blocking=False):
-        q._lock.release()
-        return True
-    return False
+    return not writer_queue(url).held
 
 
 def test_eight_concurrent_writers_all_land_and_the_queue_is_free_afterwards(db):
@@ -65,6 +61,41 @@ def test_a_rolled_back_writer_frees_the_queue_and_a_reader_never_takes_it(db):
         assert _free(url)
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+
+
+def test_writers_are_served_first_come_first_served_and_a_timeout_gives_up_its_place():
+    from casebook.db.engine import WriterQueue
+
+    q = WriterQueue(timeout=5)
+    assert q.acquire()
+    order, started = [], []
+
+    def wait(i):
+        started.append(i)
+        assert q.acquire()
+        order.append(i)
+        q.release()
+
+    threads = []
+    for i in range(5):
+        t = threading.Thread(target=wait, args=(i,))
+        t.start()
+        threads.append(t)
+        while len(q._waiters) < i + 1:  # each is queued before the next arrives
+            pass
+    q.release()
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2, 3, 4] and not q.held
+    impatient = WriterQueue(timeout=0.05)
+    assert impatient.acquire()
+    result = []
+    t = threading.Thread(target=lambda: result.append(impatient.acquire()))
+    t.start()
+    t.join()
+    assert result == [False] and not impatient._waiters
+    impatient.release()
+    assert not impatient.held
 
 
 def test_a_second_engine_on_the_same_file_shares_the_queue(db):
