@@ -108,10 +108,9 @@ def prepare(url: str, data_dir: Path, cases: int) -> dict:
     act_resp = r.get_data()
     list_resp = client.get("/api/v1/cases", headers=h)
     assert list_resp.status_code == 200
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as c:
-            c.exec_driver_sql("ANALYZE")
-            c.commit()
+    from casebook.db.migrate import analyze
+
+    analyze(engine)  # the product's own statistics refresh after a bulk load (PostgreSQL)
     engine.dispose()
     (data_dir / "lead.json").write_text(json.dumps(lead, ensure_ascii=False))
     (data_dir / "floor_list.json").write_bytes(list_resp.get_data())
