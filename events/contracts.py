@@ -100,19 +100,25 @@ def validate_events(event_type: str, version: int, payloads: list[dict]) -> list
         return [validate_event(event_type, version, p) for p in payloads]
     out = []
     shapes: dict[tuple, list | None] = {}
+    verdicts: dict[tuple, bool] = {}
     for p in payloads:
         keys = tuple(p)
         checks = shapes.get(keys, _UNSEEN)
         if checks is _UNSEEN:
             checks = shapes[keys] = _shape_checks(plan, keys)
-        if checks is not None and all((v is None and allow_none) or type(v) in types
-                                      for v, (types, allow_none) in zip(p.values(), checks, strict=True)):
-            out.append(p)
-        else:
+        if checks is None:
             out.append(validate_event(event_type, version, p))
+            continue
+        types = (keys, tuple(map(type, p.values())))  # exact types decide: one verdict per combination
+        ok = verdicts.get(types)
+        if ok is None:
+            ok = verdicts[types] = all((t is _NONE and allow_none) or t in allowed
+                                       for t, (allowed, allow_none) in zip(types[1], checks, strict=True))
+        out.append(p if ok else validate_event(event_type, version, p))
     return out
 
 
+_NONE = type(None)
 _UNSEEN = object()
 
 

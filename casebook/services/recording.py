@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import uuid
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casebook.audit.chain import canonical_payload, entry_hash
+from casebook.audit.chain import canonical_payload, entry_hash, format_time
 from casebook.db.models import Case, OutboxEvent, TrailEntry, TrailHead, utcnow
 from casebook.domain.pii import mask_payload, masks_key
 from events.contracts import validate_event, validate_events
@@ -200,10 +201,13 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
     s.flush()
     conn = s.connection()
     seq, prev = _lock_head(conn)
+    at = format_time(now)  # one time for the whole batch: chain.entry_hash's line, its time formatted once
+    sha = hashlib.sha256
     for row in trail_rows:
         seq += 1
         row[0], row[8] = seq, prev
-        prev = row[9] = entry_hash(prev, seq, now, actor_id, role, row[4], row[5], row[6], row[7])
+        prev = row[9] = sha(f"{prev}|{seq}|{at}|{actor_id}|{role}|{row[4]}|{row[5]}|{row[6]}\n{row[7]}"
+                            .encode()).hexdigest()
     _bulk_insert(conn, "trail_entries", _TRAIL_COLS, trail_rows)
     _bulk_insert(conn, "outbox", _OUTBOX_COLS, outbox_rows)
     conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": prev})
@@ -224,19 +228,22 @@ def uuid4_strings(n: int) -> list[str]:
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_unmasked_keysets: dict[frozenset, bool] = {}
+_clean_shapes: dict[tuple, bool] = {}
 
 
 def _mask(payload: dict) -> dict:
-    """mask_payload, skipped for a flat payload none of whose keys is personal information (masking is by key)."""
-    if all(isinstance(v, _SCALARS) for v in payload.values()):
-        keys = frozenset(payload)
-        clean = _unmasked_keysets.get(keys)
-        if clean is None:
-            clean = _unmasked_keysets[keys] = not any(masks_key(k) for k in keys)
-        if clean:
-            return payload
-    return mask_payload(payload)
+    """mask_payload, skipped for a flat payload none of whose keys is personal information (masking is by key).
+
+    The verdict is kept per shape (keys in order and the type of each value), so thousands of same-shaped
+    payloads (the sweep's) cost one tuple each rather than a walk over their values."""
+    shape = (tuple(payload), tuple(map(type, payload.values())))
+    clean = _clean_shapes.get(shape)
+    if clean is None:
+        if len(_clean_shapes) > 4096:
+            _clean_shapes.clear()
+        clean = _clean_shapes[shape] = (all(issubclass(t, _SCALARS) for t in shape[1])
+                                        and not any(masks_key(k) for k in shape[0]))
+    return payload if clean else mask_payload(payload)
 
 
 def _bulk_insert(conn: Connection, table: str, cols: tuple[str, ...], rows: list) -> None:
