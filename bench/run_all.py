@@ -165,8 +165,10 @@ def cell_trail(r: dict | None) -> str:
         return p
     n = r["entries"]
     proj = "" if n == 1_000_000 else f" → {r['projected_1m']['verify_trail_s']:.1f} s per 1 M (linear)"
+    t = r["timings"]
     return (f"{r['verify_trail_s']:.2f} s wall {_mark(r['pass']['verify_trail'])} = {r['ratio_to_floor']}× the floor "
-            f"(SHA-256 of the same bytes {r['floor_s']:.2f} s); {_size(n)} entries{proj}{_load(r)}")
+            f"(SHA-256 of the same bytes {r['floor_s']:.2f} s); CPU {t['verify_trail']['cpu_s']:.2f} s against the "
+            f"floor's {t['sha256_floor']['cpu_s']:.2f} s; {_size(n)} entries{proj}{_load(r)}")
 
 
 def _load(r: dict) -> str:
@@ -255,7 +257,9 @@ def cell_sweep(r: dict | None) -> str:
         projected = sw["sweep_s"] * budget_rows / sw["rows"]
         s = (f"sweep {_size(sw['rows'])} rows {sw['sweep_s']:.2f} s → {projected:.1f} s per {_size(budget_rows)} "
              f"(linear) {_mark(checks_ok and projected < r['budget']['sweep_s_max'])}")
-    s += f" ({sw['rows_per_s']:,} rows/s, {sw['workers']} worker{'s' if sw['workers'] != 1 else ''})"
+    db_cpu = f" + database {sw['postgres_backend_cpu_s']:.1f}" if sw.get("postgres_backend_cpu_s") is not None else ""
+    s += (f" ({sw['rows_per_s']:,} rows/s, {sw['workers']} worker{'s' if sw['workers'] != 1 else ''}; "
+          f"CPU: Python {sw['python_cpu_s']:.1f} s{db_cpu})")
     if not checks_ok:
         s += (f" — checks failed: {ch['events']} events for {ch['distinct_deadlines']} deadlines, "
               f"{ch['left_open']} left open, trail verifies {ch['trail_verifies']}")
