@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import statistics
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import emit, environment  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from casebook.config import Settings  # noqa: E402
@@ -88,8 +88,8 @@ def relay_throughput(sessions, settings: Settings, n: int) -> dict:
     dt_s = time.perf_counter() - t0
     relay._reset()
     cleanup_broker(settings, ["sink"])
-    return {"events": n, "seconds": round(dt_s, 3), "events_per_s": round(n / dt_s), "budget_events_per_s": 2000,
-            "within_budget": n / dt_s >= 2000}
+    return {"events": n, "seconds": round(dt_s, 3), "events_per_s": round(n / dt_s), "budget_events_per_s": 5000,
+            "within_budget": n / dt_s >= 5000}
 
 
 def latency(sessions, settings: Settings, n: int, rate: float) -> dict:
@@ -114,8 +114,7 @@ def latency(sessions, settings: Settings, n: int, rate: float) -> dict:
                                  {"source": "complaint", "cause": "延迟测试", "discovered_on": dt.date(2026, 3, 2)},
                                  settings=settings)
             cid = case.id
-        committed[cid] = time.perf_counter()
-        bg.relay.wakeup.set()
+        committed[cid] = time.perf_counter()  # the relay is not woken here: the product decides when it runs
         time.sleep(max(0.0, 1 / rate - (time.perf_counter() - start)))
     deadline = time.time() + 60
     while len(handled) < n and time.time() < deadline:
@@ -125,7 +124,7 @@ def latency(sessions, settings: Settings, n: int, rate: float) -> dict:
     lat = sorted((handled[c] - committed[c]) * 1000 for c in committed if c in handled)
     q = statistics.quantiles(lat, n=100)
     return {"events": n, "handled": len(lat), "rate_per_s": rate, "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1),
-            "max_ms": round(lat[-1], 1), "budget_p95_ms": 500, "within_budget": q[94] < 500}
+            "max_ms": round(lat[-1], 1), "budget_p95_ms": 20, "within_budget": q[94] < 20}
 
 
 def main() -> None:
@@ -145,14 +144,15 @@ def main() -> None:
         with sessions() as s, s.begin():
             seed_demo(s)
         settings = Settings(data_dir=tmp, database_url=url, broker_url=AMQP if a.transport == "rabbitmq" else "memory://",
-                            broker_prefix=f"bench{uuid.uuid4().hex[:6]}", relay_batch=1000, relay_poll_ms=10)
+                            broker_prefix=f"bench{uuid.uuid4().hex[:6]}")  # the product's own relay batch and poll
         out = {"bench": "events", "transport": a.transport, "backend": a.backend,
                "relay": relay_throughput(sessions, settings, a.events),
                "commit_to_handler": latency(sessions, settings, a.latency_events, a.rate)}
         engine.dispose()
     finally:
         drop(url)
-    print(json.dumps(out, ensure_ascii=False))
+    out["env"] = environment()
+    emit(out)  # with the machine's load beside the figures
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ BENCHES = {
     "pdf_render": IN_PROCESS,
     "deadline_sweep": "backend",
     "calendar_confirm": "backend",
+    "http_api": "backend",
 }
 
 # rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
@@ -60,6 +61,7 @@ SIZES = {
             "sqlite": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"],
             "postgres": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"]},
         "calendar_confirm": {"sqlite": ["--rows", "5000", "--repeat", "5"], "postgres": ["--rows", "5000", "--repeat", "5"]},
+        "http_api": {"sqlite": ["--requests", "500", "--repeat", "3"], "postgres": ["--requests", "500", "--repeat", "3"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
@@ -74,6 +76,7 @@ SIZES = {
             "postgres": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"]},
         "calendar_confirm": {"sqlite": ["--rows", "20000", "--cases", "5000", "--repeat", "5"],
                              "postgres": ["--rows", "20000", "--cases", "5000", "--repeat", "5"]},
+        "http_api": {"sqlite": ["--requests", "1000", "--repeat", "5"], "postgres": ["--requests", "1000", "--repeat", "5"]},
     },
     # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
     "smoke": {
@@ -90,6 +93,7 @@ SIZES = {
             "postgres": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"]},
         "calendar_confirm": {"sqlite": ["--rows", "200", "--cases", "50", "--repeat", "1"],
                              "postgres": ["--rows", "200", "--cases", "50", "--repeat", "1"]},
+        "http_api": {"sqlite": ["--requests", "50", "--repeat", "1"], "postgres": ["--requests", "50", "--repeat", "1"]},
     },
 }
 
@@ -165,12 +169,33 @@ def cell_list(r: dict | None) -> str:
 def cell_trail(r: dict | None) -> str:
     if (p := _problem(r)) is not None:
         return p
-    t = r["timings"]
     n = r["entries"]
-    proj = "" if n == 1_000_000 else f" → {r['projected_1m']['verify_trail_s']:.1f} s / {r['projected_1m']['verify_rows_s']:.1f} s per 1 M"
-    return (f"verify_trail {t['verify_trail']['wall_s']:.2f} s {_mark(r['pass']['verify_trail'])}, "
-            f"verify_rows {t['verify_rows_in_memory']['wall_s']:.2f} s {_mark(r['pass']['verify_rows'])} "
-            f"({_size(n)} entries{proj})")
+    proj = "" if n == 1_000_000 else f" → {r['projected_1m']['verify_trail_s']:.1f} s per 1 M (linear)"
+    t = r["timings"]
+    return (f"{r['verify_trail_s']:.2f} s wall {_mark(r['pass']['verify_trail'])} = {r['ratio_to_floor']}× the floor "
+            f"(SHA-256 of the same bytes {r['floor_s']:.2f} s); CPU {t['verify_trail']['cpu_s']:.2f} s against the "
+            f"floor's {t['sha256_floor']['cpu_s']:.2f} s; {_size(n)} entries{proj}{_load(r)}")
+
+
+def _load(r: dict) -> str:
+    """The load beside a figure: cores busy with other work during the bench (2-core machine)."""
+    env = r.get("env") or {}
+    other = env.get("other_processes_cores_avg", (r.get("load") or {}).get("other_processes_cores_avg"))
+    return "" if other is None else f"; other load {other} cores"
+
+
+def cell_http(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    t, ratio, ok = r["timings"], r["ratio_to_floor"], r["pass"]
+    s = (f"list {ratio['list']}× {_mark(ok['list'])} ({t['list']['req_per_s']:.0f} vs floor {t['list_floor']['req_per_s']:.0f} "
+         f"req/s, {r['clients']} clients, p99 {t['list']['p99_ms']:.0f} ms); act (file a lead) {ratio['act']}× "
+         f"{_mark(ok['act'])} ({t['act']['req_per_s']:.0f} vs {t['act_floor']['req_per_s']:.0f} req/s, {r['writers']} clients, "
+         f"p50 {t['act']['p50_ms']:.0f} / p99 {t['act']['p99_ms']:.0f} ms")
+    if "embedded_writers_p99" in ok:
+        s += f" {_mark(ok['embedded_writers_p99'])}; floor p99 {t['act_floor']['p99_ms']:.0f} ms"
+    s += f"); {r['server']}, {r['payload']['list_bytes'] // 1000} KB list, median of {r['repeat']}"
+    return s + _load({"load": r.get("load")})
 
 
 def cell_events(by_transport: dict | None) -> str:
@@ -245,7 +270,9 @@ def cell_sweep(r: dict | None) -> str:
         projected = sw["sweep_s"] * budget_rows / sw["rows"]
         s = (f"sweep {_size(sw['rows'])} rows {sw['sweep_s']:.2f} s → {projected:.1f} s per {_size(budget_rows)} "
              f"(linear) {_mark(checks_ok and projected < r['budget']['sweep_s_max'])}")
-    s += f" ({sw['rows_per_s']:,} rows/s, {sw['workers']} worker{'s' if sw['workers'] != 1 else ''})"
+    db_cpu = f" + database {sw['postgres_backend_cpu_s']:.1f}" if sw.get("postgres_backend_cpu_s") is not None else ""
+    s += (f" ({sw['rows_per_s']:,} rows/s, {sw['workers']} worker{'s' if sw['workers'] != 1 else ''}; "
+          f"CPU: Python {sw['python_cpu_s']:.1f} s{db_cpu})")
     if not checks_ok:
         s += (f" — checks failed: {ch['events']} events for {ch['distinct_deadlines']} deadlines, "
               f"{ch['left_open']} left open, trail verifies {ch['trail_verifies']}")
@@ -258,7 +285,7 @@ def cell_sweep(r: dict | None) -> str:
             s += f", {lag['unfired']} never fired)" if lag["unfired"] else ")"
         else:
             s += f"; fire lag: nothing fired of {lag['rows']} ❌"
-    return s
+    return s + _load(r)
 
 
 def table(results: dict) -> str:
@@ -273,10 +300,11 @@ def table(results: dict) -> str:
                        "≤ 2.5 × a bare one-row insert-and-commit, same database, same run", cell_write),
         "case_list": ("case list, filtered and keyset-paginated (`list_cases`, page of 50)",
                       "p95 ≤ 50 ms at 1 M cases on PostgreSQL", cell_list),
-        "trail_verify": ("trail verification (`verify_trail` from the database / `verify_rows` in memory)",
-                         "1 M entries ≤ 3 s on one core", cell_trail),
+        "trail_verify": ("trail verification (`verify_trail`: streamed from the database, hashed here)",
+                         "1 M entries ≤ 3 s wall; floor SHA-256 of the same bytes", cell_trail),
         "events": ("event relay with publisher confirms; commit → handler latency (`bench/events.py`)",
-                   "relay to local RabbitMQ ≥ 2,000 events/s; commit → handler p95 < 500 ms", cell_events),
+                   "relay to local RabbitMQ ≥ 5,000 events/s; commit → handler p95 < 20 ms (product's own settings)",
+                   cell_events),
         "rules_lookup": ("benchmark / exemption / threshold lookup (`bench/rules_lookup.py`)",
                          "p99 < 1 ms at 5,000 catalogue items", cell_rules),
         "pdf_render": ("1–3 page 决定书 PDF in a warm process; 100-page 案卷 PDF (`bench/pdf_render.py`)",
@@ -286,6 +314,10 @@ def table(results: dict) -> str:
         "calendar_confirm": ("confirming a year's holiday notice: recount every provisional deadline, trail and "
                              "announce each (`bench/calendar_confirm.py`); floor: writing the same trail entries "
                              "and events", "none set (a yearly administrator act)", cell_confirm),
+        "http_api": ("API over HTTP: `GET /api/v1/cases` (page of 50) and filing a lead (`bench/http_api.py`); "
+                     "gunicorn 4 workers on PostgreSQL, `casebook serve` on SQLite",
+                     "≤ 5 × a minimal Flask app returning the same JSON under the same server; embedded, 8 writers: "
+                     "p99 < 100 ms", cell_http),
     }
     lines = [
         "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",
@@ -306,8 +338,19 @@ def main() -> None:
     p.add_argument("--with-candidate-indexes", action="store_true",
                    help="case_list also measures with the indexes it recommends (in its scratch database)")
     p.add_argument("--out", default=str(HERE / "results" / "latest.json"))
+    p.add_argument("--readme", nargs="?", const=str(HERE.parent / "README.md"), default=None,
+                   help="write the table between the bench markers of README.md (or of the file given)")
+    p.add_argument("--from-json", help="make the table from a results file (e.g. several runs merged) instead of running")
     args = p.parse_args()
 
+    if args.from_json:
+        combined = json.loads(Path(args.from_json).read_text())
+        text = (table(combined["results"]) + "\n\n" + f"_Generated by `bench/run_all.py --from-json` from "
+                f"`{os.path.relpath(args.from_json, HERE.parent)}` ({combined.get('note', combined.get('mode', ''))})._")
+        print(text)
+        if args.readme:
+            write_readme(Path(args.readme), text)
+        return
     mode = "full" if args.full else "smoke" if args.smoke else "modest"
     only = [b.strip() for b in args.only.split(",") if b.strip()] if args.only else list(BENCHES)
     if unknown := [b for b in only if b not in BENCHES]:
@@ -349,13 +392,30 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(combined, ensure_ascii=False, indent=2, default=str))
-    print(table(results))
-    print()
     skip_note = "".join(f" Skipped {what}: {why}." for what, why in skipped.items())
-    print(f"_{mode} sizes, {started:%Y-%m-%d}, {env.get('cpus')} cores, {env.get('wall_s', '?')} s in all; other "
-          f"processes used on average {env.get('other_processes_cores_avg', '?')} cores during the run (the "
-          f"PostgreSQL server and RabbitMQ count as 'other'; foreign load skews latency).{skip_note} "
-          f"Full JSON: `{os.path.relpath(out, HERE.parent)}`._")
+    text = (table(results) + "\n\n" +
+            f"_Generated by `bench/run_all.py` ({mode} sizes, {', '.join(benches)}), {started:%Y-%m-%d %H:%M} UTC, "
+            f"{env.get('cpus')} cores, {env.get('wall_s', '?')} s in all; other processes used on average "
+            f"{env.get('other_processes_cores_avg', '?')} cores during the run (the PostgreSQL server and RabbitMQ count "
+            f"as 'other'; foreign load skews latency).{skip_note} Full JSON: `{os.path.relpath(out, HERE.parent)}`._")
+    print(text)
+    if args.readme:
+        write_readme(Path(args.readme), text)
+
+
+README_START = "<!-- bench:start (generated by bench/run_all.py: do not edit by hand) -->"
+README_END = "<!-- bench:end -->"
+
+
+def write_readme(path: Path, text: str) -> None:
+    """Put the generated table between the markers in the README (the figures there are never typed)."""
+    body = path.read_text()
+    if README_START not in body or README_END not in body:
+        raise SystemExit(f"{path}: the markers {README_START!r} … {README_END!r} are missing")
+    head, rest = body.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    path.write_text(f"{head}{README_START}\n{text}\n{README_END}{tail}")
+    print(f"wrote the table into {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

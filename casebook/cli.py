@@ -52,10 +52,13 @@ def seed():
 @seed.command("demo")
 def seed_demo():
     """载入演示数据（一个区、两个执法部门及各类用户），并打印登录信息"""
+    from casebook.db.migrate import analyze
     from casebook.seed import seed_demo as run
 
-    with unit_of_work(_sessions(Settings())) as s:
+    settings = Settings()
+    with unit_of_work(_sessions(settings)) as s:
         rows = run(s)
+    analyze(settings.database_url)  # a bulk load: fresh planner statistics (PostgreSQL)
     if not rows:
         click.echo("演示数据已存在，未重复载入。")
         return
@@ -390,6 +393,9 @@ def catalogue_import(paths):
                 else:
                     row = cat.import_document(s, SYSTEM, cat.load_bytes(p.read_bytes(), p.name), source=p.name)
                     click.echo(f"已导入 {row.code} 第{row.version}版（{row.name}）")
+        from casebook.db.migrate import analyze
+
+        analyze(settings.database_url)  # a bulk import: fresh planner statistics (PostgreSQL)
     except DomainError as e:
         click.echo(f"错误：{e.message}", err=True)
         for where, msgs in (e.errors or {}).items():

@@ -6,6 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from casebook.db.engine import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -18,7 +22,24 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision`."""
+    """Bring the database at `url` to `revision`, then refresh the planner's statistics (`analyze`)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+    analyze(url)
+
+
+def analyze(target: str | Engine) -> None:
+    """PostgreSQL: ANALYZE the whole database, after migrations and bulk loads (seed, catalogue import, bench
+    seeding). Autovacuum may be off or not yet have run: with stale statistics the planner picks bad plans
+    (the case list measured 2.2× slower). Nothing to do on SQLite (its planner uses no statistics unless
+    asked, and a fresh embedded database is small)."""
+    engine = make_engine(target, poolclass=NullPool) if isinstance(target, str) else target
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("ANALYZE")
+    finally:
+        if isinstance(target, str):
+            engine.dispose()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casebook.audit import signing
-from casebook.audit.chain import Checkpoint, VerifyResult, verify_rows
+from casebook.audit.chain import Checkpoint, VerifyResult, verify_hashed, verify_rows
 from casebook.config import Settings
 from casebook.db.models import TrailCheckpoint, TrailEntry, TrailHead, utcnow
 
@@ -18,20 +18,53 @@ ROW_COLUMNS = (
 )
 
 
-def _time_as_hashed(dialect: str):
-    """The entry time as the text the hash covers (UTC, ISO, microseconds), formatted by the database.
+def _hashed_line_sql(dialect: str) -> str:
+    """SQL for the exact text an entry's hash covers: the canonical line (chain.hashed_message) and the payload.
 
-    Turning a million timestamps back into text in Python costs more than hashing them; if the database's
-    text ever differed, the hash would not match and verification would fail loudly, never pass silently.
+    The database composes it (the time as UTC ISO text with microseconds, a missing id as "None", as
+    Python's f-string writes them); Python only hashes it and compares. Composing a million lines in
+    Python costs more than hashing them. If the database's text ever differed from what was hashed at
+    append time, the hash would not match and verification would fail loudly, never pass silently.
     """
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", TrailEntry.occurred_at), 'YYYY-MM-DD"T"HH24:MI:SS.US')
+    def opt(col: str) -> str:
+        return f"coalesce(CAST({col} AS TEXT), 'None')"
+
     if dialect == "sqlite":
-        return func.replace(TrailEntry.occurred_at, " ", "T")
-    return TrailEntry.occurred_at
+        # One printf, not eight ||: each || copies the growing string (measured 1.7 against 0.3 µs a row).
+        return ("printf('%s|%d|%s|%s|%s|%s|%s|%s' || char(10) || '%s', prev_hash, seq, replace(occurred_at, ' ', 'T'), "
+                f"{opt('actor_id')}, actor_role, {opt('agency_id')}, {opt('case_id')}, action, payload)")
+    ts = "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+    parts = ["prev_hash", "CAST(seq AS TEXT)", ts, opt("actor_id"), "actor_role", opt("agency_id"), opt("case_id"), "action"]
+    # coalesce: a NULL smuggled into a NOT NULL column must fail the hash check, not crash the walk.
+    return "coalesce(" + " || '|' || ".join(parts) + " || E'\\n' || payload, '')"
 
 
-def verify_trail(s: Session, settings: Settings, *, batch: int = 20000) -> VerifyResult:
+def _pg_verify(dbapi_conn, checkpoints) -> VerifyResult:
+    """PostgreSQL: stream (seq, prev_hash, entry_hash, message bytes) with COPY … TO STDOUT (binary):
+    the server formats the next rows while this process hashes the current ones, with no cursor round trips."""
+    msg = f"convert_to({_hashed_line_sql('postgresql')}, 'UTF8')"
+    sql = f"COPY (SELECT seq, prev_hash, entry_hash, {msg} FROM trail_entries ORDER BY seq) TO STDOUT (FORMAT BINARY)"
+    with dbapi_conn.cursor() as cur, cur.copy(sql) as cp:
+        cp.set_types(["int8", "text", "text", "bytea"])
+        result = verify_hashed(cp.rows(), checkpoints)
+        if not result.ok:
+            for _ in cp:  # drain the rest so the connection is usable again
+                pass
+        return result
+
+
+def _sqlite_verify(dbapi_conn, checkpoints) -> VerifyResult:
+    """SQLite: a raw sqlite3 cursor over the same four columns, the message fetched as a BLOB (bytes as stored)."""
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"SELECT seq, prev_hash, entry_hash, CAST({_hashed_line_sql('sqlite')} AS BLOB) "
+                    "FROM trail_entries ORDER BY seq")
+        return verify_hashed(cur, checkpoints)
+    finally:
+        cur.close()
+
+
+def verify_trail(s: Session, settings: Settings) -> VerifyResult:
     """Walk the whole chain and check it against every checkpoint whose signature is valid."""
     key = signing.load_or_create_key(settings.signing_key_path)
     public = key.public_key()
@@ -42,12 +75,16 @@ def verify_trail(s: Session, settings: Settings, *, batch: int = 20000) -> Verif
             return VerifyResult(False, 0, 0, "", cp.seq, "bad_checkpoint_signature",
                                 f"第{cp.seq}条处的检查点签名无效：检查点被伪造或篡改")
         checkpoints.append(Checkpoint(cp.seq, cp.entry_hash))
-    conn = s.connection()
-    cols = list(ROW_COLUMNS)
-    cols[1] = _time_as_hashed(conn.dialect.name)
-    # A Core connection, not the ORM: rows stream as plain tuples (the ORM's per-row cost doubled the time).
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(select(*cols).order_by(TrailEntry.seq))
-    return verify_rows(result, checkpoints)
+    conn = s.connection()  # the session's own transaction and snapshot
+    dialect = conn.dialect.name
+    dbapi_conn = conn.connection.driver_connection
+    if dialect == "postgresql":
+        return _pg_verify(dbapi_conn, checkpoints)
+    if dialect == "sqlite":
+        return _sqlite_verify(dbapi_conn, checkpoints)
+    rows = conn.execution_options(stream_results=True, yield_per=20000).execute(
+        select(*ROW_COLUMNS).order_by(TrailEntry.seq))
+    return verify_rows(rows, checkpoints)
 
 
 def sign_checkpoint(s: Session, settings: Settings, actor: Actor | None = None) -> TrailCheckpoint | None:

@@ -535,8 +535,8 @@ class SweepResult:
 
 
 _RETURNED = (_T.c.id, _T.c.case_id, _T.c.agency_id, _T.c.kind, _T.c.ref, _T.c.starts_on, _T.c.due_on, _T.c.due_at,
-             _T.c.basis, _T.c.status,
-             select(Case.case_no).where(Case.id == _T.c.case_id).scalar_subquery().label("case_no"))
+             _T.c.basis, _T.c.status)
+_cases_t = Case.__table__
 
 
 def _claim(s: Session, predicate: str, instant, now: dt.datetime, n: int, values: dict, *extra) -> list:
@@ -546,19 +546,49 @@ def _claim(s: Session, predicate: str, instant, now: dt.datetime, n: int, values
     with SKIP LOCKED; the UPDATE then finds the rows by primary key. One UPDATE … WHERE id IN (SELECT …
     FOR UPDATE) lets the planner pick a nested loop that re-runs the locking subquery for every row.
     The UPDATE re-checks the predicate, so a row another sweep fired in between is not fired twice.
+    Each row comes back with its case's number: joined in the UPDATE (… FROM cases) on PostgreSQL;
+    SQLite's RETURNING cannot name another table, so there a correlated lookup by primary key.
     """
+    pg = s.get_bind().dialect.name == "postgresql"
     q = select(_T.c.id).where(text(predicate), instant <= now, *extra).order_by(instant).limit(n)
-    if s.get_bind().dialect.name == "postgresql":
+    if pg:
         q = q.with_for_update(skip_locked=True)
     ids = s.execute(q).scalars().all()
     if not ids:
         return []
-    if s.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands of placeholders
+    if pg:  # one array parameter, not thousands of placeholders
         by_id = _T.c.id == any_(bindparam("claimed_ids", ids, type_=ARRAY(BigInteger())))
+        stmt = (_T.update().where(by_id, text(predicate), _cases_t.c.id == _T.c.case_id).values(**values)
+                .returning(*_RETURNED, _cases_t.c.case_no))
     else:
-        by_id = _T.c.id.in_(ids)
-    stmt = _T.update().where(by_id, text(predicate)).values(**values).returning(*_RETURNED)
+        case_no = select(_cases_t.c.case_no).where(_cases_t.c.id == _T.c.case_id).scalar_subquery().label("case_no")
+        stmt = _T.update().where(_T.c.id.in_(ids), text(predicate)).values(**values).returning(*_RETURNED, case_no)
     return list(s.execute(stmt).all())
+
+
+def _fired_acts(rows, expired_event: str | None, event: str, res: SweepResult) -> list[Act]:
+    """The act and event of each claimed row: the fixed-shape payload of `_payload`, built in one tight loop."""
+    labels = _LABELS
+    acts = []
+    for id_, case_id, agency_id, kind, ref, starts_on, due_on, due_at, basis, status, case_no in rows:
+        if due_at is not None and due_at.tzinfo is not dt.UTC:
+            due_at = due_at.astimezone(dt.UTC)
+        p = {"deadline_id": id_, "kind": kind, "label": labels[kind], "ref": ref, "case_no": case_no, "basis": basis,
+             "starts_on": None if starts_on is None else starts_on.isoformat(),
+             "due_on": None if due_on is None else due_on.isoformat(),
+             "due_at": None if due_at is None else due_at.isoformat()}
+        name = expired_event if expired_event is not None and status == "expired" else event
+        acts.append(Act(name, p, case_id, agency_id, ((name, p),)))
+        if name == "deadline.expired":
+            res.expired += 1
+        elif name == "deadline.missed":
+            res.missed += 1
+        else:
+            res.warned += 1
+    return acts
+
+
+_LABELS = {code: k.label for code, k in dl.KINDS.items()}
 
 
 def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000,
@@ -578,19 +608,8 @@ def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000,
     if len(missed) < limit:
         warned = _claim(s, WARN_PENDING, _T.c.warn_at, now, limit - len(missed),
                         {"warned_at": now, "updated_at": now}, _T.c.due_at > now)
-    acts: list[Act] = []
-    for r in missed:
-        event = "deadline.expired" if r.status == "expired" else "deadline.missed"
-        p = _payload(r, r.case_no)
-        acts.append(Act(event, p, r.case_id, r.agency_id, [(event, p)]))
-        if r.status == "expired":
-            res.expired += 1
-        else:
-            res.missed += 1
-    for r in warned:
-        p = _payload(r, r.case_no)
-        acts.append(Act("deadline.warning", p, r.case_id, r.agency_id, [("deadline.warning", p)]))
-        res.warned += 1
+    acts = _fired_acts(missed, "deadline.expired", "deadline.missed", res)
+    acts += _fired_acts(warned, None, "deadline.warning", res)
     res.ids = [r.id for r in missed] + [r.id for r in warned]
     room = limit - len(missed) - len(warned)
     if room > 0:

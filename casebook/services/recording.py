@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import JSON, Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casebook.audit.chain import canonical_payload, entry_hash
+from casebook.audit.chain import canonical_payload, entry_hash, format_time
 from casebook.db.models import Case, OutboxEvent, TrailEntry, TrailHead, utcnow
 from casebook.domain.pii import mask_payload, masks_key
 from schemas.events.registry import validate_event, validate_events
@@ -147,9 +149,8 @@ def record(
     return seq
 
 
-@dataclass(frozen=True)
-class Act:
-    """One act for `record_many`: what `record` takes, with the case named by id."""
+class Act(NamedTuple):
+    """One act for `record_many`: what `record` takes, with the case named by id (a tuple: thousands per batch)."""
 
     action: str
     payload: dict
@@ -162,17 +163,20 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
     """Append one trail entry per act and its outbox events under one lock of the chain head (bulk `record`).
 
     For system acts in bulk (the deadline sweep): the same chain, masking and event validation as
-    `record`, written in bulk (COPY on PostgreSQL, executemany on SQLite) instead of one flush per act.
-    The events carry the case id but no case_seq: they are not acts on the case's state, so they are
-    not ordered among its acts, and the sweep never has to lock or update the case rows. Returns the
-    number of entries written.
+    `record`, written in bulk (COPY on PostgreSQL, the raw driver's executemany on SQLite) instead of one
+    flush per act. Per batch, not per row: the event validation's shape check (`validate_events`), the
+    event ids (one random read), the time's text. The events carry the case id but no case_seq: they are
+    not acts on the case's state, so they are not ordered among its acts, and the sweep never has to lock
+    or update the case rows. Returns the number of entries written.
     """
     if not acts:
         return 0
     now = now or utcnow()
     role = actor.primary_role
+    actor_id = actor.user_id
     prepared = []
     by_type: dict[str, list[dict]] = {}
+    n_events = 0
     for a in acts:
         masked = _mask(a.payload)
         events = []
@@ -180,70 +184,92 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
             data = _mask(p) if p is not a.payload else masked
             by_type.setdefault(t, []).append(data)
             events.append(t)
+        n_events += len(events)
         prepared.append((a, masked, canonical_payload(masked), events))
     # Validate per type in bulk (same verdict as validate_event); the dumped payloads come back in order.
     validated = {t: iter(validate_events(t, 1, ps)) for t, ps in by_type.items()}
-    trail_rows, outbox_rows, outbox_json = [], [], []
+    event_ids = iter(uuid4_strings(n_events))
+    trail_rows, outbox_rows = [], []
     for a, masked, body, events in prepared:
-        trail_rows.append({"seq": None, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role,
-                           "agency_id": a.agency_id, "case_id": a.case_id, "action": a.action, "payload": body,
-                           "prev_hash": None, "entry_hash": None})
+        trail_rows.append([None, now, actor_id, role, a.agency_id, a.case_id, a.action, body, None, None])
         for t in events:
             data = next(validated[t])
-            outbox_rows.append({"event_id": str(uuid.uuid4()), "type": t, "version": 1, "occurred_at": now,
-                                "agency_id": a.agency_id, "case_id": a.case_id, "case_seq": None,
-                                "actor_id": actor.user_id, "payload": data})
-            outbox_json.append(body if data == masked else None)  # the trail's canonical JSON is this payload's too
+            # The trail's canonical JSON is this payload's too when validation returned it unchanged.
+            text = body if data is masked or data == masked else json.dumps(data, ensure_ascii=False)
+            outbox_rows.append((next(event_ids), t, 1, now, a.agency_id, a.case_id, None, actor_id, text))
     # Only the chain needs the head: lock it as late as possible (a concurrent sweep prepares meanwhile).
     s.flush()
     conn = s.connection()
     seq, prev = _lock_head(conn)
+    at = format_time(now)  # one time for the whole batch: chain.entry_hash's line, its time formatted once
+    sha = hashlib.sha256
     for row in trail_rows:
         seq += 1
-        row["seq"], row["prev_hash"] = seq, prev
-        prev = row["entry_hash"] = entry_hash(prev, seq, now, actor.user_id, role, row["agency_id"], row["case_id"],
-                                              row["action"], row["payload"])
-    _bulk_insert(s, TrailEntry, trail_rows)
-    _bulk_insert(s, OutboxEvent, outbox_rows, json_text={"payload": outbox_json})
+        row[0], row[8] = seq, prev
+        prev = row[9] = sha(f"{prev}|{seq}|{at}|{actor_id}|{role}|{row[4]}|{row[5]}|{row[6]}\n{row[7]}"
+                            .encode()).hexdigest()
+    _bulk_insert(conn, "trail_entries", _TRAIL_COLS, trail_rows)
+    _bulk_insert(conn, "outbox", _OUTBOX_COLS, outbox_rows)
     conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": prev})
     _sync_head(s, seq, prev)
     return len(trail_rows)
 
 
+def uuid4_strings(n: int) -> list[str]:
+    """n random (version 4) UUIDs as text, from one read of the system's random source (uuid.uuid4 reads once each)."""
+    if n <= 0:
+        return []
+    raw = bytearray(os.urandom(16 * n))
+    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    h = raw.hex()
+    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-{h[i + 20:i + 32]}"
+            for i in range(0, 32 * n, 32)]
+
+
 _SCALARS = (str, int, float, bool, type(None))
-_unmasked_keysets: dict[frozenset, bool] = {}
+_clean_shapes: dict[tuple, bool] = {}
 
 
 def _mask(payload: dict) -> dict:
-    """mask_payload, skipped for a flat payload none of whose keys is personal information (masking is by key)."""
-    if all(isinstance(v, _SCALARS) for v in payload.values()):
-        keys = frozenset(payload)
-        clean = _unmasked_keysets.get(keys)
-        if clean is None:
-            clean = _unmasked_keysets[keys] = not any(masks_key(k) for k in keys)
-        if clean:
-            return payload
-    return mask_payload(payload)
+    """mask_payload, skipped for a flat payload none of whose keys is personal information (masking is by key).
+
+    The verdict is kept per shape (keys in order and the type of each value), so thousands of same-shaped
+    payloads (the sweep's) cost one tuple each rather than a walk over their values."""
+    shape = (tuple(payload), tuple(map(type, payload.values())))
+    clean = _clean_shapes.get(shape)
+    if clean is None:
+        if len(_clean_shapes) > 4096:
+            _clean_shapes.clear()
+        clean = _clean_shapes[shape] = (all(issubclass(t, _SCALARS) for t in shape[1])
+                                        and not any(masks_key(k) for k in shape[0]))
+    return payload if clean else mask_payload(payload)
 
 
-def _bulk_insert(s: Session, model, rows: list[dict], json_text: dict[str, list[str | None]] | None = None) -> None:
-    """INSERT many rows in the session's transaction: COPY on PostgreSQL (values already UTC-aware), else executemany.
-
-    `json_text` may give, per JSON column, each row's value already serialised (None: serialise it here).
-    """
+def _bulk_insert(conn: Connection, table: str, cols: tuple[str, ...], rows: list) -> None:
+    """INSERT many rows (sequences in `cols` order; times UTC-aware, JSON already text) in the connection's
+    transaction through the raw driver: COPY on PostgreSQL, executemany on SQLite (times as SQLAlchemy's
+    SQLite DATETIME text, naive UTC)."""
     if not rows:
         return
-    if s.get_bind().dialect.name != "postgresql":
-        s.connection().execute(insert(model.__table__), rows)  # Core: the column types apply, no ORM bookkeeping
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
         return
-    table = model.__table__
-    cols = list(rows[0])
-    json_cols = [(j, c, (json_text or {}).get(c) or [None] * len(rows))
-                 for j, c in enumerate(cols) if isinstance(table.c[c].type, JSON)]
-    raw = s.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-        for i, r in enumerate(rows):
-            values = [r[c] for c in cols]
-            for j, c, given in json_cols:
-                values[j] = given[i] or json.dumps(r[c], ensure_ascii=False)
-            copy.write_row(values)
+    at = cols.index("occurred_at")
+    texts: dict[dt.datetime, str] = {}
+    out = []
+    for r in rows:
+        r = list(r)
+        t = r[at]
+        if t not in texts:
+            texts[t] = t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        r[at] = texts[t]
+        out.append(r)
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", out)
+    finally:
+        cur.close()

@@ -14,7 +14,7 @@ from casebook.domain.errors import DomainError
 from schemas.api.common import MAX_ID, CasebookErrorSchema
 
 from . import errors
-from .auth import authenticate_request
+from .auth import authenticate_request, close_request_session
 
 
 class CasebookApi(Api):
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
             raise InvalidCharacter()
         authenticate_request(app.extensions["casebook"]["read_sessions"])
 
+    app.teardown_request(close_request_session)
     return app
 
 

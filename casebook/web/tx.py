@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from casebook.domain.errors import DomainError, StaleVersion
 from casebook.services import idempotency
+from casebook.web.auth import READ_SESSION
 
 
 class IdempotencyKeyReused(DomainError):
@@ -66,15 +67,19 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     return resp
 
 
-def keyset_page(rows: list, limit: int, schema) -> Response:
-    """Answer one page of a keyset list: the service was asked for limit + 1 rows; an extra row means more."""
-    items = schema.dump(rows[:limit])
+def keyset_page(rows: list, limit: int, schema=None) -> Response:
+    """Answer one page of a keyset list: the service was asked for limit + 1 rows; an extra row means more.
+
+    Without a schema the rows are already the items' dicts (the case list dumps its own)."""
+    items = schema.dump(rows[:limit]) if schema is not None else rows[:limit]
     more = len(rows) > limit
     return json_response({"items": items, "page": {"limit": limit, "next_after": items[-1]["id"] if more else None}})
 
 
 def read(fn: Callable[[Session], Response]) -> Response:
-    with read_session_factory()() as s:
+    """Run a read in the session authentication already opened for this request (one pool checkout), or a new one."""
+    s = g.pop(READ_SESSION, None)
+    with s if s is not None else read_session_factory()() as s:
         return fn(s)
 
 

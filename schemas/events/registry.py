@@ -93,11 +93,14 @@ def _fits(plan: dict, payload: dict) -> bool:
 
 
 def validate_events(event_type: str, version: int, payloads: list[dict]) -> list[dict]:
-    """validate_event for many payloads of one type, with the same verdict and result.
+    """validate_event for many payloads of one type, with the same verdict and an equal result.
 
     For a flat schema (plain String / Integer / Boolean fields, no validators or hooks) a payload of
     exactly those types is accepted by a direct check, which is what marshmallow would conclude and
-    dump unchanged; anything else goes through validate_event itself.
+    dump unchanged: that payload itself is returned (not a copy; callers must not change it). Its shape
+    (which keys, whether every required field is there) is checked once per distinct key order in the
+    batch — the sweep's payloads all share one — and then only the value types per payload. Anything
+    else goes through validate_event itself.
     """
     key = (event_type, version)
     if key not in _schemas:
@@ -105,4 +108,37 @@ def validate_events(event_type: str, version: int, payloads: list[dict]) -> list
     if key not in _flat_plans:
         _flat_plans[key] = _flat_plan(_schemas[key])
     plan = _flat_plans[key]
-    return [dict(p) if plan is not None and _fits(plan, p) else validate_event(event_type, version, p) for p in payloads]
+    if plan is None:
+        return [validate_event(event_type, version, p) for p in payloads]
+    out = []
+    shapes: dict[tuple, list | None] = {}
+    verdicts: dict[tuple, bool] = {}
+    for p in payloads:
+        keys = tuple(p)
+        checks = shapes.get(keys, _UNSEEN)
+        if checks is _UNSEEN:
+            checks = shapes[keys] = _shape_checks(plan, keys)
+        if checks is None:
+            out.append(validate_event(event_type, version, p))
+            continue
+        types = (keys, tuple(map(type, p.values())))  # exact types decide: one verdict per combination
+        ok = verdicts.get(types)
+        if ok is None:
+            ok = verdicts[types] = all((t is _NONE and allow_none) or t in allowed
+                                       for t, (allowed, allow_none) in zip(types[1], checks, strict=True))
+        out.append(p if ok else validate_event(event_type, version, p))
+    return out
+
+
+_NONE = type(None)
+_UNSEEN = object()
+
+
+def _shape_checks(plan: dict, keys: tuple) -> list | None:
+    """Per key of this shape, (types, allow_none); None when the keys alone rule the fast path out."""
+    if any(k not in plan for k in keys):
+        return None
+    present = set(keys)
+    if any(required and name not in present for name, (_, required, _) in plan.items()):
+        return None
+    return [(plan[k][0], plan[k][2]) for k in keys]

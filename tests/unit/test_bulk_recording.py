@@ -48,3 +48,13 @@ def test_a_well_formed_deadline_event_passes_the_bulk_check_unchanged():
 def test_masks_key_says_exactly_which_keys_mask_payload_masks(key):
     value = "13806320001山东省枣庄市山亭区府前路88号370402198503120021"
     assert masks_key(key) == (mask_payload({key: value}) != {key: value})
+
+
+@settings(max_examples=200, deadline=None)
+@given(event_type=st.sampled_from(TYPES), payloads=st.lists(st.dictionaries(KEYS, VALUES, max_size=10), max_size=6))
+def test_a_batch_of_mixed_shapes_gets_each_payloads_own_verdict(event_type, payloads):
+    # The shape is checked once per key order in a batch: payloads of other shapes must not share its verdict.
+    batch = payloads + [dict(reversed(list(p.items()))) for p in payloads]
+    one = [_verdict(lambda p=p: validate_event(event_type, 1, p)) for p in batch]
+    valid = [p for p, v in zip(batch, one, strict=True) if v[0] == "ok"]
+    assert validate_events(event_type, 1, valid) == [v[1] for v in one if v[0] == "ok"]
