@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,7 +14,7 @@ from casebook.db.models import Agency, ApiToken, Credential, User, utcnow
 from casebook.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from casebook.domain.lifecycle import ROLES
 
-from .context import Actor, require_role
+from .context import Actor, agency_subtree, require_role
 from .recording import record
 
 TOKEN_PREFIX = "cb_"
@@ -127,3 +127,24 @@ def list_agencies(s: Session) -> list[Agency]:
 def current_user(s: Session, actor: Actor) -> User:
     """The signed-in user's own record."""
     return s.get(User, actor.user_id)
+
+
+_u = User.__table__.c
+_t = ApiToken.__table__.c
+_BY_TOKEN = (select(_u.id, _u.username, _u.roles, _u.agency_id, _u.active, _t.revoked_at, _t.expires_at)
+             .select_from(ApiToken.__table__.join(User.__table__, _u.id == _t.user_id))
+             .where(_t.token_hash == bindparam("token_hash")))
+
+
+def actor_for_token(s: Session, token: str) -> Actor | None:
+    """users.user_for_token + context.actor_for in one joined Core query (same verdicts: unknown, revoked,
+    expired or inactive → None)."""
+    row = s.connection().execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    if row is None:
+        return None
+    user_id, username, roles, agency_id, active, revoked_at, expires_at = row
+    if revoked_at is not None or (expires_at and expires_at < utcnow()) or not active:
+        return None
+    roles = frozenset(roles or ())
+    scope = agency_subtree(s, agency_id) if "supervisor" in roles else frozenset({agency_id})
+    return Actor(user_id, username, roles, agency_id, scope)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from flask import g, request
-from sqlalchemy import bindparam, select
 
-from casebook.db.models import ApiToken, User, utcnow
 from casebook.domain.errors import DomainError
 from casebook.services import users
-from casebook.services.context import Actor, agency_subtree
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "health.health_check", "auth.issue_token", "static"}
 
@@ -39,7 +36,7 @@ def authenticate_request(session_factory) -> None:
         raise Unauthorized()
     s = session_factory()
     try:
-        actor = _actor_for_token(s, token.strip())
+        actor = users.actor_for_token(s, token.strip())
         if actor is None:
             raise Unauthorized("令牌无效或已过期")
         g.actor = actor
@@ -56,24 +53,3 @@ def close_request_session(_exc=None) -> None:
     s = g.pop(READ_SESSION, None)
     if s is not None:
         s.close()
-
-
-_u = User.__table__.c
-_t = ApiToken.__table__.c
-_BY_TOKEN = (select(_u.id, _u.username, _u.roles, _u.agency_id, _u.active, _t.revoked_at, _t.expires_at)
-             .select_from(ApiToken.__table__.join(User.__table__, _u.id == _t.user_id))
-             .where(_t.token_hash == bindparam("token_hash")))
-
-
-def _actor_for_token(s, token: str) -> Actor | None:
-    """users.user_for_token + context.actor_for in one joined Core query (same verdicts: unknown, revoked,
-    expired or inactive → None)."""
-    row = s.connection().execute(_BY_TOKEN, {"token_hash": users.hash_token(token)}).first()
-    if row is None:
-        return None
-    user_id, username, roles, agency_id, active, revoked_at, expires_at = row
-    if revoked_at is not None or (expires_at and expires_at < utcnow()) or not active:
-        return None
-    roles = frozenset(roles or ())
-    scope = agency_subtree(s, agency_id) if "supervisor" in roles else frozenset({agency_id})
-    return Actor(user_id, username, roles, agency_id, scope)
