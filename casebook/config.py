@@ -30,7 +30,10 @@ class Settings:
     max_retries: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_RETRIES", "5")))
     prefetch: int = field(default_factory=lambda: int(_env("CASEBOOK_PREFETCH", "50")))
     relay_batch: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_BATCH", "500")))
-    relay_poll_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_POLL_MS", "100")))
+    relay_poll_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_POLL_MS", "1000")))
+    # A lost event must not hold its case forever: re-send the missing one, then dead-letter it (seconds waited).
+    event_gap_resend_s: float = field(default_factory=lambda: float(_env("CASEBOOK_EVENT_GAP_RESEND_S", "10")))
+    event_gap_timeout_s: float = field(default_factory=lambda: float(_env("CASEBOOK_EVENT_GAP_TIMEOUT_S", "300")))
     host: str = field(default_factory=lambda: _env("CASEBOOK_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("CASEBOOK_PORT", "8000")))
     log_level: str = field(default_factory=lambda: _env("CASEBOOK_LOG_LEVEL", "INFO"))

@@ -71,6 +71,13 @@ log = logging.getLogger(__name__)
 # A source checkout keeps the templates beside the package; an installed image says where with CASEBOOK_TEMPLATES_DIR.
 TEMPLATES_DIR = Path(os.environ.get("CASEBOOK_TEMPLATES_DIR") or Path(__file__).resolve().parents[2] / "pdf_templates")
 
+#: Pre-subset CJK fonts built at install time (scripts/build_font_subsets.py); absent → the full fonts only.
+FONT_DIR = Path(os.environ.get("CASEBOOK_FONT_DIR")
+                or Path(os.environ.get("CASEBOOK_DATA_DIR") or Path(__file__).resolve().parents[2] / "var") / "fonts")
+#: The CSS family of each pre-subset face (base.css names them before the full Noto face) and its file.
+SUBSET_FACES = {"Casebook Serif SC": "CasebookSerifSC.otf", "Casebook Sans SC": "CasebookSansSC.otf"}
+FONT_SUFFIXES = frozenset({".otf", ".ttf"})
+
 #: Asset types the URL fetcher serves from ``TEMPLATES_DIR``.
 ASSET_SUFFIXES = frozenset(
     {".css", ".ttf", ".otf", ".ttc", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".svg"}
@@ -332,9 +339,10 @@ class AssetFetcher(URLFetcher):
     the file system is a bug or an attack, never something to skip with a warning.
     """
 
-    def __init__(self, root: Path = TEMPLATES_DIR):
+    def __init__(self, root: Path = TEMPLATES_DIR, font_dir: Path | None = None):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True)
         self.root = Path(root).resolve()
+        self.font_dir = Path(font_dir).resolve() if font_dir is not None else None
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -346,7 +354,9 @@ class AssetFetcher(URLFetcher):
         if parts.netloc not in ("", "localhost"):
             raise AssetRefused(f"remote file URL refused: {url!r}")
         path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or path.suffix.lower() not in ASSET_SUFFIXES:
+        is_font = (self.font_dir is not None and path.is_relative_to(self.font_dir)
+                   and path.suffix.lower() in FONT_SUFFIXES)
+        if not is_font and (not path.is_relative_to(self.root) or path.suffix.lower() not in ASSET_SUFFIXES):
             raise AssetRefused(f"not a packaged template asset: {url!r}")
         body = _read_asset(path)
         if body is None:
@@ -376,13 +386,28 @@ class _Shared:
     base_css: weasyprint.CSS
 
 
+def subset_fonts(font_dir: Path | None = None) -> dict[str, Path]:
+    """The pre-subset faces present in ``font_dir`` (family → file); empty when they were not built."""
+    font_dir = FONT_DIR if font_dir is None else font_dir
+    return {family: font_dir / name for family, name in SUBSET_FACES.items() if (font_dir / name).is_file()}
+
+
+def _font_face_css(fonts: dict[str, Path]) -> str:
+    return "".join(f'@font-face {{ font-family: "{family}"; src: url("{path2url(str(path))}"); }}\n'
+                   for family, path in fonts.items())
+
+
 @cache
 def _shared() -> _Shared:
-    fetcher = AssetFetcher(TEMPLATES_DIR)
+    fonts = subset_fonts()
+    if not fonts:
+        log.warning("未找到预先子集化的中文字体（%s），文书使用完整字体、生成较慢：请运行 make install "
+                    "或 python scripts/build_font_subsets.py", FONT_DIR)
+    fetcher = AssetFetcher(TEMPLATES_DIR, FONT_DIR if fonts else None)
     font_config = FontConfiguration()
-    base_css = weasyprint.CSS(
-        url=path2url(str(TEMPLATES_DIR / "base.css")), url_fetcher=fetcher, font_config=font_config
-    )
+    base = (TEMPLATES_DIR / "base.css").read_text(encoding="utf-8")
+    base_css = weasyprint.CSS(string=_font_face_css(fonts) + base, base_url=path2url(str(TEMPLATES_DIR / "base.css")),
+                              url_fetcher=fetcher, font_config=font_config)
     return _Shared(fetcher, font_config, base_css)
 
 
@@ -463,7 +488,7 @@ def _layout(
     return source.render(font_config=shared.font_config, stylesheets=stylesheets, pdf_variant=pdf_variant)
 
 
-_WATERMARK_FONT = '"SimHei", "黑体", "Noto Sans CJK SC", sans-serif'
+_WATERMARK_FONT = '"SimHei", "黑体", "Casebook Sans SC", "Noto Sans CJK SC", sans-serif'
 
 
 @cache
