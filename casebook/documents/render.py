@@ -545,6 +545,22 @@ def render_pdf(
         return document.write_pdf(pdf_variant=pdf_variant)
 
 
+def render_preview_pdf(doc_type: str, context: dict, *, watermark: str, max_pages: int) -> bytes:
+    """Render a marked preview, refusing it after layout (before the PDF is written) past ``max_pages``."""
+    from casebook.documents.previews import PreviewTooLarge
+
+    dt = _document_type(doc_type)
+    html = _html_for(dt, _load(dt, context))
+    with _RENDER_LOCK, _watch_weasyprint(False):
+        document = _layout(dt, html, pdf_variant=None, watermark=watermark)
+        pages = len(document.pages)
+        if pages > max_pages:
+            raise PreviewTooLarge(f"该文书排版后共 {pages} 页，超过预览上限 {max_pages} 页：请精简内容，"
+                                  "或出具后由后台生成正式文书", code="preview_too_many_pages",
+                                  errors={"pages": pages, "max_pages": max_pages})
+        return document.write_pdf()
+
+
 # ------------------------------------------------------------------------------------------------
 # The bound case file (案卷)
 # ------------------------------------------------------------------------------------------------
