@@ -16,7 +16,8 @@ from .topology import connect
 def collect(s: Session, settings: Settings, *, broker: bool = True) -> dict:
     unsent, oldest_age = backlog(s)
     dead = s.execute(select(func.count()).select_from(DeadLetter).where(DeadLetter.replayed_at.is_(None))).scalar_one()
-    gaps = waiting_on_gaps(s, grace_s=settings.event_gap_resend_s)
+    gaps = waiting_on_gaps(s, grace_s=settings.event_gap_resend_s,
+                           window_s=max(86400.0, 4 * settings.event_gap_timeout_s))
     out = {"outbox_unsent": unsent, "oldest_unsent_age_s": round(oldest_age, 3) if oldest_age is not None else None,
            "dead_letters": dead, "events_waiting_on_gap": sum(g["events"] for g in gaps.values()),
            "gaps": gaps, "queues": {}}
@@ -25,18 +26,22 @@ def collect(s: Session, settings: Settings, *, broker: bool = True) -> dict:
     return out
 
 
-def waiting_on_gaps(s: Session, *, grace_s: float = 10.0, limit: int = 5000) -> dict:
+def waiting_on_gaps(s: Session, *, grace_s: float = 10.0, window_s: float = 86400.0, limit: int = 5000) -> dict:
     """Per handler group: events held back because an earlier event of their case, relayed more than
-    `grace_s` ago, is still not applied (a lost or stuck message), the cases, and the longest wait."""
+    `grace_s` ago, is still not applied (a lost or stuck message), the cases, and the longest wait.
+
+    Looks at events relayed in the last `window_s` (a running worker dead-letters a gap long before).
+    """
     import datetime as dt
 
     from events.worker import unapplied
 
     now = utcnow()
+    since = now - dt.timedelta(seconds=window_s)
     out: dict = {}
     for name, group in GROUPS.items():
         by_case: dict[int, list] = {}
-        for r in unapplied(s, group, limit=limit):
+        for r in unapplied(s, group, since=since, limit=limit):
             if r.case_id is not None and r.case_seq is not None:
                 by_case.setdefault(r.case_id, []).append(r)
         waiting, cases, oldest = 0, [], 0.0

@@ -19,6 +19,7 @@ waited for.
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import json
 import logging
@@ -28,7 +29,7 @@ import traceback
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -283,23 +284,35 @@ def _event_type(body) -> str | None:
     return str(v)[:80] if v else None
 
 
-def unapplied(s: Session, group: HandlerGroup, *, limit: int | None = None) -> list:
-    """Relayed outbox events `group` receives but has not applied (nor dead-lettered), oldest first."""
+def unapplied(s: Session, group: HandlerGroup, *, since=None, limit: int | None = None) -> list:
+    """Relayed outbox events `group` receives but has not applied (nor dead-lettered), oldest first.
+
+    `since`: only events relayed at or after this time (the outbox index on sent_at bounds the scan).
+    """
     o = OutboxEvent.__table__
     done = exists().where(and_(ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == o.c.event_id))
     q = select(o).where(o.c.sent_at.is_not(None), ~done).order_by(o.c.id)
+    if since is not None:
+        q = q.where(o.c.sent_at >= since)
     if limit:
         q = q.limit(limit)
     return [r for r in s.execute(q).all() if topic_matches(group.bindings, r.type)]
+
+
+#: At start-up, look back this far before the group's last applied event for relayed events it lost.
+RESEND_LOOKBACK = dt.timedelta(hours=1)
+RESEND_MAX = 20_000
 
 
 def resend_unapplied(sessions: sessionmaker[Session], broker_url: str, topology: Topology,
                      groups: dict[str, HandlerGroup]) -> dict[str, int]:
     """At start-up: re-send to each group's queue the relayed events it has not applied (outbox vs inbox).
 
-    A message the broker still holds arrives twice; the inbox absorbs the duplicate. On a durable broker
-    (RabbitMQ) a group whose queue still holds messages is left to drain them: only an empty queue
-    means its unapplied events were lost.
+    Only events relayed since shortly before the group's last applied one: what was in flight when a
+    process died. A group that never applied anything has nothing in flight (a new group is not
+    back-filled here). A message the broker still holds arrives twice; the inbox absorbs the duplicate.
+    On a durable broker (RabbitMQ) a group whose queue still holds messages is left to drain them: only
+    an empty queue means its unapplied events were lost.
     """
     out: dict[str, int] = {}
     with connect(broker_url) as conn:
@@ -312,12 +325,15 @@ def resend_unapplied(sessions: sessionmaker[Session], broker_url: str, topology:
                 if depth:
                     continue
             with sessions() as s:
-                rows = unapplied(s, group)
+                last = s.execute(select(func.max(ConsumerInbox.processed_at))
+                                 .where(ConsumerInbox.consumer == name)).scalar_one()
+                rows = unapplied(s, group, since=last - RESEND_LOOKBACK, limit=RESEND_MAX) if last else []
             for r in rows:
                 producer.publish(to_message(r), exchange="", routing_key=topology.queue_name(name), serializer="json",
                                  headers={"x-retries": 0, "x-resent": True}, delivery_mode=2, retry=True)
             if rows:
-                log.warning("worker %s: re-sent %d relayed events it had not applied", name, len(rows))
+                log.warning("worker %s: re-sent %d relayed events it had not applied%s", name, len(rows),
+                            f" (the first {RESEND_MAX})" if len(rows) == RESEND_MAX else "")
             out[name] = len(rows)
     return out
 

@@ -100,6 +100,16 @@ def test_a_committed_act_wakes_a_relay_in_another_process_through_listen_notify(
                what="the lead's event applied on NOTIFY alone")
 
 
+def test_a_new_handler_group_is_not_back_filled_at_start_up(api, sessions, event_settings, start):
+    from events.worker import resend_unapplied
+
+    cid = api.lead()
+    _lose_unsent(sessions, cid)
+    from events.runtime import topology_for
+
+    assert resend_unapplied(sessions, event_settings.broker_url, topology_for(event_settings), ACTIVITY) == {"activity": 0}
+
+
 def test_a_rolled_back_act_does_not_leave_a_wake_up_pending_for_the_next_transaction(sessions):
     from events.wake import notify_pending, outbox_written
 
@@ -114,7 +124,11 @@ def test_a_rolled_back_act_does_not_leave_a_wake_up_pending_for_the_next_transac
 
 def test_events_relayed_but_lost_before_delivery_are_re_sent_when_the_worker_starts(api, sessions, event_settings,
                                                                                      start):
-    cid = api.lead()
+    first = start(event_settings)  # a worker that ran and applied what there was …
+    wait_until(lambda: (st := delivery_state(sessions)) and st["unsent"] == 0 and set(st["inbox"]) == st["outbox"],
+               what="the seeded events applied")
+    first.stop()
+    cid = api.lead()  # … then died with these in flight
     api.act(cid, "update_lead", {"cause": "补充线索"})
     lost = _lose_unsent(sessions, cid)
     assert len(lost) == 2
