@@ -17,7 +17,7 @@ def collect(s: Session, settings: Settings, *, broker: bool = True) -> dict:
     unsent, oldest_age = backlog(s)
     dead = s.execute(select(func.count()).select_from(DeadLetter).where(DeadLetter.replayed_at.is_(None))).scalar_one()
     gaps = waiting_on_gaps(s, grace_s=settings.event_gap_resend_s,
-                           window_s=max(86400.0, 4 * settings.event_gap_timeout_s))
+                           window_s=max(3600.0, 4 * settings.event_gap_timeout_s))
     out = {"outbox_unsent": unsent, "oldest_unsent_age_s": round(oldest_age, 3) if oldest_age is not None else None,
            "dead_letters": dead, "events_waiting_on_gap": sum(g["events"] for g in gaps.values()),
            "gaps": gaps, "queues": {}}
