@@ -5,7 +5,7 @@ FROM python:3.11-slim-bookworm
 # Pango for WeasyPrint, and poppler-utils for text extraction checks.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libharfbuzz-subset0 fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+      libharfbuzz-subset0 fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 casebook
@@ -16,10 +16,15 @@ COPY events ./events
 COPY schemas ./schemas
 COPY scheduler ./scheduler
 COPY pdf_templates ./pdf_templates
+COPY catalogue ./catalogue
+COPY scripts ./scripts
 RUN pip install --no-cache-dir .
+# Pre-subset CJK fonts for the 文书 (GB 2312 + punctuation + the templates' characters); full fonts stay the fallback.
+RUN python scripts/build_font_subsets.py --out /app/fonts
 
 ENV CASEBOOK_DATA_DIR=/data \
-    CASEBOOK_TEMPLATES_DIR=/app/pdf_templates
+    CASEBOOK_TEMPLATES_DIR=/app/pdf_templates \
+    CASEBOOK_FONT_DIR=/app/fonts
 RUN mkdir -p /data && chown casebook /data
 USER casebook
 EXPOSE 8000

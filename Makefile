@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CASEBOOK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast install system-packages db seed bench lint clean
+.PHONY: run test test-fast install system-packages fonts db seed bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP) system-packages
+install: $(STAMP) system-packages fonts
 
 system-packages:
 	@./scripts/ensure-system-packages.sh
+
+# Pre-subset CJK fonts for the 文书 (GB 2312 + punctuation + the templates' characters) under
+# $(CASEBOOK_DATA_DIR)/fonts; the renderer falls back to the full fonts when they are missing.
+fonts: $(STAMP) system-packages
+	$(BIN)/python scripts/build_font_subsets.py
 
 db: install
 	$(BIN)/casebook db upgrade

@@ -3,7 +3,10 @@
     .venv/bin/python bench/pdf_render.py [N] [--renders 50] [--warmup 5] [--case-file-copies 3]
 
 Measures (DESIGN.md §7 budgets):
-  * 行政处罚决定书 (the sample, 3 pages): median and p95 per render after warm-ups — budget median ≤ 150 ms;
+  * 行政处罚决定书 (the sample, 3 pages + 信息摘要) against its floor, bare WeasyPrint on the same HTML with
+    the full fonts (same process, warm, interleaved render by render; ratio of the medians) — budget ≤ 0.8×
+    (pre-subset fonts from scripts/build_font_subsets.py, full fonts as fallback);
+  * the same decision alone: median and p95 per render after warm-ups;
     wall-clock and CPU time are both reported, since wall time suffers when other processes share the CPUs;
   * a ~100-page 案卷 (the sample case's documents, repeated) — budget < 10 s;
   * resident memory after N further decision renders (default 1,000) — budget ≤ 300 MB.
@@ -84,6 +87,42 @@ def case_file_context(copies: int) -> dict:
     }
 
 
+def against_floor(context: dict, renders: int, warmup: int) -> dict:
+    """The product's render vs bare WeasyPrint on the same HTML with the full fonts, interleaved."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import path2url
+
+    from casebook.documents import render as r
+
+    html = r.render_html("penalty_decision", context)
+    fetcher = r.AssetFetcher(r.TEMPLATES_DIR)
+    font_config = FontConfiguration()
+    css = weasyprint.CSS(filename=str(r.TEMPLATES_DIR / "base.css"), url_fetcher=fetcher, font_config=font_config)
+    base_url = path2url(str(r.TEMPLATES_DIR / "penalty_decision" / "template.html"))
+
+    def floor() -> bytes:
+        return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+            stylesheets=[css], font_config=font_config)
+
+    def product() -> bytes:
+        return render_pdf("penalty_decision", context)
+
+    for _ in range(warmup):
+        floor(), product()
+    times: dict[str, list[float]] = {"floor": [], "product": []}
+    for i in range(renders):
+        order = (("floor", floor), ("product", product)) if i % 2 == 0 else (("product", product), ("floor", floor))
+        for name, fn in order:
+            t0 = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t0) * 1000)
+    f, p = statistics.median(times["floor"]), statistics.median(times["product"])
+    return {"renders": renders, "floor_median_ms": round(f, 1), "product_median_ms": round(p, 1),
+            "ratio": round(p / f, 3), "budget_ratio": 0.8, "subset_fonts": sorted(r.subset_fonts()),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -100,6 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     environment = check_environment()
     context = sample_context("penalty_decision")
+    vs_floor = against_floor(context, args.renders, args.warmup)
 
     rss_start = rss_mb()
     for _ in range(args.warmup):
@@ -129,6 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
         "environment_problems": environment,
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
+        "decision_vs_bare_weasyprint": vs_floor,
         "penalty_decision": {
             "pages": decision_pages,
             "bytes": len(pdf),
@@ -159,6 +200,7 @@ def main(argv: list[str] | None = None) -> dict:
         },
     }
     result["within_budget"] = {
+        "decision_vs_floor": vs_floor["ratio"] <= 0.8,
         "decision_median": result["penalty_decision"]["median_ms"] <= 150,
         "case_file": result["case_file"]["seconds"] < 10,
         "rss": result["memory"]["rss_after_mb"] <= 300,

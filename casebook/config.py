@@ -31,7 +31,17 @@ class Settings:
     max_retries: int = field(default_factory=lambda: int(_env("CASEBOOK_MAX_RETRIES", "5")))
     prefetch: int = field(default_factory=lambda: int(_env("CASEBOOK_PREFETCH", "50")))
     relay_batch: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_BATCH", "500")))
-    relay_poll_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_POLL_MS", "100")))
+    relay_poll_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_RELAY_POLL_MS", "1000")))
+    # A lost event must not hold its case forever: re-send the missing one, then dead-letter it (seconds waited).
+    event_gap_resend_s: float = field(default_factory=lambda: float(_env("CASEBOOK_EVENT_GAP_RESEND_S", "10")))
+    event_gap_timeout_s: float = field(default_factory=lambda: float(_env("CASEBOOK_EVENT_GAP_TIMEOUT_S", "300")))
+    # Previews (文书预览): their own renderer processes, and the limits that keep them from starving others.
+    preview_workers: int = field(default_factory=lambda: int(_env("CASEBOOK_PREVIEW_WORKERS", "1")))
+    preview_timeout_s: float = field(default_factory=lambda: float(_env("CASEBOOK_PREVIEW_TIMEOUT_S", "20")))
+    preview_max_pages: int = field(default_factory=lambda: int(_env("CASEBOOK_PREVIEW_MAX_PAGES", "50")))
+    preview_max_kb: int = field(default_factory=lambda: int(_env("CASEBOOK_PREVIEW_MAX_KB", "128")))
+    preview_per_user: int = field(default_factory=lambda: int(_env("CASEBOOK_PREVIEW_PER_USER", "2")))
+    preview_max_waiting: int = field(default_factory=lambda: int(_env("CASEBOOK_PREVIEW_MAX_WAITING", "8")))
     host: str = field(default_factory=lambda: _env("CASEBOOK_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("CASEBOOK_PORT", "8000")))
     log_level: str = field(default_factory=lambda: _env("CASEBOOK_LOG_LEVEL", "INFO"))

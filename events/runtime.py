@@ -28,7 +28,8 @@ def make_relay(sessions: sessionmaker[Session], settings: Settings, **kw) -> Rel
 
 def make_worker(sessions: sessionmaker[Session], settings: Settings, **kw) -> Worker:
     return Worker(sessions, settings.broker_url, topology_for(settings), prefetch=settings.prefetch,
-                  max_retries=settings.max_retries, **kw)
+                  max_retries=settings.max_retries, gap_resend_s=settings.event_gap_resend_s,
+                  gap_timeout_s=settings.event_gap_timeout_s, **kw)
 
 
 @dataclass

@@ -6,10 +6,20 @@ for later; else, in ONE transaction, insert the inbox row (UNIQUE(consumer, even
 duplicates) and run the handler — commit — then ack. A handler error is retried after a delay, a
 bounded number of times (the count travels in the message's `x-retries` header), then dead-lettered
 with its error.
+
+A message can be lost after the relay marked it sent (the embedded memory transport keeps nothing
+across a crash). Two things keep such a gap from holding a case forever: at start-up the worker
+re-sends every sent outbox event that one of its groups has not applied (outbox compared with the
+inbox); and a per-case wait is bounded — after `gap_resend_s` the missing predecessors are re-sent
+from the outbox, after `gap_timeout_s` they are dead-lettered with an alert (logged at ERROR, listed
+by `casebook events dlq list`, counted by `casebook events status` and the health check), and the
+waiting event goes on. Predecessors the relay has not sent yet are a backlog, not a gap: they are
+waited for.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import json
 import logging
@@ -19,14 +29,14 @@ import traceback
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from casebook.db.engine import make_sessionmaker
 from casebook.db.models import ConsumerInbox, DeadLetter, OutboxEvent, utcnow
 
-from .envelope import BadEnvelope, Envelope, parse
+from .envelope import BadEnvelope, Envelope, parse, to_message
 from .handlers import GROUPS, HandlerGroup, bindings
 from .topology import Topology, connect, supports_ttl, topic_matches
 
@@ -35,7 +45,8 @@ log = logging.getLogger("casebook.worker")
 
 class Worker(ConsumerMixin):
     def __init__(self, sessions: sessionmaker[Session], broker_url: str, topology: Topology, *,
-                 groups: dict[str, HandlerGroup] | None = None, prefetch: int = 50, max_retries: int = 5):
+                 groups: dict[str, HandlerGroup] | None = None, prefetch: int = 50, max_retries: int = 5,
+                 gap_resend_s: float = 10.0, gap_timeout_s: float = 300.0, resend_on_start: bool = True):
         self.sessions = sessions
         self._reader = make_sessionmaker(sessions.kw["bind"], readonly=True)  # reads beside SQLite's writer
         self.broker_url = broker_url
@@ -43,6 +54,9 @@ class Worker(ConsumerMixin):
         self.groups = groups or GROUPS
         self.prefetch = prefetch
         self.max_retries = max_retries
+        self.gap_resend_s = gap_resend_s
+        self.gap_timeout_s = gap_timeout_s
+        self.resend_on_start = resend_on_start
         self.connection: Connection = connect(broker_url)
         self._producer: Producer | None = None
         self._delayed: list[tuple[float, int, str, dict, dict]] = []
@@ -50,6 +64,14 @@ class Worker(ConsumerMixin):
         self._lock = threading.Lock()
 
     # --- kombu wiring -------------------------------------------------------------------------------
+    def run(self, *args, **kw):
+        if self.resend_on_start:
+            try:
+                resend_unapplied(self.sessions, self.broker_url, self.topology, self.groups)
+            except Exception:  # noqa: BLE001 — the broker may be away; the bounded wait still heals gaps
+                log.exception("worker: re-sending unapplied events at start-up failed")
+        return super().run(*args, **kw)
+
     def get_consumers(self, consumer_cls, channel):
         self.topology.declare(self.connection, bindings(self.groups))
         self._producer = Producer(self.connection.channel())
@@ -94,9 +116,30 @@ class Worker(ConsumerMixin):
             return
         log.debug("worker %s: %s %s seq=%s → %s", group.name, env.type, env.event_id, env.case_seq, outcome)
         if outcome == "wait":
-            waits = int(headers.get("x-waits", 0)) + 1
-            self._later(group, body, {**headers, "x-waits": waits}, wait=True)
+            self._on_wait(group, env, body, headers)
         message.ack()
+
+    def _on_wait(self, group: HandlerGroup, env: Envelope, body, headers: dict) -> str:
+        """An earlier event of the case is missing: wait, re-send it from the outbox, then dead-letter it (bounded)."""
+        now = time.time()
+        since = float(headers.get("x-wait-since") or now)
+        waited = now - since
+        headers = {**headers, "x-waits": int(headers.get("x-waits", 0)) + 1, "x-wait-since": since}
+        if waited >= self.gap_timeout_s:
+            n = self.close_gap(group, env, waited)
+            if n:
+                try:
+                    outcome = self.apply(group, env)
+                except Exception as e:  # noqa: BLE001 — the handler's own failure: the usual retries
+                    self._later(group, body, {**headers, "x-retries": 1, "x-last-error": str(e)[:500]})
+                    return "retry"
+                if outcome != "wait":
+                    return outcome
+        elif waited >= self.gap_resend_s and not headers.get("x-gap-resent"):
+            if self.resend_missing(group, env):
+                headers["x-gap-resent"] = True
+        self._later(group, body, headers, wait=True)
+        return "wait"
 
     def apply(self, group: HandlerGroup, env: Envelope) -> str:
         """Apply `env` for `group` once; return applied, duplicate or wait (a predecessor is missing).
@@ -134,6 +177,50 @@ class Worker(ConsumerMixin):
         if seen:
             return "duplicate"
         return "wait" if self._predecessor_missing(s, group, env) else None
+
+    def _missing(self, s: Session, group: HandlerGroup, env: Envelope) -> list:
+        """The earlier events of `env`'s case this group receives, relayed (sent) but not applied by it."""
+        if env.case_id is None or env.case_seq is None or env.case_seq <= 1:
+            return []
+        o = OutboxEvent.__table__
+        applied = exists().where(and_(ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == o.c.event_id))
+        rows = s.execute(select(o).where(o.c.case_id == env.case_id, o.c.case_seq < env.case_seq,
+                                         o.c.sent_at.is_not(None), ~applied).order_by(o.c.case_seq)).all()
+        return [r for r in rows if topic_matches(group.bindings, r.type)]
+
+    def resend_missing(self, group: HandlerGroup, env: Envelope) -> int:
+        """Re-send, from the outbox, the relayed predecessors of `env` this group never applied (a lost message)."""
+        with self._reader() as s:
+            rows = self._missing(s, group, env)
+        for r in rows:
+            log.warning("worker %s: case %s event %s (seq %s) still waits for %s (seq %s); re-sending it from the outbox",
+                        group.name, env.case_id, env.event_id, env.case_seq, r.event_id, r.case_seq)
+            self._producer.publish(to_message(r), exchange="", routing_key=self.topology.queue_name(group.name),
+                                   serializer="json", headers={"x-retries": 0, "x-resent": True}, delivery_mode=2,
+                                   retry=True)
+        return len(rows)
+
+    def close_gap(self, group: HandlerGroup, env: Envelope, waited: float) -> int:
+        """Dead-letter the relayed predecessors `env` has waited on too long, so that the case goes on (with an alert)."""
+        error = (f"事件在传递中丢失：同一案件的后续事件 {env.event_id}（序号 {env.case_seq}）已等待 {waited:.0f} 秒，"
+                 f"超过上限 {self.gap_timeout_s:.0f} 秒，本事件转入死信、后续事件继续处理；"
+                 f"核实后可用 casebook events dlq replay 重放")
+        n = 0
+        with self.sessions() as s, s.begin():
+            for r in self._missing(s, group, env):
+                try:
+                    with s.begin_nested():
+                        s.add(ConsumerInbox(consumer=group.name, event_id=r.event_id, case_id=r.case_id,
+                                            case_seq=r.case_seq, status="dead_lettered"))
+                except IntegrityError:
+                    continue  # applied meanwhile
+                s.add(DeadLetter(consumer=group.name, event_id=r.event_id, event_type=r.type,
+                                 body=json.dumps(to_message(r), ensure_ascii=False, default=str), error=error,
+                                 retries=0))
+                log.error("worker %s: gap in case %s: event %s %s (seq %s) dead-lettered after %.0f s; %s",
+                          group.name, r.case_id, r.type, r.event_id, r.case_seq, waited, "events continue")
+                n += 1
+        return n
 
     def _predecessor_missing(self, s: Session, group: HandlerGroup, env: Envelope) -> bool:
         if env.case_id is None or env.case_seq is None or env.case_seq <= 1:
@@ -195,6 +282,60 @@ def _event_id(body) -> str | None:
 def _event_type(body) -> str | None:
     v = body.get("type") if isinstance(body, dict) else None
     return str(v)[:80] if v else None
+
+
+def unapplied(s: Session, group: HandlerGroup, *, since=None, limit: int | None = None) -> list:
+    """Relayed outbox events `group` receives but has not applied (nor dead-lettered), oldest first.
+
+    `since`: only events relayed at or after this time (the outbox index on sent_at bounds the scan).
+    """
+    o = OutboxEvent.__table__
+    done = exists().where(and_(ConsumerInbox.consumer == group.name, ConsumerInbox.event_id == o.c.event_id))
+    q = select(o).where(o.c.sent_at.is_not(None), ~done).order_by(o.c.id)
+    if since is not None:
+        q = q.where(o.c.sent_at >= since)
+    if limit:
+        q = q.limit(limit)
+    return [r for r in s.execute(q).all() if topic_matches(group.bindings, r.type)]
+
+
+#: At start-up, look back this far before the group's last applied event for relayed events it lost.
+RESEND_LOOKBACK = dt.timedelta(hours=1)
+RESEND_MAX = 20_000
+
+
+def resend_unapplied(sessions: sessionmaker[Session], broker_url: str, topology: Topology,
+                     groups: dict[str, HandlerGroup]) -> dict[str, int]:
+    """At start-up: re-send to each group's queue the relayed events it has not applied (outbox vs inbox).
+
+    Only events relayed since shortly before the group's last applied one: what was in flight when a
+    process died. A group that never applied anything has nothing in flight (a new group is not
+    back-filled here). A message the broker still holds arrives twice; the inbox absorbs the duplicate.
+    On a durable broker (RabbitMQ) a group whose queue still holds messages is left to drain them: only
+    an empty queue means its unapplied events were lost.
+    """
+    out: dict[str, int] = {}
+    with connect(broker_url) as conn:
+        conn.ensure_connection(max_retries=1, timeout=5)
+        topology.declare(conn, bindings(groups))
+        producer = Producer(conn.channel())
+        for name, group in groups.items():
+            if supports_ttl(conn):
+                _, depth, _ = conn.default_channel.queue_declare(queue=topology.queue_name(name), passive=True)
+                if depth:
+                    continue
+            with sessions() as s:
+                last = s.execute(select(func.max(ConsumerInbox.processed_at))
+                                 .where(ConsumerInbox.consumer == name)).scalar_one()
+                rows = unapplied(s, group, since=last - RESEND_LOOKBACK, limit=RESEND_MAX) if last else []
+            for r in rows:
+                producer.publish(to_message(r), exchange="", routing_key=topology.queue_name(name), serializer="json",
+                                 headers={"x-retries": 0, "x-resent": True}, delivery_mode=2, retry=True)
+            if rows:
+                log.warning("worker %s: re-sent %d relayed events it had not applied%s", name, len(rows),
+                            f" (the first {RESEND_MAX})" if len(rows) == RESEND_MAX else "")
+            out[name] = len(rows)
+    return out
 
 
 def replay_dead_letter(sessions: sessionmaker[Session], broker_url: str, topology: Topology, dead_id: int) -> bool:

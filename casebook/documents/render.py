@@ -72,6 +72,13 @@ log = logging.getLogger(__name__)
 # A source checkout keeps the templates beside the package; an installed image says where with CASEBOOK_TEMPLATES_DIR.
 TEMPLATES_DIR = Path(os.environ.get("CASEBOOK_TEMPLATES_DIR") or Path(__file__).resolve().parents[2] / "pdf_templates")
 
+#: Pre-subset CJK fonts built at install time (scripts/build_font_subsets.py); absent → the full fonts only.
+FONT_DIR = Path(os.environ.get("CASEBOOK_FONT_DIR")
+                or Path(os.environ.get("CASEBOOK_DATA_DIR") or Path(__file__).resolve().parents[2] / "var") / "fonts")
+#: The CSS family of each pre-subset face (base.css names them before the full Noto face) and its file.
+SUBSET_FACES = {"Casebook Serif SC": "CasebookSerifSC.otf", "Casebook Sans SC": "CasebookSansSC.otf"}
+FONT_SUFFIXES = frozenset({".otf", ".ttf"})
+
 #: Asset types the URL fetcher serves from ``TEMPLATES_DIR``.
 ASSET_SUFFIXES = frozenset(
     {".css", ".ttf", ".otf", ".ttc", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".svg"}
@@ -326,9 +333,10 @@ class AssetFetcher(URLFetcher):
     the file system is a bug or an attack, never something to skip with a warning.
     """
 
-    def __init__(self, root: Path = TEMPLATES_DIR):
+    def __init__(self, root: Path = TEMPLATES_DIR, font_dir: Path | None = None):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True)
         self.root = Path(root).resolve()
+        self.font_dir = Path(font_dir).resolve() if font_dir is not None else None
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -340,7 +348,9 @@ class AssetFetcher(URLFetcher):
         if parts.netloc not in ("", "localhost"):
             raise AssetRefused(f"remote file URL refused: {url!r}")
         path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or path.suffix.lower() not in ASSET_SUFFIXES:
+        is_font = (self.font_dir is not None and path.is_relative_to(self.font_dir)
+                   and path.suffix.lower() in FONT_SUFFIXES)
+        if not is_font and (not path.is_relative_to(self.root) or path.suffix.lower() not in ASSET_SUFFIXES):
             raise AssetRefused(f"not a packaged template asset: {url!r}")
         body = _read_asset(path)
         if body is None:
@@ -370,13 +380,28 @@ class _Shared:
     base_css: weasyprint.CSS
 
 
+def subset_fonts(font_dir: Path | None = None) -> dict[str, Path]:
+    """The pre-subset faces present in ``font_dir`` (family → file); empty when they were not built."""
+    font_dir = FONT_DIR if font_dir is None else font_dir
+    return {family: font_dir / name for family, name in SUBSET_FACES.items() if (font_dir / name).is_file()}
+
+
+def _font_face_css(fonts: dict[str, Path]) -> str:
+    return "".join(f'@font-face {{ font-family: "{family}"; src: url("{path2url(str(path))}"); }}\n'
+                   for family, path in fonts.items())
+
+
 @cache
 def _shared() -> _Shared:
-    fetcher = AssetFetcher(TEMPLATES_DIR)
+    fonts = subset_fonts()
+    if not fonts:
+        log.warning("未找到预先子集化的中文字体（%s），文书使用完整字体、生成较慢：请运行 make install "
+                    "或 python scripts/build_font_subsets.py", FONT_DIR)
+    fetcher = AssetFetcher(TEMPLATES_DIR, FONT_DIR if fonts else None)
     font_config = FontConfiguration()
-    base_css = weasyprint.CSS(
-        url=path2url(str(TEMPLATES_DIR / "base.css")), url_fetcher=fetcher, font_config=font_config
-    )
+    base = (TEMPLATES_DIR / "base.css").read_text(encoding="utf-8")
+    base_css = weasyprint.CSS(string=_font_face_css(fonts) + base, base_url=path2url(str(TEMPLATES_DIR / "base.css")),
+                              url_fetcher=fetcher, font_config=font_config)
     return _Shared(fetcher, font_config, base_css)
 
 
@@ -457,7 +482,7 @@ def _layout(
     return source.render(font_config=shared.font_config, stylesheets=stylesheets, pdf_variant=pdf_variant)
 
 
-_WATERMARK_FONT = '"SimHei", "黑体", "Noto Sans CJK SC", sans-serif'
+_WATERMARK_FONT = '"SimHei", "黑体", "Casebook Sans SC", "Noto Sans CJK SC", sans-serif'
 
 
 @cache
@@ -512,6 +537,22 @@ def render_pdf(
     with _RENDER_LOCK, _watch_weasyprint(strict):
         document = _layout(dt, html, pdf_variant=pdf_variant, watermark=watermark)
         return document.write_pdf(pdf_variant=pdf_variant)
+
+
+def render_preview_pdf(doc_type: str, context: dict, *, watermark: str, max_pages: int) -> bytes:
+    """Render a marked preview, refusing it after layout (before the PDF is written) past ``max_pages``."""
+    from casebook.documents.previews import PreviewTooLarge
+
+    dt = _document_type(doc_type)
+    html = _html_for(dt, _load(dt, context))
+    with _RENDER_LOCK, _watch_weasyprint(False):
+        document = _layout(dt, html, pdf_variant=None, watermark=watermark)
+        pages = len(document.pages)
+        if pages > max_pages:
+            raise PreviewTooLarge(f"该文书排版后共 {pages} 页，超过预览上限 {max_pages} 页：请精简内容，"
+                                  "或出具后由后台生成正式文书", code="preview_too_many_pages",
+                                  errors={"pages": pages, "max_pages": max_pages})
+        return document.write_pdf()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -151,21 +151,25 @@ def preview_case_context(s: Session, actor: Actor, case_id: int, doc_type: str, 
     return docctx.complete(built, fields)
 
 
-def render_preview(doc_type: str, context: dict) -> bytes:
-    """Render a preview: marked 预览 on every page, never numbered, never stored."""
-    from casebook.documents.render import render_pdf
+def render_preview(doc_type: str, context: dict, *, actor: Actor, settings: Settings) -> bytes:
+    """Render a preview: marked 预览 on every page, never numbered, never stored.
 
-    return render_pdf(doc_type, context, watermark=PREVIEW_MARK)
+    In the preview pool (casebook.documents.previews), apart from the issued documents' renderer,
+    within the size, page, time and per-user limits of `settings`.
+    """
+    from casebook.documents.previews import pool_for
+
+    return pool_for(settings).render(actor.user_id, doc_type, context, watermark=PREVIEW_MARK)
 
 
-def render_explicit_preview(actor: Actor, doc_type: str, context: dict) -> bytes:
+def render_explicit_preview(actor: Actor, doc_type: str, context: dict, *, settings: Settings) -> bytes:
     """Render a document from a context given in full (the types whose data is not in the case model yet)."""
     if not actor.roles & PREVIEW_ROLES:
         raise deny(actor, f"document:preview:{doc_type}", "您的角色无权生成文书预览", "role_not_allowed")
     _known_type(doc_type)
     if DOCUMENT_TYPES[doc_type].stage is None:
         raise ValidationFailed("封面、目录和备考表随案卷生成，不能单独预览", code="document_type_not_previewable")
-    return render_preview(doc_type, context)
+    return render_preview(doc_type, context, actor=actor, settings=settings)
 
 
 # --- issue --------------------------------------------------------------------------------------------

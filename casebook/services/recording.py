@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casebook.audit.chain import canonical_payload, entry_hash, format_time
 from casebook.db.models import Case, OutboxEvent, TrailEntry, TrailHead, utcnow
+from casebook.db.wake import CHANNEL, notify_pending, outbox_written
 from casebook.domain.pii import mask_payload, masks_key
 from schemas.events.registry import validate_event, validate_events
 
@@ -39,10 +40,10 @@ _TAKE_CASE_SEQS = (update(_cases_t).where(_cases_t.c.id == bindparam("case_id_")
                    .returning(_cases_t.c.event_seq))
 _INSERT_TRAIL = insert(_trail_t)
 _INSERT_OUTBOX = insert(_outbox_t)
-_pg_appends: dict[bool, object] = {}
+_pg_appends: dict[tuple[bool, bool], object] = {}
 
 
-def _pg_append(with_event: bool):
+def _pg_append(with_event: bool, notify: bool = False):
     """PostgreSQL: the trail entry, its outbox row (if any) and the new chain head in one statement.
 
     WITH new_entry AS (INSERT INTO trail_entries …), new_event AS (INSERT INTO outbox …)
@@ -50,15 +51,18 @@ def _pg_append(with_event: bool):
     Data-modifying CTEs run exactly once, in the same statement and snapshot, whether or not the outer
     statement reads them; a failing one fails it all. Only for at most one event: sibling CTEs run in no
     defined order, and several outbox rows of one act must take their ids in case_seq order.
+    `notify`: RETURNING pg_notify(…) wakes the relays (delivered at commit) without another round trip.
     """
-    stmt = _pg_appends.get(with_event)
+    stmt = _pg_appends.get((with_event, notify))
     if stmt is None:
         stmt = _SET_HEAD.add_cte(insert(_trail_t).values(
             {c: bindparam(f"t_{c}", type_=_trail_t.c[c].type) for c in _TRAIL_COLS}).cte("new_entry"))
         if with_event:
             stmt = stmt.add_cte(insert(_outbox_t).values(
                 {c: bindparam(f"o_{c}", type_=_outbox_t.c[c].type) for c in _OUTBOX_COLS}).cte("new_event"))
-        _pg_appends[with_event] = stmt
+        if notify:
+            stmt = stmt.returning(func.pg_notify(CHANNEL, ""))
+        _pg_appends[(with_event, notify)] = stmt
     return stmt
 
 
@@ -137,13 +141,17 @@ def record(
     if conn.dialect.name == "postgresql" and len(outbox) <= 1:
         params = {"head_seq": seq, "head_hash": h}
         params.update({f"t_{c}": v for c, v in entry.items()})
+        notify = bool(outbox) and not notify_pending(s)
         if outbox:
             params.update({f"o_{c}": v for c, v in outbox[0].items()})
-        conn.execute(_pg_append(bool(outbox)), params)
+        conn.execute(_pg_append(bool(outbox), notify), params)
+        if notify:
+            outbox_written(s, notify_sent=True)
     else:  # in order: the outbox rows take their ids in case_seq order
         conn.execute(_INSERT_TRAIL, entry)
         if outbox:
             conn.execute(_INSERT_OUTBOX, outbox)
+            outbox_written(s)
         conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": h})
     _sync_head(s, seq, h)
     return seq
@@ -210,6 +218,8 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
                             .encode()).hexdigest()
     _bulk_insert(conn, "trail_entries", _TRAIL_COLS, trail_rows)
     _bulk_insert(conn, "outbox", _OUTBOX_COLS, outbox_rows)
+    if outbox_rows:
+        outbox_written(s)
     conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": prev})
     _sync_head(s, seq, prev)
     return len(trail_rows)

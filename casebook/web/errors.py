@@ -66,7 +66,10 @@ def http_error(e: HTTPException):
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):
-        return error_response(e.http_status, e.code, e.message, e.errors or None)
+        resp = error_response(e.http_status, e.code, e.message, e.errors or None)
+        for name, value in getattr(e, "headers", {}).items():  # e.g. Retry-After on a 429
+            resp.headers[name] = value
+        return resp
 
     @app.errorhandler(StaleDataError)
     def _stale(e):

@@ -266,6 +266,8 @@ class HealthOut(Strict):
     outbox_unsent = fields.Integer()
     oldest_unsent_age_s = fields.Float(allow_none=True)
     dead_letters = fields.Integer()
+    events_waiting_on_gap = fields.Integer(metadata={"description": "因同案前序事件缺失而等待的事件数"})
+    gaps = fields.Dict(metadata={"description": "各处理组：等待缺失前序事件的事件数、案件、最长等待秒数"})
     trail_head = fields.Integer()
     queues = fields.Dict(metadata={"description": "各队列深度与消费者数（?broker=1 时）"})
     calendar_warning = fields.String(allow_none=True, metadata={

@@ -76,13 +76,14 @@ def _case_preview(case_id: int, doc_type: str, args: dict, fields: dict | None):
     with read_session_factory()() as s:
         context = svc.preview_case_context(s, g.actor, case_id, doc_type, options=_options(args), fields=fields)
     # rendered after the session is closed: no connection is held while WeasyPrint works
-    return _pdf(svc.render_preview(doc_type, context), f"预览-{doc_type}-{case_id}.pdf")
+    return _pdf(svc.render_preview(doc_type, context, actor=g.actor, settings=settings()),
+                f"预览-{doc_type}-{case_id}.pdf")
 
 
 @blp.route("/cases/<id:case_id>/documents/<doc_type>/preview", methods=["GET"])
 @blp.arguments(DocumentRefArgs, location="query")
 @blp.response(200, PDF_BODY, description="预览 PDF（标注“预览”，不编文号，不保存，不记录）", content_type="application/pdf")
-@errors(401, 404, 409, 422)
+@errors(401, 404, 409, 422, 429)
 def preview_case_document(args, case_id, doc_type):
     """按案件当前数据预览文书"""
     return _case_preview(case_id, doc_type, args, None)
@@ -91,7 +92,7 @@ def preview_case_document(args, case_id, doc_type):
 @blp.route("/cases/<id:case_id>/documents/<doc_type>/preview", methods=["POST"])
 @blp.arguments(CasePreviewIn)
 @blp.response(200, PDF_BODY, description="预览 PDF", content_type="application/pdf")
-@errors(401, 404, 409, 422)
+@errors(401, 404, 409, 422, 429)
 def preview_case_document_with_fields(data, case_id, doc_type):
     """按案件当前数据加补充内容预览文书"""
     return _case_preview(case_id, doc_type, data, data.get("fields"))
@@ -100,10 +101,10 @@ def preview_case_document_with_fields(data, case_id, doc_type):
 @blp.route("/documents/preview/<doc_type>", methods=["POST"])
 @blp.arguments(ExplicitContextIn)
 @blp.response(200, PDF_BODY, description="预览 PDF", content_type="application/pdf")
-@errors(401, 403, 404, 422)
+@errors(401, 403, 404, 422, 429)
 def preview_explicit(context, doc_type):
     """以完整内容预览文书（法制审核意见书、集体讨论记录、移送书等尚无案件数据的文书）"""
-    return _pdf(svc.render_explicit_preview(g.actor, doc_type, context), f"预览-{doc_type}.pdf")
+    return _pdf(svc.render_explicit_preview(g.actor, doc_type, context, settings=settings()), f"预览-{doc_type}.pdf")
 
 
 @blp.route("/cases/<id:case_id>/documents", methods=["POST"])

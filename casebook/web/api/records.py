@@ -348,7 +348,7 @@ def audit_checkpoint():
 @health.response(200, HealthOut)
 @health.alt_response(503, schema=HealthOut, description="数据库不可用")
 def health_check(args):
-    """运行状态：数据库、外发积压、最早未发事件时长、死信；broker=1 时含各队列深度（docker-compose 健康检查用）"""
+    """运行状态：数据库、外发积压、最早未发事件时长、死信、等待缺失前序事件的事件（status=degraded）；broker=1 时含各队列深度"""
     from events.status import collect
 
     try:
@@ -361,8 +361,11 @@ def health_check(args):
                 warning = None
     except Exception:  # noqa: BLE001 — report, never raise, from a health check
         return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "dead_letters": 0,
-                              "oldest_unsent_age_s": None, "trail_head": 0, "queues": {}, "calendar_warning": None}, 503)
-    return json_response({"status": "ok", "database": "up", "trail_head": head, **info, "calendar_warning": warning})
+                              "oldest_unsent_age_s": None, "events_waiting_on_gap": 0, "gaps": {}, "trail_head": 0,
+                              "queues": {}, "calendar_warning": None}, 503)
+    # Events held back by a missing predecessor: still serving, but someone must look (a lost message).
+    status = "degraded" if info["events_waiting_on_gap"] else "ok"
+    return json_response({"status": status, "database": "up", "trail_head": head, **info, "calendar_warning": warning})
 
 
 @health.route("/activity", methods=["GET"])
