@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     from casebook.services import deadlines
 
     deadlines.configure(settings)  # review limits, 310号 counting: the same settings as the app's own dates
+    from casebook.services import throttle
+
+    throttle.configure(settings)  # sign-in back-off, token lifetimes, the hashing bound
     app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine),
                                   "read_sessions": make_sessionmaker(engine, readonly=True)}
     logging.basicConfig(level=settings.log_level)
@@ -72,7 +75,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
                 request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)):
             # PostgreSQL text cannot hold NUL; no legitimate input has one.
             raise InvalidCharacter()
-        authenticate_request(app.extensions["casebook"]["read_sessions"])
+        authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
 
     return app
 

@@ -1,9 +1,10 @@
-"""Bearer-token authentication; the identity is resolved once per request into `g.actor`."""
+"""Bearer-token authentication; the identity is resolved once per request into `g.actor` (and `g.token_id`)."""
 
 from __future__ import annotations
 
 from flask import g, request
 
+from casebook.db.models import utcnow
 from casebook.domain.errors import DomainError
 from casebook.services import users
 from casebook.services.context import actor_for
@@ -17,16 +18,38 @@ class Unauthorized(DomainError):
     message = "未登录或令牌无效，请先获取令牌（POST /api/v1/auth/tokens）"
 
 
-def authenticate_request(session_factory) -> None:
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def resolve(read_factory, write_factory=None) -> bool:
+    """Set g.actor / g.token_id from the bearer token if there is a live one; refresh its last use."""
+    token = bearer_token()
+    if token is None:
+        return False
+    now = utcnow()
+    with read_factory() as s:
+        row = users.token_row(s, token, now=now)
+        if row is None:
+            return False
+        g.actor = actor_for(s, row.user)
+        g.token_id = row.id
+        stale = row.last_used_at is None or now - row.last_used_at >= users.TOUCH_EVERY
+    if stale and write_factory is not None:
+        with write_factory() as s, s.begin():
+            users.touch_token(s, row.id, now)
+    return True
+
+
+def authenticate_request(session_factory, write_factory=None) -> None:
     g.actor = None
+    g.token_id = None
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if request.endpoint == "health.health_check":
+            resolve(session_factory)  # optional: an admin's token shows the detail
         return
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if bearer_token() is None:
         raise Unauthorized()
-    with session_factory() as s:
-        user = users.user_for_token(s, token.strip())
-        if user is None:
-            raise Unauthorized("令牌无效或已过期")
-        g.actor = actor_for(s, user)
+    if not resolve(session_factory, write_factory):
+        raise Unauthorized("令牌无效或已过期")

@@ -66,7 +66,10 @@ def http_error(e: HTTPException):
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):
-        return error_response(e.http_status, e.code, e.message, e.errors or None)
+        resp = error_response(e.http_status, e.code, e.message, e.errors or None)
+        for k, v in (getattr(e, "headers", None) or {}).items():
+            resp.headers[k] = v
+        return resp
 
     @app.errorhandler(StaleDataError)
     def _stale(e):

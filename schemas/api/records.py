@@ -96,7 +96,22 @@ class TokenIn(Strict):
 
 class TokenOut(Strict):
     token = fields.String()
-    expires_in_days = fields.Integer()
+    expires_in_hours = fields.Integer(metadata={"description": "令牌自签发起的最长有效期（小时）"})
+    idle_timeout_minutes = fields.Integer(metadata={"description": "连续未使用超过该分钟数即失效"})
+
+
+class PasswordChangeIn(Strict):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "至少10位，不得为常见密码或包含用户名"})
+
+
+class UserActiveIn(Strict):
+    active = fields.Boolean(required=True)
+
+
+class RevokedOut(Strict):
+    revoked = fields.Integer()
 
 
 class CredentialOut(Strict):
@@ -122,7 +137,8 @@ class UserOut(Strict):
 class UserIn(Strict):
     username = fields.String(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9_.-]{3,64}$", error="用户名须为3至64位字母、数字或 _ . -"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "至少10位，不得为常见密码或包含用户名"})
     agency_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     roles = fields.List(fields.String(validate=validate.OneOf(list(ROLES))), required=True, validate=validate.Length(min=1, max=5))
     bar_qualified = fields.Boolean(load_default=False)
