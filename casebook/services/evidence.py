@@ -17,6 +17,7 @@ from casebook.config import Settings
 from casebook.db.models import Case, Evidence
 from casebook.domain.errors import DomainError, NotFound, ValidationFailed
 from casebook.domain.evidence import EVIDENCE_KINDS  # noqa: F401  (re-exported)
+from casebook.domain.text import clean_filename
 
 from .cases import load_case, perform
 from .context import Actor
@@ -103,6 +104,9 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
         if meta.get(k) is not None:
             meta[k] = meta[k].astimezone(dt.UTC)  # times are stored and shown in UTC
     data = {k: v for k, v in meta.items() if k != "is_recording"}
+    name = clean_filename(filename) if upload is not None else None
+    if upload is not None and name is None:
+        raise ValidationFailed("上传的文件缺少文件名", code="file_name_missing", errors={"file": ["缺少文件名"]})
     # Check the act before touching the disk: a refused upload leaves no file behind.
     perform(s, actor, case_id, "add_evidence", data, expected_version=expected_version, settings=settings, dry_run=True)
     stored = store_blob(settings, upload) if upload is not None else None
@@ -117,7 +121,7 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
         )
         if stored:
             ev.file_sha256, ev.file_size, ev.media_type = stored
-            ev.original_name = (filename or "")[:255] or None
+            ev.original_name = name  # last path component, NFC, no control/bidi characters
         sess.add(ev)
         sess.flush()
         holder["ev"] = ev

@@ -15,6 +15,7 @@ from schemas.api.common import MAX_ID, CasebookErrorSchema
 
 from . import errors
 from .auth import authenticate_request
+from .limits import check_json_depth
 
 
 class CasebookApi(Api):
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
                 request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)):
             # PostgreSQL text cannot hold NUL; no legitimate input has one.
             raise InvalidCharacter()
+        if request.is_json and request.content_length:
+            check_json_depth(request.get_data(cache=True))
         authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
 
     return app

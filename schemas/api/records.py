@@ -11,7 +11,7 @@ from .common import MAX_ID, PageArgs, PageMeta, Strict
 class PartyIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["person", "organization"]))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    id_number = fields.String(required=True, validate=validate.Length(min=1, max=18),
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=30),
                               metadata={"description": "自然人填居民身份证号（GB 11643），单位填统一社会信用代码（GB 32100）"})
     phone = fields.String(validate=validate.Length(min=1, max=30))
     address = fields.String(validate=validate.Length(min=1, max=300))
@@ -38,7 +38,7 @@ class PartyOut(Strict):
 
 class PartySearchArgs(PageArgs):
     q = fields.String(validate=validate.Length(min=1, max=100))
-    id_number = fields.String(validate=validate.Length(min=1, max=18))
+    id_number = fields.String(validate=validate.Length(min=1, max=30))
 
 
 class PartyListOut(Strict):
