@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **kw) -> Engine:
     """Create an engine with the pragmas each backend needs."""
     if url.startswith("sqlite"):
+        from casebook.private_files import sqlite_file
+
+        sqlite_file(url)  # 0600 in a 0700 directory, not SQLite's 0644
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kw)
 
         @event.listens_for(engine, "connect")

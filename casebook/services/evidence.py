@@ -18,6 +18,7 @@ from casebook.db.models import Case, Evidence
 from casebook.domain.errors import DomainError, NotFound, ValidationFailed
 from casebook.domain.evidence import EVIDENCE_KINDS  # noqa: F401  (re-exported)
 from casebook.domain.text import clean_filename
+from casebook.private_files import private_dir
 
 from .cases import load_case, perform
 from .context import Actor
@@ -48,9 +49,7 @@ def blob_path(settings: Settings, sha256: str) -> Path:
 
 def store_blob(settings: Settings, stream: BinaryIO) -> tuple[str, int, str]:
     """Stream an upload to the blob store: hash while writing, enforce the size limit, sniff the type."""
-    settings.blob_dir.mkdir(parents=True, exist_ok=True)
-    tmp_dir = settings.blob_dir / "tmp"
-    tmp_dir.mkdir(exist_ok=True)
+    tmp_dir = private_dir(settings.blob_dir / "tmp")  # blobs: directories 0700, files 0600
     h = hashlib.sha256()
     size = 0
     head = b""
@@ -75,12 +74,12 @@ def store_blob(settings: Settings, stream: BinaryIO) -> tuple[str, int, str]:
             )
         digest = h.hexdigest()
         final = blob_path(settings, digest)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(final.parent)
         if final.exists():
             os.unlink(tmp)
         else:
             os.replace(tmp, final)
-            os.chmod(final, 0o440)
+            os.chmod(final, 0o600)
         return digest, size, media_type
     except BaseException:
         if os.path.exists(tmp):

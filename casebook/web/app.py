@@ -80,7 +80,33 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
             check_json_depth(request.get_data(cache=True))
         authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
 
+    @app.after_request
+    def _security_headers(resp):
+        return security_headers(resp)
+
     return app
+
+
+# Ready for the server-rendered pages: everything from this origin only, no inline script or style, no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(resp):
+    """Headers every response carries (OWASP ASVS 3.4, 14.4)."""
+    h = resp.headers
+    h["X-Content-Type-Options"] = "nosniff"
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "no-referrer")
+    # Personal data (parties, cases, evidence) must not stay in browser or proxy caches: no API response is
+    # stored unless the route says otherwise (the published OpenAPI document may be).
+    if request.path.startswith("/api/") and "Cache-Control" not in h:
+        h["Cache-Control"] = "no-store" if request.endpoint != "api-docs.openapi_json" else "public, max-age=300"
+    h["Server"] = "casebook"  # no product version (the dev server would say Werkzeug/x Python/y)
+    if request.is_secure:
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return resp
 
 
 class IdConverter(IntegerConverter):

@@ -200,4 +200,5 @@ def evidence_content(evidence_id):
     # RFC 6266 with filename*; names stored before the clean-up are cleaned on the way out too.
     resp.headers["Content-Disposition"] = content_disposition(ev.original_name or ev.file_sha256)
     resp.headers["X-Content-SHA256"] = ev.file_sha256
+    resp.headers["Cache-Control"] = "no-store"  # evidence is personal data: not kept in any cache
     return resp

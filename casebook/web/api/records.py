@@ -323,15 +323,21 @@ def audit_checkpoint():
 @health.response(200, HealthOut)
 @health.alt_response(503, schema=HealthOut, description="数据库不可用")
 def health_check(args):
-    """运行状态：数据库、外发积压、最早未发事件时长、死信；broker=1 时含各队列深度（docker-compose 健康检查用）"""
+    """运行状态。未登录（或非管理员）只回答是否存活（数据库可用）；管理员另见外发积压、最早未发事件时长、死信、
+    全过程记录链头，broker=1 时含各队列深度。docker-compose 健康检查用未登录的简要回答。"""
     from events.status import collect
 
+    detail = g.get("actor") is not None and "admin" in g.actor.roles
     try:
         with read_session_factory()() as s:
             s.execute(text("SELECT 1"))
+            if not detail:
+                return json_response({"status": "ok"})
             info = collect(s, settings(), broker=args["broker"])
             head = s.execute(select(TrailHead.seq).where(TrailHead.id == 1)).scalar_one()
     except Exception:  # noqa: BLE001 — report, never raise, from a health check
+        if not detail:
+            return json_response({"status": "unavailable"}, 503)
         return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "dead_letters": 0,
                               "oldest_unsent_age_s": None, "trail_head": 0, "queues": {}}, 503)
     return json_response({"status": "ok", "database": "up", "trail_head": head, **info})
