@@ -34,6 +34,8 @@ class PartyOut(Strict):
     address = fields.String(allow_none=True)
     legal_representative = fields.String(allow_none=True)
     version = fields.Integer()
+    masked = fields.Boolean(dump_default=False, metadata={
+        "description": "true：该当事人属于其他执法机关，仅供查重（证件号已脱敏，不含联系方式）；可用其 id 立案"})
 
 
 class PartySearchArgs(PageArgs):
