@@ -548,7 +548,7 @@ def available_actions(s: Session, actor: Actor, case: Case) -> list[dict]:
 
 def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, after: int | None = None) -> list[Case]:
     """Filtered case list, newest first, keyset-paginated on id."""
-    agencies = actor.read_scope if "admin" not in actor.roles else None
+    agencies = actor.read_scope  # an administrator reads no case contents (issue 11, docs/decisions.md)
     q = select(Case)
     if filters.get("agency_id") is not None:
         if agencies is not None and filters["agency_id"] not in agencies:
