@@ -128,7 +128,8 @@ class LoginThrottle(Base):
     """Failed sign-ins per account and per address, shared by every web process (exponential back-off)."""
 
     __tablename__ = "login_throttle"
-    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_throttle_scope_key"),)
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_throttle_scope_key"),
+                      Index("ix_login_throttle_last_failure_at", "last_failure_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(10))  # account / address
     key: Mapped[str] = mapped_column(String(100))

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import random
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from . import passwords
 
 log = logging.getLogger("casebook.auth")
 _configured: Settings | None = None
+PRUNE_CHANCE = 0.01  # one attempt in a hundred also deletes the expired rows
 
 
 class BadCredentials(DomainError):
@@ -97,12 +99,21 @@ def _forgive(s: Session, account: str, address: str, st: Settings) -> None:
             row.blocked_until = None
 
 
+def _prune(s: Session, now: dt.datetime, st: Settings) -> None:
+    """Forget keys whose failures are all older than the window (a spray of unknown names leaves one row each)."""
+    cutoff = now - dt.timedelta(minutes=st.login_window_minutes)
+    s.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < cutoff,
+                                          or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
+
+
 def charge_and_check(s: Session, username: str, address: str, *, settings: Settings | None = None) -> None:
     """Charge one attempt to the account and the address (committed); raise TooManyAttempts when blocked."""
     st = settings or _settings()
     account, address = username.strip().lower()[:100], (address or "unknown")[:100]
     now = utcnow()
     with s.begin():
+        if random.random() < PRUNE_CHANCE:
+            _prune(s, now, st)
         wait = [w for w in (_charge(s, "account", account, st.login_account_attempts, now, st),
                             _charge(s, "address", address, st.login_address_attempts, now, st)) if w]
     if wait:

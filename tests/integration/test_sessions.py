@@ -265,3 +265,18 @@ def test_new_users_get_no_short_common_or_username_passwords(api, password, prob
     assert r.status_code == 422 and r.get_json()["code"] == "weak_password", r.get_json()
     assert any(problem in p for p in r.get_json()["errors"]["password"])
     assert api.snapshot() == before
+
+
+def test_expired_throttle_rows_are_pruned_and_live_ones_kept(sessions):
+    from casebook.services import throttle
+
+    now = m.utcnow()
+    with sessions() as s, s.begin():
+        s.add_all([m.LoginThrottle(scope="address", key="10.0.0.1", failures=3, last_failure_at=now - dt.timedelta(hours=2)),
+                   m.LoginThrottle(scope="account", key="old-blocked", failures=9, last_failure_at=now - dt.timedelta(hours=2),
+                                   blocked_until=now + dt.timedelta(minutes=5)),
+                   m.LoginThrottle(scope="account", key="recent", failures=1, last_failure_at=now)])
+    with sessions() as s, s.begin():
+        throttle._prune(s, now, throttle._settings())
+    with sessions() as s:
+        assert sorted(s.execute(select(m.LoginThrottle.key)).scalars()) == ["old-blocked", "recent"]

@@ -27,9 +27,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('scope', 'key', name='uq_login_throttle_scope_key'),
     )
+    op.create_index('ix_login_throttle_last_failure_at', 'login_throttle', ['last_failure_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_login_throttle_last_failure_at', table_name='login_throttle')
     op.drop_table('login_throttle')
     with op.batch_alter_table('api_tokens') as b:
         b.drop_column('last_used_at')
