@@ -4,12 +4,17 @@ Hashes are argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1). Hashes from b
 ``scrypt:`` / ``pbkdf2:``) still verify and are replaced by argon2id at the next successful sign-in.
 Every hash or verification takes one of ``hash_concurrency`` slots per process: a flood of sign-ins
 queues for those slots (and gets a 503 after ``hash_wait_ms``) instead of taking every CPU from the
-other requests. argon2-cffi releases the GIL while hashing, so the other threads keep serving.
+other requests. The hash itself runs on a small pool of threads of lowered scheduling priority
+(nice +10; Linux schedules threads, so this touches no other thread): with several workers the
+hashes may still use every core, but the kernel runs the other requests first. argon2-cffi releases
+the GIL while hashing, so the request threads keep serving.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -26,6 +31,18 @@ MAX_LENGTH = 200
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
 _slots = threading.BoundedSemaphore(1)
 _wait_s = 2.0
+HASH_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)  # this thread only (Linux)
+    except (AttributeError, OSError):
+        pass
+
+
+_pool_size = 1
+_pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="casebook-hash", initializer=_lower_priority)
 
 
 class HashingBusy(DomainError):
@@ -39,9 +56,13 @@ class HashingBusy(DomainError):
 
 def configure(settings: Settings) -> None:
     """Size the per-process hashing bound from the settings (called by the app factory)."""
-    global _slots, _wait_s
-    _slots = threading.BoundedSemaphore(max(1, settings.hash_concurrency))
+    global _slots, _wait_s, _pool, _pool_size
+    n = max(1, settings.hash_concurrency)
+    _slots = threading.BoundedSemaphore(n)
     _wait_s = max(0.0, settings.hash_wait_ms / 1000)
+    if _pool_size != n:
+        _pool_size = n
+        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="casebook-hash", initializer=_lower_priority)
 
 
 @contextmanager
@@ -54,9 +75,14 @@ def _slot():
         _slots.release()
 
 
-def hash_password(password: str) -> str:
+def _run(fn, *args):
+    """Run one hash on the low-priority pool, within a slot."""
     with _slot():
-        return _hasher.hash(password)
+        return _pool.submit(fn, *args).result()
+
+
+def hash_password(password: str) -> str:
+    return _run(lambda p: _hasher.hash(p), password)
 
 
 @cache
@@ -66,19 +92,22 @@ def _dummy_hash() -> str:
 
 def verify(stored: str | None, password: str) -> bool:
     """Check a password against a stored hash; with no stored hash, spend the same time on a dummy one."""
-    with _slot():
-        if stored is None:  # unknown user: equal timing, always False
-            try:
-                _hasher.verify(_dummy_hash(), password)
-            except VerificationError:
-                pass
+    return _run(_verify, stored, password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    if stored is None:  # unknown user: equal timing, always False
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except VerificationError:
+            pass
+        return False
+    if stored.startswith("$argon2"):
+        try:
+            return _hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-        if stored.startswith("$argon2"):
-            try:
-                return _hasher.verify(stored, password)
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                return False
-        return check_password_hash(stored, password)  # werkzeug scrypt/pbkdf2, rehashed on success
+    return check_password_hash(stored, password)  # werkzeug scrypt/pbkdf2, rehashed on success
 
 
 def needs_rehash(stored: str) -> bool:

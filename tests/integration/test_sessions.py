@@ -280,3 +280,10 @@ def test_expired_throttle_rows_are_pruned_and_live_ones_kept(sessions):
         throttle._prune(s, now, throttle._settings())
     with sessions() as s:
         assert sorted(s.execute(select(m.LoginThrottle.key)).scalars()) == ["old-blocked", "recent"]
+
+
+def test_hashes_run_on_threads_of_lowered_priority():
+    import os
+
+    niceness = passwords._run(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    assert niceness >= os.getpriority(os.PRIO_PROCESS, 0) + passwords.HASH_NICENESS or niceness == 19
