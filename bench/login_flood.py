@@ -3,8 +3,9 @@
     .venv/bin/python bench/login_flood.py --backend sqlite --seconds 6 --repeats 3 --attackers 8
 
 Two servers run side by side from the same database (gunicorn, 2 gthread workers × 8 threads, as in
-production but smaller): "bounded" with CASEBOOK_HASH_CONCURRENCY=1 (the product's default) and
-"unbounded" with 64 (no effective bound: every request thread may hash at once). Phases are interleaved
+production but smaller): "bounded" with the product's defaults (CASEBOOK_HASH_CONCURRENCY=1, hashing
+threads at nice +10) and "unguarded" (64 and nice 0: every request thread may hash at once, at full
+priority — what a login flood met before the bound). Phases are interleaved
 per repeat — quiet, then flood, for each server — and each figure is the median over the repeats:
 
 * list latency: one client lists cases (GET /api/v1/cases?limit=50) back to back, from its own address;
@@ -53,10 +54,11 @@ def _free_port() -> int:
         return sk.getsockname()[1]
 
 
-def start_server(url: str, data_dir: Path, hash_concurrency: int) -> tuple[subprocess.Popen, int]:
+def start_server(url: str, data_dir: Path, hash_concurrency: int, niceness: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {**os.environ, "CASEBOOK_DATABASE_URL": url, "CASEBOOK_DATA_DIR": str(data_dir),
-           "CASEBOOK_HASH_CONCURRENCY": str(hash_concurrency), "CASEBOOK_LOG_LEVEL": "ERROR",
+           "CASEBOOK_HASH_CONCURRENCY": str(hash_concurrency), "CASEBOOK_HASH_NICENESS": str(niceness),
+           "CASEBOOK_LOG_LEVEL": "ERROR",
            "CASEBOOK_LOGIN_ACCOUNT_ATTEMPTS": "5", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                              "--worker-class", "gthread", "--threads", "8", "--log-level", "error",
@@ -153,7 +155,8 @@ def main() -> None:
             token = issue_token(s, demo_user(s, "zhangwei"), "bench")
             party = s.execute(__import__("sqlalchemy").text("SELECT id FROM parties ORDER BY id LIMIT 1")).scalar()
         engine.dispose()
-        servers = {name: start_server(db.url, db.data_dir, hc) for name, hc in (("bounded", 1), ("unbounded", 64))}
+        servers = {name: start_server(db.url, db.data_dir, hc, nice)
+                   for name, hc, nice in (("bounded", 1, 10), ("unguarded", 64, 0))}
         for i in range(args.cases):  # something to list, through the API (no service internals)
             st, _ = _request(servers["bounded"][1], "POST", "/api/v1/cases",
                              {"source": "complaint", "cause": f"涉嫌销售过期食品{i}", "discovered_on": "2026-03-02",

@@ -53,6 +53,7 @@ class Settings:
     # Password hashes computed at once per process, and how long a sign-in waits for a slot before a 503.
     hash_concurrency: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_CONCURRENCY", "1")))
     hash_wait_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_WAIT_MS", "2000")))
+    hash_niceness: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_NICENESS", "10")))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

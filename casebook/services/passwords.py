@@ -35,8 +35,11 @@ HASH_NICENESS = 10
 
 
 def _lower_priority() -> None:
+    if HASH_NICENESS <= 0:
+        return
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)  # this thread only (Linux)
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, os.getpriority(os.PRIO_PROCESS, me) + HASH_NICENESS)  # this thread only
     except (AttributeError, OSError):
         pass
 
@@ -56,12 +59,12 @@ class HashingBusy(DomainError):
 
 def configure(settings: Settings) -> None:
     """Size the per-process hashing bound from the settings (called by the app factory)."""
-    global _slots, _wait_s, _pool, _pool_size
+    global _slots, _wait_s, _pool, _pool_size, HASH_NICENESS
     n = max(1, settings.hash_concurrency)
     _slots = threading.BoundedSemaphore(n)
     _wait_s = max(0.0, settings.hash_wait_ms / 1000)
-    if _pool_size != n:
-        _pool_size = n
+    if _pool_size != n or HASH_NICENESS != settings.hash_niceness:
+        _pool_size, HASH_NICENESS = n, settings.hash_niceness
         _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="casebook-hash", initializer=_lower_priority)
 
 
