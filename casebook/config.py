@@ -53,6 +53,9 @@ class Settings:
     # Password hashes computed at once per process, and how long a sign-in waits for a slot before a 503.
     hash_concurrency: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_CONCURRENCY", "1")))
     hash_wait_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_WAIT_MS", "2000")))
+    # Reverse proxies in front of the web process whose X-Forwarded-For / -Proto to trust (0: none). Without
+    # it, behind a proxy every client would share the proxy's address in the sign-in throttle.
+    proxy_hops: int = field(default_factory=lambda: int(_env("CASEBOOK_PROXY_HOPS", "0")))
     hash_niceness: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_NICENESS", "10")))
 
     def __post_init__(self):

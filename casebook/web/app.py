@@ -48,6 +48,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    if settings.proxy_hops > 0:  # the client's address (sign-in throttle) and scheme (HSTS) from the proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.url_map.converters["id"] = IdConverter
     engine = engine or make_engine(settings.database_url)
     from casebook.services import deadlines

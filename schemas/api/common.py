@@ -32,10 +32,9 @@ def Id(**kw):
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
-# No date the product records can lie before the founding of the PRC (the legal order it applies), nor past
-# the end of the century: 0001-01-01 or 9999-12-31 is a typing accident, not a fact.
+# No date the product records can lie before the founding of the PRC (the legal order it applies):
+# 0001-01-01 is a typing accident, not a fact. Dates in the future are each act's guard (date_in_future).
 EARLIEST_DATE = dt.date(1949, 10, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
 
 
 def _text_problems(value, path: str, out: dict) -> None:
@@ -54,14 +53,14 @@ def _text_problems(value, path: str, out: dict) -> None:
 
 def _date_problem(value) -> str | None:
     d = value.date() if isinstance(value, dt.datetime) else value
-    if isinstance(d, dt.date) and not (EARLIEST_DATE <= d <= LATEST_DATE):
-        return f"日期须在{EARLIEST_DATE.isoformat()}至{LATEST_DATE.isoformat()}之间"
+    if isinstance(d, dt.date) and d < EARLIEST_DATE:
+        return f"日期不得早于{EARLIEST_DATE.isoformat()}"
     return None
 
 
 class Strict(Schema):
     """Base of every API schema: unknown fields refused; no control or bidi-override characters in any text;
-    every Date/DateTime within EARLIEST_DATE … LATEST_DATE."""
+    no Date/DateTime before EARLIEST_DATE."""
 
     class Meta:
         unknown = RAISE

@@ -287,3 +287,19 @@ def test_hashes_run_on_threads_of_lowered_priority():
 
     niceness = passwords._run(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
     assert niceness >= os.getpriority(os.PRIO_PROCESS, 0) + passwords.HASH_NICENESS or niceness == 19
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_the_clients_address_not_the_proxys(settings, engine):
+    c = _app(settings, engine, login_address_attempts=2, proxy_hops=1).test_client()
+
+    def attempt(client_ip):
+        return c.post(TOKENS, json={"username": "nobody-x", "password": "wrong-password-1"},
+                      environ_base={"REMOTE_ADDR": "10.0.0.254"}, headers={"X-Forwarded-For": client_ip})
+
+    assert attempt("203.0.113.7").status_code == 401
+    assert attempt("203.0.113.7").status_code == 401
+    assert attempt("203.0.113.7").status_code == 429
+    assert attempt("203.0.113.8").status_code in (401, 429)  # the account row may block; the address does not
+    r = c.post(TOKENS, json={"username": "zhangwei", "password": DEMO_PASSWORD},
+               environ_base={"REMOTE_ADDR": "10.0.0.254"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert r.status_code == 201
