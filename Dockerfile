@@ -28,4 +28,4 @@ ENV CASEBOOK_DATA_DIR=/data \
 RUN mkdir -p /data && chown casebook /data
 USER casebook
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "casebook.web.app:create_app()"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "8", "casebook.web.app:create_app()"]

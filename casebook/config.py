@@ -57,6 +57,22 @@ class Settings:
     provisional_margin_days: int = field(default_factory=lambda: int(_env("CASEBOOK_PROVISIONAL_MARGIN_DAYS", "3")))
     # From this day of the year (MM-DD), health and the deadline list warn when next year is not loaded.
     calendar_reminder_from: str = field(default_factory=lambda: _env("CASEBOOK_CALENDAR_REMINDER_FROM", "10-01"))
+    # Sessions (Issue 11): a token ends at its absolute expiry or after this long unused, whichever comes first.
+    token_ttl_hours: int = field(default_factory=lambda: int(_env("CASEBOOK_TOKEN_TTL_HOURS", "24")))
+    token_idle_minutes: int = field(default_factory=lambda: int(_env("CASEBOOK_TOKEN_IDLE_MINUTES", "60")))
+    # Sign-in throttle: free failures per account / per address, then a back-off doubling from 1 s up to the cap;
+    # failures older than the window are forgotten.
+    login_account_attempts: int = field(default_factory=lambda: int(_env("CASEBOOK_LOGIN_ACCOUNT_ATTEMPTS", "5")))
+    login_address_attempts: int = field(default_factory=lambda: int(_env("CASEBOOK_LOGIN_ADDRESS_ATTEMPTS", "20")))
+    login_backoff_max_s: int = field(default_factory=lambda: int(_env("CASEBOOK_LOGIN_BACKOFF_MAX_S", "900")))
+    login_window_minutes: int = field(default_factory=lambda: int(_env("CASEBOOK_LOGIN_WINDOW_MINUTES", "60")))
+    # Password hashes computed at once per process, and how long a sign-in waits for a slot before a 503.
+    hash_concurrency: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_CONCURRENCY", "1")))
+    hash_wait_ms: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_WAIT_MS", "2000")))
+    # Reverse proxies in front of the web process whose X-Forwarded-For / -Proto to trust (0: none). Without
+    # it, behind a proxy every client would share the proxy's address in the sign-in throttle.
+    proxy_hops: int = field(default_factory=lambda: int(_env("CASEBOOK_PROXY_HOPS", "0")))
+    hash_niceness: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_NICENESS", "10")))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

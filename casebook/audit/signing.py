@@ -23,7 +23,9 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise RuntimeError(f"{path} is not an Ed25519 private key")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from casebook.private_files import private_dir
+
+    private_dir(path.parent)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

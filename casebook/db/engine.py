@@ -88,6 +88,9 @@ SQLITE_BUSY_TIMEOUT_S = 30
 def make_engine(url: str, **kw) -> Engine:
     """Create an engine with the pragmas each backend needs."""
     if url.startswith("sqlite"):
+        from casebook.private_files import sqlite_file
+
+        sqlite_file(url)  # 0600 in a 0700 directory, not SQLite's 0644
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}, **kw)
         queue = writer_queue(url)
         holders: set[int] = set()  # ids of this engine's DBAPI connections that hold the queue

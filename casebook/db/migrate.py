@@ -24,7 +24,9 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`, then refresh the planner's statistics (`analyze`)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        from casebook.private_files import sqlite_file
+
+        sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
     analyze(url)
 

@@ -118,8 +118,24 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    # Idle timeout: refreshed at most once a minute by the request that uses the token.
+    last_used_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account and per address, shared by every web process (exponential back-off)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_throttle_scope_key"),
+                      Index("ix_login_throttle_last_failure_at", "last_failure_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # account / address
+    key: Mapped[str] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None]
+    blocked_until: Mapped[dt.datetime | None]
 
 
 class Party(Base):

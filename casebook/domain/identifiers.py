@@ -27,6 +27,41 @@ _RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_ID_CHECK_MAP = "10X98765432"
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
+# GB 32100-2015 附录A 登记管理部门代码 (1st character) and the 机构类别代码 (2nd character) each allows.
+USCC_AUTHORITIES: dict[str, tuple[str, frozenset[str]]] = {
+    "1": ("机构编制", frozenset("1239")),
+    "2": ("外交", frozenset("19")),
+    "3": ("司法行政", frozenset("1234569")),
+    "4": ("文化", frozenset("19")),
+    "5": ("民政", frozenset("1239")),
+    "6": ("旅游", frozenset("129")),
+    "7": ("宗教", frozenset("129")),
+    "8": ("工会", frozenset("19")),
+    "9": ("工商（市场监管）", frozenset("123")),
+    "A": ("中央军委改革和编制办公室", frozenset("19")),
+    "N": ("农业", frozenset("1239")),
+    "Y": ("其他", frozenset("1")),
+}
+# Province-level prefixes of GB/T 2260 (and 10 for registrations by a central authority).
+_PROVINCES = frozenset({"10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+                        "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+                        "71", "81", "82"})
+_TYPED_SEPARATORS = re.compile(r"[\s\-‐‑–—－]")
+
+
+def division_name(code: str) -> str | None:
+    """The GB/T 2260 division a six-digit 地址码 names, current or abolished, or None if there never was one.
+
+    The table is python-stdnum's ``cn/loc`` (GB/T 2260 codes since 1980, abolished ones kept: an ID number keeps
+    the code of the place where it was issued, even after the county was merged or renamed)."""
+    from stdnum import numdb
+
+    found = numdb.get("cn/loc").info(code)
+    if len(found) < 2 or not all(props for _, props in found):  # a province alone is not a division
+        return None
+    parts = [props.get("province") or props.get("county") or "" for _, props in found]
+    return re.sub(r"\[[^\]]*\]", "", "".join(parts)) or None  # "[-2010]崇文区": years of validity
+
 # GB 32100-2015 表1 代码字符集: digits and upper-case letters without I、O、Z、S、V; a character's value is
 # its index here.
 _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -66,7 +101,10 @@ def validate_resident_id(s: str, *, field: str = "resident_id", today: date | No
     body, check = value[:17], value[17]
     if not set(body) <= _ASCII_DIGITS or not (check in _ASCII_DIGITS or check == "X"):
         raise _fail("身份证号格式错误：前17位应为数字，最后一位应为数字或X", code, field, "format")
-    # GB 11643-1999 §5.2 地址码: six digits (GB/T 2260 administrative division) — guaranteed by the check above.
+    # GB 11643-1999 §5.2 地址码: the GB/T 2260 code of the county (or city district) of permanent residence at
+    # issue — a code that exists or existed; 000000, 999999 or 110199 never did.
+    if division_name(body[:6]) is None:
+        raise _fail("身份证号前6位（地址码）不是有效的行政区划代码", code, field, "area_code")
     # GB 11643-1999 §5.3 出生日期码: YYYYMMDD (GB/T 7408), a real calendar date.
     try:
         birth = date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
@@ -96,7 +134,7 @@ def validate_uscc(s: str, *, field: str = "uscc") -> str:
     code = "invalid_uscc"
     if not isinstance(s, str):
         raise _fail("统一社会信用代码格式错误：应为文本", code, field, "format")
-    value = s.strip().upper()
+    value = _TYPED_SEPARATORS.sub("", s).upper()  # "91370406 MA3C-0000 1X" as people type it
     # GB 32100-2015 代码结构: 登记管理部门代码 1 + 机构类别代码 1 + 登记管理机关行政区划码 6 + 主体标识码 9
     # + 校验码 1 = 18 characters.
     if len(value) != 18:
@@ -114,6 +152,14 @@ def validate_uscc(s: str, *, field: str = "uscc") -> str:
         raise _fail(
             "统一社会信用代码格式错误：第3至8位（登记管理机关行政区划码）应为数字", code, field, "format"
         )
+    # GB 32100-2015 附录A: the registering authority and the kinds of body it registers.
+    authority = USCC_AUTHORITIES.get(value[0])
+    if authority is None:
+        raise _fail("统一社会信用代码第1位（登记管理部门代码）无效", code, field, "authority")
+    if value[1] not in authority[1]:
+        raise _fail(f"统一社会信用代码第2位（机构类别代码）与登记管理部门“{authority[0]}”不符", code, field, "authority")
+    if value[2:4] not in _PROVINCES:
+        raise _fail("统一社会信用代码第3至8位（登记管理机关行政区划码）无效", code, field, "area_code")
     if uscc_check_char(value[:17]) != value[17]:
         raise _fail("统一社会信用代码校验码错误", code, field, "check_digit")
     return value

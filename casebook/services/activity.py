@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Activity
@@ -17,11 +17,13 @@ def list_activity(s: Session, actor: Actor, *, case_id: int | None, agency_id: i
     if case_id is not None:
         load_case(s, actor, case_id)  # scope check: another agency's case is not found
         q = q.where(Activity.case_id == case_id)
-    elif "admin" not in actor.roles:
+    else:
         scope = actor.read_scope if agency_id is None else actor.read_scope & {agency_id}
-        q = q.where(Activity.agency_id.in_(scope))
-    elif agency_id is not None:
-        q = q.where(Activity.agency_id == agency_id)
+        where = Activity.agency_id.in_(scope)
+        if "admin" in actor.roles:  # configuration acts (users, catalogue, calendar) of every agency, no case's
+            config = Activity.case_id.is_(None)
+            where = or_(where, config if agency_id is None else config & (Activity.agency_id == agency_id))
+        q = q.where(where)
     if after is not None:
         q = q.where(Activity.id < after)
     return list(s.execute(q.order_by(Activity.id.desc()).limit(limit)).scalars())

@@ -4,7 +4,7 @@
 same statement (no second query for parties, no JSON columns decoded that the list never shows, no ORM
 objects) and builds each item as the dict `schemas.api.cases.CaseBriefOut` documents, in its field order;
 tests check the two agree item for item. Scope: an actor reads its own agency's cases, supervisors
-their subtree, admins all (the filter is in the query itself).
+their subtree, administrators none (the filter is in the query itself).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
     """Filtered case list, newest first, keyset-paginated on id; items shaped as CaseBriefOut."""
     from .deadlines import overdue_expression
 
-    agencies = actor.read_scope if "admin" not in actor.roles else None
+    agencies = actor.read_scope  # an administrator reads no case contents (docs/decisions.md)
     q = select(*_COLUMNS, overdue_expression(utcnow()).label("overdue")).select_from(
         Case.__table__.outerjoin(Party.__table__, _p.id == _c.party_id))
     if filters.get("agency_id") is not None:

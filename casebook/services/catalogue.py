@@ -292,18 +292,48 @@ def triggers_for(s: Session, agency_id: int, day: dt.date) -> Triggers:
     return registry(s).triggers(agency.code if agency else None, day)
 
 
+MAX_CATALOGUE_BYTES = 5 * 1024 * 1024  # the largest real catalogue is a few hundred KB
+MAX_YAML_NODES = 200_000
+
+
+def _safe_yaml_loader():
+    """yaml.SafeLoader without aliases and with a node budget: no billion-laughs (an alias bomb of a few
+    hundred bytes expands into millions of nodes), no merge keys (they need aliases)."""
+    import yaml
+    from yaml.events import AliasEvent
+
+    class CatalogueLoader(yaml.SafeLoader):
+        nodes = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"第{mark.line + 1}行：目录文件不允许使用 YAML 别名（*alias）")
+            self.nodes += 1
+            if self.nodes > MAX_YAML_NODES:
+                raise yaml.YAMLError(f"YAML 节点超过{MAX_YAML_NODES}个")
+            return super().compose_node(parent, index)
+
+    return CatalogueLoader
+
+
 def load_bytes(data: bytes, filename: str) -> dict:
-    """Read a catalogue document from YAML or XLSX bytes; report unreadable input as field errors."""
+    """Read a catalogue document from YAML or XLSX bytes; report unreadable input as field errors.
+
+    Callers check the role first (admin) and cap the size (MAX_CATALOGUE_BYTES) before calling this."""
     import yaml
 
     from .catalogue_xlsx import XlsxProblems, read
 
+    if len(data) > MAX_CATALOGUE_BYTES:
+        raise ValidationFailed(f"目录文件不得超过{MAX_CATALOGUE_BYTES // (1024 * 1024)} MB", code="catalogue_too_large",
+                               errors={"file": ["文件过大"]})
     name = filename.lower()
     try:
         if name.endswith(".xlsx"):
             return read(data)
         if name.endswith((".yaml", ".yml")):
-            doc = yaml.safe_load(data.decode("utf-8"))
+            doc = yaml.load(data.decode("utf-8"), Loader=_safe_yaml_loader())  # noqa: S506 — a SafeLoader subclass
             if not isinstance(doc, dict):
                 raise ValidationFailed("YAML 内容不是对象", code="catalogue_invalid", errors={"file": ["YAML 内容不是对象"]})
             return doc
@@ -312,6 +342,8 @@ def load_bytes(data: bytes, filename: str) -> dict:
                                errors={w: [m] for w, m in e.problems}) from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ValidationFailed("无法读取 YAML 文件", code="catalogue_invalid", errors={"file": [str(e)[:300]]}) from None
+    except ValidationFailed:
+        raise
     except Exception as e:  # noqa: BLE001 — a corrupt workbook: refuse it as input
         raise ValidationFailed("无法读取 XLSX 文件", code="catalogue_invalid", errors={"file": [str(e)[:300]]}) from None
     raise ValidationFailed("只支持 .yaml/.yml 或 .xlsx 文件", code="unsupported_catalogue_file", errors={"file": [filename]})

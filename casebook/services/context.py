@@ -42,7 +42,9 @@ class Actor:
         return agency_id == self.agency_id
 
     def can_read(self, agency_id: int) -> bool:
-        return agency_id in self.read_scope or "admin" in self.roles
+        """Case contents (cases, evidence, documents, parties, deadlines) of this agency. An administrator
+        configures the system and reads no case contents: admin adds nothing to the scope (docs/decisions.md)."""
+        return agency_id in self.read_scope
 
 
 SYSTEM = Actor(None, "system", frozenset({"system"}), None, frozenset())
@@ -62,9 +64,18 @@ def agency_subtree(s: Session, root_id: int) -> frozenset[int]:
     return frozenset(out)
 
 
+# Roles whose work is cases; a user with none of them (an administrator only) has an empty read scope.
+CASE_ROLES = frozenset({"officer", "agency_head", "legal_reviewer", "supervisor"})
+
+
 def actor_for(s: Session, user: User) -> Actor:
     roles = frozenset(user.roles or ())
-    scope = agency_subtree(s, user.agency_id) if "supervisor" in roles else frozenset({user.agency_id})
+    if "supervisor" in roles:
+        scope = agency_subtree(s, user.agency_id)
+    elif roles & CASE_ROLES:
+        scope = frozenset({user.agency_id})
+    else:
+        scope = frozenset()
     return Actor(user.id, user.username, roles, user.agency_id, scope)
 
 

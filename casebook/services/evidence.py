@@ -17,6 +17,8 @@ from casebook.config import Settings
 from casebook.db.models import Case, Evidence
 from casebook.domain.errors import DomainError, NotFound, ValidationFailed
 from casebook.domain.evidence import EVIDENCE_KINDS  # noqa: F401  (re-exported)
+from casebook.domain.text import clean_filename
+from casebook.private_files import private_dir
 
 from .context import Actor
 from .loading import load_case
@@ -48,9 +50,7 @@ def blob_path(settings: Settings, sha256: str) -> Path:
 
 def store_blob(settings: Settings, stream: BinaryIO) -> tuple[str, int, str]:
     """Stream an upload to the blob store: hash while writing, enforce the size limit, sniff the type."""
-    settings.blob_dir.mkdir(parents=True, exist_ok=True)
-    tmp_dir = settings.blob_dir / "tmp"
-    tmp_dir.mkdir(exist_ok=True)
+    tmp_dir = private_dir(settings.blob_dir / "tmp")  # blobs: directories 0700, files 0600
     h = hashlib.sha256()
     size = 0
     head = b""
@@ -75,12 +75,12 @@ def store_blob(settings: Settings, stream: BinaryIO) -> tuple[str, int, str]:
             )
         digest = h.hexdigest()
         final = blob_path(settings, digest)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(final.parent)
         if final.exists():
             os.unlink(tmp)
         else:
             os.replace(tmp, final)
-            os.chmod(final, 0o440)
+            os.chmod(final, 0o600)
         return digest, size, media_type
     except BaseException:
         if os.path.exists(tmp):
@@ -104,6 +104,9 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
         if meta.get(k) is not None:
             meta[k] = meta[k].astimezone(dt.UTC)  # times are stored and shown in UTC
     data = {k: v for k, v in meta.items() if k != "is_recording"}
+    name = clean_filename(filename) if upload is not None else None
+    if upload is not None and name is None:
+        raise ValidationFailed("上传的文件缺少文件名", code="file_name_missing", errors={"file": ["缺少文件名"]})
     # Check the act before touching the disk: a refused upload leaves no file behind.
     perform(s, actor, case_id, "add_evidence", data, expected_version=expected_version, settings=settings, dry_run=True)
     stored = store_blob(settings, upload) if upload is not None else None
@@ -118,7 +121,7 @@ def add_evidence(s: Session, actor: Actor, case_id: int, meta: dict, upload: Bin
         )
         if stored:
             ev.file_sha256, ev.file_size, ev.media_type = stored
-            ev.original_name = (filename or "")[:255] or None
+            ev.original_name = name  # last path component, NFC, no control/bidi characters
         sess.add(ev)
         sess.flush()
         holder["ev"] = ev

@@ -1,18 +1,26 @@
-"""Parties (当事人), reused across cases: the same person or organisation is one row."""
+"""Parties (当事人), reused across cases: the same person or organisation is one row.
+
+Scope (issue 11): a party belongs to the agencies that hold a case (or a lead) for it, plus the agency that
+registered it. Only they read the party in full and correct it; any other agency that already knows the
+full identity number gets a masked de-duplication match (id, kind, name, masked number) so that it reuses
+the row instead of registering a second one. A correction is trailed on every case that names the party.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from casebook.db.models import Party
-from casebook.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casebook.db.models import Case, Party
+from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import validate_phone, validate_resident_id, validate_uscc
+from casebook.domain.pii import mask_resident_id, mask_uscc
 
-from .context import Actor, require_role
+from .context import Actor, deny, require_role
 from .recording import record
 
 WRITERS = ("officer", "agency_head")
+READERS = ("officer", "agency_head", "legal_reviewer", "supervisor")  # not admin: configuration, not case contents
 
 
 def _validated(data: dict) -> dict:
@@ -58,10 +66,29 @@ def register_party(s: Session, actor: Actor, data: dict) -> Party:
     return party
 
 
+def party_agencies(s: Session, party: Party) -> set[int]:
+    """The agencies a party belongs to: those with a case or lead naming it, and the one that registered it."""
+    held = s.execute(select(Case.agency_id).where(Case.party_id == party.id).distinct()).scalars()
+    return {party.created_by_agency_id, *held}
+
+
+def _scope_clause(actor: Actor):
+    scope = sorted(actor.read_scope)
+    return or_(Party.created_by_agency_id.in_(scope),
+               Party.id.in_(select(Case.party_id).where(Case.agency_id.in_(scope), Case.party_id.is_not(None))))
+
+
 def update_party(s: Session, actor: Actor, party_id: int, data: dict, expected_version: int | None) -> Party:
-    """Correct a party's contact details; the identity number itself never changes."""
+    """Correct a party's contact details; the identity number itself never changes.
+
+    Only an agency the party belongs to may correct it (its own case or its registration); the change is
+    trailed once for the party and once on every case that names it (whichever agency holds the case)."""
     require_role(actor, *WRITERS, what="party.update")
     party = get_party(s, actor, party_id)
+    if not actor.can_act_in(party.created_by_agency_id) and not s.execute(
+            select(Case.id).where(Case.party_id == party.id, Case.agency_id == actor.agency_id).limit(1)).first():
+        # a supervisor's wider read scope is no licence to edit: the agency itself must hold the party
+        raise deny(actor, f"party:{party_id}", "只有登记该当事人或办理其案件的执法机关才能更正", "party_out_of_scope")
     if expected_version is not None and party.version != expected_version:
         from casebook.domain.errors import StaleVersion
 
@@ -72,27 +99,53 @@ def update_party(s: Session, actor: Actor, party_id: int, data: dict, expected_v
         if k in data:
             setattr(party, k, merged.get(k))
     party.version += 1
-    record(s, actor, "party.updated", data, agency_id=actor.agency_id,
+    payload = {"party_id": party.id, **data}
+    record(s, actor, "party.updated", payload, agency_id=actor.agency_id,
            events=[("party.updated", {"action": "update", "id": party.id, "data": data})])
+    for case in s.execute(select(Case).where(Case.party_id == party.id).order_by(Case.id)).scalars():
+        record(s, actor, "party.updated", payload, case=case)  # on the case's own trail, with the party id
     s.flush()
     return party
 
 
 def get_party(s: Session, actor: Actor, party_id: int) -> Party:
-    if not actor.roles & {"officer", "agency_head", "legal_reviewer", "supervisor", "admin"}:
-        raise PermissionDenied()
+    """A party in full, for an agency it belongs to (any other gets 404, logged, as for a case)."""
+    if not actor.roles & set(READERS):
+        raise deny(actor, f"party:{party_id}", "您的角色无权查看当事人", "role_not_allowed")
     party = s.get(Party, party_id)
     if party is None:
+        raise NotFound("当事人不存在", code="party_not_found")
+    if not actor.read_scope & party_agencies(s, party):
+        deny(actor, f"party:{party_id}", "out of read scope", "out_of_scope")
         raise NotFound("当事人不存在", code="party_not_found")
     return party
 
 
-def search_parties(s: Session, actor: Actor, *, q: str | None, id_number: str | None, limit: int, after: int | None) -> list[Party]:
-    stmt = select(Party)
+def masked_match(party: Party) -> dict:
+    """What another agency learns from a de-duplication match: which row to reuse, never the contact details."""
+    number = mask_resident_id(party.id_number) if party.kind == "person" else mask_uscc(party.id_number)
+    return {"id": party.id, "kind": party.kind, "name": party.name, "id_number": number, "phone": None,
+            "address": None, "legal_representative": None, "version": party.version, "masked": True}
+
+
+def search_parties(s: Session, actor: Actor, *, q: str | None, id_number: str | None, limit: int,
+                   after: int | None) -> list:
+    """Parties of the actor's scope by name or number; an exact number outside the scope is a masked match."""
+    if not actor.roles & set(READERS):
+        raise deny(actor, "party.search", "您的角色无权查看当事人", "role_not_allowed")
+    stmt = select(Party).where(_scope_clause(actor))
     if q:
         stmt = stmt.where(Party.name.contains(q, autoescape=True))
+    number = None
     if id_number:
-        stmt = stmt.where(Party.id_number == id_number.upper())
+        number = "".join(id_number.split()).replace("-", "").upper()
+        stmt = stmt.where(Party.id_number == number)
     if after is not None:
         stmt = stmt.where(Party.id < after)
-    return list(s.execute(stmt.order_by(Party.id.desc()).limit(limit)).scalars())
+    rows: list = list(s.execute(stmt.order_by(Party.id.desc()).limit(limit)).scalars())
+    if number and not rows and not q:
+        outside = select(Party).where(Party.id_number == number)
+        if after is not None:
+            outside = outside.where(Party.id < after)
+        rows = [masked_match(p) for p in s.execute(outside).scalars()]
+    return rows

@@ -6,19 +6,22 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from casebook.config import Settings
 from casebook.db.models import Agency, ApiToken, Credential, User, utcnow
-from casebook.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from casebook.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from casebook.domain.lifecycle import ROLES
 
-from .context import Actor, agency_subtree, require_role
+from . import passwords
+from .context import Actor, deny, require_role
 from .recording import record
 
 TOKEN_PREFIX = "cb_"
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_LENGTH
+# A token's last use is written at most this often (one UPDATE a minute per token, not one per request).
+TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 def hash_token(token: str) -> str:
@@ -43,13 +46,12 @@ def create_user(s: Session, actor: Actor, *, username: str, display_name: str, p
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         raise ValidationFailed("角色无效", code="invalid_role", errors={"roles": [f"未知角色：{r}" for r in bad] or ["至少指定一个角色"]})
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed("密码太短", code="weak_password", errors={"password": [f"密码至少{MIN_PASSWORD}位"]})
+    passwords.check_policy(password, username=username)
     if s.get(Agency, agency_id) is None:
         raise ValidationFailed("执法机关不存在", errors={"agency_id": ["执法机关不存在"]})
     if s.execute(select(User.id).where(User.username == username)).first():
         raise Conflict("用户名已存在", code="username_taken", errors={"username": ["用户名已存在"]})
-    user = User(username=username, display_name=display_name, password_hash=generate_password_hash(password),
+    user = User(username=username, display_name=display_name, password_hash=passwords.hash_password(password),
                 agency_id=agency_id, roles=sorted(set(roles)), bar_qualified=bar_qualified)
     s.add(user)
     s.flush()
@@ -84,29 +86,116 @@ def issue_credential(s: Session, actor: Actor, user_id: int, *, credential_no: s
     return cred
 
 
-def authenticate(s: Session, username: str, password: str) -> User | None:
-    user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+def _settings() -> Settings:
+    from .throttle import _settings as throttle_settings
+
+    return throttle_settings()
 
 
-def issue_token(s: Session, user: User, name: str = "", ttl_days: int = 30) -> str:
+def issue_token(s: Session, user: User, name: str = "", ttl: dt.timedelta | None = None) -> str:
     """Issue a bearer token; only its hash is stored, the token itself is shown once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    s.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name,
-                   expires_at=utcnow() + dt.timedelta(days=ttl_days)))
+    now = utcnow()
+    s.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:100], last_used_at=now,
+                   expires_at=now + (ttl or dt.timedelta(hours=_settings().token_ttl_hours))))
     s.flush()
     return token
 
 
-def user_for_token(s: Session, token: str) -> User | None:
+def token_row(s: Session, token: str, *, now: dt.datetime | None = None) -> ApiToken | None:
+    """The live token row for a bearer token: not revoked, not past its expiry, not idle too long, user active."""
+    now = now or utcnow()
     row = s.execute(
         select(ApiToken).where(ApiToken.token_hash == hash_token(token)).options(selectinload(ApiToken.user))
     ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at < utcnow()):
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         return None
-    return row.user if row.user.active else None
+    idle = dt.timedelta(minutes=_settings().token_idle_minutes)
+    if (row.last_used_at or row.created_at) + idle <= now:
+        return None
+    return row if row.user.active else None
+
+
+def user_for_token(s: Session, token: str) -> User | None:
+    row = token_row(s, token)
+    return row.user if row is not None else None
+
+
+def touch_token(s: Session, token_id: int, now: dt.datetime | None = None) -> None:
+    """Record a use of the token (the idle timeout counts from here)."""
+    s.execute(update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+              .values(last_used_at=now or utcnow()))
+
+
+def _revoke_all(s: Session, user_id: int, now: dt.datetime) -> int:
+    res = s.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    return res.rowcount or 0
+
+
+def logout(s: Session, actor: Actor, token_id: int) -> None:
+    """End the token this request came with."""
+    s.execute(update(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == actor.user_id,
+                                     ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    record(s, actor, "session.ended", {"token_id": token_id}, agency_id=actor.agency_id)
+
+
+def _user_in_scope(s: Session, actor: Actor, user_id: int, what: str) -> User:
+    require_role(actor, "admin", what=what)
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", code="user_not_found")
+    return user
+
+
+def revoke_tokens(s: Session, actor: Actor, user_id: int) -> int:
+    """End every token of a user (admin): a lost laptop, a suspected leak."""
+    user = _user_in_scope(s, actor, user_id, "user.revoke_tokens")
+    n = _revoke_all(s, user.id, utcnow())
+    record(s, actor, "user.tokens_revoked", {"user_id": user.id, "tokens": n}, agency_id=user.agency_id)
+    return n
+
+
+def set_active(s: Session, actor: Actor, user_id: int, active: bool) -> User:
+    """Deactivate (ending every token) or reactivate a user (admin); reactivation revives no old token."""
+    user = _user_in_scope(s, actor, user_id, "user.set_active")
+    if user.id == actor.user_id and not active:
+        raise deny(actor, "user.set_active", "不能停用自己的账号", "cannot_deactivate_self")
+    n = 0
+    user.active = active
+    if not active:
+        n = _revoke_all(s, user.id, utcnow())
+    record(s, actor, "user.activated" if active else "user.deactivated",
+           {"user_id": user.id, "tokens_revoked": n}, agency_id=user.agency_id)
+    s.flush()
+    return user
+
+
+def change_password(s: Session, actor: Actor, current: str, new: str, *, address: str) -> None:
+    """Self-service password change: the current password is required (and throttled like a sign-in);
+    every token of the user ends, including the one this request came with."""
+    from .throttle import login
+
+    with s.begin():
+        user = s.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("用户不存在", code="user_not_found")
+    try:
+        login(s, user.username, current, address)
+    except DomainError as e:
+        if e.code == "bad_credentials":
+            raise ValidationFailed("当前密码不正确", code="wrong_password",
+                                   errors={"current_password": ["当前密码不正确"]}) from None
+        raise
+    passwords.check_policy(new, username=user.username, field="new_password")
+    if passwords.verify(user.password_hash, new):
+        raise ValidationFailed("新密码不能与当前密码相同", code="weak_password",
+                               errors={"new_password": ["新密码不能与当前密码相同"]})
+    new_hash = passwords.hash_password(new)
+    with s.begin():
+        s.get(User, user.id).password_hash = new_hash
+        n = _revoke_all(s, user.id, utcnow())
+        record(s, actor, "user.password_changed", {"user_id": user.id, "tokens_revoked": n}, agency_id=user.agency_id)
 
 
 def list_users(s: Session, actor: Actor, agency_id: int | None = None) -> list[User]:
@@ -129,22 +218,3 @@ def current_user(s: Session, actor: Actor) -> User:
     return s.get(User, actor.user_id)
 
 
-_u = User.__table__.c
-_t = ApiToken.__table__.c
-_BY_TOKEN = (select(_u.id, _u.username, _u.roles, _u.agency_id, _u.active, _t.revoked_at, _t.expires_at)
-             .select_from(ApiToken.__table__.join(User.__table__, _u.id == _t.user_id))
-             .where(_t.token_hash == bindparam("token_hash")))
-
-
-def actor_for_token(s: Session, token: str) -> Actor | None:
-    """users.user_for_token + context.actor_for in one joined Core query (same verdicts: unknown, revoked,
-    expired or inactive → None)."""
-    row = s.connection().execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
-    if row is None:
-        return None
-    user_id, username, roles, agency_id, active, revoked_at, expires_at = row
-    if revoked_at is not None or (expires_at and expires_at < utcnow()) or not active:
-        return None
-    roles = frozenset(roles or ())
-    scope = agency_subtree(s, agency_id) if "supervisor" in roles else frozenset({agency_id})
-    return Actor(user_id, username, roles, agency_id, scope)

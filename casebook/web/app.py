@@ -15,6 +15,7 @@ from schemas.api.common import MAX_ID, CasebookErrorSchema
 
 from . import errors
 from .auth import authenticate_request, close_request_session
+from .limits import check_json_depth
 
 
 class CasebookApi(Api):
@@ -47,11 +48,18 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    if settings.proxy_hops > 0:  # the client's address (sign-in throttle) and scheme (HSTS) from the proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.url_map.converters["id"] = IdConverter
     engine = engine or make_engine(settings.database_url)
     from casebook.services import deadlines
 
     deadlines.configure(settings)  # review limits, 310号 counting: the same settings as the app's own dates
+    from casebook.services import throttle
+
+    throttle.configure(settings)  # sign-in back-off, token lifetimes, the hashing bound
     app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine),
                                   "read_sessions": make_sessionmaker(engine, readonly=True)}
     logging.basicConfig(level=settings.log_level)
@@ -72,10 +80,38 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
                 request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)):
             # PostgreSQL text cannot hold NUL; no legitimate input has one.
             raise InvalidCharacter()
-        authenticate_request(app.extensions["casebook"]["read_sessions"])
+        if request.is_json and request.content_length:
+            check_json_depth(request.get_data(cache=True))
+        authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
+
+    @app.after_request
+    def _security_headers(resp):
+        return security_headers(resp)
 
     app.teardown_request(close_request_session)
     return app
+
+
+# Ready for the server-rendered pages: everything from this origin only, no inline script or style, no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(resp):
+    """Headers every response carries (OWASP ASVS 3.4, 14.4)."""
+    h = resp.headers
+    h["X-Content-Type-Options"] = "nosniff"
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "no-referrer")
+    # Personal data (parties, cases, evidence) must not stay in browser or proxy caches: no API response is
+    # stored unless the route says otherwise (the published OpenAPI document may be).
+    if request.path.startswith("/api/") and "Cache-Control" not in h:
+        h["Cache-Control"] = "no-store" if request.endpoint != "api-docs.openapi_json" else "public, max-age=300"
+    h["Server"] = "casebook"  # no product version (the dev server would say Werkzeug/x Python/y)
+    if request.is_secure:
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return resp
 
 
 class IdConverter(IntegerConverter):

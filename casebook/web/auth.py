@@ -1,11 +1,14 @@
-"""Bearer-token authentication; the identity is resolved once per request into `g.actor`."""
+"""Bearer-token authentication; the identity is resolved once per request into `g.actor` (and `g.token_id`)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import g, request
 
 from casebook.domain.errors import DomainError
 from casebook.services import users
+from casebook.services.context import actor_for
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "health.health_check", "auth.issue_token", "static"}
 
@@ -16,37 +19,44 @@ class Unauthorized(DomainError):
     message = "未登录或令牌无效，请先获取令牌（POST /api/v1/auth/tokens）"
 
 
-_READS = frozenset({"GET", "HEAD"})
-READ_SESSION = "casebook_read_session"  # g attribute: the read session authentication opened (tx.read reuses it)
+READ_SESSION = "casebook_read_session"  # g attribute: a read session opened for the request (tx.read reuses it)
 
 
-def authenticate_request(session_factory) -> None:
-    """Resolve the bearer token into g.actor with one query.
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
-    For a read (GET, HEAD) the session stays open on g for the request's own read (`tx.read`): one pool
-    checkout (and, on PostgreSQL, one pre-ping) per request instead of two. Writes close it here, so the
-    command's transaction is exactly as before. `close_request_session` closes whatever is left.
-    """
+
+def resolve(read_factory, write_factory=None) -> bool:
+    """Set g.actor / g.token_id from the bearer token if there is a live one; refresh its last use."""
+    token = bearer_token()
+    if token is None:
+        return False
+    now = dt.datetime.now(dt.UTC)
+    with read_factory() as s:
+        row = users.token_row(s, token, now=now)
+        if row is None:
+            return False
+        g.actor = actor_for(s, row.user)
+        g.token_id = row.id
+        stale = row.last_used_at is None or now - row.last_used_at >= users.TOUCH_EVERY
+    if stale and write_factory is not None:
+        with write_factory() as s, s.begin():
+            users.touch_token(s, row.id, now)
+    return True
+
+
+def authenticate_request(session_factory, write_factory=None) -> None:
     g.actor = None
+    g.token_id = None
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if request.endpoint == "health.health_check":
+            resolve(session_factory)  # optional: an admin's token shows the detail
         return
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if bearer_token() is None:
         raise Unauthorized()
-    s = session_factory()
-    try:
-        actor = users.actor_for_token(s, token.strip())
-        if actor is None:
-            raise Unauthorized("令牌无效或已过期")
-        g.actor = actor
-    except BaseException:
-        s.close()
-        raise
-    if request.method in _READS:
-        setattr(g, READ_SESSION, s)
-    else:
-        s.close()
+    if not resolve(session_factory, write_factory):
+        raise Unauthorized("令牌无效或已过期")
 
 
 def close_request_session(_exc=None) -> None:

@@ -67,8 +67,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):
         resp = error_response(e.http_status, e.code, e.message, e.errors or None)
-        for name, value in getattr(e, "headers", {}).items():  # e.g. Retry-After on a 429
-            resp.headers[name] = value
+        for k, v in (getattr(e, "headers", None) or {}).items():
+            resp.headers[k] = v
         return resp
 
     @app.errorhandler(StaleDataError)

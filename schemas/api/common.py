@@ -1,10 +1,12 @@
 """Shared API schemas: the one error shape, pagination, money and dates."""
 
+import datetime as dt
 from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 import schemas.zh  # noqa: F401  (Chinese messages)
+from casebook.domain.text import forbidden_character
 
 MAX_MONEY = Decimal("999999999999.99")
 MAX_ID = 2**31 - 1  # the smallest key column (INTEGER on PostgreSQL)
@@ -30,10 +32,61 @@ def Id(**kw):
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
+# No date the product records can lie before the founding of the PRC (the legal order it applies):
+# 0001-01-01 is a typing accident, not a fact. Dates in the future are each act's guard (date_in_future).
+EARLIEST_DATE = dt.date(1949, 10, 1)
+
+
+def _text_problems(value, path: str, out: dict) -> None:
+    if isinstance(value, str):
+        bad = forbidden_character(value)
+        if bad:
+            out.setdefault(path or "_schema", []).append(f"含有不允许的控制字符或文字方向控制字符（{bad}）")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _text_problems(k, path, out)
+            _text_problems(v, str(k) if not path else f"{path}.{k}", out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _text_problems(v, f"{path}.{i}" if path else str(i), out)
+
+
+def _date_problem(value) -> str | None:
+    d = value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(d, dt.date) and d < EARLIEST_DATE:
+        return f"日期不得早于{EARLIEST_DATE.isoformat()}"
+    return None
+
+
 class Strict(Schema):
+    """Base of every API schema: unknown fields refused; no control or bidi-override characters in any text;
+    no Date/DateTime before EARLIEST_DATE."""
+
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def _no_control_characters(self, data, **kw):
+        problems: dict = {}
+        _text_problems(data, "", problems)
+        if problems:
+            raise ValidationError(problems)
+        return data
+
+    @validates_schema
+    def _plausible_dates(self, data, **kw):
+        problems = {}
+        for name, f in self.load_fields.items():
+            value = data.get(f.attribute or name)
+            inner = f.inner if isinstance(f, fields.List) else f
+            if value is None or not isinstance(inner, fields.Date | fields.DateTime):
+                continue
+            for v in value if isinstance(value, list) else [value]:
+                if msg := _date_problem(v):
+                    problems[f.data_key or name] = [msg]
+        if problems:
+            raise ValidationError(problems)
 
 
 class ReasonSchema(Schema):

@@ -11,7 +11,7 @@ from .common import MAX_ID, PageArgs, PageMeta, Strict
 class PartyIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["person", "organization"]))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    id_number = fields.String(required=True, validate=validate.Length(min=1, max=18),
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=30),
                               metadata={"description": "自然人填居民身份证号（GB 11643），单位填统一社会信用代码（GB 32100）"})
     phone = fields.String(validate=validate.Length(min=1, max=30))
     address = fields.String(validate=validate.Length(min=1, max=300))
@@ -34,11 +34,13 @@ class PartyOut(Strict):
     address = fields.String(allow_none=True)
     legal_representative = fields.String(allow_none=True)
     version = fields.Integer()
+    masked = fields.Boolean(dump_default=False, metadata={
+        "description": "true：该当事人属于其他执法机关，仅供查重（证件号已脱敏，不含联系方式）；可用其 id 立案"})
 
 
 class PartySearchArgs(PageArgs):
     q = fields.String(validate=validate.Length(min=1, max=100))
-    id_number = fields.String(validate=validate.Length(min=1, max=18))
+    id_number = fields.String(validate=validate.Length(min=1, max=30))
 
 
 class PartyListOut(Strict):
@@ -96,7 +98,22 @@ class TokenIn(Strict):
 
 class TokenOut(Strict):
     token = fields.String()
-    expires_in_days = fields.Integer()
+    expires_in_hours = fields.Integer(metadata={"description": "令牌自签发起的最长有效期（小时）"})
+    idle_timeout_minutes = fields.Integer(metadata={"description": "连续未使用超过该分钟数即失效"})
+
+
+class PasswordChangeIn(Strict):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "至少10位，不得为常见密码或包含用户名"})
+
+
+class UserActiveIn(Strict):
+    active = fields.Boolean(required=True)
+
+
+class RevokedOut(Strict):
+    revoked = fields.Integer()
 
 
 class CredentialOut(Strict):
@@ -122,7 +139,8 @@ class UserOut(Strict):
 class UserIn(Strict):
     username = fields.String(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9_.-]{3,64}$", error="用户名须为3至64位字母、数字或 _ . -"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "至少10位，不得为常见密码或包含用户名"})
     agency_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     roles = fields.List(fields.String(validate=validate.OneOf(list(ROLES))), required=True, validate=validate.Length(min=1, max=5))
     bar_qualified = fields.Boolean(load_default=False)

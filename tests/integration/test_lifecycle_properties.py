@@ -835,21 +835,21 @@ class LifecycleMachine(RuleBasedStateMachine):
         api = self.w.api
         for cid in sorted(self.changed):
             c = self.cases[cid]
-            out = api.get(f"/api/v1/cases/{cid}", who="admin").get_json()
+            out = api.get(f"/api/v1/cases/{cid}", who="wujing").get_json()
             shown = (out["legal_review_status"], out["referral_status"], out["collective_discussion_on"])
             assert shown == (c.review_status, c.referral_status, iso(c.discussion_on)), (cid, shown)
             if c.rounds:
                 got = [(x["round"], x["status"], x["reviewer_id"], x["submitted_on"], x["due_on"], x["reviewed_on"])
-                       for x in api.get(f"/api/v1/cases/{cid}/legal-reviews", who="admin").get_json()]
+                       for x in api.get(f"/api/v1/cases/{cid}/legal-reviews", who="wujing").get_json()]
                 assert got == [(x.n, x.status, x.reviewer, iso(x.submitted_on), iso(x.due_on), iso(x.reviewed_on))
                                for x in c.rounds], (cid, got)
             if c.referrals:
                 got = [(x["id"], x["status"], x["team_ids"], x["police_notice_on"], x["penalty_copy_on"])
-                       for x in api.get(f"/api/v1/cases/{cid}/referrals", who="admin").get_json()]
+                       for x in api.get(f"/api/v1/cases/{cid}/referrals", who="wujing").get_json()]
                 assert got == [(x.id, x.status, x.team, iso(x.notice_on), iso(x.copy_on)) for x in c.referrals], (cid, got)
-            listed = api.get(f"/api/v1/deadlines?case_id={cid}&limit=200", who="admin").get_json()["items"]
+            listed = api.get(f"/api/v1/deadlines?case_id={cid}&limit=200", who="wujing").get_json()["items"]
             if any(x.due_on is None for x in c.deadlines):  # undetermined: a year the calendar lacks
-                listed += api.get(f"/api/v1/deadlines?case_id={cid}&status=pending&limit=200", who="admin").get_json()["items"]
+                listed += api.get(f"/api/v1/deadlines?case_id={cid}&status=pending&limit=200", who="wujing").get_json()["items"]
             got = sorted((x["kind"], x["ref"], x["starts_on"], x["due_on"], x["status"], x["met_on"]) for x in listed)
             want = sorted((x.kind, x.ref, iso(x.starts_on), iso(x.due_on), x.status, iso(x.met_on)) for x in c.deadlines
                           if x.due_on is not None or x.status == "open")

@@ -82,9 +82,9 @@ def test_review_refusals(api):
 def test_a_first_time_reviewer_without_bar_qualification_or_a_case_officer_cannot_be_assigned(api):
     h = api.h("admin")
     amr = api.get("/api/v1/me", who="zhangwei").get_json()["agency"]["id"]
-    novice = api.c.post("/api/v1/users", json={"username": "novice", "display_name": "新审核员", "password": "casebook-novice-1",
+    novice = api.c.post("/api/v1/users", json={"username": "novice", "display_name": "新审核员", "password": "casebook-reviewer-01",
                                                "agency_id": amr, "roles": ["legal_reviewer"]}, headers=h).get_json()
-    dual = api.c.post("/api/v1/users", json={"username": "dual", "display_name": "兼职审核员", "password": "casebook-dual-001",
+    dual = api.c.post("/api/v1/users", json={"username": "dual", "display_name": "兼职审核员", "password": "casebook-reviewer-02",
                                              "agency_id": amr, "roles": ["officer", "legal_reviewer"], "bar_qualified": True},
                       headers=h).get_json()
     api.c.post(f"/api/v1/users/{dual['id']}/credentials", json={"credential_no": "37040024009", "field": "市场监管",

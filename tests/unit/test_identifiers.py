@@ -178,7 +178,7 @@ def test_a_valid_uscc_is_returned_normalised(raw, normalised):
         ],
         ("91350100I000100Y43", "charset", "非法字符“I”"),
         ("91350100M000100Y4z", "charset", "非法字符“Z”"),  # upper-cased first, then refused
-        ("91350100M000100Y-3", "charset", "非法字符“-”"),
+        ("91350100M000100Y-3", "length", "实际为17位"),  # a hyphen is a separator people type: dropped, then counted
         ("９1350100M000100Y43", "charset", "非法字符“９”"),  # full-width digit
         (_uscc("91AB0100M00010000"), "format", "第3至8位"),  # 登记管理机关行政区划码 must be digits
         ("91350100M000100Y44", "check_digit", "统一社会信用代码校验码错误"),
@@ -209,7 +209,8 @@ def test_every_single_character_change_in_the_body_breaks_the_uscc_check():
                 continue
             with pytest.raises(ValidationFailed) as exc:
                 validate_uscc(valid[:i] + c + valid[i + 1 :])
-            assert exc.value.errors["reason"] == "check_digit"
+            # the first two characters are checked against GB 32100 附录A before the check character
+            assert exc.value.errors["reason"] in ({"check_digit", "authority"} if i < 2 else {"check_digit"})
 
 
 # ---------------------------------------------------------------- phone numbers
@@ -255,3 +256,57 @@ def test_anything_else_is_refused_as_a_phone_number(raw):
     assert exc.value.code == "invalid_phone"
     assert exc.value.errors == {"field": "phone", "reason": "format"}
     assert "电话号码格式错误" in exc.value.message
+
+
+# ---------------------------------------------------------------- issue 11: division and authority codes
+
+
+def _rid(first17: str) -> str:
+    from casebook.domain.identifiers import resident_id_check_digit
+
+    return first17 + resident_id_check_digit(first17)
+
+
+@pytest.mark.parametrize("area", ["110101", "370406", "110103", "810000", "650101"])
+def test_a_resident_id_from_a_current_or_abolished_division_is_accepted(area):
+    # 110103 崇文区 was merged into 东城区 in 2010: numbers issued there keep their code for life.
+    assert validate_resident_id(_rid(area + "19850312002"))
+
+
+@pytest.mark.parametrize("area", ["000000", "999999", "110199", "110000"[:5] + "9", "370499", "900101", "110100"[:4] + "98"])
+def test_a_resident_id_whose_area_code_is_no_gbt_2260_division_is_refused(area):
+    with pytest.raises(ValidationFailed) as exc:
+        validate_resident_id(_rid(area + "19850312002"))
+    assert exc.value.errors["reason"] == "area_code" and "地址码" in exc.value.message
+
+
+def _with_check(first17: str) -> str:
+    return first17 + uscc_check_char(first17)
+
+
+@pytest.mark.parametrize("body", ["91370406MA3C00001", "92370402MA0000001", "93370402MA0000001", "11100000000013127"[:17],
+                                  "51370402MJD000001", "31370000MD0000001", "N2370402MF0000001", "Y1370402000000001",
+                                  "A1100000MG0000001"])
+def test_every_gb_32100_authority_and_kind_pair_in_use_is_accepted(body):
+    assert validate_uscc(_with_check(body)) == _with_check(body)
+
+
+@pytest.mark.parametrize("body, why", [
+    ("00000000000000000", "authority"),   # the all-zero code
+    ("94370402MA0000001", "authority"),   # 工商 registers only 1 企业, 2 个体工商户, 3 农民专业合作社
+    ("Y2370402000000001", "authority"),   # 其他 has only kind 1
+    ("B1370402MA0000001", "authority"),   # B is no registering authority
+    ("91000000MA0000001", "area_code"),   # 00 is no province
+    ("91990000MA0000001", "area_code"),
+])
+def test_a_uscc_with_an_impossible_authority_or_region_is_refused(body, why):
+    with pytest.raises(ValidationFailed) as exc:
+        validate_uscc(_with_check(body))
+    assert exc.value.errors["reason"] == why
+
+
+@pytest.mark.parametrize("typed", ["9137 0406 MA3C 0000 1{c}", "9137-0406-MA3C-0000-1{c}", " 91370406ma3c00001{c} ",
+                                   "91370406\tMA3C00001{c}", "91370406－MA3C00001{c}"])
+def test_spaces_and_hyphens_people_type_inside_a_uscc_are_dropped(typed):
+    code = _with_check("91370406MA3C00001")
+    assert validate_uscc(typed.replace("\\t", "\t").format(c=code[-1])) == code

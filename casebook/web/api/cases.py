@@ -9,12 +9,14 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from casebook.domain.errors import ValidationFailed
+from casebook.domain.text import content_disposition
 from casebook.services import audit as audit_svc
 from casebook.services import case_list
 from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
 from casebook.services.acts import CASE_ROUTE_ACTS
 from casebook.web.api import error_responses
+from casebook.web.limits import check_json_depth
 from casebook.web.tx import (
     command,
     etag_for,
@@ -166,17 +168,21 @@ def add_evidence(case_id):
     if "\x00" in raw or "\\u0000" in raw:
         raise ValidationFailed("证据信息含有不允许的 NUL 控制字符", code="invalid_character", errors={"meta": ["含 NUL 字符"]})
     try:
+        check_json_depth(raw.encode("utf-8", "surrogatepass"))
         meta = EvidenceMetaIn().load(json.loads(raw))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise ValidationFailed("meta 不是合法的 JSON", code="malformed_json", errors={"meta": ["不是合法的 JSON"]}) from None
     except ValidationError as e:
         raise ValidationFailed("证据信息有误", errors=e.messages) from None
     upload = request.files.get("file")
+    if upload is not None and not upload.filename:
+        # A part with content but no file name used to be dropped silently while the evidence was created.
+        raise ValidationFailed("上传的文件缺少文件名", code="file_name_missing", errors={"file": ["缺少文件名"]})
     expected = if_match_version()
 
     def run(s):
-        case, ev = ev_svc.add_evidence(s, g.actor, case_id, meta, upload.stream if upload else None,
-                                       upload.filename if upload else None, expected_version=expected, settings=settings())
+        case, ev = ev_svc.add_evidence(s, g.actor, case_id, meta, upload.stream if upload is not None else None,
+                                       upload.filename if upload is not None else None, expected_version=expected, settings=settings())
         return evidence_out.dump(ev), 201, {"ETag": etag_for(case.version)}
 
     return command(run)
@@ -190,6 +196,9 @@ def evidence_content(evidence_id):
     with read_session_factory()() as s:
         ev, path = ev_svc.evidence_file(s, g.actor, evidence_id, settings())
     resp = send_file(path, mimetype=ev.media_type or "application/octet-stream", as_attachment=True,
-                     download_name=ev.original_name or ev.file_sha256, etag=ev.file_sha256)
+                     download_name=ev.file_sha256, etag=ev.file_sha256)
+    # RFC 6266 with filename*; names stored before the clean-up are cleaned on the way out too.
+    resp.headers["Content-Disposition"] = content_disposition(ev.original_name or ev.file_sha256)
     resp.headers["X-Content-SHA256"] = ev.file_sha256
+    resp.headers["Cache-Control"] = "no-store"  # evidence is personal data: not kept in any cache
     return resp

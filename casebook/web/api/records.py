@@ -13,7 +13,6 @@ from casebook.services import summary_forms
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
 from casebook.web.api import error_responses
-from casebook.web.auth import Unauthorized
 from casebook.web.tx import (
     command,
     etag_for,
@@ -47,8 +46,11 @@ from schemas.api.records import (
     PartyOut,
     PartySearchArgs,
     PartyUpdateIn,
+    PasswordChangeIn,
+    RevokedOut,
     TokenIn,
     TokenOut,
+    UserActiveIn,
     UserIn,
     UserOut,
     VerifyOut,
@@ -71,15 +73,40 @@ errs = error_responses
 @auth.route("/tokens", methods=["POST"])
 @auth.arguments(TokenIn)
 @auth.response(201, TokenOut)
-@errs(auth, 401, 422)
+@errs(auth, 401, 422, 429, 503)
 def issue_token(data):
-    """用用户名和密码换取访问令牌（Bearer）"""
+    """用用户名和密码换取访问令牌（Bearer）；连续失败后按账号和来源地址逐次延长等待（429，Retry-After）"""
+    from casebook.services import throttle
+
+    st = settings()
+    with session_factory()() as s:
+        user = throttle.login(s, data["username"], data["password"], request.remote_addr or "")
+        with s.begin():
+            token = user_svc.issue_token(s, user, data.get("name", ""))
+    return json_response({"token": token, "expires_in_hours": st.token_ttl_hours,
+                          "idle_timeout_minutes": st.token_idle_minutes}, 201)
+
+
+@auth.route("/tokens/current", methods=["DELETE"])
+@auth.response(204)
+@errs(auth, 401)
+def end_token():
+    """退出登录：使本次请求所用的令牌立即失效"""
     with session_factory()() as s, s.begin():
-        user = user_svc.authenticate(s, data["username"], data["password"])
-        if user is None:
-            raise Unauthorized("用户名或密码错误", code="bad_credentials")
-        token = user_svc.issue_token(s, user, data.get("name", ""))
-    return json_response({"token": token, "expires_in_days": 30}, 201)
+        user_svc.logout(s, g.actor, g.token_id)
+    return "", 204
+
+
+@org.route("/me/password", methods=["PUT"])
+@org.arguments(PasswordChangeIn)
+@org.response(204)
+@errs(org, 401, 422, 429, 503)
+def change_password(data):
+    """修改本人密码（须提供当前密码）；成功后本人的全部令牌失效，须重新登录"""
+    with session_factory()() as s:
+        user_svc.change_password(s, g.actor, data["current_password"], data["new_password"],
+                                 address=request.remote_addr or "")
+    return "", 204
 
 
 @org.route("/me", methods=["GET"])
@@ -176,6 +203,23 @@ def create_user(data):
 def issue_credential(data, user_id):
     """登记执法证（管理员）"""
     return command(lambda s: (CredentialOut().dump(user_svc.issue_credential(s, g.actor, user_id, **data)), 201, {}))
+
+
+@org.route("/users/<id:user_id>/tokens", methods=["DELETE"])
+@org.response(200, RevokedOut)
+@errs(org, 401, 403, 404)
+def revoke_user_tokens(user_id):
+    """吊销某用户的全部令牌（管理员）"""
+    return command(lambda s: ({"revoked": user_svc.revoke_tokens(s, g.actor, user_id)}, 200, {}))
+
+
+@org.route("/users/<id:user_id>", methods=["PATCH"])
+@org.arguments(UserActiveIn)
+@org.response(200, UserOut)
+@errs(org, 401, 403, 404, 422)
+def set_user_active(data, user_id):
+    """停用或恢复用户（管理员）；停用即吊销其全部令牌，恢复后旧令牌仍然无效"""
+    return command(lambda s: (UserOut().dump(user_svc.set_active(s, g.actor, user_id, data["active"])), 200, {}))
 
 
 # --- calendar, summary forms, audit --------------------------------------------------------------------
@@ -348,18 +392,25 @@ def audit_checkpoint():
 @health.response(200, HealthOut)
 @health.alt_response(503, schema=HealthOut, description="数据库不可用")
 def health_check(args):
-    """运行状态：数据库、外发积压、最早未发事件时长、死信、等待缺失前序事件的事件（status=degraded）；broker=1 时含各队列深度"""
+    """运行状态。未登录（或非管理员）只回答是否存活（数据库可用）；管理员另见外发积压、最早未发事件时长、死信、
+    等待缺失前序事件的事件（status=degraded）、全过程记录链头、节假日数据提醒，broker=1 时含各队列深度。
+    docker-compose 健康检查用未登录的简要回答。"""
     from events.status import collect
 
+    detail = g.get("actor") is not None and "admin" in g.actor.roles
     try:
         with read_session_factory()() as s:
             head = audit_svc.head_seq(s)  # also proves the database answers
+            if not detail:
+                return json_response({"status": "ok"})
             info = collect(s, settings(), broker=args["broker"])
             try:
                 warning = cal_svc.reminder(s, settings())
             except Exception:  # noqa: BLE001 — the reminder never turns a healthy service into a 503
                 warning = None
     except Exception:  # noqa: BLE001 — report, never raise, from a health check
+        if not detail:
+            return json_response({"status": "unavailable"}, 503)
         return json_response({"status": "unavailable", "database": "down", "outbox_unsent": 0, "dead_letters": 0,
                               "oldest_unsent_age_s": None, "events_waiting_on_gap": 0, "gaps": {}, "trail_head": 0,
                               "queues": {}, "calendar_warning": None}, 503)

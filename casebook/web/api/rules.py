@@ -9,7 +9,7 @@ from casebook.domain.errors import ValidationFailed
 from casebook.domain.rules import checks
 from casebook.domain.rules.model import CIRCUMSTANCES, EXEMPTION_CONDITIONS, FACTS, MEASURES, TIERS
 from casebook.services import catalogue as cat
-from casebook.services.context import local_today
+from casebook.services.context import local_today, require_role
 from casebook.services.parties import get_party
 from casebook.web.api import error_responses
 from casebook.web.tx import command, json_response, read
@@ -101,6 +101,15 @@ def export(code):
     return read(run)
 
 
+def _catalogue_file(what: str):
+    """The role is checked before the upload is even read (nothing parsed for a caller without it)."""
+    require_role(g.actor, "admin", what=what)
+    f = request.files.get("file")
+    if f is None:
+        raise ValidationFailed("请上传文件", code="file_missing", errors={"file": ["必填"]})
+    return f
+
+
 @blp.route("/admin/catalogue", methods=["POST"])
 @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}})
@@ -108,10 +117,8 @@ def export(code):
 @errs(401, 403, 413, 422)
 def upload():
     """导入目录版本（管理员；YAML 或 XLSX；任何一处错误则不导入，并列出每一处）"""
-    f = request.files.get("file")
-    if f is None:
-        raise ValidationFailed("请上传文件", code="file_missing", errors={"file": ["必填"]})
-    doc = cat.load_bytes(f.read(), f.filename or "")
+    f = _catalogue_file("catalogue.import")
+    doc = cat.load_bytes(f.stream.read(cat.MAX_CATALOGUE_BYTES + 1), f.filename or "")
     return command(lambda s: (CatalogueVersionOut().dump(cat.import_document(s, g.actor, doc, source=f.filename or "")), 201, {}))
 
 
@@ -119,13 +126,11 @@ def upload():
 @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}})
 @blp.response(200, DiffOut)
-@errs(401, 404, 422)
+@errs(401, 403, 404, 422)
 def upload_diff():
-    """与已导入的最新版本比较：新增、删除、修改的事项"""
-    f = request.files.get("file")
-    if f is None:
-        raise ValidationFailed("请上传文件", code="file_missing", errors={"file": ["必填"]})
-    doc = cat.load_bytes(f.read(), f.filename or "")
+    """与已导入的最新版本比较：新增、删除、修改的事项（管理员）"""
+    f = _catalogue_file("catalogue.diff")
+    doc = cat.load_bytes(f.stream.read(cat.MAX_CATALOGUE_BYTES + 1), f.filename or "")
     code = (doc.get("catalogue") or {}).get("code") or ""
     return read(lambda s: json_response(cat.diff(cat.get_version(s, code).content, doc)))
 

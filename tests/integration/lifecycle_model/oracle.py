@@ -230,7 +230,10 @@ class Oracle:
         self.receipts: set[tuple[int, str]] = set()  # (agency, receipt_no) recorded: one payment per receipt
 
     def can_read(self, p: Person, agency: int) -> bool:
-        if "admin" in p.roles or agency == p.agency:
+        # An administrator configures and reads no case contents (issue 11): only the case roles read.
+        if not set(p.roles) & {"officer", "agency_head", "legal_reviewer", "supervisor"}:
+            return False
+        if agency == p.agency:
             return True
         if "supervisor" in p.roles:  # its own agency and every agency below it
             a = agency
