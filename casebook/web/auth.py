@@ -33,13 +33,23 @@ def resolve(read_factory, write_factory=None) -> bool:
     if token is None:
         return False
     now = dt.datetime.now(dt.UTC)
-    with read_factory() as s:
+    s = read_factory()
+    try:
         row = users.token_row(s, token, now=now)
         if row is None:
+            s.close()
             return False
         g.actor = actor_for(s, row.user)
         g.token_id = row.id
         stale = row.last_used_at is None or now - row.last_used_at >= users.TOUCH_EVERY
+    except BaseException:
+        s.close()
+        raise
+    if request.method in ("GET", "HEAD") and not stale:
+        # A read keeps this session for its own query (tx.read): one pool checkout per request, not two.
+        setattr(g, READ_SESSION, s)
+    else:
+        s.close()
     if stale and write_factory is not None:
         with write_factory() as s, s.begin():
             users.touch_token(s, row.id, now)

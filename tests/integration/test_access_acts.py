@@ -60,7 +60,7 @@ def test_no_one_who_took_part_in_a_case_reviews_it(api):
     """A reviewer who sat on its referral team (not a case officer) is excluded: assignment is refused."""
     h = api.h("admin")
     amr = api.get("/api/v1/me", who="zhangwei").get_json()["agency"]["id"]
-    dual = api.c.post("/api/v1/users", json={"username": "dual", "display_name": "兼职审核员", "password": "casebook-dual-001",
+    dual = api.c.post("/api/v1/users", json={"username": "dual", "display_name": "兼职审核员", "password": "Kx9-lantern-orbit",
                                              "agency_id": amr, "roles": ["officer", "legal_reviewer"], "bar_qualified": True},
                       headers=h).get_json()
     api.c.post(f"/api/v1/users/{dual['id']}/credentials", json={"credential_no": "37040024009", "field": "市场监管",

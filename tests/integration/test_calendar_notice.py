@@ -90,7 +90,7 @@ def test_a_case_filed_on_4_december_2026_gets_a_provisional_decision_deadline_th
     assert (mine["due_on"], mine["provisional"], mine["provisional_note"], mine["status"]) == (
         "2027-03-04", True, NOTE, "open")
     assert "2027年" in body["calendar_warning"] and NOTE in body["calendar_warning"]
-    assert "2027年" in api.get("/api/v1/health").get_json()["calendar_warning"]
+    assert "2027年" in api.get("/api/v1/health", who="admin").get_json()["calendar_warning"]
     assert {i["id"] for i in api.get("/api/v1/deadlines?status=provisional").get_json()["items"]} >= {mine["id"]}
 
     # Preview: the calendar as read from the notice, what it would recount; nothing changes.
@@ -139,7 +139,7 @@ def test_a_case_filed_on_4_december_2026_gets_a_provisional_decision_deadline_th
     body = api.get("/api/v1/deadlines?kind=decision").get_json()
     assert body["calendar_warning"] is None
     assert next(i for i in body["items"] if i["case_id"] == cid)["provisional"] is False
-    assert api.get("/api/v1/health").get_json()["calendar_warning"] is None
+    assert api.get("/api/v1/health", who="admin").get_json()["calendar_warning"] is None
     with sessions() as s:
         assert verify_trail(s, settings).ok
 

@@ -188,7 +188,7 @@ def test_health_and_status_show_events_waiting_on_a_gap(api, sessions, settings,
     info = wait_until(waiting, what="two events reported waiting on the gap")
     assert info["gaps"]["activity"]["cases"] == [cid]
     settings.event_gap_resend_s = 0  # the app's settings: no grace before a wait counts
-    h = api.c.get("/api/v1/health").get_json()
+    h = api.get("/api/v1/health", who="admin").get_json()  # the detail is for administrators
     assert h["gaps"]["activity"]["events"] == 2 and h["events_waiting_on_gap"] >= 2 and h["status"] == "degraded"
     r = CliRunner().invoke(main, ["events", "status"], env={
         "CASEBOOK_DATABASE_URL": settings.database_url, "CASEBOOK_DATA_DIR": str(settings.data_dir),
