@@ -41,6 +41,10 @@ class Settings:
     referral_day_counting: str = field(default_factory=lambda: _env("CASEBOOK_REFERRAL_DAY_COUNTING", "calendar"))
     legal_review_days: int = field(default_factory=lambda: int(_env("CASEBOOK_LEGAL_REVIEW_DAYS", "10")))
     deadline_warn_days: str = field(default_factory=lambda: _env("CASEBOOK_DEADLINE_WARN_DAYS", ""))
+    # Public 公示 pages and API (Issue 14): rate limit per client address, limiter storage, cache lifetime.
+    public_rate_limit: str = field(default_factory=lambda: _env("CASEBOOK_PUBLIC_RATE_LIMIT", "120/minute"))
+    ratelimit_storage_url: str = field(default_factory=lambda: _env("CASEBOOK_RATELIMIT_STORAGE_URL", "memory://"))
+    public_cache_seconds: int = field(default_factory=lambda: int(_env("CASEBOOK_PUBLIC_CACHE_SECONDS", "60")))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

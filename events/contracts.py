@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields
 from casebook.domain.lifecycle import TRANSITIONS
 from schemas.events.deadlines import DEADLINE_EVENTS
 from schemas.events.documents import DOCUMENT_EVENTS
+from schemas.events.publicity import PUBLICITY_EVENTS
 from schemas.events.v1 import CaseEventV1, RecordEventV1
 
 
@@ -28,6 +29,7 @@ REGISTRY.update({
 })
 REGISTRY.update(DOCUMENT_EVENTS)
 REGISTRY.update(DEADLINE_EVENTS)
+REGISTRY.update(PUBLICITY_EVENTS)
 _schemas = {k: v() for k, v in REGISTRY.items()}
 
 

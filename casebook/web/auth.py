@@ -9,6 +9,7 @@ from casebook.services import users
 from casebook.services.context import actor_for
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "health.health_check", "auth.issue_token", "static"}
+PUBLIC_BLUEPRINTS = {"public", "public_api", "publicity_staff_page"}
 
 
 class Unauthorized(DomainError):
@@ -20,6 +21,8 @@ class Unauthorized(DomainError):
 def authenticate_request(session_factory) -> None:
     g.actor = None
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return
+    if request.blueprint in PUBLIC_BLUEPRINTS:  # 公示 pages and API: no login (casebook.web.public)
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
