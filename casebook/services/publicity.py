@@ -27,6 +27,7 @@ from casebook.db.models import (
     utcnow,
 )
 from casebook.domain import publicity as rules
+from casebook.domain.deadlines import local_date
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import validate_uscc
 from casebook.domain.lifecycle import PENALTY_KINDS
@@ -581,11 +582,11 @@ def disclosure(s: Session, agency_id: int, *, today: dt.date | None = None) -> d
     if agency is None or agency.level == "district":
         raise NotFound("没有该执法机关", code="agency_not_found")
     sys = rules.system(agency.publication_system)
-    changes: list[dt.date] = [agency.created_at.date()]
+    changes: list[dt.date] = [local_date(agency.created_at)]
     officers = []
     users = s.execute(select(User).where(User.agency_id == agency.id, User.active.is_(True)).order_by(User.id)).scalars()
     for u in users:
-        changes.append(u.created_at.date())
+        changes.append(local_date(u.created_at))
         creds = [c for c in u.credentials if not c.revoked]
         if "officer" not in (u.roles or []) or not creds:
             continue
@@ -597,7 +598,7 @@ def disclosure(s: Session, agency_id: int, *, today: dt.date | None = None) -> d
                          "valid": current.valid_from <= today <= current.valid_to})
     items, lists = [], []
     for cv in _catalogues(s, sys, today):
-        changes += [cv.imported_at.date(), cv.effective_from]
+        changes += [local_date(cv.imported_at), cv.effective_from]
         lists.append({"code": cv.code, "kind": cv.kind, "kind_label": "裁量基准" if cv.kind == "benchmark" else "免罚清单",
                       "name": cv.name, "issuer": cv.issuer, "document_no": cv.document_no, "version": cv.version,
                       "effective_from": _iso(cv.effective_from), "effective_to": _iso(cv.effective_to)})

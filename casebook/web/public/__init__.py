@@ -176,8 +176,9 @@ api.after_request(_cacheable)
 def register(app: Flask, settings) -> None:
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_url, default_limits=[],
                       headers_enabled=True, strategy="fixed-window")
-    limiter.limit(settings.public_rate_limit)(pages)
-    limiter.limit(settings.public_rate_limit)(api)
+    shared = limiter.shared_limit(settings.public_rate_limit, scope="public")  # one budget per client for both
+    shared(pages)
+    shared(api)
     app.extensions["casebook"]["limiter"] = limiter
     app.register_blueprint(pages)
     app.register_blueprint(api)
