@@ -838,6 +838,14 @@ def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
     b.put("penalties", penalties)
     if any(p.get("amount") for p in penalties):
         b.default("payment", _payment())
+    b.default("publication_sentence", _publication_sentence(cd))
+
+
+def _publication_sentence(cd: CaseData) -> str:
+    """The decision's publication sentence, worded by the agency's publication system (市监 / 综合执法 …)."""
+    from casebook.domain.publicity import system
+
+    return system(getattr(cd.agency, "publication_system", None)).sentence()
 
 
 @_builder("no_penalty_decision", ("correction", "education", "warning"))
@@ -899,6 +907,7 @@ def _service_receipt(cd: CaseData, b: Built, o: Options) -> None:
     b.put("servers", _case_officers(cd, day))
     if served == "decision" and c.decision_kind == "penalty":
         b.default("publication_notice", True)  # 市场监督管理行政处罚信息公示规定: told in writing at service
+        b.default("publication_sentence", _publication_sentence(cd))
 
 
 @_builder("closing_approval")

@@ -402,3 +402,20 @@ def test_the_expiry_sweep_runs_as_a_system_act(api, sessions):
     with sessions() as s:
         entry = s.execute(select(m.TrailEntry).where(m.TrailEntry.action == "publication.expired")).scalar_one()
     assert entry.actor_role == SYSTEM.primary_role
+
+
+def test_the_agencys_publication_system_words_the_decision_and_decides_on_warnings(api, sessions):
+    cid = decided(api, sessions)
+    with sessions() as s:
+        doc = s.execute(select(m.Document).where(m.Document.case_id == cid)).scalar_one()
+        assert "《市场监督管理行政处罚信息公示规定》" in doc.context["publication_sentence"]
+        assert "国家企业信用信息公示系统" in doc.context["publication_sentence"]
+    with sessions() as s, s.begin():  # the same agency, switched to the 综合执法 rule
+        s.execute(update(m.Agency.__table__).where(m.Agency.__table__.c.code == "山亭市监")
+                  .values(publication_system="comprehensive"))
+    cid = decided(api, sessions, kinds=("warning",), fine=None)
+    with sessions() as s:
+        doc = s.execute(select(m.Document).where(m.Document.case_id == cid)).scalar_one()
+    assert doc.context["publication_sentence"].startswith("依据《中华人民共和国行政处罚法》第四十八条")
+    pub = pub_of(sessions, cid)
+    assert (pub.status, pub.system) == ("draft", "comprehensive")  # 综合执法 publishes a warning
