@@ -419,3 +419,15 @@ def test_the_agencys_publication_system_words_the_decision_and_decides_on_warnin
     assert doc.context["publication_sentence"].startswith("依据《中华人民共和国行政处罚法》第四十八条")
     pub = pub_of(sessions, cid)
     assert (pub.status, pub.system) == ("draft", "comprehensive")  # 综合执法 publishes a warning
+
+
+def test_the_scheduler_job_records_expired_publications(api, sessions):
+    from scheduler.sweep import expire_publications
+
+    pub = pub_of(sessions, decided(api, sessions))
+    publish(api, pub.id)
+    with sessions() as s, s.begin():  # the display period ended yesterday
+        s.execute(update(m.Publication.__table__).where(m.Publication.__table__.c.id == pub.id)
+                  .values(display_until=local_today() - dt.timedelta(days=1)))
+    assert expire_publications(sessions) == 1
+    assert pub_of_id(sessions, pub.id).status == "expired"
