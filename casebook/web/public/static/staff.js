@@ -3,7 +3,7 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var current = null;
-  var LABELS = {party_name: "当事人", uscc: "统一社会信用代码", id_number: "身份证号", document_no: "决定书文号",
+  var LABELS = {party_name: "当事人", uscc: "统一社会信用代码", id_number: "证件号码", document_no: "决定书文号",
     violation_type: "违法行为类型", facts: "违法事实", basis: "处罚依据", penalty_content: "处罚内容",
     decided_on: "处罚决定日期", agency_name: "处罚机关", party_address: "住址", party_phone: "电话"};
   function api(method, path, body) {
