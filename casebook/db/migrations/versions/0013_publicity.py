@@ -55,6 +55,23 @@ def upgrade() -> None:
     op.create_index('ix_publications_uscc', 'publications', ['uscc'])
     op.create_index('ix_publications_document_no', 'publications', ['document_no'])
     op.create_index('ix_publications_case', 'publications', ['case_id'])
+    if op.get_bind().dialect.name == "postgresql":
+        # The public search's 当事人名称 is a substring search (LIKE '%…%'): a trigram GIN index where pg_trgm may
+        # be installed (as in 0007); without it the search still works, only slower. Not modelled (PostgreSQL only).
+        op.execute("""
+            DO $$ BEGIN
+              CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            EXCEPTION WHEN insufficient_privilege THEN
+              RAISE NOTICE 'pg_trgm is not available: the public name search will not be indexed';
+            END $$;
+        """)
+        op.execute("""
+            DO $$ BEGIN
+              IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+                CREATE INDEX IF NOT EXISTS ix_publications_party_trgm ON publications USING gin (party_name gin_trgm_ops);
+              END IF;
+            END $$;
+        """)
     op.create_table(
         'remedy_outcomes',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -73,6 +90,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_publications_party_trgm")
     op.drop_table('remedy_outcomes')
     op.drop_table('publications')
     with op.batch_alter_table('agencies') as b:
