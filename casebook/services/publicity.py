@@ -263,6 +263,7 @@ def draft_for_decision(s: Session, case_id: int, *, event_id: str, data: dict, o
 
 def _refresh(pub: Publication) -> None:
     pub.published = published_of(pub.source, pub.third_party_names, display_until=pub.display_until)
+    pub.published["penalty_term"] = f"{pub.ban_months}个月" if pub.ban_months else None  # 处罚有效期 (禁止、限制期限)
     pub.party_name = pub.published["party_name"][:200]
     pub.uscc = pub.published["uscc"]
     pub.document_no = pub.source.get("document_no")
@@ -442,7 +443,9 @@ def view(s: Session, pub: Publication) -> dict:
 
 
 def queue(s: Session, actor: Actor, *, status: str | None = None, limit: int = 50, after: int | None = None) -> list[dict]:
-    q = select(Publication).where(Publication.agency_id.in_(actor.read_scope) if "admin" not in actor.roles else True)
+    q = select(Publication)
+    if "admin" not in actor.roles:
+        q = q.where(Publication.agency_id.in_(actor.read_scope))
     if status:
         q = q.where(Publication.status == status)
     if after:

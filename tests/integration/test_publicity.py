@@ -198,10 +198,14 @@ def test_an_officer_of_another_agency_cannot_publish_or_withdraw_and_the_attempt
     r = api.post(f"/api/v1/publications/{pub.id}/withdrawal", {"reason": "x"}, who="zhouhua")
     assert r.status_code == 404
     assert api.get("/api/v1/publications", who="zhouhua").get_json()["items"] == []
+    r = api.post(f"/api/v1/cases/{cid}/remedy-outcomes", {"kind": "litigation", "outcome": "revoked",
+                 "decided_on": local_today().isoformat(), "authority": "枣庄市中级人民法院"}, who="zhouhua")
+    assert r.status_code == 404
     denials = [r.getMessage() for r in caplog.records if r.name == "casebook.access"]
     assert any("user=zhouhua" in d and "publication.publish" in d for d in denials)
     assert any("user=zhangwei" in d and "role_not_allowed" in d for d in denials)
     assert any("user=zhouhua" in d and "publication.withdraw" in d for d in denials)
+    assert any("user=zhouhua" in d and "remedy.record" in d for d in denials)
     assert pub_of(sessions, cid).status == "published"
 
 
