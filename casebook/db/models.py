@@ -643,8 +643,10 @@ class Publication(Base):
 
     __tablename__ = "publications"
     __table_args__ = (
-        Index("ix_publications_public", "status", "published_on", "id"),
-        Index("ix_publications_agency", "agency_id", "status", "id"),
+        # the public search lists newest decisions first, filtered by status (and agency) and a decision-date range
+        Index("ix_publications_public", "status", "decided_on", "id"),
+        Index("ix_publications_agency_public", "agency_id", "status", "decided_on", "id"),
+        Index("ix_publications_agency", "agency_id", "id"),  # the staff queue
         Index("ix_publications_uscc", "uscc"),
         Index("ix_publications_document_no", "document_no"),
         Index("ix_publications_case", "case_id"),

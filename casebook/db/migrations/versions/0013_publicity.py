@@ -50,8 +50,9 @@ def upgrade() -> None:
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index('ix_publications_public', 'publications', ['status', 'published_on', 'id'])
-    op.create_index('ix_publications_agency', 'publications', ['agency_id', 'status', 'id'])
+    op.create_index('ix_publications_public', 'publications', ['status', 'decided_on', 'id'])
+    op.create_index('ix_publications_agency_public', 'publications', ['agency_id', 'status', 'decided_on', 'id'])
+    op.create_index('ix_publications_agency', 'publications', ['agency_id', 'id'])
     op.create_index('ix_publications_uscc', 'publications', ['uscc'])
     op.create_index('ix_publications_document_no', 'publications', ['document_no'])
     op.create_index('ix_publications_case', 'publications', ['case_id'])
