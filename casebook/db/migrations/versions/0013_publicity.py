@@ -57,6 +57,11 @@ def upgrade() -> None:
     op.create_index('ix_publications_document_no', 'publications', ['document_no'])
     op.create_index('ix_publications_case', 'publications', ['case_id'])
     if op.get_bind().dialect.name == "postgresql":
+        # Keep the heap narrow: the two JSON texts (original and published, ~1 kB each) go to TOAST, so a search that
+        # visits thousands of rows (a common word in the name) reads ~200-byte rows and detoasts only the page shown.
+        op.execute("ALTER TABLE publications SET (toast_tuple_target = 256)")
+        op.execute("ALTER TABLE publications ALTER COLUMN source SET STORAGE EXTERNAL")
+        op.execute("ALTER TABLE publications ALTER COLUMN published SET STORAGE EXTERNAL")
         # The public search's 当事人名称 is a substring search (LIKE '%…%'): a trigram GIN index where pg_trgm may
         # be installed (as in 0007); without it the search still works, only slower. Not modelled (PostgreSQL only).
         op.execute("""
