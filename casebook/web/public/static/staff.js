@@ -30,7 +30,7 @@
   }
   function load() {
     var st = $("status").value;
-    api("GET", "/publications" + (st ? "?status=" + st : "")).then(function (j) {
+    return api("GET", "/publications" + (st ? "?status=" + st : "")).then(function (j) {
       var tb = $("queue").querySelector("tbody"); tb.textContent = "";
       j.items.forEach(function (r) {
         var tr = document.createElement("tr");
@@ -51,7 +51,10 @@
       .catch(function (e) { say(e.message); });
   });
   $("publish").addEventListener("click", function () {
-    api("POST", "/publications/" + current.id + "/publish", {}).then(function (r) { say("已发布：" + r.document_no); load(); open(r.id); })
+    api("POST", "/publications/" + current.id + "/publish", {}).then(function (r) {
+      open(r.id);
+      return load().then(function () { say("已发布：" + r.document_no); });
+    })
       .catch(function (e) { say(e.message); });
   });
 }());
