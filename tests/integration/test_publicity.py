@@ -435,3 +435,22 @@ def test_the_scheduler_job_records_expired_publications(api, sessions):
                   .values(display_until=local_today() - dt.timedelta(days=1)))
     assert expire_publications(sessions) == 1
     assert pub_of_id(sessions, pub.id).status == "expired"
+
+
+def test_a_summary_decision_is_published_by_its_form_number_where_the_system_publishes_summary_decisions(api, sessions):
+    base = {"decided_on": "2026-03-05", "place": "山亭区府前路", "cause": "占道经营", "facts_text": "现场查明占道经营",
+            "penalty_kinds": ["fine"], "basis": "某条例第十条", "officer_ids": api.officers(), "party_signed": True,
+            "party_id": api.party("organization"), "fine_amount": "200.00"}
+    r = api.post("/api/v1/summary-decisions", {**base, "form_no": "SD202600001"})
+    assert r.status_code == 201, r.get_json()
+    drain(sessions)
+    pub = pub_of(sessions, r.get_json()["id"])
+    assert (pub.status, pub.reason_code) == ("not_published", "summary")  # 总局令第45号 第二条: 普通程序 only
+    with sessions() as s, s.begin():
+        s.execute(update(m.Agency.__table__).where(m.Agency.__table__.c.code == "山亭市监")
+                  .values(publication_system="comprehensive"))
+    r = api.post("/api/v1/summary-decisions", {**base, "form_no": "SD202600002"})
+    drain(sessions)
+    pub = pub_of(sessions, r.get_json()["id"])
+    assert (pub.status, pub.procedure, pub.document_no) == ("draft", "summary", "SD202600002")
+    assert publish(api, pub.id)["status"] == "published"
