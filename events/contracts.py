@@ -24,6 +24,7 @@ REGISTRY.update({
     ("calendar.day_overridden", 1): RecordEventV1,
     ("summary_forms.registered", 1): RecordEventV1,
     ("catalogue.imported", 1): RecordEventV1,
+    ("agency.publication_system_set", 1): RecordEventV1,
     ("referral.suggested", 1): CaseEventV1,
     ("legal_review.required", 1): CaseEventV1,
 })

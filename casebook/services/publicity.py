@@ -430,6 +430,23 @@ def sweep_all_expired(sessions, today: dt.date | None = None) -> int:
             return total
 
 
+def set_agency_system(s: Session, actor: Actor, agency_id: int, system_code: str) -> Agency:
+    """An administrator sets which publication rules bind an agency (市监 / 综合执法 / 生态环境 …)."""
+    if "admin" not in actor.roles:
+        raise deny(actor, "agency.publication_system", "只有管理员可以设置机关的公示规则", "role_not_allowed")
+    if system_code not in rules.SYSTEMS:
+        raise ValidationFailed("没有这种公示规则", errors={"system": [f"可选：{'、'.join(rules.SYSTEMS)}"]})
+    agency = s.execute(select(Agency).where(Agency.id == agency_id).with_for_update()).scalar_one_or_none()
+    if agency is None:
+        raise NotFound("没有该执法机关", code="agency_not_found")
+    before, agency.publication_system = agency.publication_system, system_code
+    payload = {"agency_id": agency.id, "from": before, "to": system_code}
+    record(s, actor, "agency.publication_system_set", payload, agency_id=agency.id,
+           events=[("agency.publication_system_set", {"action": "set_publication_system", "id": agency.id,
+                                                     "data": payload})])
+    return agency
+
+
 # --- staff lists ------------------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from casebook.domain.publicity import SYSTEMS
 from casebook.services.publicity import EXCLUSION_REASONS, REMEDY_KINDS, REMEDY_OUTCOMES, STATUS_LABELS
 
 from .common import PageArgs, Strict
@@ -93,3 +94,14 @@ class RemedyOutcomeOut(Strict):
     decided_on = fields.Date()
     authority = fields.String()
     document_no = fields.String(allow_none=True)
+
+
+class AgencySystemIn(Strict):
+    system = fields.String(required=True, validate=validate.OneOf(list(SYSTEMS)),
+                           metadata={"description": "market_regulation 市场监管、comprehensive 综合行政执法、ecology_environment 生态环境"})
+
+
+class AgencySystemOut(Strict):
+    id = fields.Integer()
+    name = fields.String()
+    publication_system = fields.String()

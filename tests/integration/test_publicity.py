@@ -454,3 +454,18 @@ def test_a_summary_decision_is_published_by_its_form_number_where_the_system_pub
     pub = pub_of(sessions, r.get_json()["id"])
     assert (pub.status, pub.procedure, pub.document_no) == ("draft", "summary", "SD202600002")
     assert publish(api, pub.id)["status"] == "published"
+
+
+def test_an_administrator_sets_an_agencys_publication_rules_and_no_one_else_can(api, sessions):
+    with sessions() as s:
+        amr = s.execute(select(m.Agency).where(m.Agency.code == "山亭市监")).scalar_one()
+    path = f"/api/v1/admin/agencies/{amr.id}/publication-system"
+    r = api.c.put(path, json={"system": "comprehensive"}, headers=api.h("zhaomin"))
+    assert r.status_code == 403
+    r = api.c.put(path, json={"system": "township"}, headers=api.h("admin"))
+    assert r.status_code == 422
+    r = api.c.put(path, json={"system": "ecology_environment"}, headers=api.h("admin"))
+    assert r.status_code == 200 and r.get_json()["publication_system"] == "ecology_environment"
+    assert "生态环境" in api.c.get(f"/api/v1/public/agencies/{amr.id}").get_json()["agency"]["system"]
+    with sessions() as s:
+        assert s.execute(select(m.TrailEntry).where(m.TrailEntry.action == "agency.publication_system_set")).scalar_one()

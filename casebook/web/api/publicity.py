@@ -10,6 +10,8 @@ from casebook.services import publicity as svc
 from casebook.web.tx import command, json_response, read
 from schemas.api.common import ErrorSchema
 from schemas.api.publicity import (
+    AgencySystemIn,
+    AgencySystemOut,
     DraftIn,
     ExcludeIn,
     PreviewOut,
@@ -117,3 +119,12 @@ def removal(data, pub_id):
 def remedy_outcome(data, case_id):
     """登记行政复议、行政诉讼结果；撤销、变更、确认违法的，同时撤回公示"""
     return command(lambda s: (RemedyOutcomeOut().dump(svc.record_remedy_outcome(s, g.actor, case_id, **data)), 201, {}))
+
+
+@blp.route("/admin/agencies/<id:agency_id>/publication-system", methods=["PUT"])
+@blp.arguments(AgencySystemIn)
+@blp.response(200, AgencySystemOut)
+@errors(401, 403, 404, 422)
+def set_agency_system(data, agency_id):
+    """管理员设置机关适用的公示规则（公示期限、警告与不予处罚是否公示、公示期、决定书的公示告知语）"""
+    return command(lambda s: (AgencySystemOut().dump(svc.set_agency_system(s, g.actor, agency_id, data["system"])), 200, {}))
