@@ -203,8 +203,16 @@ def _not_found_logged(actor: Actor, what: str) -> NotFound:
     return NotFound("没有该公示记录", code="publication_not_found")
 
 
+def _lock_case(s: Session, case_id: int) -> Case | None:
+    """Lock the case row before anything is trailed: every path takes the case, then the chain head (as the
+    case acts do), never the head first — the other order deadlocks with a concurrent act on the case."""
+    return s.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+
+
 def _load_for_act(s: Session, actor: Actor, pub_id: int, what: str, roles=PUBLISH_ROLES) -> Publication:
-    pub = _load(s, actor, pub_id, what, lock=True)
+    pub = _load(s, actor, pub_id, what)
+    _lock_case(s, pub.case_id)
+    pub = s.execute(select(Publication).where(Publication.id == pub_id).with_for_update()).scalar_one()
     if not actor.can_act_in(pub.agency_id):
         raise deny(actor, what, "只能处理本机关的公示记录", "out_of_scope")
     if not actor.roles & roles:
@@ -232,7 +240,7 @@ def draft_for_decision(s: Session, case_id: int, *, event_id: str, data: dict, o
     existing = s.execute(select(Publication).where(Publication.source_event_id == event_id)).scalar_one_or_none()
     if existing is not None:
         return existing
-    case = s.get(Case, case_id)
+    case = _lock_case(s, case_id)
     if case is None:
         return None
     decided_on = data.get("decided_on")
@@ -411,8 +419,16 @@ def apply_removal(s: Session, actor: Actor, pub_id: int, *, conditions: dict[str
 def sweep_expired(s: Session, today: dt.date | None = None, *, limit: int = 500) -> int:
     """Record `expired` for records whose display period ended (the public reads already leave them out)."""
     today = today or local_today()
-    rows = s.execute(select(Publication).where(Publication.status == "published", Publication.display_until < today)
-                     .order_by(Publication.id).limit(limit).with_for_update(skip_locked=True)).scalars().all()
+    due = select(Publication.id, Publication.case_id).where(Publication.status == "published",
+                                                            Publication.display_until < today)
+    found = s.execute(due.order_by(Publication.id).limit(limit)).all()
+    if not found:
+        return 0
+    for case_id in sorted({c for _, c in found}):  # cases first, in id order (then the chain head, per act)
+        _lock_case(s, case_id)
+    rows = s.execute(select(Publication).where(Publication.id.in_([i for i, _ in found]),
+                                               Publication.status == "published", Publication.display_until < today)
+                     .order_by(Publication.id).with_for_update()).scalars().all()
     for pub in rows:
         pub.status, pub.ended_on, pub.updated_at = "expired", pub.display_until + dt.timedelta(days=1), utcnow()
         pub.reason_code, pub.reason = "expired", "公示期满"
