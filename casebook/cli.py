@@ -245,10 +245,11 @@ def _start_background(app, settings: Settings):
     sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
                   max_instances=1, coalesce=True)
     from casebook.services import deadlines
-    from scheduler.sweep import add_sweep_job
+    from scheduler.sweep import add_publication_job, add_sweep_job
 
     deadlines.configure(settings)
     add_sweep_job(sched, sessions, settings)  # the deadline sweep (embedded: this process is the one scheduler)
+    add_publication_job(sched, sessions)  # 公示期满: records leave the public pages (and are recorded expired)
     sched.start()
 
     def stop():

@@ -73,6 +73,10 @@ class Settings:
     # it, behind a proxy every client would share the proxy's address in the sign-in throttle.
     proxy_hops: int = field(default_factory=lambda: int(_env("CASEBOOK_PROXY_HOPS", "0")))
     hash_niceness: int = field(default_factory=lambda: int(_env("CASEBOOK_HASH_NICENESS", "10")))
+    # Public 公示 pages and API (Issue 14): rate limit per client address, limiter storage, cache lifetime.
+    public_rate_limit: str = field(default_factory=lambda: _env("CASEBOOK_PUBLIC_RATE_LIMIT", "120/minute"))
+    ratelimit_storage_url: str = field(default_factory=lambda: _env("CASEBOOK_RATELIMIT_STORAGE_URL", "memory://"))
+    public_cache_seconds: int = field(default_factory=lambda: int(_env("CASEBOOK_PUBLIC_CACHE_SECONDS", "60")))
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

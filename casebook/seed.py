@@ -35,7 +35,10 @@ def seed_demo(s: Session, *, catalogue: bool = True) -> list[tuple[str, str, str
     district = users.create_agency(s, "枣庄市山亭区人民政府", "山亭", "district")
     amr = users.create_agency(s, "枣庄市山亭区市场监督管理局", "山亭市监", "department", district.id)
     cle = users.create_agency(s, "枣庄市山亭区综合行政执法局", "山亭综执", "department", district.id)
-    users.create_agency(s, "山亭区市场监督管理局城区市场监管所", "山亭市监城区", "squad", amr.id)
+    squad = users.create_agency(s, "山亭区市场监督管理局城区市场监管所", "山亭市监城区", "squad", amr.id)
+    # 公示 rules (casebook.domain.publicity): 市监 publish under 总局令第45号, 综合执法 under 118号 / 第四十八条
+    amr.publication_system = squad.publication_system = "market_regulation"
+    cle.publication_system = "comprehensive"
     valid_from, valid_to = dt.date(2024, 1, 1), dt.date(2029, 12, 31)
     people = [
         ("zhangwei", "张伟", amr, ["officer"], "37040024001", "市场监管"),

@@ -44,6 +44,29 @@ def add_sweep_job(sched: BaseScheduler, sessions: sessionmaker[Session], setting
                   misfire_grace_time=max(settings.sweep_seconds, 1), replace_existing=True)
 
 
+PUBLICATION_JOB_ID = "publication-expiry"
+
+
+def expire_publications(sessions: sessionmaker[Session]) -> int | None:
+    """Record `expired` for publication records past their display period (the public reads already hide them)."""
+    from casebook.services.publicity import sweep_all_expired
+
+    try:
+        n = sweep_all_expired(sessions)
+    except Exception:  # noqa: BLE001 — retried at the next tick
+        log.exception("publication expiry sweep failed; retrying at the next tick")
+        return None
+    if n:
+        log.info("publication expiry: %s records expired", n)
+    return n
+
+
+def add_publication_job(sched: BaseScheduler, sessions: sessionmaker[Session], minutes: int = 60) -> None:
+    """Hourly: a display period ends at a day boundary, so an hour's delay is never visible to the public."""
+    sched.add_job(expire_publications, "interval", args=(sessions,), minutes=minutes, id=PUBLICATION_JOB_ID,
+                  next_run_time=dt.datetime.now(dt.UTC), max_instances=1, coalesce=True, replace_existing=True)
+
+
 def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the blocking scheduler until SIGTERM / SIGINT."""
     import signal
@@ -51,6 +74,7 @@ def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     deadlines.configure(settings)
     sched = BlockingScheduler(timezone="UTC")
     add_sweep_job(sched, sessions, settings)
+    add_publication_job(sched, sessions)
 
     def stop(*_):
         log.info("scheduler stopping")

@@ -71,6 +71,8 @@ class Agency(Base):
     level: Mapped[str] = mapped_column(String(20))  # district / department / squad
     case_no_format: Mapped[str] = mapped_column(String(100), default="{code}立〔{year}〕{seq}号")
     review_limit_days: Mapped[int | None] = mapped_column(Integer)  # 法制审核时限（工作日）; none: 10
+    # 公示 rules (casebook.domain.publicity.SYSTEMS): market_regulation / comprehensive / ecology_environment …
+    publication_system: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
@@ -685,3 +687,69 @@ class Deadline(Base):
 # Case lists carry an `overdue` flag computed in SQL (casebook.services.deadlines.overdue_expression),
 # loaded with with_expression(); None where a query did not ask for it.
 Case.overdue = query_expression()
+
+
+# --- publicity (公示, Issue 14) ---------------------------------------------------------------------------------
+
+
+class Publication(Base):
+    """One decision's publication record (事后公开): drafted on the decision, published by the agency's head,
+    withdrawn, expired or removed early. `source` is the original (staff only); `published` the redacted
+    信息摘要 the public sees. Public reads filter status = 'published' AND display_until >= today."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        # the public search lists newest decisions first, filtered by status (and agency) and a decision-date range
+        Index("ix_publications_public", "status", "decided_on", "id"),
+        Index("ix_publications_agency_public", "agency_id", "status", "decided_on", "id"),
+        Index("ix_publications_agency", "agency_id", "id"),  # the staff queue
+        Index("ix_publications_uscc", "uscc"),
+        Index("ix_publications_document_no", "document_no"),
+        Index("ix_publications_case", "case_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    source_event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    system: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))  # draft/published/withdrawn/expired/removed/excluded/not_published
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)  # why not published / excluded / withdrawn / removed
+    procedure: Mapped[str] = mapped_column(String(20))
+    decision_kind: Mapped[str] = mapped_column(String(20))
+    penalty_kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fine_amount: Mapped[Decimal | None]
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    document_no: Mapped[str | None] = mapped_column(String(80))
+    party_name: Mapped[str] = mapped_column(String(200))  # as published (a natural person's name masked)
+    uscc: Mapped[str | None] = mapped_column(String(18))  # organisations only
+    violation_type: Mapped[str] = mapped_column(String(300))
+    agency_name: Mapped[str] = mapped_column(String(200))
+    third_party_names: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ban_months: Mapped[int | None] = mapped_column(Integer)
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    display_until: Mapped[dt.date | None] = mapped_column(Date)
+    display_basis: Mapped[str | None] = mapped_column(String(200))
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)  # withdrawn, expired or removed on
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RemedyOutcome(Base):
+    """The outcome of 行政复议 or 行政诉讼 against a decision, as recorded on the case (行政处罚法 第四十八条第二款)."""
+
+    __tablename__ = "remedy_outcomes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reconsideration / litigation
+    outcome: Mapped[str] = mapped_column(String(30))  # upheld / revoked / changed / confirmed_unlawful / confirmed_void
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    authority: Mapped[str] = mapped_column(String(200))
+    document_no: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

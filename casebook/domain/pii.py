@@ -16,6 +16,7 @@ from casebook.domain.identifiers import validate_resident_id, validate_uscc
 
 __all__ = [
     "mask_address",
+    "redact_text",
     "mask_bank_account",
     "mask_name",
     "mask_payload",
@@ -210,3 +211,65 @@ def mask_payload(obj: Any) -> Any:
     if isinstance(obj, _SEQUENCES):
         return _rebuild(obj, (mask_payload(v) for v in obj))
     return obj
+
+
+# --- free text: what is published (公示) ---------------------------------------------------------------------
+# 政府信息公开条例 第十五条 and 个人信息保护法: a published decision keeps a natural person's identifiers out.
+# The same masks as above, found by shape inside text: 身份证号 (18 and 15 digits), bank card numbers (16–19
+# digits), mobile and landline phones, street addresses, and the names the caller knows to be natural persons.
+
+_NUM_RUN_RE = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[0-9 \-]{9,24}[0-9Xx]|[0-9]{6,9})(?![0-9A-Za-z])")
+_NOT_PREFIX = "住在于址是系为的：:，,。"
+_CJK = r"(?:(?![" + _NOT_PREFIX + r"])[\u4e00-\u9fa5])"
+_ADDRESS_RE = re.compile(
+    rf"((?:{_CJK}{{1,8}}(?:省|自治区))?(?:{_CJK}{{1,8}}(?:市|州|盟))?(?:{_CJK}{{1,8}}(?:区|县|旗))?"
+    rf"(?:{_CJK}{{1,8}}(?:镇|乡|街道))?)((?:{_CJK}|[A-Za-z0-9]){{1,15}}?"
+    r"(?:路|街|巷|弄|大道|村|小区|社区|花园|公寓|胡同|里)"
+    r"[A-Za-z0-9\u4e00-\u9fa5\-]{0,10}?[0-9一二三四五六七八九十百]+(?:号楼|号院|号|室|栋|幢|单元|组)"
+    r"(?:[0-9一二三四五六七八九十]+(?:号楼|号|室|栋|幢|单元|层|楼))*)"
+)
+
+
+def _mask_street_address(m: re.Match) -> str:
+    """Keep the administrative divisions (province … township) of an address found in text; hide the rest."""
+    return m.group(1) + "****"
+
+
+def _mask_number_run(raw: str) -> str:
+    """Mask a run of digits found in text by its shape."""
+    digits = re.sub(r"[ \-]", "", raw)
+    plain = digits == raw
+    if len(digits) == 18 and _is_resident_id(digits):
+        return mask_resident_id(digits)
+    if len(digits) == 15 and plain and digits.isdigit():
+        return mask_resident_id(digits)
+    if 16 <= len(digits) <= 19:
+        return mask_bank_account(raw)
+    if _MOBILE_RE.fullmatch(digits):
+        return mask_phone(digits)
+    if digits.startswith("0") and 10 <= len(digits) <= 12:
+        return mask_phone(raw)
+    if len(digits) >= 10:  # some other long number a person may be found by: keep the last four only
+        return mask_bank_account(raw)
+    return raw
+
+
+def redact_text(text: str | None, *, names: tuple[str, ...] | list[str] = (), keep: tuple[str, ...] | list[str] = ()) -> str:
+    """Return text with natural persons' identifiers masked; `names` are natural persons' names to mask,
+    `keep` values (an organisation's USCC, its name) that stay as they are."""
+    if not text:
+        return text or ""
+    kept: dict[str, str] = {}
+    out = text
+    for i, k in enumerate(v for v in keep if v):
+        token = f"\x00{i}\x00"
+        kept[token] = k
+        out = out.replace(k, token)
+    for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
+        out = out.replace(name, mask_name(name))
+    out = _ADDRESS_RE.sub(_mask_street_address, out)
+    out = _NUM_RUN_RE.sub(lambda m: _mask_number_run(m.group(0)), out)
+    out = re.sub(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])", lambda m: mask_phone(m.group(0)), out)
+    for token, k in kept.items():
+        out = out.replace(token, k)
+    return out

@@ -71,6 +71,11 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
                 documents.blp, workflows.blp, deadlines.blp):
         api.register_blueprint(blp)
     errors.register(app)
+    from casebook.web import public
+    from casebook.web.api import publicity
+
+    api.register_blueprint(publicity.blp)
+    public.register(app, settings)  # 公示: public pages, open API, rate limit, caching (no login)
 
     @app.before_request
     def _limits_and_auth():

@@ -11,6 +11,7 @@ from casebook.services import users
 from casebook.services.context import actor_for
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "health.health_check", "auth.issue_token", "static"}
+PUBLIC_BLUEPRINTS = {"public", "public_api", "publicity_staff_page"}
 
 
 class Unauthorized(DomainError):
@@ -62,6 +63,8 @@ def authenticate_request(session_factory, write_factory=None) -> None:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         if request.endpoint == "health.health_check":
             resolve(session_factory)  # optional: an admin's token shows the detail
+        return
+    if request.blueprint in PUBLIC_BLUEPRINTS:  # 公示 pages and API: no login (casebook.web.public)
         return
     if bearer_token() is None:
         raise Unauthorized()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from events.envelope import Envelope
 
-from . import activity, deadlines, documents, rules
+from . import activity, deadlines, documents, publicity, rules
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ GROUPS: dict[str, HandlerGroup] = {
         HandlerGroup("rules", ("case.facts_updated", "penalty.proposed"), rules.check),
         HandlerGroup("documents", documents.BINDINGS, documents.render, documents.prepare),
         HandlerGroup("deadlines", deadlines.BINDINGS, deadlines.handle),
+        HandlerGroup("publicity", publicity.BINDINGS, publicity.handle),
     ]
 }
 

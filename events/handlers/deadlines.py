@@ -81,10 +81,8 @@ def _decided(s: Session, case: Case, data: dict, env: Envelope) -> None:
     decided_on = _day(data, "decided_on", env)
     svc.settle(s, case, "decision", on=decided_on)
     svc.plan(s, case, "service", start=decided_on)
-    kinds = list(data.get("penalty_kinds") or case.penalty_kinds or ())
-    # 118号 / 总局令第45号: penalty decisions are published; a warning alone is not (第二条).
-    if (data.get("kind") or case.decision_kind) == "penalty" and kinds and kinds != ["warning"]:
-        svc.plan(s, case, "publication", start=decided_on, penalty=True)
+    # The publication deadline is planned by the publicity consumer (events.handlers.publicity), which knows the
+    # agency's publication system and which decisions are published at all.
 
 
 def _fine(case: Case) -> Decimal | None:

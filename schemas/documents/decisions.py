@@ -60,6 +60,8 @@ class PenaltyDecisionSchema(ContextSchema):
     payment = nested(PaymentSchema, required=False)
     remedies = nested(RemediesSchema)
     publication_notice = opt_bool(True)  # 市场监督管理行政处罚信息公示规定
+    # the sentence as the agency's publication system words it (casebook.domain.publicity); none: the 市监 wording
+    publication_sentence = opt_str()
     attachments = str_list(required=False)
 
     @validates_schema

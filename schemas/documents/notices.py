@@ -149,6 +149,7 @@ class ServiceReceiptSchema(ContextSchema):
     witnesses = str_list(required=False)  # 见证人
     servers = nested(OfficerSchema, many=True, min_items=2)
     publication_notice = opt_bool(False)  # 市场监督管理行政处罚信息公示规定: tell the party at service
+    publication_sentence = opt_str()  # as the agency's publication system words it (casebook.domain.publicity)
     remarks = opt_str()
 
     @validates_schema

@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields
 
 from .deadlines import DEADLINE_EVENTS
 from .documents import DOCUMENT_EVENTS
+from .publicity import PUBLICITY_EVENTS
 from .v1 import CaseEventV1, RecordEventV1
 
 
@@ -25,6 +26,7 @@ REGISTRY.update({
     ("credential.issued", 1): RecordEventV1,
     ("calendar.day_overridden", 1): RecordEventV1,
     ("calendar.notice_loaded", 1): RecordEventV1,
+    ("agency.publication_system_set", 1): RecordEventV1,
     ("summary_forms.registered", 1): RecordEventV1,
     ("catalogue.imported", 1): RecordEventV1,
     ("referral.suggested", 1): CaseEventV1,
@@ -32,6 +34,7 @@ REGISTRY.update({
 })
 REGISTRY.update(DOCUMENT_EVENTS)
 REGISTRY.update(DEADLINE_EVENTS)
+REGISTRY.update(PUBLICITY_EVENTS)
 _schemas = {k: v() for k, v in REGISTRY.items()}
 
 

@@ -75,8 +75,8 @@ def trail_ok(sessions, settings) -> bool:
 
 @pytest.fixture
 def deadlines_worker(sessions, event_settings):
-    """Relay + worker threads with the deadlines group, on the test's broker."""
-    groups = {"deadlines": GROUPS["deadlines"]}
+    """Relay + worker threads with the deadlines and publicity groups (the latter plans publication), on the test's broker."""
+    groups = {"deadlines": GROUPS["deadlines"], "publicity": GROUPS["publicity"]}
     bg = Background(make_relay(sessions, event_settings, groups=groups), make_worker(sessions, event_settings, groups=groups))
     bg.threads = [threading.Thread(target=bg.relay.run, args=(bg.stop_event,), daemon=True),
                   threading.Thread(target=bg.worker.run, daemon=True)]
@@ -87,11 +87,14 @@ def deadlines_worker(sessions, event_settings):
 
 
 def _drained(sessions) -> bool:
-    bound = set(GROUPS["deadlines"].bindings)
     with sessions() as s:
-        wanted = {e for e, t in s.execute(select(m.OutboxEvent.event_id, m.OutboxEvent.type)) if t in bound}
-        done = set(s.execute(select(m.ConsumerInbox.event_id).where(m.ConsumerInbox.consumer == "deadlines")).scalars())
-    return wanted <= done
+        for group in ("deadlines", "publicity"):
+            bound = set(GROUPS[group].bindings)
+            wanted = {e for e, t in s.execute(select(m.OutboxEvent.event_id, m.OutboxEvent.type)) if t in bound}
+            done = set(s.execute(select(m.ConsumerInbox.event_id).where(m.ConsumerInbox.consumer == group)).scalars())
+            if not wanted <= done:
+                return False
+    return True
 
 
 def test_the_worker_plans_and_settles_each_deadline_from_the_case_acts(api, sessions, settings, deadlines_worker):
@@ -111,7 +114,10 @@ def test_the_worker_plans_and_settles_each_deadline_from_the_case_acts(api, sess
     api.act(cid, "close", {"closed_on": "2026-03-26"}, who="zhaomin")
     wait_until(lambda: _drained(sessions), what="deadline handlers applied")
 
-    got = {k: deadline(sessions, cid, k) for k in ("decision", "service", "publication", "payment", "hearing_request")}
+    got = {k: deadline(sessions, cid, k) for k in ("decision", "service", "payment", "hearing_request")}
+    with sessions() as s:  # planned by the publicity consumer, one per publication record
+        got["publication"] = s.execute(select(m.Deadline).where(m.Deadline.case_id == cid,
+                                                                m.Deadline.kind == "publication")).scalar_one()
     assert (got["decision"].status, got["decision"].met_on) == ("met", D(2026, 3, 18))
     assert (got["service"].status, got["service"].due_on, got["service"].met_on) == ("met", D(2026, 3, 27), D(2026, 3, 19))
     assert (got["payment"].status, got["payment"].due_on, got["payment"].met_on) == ("met", D(2026, 4, 3), D(2026, 3, 25))

@@ -675,3 +675,10 @@ def _proposal_text(proposal: dict) -> str | None:
 REFERRAL_MATERIAL_CODES = {"referral_letter": "referral_letter", "investigation_report": "investigation_report",
                            "item_list": "item_list", "inspection_report": "test_report", "other_materials": "other"}
 
+
+
+def _publication_sentence(cd: CaseData) -> str:
+    """The decision's publication sentence, worded by the agency's publication system (市监 / 综合执法 …)."""
+    from casebook.domain.publicity import system
+
+    return system(getattr(cd.agency, "publication_system", None)).sentence()

@@ -19,6 +19,7 @@ from .base import (  # noqa: F401
     _party,
     _payment,
     _penalties,
+    _publication_sentence,
     _remedies,
 )
 
@@ -34,6 +35,7 @@ def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
     b.put("penalties", penalties)
     if any(p.get("amount") for p in penalties):
         b.default("payment", _payment())
+    b.default("publication_sentence", _publication_sentence(cd))
 
 
 @_builder("no_penalty_decision")

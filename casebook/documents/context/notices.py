@@ -26,6 +26,7 @@ from .base import (  # noqa: F401
     _iso,
     _notice_common,
     _party,
+    _publication_sentence,
 )
 
 
@@ -115,6 +116,7 @@ def _service_receipt(cd: CaseData, b: Built, o: Options) -> None:
     b.put("servers", _case_officers(cd, day))
     if served == "decision" and c.decision_kind == "penalty":
         b.default("publication_notice", True)  # 市场监督管理行政处罚信息公示规定: told in writing at service
+        b.default("publication_sentence", _publication_sentence(cd))
 
 
 @_builder("evidence_preservation_notice")

@@ -1,14 +1,14 @@
 """case_acts: each act's input as entered, for the documents (the trail keeps the masked copy); payment_receipts
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
