@@ -132,6 +132,18 @@ RETENTIONS = ("永久", "长期", "短期", "定期30年", "定期10年")
 DOCUMENT_STATUSES = {"requested": "排队等待生成", "rendered": "已生成", "failed": "生成失败", "voided": "已作废"}
 
 
+# --- publicity (公示) --------------------------------------------------------------------------------
+PUBLICATION_STATUSES = {"draft": "待公示", "published": "公示中", "withdrawn": "已撤回", "expired": "公示期满",
+                        "removed": "已提前停止公示", "excluded": "不予公开", "not_published": "依规定不公示"}
+EXCLUSION_REASONS = {
+    # 政府信息公开条例 第十四条 (国家秘密), 第十五条 (商业秘密、个人隐私)
+    "state_secret": "涉及国家秘密", "trade_secret": "涉及商业秘密", "privacy": "涉及个人隐私",
+}
+REMEDY_KINDS = {"reconsideration": "行政复议", "litigation": "行政诉讼"}
+REMEDY_OUTCOMES = {"upheld": "维持", "revoked": "撤销", "changed": "变更", "confirmed_unlawful": "确认违法",
+                   "confirmed_void": "确认无效", "redo": "责令重新作出"}
+
+
 def label(table: dict[str, str], code: str | None, default: str = "") -> str:
     """The Chinese label of `code` in `table`; the code itself when the table does not know it."""
     if code is None:

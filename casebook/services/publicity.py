@@ -32,24 +32,22 @@ from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import validate_uscc
 from casebook.domain.lifecycle import PENALTY_KINDS
 from casebook.domain.pii import mask_address, mask_name, mask_resident_id, redact_text
+
+# Publication is an act of the agency's head (docs/decisions.md: no separate role; the 负责人 signs the decision
+# and answers for its publication).
+from casebook.domain.vocabulary import (  # noqa: E402  (the labels live in the one vocabulary)
+    EXCLUSION_REASONS,
+    REMEDY_KINDS,
+    REMEDY_OUTCOMES,
+)
+from casebook.domain.vocabulary import PUBLICATION_STATUSES as STATUS_LABELS  # noqa: E402
 from casebook.services import deadlines as deadline_svc
 
 from .context import SYSTEM, Actor, deny, local_today
 from .recording import record
 
-# Publication is an act of the agency's head (docs/decisions.md: no separate role; the 负责人 signs the decision
-# and answers for its publication).
 PUBLISH_ROLES = frozenset({"agency_head"})
 REMEDY_ROLES = frozenset({"agency_head", "officer"})
-STATUS_LABELS = {"draft": "待公示", "published": "公示中", "withdrawn": "已撤回", "expired": "公示期满",
-                 "removed": "已提前停止公示", "excluded": "不予公开", "not_published": "依规定不公示"}
-EXCLUSION_REASONS = {
-    # 政府信息公开条例 第十四条 (国家秘密), 第十五条 (商业秘密、个人隐私)
-    "state_secret": "涉及国家秘密", "trade_secret": "涉及商业秘密", "privacy": "涉及个人隐私",
-}
-REMEDY_KINDS = {"reconsideration": "行政复议", "litigation": "行政诉讼"}
-REMEDY_OUTCOMES = {"upheld": "维持", "revoked": "撤销", "changed": "变更", "confirmed_unlawful": "确认违法",
-                   "confirmed_void": "确认无效", "redo": "责令重新作出"}
 WITHDRAWING = frozenset({"revoked", "changed", "confirmed_unlawful", "confirmed_void", "redo"})
 CATEGORY = {"organization": "法人及非法人组织", "person": "自然人"}
 

@@ -3,7 +3,8 @@
 from marshmallow import fields, validate
 
 from casebook.domain.publicity import SYSTEMS
-from casebook.services.publicity import EXCLUSION_REASONS, REMEDY_KINDS, REMEDY_OUTCOMES, STATUS_LABELS
+from casebook.domain.vocabulary import EXCLUSION_REASONS, REMEDY_KINDS, REMEDY_OUTCOMES
+from casebook.domain.vocabulary import PUBLICATION_STATUSES as STATUS_LABELS
 
 from .common import PageArgs, Strict
 
