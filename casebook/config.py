@@ -41,6 +41,10 @@ class Settings:
     referral_day_counting: str = field(default_factory=lambda: _env("CASEBOOK_REFERRAL_DAY_COUNTING", "calendar"))
     legal_review_days: int = field(default_factory=lambda: int(_env("CASEBOOK_LEGAL_REVIEW_DAYS", "10")))
     deadline_warn_days: str = field(default_factory=lambda: _env("CASEBOOK_DEADLINE_WARN_DAYS", ""))
+    # Pages (Issue 13): an idle login session ends after this many minutes; a login token lives at most a day.
+    session_idle_minutes: int = field(default_factory=lambda: int(_env("CASEBOOK_SESSION_IDLE_MINUTES", "30")))
+    # Embedded mode (`casebook serve`): the login page lists the demo accounts.
+    embedded: bool = False
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)

@@ -15,6 +15,14 @@ from casebook.services import users
 from casebook.services.context import SYSTEM
 
 DEMO_PASSWORD = "casebook-demo-2026"
+# (username, who) for the login page of the embedded mode
+DEMO_ACCOUNTS = [
+    ("zhangwei", "张伟 · 执法人员（市场监督管理局）"), ("liqiang", "李强 · 执法人员（市场监督管理局）"),
+    ("wangfang", "王芳 · 执法人员（市场监督管理局）"), ("zhaomin", "赵敏 · 负责人（市场监督管理局）"),
+    ("sunli", "孙丽 · 法制审核人员（市场监督管理局）"), ("chenjie", "陈杰 · 执法人员（综合行政执法局）"),
+    ("zhouhua", "周华 · 负责人（综合行政执法局）"), ("wujing", "吴静 · 监督人员（区人民政府）"),
+    ("admin", "系统管理员"),
+]
 
 
 def demo_resident_id(body17: str) -> str:

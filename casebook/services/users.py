@@ -122,3 +122,22 @@ def list_users(s: Session, actor: Actor, agency_id: int | None = None) -> list[U
 
 def list_agencies(s: Session) -> list[Agency]:
     return list(s.execute(select(Agency).order_by(Agency.id)).scalars())
+
+
+def delete_token(s: Session, token: str) -> None:
+    """Delete a token (a page session's, at logout or idle timeout); an unknown token is nothing to do."""
+    from sqlalchemy import delete
+
+    s.execute(delete(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+
+
+def change_password(s: Session, user_id: int, old_password: str, new_password: str) -> None:
+    """Change one's own password after proving the old one."""
+    user = s.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, old_password):
+        raise ValidationFailed("原密码不正确", code="wrong_password", errors={"old_password": ["原密码不正确"]})
+    if len(new_password) < MIN_PASSWORD:
+        raise ValidationFailed("密码太短", code="weak_password", errors={"new_password": [f"密码至少{MIN_PASSWORD}位"]})
+    user.password_hash = generate_password_hash(new_password)
+    record(s, Actor(user.id, user.username, frozenset(user.roles or ()), user.agency_id), "user.password_changed",
+           {"user_id": user.id}, agency_id=user.agency_id)

@@ -59,10 +59,14 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     api = CasebookApi(app)
     from .api import cases, deadlines, documents, records, rules, workflows
 
-    for blp in (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp,
-                documents.blp, workflows.blp, deadlines.blp):
+    api_blueprints = (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp,
+                      documents.blp, workflows.blp, deadlines.blp)
+    for blp in api_blueprints:
         api.register_blueprint(blp)
     errors.register(app)
+    from . import ui  # the zh-CN pages: cookie sessions with CSRF; the API stays bearer-only
+
+    ui.register(app, api_blueprints, settings)
 
     @app.before_request
     def _limits_and_auth():
@@ -72,7 +76,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
                 request.mimetype == "application/json" and b"\\u0000" in request.get_data(cache=True)):
             # PostgreSQL text cannot hold NUL; no legitimate input has one.
             raise InvalidCharacter()
-        authenticate_request(app.extensions["casebook"]["read_sessions"])
+        if not ui.is_ui_request():  # pages resolve their own cookie session (casebook.web.ui)
+            authenticate_request(app.extensions["casebook"]["read_sessions"])
 
     return app
 

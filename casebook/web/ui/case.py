@@ -1,0 +1,177 @@
+"""The case page: header, steps, tabs, the available acts (forms from their declarations) and the refused ones
+with every reason and its article; evidence upload and preview; the timeline with chain verification; documents."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
+
+from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
+from casebook.domain.evidence import EVIDENCE_KINDS
+from casebook.domain.lifecycle import TRANSITIONS
+from casebook.services import audit, cases, deadlines, documents, evidence, rules, worklists
+
+from . import forms
+from .acts import act_declaration
+from .shell import install_errors, page, reading, settings, write
+
+blp = Blueprint("ui_case", __name__, url_prefix="/cases")
+install_errors(blp)
+AGENCY_OFFICER_ACTS = {"file", "form_referral_team"}  # acts that name officers not yet on the case
+PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+
+def _people(s, case) -> dict:
+    staff = worklists.agency_people(s, g.actor) if g.actor.can_act_in(case.agency_id) else []
+    case_officers = [(o.user_id, o.user.display_name) for o in case.officers]
+    agency_officers = [(u.id, u.display_name) for u in staff if "officer" in (u.roles or ())]
+    on_case = {i for i, _ in case_officers}
+    return {"case_officers": case_officers, "agency_officers": agency_officers,
+            "people": [(u.id, u.display_name) for u in staff if u.id not in on_case],
+            "reviewers": [(u.id, u.display_name) for u in worklists.reviewers(s, g.actor)],
+            "parties": [(case.party.id, case.party.name)] if case.party else []}
+
+
+def _form_for(code: str, people: dict):
+    decl = act_declaration(code)
+    if decl.schema is None:
+        return decl, []
+    named = people["agency_officers"] if code in AGENCY_OFFICER_ACTS else people["case_officers"]
+    return decl, forms.form_fields(decl.schema, code, decl.officers, {**people, "officers": named})
+
+
+def case_context(s, case_id: int, *, open_act: str | None = None, values=None, errors=None, refusal=None) -> dict:
+    case = cases.load_case(s, g.actor, case_id, with_agency=True)
+    people = _people(s, case)
+    acts = []
+    for a in cases.available_actions(s, g.actor, case):
+        decl, form = _form_for(a["action"], people)
+        mine = open_act == a["action"]
+        acts.append({**a, "article": decl.article, "form": form,
+                     "vals": values if mine and values is not None else {
+                         **forms.defaults(form), **({decl.officers: [str(i) for i, _ in people["case_officers"]]}
+                                                    if decl.officers and a["action"] not in AGENCY_OFFICER_ACTS else {})},
+                     "errors": errors if mine else {}, "open": mine, "multipart": a["action"] == "add_evidence"})
+    trail = list(reversed(audit.case_trail(s, case_id)))
+    users_by_id = {i: n for i, n in people["agency_officers"] + people["people"] + people["case_officers"]}
+    if g.user:
+        users_by_id.setdefault(g.user["id"], g.user["name"])
+    dls = deadlines.list_for(s, g.actor, case_id=case_id, limit=100)
+    open_dls = [d for d in dls if d["status"] == "open" and d["due_on"] is not None]
+    evaluation = rules.evaluate(s, case) if case.violations else None
+    return {
+        "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
+        "refused": [a for a in acts if not a["allowed"]],
+        "evidence": evidence.list_evidence(s, g.actor, case_id), "trail": trail, "users_by_id": users_by_id,
+        "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
+        "documents": documents.list_documents(s, g.actor, case_id, limit=100),
+        "document_types": [d for d in documents.document_types() if d["from_case"]],
+        "reviews": worklists.case_reviews(s, g.actor, case_id), "referrals": worklists.case_referrals(s, g.actor, case_id),
+        "evaluation": evaluation, "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act,
+        "tab": request.args.get("tab") or ("acts" if open_act else "basic"), "json": json,
+        "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
+    }
+
+
+@blp.route("/<id:case_id>")
+def show(case_id):
+    act = request.args.get("act")
+    with reading() as s:
+        return page("case.html", s=s, **case_context(s, case_id, open_act=act if act in TRANSITIONS else None))
+
+
+def _rerender(case_id, action, status, **kw):
+    with reading() as s:
+        return page("case.html", status, s=s, **case_context(s, case_id, open_act=action, values=request.form, **kw))
+
+
+@blp.route("/<id:case_id>/acts/<action>", methods=["POST"])
+def act(case_id, action):
+    if action not in TRANSITIONS or TRANSITIONS[action].from_stages == (None,):
+        abort(404)
+    with reading() as s:
+        case = cases.load_case(s, g.actor, case_id)
+        decl, form = _form_for(action, _people(s, case))
+    data, errors = forms.load(decl.schema, form, request.form) if decl.schema else ({}, {})
+    if data is None:
+        return _rerender(case_id, action, 422, errors=errors)
+    version = request.form.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    upload = request.files.get("file") if action == "add_evidence" else None
+    if upload is not None and not upload.filename:
+        upload = None
+    try:
+        if action == "add_evidence":
+            data.pop("is_recording", None) if not data.get("is_recording") else None
+            write(lambda s: evidence.add_evidence(s, g.actor, case_id, data, upload.stream if upload else None,
+                                                  upload.filename if upload else None, expected_version=expected,
+                                                  settings=settings()))
+        else:
+            write(lambda s: cases.perform(s, g.actor, case_id, action, data, expected_version=expected,
+                                          settings=settings()))
+    except ActionRefused as e:
+        refusal = {"label": decl.label, "reasons": [r.as_dict() for r in e.reasons]}
+        return _rerender(case_id, action, 409, refusal=refusal)
+    except StaleVersion:
+        return _rerender(case_id, action, 409, errors={"_": ["本案已被他人修改，页面已刷新，请核对后重新提交"]})
+    except DomainError as e:
+        if e.http_status == 403:
+            raise
+        return _rerender(case_id, action, e.http_status, errors={**(e.errors or {}), "_": [e.message]})
+    flash(f"操作成功：{decl.label}", "success")
+    tab = "evidence" if action == "add_evidence" else "acts"
+    return redirect(url_for("ui_case.show", case_id=case_id, tab=tab))
+
+
+@blp.route("/<id:case_id>/verify", methods=["POST"])
+def verify(case_id):
+    with reading() as s:
+        result = worklists.verify_case_chain(s, g.actor, case_id)
+    flash(result["message"], "success" if result["ok"] else "error")
+    return redirect(url_for("ui_case.show", case_id=case_id, tab="trail"))
+
+
+@blp.route("/evidence/<id:evidence_id>")
+def evidence_file(evidence_id):
+    """The evidence file inline (images and PDFs preview in the browser), else as a download."""
+    with reading() as s:
+        ev, path = evidence.evidence_file(s, g.actor, evidence_id, settings())
+    inline = (ev.media_type or "") in PREVIEWABLE
+    resp = send_file(path, mimetype=ev.media_type or "application/octet-stream", as_attachment=not inline,
+                     download_name=ev.original_name or ev.file_sha256, etag=ev.file_sha256)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@blp.route("/<id:case_id>/documents", methods=["POST"])
+def issue(case_id):
+    doc_type = request.form.get("doc_type", "")
+    version = request.form.get("version", "")
+    try:
+        if doc_type == "case_file":
+            write(lambda s: documents.request_case_file(s, g.actor, case_id, {}))
+        else:
+            write(lambda s: documents.issue_document(s, g.actor, case_id, doc_type, options=documents.Options(),
+                                                     expected_version=int(version) if version.isdigit() else None))
+        flash("操作成功：文书已提交生成", "success")
+    except DomainError as e:
+        if e.http_status in (403, 404):
+            raise
+        flash(e.message, "error")
+    return redirect(url_for("ui_case.show", case_id=case_id, tab="documents"))
+
+
+@blp.route("/documents/<id:document_id>.pdf")
+def document_pdf(document_id):
+    with reading() as s:
+        doc, path = documents.document_file(s, g.actor, document_id, settings())
+    return send_file(path, mimetype="application/pdf", download_name=f"{doc.document_no or doc.doc_type}.pdf")
+
+
+@blp.route("/documents/<id:document_id>/progress")
+def document_progress(document_id):
+    """The 案卷 (or any document) while it renders: polled by the page every two seconds."""
+    with reading() as s:
+        doc = documents.get_document(s, g.actor, document_id)
+        return page("_doc_status.html", s=s, doc=doc, todo=0)
