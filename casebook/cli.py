@@ -53,9 +53,15 @@ def seed():
 def seed_demo():
     """载入演示数据（一个区、两个执法部门及各类用户），并打印登录信息"""
     from casebook.seed import seed_demo as run
+    from casebook.seed import seed_demo_cases
 
-    with unit_of_work(_sessions(Settings())) as s:
+    settings = Settings()
+    with unit_of_work(_sessions(settings)) as s:
         rows = run(s)
+    with unit_of_work(_sessions(settings)) as s:
+        made = seed_demo_cases(s, settings)
+    if made:
+        click.echo("演示案件：" + "；".join(made))
     if not rows:
         click.echo("演示数据已存在，未重复载入。")
         return
@@ -134,13 +140,13 @@ def serve(host, port):
     from casebook.startup import check_or_exit
     from casebook.web.app import create_app
 
-    settings = Settings()
+    settings = Settings(embedded=True)  # the login page lists the demo accounts in this mode only
     _logging(settings)
     check_or_exit(settings)
     app = create_app(settings)
     stop = _start_background(app, settings)
     server = make_server(host or settings.host, port or settings.port, app, threaded=True)
-    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/api/v1/openapi.json")
+    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/ （接口文档：/api/docs）")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
