@@ -13,7 +13,7 @@ from casebook.domain.errors import DomainError, NotFound, PermissionDenied
 
 log = logging.getLogger("casebook.web")
 
-blp = Blueprint("ui_shell", __name__, static_folder="static", static_url_path="/static",
+blp = Blueprint("ui_shell", __name__, static_folder="static", static_url_path="/assets",
                 template_folder="templates")
 
 ERROR_PAGES = {403: "当前操作没有权限", 404: "访问资源不存在", 500: "系统未知错误，请反馈给管理员"}
