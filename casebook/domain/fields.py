@@ -120,6 +120,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 
 # Per act, where a generic name needs a more precise label.
 ACT_FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("file", "opinion"): ("立案审批意见", ""),
     ("record_investigation_act", "kind"): ("取证方式", ""),
     ("record_investigation_act", "summary"): ("取证情况", ""),
     ("propose_penalty", "kind"): ("处理意见", ""),
