@@ -125,3 +125,21 @@ def verify_case_chain(s: Session, actor: Actor, case_id: int) -> dict:
             return {"ok": False, "entries": len(rows), "seq": e.seq, "message": f"第{e.seq}条记录的内容与其哈希不符：记录被篡改"}
     return {"ok": True, "entries": len(rows), "seq": rows[-1].seq if rows else None,
             "message": f"本案{len(rows)}条记录完整，哈希链校验通过"}
+
+
+def case_records(s: Session, actor: Actor, case: Case) -> dict:
+    """Everything the case page lists beside the case, for a case already loaded by `load_case` (scope checked
+    there): evidence, documents, legal-review rounds, referrals — one query each, no second scope load."""
+    from casebook.db.models import Document, Evidence
+
+    if not actor.can_read(case.agency_id):  # a caller that skipped load_case gets nothing
+        return {"evidence": [], "documents": [], "reviews": [], "referrals": []}
+    cid = case.id
+    return {
+        "evidence": list(s.execute(select(Evidence).where(Evidence.case_id == cid).order_by(Evidence.id)).scalars()),
+        "documents": list(s.execute(select(Document).where(Document.case_id == cid).order_by(Document.id).limit(200))
+                          .scalars()),
+        "reviews": list(s.execute(select(LegalReview).where(LegalReview.case_id == cid).order_by(LegalReview.round))
+                        .scalars()),
+        "referrals": list(s.execute(select(Referral).where(Referral.case_id == cid).order_by(Referral.id)).scalars()),
+    }

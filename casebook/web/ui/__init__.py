@@ -51,15 +51,16 @@ def register(app: Flask, api_blueprints, settings) -> None:
 
     @app.before_request
     def _ui_identity():
-        if not is_ui_request():
-            return None
         g.actor = g.user = None
+        if not is_ui_request() or request.endpoint == "ui_shell.static":
+            return None
         token = session.get("token")
         if token:
             last = session.get("seen", 0)
-            with app.extensions["casebook"]["sessions"]() as s:
+            expired = time.time() - last > idle
+            with app.extensions["casebook"]["sessions" if expired else "read_sessions"]() as s:
                 user = users.user_for_token(s, token)
-                if user is not None and time.time() - last > idle:
+                if user is not None and expired:
                     users.delete_token(s, token)  # idle too long: the token dies with the session
                     s.commit()
                     user = None

@@ -12,7 +12,7 @@ from casebook.domain.evidence import EVIDENCE_KINDS
 from casebook.domain.lifecycle import TRANSITIONS
 from casebook.services import audit, cases, deadlines, documents, evidence, rules, worklists
 
-from . import forms
+from . import fmt, forms
 from .acts import act_declaration
 from .shell import install_errors, page, reading, settings, write
 
@@ -24,12 +24,13 @@ PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "applicatio
 
 def _people(s, case) -> dict:
     staff = worklists.agency_people(s, g.actor) if g.actor.can_act_in(case.agency_id) else []
+    reviewers = [(u.id, u.display_name) for u in staff if "legal_reviewer" in (u.roles or ())]
     case_officers = [(o.user_id, o.user.display_name) for o in case.officers]
     agency_officers = [(u.id, u.display_name) for u in staff if "officer" in (u.roles or ())]
     on_case = {i for i, _ in case_officers}
     return {"case_officers": case_officers, "agency_officers": agency_officers,
             "people": [(u.id, u.display_name) for u in staff if u.id not in on_case],
-            "reviewers": [(u.id, u.display_name) for u in worklists.reviewers(s, g.actor)],
+            "reviewers": reviewers,
             "parties": [(case.party.id, case.party.name)] if case.party else []}
 
 
@@ -53,25 +54,37 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
                          **forms.defaults(form), **({decl.officers: [str(i) for i, _ in people["case_officers"]]}
                                                     if decl.officers and a["action"] not in AGENCY_OFFICER_ACTS else {})},
                      "errors": errors if mine else {}, "open": mine, "multipart": a["action"] == "add_evidence"})
-    trail = list(reversed(audit.case_trail(s, case_id)))
     users_by_id = {i: n for i, n in people["agency_officers"] + people["people"] + people["case_officers"]}
     if g.user:
         users_by_id.setdefault(g.user["id"], g.user["name"])
+    trail = [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))]
+    records = worklists.case_records(s, g.actor, case)
     dls = deadlines.list_for(s, g.actor, case_id=case_id, limit=100)
     open_dls = [d for d in dls if d["status"] == "open" and d["due_on"] is not None]
     evaluation = rules.evaluate(s, case) if case.violations else None
     return {
         "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
         "refused": [a for a in acts if not a["allowed"]],
-        "evidence": evidence.list_evidence(s, g.actor, case_id), "trail": trail, "users_by_id": users_by_id,
+        "evidence": records["evidence"], "trail": trail, "users_by_id": users_by_id,
         "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
-        "documents": documents.list_documents(s, g.actor, case_id, limit=100),
+        "documents": records["documents"],
         "document_types": [d for d in documents.document_types() if d["from_case"]],
-        "reviews": worklists.case_reviews(s, g.actor, case_id), "referrals": worklists.case_referrals(s, g.actor, case_id),
+        "reviews": records["reviews"], "referrals": records["referrals"],
         "evaluation": evaluation, "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act,
         "tab": request.args.get("tab") or ("acts" if open_act else "basic"), "json": json,
         "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
     }
+
+
+def _trail_row(e, users_by_id: dict) -> dict:
+    """One 办案记录 entry as the timeline shows it: time to the second, who (role), the act, the opinion."""
+    data = json.loads(e.payload).get("data") or {}
+    opinion = next((data[k] for k in ("opinion_text", "reason", "note", "summary", "report", "opinion")
+                    if isinstance(data.get(k), str) and data.get(k)), "")
+    who = users_by_id.get(e.actor_id) or ("系统" if e.actor_id is None else f"用户{e.actor_id}")
+    return {"iso": e.occurred_at.isoformat(), "at": fmt.datetime(e.occurred_at, True), "who": who,
+            "role": fmt.TRAIL_ROLE.get(e.actor_role, e.actor_role), "what": fmt.label_of(e.action),
+            "opinion": opinion if len(opinion) <= 200 else opinion[:199] + "…"}
 
 
 @blp.route("/<id:case_id>")

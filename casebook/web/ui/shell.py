@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, session
 from sqlalchemy.orm import Session
 
 from casebook.domain.errors import DomainError, NotFound, PermissionDenied
@@ -27,6 +28,7 @@ def reading():
 
 def write(fn: Callable[[Session], object]):
     """Run one command in one transaction (as the API's `command`, without the JSON)."""
+    session.pop("todo_at", None)  # what waits for whom may have changed: count 待办 afresh
     with current_app.extensions["casebook"]["sessions"]() as s, s.begin():
         return fn(s)
 
@@ -56,13 +58,25 @@ def my_cases(s: Session, limit: int = 200):
     return cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=limit)
 
 
+TODO_FRESH_SECONDS = 60
+
+
+def _todo(s: Session | None) -> int:
+    """The 待办 count, counted at most once a minute per session (and afresh after each act)."""
+    if time.time() - session.get("todo_at", 0) < TODO_FRESH_SECONDS and "todo" in session:
+        return session["todo"]
+    if s is None:
+        with reading() as s2:
+            n = todo_count(s2)
+    else:
+        n = todo_count(s)
+    session["todo"], session["todo_at"] = n, int(time.time())
+    return n
+
+
 def page(template: str, status: int = 200, *, s: Session | None = None, **ctx):
     if g.get("actor") is not None and "todo" not in ctx:
-        if s is None:
-            with reading() as s2:
-                ctx["todo"] = todo_count(s2)
-        else:
-            ctx["todo"] = todo_count(s)
+        ctx["todo"] = _todo(s)
     return render_template(template, **ctx), status
 
 
