@@ -118,6 +118,21 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "waived_on": ("放弃日期", ""),
 }
 
+# The supplement a document may need beyond the case record (文书: what the officer writes on it).
+DOCUMENT_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "officers": ("承办人员", ""), "start": ("开始时间", ""), "end": ("结束时间", ""), "on_site_person": ("现场负责人", ""),
+    "recusal_answer": ("是否申请回避", "当事人对回避的答复"), "confirmation": ("当事人核对意见", "如“以上笔录已看过，与所说一致”"),
+    "signature": ("签名", "当事人签名情况"), "interviewee": ("被询问人", ""), "qa": ("问答", "JSON：[{\"q\": \"问\", \"a\": \"答\"}]"),
+    "approved_by": ("批准人", ""), "storage_place": ("保存地点", ""), "storage_method": ("保存方式", ""),
+    "items": ("物品清单", "JSON 列表"), "violated_provision": ("违反的规定", "法律、法规、规章的名称及条款"),
+    "requirements": ("改正要求", ""), "consequence": ("逾期不改正的后果", ""), "criminal_check": ("涉嫌犯罪审查情况", ""),
+    "contact": ("联系人及电话", ""), "hearing_at": ("听证时间", ""), "public": ("公开举行", ""), "entries": ("听证记录", "JSON 列表"),
+    "decided_at": ("决定时间", ""), "handed_over_at": ("交付时间", ""), "correction": ("责令改正", ""), "education": ("教育情况", ""),
+    "warning": ("警示", ""), "recipient": ("接收机关", ""), "suspected_offence": ("涉嫌罪名", ""),
+    "criminal_provision": ("刑法条款", ""), "served_at": ("送达时间", ""), "received_at": ("签收时间", ""),
+    "summary": ("摘要", ""),
+}
+
 # Per act, where a generic name needs a more precise label.
 ACT_FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("file", "opinion"): ("立案审批意见", ""),
@@ -172,8 +187,10 @@ KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
 
 
 def field_label(name: str, act: str | None = None) -> tuple[str, str]:
-    """(label, help) of an input field, precise for the act where it needs to be."""
-    return ACT_FIELD_LABELS.get((act or "", name)) or FIELD_LABELS.get(name) or (name, "")
+    """(label, help) of an input field, precise for the act (or document: "doc:<type>") where it needs to be."""
+    if act and act.startswith("doc:") and name in DOCUMENT_FIELD_LABELS:
+        return DOCUMENT_FIELD_LABELS[name]
+    return ACT_FIELD_LABELS.get((act or "", name)) or FIELD_LABELS.get(name) or DOCUMENT_FIELD_LABELS.get(name) or (name, "")
 
 
 def choice_labels(name: str, act: str | None = None) -> dict[str, str]:

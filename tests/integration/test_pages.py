@@ -129,3 +129,22 @@ def test_another_agencys_case_page_is_not_found(client, api):
     _login(client, "zhouhua")
     r = client.get(f"/cases/{cid}")
     assert r.status_code == 404 and "访问资源不存在" in r.get_data(as_text=True)
+
+
+def test_issuing_a_document_from_the_case_page_asks_for_what_the_record_lacks_then_shows_its_progress(client, api, sessions):
+    cid = api.filed_case()
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=documents").get_data(as_text=True)
+    assert "立案审批表" in page
+    r = client.post(f"/cases/{cid}/documents", data={"csrf_token": _csrf(page), "doc_type": "filing_approval"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "请在 fields 中提供：summary" in html and 'name="f.summary"' in html
+    r = client.post(f"/cases/{cid}/documents", data={"csrf_token": _csrf(page), "doc_type": "filing_approval",
+                                                     "f.summary": "群众投诉，经核查，当事人涉嫌销售过期食品"})
+    assert r.status_code == 302
+    html = client.get(f"/cases/{cid}?tab=documents").get_data(as_text=True)
+    assert "文书已提交生成" in html and "正在生成" in html and 'hx-trigger="every 2s"' in html
+    with sessions() as s:
+        doc = s.execute(select(m.Document).where(m.Document.case_id == cid)).scalar_one()
+    progress = client.get(f"/cases/documents/{doc.id}/progress")
+    assert progress.status_code == 200 and "正在生成" in progress.get_data(as_text=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
+from werkzeug.datastructures import MultiDict as _MultiDict
 
 from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
 from casebook.domain.evidence import EVIDENCE_KINDS
@@ -42,7 +43,28 @@ def _form_for(code: str, people: dict):
     return decl, forms.form_fields(decl.schema, code, decl.officers, {**people, "officers": named})
 
 
-def case_context(s, case_id: int, *, open_act: str | None = None, values=None, errors=None, refusal=None) -> dict:
+def _doc_forms(open_doc: dict | None) -> list[dict]:
+    """One issue form per document type built from the case: its supplement fields from the type's schema."""
+    from schemas.documents import DOCUMENT_TYPES
+
+    out = []
+    for d in documents.document_types():
+        if not d["from_case"]:
+            continue
+        names = list(d["supplement"] or ())
+        mine = open_doc is not None and open_doc["type"] == d["code"]
+        if mine:
+            names += [n for n in open_doc["missing"] if n not in names]
+        form = forms.form_fields(DOCUMENT_TYPES[d["code"]].schema, f"doc:{d['code']}", None, {}, only=names)
+        for f in form:  # posted as f.<name>: the supplement, apart from the form's own fields
+            f.name = "f." + f.name
+        out.append({**d, "form": form, "open": mine, "vals": open_doc["values"] if mine else {},
+                    "errs": open_doc["errors"] if mine else {}})
+    return out
+
+
+def case_context(s, case_id: int, *, open_act: str | None = None, values=None, errors=None, refusal=None,
+                 open_doc: dict | None = None) -> dict:
     case = cases.load_case(s, g.actor, case_id, with_agency=True)
     people = _people(s, case)
     acts = []
@@ -68,10 +90,11 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
         "evidence": records["evidence"], "trail": trail, "users_by_id": users_by_id,
         "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
         "documents": records["documents"],
-        "document_types": [d for d in documents.document_types() if d["from_case"]],
+        "doc_forms": _doc_forms(open_doc), "open_doc_message": (open_doc or {}).get("message"),
+        "DOC_TITLES": {**{d["code"]: d["title"] for d in documents.document_types()}, "case_file": "案卷"},
         "reviews": records["reviews"], "referrals": records["referrals"],
         "evaluation": evaluation, "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act,
-        "tab": request.args.get("tab") or ("acts" if open_act else "basic"), "json": json,
+        "tab": "documents" if open_doc else (request.args.get("tab") or ("acts" if open_act else "basic")),
         "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
     }
 
@@ -159,19 +182,36 @@ def evidence_file(evidence_id):
 
 @blp.route("/<id:case_id>/documents", methods=["POST"])
 def issue(case_id):
+    """出具文书 (or 组卷): the supplement typed on the form goes to the service, which says what is still missing."""
+    from schemas.documents import DOCUMENT_TYPES
+
     doc_type = request.form.get("doc_type", "")
     version = request.form.get("version", "")
+    if doc_type != "case_file" and doc_type not in DOCUMENT_TYPES:
+        abort(404)
+    supplied: dict = {}
+    if doc_type != "case_file":
+        names = [k.removeprefix("f.") for k in request.form if k.startswith("f.")]
+        form = forms.form_fields(DOCUMENT_TYPES[doc_type].schema, f"doc:{doc_type}", None, {}, only=names)
+        raw = {k.removeprefix("f."): v for k, v in request.form.items() if k.startswith("f.")}
+        supplied, _ = forms.read_form(form, _MultiDict(raw))
     try:
         if doc_type == "case_file":
             write(lambda s: documents.request_case_file(s, g.actor, case_id, {}))
         else:
             write(lambda s: documents.issue_document(s, g.actor, case_id, doc_type, options=documents.Options(),
+                                                     fields=supplied or None,
                                                      expected_version=int(version) if version.isdigit() else None))
-        flash("操作成功：文书已提交生成", "success")
     except DomainError as e:
         if e.http_status in (403, 404):
             raise
-        flash(e.message, "error")
+        missing = list((e.errors or {}).get("missing") or ())
+        field_errors = (e.errors or {}).get("fields") or {}
+        errs = {"f." + k: forms._flatten(v) for k, v in field_errors.items()} if isinstance(field_errors, dict) else {}
+        open_doc = {"type": doc_type, "missing": missing, "values": request.form, "errors": errs, "message": e.message}
+        with reading() as s:
+            return page("case.html", e.http_status, s=s, **case_context(s, case_id, open_doc=open_doc))
+    flash("操作成功：文书已提交生成", "success")
     return redirect(url_for("ui_case.show", case_id=case_id, tab="documents"))
 
 

@@ -50,14 +50,20 @@ def _max_len(f) -> int | None:
     return None
 
 
-def form_fields(schema_cls, act: str, officer_field: str | None, people: dict[str, list[tuple]]) -> list[Field]:
-    """The form of an act; `people` lists who may be chosen: officers (of the case), reviewers, parties …"""
+def form_fields(schema_cls, act: str, officer_field: str | None, people: dict[str, list[tuple]],
+                only: list[str] | None = None) -> list[Field]:
+    """The form of an act; `people` lists who may be chosen: officers (of the case), reviewers, parties …
+
+    With `only`, just those fields (a document's supplement), all optional: the service says what is missing.
+    """
     out = []
-    for name, f in schema_cls().fields.items():
+    schema_fields = schema_cls().fields
+    items = [(n, schema_fields[n]) for n in only if n in schema_fields] if only is not None else schema_fields.items()
+    for name, f in items:
         if f.dump_only:
             continue
         label, help_ = field_label(name, act)
-        fld = Field(name, label, help_, "text", required=f.required)
+        fld = Field(name, label, help_, "text", required=f.required and only is None)
         if name == officer_field:
             fld.widget, fld.choices = "checkboxes", [(str(i), n) for i, n in people.get("officers", [])]
         elif isinstance(f, fields.AwareDateTime | fields.DateTime):
