@@ -223,6 +223,11 @@ def test_an_officer_on_a_phone_uploads_a_photo_as_evidence(journey):
     j.login("zhangwei")
     p = j.page
     assert p.evaluate("() => document.documentElement.scrollWidth") <= 375  # one column, no sideways scroll
+    p.fill("#q", "预包装食品")  # the search goes in the URL (GET)
+    p.click("text=搜索")
+    p.wait_for_load_state()
+    assert "q=" in p.url
+    j.check("search-on-phone")
     p.locator("tr", has_text="涉嫌经营标签不符合规定的预包装食品").locator("a").first.click()
     p.wait_for_load_state()
     j.check("case-on-phone")

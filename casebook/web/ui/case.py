@@ -64,37 +64,43 @@ def _doc_forms(open_doc: dict | None) -> list[dict]:
 
 
 def case_context(s, case_id: int, *, open_act: str | None = None, values=None, errors=None, refusal=None,
-                 open_doc: dict | None = None) -> dict:
+                 open_doc: dict | None = None, tab: str | None = None, review: bool = False) -> dict:
+    """What the case page shows; each tab's lists are read and built only when that tab is shown."""
+    tab = "documents" if open_doc else (tab or request.args.get("tab") or ("acts" if open_act else "basic"))
+    if tab not in ("basic", "acts", "evidence", "documents", "trail"):
+        tab = "basic"
     case = cases.load_case(s, g.actor, case_id, with_agency=True)
     people = _people(s, case)
     acts = []
     for a in cases.available_actions(s, g.actor, case):
-        decl, form = _form_for(a["action"], people)
-        mine = open_act == a["action"]
-        acts.append({**a, "article": decl.article, "form": form,
-                     "vals": values if mine and values is not None else {
-                         **forms.defaults(form), **({decl.officers: [str(i) for i, _ in people["case_officers"]]}
-                                                    if decl.officers and a["action"] not in AGENCY_OFFICER_ACTS else {})},
-                     "errors": errors if mine else {}, "open": mine, "multipart": a["action"] == "add_evidence"})
+        item = {**a, "article": act_declaration(a["action"]).article, "open": open_act == a["action"]}
+        if a["allowed"] and (tab == "acts" or review):  # forms are built for the tab that shows them
+            decl, form = _form_for(a["action"], people)
+            mine = item["open"]
+            item.update(form=form, errors=errors if mine else {}, multipart=a["action"] == "add_evidence",
+                        vals=values if mine and values is not None else {
+                            **forms.defaults(form), **({decl.officers: [str(i) for i, _ in people["case_officers"]]}
+                                                       if decl.officers and a["action"] not in AGENCY_OFFICER_ACTS else {})})
+        acts.append(item)
     users_by_id = {i: n for i, n in people["agency_officers"] + people["people"] + people["case_officers"]}
     if g.user:
         users_by_id.setdefault(g.user["id"], g.user["name"])
-    trail = [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))]
     records = worklists.case_records(s, g.actor, case)
     dls = deadlines.list_for(s, g.actor, case_id=case_id, limit=100)
     open_dls = [d for d in dls if d["status"] == "open" and d["due_on"] is not None]
-    evaluation = rules.evaluate(s, case) if case.violations else None
     return {
         "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
         "refused": [a for a in acts if not a["allowed"]],
-        "evidence": records["evidence"], "trail": trail, "users_by_id": users_by_id,
+        "evidence": records["evidence"], "users_by_id": users_by_id,
+        "trail": [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))] if tab == "trail" else [],
         "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
         "documents": records["documents"],
-        "doc_forms": _doc_forms(open_doc), "open_doc_message": (open_doc or {}).get("message"),
+        "doc_forms": _doc_forms(open_doc) if tab == "documents" else [],
+        "open_doc_message": (open_doc or {}).get("message"),
         "DOC_TITLES": {**{d["code"]: d["title"] for d in documents.document_types()}, "case_file": "案卷"},
         "reviews": records["reviews"], "referrals": records["referrals"],
-        "evaluation": evaluation, "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act,
-        "tab": "documents" if open_doc else (request.args.get("tab") or ("acts" if open_act else "basic")),
+        "evaluation": rules.evaluate(s, case) if case.violations and (tab == "basic" or review) else None,
+        "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act, "tab": tab,
         "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
     }
 
@@ -119,7 +125,8 @@ def show(case_id):
 
 def _rerender(case_id, action, status, **kw):
     with reading() as s:
-        return page("case.html", status, s=s, **case_context(s, case_id, open_act=action, values=request.form, **kw))
+        return page("case.html", status, s=s, **case_context(s, case_id, open_act=action, values=request.form,
+                                                             tab="acts", **kw))
 
 
 @blp.route("/<id:case_id>/acts/<action>", methods=["POST"])

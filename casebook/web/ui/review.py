@@ -24,6 +24,6 @@ def queue():
 def review(case_id):
     """行政处罚法 第五十八条: facts, evidence, proposal, benchmark and the seven-item checklist on one page."""
     with reading() as s:
-        ctx = case_context(s, case_id, open_act="record_legal_review")
+        ctx = case_context(s, case_id, open_act="record_legal_review", review=True)
         ctx["crumbs"] = [("法制审核", url_for("ui_review.queue")), ("审核案件", None)]
         return page("review_page.html", s=s, **ctx)
