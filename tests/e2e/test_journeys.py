@@ -253,3 +253,15 @@ def test_an_officer_on_a_phone_uploads_a_photo_as_evidence(journey):
     expect(p.locator("img[alt='手机拍摄的货架照片']")).to_be_visible()
     assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
     j.check("evidence-listed-phone")
+
+
+def test_the_api_explorer_reads_the_openapi_document_from_local_assets_only(journey, server):
+    j = journey("api-explorer")
+    outside = []
+    j.page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server["url"]) else None)
+    p = j.page
+    p.goto(server["url"] + "/api/docs")
+    expect(p.locator(".opblock-tag").first).to_be_visible()
+    expect(p.locator("#swagger-ui")).to_contain_text("cases")
+    j.check("api-explorer")  # screenshot and axe-core, as every page
+    assert outside == []  # nothing from a CDN or the internet

@@ -8,6 +8,7 @@ from decimal import Decimal
 from casebook.domain import deadlines as dl
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
+from casebook.domain.fields import CASE_SOURCE_LABELS
 from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, ROLE_LABELS, STAGES
 from casebook.services.context import LOCAL_TZ, local_today
 
@@ -91,5 +92,5 @@ def install(app) -> None:
         STAGES=STAGES, PROCEDURES=PROCEDURES, STAGE_TONE=STAGE_TONE, ROLE_LABELS=ROLE_LABELS, PENALTY_KINDS=PENALTY_KINDS,
         DECISION_KINDS=DECISION_KINDS, REVIEW_STATUS=REVIEW_STATUS, REFERRAL_STATUS=REFERRAL_STATUS, TRAIL_ROLE=TRAIL_ROLE,
         deadline_badge=deadline_badge, STEPS=STEPS, label_of=label_of,
-        DEADLINE_KINDS={k: v.label for k, v in dl.KINDS.items()},
+        DEADLINE_KINDS={k: v.label for k, v in dl.KINDS.items()}, CASE_SOURCES=CASE_SOURCE_LABELS,
     )
