@@ -22,7 +22,7 @@ ui-assets:
 # The e2e tests drive Debian's chromium (Playwright cannot download its own browser here).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium; else sudo apt-get install -y -q chromium; fi; fi
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; fi
 
 system-packages:
 	@./scripts/ensure-system-packages.sh
