@@ -6,7 +6,7 @@ print a Markdown table for the README.
                                                  # 100 k due deadlines, 1,000 PDF renders, a 100-page 案卷
     .venv/bin/python bench/run_all.py --only rules_lookup,pdf_render
 
-Benchmarks: write_path, case_list, trail_verify and deadline_sweep run once per database backend; events
+Benchmarks: write_path, case_list, trail_verify, deadline_sweep and case_page run once per database backend; events
 once per backend and transport (RabbitMQ at amqp://guest:guest@127.0.0.1:5672// with publisher
 confirms, skipped with the reason when it does not answer, and the embedded memory transport);
 rules_lookup and pdf_render are in-process and use no database.
@@ -43,6 +43,7 @@ BENCHES = {
     "rules_lookup": IN_PROCESS,
     "pdf_render": IN_PROCESS,
     "deadline_sweep": "backend",
+    "case_page": "backend",
 }
 
 # rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
@@ -58,6 +59,7 @@ SIZES = {
         "deadline_sweep": {
             "sqlite": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"],
             "postgres": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"]},
+        "case_page": {"sqlite": ["--rounds", "100", "--repeats", "3"], "postgres": ["--rounds", "100", "--repeats", "3"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
@@ -70,6 +72,7 @@ SIZES = {
         "deadline_sweep": {
             "sqlite": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"],
             "postgres": ["--rows", "100000", "--cases", "20000", "--lag-rows", "3000", "--lag-window", "60"]},
+        "case_page": {"sqlite": ["--rounds", "200", "--repeats", "5"], "postgres": ["--rounds", "200", "--repeats", "5"]},
     },
     # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
     "smoke": {
@@ -84,6 +87,8 @@ SIZES = {
         "deadline_sweep": {
             "sqlite": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"],
             "postgres": ["--rows", "2000", "--cases", "500", "--lag-rows", "100", "--lag-window", "5", "--tick", "2"]},
+        "case_page": {"sqlite": ["--rounds", "5", "--repeats", "1", "--warmup", "1"],
+                      "postgres": ["--rounds", "5", "--repeats", "1", "--warmup", "1"]},
     },
 }
 
@@ -248,6 +253,14 @@ def cell_sweep(r: dict | None) -> str:
     return s
 
 
+def cell_case_page(r: dict | None) -> str:
+    if not r:
+        return "—"
+    res = r["results"]
+    return (f"p95 {r['p95_ms']:.0f} ms (worst tab) {_mark(r['within_budget'])}; floor p95 {res['floor']['p95_ms']:.0f} ms, "
+            f"ratio {r['ratio_to_floor_p95']}×")
+
+
 def table(results: dict) -> str:
     def row(what, budget, key, cell):
         b = results.get(key, {})
@@ -270,6 +283,8 @@ def table(results: dict) -> str:
                        "决定书 median ≤ 150 ms, RSS ≤ 300 MB after 1,000 renders; 案卷 < 10 s", cell_pdf),
         "deadline_sweep": ("deadline sweep: fire due deadlines; fire lag of the scheduler tick (`bench/deadline_sweep.py`)",
                            "100 k due rows < 5 s; fire lag p99 < 30 s", cell_sweep),
+        "case_page": ("case page server render, 200 trail entries + 50 evidence items (`bench/case_page.py`)",
+                      "p95 < 150 ms on PostgreSQL", cell_case_page),
     }
     lines = [
         "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",
