@@ -193,6 +193,12 @@ def test_a_head_approves_a_filing_and_a_referral_from_the_approvals_list(journey
     head = journey("head-zhaomin")
     head.login("zhaomin")
     p = head.goto("/head/approvals")
+    # Keyboard first: the first Tab reaches the skip link, and focus is visible (an outline, not RuoYi's none).
+    p.keyboard.press("Tab")
+    assert p.evaluate("() => document.activeElement.textContent.trim()") == "跳到主要内容"
+    p.keyboard.press("Tab")
+    style = p.evaluate("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }")
+    assert style[0] != "none" and style[1] != "0px", style
     row = p.locator("tr", has_text="涉嫌销售过期食品").filter(has_text="立案")
     row.locator("a", has_text="办理").click()
     p.wait_for_load_state()
