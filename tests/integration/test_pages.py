@@ -148,3 +148,55 @@ def test_issuing_a_document_from_the_case_page_asks_for_what_the_record_lacks_th
         doc = s.execute(select(m.Document).where(m.Document.case_id == cid)).scalar_one()
     progress = client.get(f"/cases/documents/{doc.id}/progress")
     assert progress.status_code == 200 and "正在生成" in progress.get_data(as_text=True)
+
+
+def test_a_document_preview_is_a_pdf_marked_preview_and_issues_nothing(client, api, sessions):
+    cid = api.filed_case()
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=documents").get_data(as_text=True)
+    r = client.post(f"/cases/{cid}/documents", data={"csrf_token": _csrf(page), "doc_type": "filing_approval", "preview": "1",
+                                                     "f.summary": "群众投诉，经核查，当事人涉嫌销售过期食品"})
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+    with sessions() as s:
+        assert s.execute(select(func.count()).select_from(m.Document).where(m.Document.case_id == cid)).scalar_one() == 0
+
+
+def test_an_on_the_spot_fine_over_the_summary_limit_is_refused_with_its_article_and_nothing_is_made(client, sessions):
+    _login(client)
+    page = client.get("/work/summary/new").get_data(as_text=True)
+    with sessions() as s:
+        person = s.execute(select(m.Party.id).where(m.Party.kind == "person")).scalars().first()
+        ids = [str(i) for i in s.execute(select(m.User.id).where(m.User.username.in_(("zhangwei", "liqiang")))).scalars()]
+        before = s.execute(select(func.count()).select_from(m.Case)).scalar_one()
+    form = {"csrf_token": _csrf(page), "party_id": str(person), "form_no": "SD202600002", "decided_on": "2026-03-02",
+            "place": "集市", "cause": "占道经营", "facts_text": "当事人占道经营", "penalty_kinds": ["fine"], "fine_amount": "500.00",
+            "basis": "《城市市容和环境卫生管理条例》第三十六条", "officer_ids": ids, "party_signed": "true"}
+    r = client.post("/work/summary/new", data=form)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "第五十一条" in html and 'value="500.00"' in html
+    with sessions() as s:
+        assert s.execute(select(func.count()).select_from(m.Case)).scalar_one() == before
+    r = client.post("/work/summary/new", data={**form, "fine_amount": "100.00"})
+    assert r.status_code == 302 and "/cases/" in r.headers["Location"]
+
+
+def test_a_head_extends_a_legal_review_deadline_from_the_case_page_and_an_officer_may_not(client, api, sessions):
+    cid = api.noticed_case()
+    api.submit_review(cid)
+    with sessions() as s:
+        d = s.execute(select(m.Deadline).where(m.Deadline.case_id == cid, m.Deadline.kind == "legal_review")).scalar_one()
+        due_before = d.due_on
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=basic").get_data(as_text=True)
+    assert f"/deadlines/{d.id}/extend" not in page  # officers see no extension form
+    r = client.post(f"/cases/{cid}/deadlines/{d.id}/extend", data={"csrf_token": _csrf(page), "days": "5", "reason": "案情复杂"})
+    assert "延长期限须经负责人批准" in client.get(r.headers["Location"]).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(page)})
+    _login(client, "zhaomin")
+    page = client.get(f"/cases/{cid}?tab=basic").get_data(as_text=True)
+    assert f"/deadlines/{d.id}/extend" in page
+    r = client.post(f"/cases/{cid}/deadlines/{d.id}/extend", data={"csrf_token": _csrf(page), "days": "5", "reason": "案情复杂"})
+    assert "期限已延长" in client.get(r.headers["Location"]).get_data(as_text=True)
+    with sessions() as s:
+        d = s.get(m.Deadline, d.id)
+        assert d.extended_days == 5 and d.due_on > due_before

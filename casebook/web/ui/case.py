@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, url_for
 from werkzeug.datastructures import MultiDict as _MultiDict
 
 from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
@@ -203,6 +203,14 @@ def issue(case_id):
         raw = {k.removeprefix("f."): v for k, v in request.form.items() if k.startswith("f.")}
         supplied, _ = forms.read_form(form, _MultiDict(raw))
     try:
+        if request.form.get("preview") and doc_type != "case_file":
+            # 预览: the document as the case stands now, marked 预览, never numbered or stored.
+            with reading() as s:
+                context = documents.preview_case_context(s, g.actor, case_id, doc_type, options=documents.Options(),
+                                                         fields=supplied or None)
+            pdf = documents.render_preview(doc_type, context)
+            return current_app.response_class(pdf, mimetype="application/pdf", headers={
+                "Content-Disposition": "inline; filename=preview.pdf", "X-Content-Type-Options": "nosniff"})
         if doc_type == "case_file":
             write(lambda s: documents.request_case_file(s, g.actor, case_id, {}))
         else:
@@ -220,6 +228,23 @@ def issue(case_id):
             return page("case.html", e.http_status, s=s, **case_context(s, case_id, open_doc=open_doc))
     flash("操作成功：文书已提交生成", "success")
     return redirect(url_for("ui_case.show", case_id=case_id, tab="documents"))
+
+
+@blp.route("/<id:case_id>/deadlines/<id:deadline_id>/extend", methods=["POST"])
+def extend_deadline(case_id, deadline_id):
+    """负责人批准延长期限: days and the reason, through the deadlines service (it checks the role and scope)."""
+    days, reason = request.form.get("days", ""), (request.form.get("reason") or "").strip()
+    if not (days.isdigit() and 1 <= int(days) <= 365) or not reason:
+        flash("延长天数须为1至365的整数，且须写明延长理由", "error")
+    else:
+        try:
+            write(lambda s: deadlines.record_extension(s, g.actor, deadline_id, days=int(days), reason=reason))
+            flash("操作成功：期限已延长", "success")
+        except DomainError as e:
+            if e.http_status == 404:
+                raise
+            flash(e.message, "error")
+    return redirect(url_for("ui_case.show", case_id=case_id, tab="basic"))
 
 
 @blp.route("/documents/<id:document_id>.pdf")
