@@ -114,6 +114,7 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
         b.get_by_label("罚款", exact=True).check()
         b.locator("[name=fine_amount]").fill("3000.00")
         b.locator("[name=basis]").fill("《中华人民共和国食品安全法》第一百二十五条")
+        expect(b.locator("#rules-propose_penalty")).to_contain_text("规则检查")  # the rule results follow the typing
     _do(off, "拟定处理意见", propose)
     _do(off, "送达行政处罚事先告知书", lambda b: b.locator("[name=method]").select_option("direct"))
     _do(off, "记录当事人书面放弃陈述申辩和听证",

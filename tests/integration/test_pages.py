@@ -200,3 +200,33 @@ def test_a_head_extends_a_legal_review_deadline_from_the_case_page_and_an_office
     with sessions() as s:
         d = s.get(m.Deadline, d.id)
         assert d.extended_days == 5 and d.due_on > due_before
+
+
+def test_the_rule_results_follow_what_is_typed_in_the_proposal_form_and_write_nothing(client, api, sessions):
+    from casebook.seed import CATALOGUE_DIR
+    from casebook.services import catalogue as cat
+
+    with sessions() as s, s.begin():
+        cat.seed_directory(s, CATALOGUE_DIR)
+    cat.invalidate()
+    try:
+        cid = api.filed_case()
+        api.act(cid, "start_investigation")
+        api.evidence(cid)
+        api.act(cid, "update_facts", {"goods_value": "3000.00", "illegal_gains": "500.00", "circumstances": ["first_offence"],
+                                      "violations": [{"code": "SP-124-1-5", "description": "经营超过保质期的食品"}]})
+        api.act(cid, "close_investigation", {"report": "事实清楚"})
+        version = api.get(f"/api/v1/cases/{cid}").get_json()["version"]
+        _login(client)
+        page = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+        assert f"/cases/{cid}/rules/propose_penalty" in page
+        low = client.post(f"/cases/{cid}/rules/propose_penalty", data={
+            "csrf_token": _csrf(page), "kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "1.00"}).get_data(as_text=True)
+        high = client.post(f"/cases/{cid}/rules/propose_penalty", data={
+            "csrf_token": _csrf(page), "kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "10000000.00"}).get_data(as_text=True)
+        assert "SP-124-1-5" in low and "阶次" in low
+        assert "低于法定下限" in low or "减轻处罚" in low
+        assert "超过法定上限" in high
+        assert api.get(f"/api/v1/cases/{cid}").get_json()["version"] == version
+    finally:
+        cat.invalidate()

@@ -167,6 +167,27 @@ def act(case_id, action):
     return redirect(url_for("ui_case.show", case_id=case_id, tab=tab))
 
 
+RULE_ACTS = ("propose_penalty", "decide")
+
+
+@blp.route("/<id:case_id>/rules/<action>", methods=["POST"])
+def rules_preview(case_id, action):
+    """The rule results for what is typed in a 拟定处理意见 / 作出处理决定 form, as it is typed (htmx); nothing is written."""
+    if action not in RULE_ACTS:
+        abort(404)
+    decl = act_declaration(action)
+    with reading() as s:
+        case = cases.load_case(s, g.actor, case_id)
+        form = forms.form_fields(decl.schema, action, decl.officers, {})
+        raw, _ = forms.read_form(form, request.form)
+        try:
+            data = decl.schema().load(raw, partial=True)
+        except Exception:  # noqa: BLE001 — half-typed input: show what the case alone gives
+            data = {}
+        ev = rules.evaluate(s, case, data)
+        return page("_rules.html", s=s, ev=ev, todo=0)
+
+
 @blp.route("/<id:case_id>/verify", methods=["POST"])
 def verify(case_id):
     with reading() as s:
