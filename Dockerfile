@@ -1,4 +1,12 @@
 # Casebook service image: web (gunicorn), and later relay, worker and scheduler, from one image.
+
+# The pages' third-party assets (htmx, axe-core, swagger-ui) from npm with the lockfile, at build time only.
+FROM node:20-bookworm-slim AS ui-assets
+WORKDIR /src
+COPY scripts/build-ui-assets.sh ./scripts/
+COPY casebook/web/ui/assets/package.json casebook/web/ui/assets/package-lock.json ./casebook/web/ui/assets/
+RUN sh scripts/build-ui-assets.sh
+
 FROM python:3.11-slim-bookworm
 
 # HarfBuzz subsetting (else WeasyPrint subsets CJK fonts in pure Python, ~70x slower), a CJK font,
@@ -12,6 +20,7 @@ RUN useradd --create-home --uid 10001 casebook
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY casebook ./casebook
+COPY --from=ui-assets /src/casebook/web/ui/static/vendor ./casebook/web/ui/static/vendor
 COPY events ./events
 COPY schemas ./schemas
 COPY scheduler ./scheduler

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CASEBOOK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast install system-packages fonts db seed bench lint clean
+.PHONY: run test test-fast install system-packages fonts ui-assets chromium db seed bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP) system-packages fonts
+install: $(STAMP) system-packages fonts ui-assets
+
+# htmx, axe-core, swagger-ui from npm (lockfile) into casebook/web/ui/static/vendor, served by the app.
+ui-assets:
+	@./scripts/build-ui-assets.sh
+
+# The e2e tests drive Debian's chromium (Playwright cannot download its own browser here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; fi
 
 system-packages:
 	@./scripts/ensure-system-packages.sh
@@ -33,7 +42,7 @@ run: seed
 	$(BIN)/casebook serve
 
 # PostgreSQL and RabbitMQ suites run when the servers answer on 127.0.0.1 (CI requires them: see .ci/run).
-test: install
+test: install chromium
 	@if [ -z "$$CASEBOOK_TEST_POSTGRES_URL" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  export CASEBOOK_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test; fi; \
 	if [ -z "$$CASEBOOK_TEST_AMQP_URL" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2).close()" 2>/dev/null; then \

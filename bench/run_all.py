@@ -7,6 +7,7 @@ print a Markdown table for the README.
     .venv/bin/python bench/run_all.py --only rules_lookup,pdf_render
 
 Benchmarks: write_path, case_list, trail_verify, deadline_sweep and calendar_confirm run once per database backend; events
+Benchmarks: write_path, case_list, trail_verify, deadline_sweep and case_page run once per database backend; events
 once per backend and transport (RabbitMQ at amqp://guest:guest@127.0.0.1:5672// with publisher
 confirms, skipped with the reason when it does not answer, and the embedded memory transport);
 rules_lookup and pdf_render are in-process and use no database.
@@ -45,6 +46,7 @@ BENCHES = {
     "deadline_sweep": "backend",
     "calendar_confirm": "backend",
     "http_api": "backend",
+    "case_page": "backend",
 }
 
 # rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
@@ -62,6 +64,7 @@ SIZES = {
             "postgres": ["--rows", "20000", "--cases", "5000", "--lag-rows", "1000", "--lag-window", "30"]},
         "calendar_confirm": {"sqlite": ["--rows", "5000", "--repeat", "5"], "postgres": ["--rows", "5000", "--repeat", "5"]},
         "http_api": {"sqlite": ["--requests", "500", "--repeat", "3"], "postgres": ["--requests", "500", "--repeat", "3"]},
+        "case_page": {"sqlite": ["--rounds", "100", "--repeats", "3"], "postgres": ["--rounds", "100", "--repeats", "3"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
@@ -77,6 +80,7 @@ SIZES = {
         "calendar_confirm": {"sqlite": ["--rows", "20000", "--cases", "5000", "--repeat", "5"],
                              "postgres": ["--rows", "20000", "--cases", "5000", "--repeat", "5"]},
         "http_api": {"sqlite": ["--requests", "1000", "--repeat", "5"], "postgres": ["--requests", "1000", "--repeat", "5"]},
+        "case_page": {"sqlite": ["--rounds", "200", "--repeats", "5"], "postgres": ["--rounds", "200", "--repeats", "5"]},
     },
     # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
     "smoke": {
@@ -94,6 +98,8 @@ SIZES = {
         "calendar_confirm": {"sqlite": ["--rows", "200", "--cases", "50", "--repeat", "1"],
                              "postgres": ["--rows", "200", "--cases", "50", "--repeat", "1"]},
         "http_api": {"sqlite": ["--requests", "50", "--repeat", "1"], "postgres": ["--requests", "50", "--repeat", "1"]},
+        "case_page": {"sqlite": ["--rounds", "5", "--repeats", "1", "--warmup", "1"],
+                      "postgres": ["--rounds", "5", "--repeats", "1", "--warmup", "1"]},
     },
 }
 
@@ -294,6 +300,14 @@ def cell_sweep(r: dict | None) -> str:
     return s + _load(r)
 
 
+def cell_case_page(r: dict | None) -> str:
+    if not r:
+        return "—"
+    res = r["results"]
+    return (f"p95 {r['p95_ms']:.0f} ms (worst tab) {_mark(r['within_budget'])}; floor p95 {res['floor']['p95_ms']:.0f} ms, "
+            f"ratio {r['ratio_to_floor_p95']}×")
+
+
 def table(results: dict) -> str:
     def row(what, budget, key, cell):
         b = results.get(key, {})
@@ -324,6 +338,8 @@ def table(results: dict) -> str:
                      "gunicorn 4 workers on PostgreSQL, `casebook serve` on SQLite",
                      "≤ 5 × a minimal Flask app returning the same JSON under the same server; embedded, 8 writers: "
                      "p99 < 100 ms", cell_http),
+        "case_page": ("case page server render, 200 trail entries + 50 evidence items (`bench/case_page.py`)",
+                      "p95 < 150 ms on PostgreSQL", cell_case_page),
     }
     lines = [
         "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",

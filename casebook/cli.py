@@ -54,11 +54,16 @@ def seed_demo():
     """载入演示数据（一个区、两个执法部门及各类用户），并打印登录信息"""
     from casebook.db.migrate import analyze
     from casebook.seed import seed_demo as run
+    from casebook.seed import seed_demo_cases
 
     settings = Settings()
     with unit_of_work(_sessions(settings)) as s:
         rows = run(s)
     analyze(settings.database_url)  # a bulk load: fresh planner statistics (PostgreSQL)
+    with unit_of_work(_sessions(settings)) as s:
+        made = seed_demo_cases(s, settings)
+    if made:
+        click.echo("演示案件：" + "；".join(made))
     if not rows:
         click.echo("演示数据已存在，未重复载入。")
         return
@@ -195,13 +200,13 @@ def serve(host, port):
     from casebook.startup import check_or_exit
     from casebook.web.app import create_app
 
-    settings = Settings()
+    settings = Settings(embedded=True)  # the login page lists the demo accounts in this mode only
     _logging(settings)
     check_or_exit(settings)
     app = create_app(settings)
     stop = _start_background(app, settings)
     server = make_server(host or settings.host, port or settings.port, app, threaded=True)
-    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/")
+    click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/ （接口文档：/api/docs）")
 
     import signal
     import threading

@@ -18,14 +18,13 @@ import datetime as dt
 import logging
 import math
 import random
-from functools import cache
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from casebook.config import Settings
+from casebook.config import Settings, process_settings
 from casebook.db.models import LoginThrottle, User, utcnow
 from casebook.domain.errors import DomainError
 
@@ -59,13 +58,8 @@ def configure(settings: Settings | None) -> None:
         passwords.configure(settings)
 
 
-@cache
-def _process_settings() -> Settings:
-    return Settings()
-
-
 def _settings() -> Settings:
-    return _configured or _process_settings()
+    return _configured or process_settings()
 
 
 def _backoff(failures: int, free: int, cap: int) -> int:

@@ -218,3 +218,8 @@ def current_user(s: Session, actor: Actor) -> User:
     return s.get(User, actor.user_id)
 
 
+def delete_token(s: Session, token: str) -> None:
+    """Delete a token (a page session's, at logout or idle timeout); an unknown token is nothing to do."""
+    from sqlalchemy import delete
+
+    s.execute(delete(ApiToken).where(ApiToken.token_hash == hash_token(token)))

@@ -67,8 +67,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     api = CasebookApi(app)
     from .api import cases, deadlines, documents, records, rules, workflows
 
-    for blp in (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp,
-                documents.blp, workflows.blp, deadlines.blp):
+    api_blueprints = (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp,
+                      documents.blp, workflows.blp, deadlines.blp)
+    for blp in api_blueprints:
         api.register_blueprint(blp)
     errors.register(app)
     from casebook.web import public
@@ -76,6 +77,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
 
     api.register_blueprint(publicity.blp)
     public.register(app, settings)  # 公示: public pages, open API, rate limit, caching (no login)
+    from . import ui  # the zh-CN pages: cookie sessions with CSRF; the API stays bearer-only
+
+    ui.register(app, api_blueprints, settings)
 
     @app.before_request
     def _limits_and_auth():
@@ -87,7 +91,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
             raise InvalidCharacter()
         if request.is_json and request.content_length:
             check_json_depth(request.get_data(cache=True))
-        authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
+        if not ui.is_ui_request():  # pages resolve their own cookie session (casebook.web.ui)
+            authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
 
     @app.after_request
     def _security_headers(resp):

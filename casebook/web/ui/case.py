@@ -1,0 +1,283 @@
+"""The case page: header, steps, tabs, the available acts (forms from their declarations) and the refused ones
+with every reason and its article; evidence upload and preview; the timeline with chain verification; documents."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, url_for
+from werkzeug.datastructures import MultiDict as _MultiDict
+
+from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
+from casebook.domain.evidence import EVIDENCE_KINDS
+from casebook.domain.lifecycle import TRANSITIONS
+from casebook.services import audit, cases, deadlines, documents, evidence, rules, worklists
+
+from . import fmt, forms
+from .acts import act_declaration
+from .shell import install_errors, page, reading, settings, write
+
+blp = Blueprint("ui_case", __name__, url_prefix="/cases")
+install_errors(blp)
+AGENCY_OFFICER_ACTS = {"file", "form_referral_team"}  # acts that name officers not yet on the case
+PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+
+def _people(s, case) -> dict:
+    staff = worklists.agency_people(s, g.actor) if g.actor.can_act_in(case.agency_id) else []
+    reviewers = [(u.id, u.display_name) for u in staff if "legal_reviewer" in (u.roles or ())]
+    case_officers = [(o.user_id, o.user.display_name) for o in case.officers]
+    agency_officers = [(u.id, u.display_name) for u in staff if "officer" in (u.roles or ())]
+    on_case = {i for i, _ in case_officers}
+    return {"case_officers": case_officers, "agency_officers": agency_officers,
+            "people": [(u.id, u.display_name) for u in staff if u.id not in on_case],
+            "reviewers": reviewers,
+            "parties": [(case.party.id, case.party.name)] if case.party else []}
+
+
+def _form_for(code: str, people: dict):
+    decl = act_declaration(code)
+    if decl.schema is None:
+        return decl, []
+    named = people["agency_officers"] if code in AGENCY_OFFICER_ACTS else people["case_officers"]
+    return decl, forms.form_fields(decl.schema, code, decl.officers, {**people, "officers": named})
+
+
+def _doc_forms(open_doc: dict | None) -> list[dict]:
+    """One issue form per document type built from the case: its supplement fields from the type's schema."""
+    from schemas.documents import DOCUMENT_TYPES
+
+    out = []
+    for d in documents.document_types():
+        if not d["from_case"]:
+            continue
+        names = list(d["supplement"] or ())
+        mine = open_doc is not None and open_doc["type"] == d["code"]
+        if mine:
+            names += [n for n in open_doc["missing"] if n not in names]
+        form = forms.form_fields(DOCUMENT_TYPES[d["code"]].schema, f"doc:{d['code']}", None, {}, only=names)
+        for f in form:  # posted as f.<name>: the supplement, apart from the form's own fields
+            f.name = "f." + f.name
+        out.append({**d, "form": form, "open": mine, "vals": open_doc["values"] if mine else {},
+                    "errs": open_doc["errors"] if mine else {}})
+    return out
+
+
+def case_context(s, case_id: int, *, open_act: str | None = None, values=None, errors=None, refusal=None,
+                 open_doc: dict | None = None, tab: str | None = None, review: bool = False) -> dict:
+    """What the case page shows; each tab's lists are read and built only when that tab is shown."""
+    tab = "documents" if open_doc else (tab or request.args.get("tab") or ("acts" if open_act else "basic"))
+    if tab not in ("basic", "acts", "evidence", "documents", "trail"):
+        tab = "basic"
+    case = cases.load_case(s, g.actor, case_id, with_agency=True)
+    people = _people(s, case)
+    acts = []
+    for a in cases.available_actions(s, g.actor, case):
+        item = {**a, "article": act_declaration(a["action"]).article, "open": open_act == a["action"]}
+        if a["allowed"] and (tab == "acts" or review):  # forms are built for the tab that shows them
+            decl, form = _form_for(a["action"], people)
+            mine = item["open"]
+            item.update(form=form, errors=errors if mine else {}, multipart=a["action"] == "add_evidence",
+                        vals=values if mine and values is not None else {
+                            **forms.defaults(form), **({decl.officers: [str(i) for i, _ in people["case_officers"]]}
+                                                       if decl.officers and a["action"] not in AGENCY_OFFICER_ACTS else {})})
+        acts.append(item)
+    users_by_id = {i: n for i, n in people["agency_officers"] + people["people"] + people["case_officers"]}
+    if g.user:
+        users_by_id.setdefault(g.user["id"], g.user["name"])
+    records = worklists.case_records(s, g.actor, case)
+    dls = deadlines.list_for(s, g.actor, case_id=case_id, limit=100)
+    open_dls = [d for d in dls if d["status"] == "open" and d["due_on"] is not None]
+    return {
+        "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
+        "refused": [a for a in acts if not a["allowed"]],
+        "evidence": records["evidence"], "users_by_id": users_by_id,
+        "trail": [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))] if tab == "trail" else [],
+        "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
+        "documents": records["documents"],
+        "doc_forms": _doc_forms(open_doc) if tab == "documents" else [],
+        "open_doc_message": (open_doc or {}).get("message"),
+        "DOC_TITLES": {**{d["code"]: d["title"] for d in documents.document_types()}, "case_file": "案卷"},
+        "reviews": records["reviews"], "referrals": records["referrals"],
+        "evaluation": rules.evaluate(s, case) if case.violations and (tab == "basic" or review) else None,
+        "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act, "tab": tab,
+        "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
+    }
+
+
+def _trail_row(e, users_by_id: dict) -> dict:
+    """One 办案记录 entry as the timeline shows it: time to the second, who (role), the act, the opinion."""
+    data = json.loads(e.payload).get("data") or {}
+    opinion = next((data[k] for k in ("opinion_text", "reason", "note", "summary", "report", "opinion")
+                    if isinstance(data.get(k), str) and data.get(k)), "")
+    who = users_by_id.get(e.actor_id) or ("系统" if e.actor_id is None else f"用户{e.actor_id}")
+    return {"iso": e.occurred_at.isoformat(), "at": fmt.datetime(e.occurred_at, True), "who": who,
+            "role": fmt.TRAIL_ROLE.get(e.actor_role, e.actor_role), "what": fmt.label_of(e.action),
+            "opinion": opinion if len(opinion) <= 200 else opinion[:199] + "…"}
+
+
+@blp.route("/<id:case_id>")
+def show(case_id):
+    act = request.args.get("act")
+    with reading() as s:
+        return page("case.html", s=s, **case_context(s, case_id, open_act=act if act in TRANSITIONS else None))
+
+
+def _rerender(case_id, action, status, **kw):
+    with reading() as s:
+        return page("case.html", status, s=s, **case_context(s, case_id, open_act=action, values=request.form,
+                                                             tab="acts", **kw))
+
+
+@blp.route("/<id:case_id>/acts/<action>", methods=["POST"])
+def act(case_id, action):
+    if action not in TRANSITIONS or TRANSITIONS[action].from_stages == (None,):
+        abort(404)
+    with reading() as s:
+        case = cases.load_case(s, g.actor, case_id)
+        decl, form = _form_for(action, _people(s, case))
+    data, errors = forms.load(decl.schema, form, request.form) if decl.schema else ({}, {})
+    if data is None:
+        return _rerender(case_id, action, 422, errors=errors)
+    version = request.form.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    upload = request.files.get("file") if action == "add_evidence" else None
+    if upload is not None and not upload.filename:
+        upload = None
+    try:
+        if action == "add_evidence":
+            data.pop("is_recording", None) if not data.get("is_recording") else None
+            write(lambda s: evidence.add_evidence(s, g.actor, case_id, data, upload.stream if upload else None,
+                                                  upload.filename if upload else None, expected_version=expected,
+                                                  settings=settings()))
+        else:
+            write(lambda s: cases.perform(s, g.actor, case_id, action, data, expected_version=expected,
+                                          settings=settings()))
+    except ActionRefused as e:
+        refusal = {"label": decl.label, "reasons": [r.as_dict() for r in e.reasons]}
+        return _rerender(case_id, action, 409, refusal=refusal)
+    except StaleVersion:
+        return _rerender(case_id, action, 409, errors={"_": ["本案已被他人修改，页面已刷新，请核对后重新提交"]})
+    except DomainError as e:
+        if e.http_status == 403:
+            raise
+        return _rerender(case_id, action, e.http_status, errors={**(e.errors or {}), "_": [e.message]})
+    flash(f"操作成功：{decl.label}", "success")
+    tab = "evidence" if action == "add_evidence" else "acts"
+    return redirect(url_for("ui_case.show", case_id=case_id, tab=tab))
+
+
+RULE_ACTS = ("propose_penalty", "decide")
+
+
+@blp.route("/<id:case_id>/rules/<action>", methods=["POST"])
+def rules_preview(case_id, action):
+    """The rule results for what is typed in a 拟定处理意见 / 作出处理决定 form, as it is typed (htmx); nothing is written."""
+    if action not in RULE_ACTS:
+        abort(404)
+    decl = act_declaration(action)
+    with reading() as s:
+        case = cases.load_case(s, g.actor, case_id)
+        form = forms.form_fields(decl.schema, action, decl.officers, {})
+        raw, _ = forms.read_form(form, request.form)
+        try:
+            data = decl.schema().load(raw, partial=True)
+        except Exception:  # noqa: BLE001 — half-typed input: show what the case alone gives
+            data = {}
+        ev = rules.evaluate(s, case, data)
+        return page("_rules.html", s=s, ev=ev, todo=0)
+
+
+@blp.route("/<id:case_id>/verify", methods=["POST"])
+def verify(case_id):
+    with reading() as s:
+        result = worklists.verify_case_chain(s, g.actor, case_id)
+    flash(result["message"], "success" if result["ok"] else "error")
+    return redirect(url_for("ui_case.show", case_id=case_id, tab="trail"))
+
+
+@blp.route("/evidence/<id:evidence_id>")
+def evidence_file(evidence_id):
+    """The evidence file inline (images and PDFs preview in the browser), else as a download."""
+    with reading() as s:
+        ev, path = evidence.evidence_file(s, g.actor, evidence_id, settings())
+    inline = (ev.media_type or "") in PREVIEWABLE
+    resp = send_file(path, mimetype=ev.media_type or "application/octet-stream", as_attachment=not inline,
+                     download_name=ev.original_name or ev.file_sha256, etag=ev.file_sha256)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@blp.route("/<id:case_id>/documents", methods=["POST"])
+def issue(case_id):
+    """出具文书 (or 组卷): the supplement typed on the form goes to the service, which says what is still missing."""
+    from schemas.documents import DOCUMENT_TYPES
+
+    doc_type = request.form.get("doc_type", "")
+    version = request.form.get("version", "")
+    if doc_type != "case_file" and doc_type not in DOCUMENT_TYPES:
+        abort(404)
+    supplied: dict = {}
+    if doc_type != "case_file":
+        names = [k.removeprefix("f.") for k in request.form if k.startswith("f.")]
+        form = forms.form_fields(DOCUMENT_TYPES[doc_type].schema, f"doc:{doc_type}", None, {}, only=names)
+        raw = {k.removeprefix("f."): v for k, v in request.form.items() if k.startswith("f.")}
+        supplied, _ = forms.read_form(form, _MultiDict(raw))
+    try:
+        if request.form.get("preview") and doc_type != "case_file":
+            # 预览: the document as the case stands now, marked 预览, never numbered or stored.
+            with reading() as s:
+                context = documents.preview_case_context(s, g.actor, case_id, doc_type, options=documents.Options(),
+                                                         fields=supplied or None)
+            pdf = documents.render_preview(doc_type, context)
+            return current_app.response_class(pdf, mimetype="application/pdf", headers={
+                "Content-Disposition": "inline; filename=preview.pdf", "X-Content-Type-Options": "nosniff"})
+        if doc_type == "case_file":
+            write(lambda s: documents.request_case_file(s, g.actor, case_id, {}))
+        else:
+            write(lambda s: documents.issue_document(s, g.actor, case_id, doc_type, options=documents.Options(),
+                                                     fields=supplied or None,
+                                                     expected_version=int(version) if version.isdigit() else None))
+    except DomainError as e:
+        if e.http_status in (403, 404):
+            raise
+        missing = list((e.errors or {}).get("missing") or ())
+        field_errors = (e.errors or {}).get("fields") or {}
+        errs = {"f." + k: forms._flatten(v) for k, v in field_errors.items()} if isinstance(field_errors, dict) else {}
+        open_doc = {"type": doc_type, "missing": missing, "values": request.form, "errors": errs, "message": e.message}
+        with reading() as s:
+            return page("case.html", e.http_status, s=s, **case_context(s, case_id, open_doc=open_doc))
+    flash("操作成功：文书已提交生成", "success")
+    return redirect(url_for("ui_case.show", case_id=case_id, tab="documents"))
+
+
+@blp.route("/<id:case_id>/deadlines/<id:deadline_id>/extend", methods=["POST"])
+def extend_deadline(case_id, deadline_id):
+    """负责人批准延长期限: days and the reason, through the deadlines service (it checks the role and scope)."""
+    days, reason = request.form.get("days", ""), (request.form.get("reason") or "").strip()
+    if not (days.isdigit() and 1 <= int(days) <= 365) or not reason:
+        flash("延长天数须为1至365的整数，且须写明延长理由", "error")
+    else:
+        try:
+            write(lambda s: deadlines.record_extension(s, g.actor, deadline_id, days=int(days), reason=reason))
+            flash("操作成功：期限已延长", "success")
+        except DomainError as e:
+            if e.http_status == 404:
+                raise
+            flash(e.message, "error")
+    return redirect(url_for("ui_case.show", case_id=case_id, tab="basic"))
+
+
+@blp.route("/documents/<id:document_id>.pdf")
+def document_pdf(document_id):
+    with reading() as s:
+        doc, path = documents.document_file(s, g.actor, document_id, settings())
+    return send_file(path, mimetype="application/pdf", download_name=f"{doc.document_no or doc.doc_type}.pdf")
+
+
+@blp.route("/documents/<id:document_id>/progress")
+def document_progress(document_id):
+    """The 案卷 (or any document) while it renders: polled by the page every two seconds."""
+    with reading() as s:
+        doc = documents.get_document(s, g.actor, document_id)
+        return page("_doc_status.html", s=s, doc=doc, todo=0)

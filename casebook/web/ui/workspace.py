@@ -1,0 +1,117 @@
+"""The officer's workspace: my cases, my deadlines, a new lead, an on-the-spot (简易程序) decision."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, request, url_for
+
+from casebook.domain.errors import ActionRefused, DomainError
+from casebook.domain.lifecycle import STAGES
+from casebook.services import cases, deadlines, parties, worklists
+
+from . import forms
+from .acts import act_declaration
+from .shell import install_errors, page, reading, settings, write
+
+blp = Blueprint("ui_work", __name__, url_prefix="/work")
+install_errors(blp)
+PAGE_SIZES = (10, 20, 50)
+
+
+def _int(v, default=None):
+    return int(v) if v and v.isdigit() and len(v) < 12 else default
+
+
+def _next_deadlines(s, case_ids: set[int]) -> dict[int, dict]:
+    """The soonest open deadline of each listed case (one query for the page)."""
+    out: dict[int, dict] = {}
+    for d in deadlines.list_for(s, g.actor, status="open", limit=2000):
+        if d["case_id"] in case_ids and d["case_id"] not in out:
+            out[d["case_id"]] = d
+    return out
+
+
+@blp.route("/cases", endpoint="cases")
+def cases_list():
+    args = request.args
+    size = _int(args.get("size"), 10)
+    size = size if size in PAGE_SIZES else 10
+    filters = {}
+    scope = args.get("scope", "mine")
+    if scope == "mine":
+        filters["officer_id"] = g.actor.user_id
+    if args.get("stage") in STAGES:
+        filters["stage"] = args["stage"]
+    if (q := (args.get("q") or "").strip()[:100]):
+        filters["q"] = q
+    if (party := (args.get("party") or "").strip()[:100]):
+        filters["party_name"] = party
+    after = _int(args.get("after"))
+    with reading() as s:
+        rows = cases.list_cases(s, g.actor, filters, limit=size + 1, after=after)
+        more = len(rows) > size
+        rows = rows[:size]
+        nexts = _next_deadlines(s, {c.id for c in rows})
+        return page("work_cases.html", s=s, rows=rows, nexts=nexts, more=more, size=size, scope=scope,
+                    args=args, next_after=rows[-1].id if more and rows else None,
+                    crumbs=[("案件办理", None), ("我的案件" if scope == "mine" else "本机关案件", None)])
+
+
+@blp.route("/deadlines")
+def my_deadlines():
+    with reading() as s:
+        mine = {c.id: c for c in cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=500)}
+        rows = [d for d in deadlines.list_for(s, g.actor, status="open", limit=1000) if d["case_id"] in mine or
+                g.actor.roles & {"agency_head", "legal_reviewer"}]
+        return page("work_deadlines.html", s=s, rows=rows, crumbs=[("案件办理", None), ("我的期限", None)])
+
+
+def _parties(s):
+    return [(p.id, f"{p.name}（{'单位' if p.kind == 'organization' else '个人'}）")
+            for p in parties.search_parties(s, g.actor, q=None, id_number=None, limit=200, after=None)]
+
+
+@blp.route("/leads/new", methods=["GET", "POST"])
+def new_lead():
+    from schemas.api.cases import LeadIn
+
+    with reading() as s:
+        people = {"parties": _parties(s)}
+    form = forms.form_fields(LeadIn, "register_lead", None, people)
+    crumbs = [("案件办理", url_for("ui_work.cases")), ("案源登记", None)]
+    if request.method == "GET":
+        return page("lead_new.html", form=form, values=forms.defaults(form), errors={}, crumbs=crumbs)
+    data, errors = forms.load(LeadIn, form, request.form)
+    if data is not None:
+        try:
+            cid = write(lambda s: cases.register_lead(s, g.actor, data, settings=settings()).id)
+            flash("新增成功", "success")
+            return redirect(url_for("ui_case.show", case_id=cid))
+        except DomainError as e:
+            errors = {**(e.errors or {}), "_": [e.message]}
+    return page("lead_new.html", 422, form=form, values=request.form, errors=errors, crumbs=crumbs)
+
+
+@blp.route("/summary/new", methods=["GET", "POST"])
+def new_summary():
+    decl = act_declaration("decide_on_the_spot")
+    with reading() as s:
+        officers = [(u.id, u.display_name) for u in worklists.agency_people(s, g.actor) if "officer" in (u.roles or ())]
+        people = {"parties": _parties(s), "officers": officers}
+    form = forms.form_fields(decl.schema, decl.code, decl.officers, people)
+    crumbs = [("案件办理", url_for("ui_work.cases")), ("当场处罚（简易程序）", None)]
+    ctx = {"form": form, "decl": decl, "crumbs": crumbs, "reasons": []}
+    if request.method == "GET":
+        values = {**forms.defaults(form), "officer_ids": [str(g.actor.user_id)]}
+        return page("summary_new.html", values=values, errors={}, **ctx)
+    data, errors = forms.load(decl.schema, form, request.form)
+    status = 422
+    if data is not None:
+        try:
+            cid = write(lambda s: cases.decide_on_the_spot(s, g.actor, data, settings=settings()).id)
+            flash("操作成功", "success")
+            return redirect(url_for("ui_case.show", case_id=cid))
+        except ActionRefused as e:
+            ctx["reasons"], status = [r.as_dict() for r in e.reasons], 409
+        except DomainError as e:
+            errors, status = {**(e.errors or {}), "_": [e.message]}, e.http_status
+    return page("summary_new.html", status, values=request.form, errors=errors, **ctx)

@@ -1,0 +1,274 @@
+"""One journey per role, in a real browser, every act through the form generated from its declaration."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from playwright.sync_api import expect
+
+
+def _open(j, label: str):
+    """The act's form on the case page, opened (its <details> summary starts with the act's label)."""
+    s = j.page.locator("summary").filter(has_text=re.compile("^" + re.escape(label) + "(依据|$)"))
+    box = j.page.locator("details.act").filter(has=s)
+    expect(box).to_have_count(1)
+    if box.get_attribute("open") is None:
+        box.locator("summary").click()
+    return box
+
+
+def _do(j, label: str, fill=None, shot: str | None = None):
+    box = _open(j, label)
+    if fill:
+        fill(box)
+    j.check(f"form-{shot or label}")
+    box.locator("button[type=submit]").click()
+    j.page.wait_for_load_state()
+    expect(j.page.locator(".toast-success")).to_contain_text(label)
+    return j.check(f"done-{shot or label}")
+
+
+def _case_id(j) -> int:
+    return int(re.search(r"/cases/(\d+)", j.page.url).group(1))
+
+
+def _photo() -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (320, 240), (200, 220, 240))
+    d = ImageDraw.Draw(img)
+    d.rectangle((40, 60, 280, 200), fill=(180, 60, 40))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_reasons(journey):
+    off, head = journey("officer-zhangwei"), journey("officer-head-zhaomin")
+    off.login("zhangwei")
+    p = off.goto("/work/leads/new")
+    p.select_option("#lead-source", "complaint")
+    p.fill("#lead-cause", "涉嫌销售无中文标签的进口食品")
+    p.select_option("#lead-party_id", index=1)
+    p.fill("#lead-facts_text", "群众举报：某公司销售的进口饼干无中文标签。")
+    off.check("lead-filled")
+    p.click("#main form.form-grid button[type=submit]")
+    p.wait_for_load_state()
+    expect(p.locator(".toast-success")).to_contain_text("新增成功")
+    off.check("lead-registered")
+    cid = _case_id(off)
+
+    # The head files it: first naming one officer only — refused, with the article, nothing changed.
+    head.login("zhaomin")
+    h = head.goto(f"/cases/{cid}?tab=acts")
+    box = _open(head, "立案")
+    box.get_by_label("张伟").check()
+    box.locator("[name=opinion]").fill("同意立案，由张伟主办")
+    head.check("file-one-officer")
+    box.locator("button[type=submit]").click()
+    h.wait_for_load_state()
+    alert = h.locator("#refusal")
+    expect(alert).to_contain_text("执法人员不得少于两人")
+    expect(alert).to_contain_text("第四十二条")
+    expect(h.locator(".case-head .tag").first).to_have_text("案源登记")
+    box = _open(head, "立案")
+    expect(box.get_by_label("张伟")).to_be_checked()  # what was typed is kept
+    expect(box.locator("[name=opinion]")).to_have_value("同意立案，由张伟主办")
+    head.check("file-refused")
+    box.get_by_label("李强").check()
+    box.locator("button[type=submit]").click()
+    h.wait_for_load_state()
+    expect(h.locator(".toast-success")).to_contain_text("立案")
+    expect(h.locator(".case-head h1")).to_contain_text("立〔")
+    head.check("filed")
+
+    # The officer investigates, every act through its form.
+    off.goto(f"/cases/{cid}?tab=acts")
+    _do(off, "开始调查", lambda b: b.locator("[name=note]").fill("已指派承办人员"))
+
+    def inspection(b):
+        b.locator("[name=kind]").select_option("on_site_inspection")
+        b.locator("[name=place]").fill("山亭区府前路88号")
+        b.locator("[name=summary]").fill("现场检查，发现无中文标签的进口饼干36盒")
+    _do(off, "记录调查取证活动", inspection)
+
+    def evidence(b):
+        b.locator("[name=kind]").select_option("physical")
+        b.locator("[name=title]").fill("涉案饼干照片")
+        b.locator("input[type=file]").set_input_files({"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": _photo()})
+    _do(off, "登记证据", evidence)
+    off.goto(f"/cases/{cid}?tab=acts")
+
+    def facts(b):
+        b.locator("[name=goods_value]").fill("1080.00")
+        b.locator("[name=illegal_gains]").fill("200.00")
+        b.locator("[name='violations.0.description']").fill("销售无中文标签的进口预包装食品")
+        b.get_by_label("初次违法").check()
+    _do(off, "更新案件事实", facts)
+    _do(off, "调查终结", lambda b: b.locator("[name=report]").fill("事实清楚，证据确凿，建议给予警告并罚款三千元"))
+
+    def propose(b):
+        b.locator("[name=kind]").select_option("penalty")
+        b.get_by_label("警告").check()
+        b.get_by_label("罚款", exact=True).check()
+        b.locator("[name=fine_amount]").fill("3000.00")
+        b.locator("[name=basis]").fill("《中华人民共和国食品安全法》第一百二十五条")
+        expect(b.locator("#rules-propose_penalty")).to_contain_text("规则检查")  # the rule results follow the typing
+    _do(off, "拟定处理意见", propose)
+    _do(off, "送达行政处罚事先告知书", lambda b: b.locator("[name=method]").select_option("direct"))
+    _do(off, "记录当事人书面放弃陈述申辩和听证",
+        lambda b: b.locator("[name=note]").fill("当事人书面声明放弃陈述、申辩和听证"), shot="waiver")
+
+    # The head decides.
+    head.goto(f"/cases/{cid}?tab=acts")
+
+    def decide(b):
+        b.locator("[name=kind]").select_option("penalty")
+        b.get_by_label("警告").check()
+        b.get_by_label("罚款", exact=True).check()
+        b.locator("[name=fine_amount]").fill("3000.00")
+        b.locator("[name=basis]").fill("《中华人民共和国食品安全法》第一百二十五条")
+    _do(head, "作出处理决定", decide)
+    expect(head.page.locator(".case-head .tag").first).to_have_text("已决定")
+    t = head.goto(f"/cases/{cid}?tab=trail")
+    expect(t.locator(".timeline li").first).to_contain_text("作出处理决定")
+    expect(t.locator(".timeline li").first).to_contain_text("赵敏（负责人）")
+    t.click("text=校验本案记录链")
+    t.wait_for_load_state()
+    expect(t.locator(".toast-success")).to_contain_text("哈希链校验通过")
+    head.check("trail-verified")
+
+
+def test_a_reviewer_returns_a_review_then_approves_the_resubmitted_one(journey):
+    rv, off = journey("reviewer-sunli"), journey("reviewer-officer-zhangwei")
+    rv.login("sunli")
+    q = rv.goto("/reviews")
+    row = q.locator("tr", has_text="涉嫌经营腐败变质食品")
+    expect(row).to_contain_text("指派给我")
+    row.locator("a").first.click()
+    q.wait_for_load_state()
+    rv.check("review-page")
+    cid = int(re.search(r"/reviews/(\d+)", q.url).group(1))
+    form = q.locator("form", has=q.locator("[name=opinion_text]"))
+
+    def fill(opinion: str, law_ok: bool, text: str):
+        form.locator("[name=opinion]").select_option(opinion)
+        for key in ("subject", "procedure", "facts", "law", "authority", "documents", "criminal"):
+            ok = law_ok or key != "law"
+            form.locator(f"[name='checklist.{key}.ok'][value={'true' if ok else 'false'}]").check()
+        if not law_ok:
+            form.locator("[name='checklist.law.note']").fill("裁量理由不充分，未说明从轻情节")
+        form.locator("[name=opinion_text]").fill(text)
+        rv.check(f"review-{opinion}")
+        form.locator("button[type=submit]").click()
+        q.wait_for_load_state()
+
+    fill("returned", False, "经审核，法律适用部分存在问题，退回补充裁量理由。")
+    expect(q.locator(".toast-success")).to_contain_text("出具法制审核意见")
+    rv.check("returned")
+
+    off.login("zhangwei")
+    off.goto(f"/cases/{cid}?tab=acts")
+
+    def resubmit(b):
+        b.locator("[name=draft_decision]").fill("拟对当事人罚款二万元（已补充从轻情节的裁量理由）。")
+        b.locator("[name=investigation_report]").fill("经调查，当事人经营腐败变质食品，事实清楚，证据确凿；系初次违法。")
+    _do(off, "提交法制审核", resubmit)
+
+    q = rv.goto(f"/reviews/{cid}")
+    assign = q.locator("form", has=q.locator("[name=reviewer_id]"))
+    assign.locator("[name=reviewer_id]").select_option(label="孙丽")
+    assign.locator("button[type=submit]").click()
+    q.wait_for_load_state()
+    rv.check("assigned")
+    q = rv.goto(f"/reviews/{cid}")
+    form = q.locator("form", has=q.locator("[name=opinion_text]"))
+    fill("approved", True, "经审核，主体合法、程序合法、事实清楚、证据充分、法律适用准确，同意。")
+    expect(q.locator(".toast-success")).to_contain_text("出具法制审核意见")
+    t = rv.goto(f"/cases/{cid}?tab=basic")
+    expect(t.locator(".flags")).to_contain_text("审核通过")
+
+
+def test_a_head_approves_a_filing_and_a_referral_from_the_approvals_list(journey):
+    head = journey("head-zhaomin")
+    head.login("zhaomin")
+    p = head.goto("/head/approvals")
+    # Keyboard first: the first Tab reaches the skip link, and focus is visible (an outline, not RuoYi's none).
+    p.keyboard.press("Tab")
+    assert p.evaluate("() => document.activeElement.textContent.trim()") == "跳到主要内容"
+    p.keyboard.press("Tab")
+    style = p.evaluate("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }")
+    assert style[0] != "none" and style[1] != "0px", style
+    row = p.locator("tr", has_text="涉嫌销售过期食品").filter(has_text="立案")
+    row.locator("a", has_text="办理").click()
+    p.wait_for_load_state()
+    box = _open(head, "立案")
+    box.get_by_label("张伟").check()
+    box.get_by_label("王芳").check()
+    box.locator("[name=opinion]").fill("同意立案")
+    head.check("filing-form")
+    box.locator("button[type=submit]").click()
+    p.wait_for_load_state()
+    expect(p.locator(".toast-success")).to_contain_text("立案")
+    head.check("filed")
+
+    p = head.goto("/head/referrals")
+    expect(p.locator("tr", has_text="涉嫌生产销售伪劣产品")).to_contain_text("专案组已报告")
+    p = head.goto("/head/approvals")
+    row = p.locator("tr", has_text="涉嫌生产销售伪劣产品").filter(has_text="移送")
+    row.locator("a", has_text="办理").click()
+    p.wait_for_load_state()
+    _do(head, "负责人批准移送", None, shot="approve-referral")
+    p = head.goto("/head/referrals")
+    expect(p.locator("tr", has_text="涉嫌生产销售伪劣产品")).to_contain_text("负责人已批准移送")
+    expect(p.locator("tr", has_text="涉嫌生产销售伪劣产品")).to_contain_text("移送公安机关期限")
+
+
+def test_an_officer_on_a_phone_uploads_a_photo_as_evidence(journey):
+    j = journey("phone-zhangwei", viewport=(375, 812), mobile=True)
+    j.login("zhangwei")
+    p = j.page
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= 375  # one column, no sideways scroll
+    p.fill("#q", "预包装食品")  # the search goes in the URL (GET)
+    p.click("text=搜索")
+    p.wait_for_load_state()
+    assert "q=" in p.url
+    j.check("search-on-phone")
+    p.locator("tr", has_text="涉嫌经营标签不符合规定的预包装食品").locator("a").first.click()
+    p.wait_for_load_state()
+    j.check("case-on-phone")
+    p.click("text=证据材料")
+    p.wait_for_load_state()
+    j.check("evidence-tab")
+    p.click("text=登记证据（上传或拍照）")
+    p.wait_for_load_state()
+    box = _open(j, "登记证据")
+    file_input = box.locator("input[type=file]")
+    assert file_input.get_attribute("capture") == "environment"
+    assert "image/*" in file_input.get_attribute("accept")
+    box.locator("[name=kind]").select_option("physical")
+    box.locator("[name=title]").fill("手机拍摄的货架照片")
+    file_input.set_input_files({"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": _photo()})
+    j.check("evidence-form-phone")
+    box.locator("button[type=submit]").click()
+    p.wait_for_load_state()
+    expect(p.locator(".toast-success")).to_contain_text("登记证据")
+    row = p.locator("tr", has_text="手机拍摄的货架照片")
+    expect(row).to_contain_text("物证")
+    expect(row.locator("code.hash")).to_have_text(re.compile(r"^[0-9a-f]{16}$"))
+    expect(p.locator("img[alt='手机拍摄的货架照片']")).to_be_visible()
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
+    j.check("evidence-listed-phone")
+
+
+def test_the_api_explorer_reads_the_openapi_document_from_local_assets_only(journey, server):
+    j = journey("api-explorer")
+    outside = []
+    j.page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server["url"]) else None)
+    p = j.page
+    p.goto(server["url"] + "/api/docs")
+    expect(p.locator(".opblock-tag").first).to_be_visible()
+    expect(p.locator("#swagger-ui")).to_contain_text("cases")
+    j.check("api-explorer")  # screenshot and axe-core, as every page
+    assert outside == []  # nothing from a CDN or the internet

@@ -1,0 +1,232 @@
+"""The pages' sessions, CSRF and acts, through Flask's test client on every backend (the browser journeys are in e2e)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from casebook.db import models as m
+
+PASSWORD = "casebook-demo-2026"
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(client, username="zhangwei"):
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return r
+
+
+def _tokens(sessions) -> int:
+    with sessions() as s:
+        return s.execute(select(func.count()).select_from(m.ApiToken)).scalar_one()
+
+
+def test_the_root_opens_on_the_login_page_and_lists_no_demo_accounts_outside_the_embedded_mode(client):
+    r = client.get("/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/login")
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html and "演示账号" not in html
+
+
+def test_a_login_issues_a_token_in_an_httponly_lax_cookie_and_logout_deletes_it(client, sessions):
+    before = _tokens(sessions)
+    r = _login(client)
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert _tokens(sessions) == before + 1
+    page = client.get("/work/cases")
+    assert page.status_code == 200 and "我的案件" in page.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(page.get_data(as_text=True))})
+    assert _tokens(sessions) == before
+    assert client.get("/work/cases").status_code == 302
+
+
+def test_the_session_cookie_is_secure_when_served_over_tls(client):
+    token = _csrf(client.get("/login", base_url="https://localhost").get_data(as_text=True))
+    r = client.post("/login", data={"username": "zhangwei", "password": PASSWORD, "csrf_token": token},
+                    base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    assert "Secure" in r.headers["Set-Cookie"]
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(client, sessions):
+    before = _tokens(sessions)
+    r = client.post("/login", data={"username": "zhangwei", "password": PASSWORD})
+    assert r.status_code == 302 and _tokens(sessions) == before
+    _login(client)
+    with sessions() as s:
+        cases_before = s.execute(select(func.count()).select_from(m.Case)).scalar_one()
+    r = client.post("/work/leads/new", data={"source": "complaint", "cause": "无令牌", "discovered_on": "2026-03-02"})
+    assert r.status_code == 302
+    with sessions() as s:
+        assert s.execute(select(func.count()).select_from(m.Case)).scalar_one() == cases_before
+
+
+def test_a_wrong_password_is_told_in_chinese_and_issues_nothing(client, sessions):
+    before = _tokens(sessions)
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": "zhangwei", "password": "wrong-password", "csrf_token": token})
+    assert r.status_code == 401 and "用户名或密码错误" in r.get_data(as_text=True)
+    assert _tokens(sessions) == before
+
+
+def test_an_idle_session_expires_and_its_token_is_deleted(client, sessions):
+    _login(client)
+    with client.session_transaction() as sess:
+        sess["seen"] = 0  # last seen in 1970
+    before = _tokens(sessions)
+    r = client.get("/work/cases")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    assert _tokens(sessions) == before - 1
+    assert "登录状态已过期，请重新登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_a_refused_act_shows_every_reason_with_its_article_keeps_the_input_and_changes_nothing(client, sessions):
+    _login(client)
+    page = client.get("/work/leads/new").get_data(as_text=True)
+    with sessions() as s:
+        party = s.execute(select(m.Party.id).order_by(m.Party.id)).scalars().first()
+        zhang = s.execute(select(m.User.id).where(m.User.username == "zhangwei")).scalar_one()
+    r = client.post("/work/leads/new", data={"csrf_token": _csrf(page), "source": "complaint", "cause": "涉嫌销售过期食品",
+                                             "discovered_on": "2026-03-02", "party_id": str(party)})
+    cid = int(r.headers["Location"].rsplit("/", 1)[1])
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/work/cases").get_data(as_text=True))})
+    _login(client, "zhaomin")
+    page = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+    r = client.post(f"/cases/{cid}/acts/file", data={"csrf_token": _csrf(page), "version": "1", "filed_on": "2026-03-03",
+                                                    "officer_ids": [str(zhang)], "opinion": "同意立案"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409
+    assert "执法人员不得少于两人" in html and "行政处罚法第四十二条" in html
+    assert "同意立案</textarea>" in html and f'value="{zhang}" checked' in html
+    with sessions() as s:
+        case = s.get(m.Case, cid)
+        assert case.stage == "lead" and case.version == 1
+
+
+def test_a_stale_version_is_told_plainly_and_changes_nothing(client, sessions, api):
+    cid = api.lead()
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+    r = client.post(f"/cases/{cid}/acts/update_lead", data={"csrf_token": _csrf(page), "version": "99", "cause": "改过的案由"})
+    assert r.status_code == 409 and "本案已被他人修改" in r.get_data(as_text=True)
+    with sessions() as s:
+        assert s.get(m.Case, cid).cause != "改过的案由"
+
+
+def test_the_api_stays_bearer_only_and_needs_no_csrf_token(api):
+    cid = api.lead()
+    assert api.get(f"/api/v1/cases/{cid}").status_code == 200
+
+
+def test_another_agencys_case_page_is_not_found(client, api):
+    cid = api.lead()
+    _login(client, "zhouhua")
+    r = client.get(f"/cases/{cid}")
+    assert r.status_code == 404 and "访问资源不存在" in r.get_data(as_text=True)
+
+
+def test_issuing_a_document_from_the_case_page_asks_for_what_the_record_lacks_then_shows_its_progress(client, api, sessions):
+    cid = api.filed_case()
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=documents").get_data(as_text=True)
+    assert "立案审批表" in page
+    r = client.post(f"/cases/{cid}/documents", data={"csrf_token": _csrf(page), "doc_type": "filing_approval"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "请在 fields 中提供：summary" in html and 'name="f.summary"' in html
+    r = client.post(f"/cases/{cid}/documents", data={"csrf_token": _csrf(page), "doc_type": "filing_approval",
+                                                     "f.summary": "群众投诉，经核查，当事人涉嫌销售过期食品"})
+    assert r.status_code == 302
+    html = client.get(f"/cases/{cid}?tab=documents").get_data(as_text=True)
+    assert "文书已提交生成" in html and "正在生成" in html and 'hx-trigger="every 2s"' in html
+    with sessions() as s:
+        doc = s.execute(select(m.Document).where(m.Document.case_id == cid)).scalar_one()
+    progress = client.get(f"/cases/documents/{doc.id}/progress")
+    assert progress.status_code == 200 and "正在生成" in progress.get_data(as_text=True)
+
+
+def test_a_document_preview_is_a_pdf_marked_preview_and_issues_nothing(client, api, sessions):
+    cid = api.filed_case()
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=documents").get_data(as_text=True)
+    r = client.post(f"/cases/{cid}/documents", data={"csrf_token": _csrf(page), "doc_type": "filing_approval", "preview": "1",
+                                                     "f.summary": "群众投诉，经核查，当事人涉嫌销售过期食品"})
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+    with sessions() as s:
+        assert s.execute(select(func.count()).select_from(m.Document).where(m.Document.case_id == cid)).scalar_one() == 0
+
+
+def test_an_on_the_spot_fine_over_the_summary_limit_is_refused_with_its_article_and_nothing_is_made(client, sessions):
+    _login(client)
+    page = client.get("/work/summary/new").get_data(as_text=True)
+    with sessions() as s:
+        person = s.execute(select(m.Party.id).where(m.Party.kind == "person")).scalars().first()
+        ids = [str(i) for i in s.execute(select(m.User.id).where(m.User.username.in_(("zhangwei", "liqiang")))).scalars()]
+        before = s.execute(select(func.count()).select_from(m.Case)).scalar_one()
+    form = {"csrf_token": _csrf(page), "party_id": str(person), "form_no": "SD202600002", "decided_on": "2026-03-02",
+            "place": "集市", "cause": "占道经营", "facts_text": "当事人占道经营", "penalty_kinds": ["fine"], "fine_amount": "500.00",
+            "basis": "《城市市容和环境卫生管理条例》第三十六条", "officer_ids": ids, "party_signed": "true"}
+    r = client.post("/work/summary/new", data=form)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "第五十一条" in html and 'value="500.00"' in html
+    with sessions() as s:
+        assert s.execute(select(func.count()).select_from(m.Case)).scalar_one() == before
+    r = client.post("/work/summary/new", data={**form, "fine_amount": "100.00"})
+    assert r.status_code == 302 and "/cases/" in r.headers["Location"]
+
+
+def test_a_head_extends_a_legal_review_deadline_from_the_case_page_and_an_officer_may_not(client, api, sessions):
+    cid = api.noticed_case()
+    api.submit_review(cid)
+    with sessions() as s:
+        d = s.execute(select(m.Deadline).where(m.Deadline.case_id == cid, m.Deadline.kind == "legal_review")).scalar_one()
+        due_before = d.due_on
+    _login(client)
+    page = client.get(f"/cases/{cid}?tab=basic").get_data(as_text=True)
+    assert f"/deadlines/{d.id}/extend" not in page  # officers see no extension form
+    r = client.post(f"/cases/{cid}/deadlines/{d.id}/extend", data={"csrf_token": _csrf(page), "days": "5", "reason": "案情复杂"})
+    assert "延长期限须经负责人批准" in client.get(r.headers["Location"]).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(page)})
+    _login(client, "zhaomin")
+    page = client.get(f"/cases/{cid}?tab=basic").get_data(as_text=True)
+    assert f"/deadlines/{d.id}/extend" in page
+    r = client.post(f"/cases/{cid}/deadlines/{d.id}/extend", data={"csrf_token": _csrf(page), "days": "5", "reason": "案情复杂"})
+    assert "期限已延长" in client.get(r.headers["Location"]).get_data(as_text=True)
+    with sessions() as s:
+        d = s.get(m.Deadline, d.id)
+        assert d.extended_days == 5 and d.due_on > due_before
+
+
+def test_the_rule_results_follow_what_is_typed_in_the_proposal_form_and_write_nothing(client, api, sessions):
+    from casebook.seed import CATALOGUE_DIR
+    from casebook.services import catalogue as cat
+
+    with sessions() as s, s.begin():
+        cat.seed_directory(s, CATALOGUE_DIR)
+    cat.invalidate()
+    try:
+        cid = api.filed_case()
+        api.act(cid, "start_investigation")
+        api.evidence(cid)
+        api.act(cid, "update_facts", {"goods_value": "3000.00", "illegal_gains": "500.00", "circumstances": ["first_offence"],
+                                      "violations": [{"code": "SP-124-1-5", "description": "经营超过保质期的食品"}]})
+        api.act(cid, "close_investigation", {"report": "事实清楚"})
+        version = api.get(f"/api/v1/cases/{cid}").get_json()["version"]
+        _login(client)
+        page = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+        assert f"/cases/{cid}/rules/propose_penalty" in page
+        low = client.post(f"/cases/{cid}/rules/propose_penalty", data={
+            "csrf_token": _csrf(page), "kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "1.00"}).get_data(as_text=True)
+        high = client.post(f"/cases/{cid}/rules/propose_penalty", data={
+            "csrf_token": _csrf(page), "kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "10000000.00"}).get_data(as_text=True)
+        assert "SP-124-1-5" in low and "阶次" in low
+        assert "低于法定下限" in low or "减轻处罚" in low
+        assert "超过法定上限" in high
+        assert api.get(f"/api/v1/cases/{cid}").get_json()["version"] == version
+    finally:
+        cat.invalidate()
