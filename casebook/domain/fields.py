@@ -6,12 +6,24 @@ reads. A unit test checks that every field of every act schema has a label here.
 
 from __future__ import annotations
 
+from casebook.domain.vocabulary import CASE_SOURCES, DECLINE_GROUNDS, INVESTIGATION_ACT_KINDS, SERVICE_METHODS
+
 from .evidence import EVIDENCE_KINDS
 from .lifecycle import DECISION_KINDS, PENALTY_KINDS
 from .rules.model import CIRCUMSTANCES
 
 # field name -> (label, help text; "" when the label says it all)
 FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "act_id": ("待确认的执法行为", "本案中等待您确认（会签）的笔录、证据或决定"),
+    "interviewee": ("被询问人", "询问笔录所载的被询问人"),
+    "on_site_person": ("现场负责人或在场人", "现场检查笔录所载的在场人"),
+    "name": ("姓名", ""),
+    "gender": ("性别", ""),
+    "resident_id": ("居民身份证号", ""),
+    "phone": ("联系电话", ""),
+    "address": ("住址", ""),
+    "employer": ("工作单位", ""),
+    "position": ("职务或与当事人关系", ""),
     "absent": ("缺席人员", "缺席人员及原因"),
     "acted_on": ("取证日期", ""),
     "amount": ("缴纳金额（元）", ""),
@@ -150,22 +162,11 @@ ACT_FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("record_waiver", "note"): ("放弃的书面材料说明", ""),
 }
 
-ACT_KIND_LABELS = {
-    "on_site_inspection": "现场检查", "inquiry": "询问调查", "sampling": "抽样取证", "evidence_preservation": "先行登记保存",
-    "seizure": "查封扣押", "inspection_survey": "勘验", "other": "其他",
-}
-SERVICE_METHOD_LABELS = {
-    "direct": "直接送达", "left_at_premises": "留置送达", "electronic": "电子送达", "post": "邮寄送达",
-    "entrusted": "委托送达", "forwarded": "转交送达", "announcement": "公告送达",
-}
-DECLINE_GROUND_LABELS = {
-    "minor_and_corrected": "违法行为轻微并及时改正", "first_offence": "初次违法且危害后果轻微", "no_fault": "没有主观过错",
-    "no_violation": "不存在违法行为", "out_of_jurisdiction": "不属于本机关管辖", "time_barred": "超过追责时效", "other": "其他",
-}
-CASE_SOURCE_LABELS = {
-    "complaint": "投诉举报", "inspection": "监督检查", "random_inspection": "双随机抽查", "assigned": "上级交办",
-    "transferred": "部门移送", "media": "媒体曝光", "other": "其他",
-}
+# The codes' labels come from the one vocabulary; a select shows 「其他」 where a document says nothing.
+ACT_KIND_LABELS = {**INVESTIGATION_ACT_KINDS, "other": "其他"}
+SERVICE_METHOD_LABELS = SERVICE_METHODS
+DECLINE_GROUND_LABELS = {**DECLINE_GROUNDS, "other": "其他"}
+CASE_SOURCE_LABELS = CASE_SOURCES
 
 # Coded values -> Chinese, for selects and checkboxes; by field where the same code means different things.
 CHOICE_LABELS: dict[str, dict[str, str]] = {

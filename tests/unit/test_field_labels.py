@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from casebook.domain.fields import FIELD_LABELS, choice_labels, field_label
-from casebook.domain.lifecycle import TRANSITIONS
+from casebook.services.acts import ACTS as TRANSITIONS
 from casebook.web.ui.acts import act_declaration
 from casebook.web.ui.forms import form_fields
 

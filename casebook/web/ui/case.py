@@ -10,8 +10,8 @@ from werkzeug.datastructures import MultiDict as _MultiDict
 
 from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
 from casebook.domain.evidence import EVIDENCE_KINDS
-from casebook.domain.lifecycle import TRANSITIONS
 from casebook.services import audit, cases, deadlines, documents, evidence, rules, worklists
+from casebook.services.acts import ACTS as TRANSITIONS
 
 from . import fmt, forms
 from .acts import act_declaration

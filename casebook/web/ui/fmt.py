@@ -10,6 +10,7 @@ from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.fields import CASE_SOURCE_LABELS
 from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, ROLE_LABELS, STAGES
+from casebook.services.acts import ACTS
 from casebook.services.context import LOCAL_TZ, local_today
 
 PROCEDURES = {"ordinary": "普通程序", "summary": "简易程序", "fast": "快速办理"}
@@ -82,7 +83,7 @@ OTHER_ACTIONS = {"document.requested": "出具文书", "document.rendered": "文
 def label_of(action: str) -> str:
     """A trail action in Chinese: case.file → 立案."""
     code = action.removeprefix("case.")
-    t = lc.TRANSITIONS.get(code)
+    t = ACTS.get(code)
     return t.label if t else OTHER_ACTIONS.get(action, action)
 
 
