@@ -164,8 +164,19 @@ class _Demo:
                                        "facts_text": f"经查，当事人{cause.removeprefix('涉嫌')}，货值金额{goods}元。"})
         return cid
 
+    def confirm_all(self, cid: int) -> None:
+        """会签: the second officer confirms the 笔录 and evidence the first recorded."""
+        from casebook.db.models import CaseAct, User
+
+        pending = self.s.execute(select(CaseAct.id, CaseAct.awaiting).where(CaseAct.case_id == cid)).all()
+        for act_id, waiting in pending:
+            for uid in waiting or ():
+                who = self.s.get(User, uid).username
+                self.act(cid, "confirm_act", {"act_id": act_id, "note": "核对无误"}, who=who)
+
     def closed_investigation(self, cause, ago, **kw) -> int:
         cid = self.investigated(cause, ago, **kw)
+        self.confirm_all(cid)
         self.act(cid, "close_investigation", {"report": "事实清楚，证据确凿，建议给予行政处罚"})
         return cid
 

@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     public.register(app, settings)  # 公示: public pages, open API, rate limit, caching (no login)
     from . import ui  # the zh-CN pages: cookie sessions with CSRF; the API stays bearer-only
 
-    ui.register(app, api_blueprints, settings)
+    # CSRF guards the cookie-session pages; bearer-token APIs (and the public read-only side) are exempt.
+    ui.register(app, (*api_blueprints, publicity.blp, public.api, public.staff_page), settings)
 
     @app.before_request
     def _limits_and_auth():

@@ -215,6 +215,7 @@ def test_the_rule_results_follow_what_is_typed_in_the_proposal_form_and_write_no
         api.evidence(cid)
         api.act(cid, "update_facts", {"goods_value": "3000.00", "illegal_gains": "500.00", "circumstances": ["first_offence"],
                                       "violations": [{"code": "SP-124-1-5", "description": "经营超过保质期的食品"}]})
+        api.confirm_all(cid)  # 会签
         api.act(cid, "close_investigation", {"report": "事实清楚"})
         version = api.get(f"/api/v1/cases/{cid}").get_json()["version"]
         _login(client)

@@ -229,7 +229,7 @@ def issue(case_id):
             with reading() as s:
                 context = documents.preview_case_context(s, g.actor, case_id, doc_type, options=documents.Options(),
                                                          fields=supplied or None)
-            pdf = documents.render_preview(doc_type, context)
+            pdf = documents.render_preview(doc_type, context, actor=g.actor, settings=settings())
             return current_app.response_class(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": "inline; filename=preview.pdf", "X-Content-Type-Options": "nosniff"})
         if doc_type == "case_file":

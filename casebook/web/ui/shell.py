@@ -48,7 +48,7 @@ def todo_count(s: Session) -> int:
         return len(worklists.review_queue(s, a, mine=True))
     if "agency_head" in a.roles:
         return len(worklists.head_approvals(s, a))
-    mine = {c.id for c in my_cases(s, limit=200)}
+    mine = {c["id"] for c in my_cases(s, limit=200)}
     return sum(1 for d in deadlines.list_for(s, a, status="open", limit=500) if d["case_id"] in mine)
 
 

@@ -50,16 +50,16 @@ def cases_list():
         rows = cases.list_cases(s, g.actor, filters, limit=size + 1, after=after)
         more = len(rows) > size
         rows = rows[:size]
-        nexts = _next_deadlines(s, {c.id for c in rows})
+        nexts = _next_deadlines(s, {c["id"] for c in rows})
         return page("work_cases.html", s=s, rows=rows, nexts=nexts, more=more, size=size, scope=scope,
-                    args=args, next_after=rows[-1].id if more and rows else None,
+                    args=args, next_after=rows[-1]["id"] if more and rows else None,
                     crumbs=[("案件办理", None), ("我的案件" if scope == "mine" else "本机关案件", None)])
 
 
 @blp.route("/deadlines")
 def my_deadlines():
     with reading() as s:
-        mine = {c.id: c for c in cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=500)}
+        mine = {c["id"]: c for c in cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=500)}
         rows = [d for d in deadlines.list_for(s, g.actor, status="open", limit=1000) if d["case_id"] in mine or
                 g.actor.roles & {"agency_head", "legal_reviewer"}]
         return page("work_deadlines.html", s=s, rows=rows, crumbs=[("案件办理", None), ("我的期限", None)])
