@@ -66,6 +66,7 @@ def template_characters() -> set[str]:
             if p.is_file() and p.suffix in TEXT_SUFFIXES:
                 text = p.read_text(encoding="utf-8", errors="ignore")
                 text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+                text = re.sub("[\ud800-\udfff]", "", text)  # a lone surrogate (a test's bad input) is no character
                 chars.update(ch for ch in text if ord(ch) > 0x7F)
     return chars
 

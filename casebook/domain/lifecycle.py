@@ -292,7 +292,7 @@ def binding_acts_confirmed(case: CaseView, ctx: ActContext) -> Reason | None:
     """A 笔录, an evidence collection or an on-the-spot decision counts once the other named officers confirmed it."""
     if not case.unconfirmed:
         return None
-    what = "；".join(f"{u.get('label', u['action'])}（编号{u['act_id']}）" for u in case.unconfirmed)
+    what = "；".join(f"{u.get('label', u['action'])}（第{u.get('seq', u['act_id'])}项）" for u in case.unconfirmed)
     return Reason("acts_unconfirmed", f"以下执法行为尚待同行执法人员确认（会签）：{what}", f"{PENALTY_LAW}第四十二条")
 
 

@@ -162,7 +162,7 @@ def unconfirmed(s: Session, case: Case) -> tuple[dict, ...]:
         return ()
     from .acts import ACTS
 
-    rows = s.execute(select(CaseAct.id, CaseAct.action, CaseAct.awaiting).where(CaseAct.case_id == case.id)
+    rows = s.execute(select(CaseAct.id, CaseAct.seq, CaseAct.action, CaseAct.awaiting).where(CaseAct.case_id == case.id)
                      .order_by(CaseAct.seq))
-    return tuple({"act_id": i, "action": a, "label": ACTS[a].label if a in ACTS else a, "awaiting": list(w)}
-                 for i, a, w in rows if w)
+    return tuple({"act_id": i, "seq": q, "action": a, "label": ACTS[a].label if a in ACTS else a, "awaiting": list(w)}
+                 for i, q, a, w in rows if w)

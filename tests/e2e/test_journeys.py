@@ -99,6 +99,20 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
         b.locator("input[type=file]").set_input_files({"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": _photo()})
     _do(off, "登记证据", evidence)
     off.goto(f"/cases/{cid}?tab=acts")
+    # 会签: until 李强, named beside 张伟, confirms the 笔录 and the evidence, the investigation cannot close on them.
+    expect(off.page.locator("#main")).to_contain_text("尚待同行执法人员确认")
+    off.check("awaiting-confirmation")
+    peer = journey("officer-peer-liqiang")
+    peer.login("liqiang")
+    for _ in range(2):
+        peer.goto(f"/cases/{cid}?tab=acts")
+
+        def confirm(b):
+            value = b.locator("[name=act_id] option:not([value=''])").first.get_attribute("value")
+            b.locator("[name=act_id]").select_option(value)
+            b.locator("[name=note]").fill("核对无误")
+        _do(peer, "确认执法行为（会签）", confirm)
+    off.goto(f"/cases/{cid}?tab=acts")
 
     def facts(b):
         b.locator("[name=goods_value]").fill("1080.00")

@@ -72,12 +72,7 @@ def decided_case(live):
     return {"api": api, "case_id": cid, "head_token": api.token("zhaomin")}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
+# `browser`: the session's one Playwright browser (tests/e2e/conftest.py); a second sync Playwright cannot run beside it.
 
 
 def _shot(page, name: str) -> None:

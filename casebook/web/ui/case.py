@@ -32,7 +32,10 @@ def _people(s, case) -> dict:
     return {"case_officers": case_officers, "agency_officers": agency_officers,
             "people": [(u.id, u.display_name) for u in staff if u.id not in on_case],
             "reviewers": reviewers,
-            "parties": [(case.party.id, case.party.name)] if case.party else []}
+            "parties": [(case.party.id, case.party.name)] if case.party else [],
+            # 会签: the binding acts waiting for this user's confirmation
+            "pending": [(x["act_id"], f"{act_declaration(x['action']).label}（第{x['seq']}项）")
+                        for x in case.awaiting_confirmation if g.actor.user_id in x["awaiting"]]}
 
 
 def _form_for(code: str, people: dict):

@@ -19,7 +19,7 @@ from casebook.services.context import LOCAL_TZ, local_today
 from schemas.api.cases import LEGAL_REVIEW_ITEMS
 
 PERSON_FIELDS = {"chair_id": "people", "reviewer_id": "reviewers", "lead_officer_id": "officers",
-                 "recorded_by_id": "officers", "party_id": "parties"}
+                 "recorded_by_id": "officers", "party_id": "parties", "act_id": "pending"}
 VIOLATION_ROWS = 3
 
 
@@ -81,8 +81,13 @@ def form_fields(schema_cls, act: str, officer_field: str | None, people: dict[st
             fld.widget = "checklist"
             fld.choices = list(LEGAL_REVIEW_ITEMS.items())
         elif isinstance(f, fields.Nested) and not f.many:
-            fld.widget = "group"
-            fld.subfields = [Field(n, field_label(n)[0], "", "checkbox", sf.required) for n, sf in f.schema.fields.items()]
+            fld.widget = "group"  # a sub-form: yes/no items as checkboxes, texts as inputs, codes as selects
+            for n, sf in f.schema.fields.items():
+                sub = Field(n, field_label(n)[0], "", "checkbox" if isinstance(sf, fields.Boolean) else "text", sf.required)
+                if (opts := _one_of(sf)) is not None:
+                    sub.widget, sub.choices = "select", [(o, o) for o in opts]
+                sub.maxlength = _max_len(sf)
+                fld.subfields.append(sub)
         elif isinstance(f, fields.List):
             inner = f.inner
             options = _one_of(inner)
@@ -130,7 +135,13 @@ def read_form(form: list[Field], data: MultiDict) -> tuple[dict, dict]:
         elif f.widget == "checkbox":
             raw[n] = data.get(n) == "true"
         elif f.widget == "group":
-            raw[n] = {sf.name: data.get(f"{n}.{sf.name}") == "true" for sf in f.subfields}
+            if all(sf.widget == "checkbox" for sf in f.subfields):
+                raw[n] = {sf.name: data.get(f"{n}.{sf.name}") == "true" for sf in f.subfields}
+            else:
+                sub = {sf.name: (data.get(f"{n}.{sf.name}") or "").strip() for sf in f.subfields}
+                sub = {k: v for k, v in sub.items() if v}
+                if sub:  # an optional person left blank is no person
+                    raw[n] = sub
         elif f.widget == "checklist":
             items = {}
             for key, _ in f.choices:
