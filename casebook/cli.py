@@ -14,7 +14,7 @@ from casebook.db.engine import make_engine, make_sessionmaker, unit_of_work
 
 
 def _sessions(settings: Settings):
-    return make_sessionmaker(make_engine(settings.database_url))
+    return make_sessionmaker(make_engine(settings.database_url), settings=settings)
 
 
 @click.group()
@@ -249,10 +249,8 @@ def _start_background(app, settings: Settings):
     sched = BackgroundScheduler(timezone="UTC")
     sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
                   max_instances=1, coalesce=True)
-    from casebook.services import deadlines
     from scheduler.sweep import add_publication_job, add_sweep_job
 
-    deadlines.configure(settings)
     add_sweep_job(sched, sessions, settings)  # the deadline sweep (embedded: this process is the one scheduler)
     add_publication_job(sched, sessions)  # 公示期满: records leave the public pages (and are recorded expired)
     sched.start()

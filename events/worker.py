@@ -48,7 +48,8 @@ class Worker(ConsumerMixin):
                  groups: dict[str, HandlerGroup] | None = None, prefetch: int = 50, max_retries: int = 5,
                  gap_resend_s: float = 10.0, gap_timeout_s: float = 300.0, resend_on_start: bool = True):
         self.sessions = sessions
-        self._reader = make_sessionmaker(sessions.kw["bind"], readonly=True)  # reads beside SQLite's writer
+        self._reader = make_sessionmaker(sessions.kw["bind"], readonly=True,
+                                         settings=(sessions.kw.get("info") or {}).get("settings"))  # reads beside SQLite's writer
         self.broker_url = broker_url
         self.topology = topology
         self.groups = groups or GROUPS

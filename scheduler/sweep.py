@@ -71,7 +71,6 @@ def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the blocking scheduler until SIGTERM / SIGINT."""
     import signal
 
-    deadlines.configure(settings)
     sched = BlockingScheduler(timezone="UTC")
     add_sweep_job(sched, sessions, settings)
     add_publication_job(sched, sessions)

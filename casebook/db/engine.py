@@ -162,12 +162,15 @@ def make_engine(url: str, **kw) -> Engine:
     return engine
 
 
-def make_sessionmaker(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+def make_sessionmaker(engine: Engine, *, readonly: bool = False, settings=None) -> sessionmaker[Session]:
     """Sessions for writes, or (readonly=True) for reads that must not queue behind SQLite's writer.
 
     On PostgreSQL read sessions run in autocommit: under READ COMMITTED every statement takes its own
     snapshot whether or not it is inside a transaction, so a read-only transaction only adds a BEGIN and
     a ROLLBACK round trip to each request (two of the list's five). Never write through a read session.
+
+    `settings`: the configuration the services read from the session (`session_settings`), handed in
+    explicitly by whoever builds the sessions (the app, the worker, the scheduler, the CLI) — no module globals.
     """
     if not readonly:
         bind = engine
@@ -175,7 +178,15 @@ def make_sessionmaker(engine: Engine, *, readonly: bool = False) -> sessionmaker
         bind = engine.execution_options(casebook_readonly=True, isolation_level="AUTOCOMMIT")
     else:
         bind = engine.execution_options(casebook_readonly=True)
-    return sessionmaker(bind, expire_on_commit=False, autoflush=True)
+    return sessionmaker(bind, expire_on_commit=False, autoflush=True, info={"settings": settings})
+
+
+def session_settings(s: Session | None):
+    """The settings the session was built with (make_sessionmaker), or the process's own from the environment."""
+    from casebook.config import process_settings
+
+    found = s.info.get("settings") if s is not None else None
+    return found or process_settings()
 
 
 @contextmanager

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from casebook.calendar.statutory import provisional_note
 from casebook.config import Settings, process_settings
+from casebook.db.engine import session_settings
 from casebook.db.models import Agency, Case, Deadline, utcnow
 from casebook.domain import deadlines as dl
 from casebook.domain.errors import CalendarDataMissing, Conflict, NotFound, ValidationFailed
@@ -56,22 +57,14 @@ _WINDOWS = sorted(code for code, k in dl.KINDS.items() if k.window)  # closing u
 
 # --- configuration ----------------------------------------------------------------------------------------
 
-_configured: Settings | None = None
-
-
-def configure(settings: Settings | None) -> None:
-    """Use these settings for defaults (counting of 310号 days, review limit, warning leads)."""
-    global _configured
-    _configured = settings
-
-
-def _settings() -> Settings:
-    return _configured or process_settings()
+def _settings(s: Session | None = None) -> Settings:
+    """The settings of the session's unit of work (handed in by whoever built the sessions)."""
+    return session_settings(s)
 
 
 def _margin(settings: Settings | None) -> int:
     """The provisional warning margin of the settings passed in (the configured defaults when none are)."""
-    return (settings or _settings()).provisional_margin_days
+    return (settings or process_settings()).provisional_margin_days
 
 
 def warn_overrides(spec: str) -> dict[str, int]:
@@ -138,7 +131,7 @@ def _options(s: Session, case: Case, k: dl.DeadlineKind, opts: dict, settings: S
     unknown = set(opts) - OPTIONS
     if unknown:
         raise TypeError(f"unknown deadline options: {sorted(unknown)}")
-    cfg = settings or _settings()
+    cfg = settings or _settings(s)
     out = {key: (str(v) if isinstance(v, Decimal) else v) for key, v in opts.items() if v is not None}
     if k.code in dl.REFERRAL_DAY_KINDS:
         out.setdefault("counting", cfg.referral_day_counting)
@@ -219,6 +212,7 @@ def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetim
     warning by ``settings.provisional_margin_days``), surfaced by the sweep and recounted when the year is loaded.
     """
     k = dl.kind(kind)
+    settings = settings or _settings(s)
     case = _case(s, case)
     ref = _ref(ref)
     now = utcnow()
@@ -292,6 +286,7 @@ def cancel(s: Session, case: Case | int, kind: str | None = None, *, ref: Any = 
 def extend(s: Session, case: Case | int, kind: str, days: int, reason: str, *, ref: Any = None,
            actor: Actor = SYSTEM, settings: Settings | None = None) -> Deadline:
     """Add an approved extension of `days` (in the kind's unit) to the live deadline; re-count its dates."""
+    settings = settings or _settings(s)
     k = dl.kind(kind)
     case = _case(s, case)
     if k.extension is None:
@@ -332,6 +327,7 @@ def pause_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYST
 def resume_case(s: Session, case: Case | int, on: dt.date, *, actor: Actor = SYSTEM,
                 settings: Settings | None = None) -> list[Deadline]:
     """恢复: restart paused clocks; the due date moves by the days the case stood suspended."""
+    settings = settings or _settings(s)
     case = _case(s, case)
     rows = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open",
                                             Deadline.paused_since.is_not(None)).with_for_update()).scalars().all()
@@ -613,7 +609,7 @@ def sweep(s: Session, now: dt.datetime | None = None, *, limit: int = 1000,
     res.ids = [r.id for r in missed] + [r.id for r in warned]
     room = limit - len(missed) - len(warned)
     if room > 0:
-        acts.extend(_calendar_pass(s, now, room, res, settings.provisional_margin_days if settings else None))
+        acts.extend(_calendar_pass(s, now, room, res, (settings or _settings(s)).provisional_margin_days))
     record_many(s, SYSTEM, acts, now=now)
     res.claimed = len(missed) + len(warned) + res.scheduled + res.calendar_missing
     return res
@@ -729,7 +725,7 @@ def sweep_all(sessions: sessionmaker[Session], now: dt.datetime | None = None, *
     another holds the chain head and writes; the claims keep them apart). `on_batch(result)` is called
     after each batch commits (metrics: the benchmark's fire lag).
     """
-    batch = batch or (settings or _settings()).sweep_batch
+    batch = batch or (settings or process_settings()).sweep_batch
     if workers > 1:
         import threading
 

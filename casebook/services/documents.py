@@ -330,7 +330,8 @@ def prerender(sessions: sessionmaker[Session], document_id: int, *, settings: Se
     transaction that records it, keeps SQLite's single write lock free meanwhile and lets the 案卷's
     progress be committed as it goes. None: nothing to render (unknown, voided or already rendered).
     """
-    reader = make_sessionmaker(sessions.kw["bind"], readonly=True)
+    reader = make_sessionmaker(sessions.kw["bind"], readonly=True,
+                               settings=(sessions.kw.get("info") or {}).get("settings"))
     with reader() as s:
         doc = s.get(Document, document_id)
         if doc is None or doc.status != "requested":

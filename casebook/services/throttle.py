@@ -24,14 +24,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from casebook.config import Settings, process_settings
+from casebook.config import Settings
+from casebook.db.engine import session_settings
 from casebook.db.models import LoginThrottle, User, utcnow
 from casebook.domain.errors import DomainError
 
 from . import passwords
 
 log = logging.getLogger("casebook.auth")
-_configured: Settings | None = None
 PRUNE_CHANCE = 0.01  # one attempt in a hundred also deletes the expired rows
 
 
@@ -51,15 +51,9 @@ class TooManyAttempts(DomainError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def configure(settings: Settings | None) -> None:
-    global _configured
-    _configured = settings
-    if settings is not None:
-        passwords.configure(settings)
-
-
-def _settings() -> Settings:
-    return _configured or process_settings()
+def _settings(s: Session | None = None) -> Settings:
+    """The settings of the session's unit of work (handed in by whoever built the sessions)."""
+    return session_settings(s)
 
 
 def _backoff(failures: int, free: int, cap: int) -> int:
@@ -102,7 +96,7 @@ def _prune(s: Session, now: dt.datetime, st: Settings) -> None:
 
 def charge_and_check(s: Session, username: str, address: str, *, settings: Settings | None = None) -> None:
     """Charge one attempt to the account and the address (committed); raise TooManyAttempts when blocked."""
-    st = settings or _settings()
+    st = settings or _settings(s)
     account, address = username.strip().lower()[:100], (address or "unknown")[:100]
     now = utcnow()
     with s.begin():
@@ -121,7 +115,7 @@ def login(s: Session, username: str, password: str, address: str, *, settings: S
     ``s`` must not be inside a transaction: the throttle's bookkeeping commits on its own, so that a
     failure is counted even though the caller's work is rolled back. The returned user is loaded in ``s``.
     """
-    st = settings or _settings()
+    st = settings or _settings(s)
     account, address = username.strip().lower()[:100], (address or "unknown")[:100]
     charge_and_check(s, username, address, settings=st)
     with s.begin():

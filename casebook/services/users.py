@@ -86,10 +86,10 @@ def issue_credential(s: Session, actor: Actor, user_id: int, *, credential_no: s
     return cred
 
 
-def _settings() -> Settings:
-    from .throttle import _settings as throttle_settings
+def _settings(s: Session | None = None) -> Settings:
+    from casebook.db.engine import session_settings
 
-    return throttle_settings()
+    return session_settings(s)
 
 
 def issue_token(s: Session, user: User, name: str = "", ttl: dt.timedelta | None = None) -> str:
@@ -97,7 +97,7 @@ def issue_token(s: Session, user: User, name: str = "", ttl: dt.timedelta | None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     s.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:100], last_used_at=now,
-                   expires_at=now + (ttl or dt.timedelta(hours=_settings().token_ttl_hours))))
+                   expires_at=now + (ttl or dt.timedelta(hours=_settings(s).token_ttl_hours))))
     s.flush()
     return token
 
@@ -110,7 +110,7 @@ def token_row(s: Session, token: str, *, now: dt.datetime | None = None) -> ApiT
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
         return None
-    idle = dt.timedelta(minutes=_settings().token_idle_minutes)
+    idle = dt.timedelta(minutes=_settings(s).token_idle_minutes)
     if (row.last_used_at or row.created_at) + idle <= now:
         return None
     return row if row.user.active else None

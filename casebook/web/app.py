@@ -54,14 +54,11 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.url_map.converters["id"] = IdConverter
     engine = engine or make_engine(settings.database_url)
-    from casebook.services import deadlines
+    from casebook.services import passwords
 
-    deadlines.configure(settings)  # review limits, 310号 counting: the same settings as the app's own dates
-    from casebook.services import throttle
-
-    throttle.configure(settings)  # sign-in back-off, token lifetimes, the hashing bound
-    app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine),
-                                  "read_sessions": make_sessionmaker(engine, readonly=True)}
+    passwords.configure(settings)  # the process-wide bound on concurrent password hashing
+    app.extensions["casebook"] = {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine, settings=settings),
+                                  "read_sessions": make_sessionmaker(engine, readonly=True, settings=settings)}
     logging.basicConfig(level=settings.log_level)
 
     api = CasebookApi(app)

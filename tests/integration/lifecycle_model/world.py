@@ -19,7 +19,6 @@ from casebook.config import Settings
 from casebook.db import models as m
 from casebook.db.engine import make_engine, make_sessionmaker
 from casebook.services import catalogue as cat
-from casebook.services import deadlines
 from casebook.services.context import SYSTEM
 from tests.helpers import ApiClient
 
@@ -115,13 +114,11 @@ class World:
 
         self.settings = Settings(data_dir=data_dir, database_url=url, max_upload_bytes=2 * 1024 * 1024,
                                  legal_review_days=LEGAL_REVIEW_DAYS)
-        # The deadlines service reads its defaults (the review limit among them) from the settings it is given, as
-        # `casebook serve` gives it the app's; create_app does not, so the test does (and undoes it in close()).
-        deadlines.configure(self.settings)
         self._recreate, self._cleanup = recreate, cleanup
         recreate()
         self.engine = make_engine(url)
-        self.sessions = make_sessionmaker(self.engine)
+        # the services read their settings (the review limit among them) from the sessions, as the app hands them in
+        self.sessions = make_sessionmaker(self.engine, settings=self.settings)
         self.app = create_app(self.settings, engine=self.engine)
         self.thresholds = yaml.safe_load(THRESHOLDS.read_text(encoding="utf-8"))
 
@@ -170,7 +167,6 @@ class World:
         return people, parents, parties, triggers, limits
 
     def close(self) -> None:
-        deadlines.configure(None)
         self.engine.dispose()
         if self._cleanup:
             self._cleanup()
