@@ -12,11 +12,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from casebook.config import Settings
-from casebook.db.models import Case, CaseAct, User, utcnow
+from casebook.db.models import Case, User, utcnow
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import ActionRefused, NotFound, StaleVersion, ValidationFailed
@@ -155,12 +154,11 @@ def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str
     body = {"action": action, "stage_from": stage_from, "stage_to": case.stage, "case_no": case.case_no,
             "data": {**full, **(extra or {})}}
     now = utcnow()
-    record(s, actor, f"case.{action}", body, case=case, events=[(act.event, body)], case_seq=case_seq, now=now)
     # 会签: a binding act waits for every other officer it names to confirm it.
     awaiting = [u.id for u in officers or () if u.id != actor.user_id] if act.cosign else []
-    s.connection().execute(_INSERT_ACT, {"case_id": case.id, "seq": case_seq, "action": action,
-                                         "actor_id": actor.user_id, "occurred_at": now, "data": body["data"],
-                                         "awaiting": awaiting, "confirmed": []})
+    act_row = {"case_id": case.id, "seq": case_seq, "action": action, "actor_id": actor.user_id, "occurred_at": now,
+               "data": body["data"], "awaiting": awaiting, "confirmed": []}
+    record(s, actor, f"case.{action}", body, case=case, events=[(act.event, body)], case_seq=case_seq, now=now,
+           act_row=act_row)
 
 
-_INSERT_ACT = insert(CaseAct)

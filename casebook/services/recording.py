@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casebook.audit.chain import canonical_payload, entry_hash, format_time
-from casebook.db.models import Case, OutboxEvent, TrailEntry, TrailHead, utcnow
+from casebook.db.models import Case, CaseAct, OutboxEvent, TrailEntry, TrailHead, utcnow
 from casebook.db.wake import CHANNEL, notify_pending, outbox_written
 from casebook.domain.pii import mask_payload, masks_key
 from schemas.events.registry import validate_event, validate_events
@@ -40,10 +40,13 @@ _TAKE_CASE_SEQS = (update(_cases_t).where(_cases_t.c.id == bindparam("case_id_")
                    .returning(_cases_t.c.event_seq))
 _INSERT_TRAIL = insert(_trail_t)
 _INSERT_OUTBOX = insert(_outbox_t)
-_pg_appends: dict[tuple[bool, bool], object] = {}
+_pg_appends: dict[tuple[bool, bool, bool], object] = {}
+_acts_t = CaseAct.__table__
+_ACT_COLS = ("case_id", "seq", "action", "actor_id", "occurred_at", "data", "awaiting", "confirmed")
+_INSERT_ACT = insert(_acts_t)
 
 
-def _pg_append(with_event: bool, notify: bool = False):
+def _pg_append(with_event: bool, notify: bool = False, with_act: bool = False):
     """PostgreSQL: the trail entry, its outbox row (if any) and the new chain head in one statement.
 
     WITH new_entry AS (INSERT INTO trail_entries …), new_event AS (INSERT INTO outbox …)
@@ -52,17 +55,21 @@ def _pg_append(with_event: bool, notify: bool = False):
     statement reads them; a failing one fails it all. Only for at most one event: sibling CTEs run in no
     defined order, and several outbox rows of one act must take their ids in case_seq order.
     `notify`: RETURNING pg_notify(…) wakes the relays (delivered at commit) without another round trip.
+    `with_act`: the act's record (case_acts, its input as entered) rides in the same statement.
     """
-    stmt = _pg_appends.get((with_event, notify))
+    stmt = _pg_appends.get((with_event, notify, with_act))
     if stmt is None:
         stmt = _SET_HEAD.add_cte(insert(_trail_t).values(
             {c: bindparam(f"t_{c}", type_=_trail_t.c[c].type) for c in _TRAIL_COLS}).cte("new_entry"))
         if with_event:
             stmt = stmt.add_cte(insert(_outbox_t).values(
                 {c: bindparam(f"o_{c}", type_=_outbox_t.c[c].type) for c in _OUTBOX_COLS}).cte("new_event"))
+        if with_act:
+            stmt = stmt.add_cte(insert(_acts_t).values(
+                {c: bindparam(f"a_{c}", type_=_acts_t.c[c].type) for c in _ACT_COLS}).cte("new_act"))
         if notify:
             stmt = stmt.returning(func.pg_notify(CHANNEL, ""))
-        _pg_appends[(with_event, notify)] = stmt
+        _pg_appends[(with_event, notify, with_act)] = stmt
     return stmt
 
 
@@ -98,6 +105,7 @@ def record(
     events: Sequence[tuple[str, dict]] = (),
     now: dt.datetime | None = None,
     case_seq: int | None = None,
+    act_row: dict | None = None,
 ) -> int:
     """Append one hash-chained trail entry and one outbox row per event (全过程记录 + transactional outbox).
 
@@ -110,6 +118,9 @@ def record(
     `services.cases` does for people's acts). Without it, the numbers are taken here atomically with
     UPDATE … RETURNING, which also row-locks the case: a read-modify-write without the lock could lose a
     concurrent system act's numbers and repeat a case_seq.
+
+    `act_row`: a people's act's own record (case_acts: its input as entered), written with the entry; its
+    `seq` is filled in here when the case's event numbers are taken here.
     """
     now = now or utcnow()
     agency_id = case.agency_id if case is not None else agency_id
@@ -133,6 +144,8 @@ def record(
             case_seq = last - len(outbox) + 1
         for i, row in enumerate(outbox):
             row["case_seq"] = case_seq + i
+    if act_row is not None and act_row.get("seq") is None:
+        act_row["seq"] = case_seq
     prev_seq, prev = _lock_head(conn)
     seq = prev_seq + 1
     h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
@@ -144,7 +157,9 @@ def record(
         notify = bool(outbox) and not notify_pending(s)
         if outbox:
             params.update({f"o_{c}": v for c, v in outbox[0].items()})
-        conn.execute(_pg_append(bool(outbox), notify), params)
+        if act_row is not None:
+            params.update({f"a_{c}": act_row[c] for c in _ACT_COLS})
+        conn.execute(_pg_append(bool(outbox), notify, act_row is not None), params)
         if notify:
             outbox_written(s, notify_sent=True)
     else:  # in order: the outbox rows take their ids in case_seq order
@@ -153,6 +168,8 @@ def record(
             conn.execute(_INSERT_OUTBOX, outbox)
             outbox_written(s)
         conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": h})
+        if act_row is not None:
+            conn.execute(_INSERT_ACT, act_row)
     _sync_head(s, seq, h)
     return seq
 
