@@ -62,6 +62,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     logging.basicConfig(level=settings.log_level)
 
     api = CasebookApi(app)
+    from schemas.api.records import EvidenceMetaIn
+
+    # The evidence upload is multipart: its meta part's fields are documented as this schema.
+    api.spec.components.schema("EvidenceMetaIn", schema=EvidenceMetaIn)
     from .api import cases, deadlines, documents, records, rules, workflows
 
     api_blueprints = (records.health, records.auth, records.org, records.people, cases.blp, records.admin, rules.blp,

@@ -243,3 +243,8 @@ def test_the_openapi_document_covers_every_act(client):
     assert acts == set(TRANSITIONS) - elsewhere
     assert {"/api/v1/cases", "/api/v1/summary-decisions", "/api/v1/cases/{case_id}/evidence"} <= set(spec["paths"])
     assert "CasebookError" in json.dumps(spec["components"]["schemas"])
+    # the evidence upload's meta part documents its fields (multipart, encoded as JSON)
+    upload = spec["paths"]["/api/v1/cases/{case_id}/evidence"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert upload["encoding"]["meta"]["contentType"] == "application/json"
+    meta = spec["components"]["schemas"][upload["schema"]["properties"]["meta"]["$ref"].rsplit("/", 1)[1]]
+    assert {"kind", "title", "collected_on", "collected_by"} <= set(meta["properties"])

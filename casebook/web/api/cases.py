@@ -153,10 +153,12 @@ def list_evidence(case_id):
 
 
 @blp.route("/cases/<id:case_id>/evidence", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["meta"],
-    "properties": {"meta": {"type": "string", "description": "EvidenceMetaIn 的 JSON 文本"},
-                   "file": {"type": "string", "format": "binary"}}}}}})
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["meta"],
+               "properties": {"meta": {"$ref": "#/components/schemas/EvidenceMetaIn"},
+                              "file": {"type": "string", "format": "binary", "description": "证据文件（pdf、jpg、png 等）"}}},
+    # the meta part is JSON text: its fields are those of EvidenceMetaIn (kind, title, collected_on, collected_by …)
+    "encoding": {"meta": {"contentType": "application/json"}}}}})
 @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
 @blp.response(201, EvidenceOut)
 @errors(401, 403, 404, 409, 413, 415, 422, 428)
