@@ -133,6 +133,9 @@ class Journey:
 
     def submit(self, box, label: str):
         box.locator("button[type=submit]").click()
+        dialog = self.page.locator("dialog.confirm[open]")  # 「系统提示」 before a legal act
+        if dialog.count():
+            dialog.get_by_role("button", name="确定").click()
         self.page.wait_for_load_state()
         return self.check(label)
 

@@ -8,6 +8,15 @@ import re
 from playwright.sync_api import expect
 
 
+def submit(box) -> None:
+    """Submit an act's form; a legal act first asks 「系统提示」 (a <dialog>) and goes on with 确定."""
+    box.locator("button[type=submit]").click()
+    dialog = box.page.locator("dialog.confirm[open]")
+    if dialog.count():
+        expect(dialog).to_contain_text("确定提交吗")
+        dialog.get_by_role("button", name="确定").click()
+
+
 def _open(j, label: str):
     """The act's form on the case page, opened (its <details> summary starts with the act's label)."""
     s = j.page.locator("summary").filter(has_text=re.compile("^" + re.escape(label) + "(依据|$)"))
@@ -23,7 +32,7 @@ def _do(j, label: str, fill=None, shot: str | None = None):
     if fill:
         fill(box)
     j.check(f"form-{shot or label}")
-    box.locator("button[type=submit]").click()
+    submit(box)
     j.page.wait_for_load_state()
     expect(j.page.locator(".toast-success")).to_contain_text(label)
     return j.check(f"done-{shot or label}")
@@ -67,6 +76,10 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
     box.locator("[name=opinion]").fill("同意立案，由张伟主办")
     head.check("file-one-officer")
     box.locator("button[type=submit]").click()
+    dialog = h.locator("dialog.confirm[open]")  # 「系统提示」: the legal act states what it commits to
+    expect(dialog).to_contain_text("案件将进入“已立案”阶段")
+    head.check("file-confirm-dialog")
+    dialog.get_by_role("button", name="确定").click()
     h.wait_for_load_state()
     alert = h.locator("#refusal")
     expect(alert).to_contain_text("执法人员不得少于两人")
@@ -77,7 +90,7 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
     expect(box.locator("[name=opinion]")).to_have_value("同意立案，由张伟主办")
     head.check("file-refused")
     box.get_by_label("李强").check()
-    box.locator("button[type=submit]").click()
+    submit(box)
     h.wait_for_load_state()
     expect(h.locator(".toast-success")).to_contain_text("立案")
     expect(h.locator(".case-head h1")).to_contain_text("立〔")
@@ -175,7 +188,7 @@ def test_a_reviewer_returns_a_review_then_approves_the_resubmitted_one(journey):
             form.locator("[name='checklist.law.note']").fill("裁量理由不充分，未说明从轻情节")
         form.locator("[name=opinion_text]").fill(text)
         rv.check(f"review-{opinion}")
-        form.locator("button[type=submit]").click()
+        submit(form)
         q.wait_for_load_state()
 
     fill("returned", False, "经审核，法律适用部分存在问题，退回补充裁量理由。")
@@ -193,7 +206,7 @@ def test_a_reviewer_returns_a_review_then_approves_the_resubmitted_one(journey):
     q = rv.goto(f"/reviews/{cid}")
     assign = q.locator("form", has=q.locator("[name=reviewer_id]"))
     assign.locator("[name=reviewer_id]").select_option(label="孙丽")
-    assign.locator("button[type=submit]").click()
+    submit(assign)
     q.wait_for_load_state()
     rv.check("assigned")
     q = rv.goto(f"/reviews/{cid}")
@@ -222,7 +235,7 @@ def test_a_head_approves_a_filing_and_a_referral_from_the_approvals_list(journey
     box.get_by_label("王芳").check()
     box.locator("[name=opinion]").fill("同意立案")
     head.check("filing-form")
-    box.locator("button[type=submit]").click()
+    submit(box)
     p.wait_for_load_state()
     expect(p.locator(".toast-success")).to_contain_text("立案")
     head.check("filed")
@@ -265,7 +278,7 @@ def test_an_officer_on_a_phone_uploads_a_photo_as_evidence(journey):
     box.locator("[name=title]").fill("手机拍摄的货架照片")
     file_input.set_input_files({"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": _photo()})
     j.check("evidence-form-phone")
-    box.locator("button[type=submit]").click()
+    submit(box)
     p.wait_for_load_state()
     expect(p.locator(".toast-success")).to_contain_text("登记证据")
     row = p.locator("tr", has_text="手机拍摄的货架照片")

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict as _MultiDict
 
 from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
 from casebook.domain.evidence import EVIDENCE_KINDS
+from casebook.domain.vocabulary import STAGES as STAGE_LABELS
 from casebook.services import audit, cases, deadlines, documents, evidence, rules, worklists
 from casebook.services.acts import ACTS as TRANSITIONS
 
@@ -36,6 +37,15 @@ def _people(s, case) -> dict:
             # 会签: the binding acts waiting for this user's confirmation
             "pending": [(x["act_id"], f"{act_declaration(x['action']).label}（第{x['seq']}项）")
                         for x in case.awaiting_confirmation if g.actor.user_id in x["awaiting"]]}
+
+
+def _consequence(decl) -> str | None:
+    """What a legal act commits to, said before it is submitted (「系统提示」); None for acts that change no stage."""
+    if decl.to is None and not decl.cosign:
+        return None
+    to = STAGE_LABELS.get(decl.to) if decl.to and decl.to != "@resume" else None
+    then = f"，案件将进入“{to}”阶段" if to else ""
+    return f"提交后将记录“{decl.label}”{then}，记入全过程记录，不可修改。确定提交吗？"
 
 
 def _form_for(code: str, people: dict):
@@ -76,7 +86,8 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
     people = _people(s, case)
     acts = []
     for a in cases.available_actions(s, g.actor, case):
-        item = {**a, "article": act_declaration(a["action"]).article, "open": open_act == a["action"]}
+        decl = act_declaration(a["action"])
+        item = {**a, "article": decl.article, "open": open_act == a["action"], "consequence": _consequence(decl)}
         if a["allowed"] and (tab == "acts" or review):  # forms are built for the tab that shows them
             decl, form = _form_for(a["action"], people)
             mine = item["open"]
