@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     from . import ui  # the zh-CN pages: cookie sessions with CSRF; the API stays bearer-only
 
     # CSRF guards the cookie-session pages; bearer-token APIs (and the public read-only side) are exempt.
-    ui.register(app, (*api_blueprints, publicity.blp, public.api, public.staff_page), settings)
+    ui.register(app, (*api_blueprints, publicity.blp, public.api), settings)
 
     @app.before_request
     def _limits_and_auth():

@@ -11,7 +11,7 @@ from casebook.services import users
 from casebook.services.context import actor_for
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "health.health_check", "auth.issue_token", "static"}
-PUBLIC_BLUEPRINTS = {"public", "public_api", "publicity_staff_page"}
+PUBLIC_BLUEPRINTS = {"public", "public_api"}
 
 
 class Unauthorized(DomainError):

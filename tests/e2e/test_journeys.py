@@ -242,6 +242,8 @@ def test_a_head_approves_a_filing_and_a_referral_from_the_approvals_list(journey
 
     p = head.goto("/head/referrals")
     expect(p.locator("tr", has_text="涉嫌生产销售伪劣产品")).to_contain_text("专案组已报告")
+    p = head.goto("/head/publications")  # 公示管理: the queue with its deadlines (axe runs on it too)
+    expect(p.locator("h1")).to_contain_text("公示管理")
     p = head.goto("/head/approvals")
     row = p.locator("tr", has_text="涉嫌生产销售伪劣产品").filter(has_text="移送")
     row.locator("a", has_text="办理").click()

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from casebook.seed import DEMO_PASSWORD
+
 pw = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
@@ -82,16 +84,28 @@ def _shot(page, name: str) -> None:
 
 def test_a_head_publishes_the_public_finds_it_and_a_revocation_shows_the_withdrawal_reason(live, decided_case, browser):
     base = live["base"]
+    # The head, signed in to the staff pages, opens the publication queue (公示管理), previews the record beside
+    # the original and publishes it.
     staff = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    staff.goto(f"{base}/staff/publications")
-    staff.get_by_label("访问令牌").fill(decided_case["head_token"])
-    staff.get_by_role("button", name="加载公示队列").click()
-    staff.get_by_role("button", name="预览").first.click()
-    pub_panel = staff.locator("#pub")
-    pub_panel.get_by_text("枣庄市山亭区好味来食品有限公司").wait_for()
+    staff.goto(f"{base}/login")
+    staff.locator("#username").fill("zhaomin")
+    staff.locator("#password").fill(DEMO_PASSWORD)
+    staff.locator("#main form button[type=submit]").click()
+    staff.get_by_role("link", name="公示管理").click()
+    row = staff.get_by_role("row").filter(has_text="山亭市监处罚〔2026〕1号")
+    row.wait_for()
+    _shot(staff, "publicity-staff-queue-1366")
+    row.get_by_role("link", name="查看").click()
+    staff.get_by_role("heading", name="公示预览：山亭市监处罚〔2026〕1号").wait_for()
+    assert staff.get_by_role("cell", name="枣庄市山亭区好味来食品有限公司").count() == 2  # a business keeps its name
     _shot(staff, "publicity-staff-preview-1366")
     staff.get_by_role("button", name="审核发布").click()
-    staff.get_by_text("已发布：山亭市监处罚〔2026〕1号").wait_for()
+    dialog = staff.locator("dialog.confirm[open]")  # 「系统提示」 before publishing
+    dialog.get_by_text("确定发布吗").wait_for()
+    dialog.get_by_role("button", name="确定").click()
+    staff.get_by_text("发布成功：已在公示网站公开").wait_for()
+    assert "公示中" in staff.inner_text("main")
+    _shot(staff, "publicity-staff-published-1366")
 
     for width in (1366, 375):
         public = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")

@@ -469,3 +469,41 @@ def test_an_administrator_sets_an_agencys_publication_rules_and_no_one_else_can(
     assert "生态环境" in api.c.get(f"/api/v1/public/agencies/{amr.id}").get_json()["agency"]["system"]
     with sessions() as s:
         assert s.execute(select(m.TrailEntry).where(m.TrailEntry.action == "agency.publication_system_set")).scalar_one()
+
+
+# --- the staff pages (公示管理 in the shell) --------------------------------------------------------------------------
+
+
+def _page_login(client, username: str) -> None:
+    import re as _re
+
+    from casebook.seed import DEMO_PASSWORD
+
+    token = _re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
+def test_the_head_publishes_from_the_staff_pages_and_another_agency_cannot_see_the_record(api, sessions, app):
+    import re as _re
+
+    cid = decided(api, sessions)
+    pub = pub_of(sessions, cid)
+    head = app.test_client()
+    _page_login(head, "zhaomin")
+    queue = head.get("/head/publications").get_data(as_text=True)
+    assert "山亭市监处罚〔2026〕1号" in queue and "待公示" in queue
+    preview = head.get(f"/head/publications/{pub.id}").get_data(as_text=True)
+    assert "原文（仅内部）" in preview and "公示内容" in preview
+    token = _re.search(r'name="csrf_token" value="([^"]+)"', preview).group(1)
+    # another agency's head: the record is not found, and nothing changes when posting
+    other = app.test_client()
+    _page_login(other, "zhouhua")
+    assert other.get(f"/head/publications/{pub.id}").status_code == 404
+    other_token = _re.search(r'name="csrf_token" value="([^"]+)"', other.get("/head/publications").get_data(as_text=True)).group(1)
+    other.post(f"/head/publications/{pub.id}/publish", data={"csrf_token": other_token})
+    assert pub_of(sessions, cid).status == "draft"
+    r = head.post(f"/head/publications/{pub.id}/publish", data={"csrf_token": token})
+    assert r.status_code == 302
+    assert pub_of(sessions, cid).status == "published"
+    assert "公示中" in head.get(f"/head/publications/{pub.id}").get_data(as_text=True)

@@ -24,7 +24,6 @@ from casebook.web.tx import read_session_factory
 pages = Blueprint("public", __name__, url_prefix="/gs", template_folder="templates", static_folder="static",
                   static_url_path="/static")
 api = Blueprint("public_api", __name__, url_prefix="/api/v1/public")
-staff_page = Blueprint("publicity_staff_page", __name__, template_folder="templates")
 
 
 def _cn_date(value) -> str:
@@ -149,7 +148,6 @@ def api_agency(agency_id: int):
 # --- the staff page (moves into the staff shell later) -----------------------------------------------------------
 
 
-@staff_page.route("/staff/publications")
 def staff_publications():
     """A static page: it reads and acts through /api/v1/publications with the officer's bearer token."""
     return render_template("public/staff_publications.html")
@@ -182,6 +180,5 @@ def register(app: Flask, settings) -> None:
     app.extensions["casebook"]["limiter"] = limiter
     app.register_blueprint(pages)
     app.register_blueprint(api)
-    app.register_blueprint(staff_page)
     app.jinja_env.filters.setdefault("cn_date", _cn_date)
 

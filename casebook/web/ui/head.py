@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, flash, g, redirect, url_for
 
-from casebook.services import worklists
+from casebook.domain.errors import DomainError
+from casebook.domain.vocabulary import EXCLUSION_REASONS, PUBLICATION_STATUSES
+from casebook.services import publicity, worklists
 
-from .shell import install_errors, page, reading
+from .shell import install_errors, page, reading, write
 
 blp = Blueprint("ui_head", __name__, url_prefix="/head")
 install_errors(blp)
@@ -24,3 +26,57 @@ def referrals():
     with reading() as s:
         rows = worklists.open_referrals(s, g.actor)
         return page("head_referrals.html", s=s, rows=rows, crumbs=[("审批", None), ("移送案件看板", None)])
+
+
+# --- 公示 (publicity): the queue with its deadlines, the preview beside the original, publish / exclude / withdraw ---
+
+#: (key, label) of the 信息摘要 shown side by side, original and as published (双公示 order).
+SUMMARY_ROWS = [("document_no", "决定书文号"), ("party_name", "当事人"), ("id_number", "身份证件号码"),
+                ("uscc", "统一社会信用代码"), ("legal_representative", "法定代表人"), ("violation_type", "违法行为类型"),
+                ("facts", "违法事实"), ("basis", "处罚依据"), ("penalty_content", "处罚内容"), ("decided_on", "处罚决定日期"),
+                ("agency_name", "处罚机关")]
+
+
+@blp.route("/publications")
+def publications():
+    from flask import request
+
+    status = request.args.get("status") or None
+    with reading() as s:
+        rows = publicity.queue(s, g.actor, status=status, limit=200)
+        return page("head_publications.html", s=s, rows=rows, status=status, statuses=PUBLICATION_STATUSES,
+                    crumbs=[("公示", None), ("公示管理", None)])
+
+
+@blp.route("/publications/<int:pub_id>")
+def publication(pub_id: int):
+    with reading() as s:
+        pv = publicity.preview(s, g.actor, pub_id)
+        person = pv["original"].get("party_kind") == "person"
+        original = {**pv["original"], "uscc": None if person else pv["original"].get("id_number"),
+                    "id_number": pv["original"].get("id_number") if person else None}
+        return page("head_publication.html", s=s, pv=pv, original=original, rows=SUMMARY_ROWS,
+                    reasons=EXCLUSION_REASONS,
+                    crumbs=[("公示", None), ("公示管理", url_for("ui_head.publications")), ("公示预览", None)])
+
+
+@blp.route("/publications/<int:pub_id>/<any(publish, exclude, withdraw):what>", methods=["POST"])
+def publication_act(pub_id: int, what: str):
+    from flask import request
+
+    form = request.form
+    try:
+        if what == "publish":
+            write(lambda s: publicity.publish(s, g.actor, pub_id))
+            flash("发布成功：已在公示网站公开", "success")
+        elif what == "exclude":
+            write(lambda s: publicity.exclude(s, g.actor, pub_id, reason_code=form.get("reason_code", ""),
+                                              reason=(form.get("reason") or "").strip()))
+            flash("操作成功：已记录不予公开及其理由", "success")
+        else:
+            write(lambda s: publicity.withdraw(s, g.actor, pub_id, reason=(form.get("reason") or "").strip()))
+            flash("操作成功：已撤回公示，公示网站显示撤回理由", "success")
+    except DomainError as e:
+        detail = "；".join(m for v in (e.errors or {}).values() for m in (v if isinstance(v, list) else [str(v)]))
+        flash(e.message + (f"（{detail}）" if detail and detail not in e.message else ""), "error")
+    return redirect(url_for("ui_head.publication", pub_id=pub_id))
