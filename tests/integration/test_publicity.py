@@ -507,3 +507,17 @@ def test_the_head_publishes_from_the_staff_pages_and_another_agency_cannot_see_t
     assert r.status_code == 302
     assert pub_of(sessions, cid).status == "published"
     assert "公示中" in head.get(f"/head/publications/{pub.id}").get_data(as_text=True)
+
+
+def test_a_third_party_named_on_the_staff_page_is_masked_in_what_the_public_sees(api, sessions, app):
+    import re as _re
+
+    cid = decided(api, sessions, facts_text="经查，当事人雇员王小明在店内销售超过保质期的食品。")
+    pub = pub_of(sessions, cid)
+    head = app.test_client()
+    _page_login(head, "zhaomin")
+    page = head.get(f"/head/publications/{pub.id}").get_data(as_text=True)
+    token = _re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert head.post(f"/head/publications/{pub.id}/names", data={"csrf_token": token, "names": "王小明"}).status_code == 302
+    published = pub_of(sessions, cid).published
+    assert "王小明" not in published["facts"] and "王*" in published["facts"]

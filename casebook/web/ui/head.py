@@ -60,13 +60,19 @@ def publication(pub_id: int):
                     crumbs=[("公示", None), ("公示管理", url_for("ui_head.publications")), ("公示预览", None)])
 
 
-@blp.route("/publications/<int:pub_id>/<any(publish, exclude, withdraw):what>", methods=["POST"])
+@blp.route("/publications/<int:pub_id>/<any(publish, exclude, withdraw, names):what>", methods=["POST"])
 def publication_act(pub_id: int, what: str):
     from flask import request
 
     form = request.form
     try:
-        if what == "publish":
+        if what == "names":  # third parties named in the facts: masked in what the public sees
+            import re
+
+            names = [n for n in re.split(r"[、，,;；\s]+", form.get("names") or "") if n][:50]
+            write(lambda s: publicity.update_draft(s, g.actor, pub_id, third_party_names=names))
+            flash("修改成功：公示内容已按新的第三人姓名重新遮蔽", "success")
+        elif what == "publish":
             write(lambda s: publicity.publish(s, g.actor, pub_id))
             flash("发布成功：已在公示网站公开", "success")
         elif what == "exclude":
