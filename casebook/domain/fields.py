@@ -14,6 +14,8 @@ from .rules.model import CIRCUMSTANCES
 
 # field name -> (label, help text; "" when the label says it all)
 FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "id_number": ("身份证号或统一社会信用代码", "自然人填居民身份证号，单位填统一社会信用代码"),
+    "legal_representative": ("法定代表人（负责人）", ""),
     "act_id": ("待确认的执法行为", "本案中等待您确认（会签）的笔录、证据或决定"),
     "interviewee": ("被询问人", "询问笔录所载的被询问人"),
     "on_site_person": ("现场负责人或在场人", "现场检查笔录所载的在场人"),
@@ -152,6 +154,8 @@ ACT_FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("record_investigation_act", "summary"): ("取证情况", ""),
     ("propose_penalty", "kind"): ("处理意见", ""),
     ("decide", "kind"): ("处理决定", ""),
+    ("register_party", "kind"): ("当事人类别", ""),
+    ("register_party", "name"): ("当事人名称或姓名", ""),
     ("add_evidence", "kind"): ("证据种类", ""),
     ("add_evidence", "title"): ("证据名称", ""),
     ("close_investigation", "report"): ("调查终结报告", ""),
@@ -184,6 +188,7 @@ KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
     "propose_penalty": DECISION_KINDS,
     "decide": DECISION_KINDS,
     "add_evidence": EVIDENCE_KINDS,
+    "register_party": {"person": "自然人", "organization": "法人或其他组织"},
 }
 
 

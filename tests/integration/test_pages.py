@@ -231,3 +231,18 @@ def test_the_rule_results_follow_what_is_typed_in_the_proposal_form_and_write_no
         assert api.get(f"/api/v1/cases/{cid}").get_json()["version"] == version
     finally:
         cat.invalidate()
+
+
+def test_an_officer_adds_a_new_party_and_the_lead_form_opens_with_it_chosen(client, api, sessions):
+    _login(client)
+    page = client.get("/work/parties/new").get_data(as_text=True)
+    assert "当事人类别" in page and "身份证号或统一社会信用代码" in page
+    token = _csrf(page)
+    bad = client.post("/work/parties/new", data={"csrf_token": token, "kind": "person", "name": "韩梅梅",
+                                                 "id_number": "370406199001011238"})  # a wrong check digit
+    assert bad.status_code == 422 and "身份证" in bad.get_data(as_text=True)
+    r = client.post("/work/parties/new", data={"csrf_token": token, "kind": "person", "name": "韩梅梅",
+                                               "id_number": "370406199001011233", "phone": "13561079342"})
+    assert r.status_code == 302 and "/work/leads/new?party_id=" in r.headers["Location"]
+    lead = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'<option value="\d+" selected>韩梅梅', lead)

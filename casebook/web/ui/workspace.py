@@ -79,7 +79,8 @@ def new_lead():
     form = forms.form_fields(LeadIn, "register_lead", None, people)
     crumbs = [("案件办理", url_for("ui_work.cases")), ("案源登记", None)]
     if request.method == "GET":
-        return page("lead_new.html", form=form, values=forms.defaults(form), errors={}, crumbs=crumbs)
+        values = {**forms.defaults(form), **({"party_id": request.args["party_id"]} if request.args.get("party_id") else {})}
+        return page("lead_new.html", form=form, values=values, errors={}, crumbs=crumbs)
     data, errors = forms.load(LeadIn, form, request.form)
     if data is not None:
         try:
@@ -89,6 +90,27 @@ def new_lead():
         except DomainError as e:
             errors = {**(e.errors or {}), "_": [e.message]}
     return page("lead_new.html", 422, form=form, values=request.form, errors=errors, crumbs=crumbs)
+
+
+@blp.route("/parties/new", methods=["GET", "POST"])
+def new_party():
+    """新增当事人: registered in the officer's agency (its scope), then back to the lead with the party chosen."""
+    from casebook.services import parties as party_svc
+    from schemas.api.records import PartyIn
+
+    form = forms.form_fields(PartyIn, "register_party", None, {})
+    crumbs = [("案件办理", url_for("ui_work.cases")), ("案源登记", url_for("ui_work.new_lead")), ("新增当事人", None)]
+    if request.method == "GET":
+        return page("party_new.html", form=form, values={}, errors={}, crumbs=crumbs)
+    data, errors = forms.load(PartyIn, form, request.form)
+    if data is not None:
+        try:
+            pid = write(lambda s: party_svc.register_party(s, g.actor, data).id)
+            flash("新增成功", "success")
+            return redirect(url_for("ui_work.new_lead", party_id=pid))
+        except DomainError as e:
+            errors = {**(e.errors or {}), "_": [e.message]}
+    return page("party_new.html", 422, form=form, values=request.form, errors=errors, crumbs=crumbs)
 
 
 @blp.route("/summary/new", methods=["GET", "POST"])
