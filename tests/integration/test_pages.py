@@ -246,3 +246,18 @@ def test_an_officer_adds_a_new_party_and_the_lead_form_opens_with_it_chosen(clie
     assert r.status_code == 302 and "/work/leads/new?party_id=" in r.headers["Location"]
     lead = client.get(r.headers["Location"]).get_data(as_text=True)
     assert re.search(r'<option value="\d+" selected>韩梅梅', lead)
+
+
+def test_the_login_page_is_throttled_like_the_api_and_says_how_long_to_wait(client):
+    """Issue 11's sign-in rules hold for the pages: after the free failures the page answers 429 with Retry-After."""
+    statuses = []
+    for _ in range(8):
+        token = _csrf(client.get("/login").get_data(as_text=True))
+        r = client.post("/login", data={"username": "zhangwei", "password": "wrong-password-1", "csrf_token": token})
+        statuses.append(r.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
+    assert int(r.headers["Retry-After"]) >= 1
+    assert "请" in r.get_data(as_text=True)  # a Chinese message on the page, not a JSON body
+    # the right password is refused too while the back-off runs (nothing is checked then)
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"username": "zhangwei", "password": PASSWORD, "csrf_token": token}).status_code == 429
