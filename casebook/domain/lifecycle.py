@@ -206,9 +206,6 @@ class Act:
         return self.code
 
 
-Transition = Act  # the older name of the same declaration
-
-
 # --- guards --------------------------------------------------------------------------------------
 
 
