@@ -301,3 +301,39 @@ def test_the_api_explorer_reads_the_openapi_document_from_local_assets_only(jour
     expect(p.locator("#swagger-ui")).to_contain_text("cases")
     j.check("api-explorer")  # screenshot and axe-core, as every page
     assert outside == []  # nothing from a CDN or the internet
+
+
+def test_an_officer_on_a_phone_registers_a_party_and_returns_to_the_lead_with_it_chosen(journey):
+    j = journey("phone-new-party", viewport=(375, 812), mobile=True)
+    j.login("zhangwei")
+    p = j.goto("/work/leads/new")
+    p.get_by_role("link", name="新增当事人").click()
+    p.wait_for_load_state()
+    expect(p.get_by_role("heading", name="新增当事人")).to_be_visible()
+    p.select_option("#party-kind", "person")
+    p.fill("#party-name", "王小明")
+    p.fill("#party-id_number", "37040619850312123X")  # a wrong check digit: refused with the standard named
+    p.fill("#party-address", "山亭区府前路1号")
+    j.check("party-filled-bad-id")
+    p.click("#main form.form-grid button[type=submit]")
+    p.wait_for_load_state()
+    expect(p.locator("#main")).to_contain_text("身份证号校验位错误")
+    j.check("party-refused")
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= 375  # one column, no sideways scroll
+    p.fill("#party-id_number", "370406198503121235")
+    p.click("#main form.form-grid button[type=submit]")
+    p.wait_for_load_state()
+    expect(p.locator(".toast-success")).to_contain_text("新增成功")
+    expect(p.get_by_role("heading", name="案源登记")).to_be_visible()
+    chosen = p.locator("#lead-party_id option:checked")
+    expect(chosen).to_contain_text("王小明")
+    j.check("lead-with-new-party")
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+
+def test_a_head_on_a_phone_reads_the_publication_queue(journey):
+    j = journey("phone-publications", viewport=(375, 812), mobile=True)
+    j.login("zhaomin")
+    p = j.goto("/head/publications")
+    expect(p.get_by_role("heading", name="公示管理")).to_be_visible()
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
