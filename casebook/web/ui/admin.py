@@ -1,0 +1,344 @@
+"""The administrators' pages (/admin): agencies, users and roles, 执法证, catalogue import, the holiday calendar.
+
+Only the admin role opens them (checked for every request here, and again by each service); a refusal is a
+403 page and a logged denial, and changes nothing. Administrators configure; they read no case contents.
+Every change goes through a service that writes a trail entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
+
+from casebook.domain.errors import DomainError
+from casebook.domain.lifecycle import ROLE_LABELS, ROLES
+from casebook.domain.publicity import SYSTEMS
+from casebook.services import admin as svc
+from casebook.services import users as user_svc
+from casebook.services.context import local_today, require_role
+
+from .shell import install_errors, page, reading, write
+
+blp = Blueprint("ui_admin", __name__, url_prefix="/admin")
+install_errors(blp)
+
+LEVELS = {"district": "区（县）", "department": "部门", "squad": "中队/所/镇街"}
+CREDENTIAL_STATES = {"valid": ("有效", "green"), "expiring": ("即将到期", "orange"), "expired": ("已过期", "red"),
+                     "revoked": ("已注销", "grey"), "future": ("未生效", "blue")}
+
+#: The 系统管理 menu: (label, endpoint). Endpoints not registered (pages other work adds) are left out.
+ADMIN_NAV = [
+    ("执法机关", "ui_admin.agencies"), ("用户与角色", "ui_admin.users"), ("执法证", "ui_admin.credentials"),
+    ("裁量基准导入", "ui_admin.catalogue"), ("节假日日历", "ui_admin.calendar"),
+    ("评查细则", "ui_admin.rubrics"), ("问题模型阈值", "ui_admin.thresholds"),
+]
+
+#: Pages under a menu item (the item is marked current on them).
+SECTIONS = {"ui_admin.agency": "ui_admin.agencies", "ui_admin.user": "ui_admin.users", "ui_admin.new_user": "ui_admin.users",
+            "ui_admin.reset_password": "ui_admin.users", "ui_admin.credential": "ui_admin.credentials",
+            "ui_admin.new_credential": "ui_admin.credentials", "ui_admin.catalogue_job": "ui_admin.catalogue",
+            "ui_admin.calendar_preview": "ui_admin.calendar"}
+
+
+@blp.before_request
+def _admins_only():
+    if g.get("actor") is not None:
+        require_role(g.actor, "admin", what=f"page:{request.endpoint}")  # 403 page, logged
+
+
+@blp.app_context_processor
+def _admin_nav():
+    if not (request.blueprint or "").startswith("ui_"):
+        return {}
+    views = current_app.view_functions
+    ep = request.endpoint or ""
+    current = next((nav for _, nav in ADMIN_NAV if ep == nav), None) or SECTIONS.get(ep)
+    return {"admin_nav": [(label, e) for label, e in ADMIN_NAV if e in views], "admin_current": current}
+
+
+def _errors(e: DomainError) -> dict[str, str]:
+    out = {k: "；".join(v) if isinstance(v, list) else str(v) for k, v in (e.errors or {}).items()}
+    out.setdefault("_", e.message)
+    return out
+
+
+def _int(v: str | None) -> int | None:
+    v = (v or "").strip()
+    try:
+        return int(v) if v else None
+    except ValueError:
+        return None
+
+
+def _date(v: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((v or "").strip())
+    except ValueError:
+        return None
+
+
+@blp.route("/")
+def home():
+    return redirect(url_for("ui_admin.agencies"))
+
+
+# --- 1. agencies ----------------------------------------------------------------------------------------
+
+
+@blp.route("/agencies")
+def agencies():
+    with reading() as s:
+        rows = svc.agencies(s, g.actor)
+        return page("admin_agencies.html", s=s, rows=rows, levels=LEVELS, systems=SYSTEMS,
+                    crumbs=[("系统管理", None), ("执法机关", None)])
+
+
+@blp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+def agency(agency_id: int):
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        f = request.form
+        limit_raw = (f.get("review_limit_days") or "").strip()
+        limit = _int(limit_raw)
+        if limit_raw and limit is None:
+            errors["review_limit_days"] = "法制审核时限须为整数（工作日）"
+        if not errors:
+            try:
+                write(lambda s: svc.update_agency(s, g.actor, agency_id, name=f.get("name", ""), code=f.get("code", ""),
+                                                  case_no_format=f.get("case_no_format", ""), review_limit_days=limit,
+                                                  publication_system=f.get("publication_system") or None))
+                flash("修改成功", "success")
+                return redirect(url_for("ui_admin.agencies"))
+            except DomainError as e:
+                if e.http_status in (403, 404):
+                    raise
+                errors = _errors(e)
+        errors.setdefault("_", "输入有误，未作任何更改")
+        status = 422
+    with reading() as s:
+        a = svc.agency(s, g.actor, agency_id)
+        values = request.form if request.method == "POST" else {
+            "name": a.name, "code": a.code, "case_no_format": a.case_no_format,
+            "review_limit_days": a.review_limit_days or "", "publication_system": a.publication_system or ""}
+        return page("admin_agency.html", status, s=s, agency=a, values=values, errors=errors,
+                    sys_options=[(c, f"{x.label}（{x.platform}）") for c, x in SYSTEMS.items()], example=svc.case_no_example(a.case_no_format, a.code), default_limit=svc.DEFAULT_REVIEW_LIMIT,
+                    crumbs=[("系统管理", None), ("执法机关", url_for("ui_admin.agencies")), (f"修改：{a.name}", None)])
+
+
+# --- 2. users and roles -----------------------------------------------------------------------------------
+
+
+@blp.route("/users")
+def users():
+    args = request.args
+    active = {"1": True, "0": False}.get(args.get("active", ""))
+    with reading() as s:
+        rows = svc.users(s, g.actor, agency_id=_int(args.get("agency_id")), q=args.get("q", ""), active=active)
+        agencies = svc.agencies(s, g.actor)
+        return page("admin_users.html", s=s, rows=rows, agencies=agencies, args=args, role_labels=ROLE_LABELS,
+                    crumbs=[("系统管理", None), ("用户与角色", None)])
+
+
+def _user_form(f) -> dict:
+    return {"display_name": f.get("display_name", ""), "agency_id": _int(f.get("agency_id")),
+            "roles": [r for r in f.getlist("roles") if r], "bar_qualified": f.get("bar_qualified") == "1"}
+
+
+@blp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        f = request.form
+        data = _user_form(f)
+        username = (f.get("username") or "").strip()
+        pw, again = f.get("password") or "", f.get("confirm_password") or ""
+        if not username:
+            errors["username"] = "用户名不能为空"
+        if not data["display_name"].strip():
+            errors["display_name"] = "姓名不能为空"
+        if not pw:
+            errors["password"] = "初始密码不能为空"
+        elif pw != again:
+            errors["confirm_password"] = "两次输入的密码不一致"
+        if data["agency_id"] is None:
+            errors["agency_id"] = "所属机关不能为空"
+        if not data["roles"]:
+            errors["roles"] = "至少选择一个角色"
+        elif "legal_reviewer" in data["roles"] and not data["bar_qualified"]:
+            errors["roles"] = "法制审核人员须具有法律职业资格（行政处罚法第五十八条）"
+        if not errors:
+            try:
+                write(lambda s: user_svc.create_user(s, g.actor, username=username, display_name=data["display_name"].strip(),
+                                                     password=pw, agency_id=data["agency_id"], roles=data["roles"],
+                                                     bar_qualified=data["bar_qualified"]))
+                flash("新增成功", "success")
+                return redirect(url_for("ui_admin.users"))
+            except DomainError as e:
+                if e.http_status in (403, 404):
+                    raise
+                errors = _errors(e)
+        errors.setdefault("_", "输入有误，未作任何更改")
+        status = 409 if errors.get("username") == "用户名已存在" else 422
+    with reading() as s:
+        return page("admin_user_new.html", status, s=s, values=request.form, errors=errors,
+                    agencies=svc.agencies(s, g.actor), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+                    min_password=user_svc.MIN_PASSWORD,
+                    crumbs=[("系统管理", None), ("用户与角色", url_for("ui_admin.users")), ("新增用户", None)])
+
+
+@blp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        data = _user_form(request.form)
+        if data["agency_id"] is None:
+            errors = {"agency_id": "所属机关不能为空", "_": "输入有误，未作任何更改"}
+        else:
+            try:
+                write(lambda s: svc.update_user(s, g.actor, user_id, **data))
+                flash("修改成功", "success")
+                return redirect(url_for("ui_admin.user", user_id=user_id))
+            except DomainError as e:
+                if e.http_status == 404:
+                    raise
+                errors = _errors(e)
+                if e.http_status == 403:
+                    errors = {"_": e.message}
+        status = 403 if errors.get("_") == "不能取消自己的管理员角色" else 422
+    with reading() as s:
+        u = svc.user(s, g.actor, user_id)
+        if request.method == "POST":
+            values = {**_user_form(request.form)}
+        else:
+            values = {"display_name": u.display_name, "agency_id": u.agency_id, "roles": list(u.roles or ()),
+                      "bar_qualified": bool(u.bar_qualified)}
+        return page("admin_user.html", status, s=s, u=u, values=values, errors=errors,
+                    agencies=svc.agencies(s, g.actor), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+                    today=local_today(), states=CREDENTIAL_STATES, state_of=svc.credential_state,
+                    min_password=user_svc.MIN_PASSWORD, pw_errors={},
+                    crumbs=[("系统管理", None), ("用户与角色", url_for("ui_admin.users")), (u.display_name, None)])
+
+
+@blp.route("/users/<int:user_id>/active", methods=["POST"])
+def set_active(user_id: int):
+    active = request.form.get("active") == "1"
+    # Refusals (停用自己的账号) are 403 pages with the reason, raised by the service and logged.
+    write(lambda s: user_svc.set_active(s, g.actor, user_id, active))
+    flash("操作成功：账号已恢复" if active else "操作成功：账号已停用，其全部登录令牌已吊销", "success")
+    return redirect(url_for("ui_admin.user", user_id=user_id))
+
+
+@blp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    pw, again = request.form.get("new_password") or "", request.form.get("confirm_password") or ""
+    pw_errors: dict[str, str] = {}
+    if not pw:
+        pw_errors["new_password"] = "新密码不能为空"
+    elif pw != again:
+        pw_errors["confirm_password"] = "两次输入的密码不一致"
+    if not pw_errors:
+        try:
+            write(lambda s: svc.reset_password(s, g.actor, user_id, pw))
+            flash("操作成功：密码已重置，该用户须用新密码重新登录", "success")
+            return redirect(url_for("ui_admin.user", user_id=user_id))
+        except DomainError as e:
+            if e.http_status in (403, 404):
+                raise
+            pw_errors = _errors(e)
+    pw_errors.setdefault("_", "密码未重置")
+    with reading() as s:
+        u = svc.user(s, g.actor, user_id)
+        values = {"display_name": u.display_name, "agency_id": u.agency_id, "roles": list(u.roles or ()),
+                  "bar_qualified": bool(u.bar_qualified)}
+        return page("admin_user.html", 422, s=s, u=u, values=values, errors={}, pw_errors=pw_errors,
+                    agencies=svc.agencies(s, g.actor), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+                    today=local_today(), states=CREDENTIAL_STATES, state_of=svc.credential_state,
+                    min_password=user_svc.MIN_PASSWORD,
+                    crumbs=[("系统管理", None), ("用户与角色", url_for("ui_admin.users")), (u.display_name, None)])
+
+
+# --- 3. credentials (执法证) -----------------------------------------------------------------------------------
+
+
+@blp.route("/credentials")
+def credentials():
+    today = local_today()
+    agency_id = _int(request.args.get("agency_id"))
+    with reading() as s:
+        rows = svc.credentials(s, g.actor, today, agency_id=agency_id)
+        soon = svc.credentials(s, g.actor, today, agency_id=agency_id, expiring_only=True)
+        return page("admin_credentials.html", s=s, rows=rows, soon=soon, states=CREDENTIAL_STATES, today=today,
+                    days=svc.EXPIRING_DAYS, agencies=svc.agencies(s, g.actor), agency_id=agency_id,
+                    crumbs=[("系统管理", None), ("执法证", None)])
+
+
+def _credential_form(f) -> tuple[dict, dict[str, str]]:
+    errors: dict[str, str] = {}
+    data = {"credential_no": (f.get("credential_no") or "").strip(), "field": (f.get("field") or "").strip(),
+            "valid_from": _date(f.get("valid_from")), "valid_to": _date(f.get("valid_to"))}
+    for k, label in (("valid_from", "有效期起始日"), ("valid_to", "有效期截止日")):
+        if data[k] is None:
+            errors[k] = f"{label}不能为空" if not (f.get(k) or "").strip() else f"{label}格式应为 YYYY-MM-DD"
+    return data, errors
+
+
+@blp.route("/credentials/new", methods=["GET", "POST"])
+def new_credential():
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        data, errors = _credential_form(request.form)
+        user_id = _int(request.form.get("user_id"))
+        if user_id is None:
+            errors["user_id"] = "持证人不能为空"
+        if not errors:
+            try:
+                def run(s):
+                    problems = svc.check_credential(s, data["credential_no"], data["field"], data["valid_from"], data["valid_to"])
+                    if problems:
+                        raise svc._invalid(problems)
+                    return user_svc.issue_credential(s, g.actor, user_id, **data)
+                write(run)
+                flash("新增成功", "success")
+                return redirect(url_for("ui_admin.credentials"))
+            except DomainError as e:
+                if e.http_status in (403, 404):
+                    raise
+                errors = _errors(e)
+        errors.setdefault("_", "输入有误，未作任何更改")
+        status = 422
+    with reading() as s:
+        holders = svc.officers(s, g.actor)
+        return page("admin_credential.html", status, s=s, c=None, values=request.form or {"user_id": request.args.get("user_id", "")},
+                    errors=errors, holders=holders,
+                    crumbs=[("系统管理", None), ("执法证", url_for("ui_admin.credentials")), ("新增执法证", None)])
+
+
+@blp.route("/credentials/<int:credential_id>", methods=["GET", "POST"])
+def credential(credential_id: int):
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        data, errors = _credential_form(request.form)
+        if not errors:
+            try:
+                write(lambda s: svc.update_credential(s, g.actor, credential_id, revoked=request.form.get("revoked") == "1", **data))
+                flash("修改成功", "success")
+                return redirect(url_for("ui_admin.credentials"))
+            except DomainError as e:
+                if e.http_status in (403, 404):
+                    raise
+                errors = _errors(e)
+        errors.setdefault("_", "输入有误，未作任何更改")
+        status = 422
+    with reading() as s:
+        c = svc.credential(s, g.actor, credential_id)
+        values = request.form if request.method == "POST" else {
+            "credential_no": c.credential_no, "field": c.field, "valid_from": c.valid_from.isoformat(),
+            "valid_to": c.valid_to.isoformat(), "revoked": "1" if c.revoked else ""}
+        return page("admin_credential.html", status, s=s, c=c, values=values, errors=errors, holders=[],
+                    crumbs=[("系统管理", None), ("执法证", url_for("ui_admin.credentials")), (f"修改：{c.credential_no}", None)])

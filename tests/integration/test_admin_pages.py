@@ -1,0 +1,183 @@
+"""The administrators' pages (/admin) through Flask's test client, on every backend: each page's happy path,
+bad input (4xx, a Chinese message, nothing changed), and every page refused to every other role — for a
+record of the user's own agency and of another one — with nothing changed and the denial logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from casebook.db import models as m
+
+PASSWORD = "casebook-demo-2026"
+NEW_PASSWORD = "Shanting-Admin-2026!"
+
+#: (username, role, agency code): one user per role of the demo organisation.
+ROLE_USERS = [("zhangwei", "officer", "山亭市监"), ("sunli", "legal_reviewer", "山亭市监"), ("zhaomin", "agency_head", "山亭市监"),
+              ("wujing", "supervisor", "山亭"), ("admin", "admin", "山亭")]
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(app, username="admin"):
+    c = app.test_client()
+    token = _csrf(c.get("/login").get_data(as_text=True))
+    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    c.csrf = _csrf(c.get("/password").get_data(as_text=True))
+    return c
+
+
+def post(c, url, data=None, **kw):
+    return c.post(url, data={"csrf_token": c.csrf, **(data or {})}, **kw)
+
+
+def text(r) -> str:
+    return r.get_data(as_text=True)
+
+
+def ids(sessions) -> dict:
+    """Agencies by 代字, users by username, credentials by number."""
+    with sessions() as s:
+        return {"agency": dict(s.execute(select(m.Agency.code, m.Agency.id)).all()),
+                "user": dict(s.execute(select(m.User.username, m.User.id)).all()),
+                "credential": dict(s.execute(select(m.Credential.credential_no, m.Credential.id)).all())}
+
+
+def state(sessions) -> tuple:
+    """Everything an administrator's page may change, and the trail's length."""
+    with sessions() as s:
+        return (
+            s.execute(select(func.count()).select_from(m.TrailEntry)).scalar_one(),
+            s.execute(select(m.Agency.id, m.Agency.name, m.Agency.code, m.Agency.case_no_format, m.Agency.review_limit_days,
+                             m.Agency.publication_system).order_by(m.Agency.id)).all(),
+            [(u.id, u.display_name, u.agency_id, sorted(u.roles), u.active, u.password_hash, u.bar_qualified)
+             for u in s.execute(select(m.User).order_by(m.User.id)).scalars()],
+            s.execute(select(m.Credential.id, m.Credential.credential_no, m.Credential.field, m.Credential.valid_from,
+                             m.Credential.valid_to, m.Credential.revoked).order_by(m.Credential.id)).all(),
+            s.execute(select(func.count()).select_from(m.ApiToken).where(m.ApiToken.revoked_at.is_not(None))).scalar_one(),
+            s.execute(select(func.count()).select_from(m.CatalogueVersion)).scalar_one(),
+            s.execute(select(m.CalendarOverride.day, m.CalendarOverride.is_working_day).order_by(m.CalendarOverride.day)).all(),
+            s.execute(select(m.CalendarYear.year).order_by(m.CalendarYear.year)).all(),
+        )
+
+
+def last_trail(sessions):
+    with sessions() as s:
+        return s.execute(select(m.TrailEntry).order_by(m.TrailEntry.seq.desc()).limit(1)).scalar_one()
+
+
+# --- 1. agencies ------------------------------------------------------------------------------------------
+
+
+def test_the_agencies_list_shows_each_agency_with_its_code_format_limit_and_publication_system(app):
+    c = login(app)
+    r = c.get("/admin/agencies")
+    html = text(r)
+    assert r.status_code == 200
+    for s in ("枣庄市山亭区市场监督管理局", "山亭市监", "{code}立〔{year}〕{seq}号", "10（默认）", "市场监管", "综合行政执法"):
+        assert s in html, s
+    assert "系统管理" in html and "执法机关" in html
+
+
+def test_an_admin_edits_an_agency_and_the_change_is_trailed_with_before_and_after(app, sessions):
+    c = login(app)
+    amr = ids(sessions)["agency"]["山亭市监"]
+    r = post(c, f"/admin/agencies/{amr}", {"name": "枣庄市山亭区市场监督管理局", "code": "山市监",
+                                           "case_no_format": "{code}罚立〔{year}〕{seq}号", "review_limit_days": "7",
+                                           "publication_system": "market_regulation"})
+    assert r.status_code == 302, text(r)
+    with sessions() as s:
+        a = s.get(m.Agency, amr)
+        assert (a.code, a.case_no_format, a.review_limit_days) == ("山市监", "{code}罚立〔{year}〕{seq}号", 7)
+    e = last_trail(sessions)
+    assert e.action == "agency.updated" and e.agency_id == amr and e.case_id is None
+    assert "山亭市监" in e.payload and "山市监" in e.payload and "review_limit_days" in e.payload
+    assert "修改成功" in text(c.get("/admin/agencies"))
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("case_no_format", "{code}立〔{year}〕号", "须包含{year}和{seq}"),
+    ("case_no_format", "{code}立〔{year}〕{seq}号{party}", "不能使用：{party}"),
+    ("review_limit_days", "45", "法制审核时限须为1至30个工作日"),
+    ("review_limit_days", "五", "法制审核时限须为整数"),
+    ("code", "山亭综执", "代字已被其他机关使用"),
+    ("code", "", "代字不能为空"),
+    ("publication_system", "nowhere", "未知的公示制度"),
+])
+def test_a_bad_agency_setting_is_refused_in_chinese_and_changes_nothing(app, sessions, field, value, message):
+    c = login(app)
+    amr = ids(sessions)["agency"]["山亭市监"]
+    form = {"name": "枣庄市山亭区市场监督管理局", "code": "山亭市监", "case_no_format": "{code}立〔{year}〕{seq}号",
+            "review_limit_days": "", "publication_system": "market_regulation", field: value}
+    before = state(sessions)
+    r = post(c, f"/admin/agencies/{amr}", form)
+    assert r.status_code == 422 and message in text(r), text(r)
+    assert 'aria-invalid="true"' in text(r)
+    assert state(sessions) == before
+
+
+# --- every page and form, every other role, own and other agency ----------------------------------------------
+
+
+def _targets(sessions, own_code: str) -> dict:
+    """Records of the user's own agency and of another one: an agency, a user, a credential."""
+    i = ids(sessions)
+    other_code = "山亭综执" if own_code != "山亭综执" else "山亭市监"
+    own_user = {"山亭市监": "liqiang", "山亭": "wujing"}[own_code]
+    own_cred = {"山亭市监": "37040024002", "山亭": "37040024001"}[own_code]
+    return {
+        "own": {"agency": i["agency"][own_code], "user": i["user"][own_user], "credential": i["credential"][own_cred]},
+        "other": {"agency": i["agency"][other_code], "user": i["user"]["chenjie"], "credential": i["credential"]["37040024101"]},
+    }
+
+
+def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
+    """(method, url, form) of every administrators' page and form, aimed at the records in `t`."""
+    a, u, cr = t["agency"], t["user"], t["credential"]
+    return [
+        ("GET", "/admin/", None),
+        ("GET", "/admin/agencies", None),
+        ("GET", f"/admin/agencies/{a}", None),
+        ("POST", f"/admin/agencies/{a}", {"name": "改名", "code": "改代字", "case_no_format": "{year}{seq}",
+                                          "review_limit_days": "5", "publication_system": ""}),
+    ]
+
+
+@pytest.mark.parametrize("username,role,own", [r for r in ROLE_USERS if r[1] != "admin"], ids=lambda v: str(v))
+def test_every_admin_page_is_refused_to_other_roles_for_own_and_other_agency_changing_nothing_and_logged(
+        app, sessions, caplog, username, role, own):
+    c = login(app, username)
+    caplog.set_level(logging.WARNING, logger="casebook.access")
+    before = state(sessions)
+    for where, t in _targets(sessions, own).items():
+        for method, url, form in requests_for(t):
+            caplog.clear()
+            r = c.get(url) if method == "GET" else post(c, url, form)
+            assert r.status_code == 403, (role, where, method, url, r.status_code)
+            assert "当前操作没有权限" in text(r)
+            assert any(f"user={username}" in rec.getMessage() and "denied" in rec.getMessage() for rec in caplog.records), url
+    after = state(sessions)
+    assert after[1:] == before[1:] and after[0] == before[0]
+    assert "系统管理" not in text(c.get("/work/cases"))
+
+
+def test_an_admin_opens_every_admin_page_for_own_and_other_agency(app, sessions):
+    c = login(app)
+    for where, t in _targets(sessions, "山亭").items():
+        for method, url, _form in requests_for(t):
+            if method == "GET":
+                r = c.get(url)
+                assert r.status_code in (200, 302), (where, url, r.status_code)
+    # the writes of an admin succeed for any agency (an administrator configures the whole system)
+    other = _targets(sessions, "山亭")["other"]["agency"]
+    r = post(c, f"/admin/agencies/{other}", {"name": "枣庄市山亭区综合行政执法局", "code": "山亭综执",
+                                             "case_no_format": "{code}立〔{year}〕{seq}号", "review_limit_days": "8",
+                                             "publication_system": "comprehensive"})
+    assert r.status_code == 302
