@@ -147,6 +147,14 @@ def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/admin/agencies/{a}", None),
         ("POST", f"/admin/agencies/{a}", {"name": "改名", "code": "改代字", "case_no_format": "{year}{seq}",
                                           "review_limit_days": "5", "publication_system": ""}),
+        ("GET", "/admin/users", None),
+        ("GET", "/admin/users/new", None),
+        ("POST", "/admin/users/new", {"username": "newcomer", "display_name": "新人", "agency_id": str(a), "roles": "officer",
+                                      "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}),
+        ("GET", f"/admin/users/{u}", None),
+        ("POST", f"/admin/users/{u}", {"display_name": "改名", "agency_id": str(a), "roles": "admin"}),
+        ("POST", f"/admin/users/{u}/active", {"active": "0"}),
+        ("POST", f"/admin/users/{u}/password", {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}),
     ]
 
 
@@ -181,3 +189,95 @@ def test_an_admin_opens_every_admin_page_for_own_and_other_agency(app, sessions)
                                              "case_no_format": "{code}立〔{year}〕{seq}号", "review_limit_days": "8",
                                              "publication_system": "comprehensive"})
     assert r.status_code == 302
+
+
+# --- 2. users and roles ------------------------------------------------------------------------------------
+
+
+def test_the_users_list_filters_by_agency_and_shows_roles_and_status(app, sessions):
+    c = login(app)
+    cle = ids(sessions)["agency"]["山亭综执"]
+    html = text(c.get(f"/admin/users?agency_id={cle}"))
+    assert "chenjie" in html and "周华" in html and "zhangwei" not in html
+    assert "执法人员" in html and "负责人" in html and "正常" in html
+
+
+def test_an_admin_creates_a_user_changes_roles_resets_the_password_and_deactivates(app, sessions):
+    c = login(app)
+    i = ids(sessions)
+    amr = i["agency"]["山亭市监"]
+    r = post(c, "/admin/users/new", {"username": "xiaoming", "display_name": "小明", "agency_id": str(amr),
+                                    "roles": "officer", "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert r.status_code == 302, text(r)
+    uid = ids(sessions)["user"]["xiaoming"]
+    assert last_trail(sessions).action == "user.created"
+    # roles: 法制审核人员 with 法律职业资格
+    r = post(c, f"/admin/users/{uid}", {"display_name": "王小明", "agency_id": str(amr),
+                                        "roles": ["officer", "legal_reviewer"], "bar_qualified": "1"})
+    assert r.status_code == 302, text(r)
+    with sessions() as s:
+        u = s.get(m.User, uid)
+        assert u.display_name == "王小明" and sorted(u.roles) == ["legal_reviewer", "officer"] and u.bar_qualified
+    e = last_trail(sessions)
+    assert e.action == "user.updated" and "legal_reviewer" in e.payload
+    # the new user signs in; a password reset ends that session
+    user_client = app.test_client()
+    tok = _csrf(text(user_client.get("/login")))
+    assert user_client.post("/login", data={"username": "xiaoming", "password": NEW_PASSWORD, "csrf_token": tok}).status_code == 302
+    assert user_client.get("/work/cases").status_code == 200
+    r = post(c, f"/admin/users/{uid}/password", {"new_password": "Another-Good-Pass-9", "confirm_password": "Another-Good-Pass-9"})
+    assert r.status_code == 302 and "密码已重置" in text(c.get(f"/admin/users/{uid}"))
+    e = last_trail(sessions)
+    assert e.action == "user.password_reset" and "Another" not in e.payload
+    assert user_client.get("/work/cases").status_code == 302  # its token was revoked
+    # deactivation, then reactivation
+    tok = _csrf(text(user_client.get("/login")))
+    assert user_client.post("/login", data={"username": "xiaoming", "password": "Another-Good-Pass-9", "csrf_token": tok}).status_code == 302
+    assert post(c, f"/admin/users/{uid}/active", {"active": "0"}).status_code == 302
+    assert user_client.get("/work/cases").status_code == 302
+    with sessions() as s:
+        assert s.get(m.User, uid).active is False
+    assert last_trail(sessions).action == "user.deactivated"
+    assert post(c, f"/admin/users/{uid}/active", {"active": "1"}).status_code == 302
+    assert last_trail(sessions).action == "user.activated"
+    assert "正常" in text(c.get(f"/admin/users/{uid}"))
+
+
+@pytest.mark.parametrize("form,status,message", [
+    ({"username": "zhangwei"}, 409, "用户名已存在"),
+    ({"password": "abc12345"}, 422, "密码至少10位"),
+    ({"password": "xiaoming-2026-pass", "confirm_password": "xiaoming-2026-pass"}, 422, "密码不得包含用户名"),
+    ({"confirm_password": "something-else-entirely"}, 422, "两次输入的密码不一致"),
+    ({"roles": ""}, 422, "至少选择一个角色"),
+    ({"roles": "legal_reviewer"}, 422, "法制审核人员须具有法律职业资格"),
+    ({"display_name": ""}, 422, "姓名不能为空"),
+])
+def test_a_bad_new_user_is_refused_in_chinese_and_nothing_is_created(app, sessions, form, status, message):
+    c = login(app)
+    amr = ids(sessions)["agency"]["山亭市监"]
+    data = {"username": "xiaoming", "display_name": "小明", "agency_id": str(amr), "roles": "officer",
+            "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD, **form}
+    if "password" in form and "confirm_password" not in form:
+        data["confirm_password"] = form["password"]
+    before = state(sessions)
+    r = post(c, "/admin/users/new", data)
+    assert r.status_code == status and message in text(r), (r.status_code, text(r)[-3000:])
+    assert state(sessions) == before
+
+
+def test_a_weak_reset_password_and_dropping_ones_own_admin_role_are_refused_and_change_nothing(app, sessions):
+    c = login(app)
+    i = ids(sessions)
+    before = state(sessions)
+    r = post(c, f"/admin/users/{i['user']['liqiang']}/password", {"new_password": "12345678", "confirm_password": "12345678"})
+    assert r.status_code == 422 and "密码至少10位" in text(r)
+    r = post(c, f"/admin/users/{i['user']['liqiang']}", {"display_name": "李强", "agency_id": str(i["agency"]["山亭市监"]),
+                                                        "roles": "legal_reviewer"})
+    assert r.status_code == 422 and "法律职业资格" in text(r)
+    r = post(c, f"/admin/users/{i['user']['admin']}", {"display_name": "系统管理员", "agency_id": str(i["agency"]["山亭"]),
+                                                      "roles": "officer"})
+    assert r.status_code == 403 and "不能取消自己的管理员角色" in text(r)
+    r = post(c, f"/admin/users/{i['user']['admin']}/active", {"active": "0"})
+    assert r.status_code == 403 and "不能停用自己的账号" in text(r)
+    assert post(c, "/admin/users/999999", {"display_name": "x", "agency_id": "1", "roles": "officer"}).status_code == 404
+    assert state(sessions) == before

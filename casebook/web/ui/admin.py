@@ -184,7 +184,7 @@ def new_user():
         status = 409 if errors.get("username") == "用户名已存在" else 422
     with reading() as s:
         return page("admin_user_new.html", status, s=s, values=request.form, errors=errors,
-                    agencies=svc.agencies(s, g.actor), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+                    agency_options=[(a['id'], a['name']) for a in svc.agencies(s, g.actor)], roles=[(r, ROLE_LABELS[r]) for r in ROLES],
                     min_password=user_svc.MIN_PASSWORD,
                     crumbs=[("系统管理", None), ("用户与角色", url_for("ui_admin.users")), ("新增用户", None)])
 
@@ -217,7 +217,7 @@ def user(user_id: int):
             values = {"display_name": u.display_name, "agency_id": u.agency_id, "roles": list(u.roles or ()),
                       "bar_qualified": bool(u.bar_qualified)}
         return page("admin_user.html", status, s=s, u=u, values=values, errors=errors,
-                    agencies=svc.agencies(s, g.actor), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+                    agency_options=[(a['id'], a['name']) for a in svc.agencies(s, g.actor)], roles=[(r, ROLE_LABELS[r]) for r in ROLES],
                     today=local_today(), states=CREDENTIAL_STATES, state_of=svc.credential_state,
                     min_password=user_svc.MIN_PASSWORD, pw_errors={},
                     crumbs=[("系统管理", None), ("用户与角色", url_for("ui_admin.users")), (u.display_name, None)])
@@ -255,7 +255,7 @@ def reset_password(user_id: int):
         values = {"display_name": u.display_name, "agency_id": u.agency_id, "roles": list(u.roles or ()),
                   "bar_qualified": bool(u.bar_qualified)}
         return page("admin_user.html", 422, s=s, u=u, values=values, errors={}, pw_errors=pw_errors,
-                    agencies=svc.agencies(s, g.actor), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+                    agency_options=[(a['id'], a['name']) for a in svc.agencies(s, g.actor)], roles=[(r, ROLE_LABELS[r]) for r in ROLES],
                     today=local_today(), states=CREDENTIAL_STATES, state_of=svc.credential_state,
                     min_password=user_svc.MIN_PASSWORD,
                     crumbs=[("系统管理", None), ("用户与角色", url_for("ui_admin.users")), (u.display_name, None)])
