@@ -155,6 +155,14 @@ def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/admin/users/{u}", {"display_name": "改名", "agency_id": str(a), "roles": "admin"}),
         ("POST", f"/admin/users/{u}/active", {"active": "0"}),
         ("POST", f"/admin/users/{u}/password", {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}),
+        ("GET", "/admin/credentials", None),
+        ("GET", f"/admin/credentials?agency_id={a}", None),
+        ("GET", "/admin/credentials/new", None),
+        ("POST", "/admin/credentials/new", {"user_id": str(u), "credential_no": "99999999", "field": "市场监管",
+                                            "valid_from": "2026-01-01", "valid_to": "2027-01-01"}),
+        ("GET", f"/admin/credentials/{cr}", None),
+        ("POST", f"/admin/credentials/{cr}", {"credential_no": "88888888", "field": "市场监管", "valid_from": "2026-01-01",
+                                              "valid_to": "2026-02-01", "revoked": "1"}),
     ]
 
 
@@ -281,3 +289,73 @@ def test_a_weak_reset_password_and_dropping_ones_own_admin_role_are_refused_and_
     assert r.status_code == 403 and "不能停用自己的账号" in text(r)
     assert post(c, "/admin/users/999999", {"display_name": "x", "agency_id": "1", "roles": "officer"}).status_code == 404
     assert state(sessions) == before
+
+
+# --- 3. credentials (执法证) ---------------------------------------------------------------------------------
+
+
+def test_credentials_expiring_within_60_days_and_expired_are_listed_first_and_highlighted(app, sessions):
+    from casebook.services.context import local_today
+
+    c = login(app)
+    i = ids(sessions)
+    today = local_today()
+    soon, gone, later = today + dt.timedelta(days=30), today - dt.timedelta(days=3), today + dt.timedelta(days=61)
+    for no, user, frm, to in (("37040026001", "zhangwei", today - dt.timedelta(days=300), soon),
+                              ("37040026002", "liqiang", today - dt.timedelta(days=400), gone),
+                              ("37040026003", "wangfang", today - dt.timedelta(days=10), later)):
+        r = post(c, "/admin/credentials/new", {"user_id": str(i["user"][user]), "credential_no": no, "field": "市场监管",
+                                               "valid_from": frm.isoformat(), "valid_to": to.isoformat()})
+        assert r.status_code == 302, text(r)
+        assert last_trail(sessions).action == "credential.issued"
+    html = text(c.get("/admin/credentials"))
+    block = html.split('id="soon-h"')[1].split('id="all-h"')[0]
+    assert "60天内到期及已过期（2）" in html
+    # soonest first: the expired one, then the one due in 30 days; the one due in 61 days is not in the list
+    assert block.index("37040026002") < block.index("37040026001") and "37040026003" not in block
+    assert "已过期（已过期3天）" in block and "即将到期（剩余30天）" in block
+    assert 'class="hl-red"' in block and 'class="hl-orange"' in block
+
+
+def test_an_admin_renews_and_revokes_a_credential_and_the_change_is_trailed(app, sessions):
+    c = login(app)
+    cid = ids(sessions)["credential"]["37040024001"]
+    r = post(c, f"/admin/credentials/{cid}", {"credential_no": "37040024001", "field": "市场监管", "valid_from": "2024-01-01",
+                                              "valid_to": "2031-12-31"})
+    assert r.status_code == 302, text(r)
+    with sessions() as s:
+        assert s.get(m.Credential, cid).valid_to == dt.date(2031, 12, 31)
+    e = last_trail(sessions)
+    assert e.action == "credential.updated" and "2029-12-31" in e.payload and "2031-12-31" in e.payload
+    r = post(c, f"/admin/credentials/{cid}", {"credential_no": "37040024001", "field": "市场监管", "valid_from": "2024-01-01",
+                                              "valid_to": "2031-12-31", "revoked": "1"})
+    assert r.status_code == 302
+    with sessions() as s:
+        assert s.get(m.Credential, cid).revoked is True
+    assert "已注销" in text(c.get("/admin/credentials"))
+
+
+@pytest.mark.parametrize("form,message", [
+    ({"valid_to": "2025-01-01"}, "有效期截止日不能早于起始日"),
+    ({"credential_no": "37040024002"}, "执法证号已存在"),
+    ({"credential_no": "证号 1"}, "执法证号只能由数字、字母"),
+    ({"valid_from": "2026-02-30"}, "有效期起始日格式应为"),
+    ({"field": ""}, "执法领域不能为空"),
+    ({"user": "zhaomin"}, "该用户不是执法人员"),
+    ({"user": ""}, "持证人不能为空"),
+])
+def test_a_bad_credential_is_refused_in_chinese_and_nothing_changes(app, sessions, form, message):
+    c = login(app)
+    i = ids(sessions)
+    user = form.pop("user", "zhangwei")
+    data = {"user_id": str(i["user"][user]) if user else "", "credential_no": "37040027001", "field": "市场监管",
+            "valid_from": "2026-01-01", "valid_to": "2028-01-01", **form}
+    before = state(sessions)
+    r = post(c, "/admin/credentials/new", data)
+    assert r.status_code == 422 and message in text(r), (r.status_code, text(r)[-2500:])
+    assert state(sessions) == before
+    # the same checks on an edit
+    if "user" not in message and "持证人" not in message and "执法人员" not in message:
+        r = post(c, f"/admin/credentials/{i['credential']['37040024001']}", data)
+        assert r.status_code == 422 and message in text(r)
+        assert state(sessions) == before

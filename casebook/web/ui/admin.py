@@ -314,7 +314,8 @@ def new_credential():
     with reading() as s:
         holders = svc.officers(s, g.actor)
         return page("admin_credential.html", status, s=s, c=None, values=request.form or {"user_id": request.args.get("user_id", "")},
-                    errors=errors, holders=holders,
+                    errors=errors,
+                    holder_options=[(u.id, f"{u.display_name}（{u.username}，{u.agency.name}）") for u in holders],
                     crumbs=[("系统管理", None), ("执法证", url_for("ui_admin.credentials")), ("新增执法证", None)])
 
 
@@ -340,5 +341,5 @@ def credential(credential_id: int):
         values = request.form if request.method == "POST" else {
             "credential_no": c.credential_no, "field": c.field, "valid_from": c.valid_from.isoformat(),
             "valid_to": c.valid_to.isoformat(), "revoked": "1" if c.revoked else ""}
-        return page("admin_credential.html", status, s=s, c=c, values=values, errors=errors, holders=[],
+        return page("admin_credential.html", status, s=s, c=c, values=values, errors=errors, holder_options=[],
                     crumbs=[("系统管理", None), ("执法证", url_for("ui_admin.credentials")), (f"修改：{c.credential_no}", None)])
