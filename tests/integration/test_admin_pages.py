@@ -5,10 +5,15 @@ record of the user's own agency and of another one — with nothing changed and 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import re
 
 import pytest
+from pathlib import Path
+
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from casebook.db import models as m
@@ -66,6 +71,10 @@ def state(sessions) -> tuple:
             s.execute(select(m.CalendarOverride.day, m.CalendarOverride.is_working_day).order_by(m.CalendarOverride.day)).all(),
             s.execute(select(m.CalendarYear.year).order_by(m.CalendarYear.year)).all(),
         )
+
+
+def _ctype(form):
+    return "multipart/form-data" if form and any(isinstance(v, tuple) for v in form.values()) else None
 
 
 def last_trail(sessions):
@@ -126,15 +135,15 @@ def test_a_bad_agency_setting_is_refused_in_chinese_and_changes_nothing(app, ses
 # --- every page and form, every other role, own and other agency ----------------------------------------------
 
 
-def _targets(sessions, own_code: str) -> dict:
+def _targets(sessions, own_code: str, job: str = "0" * 24) -> dict:
     """Records of the user's own agency and of another one: an agency, a user, a credential."""
     i = ids(sessions)
     other_code = "山亭综执" if own_code != "山亭综执" else "山亭市监"
     own_user = {"山亭市监": "liqiang", "山亭": "wujing"}[own_code]
     own_cred = {"山亭市监": "37040024002", "山亭": "37040024001"}[own_code]
     return {
-        "own": {"agency": i["agency"][own_code], "user": i["user"][own_user], "credential": i["credential"][own_cred]},
-        "other": {"agency": i["agency"][other_code], "user": i["user"]["chenjie"], "credential": i["credential"]["37040024101"]},
+        "own": {"agency": i["agency"][own_code], "user": i["user"][own_user], "credential": i["credential"][own_cred], "job": job},
+        "other": {"agency": i["agency"][other_code], "user": i["user"]["chenjie"], "credential": i["credential"]["37040024101"], "job": job},
     }
 
 
@@ -163,19 +172,25 @@ def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/admin/credentials/{cr}", None),
         ("POST", f"/admin/credentials/{cr}", {"credential_no": "88888888", "field": "市场监管", "valid_from": "2026-01-01",
                                               "valid_to": "2026-02-01", "revoked": "1"}),
+        ("GET", "/admin/catalogue", None),
+        ("POST", "/admin/catalogue", {"file": (io.BytesIO(catalogue_xlsx()), "benchmark.xlsx")}),
+        ("GET", f"/admin/catalogue/jobs/{t['job']}", None),
+        ("GET", f"/admin/catalogue/jobs/{t['job']}/progress", None),
+        ("POST", f"/admin/catalogue/jobs/{t['job']}/confirm", {"digest": "0" * 16}),
     ]
 
 
 @pytest.mark.parametrize("username,role,own", [r for r in ROLE_USERS if r[1] != "admin"], ids=lambda v: str(v))
 def test_every_admin_page_is_refused_to_other_roles_for_own_and_other_agency_changing_nothing_and_logged(
         app, sessions, caplog, username, role, own):
+    job = upload(login(app), catalogue_xlsx())
     c = login(app, username)
     caplog.set_level(logging.WARNING, logger="casebook.access")
     before = state(sessions)
-    for where, t in _targets(sessions, own).items():
+    for where, t in _targets(sessions, own, job).items():
         for method, url, form in requests_for(t):
             caplog.clear()
-            r = c.get(url) if method == "GET" else post(c, url, form)
+            r = c.get(url) if method == "GET" else post(c, url, form, content_type=_ctype(form))
             assert r.status_code == 403, (role, where, method, url, r.status_code)
             assert "当前操作没有权限" in text(r)
             assert any(f"user={username}" in rec.getMessage() and "denied" in rec.getMessage() for rec in caplog.records), url
@@ -186,7 +201,8 @@ def test_every_admin_page_is_refused_to_other_roles_for_own_and_other_agency_cha
 
 def test_an_admin_opens_every_admin_page_for_own_and_other_agency(app, sessions):
     c = login(app)
-    for where, t in _targets(sessions, "山亭").items():
+    job = upload(c, catalogue_xlsx())
+    for where, t in _targets(sessions, "山亭", job).items():
         for method, url, _form in requests_for(t):
             if method == "GET":
                 r = c.get(url)
@@ -359,3 +375,152 @@ def test_a_bad_credential_is_refused_in_chinese_and_nothing_changes(app, session
         r = post(c, f"/admin/credentials/{i['credential']['37040024001']}", data)
         assert r.status_code == 422 and message in text(r)
         assert state(sessions) == before
+
+
+# --- 4. catalogue import -------------------------------------------------------------------------------------
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue" / "benchmark.yaml"
+
+
+def catalogue_xlsx(version: int = 1, bad_cell: tuple[int, str, object] | None = None, change: bool = False) -> bytes:
+    """The test benchmark as the XLSX agencies publish; optionally one bad cell (row, column, value) or a changed item."""
+    import yaml
+    from openpyxl import load_workbook
+
+    from casebook.services import catalogue_xlsx as cx
+
+    doc = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
+    doc["catalogue"]["version"] = version
+    if change:
+        doc["violation_items"][1]["range"]["multiple"]["max"] = "4"   # T-CP-49: 1–3 times becomes 1–4 times
+        doc["violation_items"].pop()                                  # T-DJ-44 removed
+    wb = load_workbook(io.BytesIO(cx.write(doc)))
+    if bad_cell:
+        ws = wb["裁量基准"]
+        head = [c.value for c in ws[1]]
+        ws.cell(row=bad_cell[0], column=head.index(bad_cell[1]) + 1).value = bad_cell[2]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def upload(c, data: bytes, name: str = "benchmark.xlsx"):
+    r = post(c, "/admin/catalogue", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    assert r.status_code == 303, text(r)
+    return r.headers["Location"].rstrip("/").split("/")[-1]
+
+
+def job_page(c, job: str) -> str:
+    import time
+
+    for _ in range(100):  # the check runs in the background: wait for it as the page's poll would
+        html = text(c.get(f"/admin/catalogue/jobs/{job}"))
+        if "job-progress" not in html:
+            return html
+        time.sleep(0.1)
+    raise AssertionError("the catalogue check did not finish")
+
+
+def test_an_xlsx_with_a_bad_row_shows_the_error_against_its_sheet_row_and_column_and_imports_nothing(app, sessions):
+    c = login(app)
+    before = state(sessions)
+    job = upload(c, catalogue_xlsx(bad_cell=(2, "罚款下限(元)", "五万元")))
+    html = job_page(c, job)
+    assert "发现1处错误，未导入任何内容" in html
+    problems = html.split("错误清单")[1]
+    assert "裁量基准" in problems and "第2行" in problems and "罚款下限(元)" in problems and "不是有效金额：五万元" in problems
+    # the row itself, its bad cell marked
+    assert 'id="row-裁量基准-2"' in html and "T-SP-124" in html and 'class="bad">五万元' in html
+    assert "确认导入" not in html
+    r = post(c, f"/admin/catalogue/jobs/{job}/confirm", {"digest": "0" * 16})
+    assert r.status_code == 409 and "尚未通过校验" in text(r)
+    assert state(sessions) == before
+
+
+def test_a_good_catalogue_shows_its_diff_against_the_version_in_force_and_is_imported_on_confirmation(app, sessions):
+    c = login(app)
+    job = upload(c, catalogue_xlsx(1))
+    html = job_page(c, job)
+    assert "校验通过" in html and "首次导入" in html and "新增 4 项" in html
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', html).group(1)
+    r = post(c, f"/admin/catalogue/jobs/{job}/confirm", {"digest": digest})
+    assert r.status_code == 302
+    assert last_trail(sessions).action == "catalogue.imported"
+    assert "TEST-BM" in text(c.get("/admin/catalogue"))
+    # a second confirmation of the same upload is refused
+    assert post(c, f"/admin/catalogue/jobs/{job}/confirm", {"digest": digest}).status_code == 409
+    # version 2: one item changed, one removed
+    job2 = upload(c, catalogue_xlsx(2, change=True))
+    html = job_page(c, job2)
+    assert "现行第1版" in html and "新增 0 项，删除 1 项，修改 1 项" in html
+    assert "T-DJ-44" in html and "T-CP-49" in html
+    before = state(sessions)
+    r = post(c, f"/admin/catalogue/jobs/{job2}/confirm", {"digest": "f" * 16})  # not the digest shown
+    assert r.status_code == 409 and "与预览不一致" in text(r)
+    assert state(sessions) == before
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', html).group(1)
+    assert post(c, f"/admin/catalogue/jobs/{job2}/confirm", {"digest": digest}).status_code == 302
+    with sessions() as s:
+        assert s.execute(select(func.max(m.CatalogueVersion.version)).where(m.CatalogueVersion.code == "TEST-BM")).scalar_one() == 2
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("notes.txt", b"hello", "只支持 .yaml/.yml 或 .xlsx 文件"),
+    ("empty.yaml", b"", "请选择要导入的文件"),
+])
+def test_a_file_of_the_wrong_kind_is_refused_at_upload(app, sessions, name, data, message):
+    c = login(app)
+    before = state(sessions)
+    r = post(c, "/admin/catalogue", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    assert r.status_code == 422 and message in text(r)
+    assert state(sessions) == before
+
+
+def test_an_unreadable_yaml_is_reported_and_another_admins_upload_is_not_shown(app, sessions, caplog):
+    from casebook.services import users as user_svc
+    from casebook.services.context import SYSTEM
+
+    c = login(app)
+    job = upload(c, b"catalogue: [unclosed", "broken.yaml")
+    html = job_page(c, job)
+    assert "无法读取 YAML 文件" in html and "未导入任何内容" in html
+    # a second administrator may not read or confirm the first one's upload
+    with sessions() as s, s.begin():
+        user_svc.create_user(s, SYSTEM, username="admin2", display_name="管理员二", password=PASSWORD,
+                             agency_id=ids(sessions)["agency"]["山亭综执"], roles=["admin"])
+    c2 = login(app, "admin2")
+    caplog.set_level(logging.WARNING, logger="casebook.access")
+    assert c2.get(f"/admin/catalogue/jobs/{job}").status_code == 403
+    assert post(c2, f"/admin/catalogue/jobs/{job}/confirm", {"digest": "0" * 16}).status_code == 403
+    assert any("catalogue_job_not_yours" in r.getMessage() for r in caplog.records)
+    assert c2.get("/admin/catalogue/jobs/" + "a" * 24).status_code == 404
+    assert c2.get("/admin/catalogue/jobs/..%2F..%2Fetc").status_code == 404
+
+
+def test_a_large_workbook_reports_progress_while_it_is_read(app, settings, sessions, monkeypatch):
+    """The staging service, row by row: the status moves through reading before the result (the page polls it)."""
+    import yaml
+
+    from casebook.seed import demo_user
+    from casebook.services import catalogue_staging as st
+    from casebook.services import catalogue_xlsx as cx
+    from casebook.services.context import actor_for
+
+    with sessions() as s:
+        actor = actor_for(s, demo_user(s, "admin"))
+    seen = []
+    real = st._set_status
+
+    def spy(d, **changes):
+        seen.append((changes.get("state"), changes.get("progress")))
+        return real(d, **changes)
+
+    doc = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
+    item = doc["violation_items"][1]
+    doc["violation_items"] = [dict(item, code=f"T-BULK-{n}") for n in range(600)]
+    job = st.stage(actor, settings, cx.write(doc), "bulk.xlsx")
+    monkeypatch.setattr(st, "_set_status", spy)
+    st.process(settings, sessions, job)
+    reading = [p for s, p in seen if s == "reading"]
+    assert len(reading) >= 3 and reading == sorted(reading) and seen[-1] == ("ready", 100)
+    assert st.status(actor, settings, job)["result"]["diff"]["added"][0]["code"] == "T-BULK-0"

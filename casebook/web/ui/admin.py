@@ -15,10 +15,12 @@ from casebook.domain.errors import DomainError
 from casebook.domain.lifecycle import ROLE_LABELS, ROLES
 from casebook.domain.publicity import SYSTEMS
 from casebook.services import admin as svc
+from casebook.services import catalogue
+from casebook.services import catalogue_staging as staging
 from casebook.services import users as user_svc
 from casebook.services.context import local_today, require_role
 
-from .shell import install_errors, page, reading, write
+from .shell import install_errors, page, reading, settings, write
 
 blp = Blueprint("ui_admin", __name__, url_prefix="/admin")
 install_errors(blp)
@@ -30,14 +32,14 @@ CREDENTIAL_STATES = {"valid": ("有效", "green"), "expiring": ("即将到期", 
 #: The 系统管理 menu: (label, endpoint). Endpoints not registered (pages other work adds) are left out.
 ADMIN_NAV = [
     ("执法机关", "ui_admin.agencies"), ("用户与角色", "ui_admin.users"), ("执法证", "ui_admin.credentials"),
-    ("裁量基准导入", "ui_admin.catalogue"), ("节假日日历", "ui_admin.calendar"),
+    ("裁量基准导入", "ui_admin.catalogue_upload"), ("节假日日历", "ui_admin.calendar"),
     ("评查细则", "ui_admin.rubrics"), ("问题模型阈值", "ui_admin.thresholds"),
 ]
 
 #: Pages under a menu item (the item is marked current on them).
 SECTIONS = {"ui_admin.agency": "ui_admin.agencies", "ui_admin.user": "ui_admin.users", "ui_admin.new_user": "ui_admin.users",
             "ui_admin.reset_password": "ui_admin.users", "ui_admin.credential": "ui_admin.credentials",
-            "ui_admin.new_credential": "ui_admin.credentials", "ui_admin.catalogue_job": "ui_admin.catalogue",
+            "ui_admin.new_credential": "ui_admin.credentials", "ui_admin.catalogue_job": "ui_admin.catalogue_upload", "ui_admin.catalogue_confirm": "ui_admin.catalogue_upload",
             "ui_admin.calendar_preview": "ui_admin.calendar"}
 
 
@@ -343,3 +345,72 @@ def credential(credential_id: int):
             "valid_to": c.valid_to.isoformat(), "revoked": "1" if c.revoked else ""}
         return page("admin_credential.html", status, s=s, c=c, values=values, errors=errors, holder_options=[],
                     crumbs=[("系统管理", None), ("执法证", url_for("ui_admin.credentials")), (f"修改：{c.credential_no}", None)])
+
+
+# --- 4. catalogue import -------------------------------------------------------------------------------------
+
+CATALOGUE_KINDS = {"benchmark": "裁量基准", "exemption_list": "免罚清单", "prosecution_thresholds": "立案追诉标准",
+                   "triggers": "程序触发条件"}
+#: How long the upload waits for a small file's check before showing the progress page.
+CATALOGUE_WAIT_S = 1.5
+
+
+def _catalogue_page(status: int = 200, error: str | None = None):
+    with reading() as s:
+        rows = staging.versions(s, g.actor)
+        return page("admin_catalogue.html", status, s=s, rows=rows, kinds=CATALOGUE_KINDS, error=error,
+                    max_mb=catalogue.MAX_CATALOGUE_BYTES // (1024 * 1024),
+                    crumbs=[("系统管理", None), ("裁量基准导入", None)])
+
+
+@blp.route("/catalogue", methods=["GET", "POST"])
+def catalogue_upload():
+    if request.method == "GET":
+        return _catalogue_page()
+    f = request.files.get("file")
+    try:
+        data = f.stream.read(catalogue.MAX_CATALOGUE_BYTES + 1) if f else b""
+        job_id = staging.stage(g.actor, settings(), data, (f.filename or "") if f else "")
+    except DomainError as e:
+        if e.http_status == 403:
+            raise
+        return _catalogue_page(422, e.message)
+    worker = staging.start(settings(), current_app.extensions["casebook"]["read_sessions"], job_id)
+    worker.join(CATALOGUE_WAIT_S)  # a small file is read by now: the next page shows its result at once
+    return redirect(url_for("ui_admin.catalogue_job", job_id=job_id), 303)
+
+
+@blp.route("/catalogue/jobs/<job_id>")
+def catalogue_job(job_id: str):
+    st = staging.status(g.actor, settings(), job_id)
+    return page("admin_catalogue_job.html", 200, job=st, kinds=CATALOGUE_KINDS,
+                crumbs=[("系统管理", None), ("裁量基准导入", url_for("ui_admin.catalogue_upload")), (st.get("filename", ""), None)])
+
+
+@blp.route("/catalogue/jobs/<job_id>/progress")
+def catalogue_progress(job_id: str):
+    """The htmx poll: the progress bar while the file is read; a reload of the page once it is done."""
+    st = staging.status(g.actor, settings(), job_id)
+    from flask import render_template
+
+    resp = current_app.make_response(render_template("_catalogue_progress.html", job=st))
+    if st.get("state") not in ("queued", "reading", "checking"):
+        resp.headers["HX-Refresh"] = "true"
+    return resp
+
+
+@blp.route("/catalogue/jobs/<job_id>/confirm", methods=["POST"])
+def catalogue_confirm(job_id: str):
+    digest = request.form.get("digest") or ""
+    try:
+        version_id = write(lambda s: staging.confirm(s, g.actor, settings(), job_id, digest).id)
+    except DomainError as e:
+        if e.http_status in (403, 404):
+            raise
+        flash(e.message, "error")
+        st = staging.status(g.actor, settings(), job_id)
+        return page("admin_catalogue_job.html", e.http_status, job=st, kinds=CATALOGUE_KINDS,
+                    crumbs=[("系统管理", None), ("裁量基准导入", url_for("ui_admin.catalogue_upload")), (st.get("filename", ""), None)])
+    staging.mark_imported(settings(), job_id, version_id)
+    flash("导入成功", "success")
+    return redirect(url_for("ui_admin.catalogue_upload"))
