@@ -8,12 +8,9 @@ import datetime as dt
 import io
 import logging
 import re
+from pathlib import Path
 
 import pytest
-from pathlib import Path
-
-from pathlib import Path
-
 from sqlalchemy import func, select
 
 from casebook.db import models as m
@@ -177,6 +174,10 @@ def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/admin/catalogue/jobs/{t['job']}", None),
         ("GET", f"/admin/catalogue/jobs/{t['job']}/progress", None),
         ("POST", f"/admin/catalogue/jobs/{t['job']}/confirm", {"digest": "0" * 16}),
+        ("GET", "/admin/calendar", None),
+        ("GET", "/admin/calendar?year=2027", None),
+        ("POST", "/admin/calendar/preview", {"text": NOTICE_2027}),
+        ("POST", "/admin/calendar/confirm", {"text": NOTICE_2027, "digest": NOTICE_2027_DIGEST}),
     ]
 
 
@@ -363,6 +364,7 @@ def test_an_admin_renews_and_revokes_a_credential_and_the_change_is_trailed(app,
 def test_a_bad_credential_is_refused_in_chinese_and_nothing_changes(app, sessions, form, message):
     c = login(app)
     i = ids(sessions)
+    form = dict(form)
     user = form.pop("user", "zhangwei")
     data = {"user_id": str(i["user"][user]) if user else "", "credential_no": "37040027001", "field": "市场监管",
             "valid_from": "2026-01-01", "valid_to": "2028-01-01", **form}
@@ -524,3 +526,68 @@ def test_a_large_workbook_reports_progress_while_it_is_read(app, settings, sessi
     reading = [p for s, p in seen if s == "reading"]
     assert len(reading) >= 3 and reading == sorted(reading) and seen[-1] == ("ready", 100)
     assert st.status(actor, settings, job)["result"]["diff"]["added"][0]["code"] == "T-BULK-0"
+
+
+# --- 5. the holiday calendar ---------------------------------------------------------------------------------
+
+NOTICE_2027 = (Path(__file__).resolve().parents[1] / "fixtures" / "calendar" / "notice_2027_example.txt").read_text(encoding="utf-8")
+
+
+def _digest(text_: str) -> str:
+    from casebook.calendar.notice import parse_notice
+
+    return parse_notice(text_).digest()
+
+
+NOTICE_2027_DIGEST = _digest(NOTICE_2027)
+
+
+def test_the_year_view_shows_twelve_months_with_holidays_and_make_up_workdays_and_which_years_are_loaded(app):
+    c = login(app)
+    html = text(c.get("/admin/calendar?year=2026"))
+    assert html.count('<table class="month">') == 12
+    assert "随附数据" in html and "暂定（未载入）" in html  # 2026 bundled, 2027 not loaded
+    # 2026-02-17 春节 is a holiday, 2026-02-14 (a Saturday) a make-up workday, both named
+    assert 'class="d-holiday" title="春节">17<span class="mark">休</span>' in html
+    assert 'class="d-makeup" title="春节调休上班">14<span class="mark">班</span>' in html
+    provisional = text(c.get("/admin/calendar?year=2027"))
+    assert "2027年的节假日安排尚未载入" in provisional and "暂定" in provisional
+    assert 'title="国庆节">1<span class="mark">休</span>' in provisional  # the statutory days, no guessed 调休
+    assert 'class="d-makeup"' not in provisional.split("year-grid")[1]
+
+
+def test_an_admin_pastes_the_notice_previews_it_as_a_calendar_and_confirms_the_year(app, sessions):
+    c = login(app)
+    before = state(sessions)
+    r = post(c, "/admin/calendar/preview", {"text": NOTICE_2027})
+    html = text(r)
+    assert r.status_code == 200 and "2027年节假日安排预览" in html and "尚未保存" in html
+    assert html.count('<table class="month">') == 12
+    assert 'class="d-makeup" title="春节调休上班">20<span class="mark">班</span>' in html  # 2月20日（周六）上班
+    assert "2027-02-05 至 2027-02-13" in html and NOTICE_2027_DIGEST in html
+    assert state(sessions) == before  # a preview stores nothing
+    r = post(c, "/admin/calendar/confirm", {"text": NOTICE_2027, "digest": NOTICE_2027_DIGEST})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/admin/calendar?year=2027")
+    html = text(c.get("/admin/calendar?year=2027"))
+    assert "2027年节假日安排已载入" in html and "已载入通知" in html
+    assert 'class="d-makeup" title="春节调休上班">20<span class="mark">班</span>' in html
+    e = last_trail(sessions)
+    assert e.action == "calendar.notice_loaded" and "2027" in e.payload
+    with sessions() as s:
+        assert s.get(m.CalendarYear, 2027) is not None
+
+
+@pytest.mark.parametrize("form,status,message", [
+    ({"text": NOTICE_2027.replace("2月20日（周六）上班", "2月20日（周日）上班")}, 422, "第7行"),
+    ({"text": ""}, 422, "请粘贴国务院办公厅节假日安排通知全文"),
+    ({"text": NOTICE_2027, "digest": "0123456789abcdef"}, 409, "确认的内容与预览不一致"),
+])
+def test_a_bad_notice_or_a_stale_confirmation_is_refused_in_chinese_and_changes_nothing(app, sessions, form, status, message):
+    c = login(app)
+    before = state(sessions)
+    url = "/admin/calendar/confirm" if "digest" in form else "/admin/calendar/preview"
+    r = post(c, url, form)
+    assert r.status_code == status and message in text(r), (r.status_code, text(r)[-2500:])
+    assert "未作任何更改" in text(r)
+    assert state(sessions) == before
+    assert c.get("/admin/calendar?year=abc").status_code == 422

@@ -40,7 +40,7 @@ ADMIN_NAV = [
 SECTIONS = {"ui_admin.agency": "ui_admin.agencies", "ui_admin.user": "ui_admin.users", "ui_admin.new_user": "ui_admin.users",
             "ui_admin.reset_password": "ui_admin.users", "ui_admin.credential": "ui_admin.credentials",
             "ui_admin.new_credential": "ui_admin.credentials", "ui_admin.catalogue_job": "ui_admin.catalogue_upload", "ui_admin.catalogue_confirm": "ui_admin.catalogue_upload",
-            "ui_admin.calendar_preview": "ui_admin.calendar"}
+            "ui_admin.calendar_preview": "ui_admin.calendar", "ui_admin.calendar_confirm": "ui_admin.calendar"}
 
 
 @blp.before_request
@@ -414,3 +414,90 @@ def catalogue_confirm(job_id: str):
     staging.mark_imported(settings(), job_id, version_id)
     flash("导入成功", "success")
     return redirect(url_for("ui_admin.catalogue_upload"))
+
+
+# --- 5. the holiday calendar ---------------------------------------------------------------------------------
+
+MAX_NOTICE_CHARS = 20000
+YEAR_STATUS = {"loaded": ("已载入通知", "green"), "library": ("随附数据", "blue"), "provisional": ("暂定（未载入）", "orange")}
+WEEKDAYS = "一二三四五六日"
+
+
+def _calendar_page(status: int = 200, *, year: int | None = None, text: str = "", errors: list[str] | None = None,
+                   preview: dict | None = None, grids=None):
+    from casebook.services import calendar as cal_svc
+
+    today = local_today()
+    with reading() as s:
+        years = cal_svc.years(s, g.actor, today.year)
+        if year is None:
+            year = next((y["year"] for y in years if y["status"] == "provisional" and y["year"] >= today.year), today.year) \
+                if preview is None else preview["year"]
+        view = cal_svc.year_view(s, g.actor, year) if preview is None else None
+        crumbs = [("系统管理", None), ("节假日日历", url_for("ui_admin.calendar") if preview else None)]
+        if preview:
+            crumbs.append((f"{preview['year']}年安排预览", None))
+        return page("admin_calendar.html", status, s=s, years=years, year=year, view=view, text=text, errors=errors or [],
+                    preview=preview, grids=grids, year_status=YEAR_STATUS, weekdays=WEEKDAYS,
+                    max_chars=MAX_NOTICE_CHARS, crumbs=crumbs)
+
+
+@blp.route("/calendar")
+def calendar():
+    year = _int(request.args.get("year"))
+    if request.args.get("year") and (year is None or not 2000 <= year <= 2100):
+        return _calendar_page(422, errors=["年份须为2000至2100之间的整数"])
+    return _calendar_page(year=year)
+
+
+def _notice_from_form():
+    from casebook.calendar.notice import parse_notice
+    from casebook.domain.errors import ValidationFailed
+
+    text = (request.form.get("text") or "").strip()
+    if not text:
+        raise ValidationFailed("请粘贴国务院办公厅节假日安排通知全文", code="notice_missing", errors={"text": ["通知全文不能为空"]})
+    if len(text) > MAX_NOTICE_CHARS:
+        raise ValidationFailed(f"通知全文不得超过{MAX_NOTICE_CHARS}个字符", code="notice_too_long", errors={"text": ["过长"]})
+    return text, parse_notice(text)
+
+
+def _notice_errors(e: DomainError) -> list[str]:
+    lines = (e.errors or {}).get("text") or []
+    return lines if e.code == "calendar_notice_invalid" and lines else [e.message]
+
+
+@blp.route("/calendar/preview", methods=["POST"])
+def calendar_preview():
+    from casebook.services import calendar as cal_svc
+
+    text = request.form.get("text") or ""
+    try:
+        text, notice = _notice_from_form()
+        with reading() as s:
+            preview = cal_svc.preview_year(s, g.actor, notice)
+    except DomainError as e:
+        if e.http_status == 403:
+            raise
+        return _calendar_page(422, text=text, errors=_notice_errors(e))
+    return _calendar_page(text=text, preview=preview, grids=cal_svc.notice_grids(notice))
+
+
+@blp.route("/calendar/confirm", methods=["POST"])
+def calendar_confirm():
+    from casebook.services import calendar as cal_svc
+
+    text = request.form.get("text") or ""
+    try:
+        text, notice = _notice_from_form()
+        try:
+            out = write(lambda s: cal_svc.confirm_year(s, g.actor, notice, request.form.get("digest") or "", settings()))
+        finally:
+            cal_svc.invalidate()  # after the commit too: no request may keep a calendar read before it
+    except DomainError as e:
+        if e.http_status == 403:
+            raise
+        return _calendar_page(e.http_status, text=text, errors=_notice_errors(e))
+    n = len(out.get("rescheduled") or [])
+    flash(f"操作成功：{out['year']}年节假日安排已载入" + (f"，{n}个暂定期限已重新计算" if n else ""), "success")
+    return redirect(url_for("ui_admin.calendar", year=out["year"]))
