@@ -429,7 +429,7 @@ def test_an_xlsx_with_a_bad_row_shows_the_error_against_its_sheet_row_and_column
     job = upload(c, catalogue_xlsx(bad_cell=(2, "罚款下限(元)", "五万元")))
     html = job_page(c, job)
     assert "发现1处错误，未导入任何内容" in html
-    problems = html.split("错误清单")[1]
+    problems = html.split("<table class=\"table cards problems\">")[1].split("</table>")[0]
     assert "裁量基准" in problems and "第2行" in problems and "罚款下限(元)" in problems and "不是有效金额：五万元" in problems
     # the row itself, its bad cell marked
     assert 'id="row-裁量基准-2"' in html and "T-SP-124" in html and 'class="bad">五万元' in html
