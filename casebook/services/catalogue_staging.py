@@ -277,3 +277,25 @@ def mark_imported(settings: Settings, job_id: str, version_id: int) -> None:
 def versions(s: Session, actor: Actor) -> list:
     require_role(actor, "admin", what="catalogue.versions")
     return cat.list_versions(s)
+
+
+#: The workbook 「下载模板」 gives: the layout agencies publish (目录信息 + 裁量基准), one example item.
+TEMPLATE = {
+    "catalogue": {"code": "示例-裁量基准", "kind": "benchmark", "name": "某局行政处罚裁量基准（示例）", "issuer": "某局",
+                  "document_no": "某规〔2026〕1号", "version": 1, "effective_from": "2026-01-01", "scope": "市场监管"},
+    "violation_items": [{
+        "code": "SL-001", "field": "食品安全", "name": "经营超过保质期的食品",
+        "violated_provision": "《中华人民共和国食品安全法》第三十四条第（十）项",
+        "penalty_provision": "《中华人民共和国食品安全法》第一百二十四条第一款第（五）项",
+        "penalty_kinds": ["fine", "confiscate_gains"], "side_penalties": ["confiscate_gains"],
+        "range": {"fixed": {"min": "50000", "max": "100000"}},
+        "tiers": [{"tier": "lenient", "conditions": ["first_offence"], "range": {"fraction": [0.0, 0.3]}}],
+    }],
+}
+
+
+def template_xlsx(actor: Actor) -> bytes:
+    require_role(actor, "admin", what="catalogue.template")
+    from .catalogue_xlsx import write
+
+    return write(TEMPLATE)

@@ -170,6 +170,7 @@ def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/admin/credentials/{cr}", {"credential_no": "88888888", "field": "市场监管", "valid_from": "2026-01-01",
                                               "valid_to": "2026-02-01", "revoked": "1"}),
         ("GET", "/admin/catalogue", None),
+        ("GET", "/admin/catalogue/template.xlsx", None),
         ("POST", "/admin/catalogue", {"file": (io.BytesIO(catalogue_xlsx()), "benchmark.xlsx")}),
         ("GET", f"/admin/catalogue/jobs/{t['job']}", None),
         ("GET", f"/admin/catalogue/jobs/{t['job']}/progress", None),
@@ -464,6 +465,15 @@ def test_a_good_catalogue_shows_its_diff_against_the_version_in_force_and_is_imp
     assert post(c, f"/admin/catalogue/jobs/{job2}/confirm", {"digest": digest}).status_code == 302
     with sessions() as s:
         assert s.execute(select(func.max(m.CatalogueVersion.version)).where(m.CatalogueVersion.code == "TEST-BM")).scalar_one() == 2
+
+
+def test_the_template_download_is_a_workbook_the_import_reads(app):
+    from casebook.services import catalogue as cat
+
+    r = login(app).get("/admin/catalogue/template.xlsx")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    doc = cat.load_bytes(r.get_data(), "template.xlsx")
+    assert doc["violation_items"][0]["code"] == "SL-001"
 
 
 @pytest.mark.parametrize("name,data,message", [

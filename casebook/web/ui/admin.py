@@ -380,6 +380,15 @@ def catalogue_upload():
     return redirect(url_for("ui_admin.catalogue_job", job_id=job_id), 303)
 
 
+@blp.route("/catalogue/template.xlsx")
+def catalogue_template():
+    """「下载模板」: the workbook layout with one example item."""
+    resp = current_app.make_response(staging.template_xlsx(g.actor))
+    resp.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp.headers["Content-Disposition"] = "attachment; filename=catalogue-template.xlsx"
+    return resp
+
+
 @blp.route("/catalogue/jobs/<job_id>")
 def catalogue_job(job_id: str):
     st = staging.status(g.actor, settings(), job_id)
