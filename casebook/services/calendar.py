@@ -172,3 +172,68 @@ def reminder(s: Session, settings: Settings, today: dt.date | None = None) -> st
         return None
     return (f"{year}年的法定节假日和调休安排尚未载入：涉及{year}年的期限暂按法定节假日计算，"
             f"{provisional_note(year)}。请管理员载入国务院办公厅关于{year}年部分节假日安排的通知。")
+
+
+# --- the administrators' year view ----------------------------------------------------------------------------
+
+LIBRARY_SOURCE = "随附数据（chinese_calendar，依国务院办公厅历年通知）"
+
+
+def _library_names(year: int) -> dict[dt.date, str]:
+    """Chinese names of the bundled data's holidays and make-up workdays of a year."""
+    from chinese_calendar.constants import Holiday
+    from chinese_calendar.constants import holidays as lib_holidays
+    from chinese_calendar.constants import workdays as lib_workdays
+
+    zh = {h.value: h.chinese for h in Holiday}
+    out = {d: zh.get(n, n) for d, n in lib_holidays.items() if d.year == year}
+    out.update({d: f"{zh.get(n, n)}调休上班" for d, n in lib_workdays.items() if d.year == year})
+    return out
+
+
+def years(s: Session, actor: Actor, around: int | None = None) -> list[dict]:
+    """The years the calendar knows, and how: loaded from a notice, bundled data, or provisional (not loaded)."""
+    require_role(actor, "admin", what="calendar.years")
+    around = around or local_today().year
+    loaded = {y: src for y, src in s.execute(select(CalendarYear.year, CalendarYear.source))}
+    library = set(WorkingDayCalendar().covered_years())
+    out = []
+    for y in sorted(set(loaded) | {around - 1, around, around + 1, around + 2} | {y for y in library if y >= around - 2}):
+        if y in loaded:
+            out.append({"year": y, "status": "loaded", "source": loaded[y]})
+        elif y in library:
+            out.append({"year": y, "status": "library", "source": LIBRARY_SOURCE})
+        else:
+            out.append({"year": y, "status": "provisional", "source": provisional_note(y)})
+    return out
+
+
+def year_view(s: Session, actor: Actor, year: int) -> dict:
+    """A stored year as twelve month grids (provisional years on the statutory holidays, labelled so)."""
+    from casebook.calendar.grid import month_grids
+    from casebook.calendar.statutory import statutory_rest_days
+
+    require_role(actor, "admin", what="calendar.year_view")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("年份超出范围", code="invalid_year", errors={"year": ["年份须在2000至2100之间"]})
+    cal = get_calendar(s)
+    covered = cal.is_covered(year)
+    view = cal if covered else cal.provisional()
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    names = dict(statutory_rest_days(year)) if not covered else {}
+    names.update(_library_names(year))
+    for d, note in s.execute(select(CalendarOverride.day, CalendarOverride.note).where(CalendarOverride.day.between(first, last))):
+        names[d] = (note or "").split("（")[0] or names.get(d, "")
+    source = s.execute(select(CalendarYear.source).where(CalendarYear.year == year)).scalar_one_or_none()
+    months = month_grids(year, view.is_working_day, names)
+    return {"year": year, "provisional": not covered, "source": source or (LIBRARY_SOURCE if covered else provisional_note(year)),
+            "loaded": source is not None, "months": months,
+            "holidays": sum(m["holidays"] for m in months), "makeup": sum(m["makeup"] for m in months)}
+
+
+def notice_grids(notice: YearCalendar) -> list[dict]:
+    """The months of a previewed notice, drawn like a stored year."""
+    from casebook.calendar.grid import month_grids
+
+    days = notice.days()
+    return month_grids(notice.year, lambda d: days.get(d, d.weekday() < 5), notice.notes())

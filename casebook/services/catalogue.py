@@ -317,7 +317,7 @@ def _safe_yaml_loader():
     return CatalogueLoader
 
 
-def load_bytes(data: bytes, filename: str) -> dict:
+def load_bytes(data: bytes, filename: str, *, progress=None, origins: dict | None = None) -> dict:
     """Read a catalogue document from YAML or XLSX bytes; report unreadable input as field errors.
 
     Callers check the role first (admin) and cap the size (MAX_CATALOGUE_BYTES) before calling this."""
@@ -331,7 +331,7 @@ def load_bytes(data: bytes, filename: str) -> dict:
     name = filename.lower()
     try:
         if name.endswith(".xlsx"):
-            return read(data)
+            return read(data, progress=progress, origins=origins)
         if name.endswith((".yaml", ".yml")):
             doc = yaml.load(data.decode("utf-8"), Loader=_safe_yaml_loader())  # noqa: S506 — a SafeLoader subclass
             if not isinstance(doc, dict):

@@ -30,6 +30,7 @@ BENCHMARK_COLUMNS = ["序号", "事项编码", "领域", "违法行为", "违法
 EXEMPTION_COLUMNS = ["序号", "事项编码", "类型", "裁量基准", "违法行为编码", "适用情形", "条件", "金额上限", "回溯年限", "处理措施"]
 KIND_LABELS = {"benchmark": "裁量基准", "exemption_list": "免罚清单"}
 LEGAL_ROW = "法定"
+PROGRESS_EVERY = 200
 
 
 def _rev(d: dict) -> dict:
@@ -69,9 +70,13 @@ class XlsxProblems(Exception):
         super().__init__(str(problems[:10]))
 
 
-def read(data: bytes) -> dict:
-    """Turn a workbook into a catalogue document; translation problems are reported by row and column."""
+def read(data: bytes, *, progress=None, origins: dict | None = None) -> dict:
+    """Turn a workbook into a catalogue document; translation problems are reported by row and column.
+
+    `progress(done, total)` is called every few hundred rows (the import page's progress bar); `origins`, when
+    given, is filled with (list key, item index) → (sheet, first row) so later problems can name the row."""
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    wb._casebook_progress, wb._casebook_origins = progress, origins
     problems: list[tuple[str, str]] = []
     if "目录信息" not in wb.sheetnames:
         raise XlsxProblems([("目录信息", "缺少工作表「目录信息」")])
@@ -107,6 +112,12 @@ def read(data: bytes) -> dict:
     return doc
 
 
+def _origin(wb, key: str, index: int, sheet: str, row: int) -> None:
+    origins = getattr(wb, "_casebook_origins", None)
+    if origins is not None:
+        origins[(key, index)] = (sheet, row)
+
+
 def _rows(wb, sheet: str, columns: list[str], problems) -> list[tuple[int, dict]]:
     if sheet not in wb.sheetnames:
         problems.append((sheet, f"缺少工作表「{sheet}」"))
@@ -118,7 +129,11 @@ def _rows(wb, sheet: str, columns: list[str], problems) -> list[tuple[int, dict]
         problems.append((f"{sheet} 第1行", "缺少列：" + "、".join(missing)))
         return []
     out = []
+    progress = getattr(wb, "_casebook_progress", None)
+    total = wb[sheet].max_row or 0
     for i, row in enumerate(it, start=2):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress(i, total)
         if not any(v not in (None, "") for v in row):
             continue
         out.append((i, {h: (row[j] if j < len(row) else None) for j, h in enumerate(head)}))
@@ -161,6 +176,7 @@ def _read_benchmark(wb, problems) -> list[dict]:
         if level in ("", LEGAL_ROW):
             if code not in items:
                 order.append(code)
+                _origin(wb, "violation_items", len(order) - 1, "裁量基准", i)
                 items[code] = {"code": code, "field": r["领域"], "name": r["违法行为"], "violated_provision": r["违法依据"],
                                "penalty_provision": r["处罚依据"],
                                "penalty_kinds": _codes(r["处罚种类"], PENALTY_KINDS, where("处罚种类"), problems),
@@ -266,6 +282,7 @@ def _read_exemptions(wb, problems) -> list[dict]:
                 "lookback_years": lookback, "measures": _codes(r["处理措施"], MEASURES, where("处理措施"), problems)}
         if maxes:
             item["max_amounts"] = maxes
+        _origin(wb, "exemption_items", len(out), "免罚清单", i)
         out.append(item)
     return out
 

@@ -165,6 +165,64 @@ class AgencyOut(Strict):
     code = fields.String()
     level = fields.String()
     case_no_format = fields.String()
+    review_limit_days = fields.Integer(allow_none=True, metadata={"description": "法制审核时限（工作日）；空为10"})
+    publication_system = fields.String(allow_none=True, metadata={"description": "公示制度"})
+
+
+class AgencyUpdateIn(Strict):
+    """修改执法机关（管理员）：未给出的项目不变"""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    code = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "代字（案号、文号）"})
+    case_no_format = fields.String(validate=validate.Length(min=1, max=100),
+                                   metadata={"description": "案号格式：{code}、{year}、{seq}，须含{year}和{seq}"})
+    review_limit_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=30),
+                                       metadata={"description": "法制审核时限（工作日，1–30）；null 为默认10"})
+    publication_system = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class UserUpdateIn(Strict):
+    """修改用户的姓名、所属机关、角色（管理员）：未给出的项目不变"""
+
+    display_name = fields.String(validate=validate.Length(min=1, max=100))
+    agency_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    roles = fields.List(fields.String(validate=validate.OneOf(list(ROLES))), validate=validate.Length(min=1, max=5))
+    bar_qualified = fields.Boolean()
+
+
+class PasswordResetIn(Strict):
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "至少10位，不得为常见密码或包含用户名；该用户的全部令牌随之失效"})
+
+
+class CredentialUpdateIn(Strict):
+    """修改执法证（换证、更正、注销）：未给出的项目不变"""
+
+    credential_no = fields.String(validate=validate.Length(min=4, max=40))
+    field = fields.String(validate=validate.Length(min=1, max=100))
+    valid_from = fields.Date()
+    valid_to = fields.Date()
+    revoked = fields.Boolean()
+
+
+class CredentialArgs(Strict):
+    agency_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    expiring_within = fields.Integer(validate=validate.Range(min=0, max=3650),
+                                     metadata={"description": "只列出已过期或在此天数内到期的执法证（未注销），按截止日排列"})
+
+
+class CredentialRowOut(Strict):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    holder = fields.String()
+    agency = fields.String()
+    credential_no = fields.String()
+    field = fields.String()
+    valid_from = fields.Date()
+    valid_to = fields.Date()
+    revoked = fields.Boolean()
+    state = fields.String(metadata={"description": "valid / expiring / expired / revoked / future"})
+    days_left = fields.Integer()
 
 
 class MeOut(Strict):

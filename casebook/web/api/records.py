@@ -6,6 +6,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from casebook.domain.errors import NotFound, ValidationFailed
+from casebook.services import admin as admin_svc
 from casebook.services import audit as audit_svc
 from casebook.services import calendar as cal_svc
 from casebook.services import parties as party_svc
@@ -30,14 +31,18 @@ from schemas.api.records import (
     ActivityListOut,
     ActivityOut,
     AgencyOut,
+    AgencyUpdateIn,
     CalendarDayIn,
     CalendarNoticeConfirmIn,
     CalendarNoticeIn,
     CalendarYearIn,
     CalendarYearLoadOut,
     CheckpointOut,
+    CredentialArgs,
     CredentialIn,
     CredentialOut,
+    CredentialRowOut,
+    CredentialUpdateIn,
     HealthArgs,
     HealthOut,
     MeOut,
@@ -47,12 +52,14 @@ from schemas.api.records import (
     PartySearchArgs,
     PartyUpdateIn,
     PasswordChangeIn,
+    PasswordResetIn,
     RevokedOut,
     TokenIn,
     TokenOut,
     UserActiveIn,
     UserIn,
     UserOut,
+    UserUpdateIn,
     VerifyOut,
     WorkingDaysArgs,
     WorkingDaysOut,
@@ -220,6 +227,71 @@ def revoke_user_tokens(user_id):
 def set_user_active(data, user_id):
     """停用或恢复用户（管理员）；停用即吊销其全部令牌，恢复后旧令牌仍然无效"""
     return command(lambda s: (UserOut().dump(user_svc.set_active(s, g.actor, user_id, data["active"])), 200, {}))
+
+
+@org.route("/agencies/<id:agency_id>", methods=["PATCH"])
+@org.arguments(AgencyUpdateIn)
+@org.response(200, AgencyOut)
+@errs(org, 401, 403, 404, 422)
+def update_agency(data, agency_id):
+    """修改执法机关的代字、案号格式、法制审核时限、公示制度（管理员；留痕）"""
+    def run(s):
+        a = admin_svc.agency(s, g.actor, agency_id)
+        current = {"name": a.name, "code": a.code, "case_no_format": a.case_no_format,
+                   "review_limit_days": a.review_limit_days, "publication_system": a.publication_system}
+        return AgencyOut().dump(admin_svc.update_agency(s, g.actor, agency_id, **{**current, **data})), 200, {}
+    return command(run)
+
+
+@org.route("/users/<id:user_id>/roles", methods=["PUT"])
+@org.arguments(UserUpdateIn)
+@org.response(200, UserOut)
+@errs(org, 401, 403, 404, 422)
+def update_user(data, user_id):
+    """修改用户的姓名、所属机关、角色、法律职业资格（管理员；留痕）"""
+    def run(s):
+        u = admin_svc.user(s, g.actor, user_id)
+        current = {"display_name": u.display_name, "agency_id": u.agency_id, "roles": list(u.roles or ()),
+                   "bar_qualified": bool(u.bar_qualified)}
+        return UserOut().dump(admin_svc.update_user(s, g.actor, user_id, **{**current, **data})), 200, {}
+    return command(run)
+
+
+@org.route("/users/<id:user_id>/password", methods=["PUT"])
+@org.arguments(PasswordResetIn)
+@org.response(200, RevokedOut)
+@errs(org, 401, 403, 404, 422)
+def reset_password(data, user_id):
+    """重置用户密码（管理员；密码规则同修改密码；该用户的全部令牌失效；留痕，不记录密码）"""
+    return command(lambda s: ({"revoked": admin_svc.reset_password(s, g.actor, user_id, data["new_password"])}, 200, {}))
+
+
+@org.route("/credentials", methods=["GET"])
+@org.arguments(CredentialArgs, location="query")
+@org.response(200, CredentialRowOut(many=True))
+@errs(org, 401, 403, 422)
+def credentials(args):
+    """执法证（管理员）；expiring_within=60 只列出已过期和60天内到期的，按截止日排列"""
+    from casebook.services.context import local_today
+
+    days = args.get("expiring_within")
+    return read(lambda s: json_response(CredentialRowOut(many=True).dump(admin_svc.credentials(
+        s, g.actor, local_today(), agency_id=args.get("agency_id"), expiring_only=days is not None,
+        days=admin_svc.EXPIRING_DAYS if days is None else days))))
+
+
+@org.route("/credentials/<id:credential_id>", methods=["PATCH"])
+@org.arguments(CredentialUpdateIn)
+@org.response(200, CredentialOut)
+@errs(org, 401, 403, 404, 422)
+def update_credential(data, credential_id):
+    """修改执法证：换证、更正、注销（管理员；留痕）"""
+    def run(s):
+        c = admin_svc.credential(s, g.actor, credential_id)
+        current = {"credential_no": c.credential_no, "field": c.field, "valid_from": c.valid_from,
+                   "valid_to": c.valid_to, "revoked": c.revoked}
+        return CredentialOut().dump(admin_svc.update_credential(s, g.actor, credential_id, **{**current, **data})), 200, {}
+    return command(run)
 
 
 # --- calendar, summary forms, audit --------------------------------------------------------------------

@@ -41,6 +41,8 @@ def _home():
         return url_for("ui_review.queue")
     if "agency_head" in roles:
         return url_for("ui_head.approvals")
+    if "admin" in roles and not set(roles) & {"officer", "supervisor"}:
+        return url_for("ui_admin.agencies")
     return url_for("ui_work.cases")
 
 
