@@ -552,3 +552,72 @@ def period_range(q: Query, key) -> tuple[dt.date, dt.date] | None:
         return start, end
     y, m = divmod(k, 100)
     return dt.date(y, m, 1), dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+DRILL_LABELS = {"discovered_from": "发现日期自", "discovered_to": "发现日期至", "decided_from": "决定日期自",
+                "decided_to": "决定日期至", "decision_kind": "处理结果"}
+
+
+def drill_labels(s: Session, drill: dict) -> list[str]:
+    """The case list's drill filters in words (names of the agency and officer; the scope is the list's own)."""
+    out = []
+    if "agency_id" in drill:
+        name = s.execute(select(Agency.name).where(Agency.id == drill["agency_id"])).scalar_one_or_none()
+        out.append(f"执法主体：{name or drill['agency_id']}")
+    if "officer_id" in drill:
+        name = s.execute(select(User.display_name).where(User.id == drill["officer_id"])).scalar_one_or_none()
+        out.append(f"执法人员：{name or drill['officer_id']}")
+    for k, lbl in DRILL_LABELS.items():
+        if k in drill:
+            v = drill[k]
+            out.append(f"{lbl}：{DECISION_KINDS.get(v, v) if k == 'decision_kind' else v.isoformat()}")
+    return out
+
+
+def agencies_in_scope(s: Session, actor: Actor) -> list[tuple[int, str]]:
+    """The agencies the actor may choose on the statistics pages (none for an officer: own figures only)."""
+    if "supervisor" not in actor.roles:
+        return []
+    return [(a, n) for a, n in s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(sorted(actor.read_scope)))
+                                         .order_by(Agency.id)).all()]
+
+
+def to_xlsx(stats: Statistics, names: tuple[str, ...] | None = None) -> bytes:
+    """Every table (or those named) as one sheet each: a title row, the period and scope, the header, rows, 合计."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    head_fill = PatternFill("solid", fgColor="F2F2F2")
+    for name, t in stats.tables.items():
+        if names and name not in names:
+            continue
+        ws = wb.create_sheet(t.title[:31].replace("/", "、"))
+        ws.append([t.title])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append([f"统计期间：{stats.query.label()}", f"分组：{BYS[stats.query.by]}"])
+        if t.note:
+            ws.append([t.note])
+        ws.append([BYS[stats.query.by], *[lbl for _, lbl in t.columns]])
+        header = ws.max_row
+        for cell in ws[header]:
+            cell.font, cell.fill = Font(bold=True), head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        for r in [*t.rows, *([t.total] if t.total else [])]:
+            ws.append([r.get("label", r["key"]), *[r.get(k) for k, _ in t.columns]])
+        if t.total:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+        ws.column_dimensions["A"].width = 30
+        for i in range(2, len(t.columns) + 2):
+            ws.column_dimensions[get_column_letter(i)].width = 14
+        ws.freeze_panes = ws.cell(row=header + 1, column=2)
+    if not wb.sheetnames:
+        wb.create_sheet("统计")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

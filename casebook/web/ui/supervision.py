@@ -1,0 +1,197 @@
+"""Supervision pages: the district 驾驶舱, the statistics tables with their charts, XLSX export.
+
+Every chart is drawn by ECharts (served from /assets/vendor/echarts, no CDN) from the same data as the table
+beside it; a bar or a table cell links to the case list filtered to the cases behind it. Scope is the
+statistics service's: supervisors the district, heads their agency, officers their own figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from flask import Blueprint, Response, g, request, url_for
+
+from casebook.domain.vocabulary import DECISION_KINDS, DISCRETION_TIERS, STAGES
+from casebook.services import statistics as st
+from casebook.services.context import local_today
+
+from .shell import install_errors, page, reading
+
+blp = Blueprint("ui_stats", __name__, url_prefix="/supervision")
+install_errors(blp)
+
+SECTION_CHART = {  # the statistics page charts these tables: (columns drawn, stacked)
+    "cases": ([f"stage_{s}" for s in STAGES], True),
+    "outcomes": ([f"kind_{k}" for k in DECISION_KINDS], True),
+    "fines": ([f"tier_{t}" for t in DISCRETION_TIERS] + ["tier_unplaced"], True),
+    "handling": (["filing_p50", "filing_p90", "decision_p50", "decision_p90"], False),
+    "deadlines": (["met", "missed"], True),
+    "reviews": (["first_pass", "returned"], False),
+    "publications": (["on_time", "late"], True),
+}
+
+
+def _query() -> st.Query:
+    return st.parse_query(request.args, today=local_today())
+
+
+def _end(q: st.Query) -> dt.date:
+    return q.end - dt.timedelta(days=1)
+
+
+def drill_url(q: st.Query, table: str, key, column: str | None = None) -> str | None:
+    """The case list behind one cell of a table (None where the list cannot filter that finely)."""
+    args: dict = {"scope": "all"}
+    if q.by == "agency" and key != st.TOTAL:
+        args["agency_id"] = key
+    elif q.by == "officer" and key != st.TOTAL:
+        args["officer_id"] = key
+    if q.agency_id and "agency_id" not in args:
+        args["agency_id"] = q.agency_id
+    if q.officer_id and "officer_id" not in args:
+        args["officer_id"] = q.officer_id
+    start, end = st.period_range(q, key) or (q.start, _end(q))
+    if table == "cases":
+        args |= {"discovered_from": start.isoformat(), "discovered_to": end.isoformat()}
+        if column and column.startswith("stage_"):
+            args["stage"] = column[len("stage_"):]
+        elif column not in (None, "total"):
+            return None
+    elif table in ("outcomes", "fines", "exemptions"):
+        args |= {"decided_from": start.isoformat(), "decided_to": end.isoformat()}
+        if column and column.startswith("kind_"):
+            args["decision_kind"] = column[len("kind_"):]
+        elif table == "fines" or (table == "exemptions" and column in ("lenient", "mitigated")):
+            args["decision_kind"] = "penalty"
+        elif table == "exemptions":
+            args["decision_kind"] = "no_penalty"
+    else:
+        return None
+    return url_for("ui_work.cases", **args)
+
+
+def chart_of(q: st.Query, t: st.Table, columns: list[str], stacked: bool, *, kind: str = "bar") -> dict:
+    """A chart spec the page script draws: categories are the table's rows, series its columns (non-zero only)."""
+    labels = dict(t.columns)
+    cols = [c for c in columns if c in labels and any(r.get(c) for r in t.rows)]
+    return {
+        "id": f"chart-{t.name}", "title": t.title, "kind": kind, "stacked": stacked,
+        "categories": [r["label"] for r in t.rows],
+        "series": [{"name": labels[c], "data": [_num(r.get(c)) for r in t.rows],
+                    "links": [drill_url(q, t.name, r["key"], c) for r in t.rows]} for c in cols],
+    }
+
+
+def _num(v):
+    return None if v is None else float(v)
+
+
+def _cells(q: st.Query, t: st.Table) -> list[dict]:
+    """Rows of a table with a drill link per cell where the case list can show those cases."""
+    out = []
+    for r in [*t.rows, *([t.total] if t.total else [])]:
+        out.append({"label": r["label"], "total": r is t.total,
+                    "cells": [(r.get(k), drill_url(q, t.name, r["key"], k) if r.get(k) else None) for k, _ in t.columns]})
+    return out
+
+
+def _form_context(s, q: st.Query) -> dict:
+    today = local_today()
+    return {"q": q, "years": list(range(today.year, today.year - 6, -1)), "agencies": st.agencies_in_scope(s, g.actor),
+            "bys": st.BYS, "granularities": st.GRANULARITIES, "args": request.args}
+
+
+@blp.route("/")
+def cockpit():
+    """驾驶舱: the year at a glance for the district (or the agency, or the officer)."""
+    q = _query()
+    with reading() as s:
+        stats = st.compute(s, g.actor, q)
+        trend = st.compute(s, g.actor, st.Query(year=q.year, by="period", granularity="month", agency_id=q.agency_id,
+                                                 officer_id=q.officer_id, quarter=q.quarter, month=q.month),
+                           only=("cases", "fines"))
+        t = stats.tables
+        kpis = _kpis(t)
+        month_cases, month_fines = trend.tables["cases"], trend.tables["fines"]
+        trend_chart = {
+            "id": "chart-trend", "title": "月度趋势：新发现案件与罚款金额", "kind": "line", "stacked": False,
+            "categories": [r["label"] for r in month_cases.rows],
+            "series": [{"name": "新发现案件（件）", "unit": "件", "data": [r["total"] for r in month_cases.rows],
+                        "links": [drill_url(trend.query, "cases", r["key"], "total") for r in month_cases.rows]}],
+        }
+        fines_by_month = {r["key"]: r for r in month_fines.rows}
+        trend_chart["series"].append({"name": "罚款金额（元）", "axis": 1, "unit": "元",
+                                      "data": [_num(fines_by_month.get(r["key"], {}).get("fine_sum", 0)) for r in month_cases.rows],
+                                      "links": [drill_url(trend.query, "fines", r["key"]) for r in month_cases.rows]})
+        charts = [chart_of(q, t["cases"], SECTION_CHART["cases"][0], True), trend_chart,
+                  chart_of(q, t["fines"], SECTION_CHART["fines"][0], True)]
+        tables = {"cases": _cells(q, t["cases"]), "fines": _cells(q, t["fines"])}
+        return page("stats_cockpit.html", s=s, stats=stats, kpis=kpis, charts=charts, tables=tables,
+                    trend_rows=[(r["label"], r["total"], fines_by_month.get(r["key"], {}).get("fine_sum", 0),
+                                 drill_url(trend.query, "cases", r["key"], "total")) for r in month_cases.rows],
+                    export_args=request.args.to_dict(), **_form_context(s, q),
+                    crumbs=[("执法监督", None), ("驾驶舱", None)])
+
+
+def _kpis(t: dict) -> list[tuple[str, object, str]]:
+    fines = t["fines"].total or {}
+    return [
+        ("新发现案件", (t["cases"].total or {}).get("total"), "件"),
+        ("作出决定", (t["outcomes"].total or {}).get("decided"), "件"),
+        ("罚款金额", fines.get("fine_sum"), "元"),
+        ("超出裁量阶次", fines.get("outside_tier"), "件"),
+        ("法定期限按期率", (t["deadlines"].total or {}).get("rate"), "%"),
+        ("法制审核首轮通过率", (t["reviews"].total or {}).get("first_pass_rate"), "%"),
+        ("立案至决定中位数", (t["handling"].total or {}).get("decision_p50"), "日"),
+        ("处罚决定按期公示率", (t["publications"].total or {}).get("on_time_rate"), "%"),
+    ]
+
+
+@blp.route("/statistics")
+def statistics():
+    """Every table, each with its chart beside it, for the chosen period, grouping and agency."""
+    q = _query()
+    with reading() as s:
+        stats = st.compute(s, g.actor, q)
+        sections = []
+        for name, t in stats.tables.items():
+            chart = None
+            if name in SECTION_CHART and t.rows:
+                cols, stacked = SECTION_CHART[name]
+                chart = chart_of(q, t, cols, stacked, kind="line" if q.by == "period" and not stacked else "bar")
+            sections.append({"table": t, "rows": _cells(q, t), "chart": chart})
+        return page("stats_tables.html", s=s, stats=stats, sections=sections, export_args=request.args.to_dict(),
+                    **_form_context(s, q), crumbs=[("执法监督", url_for("ui_stats.cockpit")), ("执法统计", None)])
+
+
+@blp.route("/statistics.xlsx")
+def export_xlsx():
+    """XLSX of every table (or of one: ?table=fines), with the same period, grouping and scope as the page."""
+    q = _query()
+    name = request.args.get("table") or None
+    if name is not None and name not in st.SECTIONS:
+        from casebook.domain.errors import ValidationFailed
+
+        raise ValidationFailed("没有这张统计表", code="validation_failed", errors={"table": [f"未知统计表：{name}"]})
+    with reading() as s:
+        stats = st.compute(s, g.actor, q, only=(name,) if name else None)
+        body = st.to_xlsx(stats)
+    filename = f"执法统计_{q.label()}{'_' + stats.tables[name].title if name else ''}.xlsx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=statistics.xlsx; filename*=UTF-8''{quote(filename)}",
+                             "Cache-Control": "no-store"})
+
+
+@blp.app_template_global()
+def fmt_stat(v) -> str:
+    """A statistic for people: — for none, counts as integers, money with two places and thousands separators."""
+    from decimal import Decimal
+
+    if v is None:
+        return "—"
+    if isinstance(v, Decimal):
+        return f"{v:,.2f}"
+    if isinstance(v, float):
+        return f"{int(v):,}" if v.is_integer() else f"{v:,.1f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
