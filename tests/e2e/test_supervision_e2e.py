@@ -76,3 +76,14 @@ def test_the_pages_on_a_phone(journey):
     assert p.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     j.goto("/supervision/statistics")
     assert p.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+
+
+def test_supervisor_runs_the_problem_models(journey):
+    j = journey("supervision-findings")
+    j.login("wujing")
+    p = j.goto("/supervision/findings")
+    p.get_by_role("button", name="立即运行全部模型").click()
+    p.wait_for_load_state()
+    j.check("after-run")
+    expect(p.locator(".toast-success")).to_contain_text("运行完成")
+    expect(p.locator(".toolbar")).to_contain_text("手动")

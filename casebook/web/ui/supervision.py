@@ -195,3 +195,61 @@ def fmt_stat(v) -> str:
     if isinstance(v, float):
         return f"{int(v):,}" if v.is_integer() else f"{v:,.1f}"
     return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+# --- problem models: findings with their cases and status (行政执法监督条例) ------------------------------------
+
+
+@blp.route("/findings")
+def findings():
+    from casebook.services import problem_models as pm
+
+    model = request.args.get("model") if request.args.get("model") in pm.MODELS else None
+    status = request.args.get("status") if request.args.get("status") in pm.STATUSES else None
+    with reading() as s:
+        rows = pm.list_findings(s, g.actor, model=model, status=status)
+        latest = pm.latest_run(s)
+        settings = pm.model_settings(s)
+        return page("stats_findings.html", s=s, rows=rows, latest=latest, models=pm.MODELS, statuses=pm.STATUSES,
+                    model=model, status=status, settings=settings,
+                    crumbs=[("执法监督", url_for("ui_stats.cockpit")), ("问题线索", None)])
+
+
+@blp.route("/findings/run", methods=["POST"])
+def findings_run():
+    from flask import flash, redirect
+
+    from casebook.domain.errors import DomainError, PermissionDenied
+    from casebook.services import problem_models as pm
+
+    from .shell import write
+
+    try:
+        counts = write(lambda s: pm.run(s, g.actor, as_of=local_today(), trigger="manual").counts)
+        flash(f"运行完成：本次发现问题线索{sum(counts.values())}条", "success")
+    except PermissionDenied:
+        raise
+    except DomainError as e:
+        flash(e.message, "error")
+    return redirect(url_for("ui_stats.findings"))
+
+
+@blp.route("/findings/<int:finding_id>/status", methods=["POST"])
+def finding_status(finding_id: int):
+    from flask import flash, redirect
+
+    from casebook.domain.errors import DomainError, NotFound, PermissionDenied
+    from casebook.services import problem_models as pm
+
+    from .shell import write
+
+    status, note = request.form.get("status", ""), request.form.get("note", "")
+    try:
+        write(lambda s: pm.set_status(s, g.actor, finding_id, status, note))
+        flash(f"操作成功：问题线索已标记为「{pm.STATUSES.get(status, status)}」", "success")
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as e:
+        detail = "；".join(m for v in (e.errors or {}).values() for m in (v if isinstance(v, list) else [str(v)]))
+        flash(e.message + (f"（{detail}）" if detail else ""), "error")
+    return redirect(url_for("ui_stats.findings", _anchor=f"finding-{finding_id}"))
