@@ -288,7 +288,7 @@ def _cases(s, q, scope) -> Table:
     agg = [func.count(), func.count(c.filed_on), *proc_aggs, *stage_aggs,
            func.count(case((c.referral_status != "none", 1)))]
     rows, total = g.both(*agg)
-    cols = [("total", "案件总数"), ("filed", "已立案"), *[(f"procedure_{p}", lbl) for p, lbl in PROCEDURES.items()],
+    cols = [("total", "案件总数"), ("filed", "其中已立案"), *[(f"procedure_{p}", lbl) for p, lbl in PROCEDURES.items()],
             *[(f"stage_{st}", lbl) for st, lbl in STAGES.items()], ("referral_flagged", "涉嫌犯罪提示")]
 
     def row(r):

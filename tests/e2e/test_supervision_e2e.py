@@ -87,3 +87,18 @@ def test_supervisor_runs_the_problem_models(journey):
     j.check("after-run")
     expect(p.locator(".toast-success")).to_contain_text("运行完成")
     expect(p.locator(".toolbar")).to_contain_text("手动")
+
+
+def test_supervisor_builds_the_annual_report(journey):
+    j = journey("supervision-report")
+    j.login("wujing")
+    p = j.goto("/supervision/reports")
+    p.select_option("#r-year", str(__import__("datetime").date.today().year))
+    p.get_by_role("button", name="生成报告").click()
+    p.wait_for_load_state()
+    expect(p.locator("progress")).to_have_count(1)
+    expect(p.locator("#report-progress")).to_contain_text("已生成", timeout=60000)
+    j.check("report-ready")
+    with p.expect_download() as dl:
+        p.get_by_role("link", name="下载PDF").click()
+    assert open(dl.value.path(), "rb").read(4) == b"%PDF"

@@ -253,3 +253,74 @@ def finding_status(finding_id: int):
         detail = "；".join(m for v in (e.errors or {}).values() for m in (v if isinstance(v, list) else [str(v)]))
         flash(e.message + (f"（{detail}）" if detail else ""), "error")
     return redirect(url_for("ui_stats.findings", _anchor=f"finding-{finding_id}"))
+
+
+# --- the annual report (国办发〔2018〕118号): requested on demand, built in the background, progress shown -------------
+
+
+@blp.route("/reports")
+def reports():
+    from casebook.services import annual_report as ar
+
+    with reading() as s:
+        rows = ar.list_reports(s, g.actor)
+        agencies = st.agencies_in_scope(s, g.actor)
+        today = local_today()
+        return page("stats_reports.html", s=s, rows=rows, statuses=ar.STATUSES, agencies=agencies,
+                    years=list(range(today.year, today.year - 6, -1)), default_year=today.year - 1,
+                    crumbs=[("执法监督", url_for("ui_stats.cockpit")), ("年度报告", None)])
+
+
+@blp.route("/reports", methods=["POST"])
+def report_request():
+    from flask import current_app, flash, redirect
+
+    from casebook.domain.errors import PermissionDenied, ValidationFailed
+    from casebook.services import annual_report as ar
+
+    from .shell import settings, write
+
+    form = request.form
+    year = int(form["year"]) if (form.get("year") or "").isdigit() and len(form["year"]) == 4 else 0
+    agency_id = int(form["agency_id"]) if (form.get("agency_id") or "").isdigit() else None
+    try:
+        rid = write(lambda s: ar.request(s, g.actor, year, agency_id).id)
+    except PermissionDenied:
+        raise
+    except ValidationFailed as e:
+        flash(e.message + "：" + "；".join(m for v in e.errors.values() for m in v), "error")
+        return redirect(url_for("ui_stats.reports"))
+    ar.build_in_background(current_app.extensions["casebook"]["sessions"], rid, settings().data_dir)
+    flash("已开始生成年度报告", "success")
+    return redirect(url_for("ui_stats.report", report_id=rid))
+
+
+@blp.route("/reports/<int:report_id>")
+def report(report_id: int):
+    from casebook.services import annual_report as ar
+
+    with reading() as s:
+        r = ar.get(s, g.actor, report_id)
+        tpl = "_report_progress.html" if request.headers.get("HX-Request") else "stats_report.html"
+        return page(tpl, s=s, r=r, statuses=ar.STATUSES,
+                    crumbs=[("执法监督", url_for("ui_stats.cockpit")), ("年度报告", url_for("ui_stats.reports")),
+                            (f"{r.year}年度", None)])
+
+
+@blp.route("/reports/<int:report_id>.<any(xlsx, pdf):kind>")
+def report_file(report_id: int, kind: str):
+    from flask import send_file
+
+    from casebook.domain.errors import NotFound
+    from casebook.services import annual_report as ar
+
+    from .shell import settings
+
+    with reading() as s:
+        r = ar.get(s, g.actor, report_id)
+        if r.status != "ready":
+            raise NotFound("年度报告尚未生成", code="report_not_ready")
+        path = ar.file_path(settings().data_dir, r, kind)
+        name = f"{r.year}年度行政执法数据报告.{kind}"
+    mimetype = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
