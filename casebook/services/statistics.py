@@ -218,6 +218,14 @@ class _Grouped:
         return [tuple(r) for r in self.s.connection().execute(stmt)]
 
     def both(self, *aggregates, extra_where=()) -> tuple[list[tuple], tuple | None]:
+        """The groups and the total: on PostgreSQL one scan (GROUP BY ROLLUP; every key here is NOT NULL, so the
+        NULL-keyed row is the total); elsewhere the same query twice."""
+        if self.dialect == "postgresql":
+            stmt = (select(self.key.label("k"), *aggregates).select_from(self.frm).where(*self.where, *extra_where)
+                    .group_by(func.rollup(self.key)))
+            rows = [tuple(r) for r in self.s.connection().execute(stmt)]
+            total = next(((TOTAL, *r[1:]) for r in rows if r[0] is None), None)
+            return [r for r in rows if r[0] is not None], total
         rows = self.run(*aggregates, extra_where=extra_where)
         total = self.run(*aggregates, extra_where=extra_where, grouped=False)
         return rows, (total[0] if total else None)
@@ -227,29 +235,33 @@ class _Grouped:
         where = [*self.where, value.is_not(None), *extra_where]
         out: dict = {}
         total = None
+        if self.dialect == "postgresql":  # one scan: GROUP BY ROLLUP, the NULL-keyed row is the total
+            stmt = (select(self.key.label("k"), func.count(value),
+                           *[func.percentile_cont(p).within_group(value) for p in ps]).select_from(self.frm).where(*where)
+                    .group_by(func.rollup(self.key)))
+            for r in self.s.connection().execute(stmt):
+                vals = (int(r[1]), *[None if v is None else round(float(v), 1) for v in r[2:]])
+                if r[0] is None:
+                    total = vals
+                else:
+                    out[r[0]] = vals
+            return out, total or (0, None, None)
         for grouped in (True, False):
             k = self.key if grouped else literal(TOTAL)
-            if self.dialect == "postgresql":
-                stmt = select(k.label("k"), func.count(value),
-                              *[func.percentile_cont(p).within_group(value) for p in ps]).select_from(self.frm).where(*where)
-                if grouped:
-                    stmt = stmt.group_by(self.key)
-                rows = list(self.s.connection().execute(stmt))
-            else:
-                # percentile_cont by hand: position (n - 1)·p, interpolated between its two neighbours.
-                part = [self.key] if grouped else []
-                inner = select(k.label("k"), value.label("v"),
-                               func.row_number().over(partition_by=part, order_by=value).label("rn"),
-                               func.count().over(partition_by=part).label("n")).select_from(self.frm).where(*where).subquery()
-                aggs = []
-                for p in ps:
-                    pos = (inner.c.n - 1) * p
-                    lo = cast(pos, Integer)
-                    frac = pos - lo
-                    aggs.append(func.sum(case((inner.c.rn == lo + 1, inner.c.v * (1 - frac)),
-                                              (inner.c.rn == lo + 2, inner.c.v * frac), else_=0)))
-                stmt = select(inner.c.k, func.count(), *aggs).group_by(inner.c.k)
-                rows = list(self.s.connection().execute(stmt))
+            # percentile_cont by hand: position (n - 1)·p, interpolated between its two neighbours.
+            part = [self.key] if grouped else []
+            inner = select(k.label("k"), value.label("v"),
+                           func.row_number().over(partition_by=part, order_by=value).label("rn"),
+                           func.count().over(partition_by=part).label("n")).select_from(self.frm).where(*where).subquery()
+            aggs = []
+            for p in ps:
+                pos = (inner.c.n - 1) * p
+                lo = cast(pos, Integer)
+                frac = pos - lo
+                aggs.append(func.sum(case((inner.c.rn == lo + 1, inner.c.v * (1 - frac)),
+                                          (inner.c.rn == lo + 2, inner.c.v * frac), else_=0)))
+            stmt = select(inner.c.k, func.count(), *aggs).group_by(inner.c.k)
+            rows = list(self.s.connection().execute(stmt))
             for r in rows:
                 vals = (int(r[1]), *[None if v is None else round(float(v), 1) for v in r[2:]])
                 if grouped:
