@@ -27,6 +27,7 @@ from pathlib import Path
 _HERE = str(Path(__file__).resolve().parent)
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 import statistics  # noqa: E402,F401
+
 sys.path.insert(0, _HERE)
 
 from _common import base_parser, emit, environment, log, now, pg_server_info, scratch_db, summary_ms  # noqa: E402
@@ -177,8 +178,9 @@ def main() -> None:
             out[name] = m
         # the officer's own figures, for the busiest bench officer of the first agency (service + XLSX)
         with factory() as s:
-            from casebook.db.models import CaseOfficer
             from sqlalchemy import func
+
+            from casebook.db.models import CaseOfficer
 
             uid, = s.execute(select(CaseOfficer.user_id).group_by(CaseOfficer.user_id)
                              .order_by(func.count().desc()).limit(1)).one()
