@@ -309,67 +309,51 @@ def _cases(s, q, scope) -> Table:
     return Table("cases", "案件数量（按发现日期）", cols, [row(r) for r in rows], total and row(total))
 
 
-def _outcomes(s, q, scope) -> Table:
+def _decided(s, q, scope) -> dict[str, Table]:
+    """Outcomes, fines, exemptions and hearings: all counted by decided_on, so one grouped scan gives all four."""
     g = _Grouped(s, q, scope, Case.__table__, c.decided_on, c.agency_id, c.id)
     fined = and_(c.decision_kind == "penalty", c.fine_amount.is_not(None))
+    pen = c.decision_kind == "penalty"
     tier = _j(c.benchmark, "tier")
     check = _j(c.benchmark, "check", "status")
-    agg = [func.count(), *[func.count(case((c.decision_kind == k, 1))) for k in DECISION_KINDS],
-           func.count(case((fined, 1))), func.sum(case((fined, c.fine_amount))),
-           *[func.count(case((and_(fined, tier == t), 1))) for t in TIERS],
-           func.count(case((and_(fined, tier.is_(None)), 1))),
-           func.count(case((and_(fined, check.is_not(None), check != "in_tier"), 1))),
-           func.count(case((and_(fined, check.is_not(None), check != "in_tier", c.deviation_reason.is_(None)), 1)))]
-    rows, total = g.both(*agg, extra_where=[c.decided_on.is_not(None)])
+    ex = _j(c.exemption, "kind")
+    outside = and_(fined, check.is_not(None), check != "in_tier")
     out_cols = [("decided", "作出决定"), *[(f"kind_{k}", lbl) for k, lbl in DECISION_KINDS.items()]]
     fine_cols = [("fines", "罚款件数"), ("fine_sum", "罚款金额（元）"),
                  *[(f"tier_{t}", f"{DISCRETION_TIERS[t]}阶次") for t in TIERS], ("tier_unplaced", "未适用基准"),
                  ("outside_tier", "超出阶次"), ("outside_tier_no_reason", "超出阶次未说明理由")]
+    ex_cols = [("no_penalty", "不予处罚"), ("first_offence", "其中首违不罚"), ("lenient", "从轻处罚"), ("mitigated", "减轻处罚")]
+    hr_cols = [("right", "告知听证权利"), ("requested", "申请听证"), ("held", "举行听证"), ("waived", "放弃听证")]
+    count_if = lambda cond: func.count(case((cond, 1)))  # noqa: E731
+    aggs = {
+        "decided": func.count(), **{f"kind_{k}": count_if(c.decision_kind == k) for k in DECISION_KINDS},
+        "fines": count_if(fined), "fine_sum": func.sum(case((fined, c.fine_amount))),
+        **{f"tier_{t}": count_if(and_(fined, tier == t)) for t in TIERS},
+        "tier_unplaced": count_if(and_(fined, tier.is_(None))), "outside_tier": count_if(outside),
+        "outside_tier_no_reason": count_if(and_(outside, c.deviation_reason.is_(None))),
+        "no_penalty": count_if(c.decision_kind == "no_penalty"),
+        "first_offence": count_if(and_(c.decision_kind == "no_penalty", ex == "first_offence")),
+        "lenient": count_if(and_(pen, tier == "lenient")), "mitigated": count_if(and_(pen, tier == "mitigated")),
+        "right": count_if(c.hearing_right.is_(True)), "requested": count_if(c.hearing_status.in_(("requested", "held"))),
+        "held": count_if(c.hearing_status == "held"), "waived": count_if(c.hearing_status == "waived"),
+    }
+    names = list(aggs)
+    rows, total = g.both(*aggs.values(), extra_where=[c.decided_on.is_not(None)])
 
-    def split(r):
-        vals = list(r[1:])
-        o = {"key": r[0], "decided": _n(vals[0])}
-        o |= {f"kind_{k}": _n(v) for k, v in zip(DECISION_KINDS, vals[1:4], strict=True)}
-        f = {"key": r[0], "fines": _n(vals[4]), "fine_sum": _money(vals[5])}
-        f |= {f"tier_{t}": _n(v) for t, v in zip(TIERS, vals[6:11], strict=True)}
-        f |= {"tier_unplaced": _n(vals[11]), "outside_tier": _n(vals[12]), "outside_tier_no_reason": _n(vals[13])}
-        return o, f
+    def as_dict(r):
+        return None if r is None else {"key": r[0]} | {k: (_money(v) if k == "fine_sum" else _n(v)) for k, v in
+                                                        zip(names, r[1:], strict=True)}
 
-    pairs = [split(r) for r in rows]
-    tot = split(total) if total else (None, None)
-    return (Table("outcomes", "处理结果（按决定日期）", out_cols, [p[0] for p in pairs], tot[0]),
-            Table("fines", "罚款及裁量阶次（按决定日期）", fine_cols, [p[1] for p in pairs], tot[1]))
+    dicts, tot = [as_dict(r) for r in rows], as_dict(total)
 
+    def table(name, title, cols):
+        keep = ["key", *[k for k, _ in cols]]
+        return Table(name, title, cols, [{k: d[k] for k in keep} for d in dicts], tot and {k: tot[k] for k in keep})
 
-def _exemptions(s, q, scope) -> Table:
-    g = _Grouped(s, q, scope, Case.__table__, c.decided_on, c.agency_id, c.id)
-    ex = _j(c.exemption, "kind")
-    tier = _j(c.benchmark, "tier")
-    pen = c.decision_kind == "penalty"
-    agg = [func.count(case((c.decision_kind == "no_penalty", 1))),
-           func.count(case((and_(c.decision_kind == "no_penalty", ex == "first_offence"), 1))),
-           func.count(case((and_(pen, tier == "lenient"), 1))), func.count(case((and_(pen, tier == "mitigated"), 1)))]
-    cols = [("no_penalty", "不予处罚"), ("first_offence", "其中首违不罚"), ("lenient", "从轻处罚"), ("mitigated", "减轻处罚")]
-    rows, total = g.both(*agg, extra_where=[c.decided_on.is_not(None)])
-
-    def row(r):
-        return {"key": r[0]} | {k: _n(v) for (k, _), v in zip(cols, r[1:], strict=True)}
-
-    return Table("exemptions", "免罚与从轻、减轻（按决定日期）", cols, [row(r) for r in rows], total and row(total))
-
-
-def _hearings(s, q, scope) -> Table:
-    g = _Grouped(s, q, scope, Case.__table__, c.decided_on, c.agency_id, c.id)
-    agg = [func.count(case((c.hearing_right.is_(True), 1))),
-           func.count(case((c.hearing_status.in_(("requested", "held")), 1))),
-           func.count(case((c.hearing_status == "held", 1))), func.count(case((c.hearing_status == "waived", 1)))]
-    cols = [("right", "告知听证权利"), ("requested", "申请听证"), ("held", "举行听证"), ("waived", "放弃听证")]
-    rows, total = g.both(*agg, extra_where=[c.decided_on.is_not(None)])
-
-    def row(r):
-        return {"key": r[0]} | {k: _n(v) for (k, _), v in zip(cols, r[1:], strict=True)}
-
-    return Table("hearings", "听证（按决定日期）", cols, [row(r) for r in rows], total and row(total))
+    return {"outcomes": table("outcomes", "处理结果（按决定日期）", out_cols),
+            "fines": table("fines", "罚款及裁量阶次（按决定日期）", fine_cols),
+            "exemptions": table("exemptions", "免罚与从轻、减轻（按决定日期）", ex_cols),
+            "hearings": table("hearings", "听证（按决定日期）", hr_cols)}
 
 
 def _handling(s, q, scope) -> Table:
@@ -512,10 +496,10 @@ def compute(s: Session, actor: Actor, q: Query, *, only: tuple[str, ...] | None 
     tables: dict[str, Table] = {}
     if want & {"cases"}:
         tables["cases"] = _cases(s, q, scope)
-    if want & {"outcomes", "fines"}:
-        tables["outcomes"], tables["fines"] = _outcomes(s, q, scope)
-    builders = {"exemptions": _exemptions, "handling": _handling, "deadlines": _deadlines, "reviews": _reviews,
-                "referrals": _referrals, "hearings": _hearings, "publications": _publications, "evaluation": _evaluation}
+    if want & {"outcomes", "fines", "exemptions", "hearings"}:
+        tables.update(_decided(s, q, scope))
+    builders = {"handling": _handling, "deadlines": _deadlines, "reviews": _reviews,
+                "referrals": _referrals, "publications": _publications, "evaluation": _evaluation}
     for name, fn in builders.items():
         if name in want:
             tables[name] = fn(s, q, scope)
