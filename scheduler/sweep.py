@@ -67,6 +67,28 @@ def add_publication_job(sched: BaseScheduler, sessions: sessionmaker[Session], m
                   next_run_time=dt.datetime.now(dt.UTC), max_instances=1, coalesce=True, replace_existing=True)
 
 
+PROBLEM_JOB_ID = "problem-models"
+
+
+def run_problem_models(sessions: sessionmaker[Session]) -> int | None:
+    """The nightly run of the problem models (行政执法监督条例): findings upserted, never a loop over cases."""
+    from casebook.services.problem_models import run_nightly
+
+    try:
+        n = run_nightly(sessions)
+    except Exception:  # noqa: BLE001 — retried the next night (or run on demand from the findings page)
+        log.exception("problem models run failed")
+        return None
+    log.info("problem models: %s findings present", n)
+    return n
+
+
+def add_problem_models_job(sched: BaseScheduler, sessions: sessionmaker[Session], hour_utc: int = 18) -> None:
+    """Nightly at 02:00 Beijing time (18:00 UTC), after the day's acts; a missed night runs once on start."""
+    sched.add_job(run_problem_models, "cron", args=(sessions,), hour=hour_utc, minute=0, id=PROBLEM_JOB_ID,
+                  max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, replace_existing=True)
+
+
 def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the blocking scheduler until SIGTERM / SIGINT."""
     import signal
@@ -74,6 +96,7 @@ def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     sched = BlockingScheduler(timezone="UTC")
     add_sweep_job(sched, sessions, settings)
     add_publication_job(sched, sessions)
+    add_problem_models_job(sched, sessions)
 
     def stop(*_):
         log.info("scheduler stopping")

@@ -14,11 +14,13 @@ cd "$assets"
 # --ignore-scripts: no package runs code at install time (swagger-ui-dist's telemetry postinstall included).
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 rm -rf "$vendor"
-mkdir -p "$vendor/htmx" "$vendor/axe-core" "$vendor/swagger-ui"
+mkdir -p "$vendor/htmx" "$vendor/axe-core" "$vendor/swagger-ui" "$vendor/echarts"
 nm="$assets/node_modules"
 cp "$nm/htmx.org/dist/htmx.js" "$nm/htmx.org/LICENSE" "$vendor/htmx/"
 cp "$nm/axe-core/axe.js" "$nm/axe-core/LICENSE" "$vendor/axe-core/"
 for f in swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css LICENSE NOTICE; do
   cp "$nm/swagger-ui-dist/$f" "$vendor/swagger-ui/"
 done
+# Apache ECharts for the supervision charts (驾驶舱, trends, comparisons): the full minified build and its licence.
+cp "$nm/echarts/dist/echarts.min.js" "$nm/echarts/LICENSE" "$nm/echarts/NOTICE" "$vendor/echarts/"
 echo "UI assets copied to $vendor"

@@ -704,3 +704,20 @@ def require_environment() -> None:
     problems = check_environment()
     if problems:
         raise RuntimeError("PDF 文书环境检查未通过：\n" + "\n".join(f"- {p}" for p in problems))
+
+
+# ------------------------------------------------------------------------------------------------
+# Reports outside the 文书 registry (the annual enforcement data report): same base CSS and fonts
+# ------------------------------------------------------------------------------------------------
+
+
+def render_report_pdf(template: str, data: dict, *, strict: bool = False) -> bytes:
+    """Render a report template under pdf_templates/ (e.g. "annual_report/template.html") with the 文书's base
+    layout and fonts; the data is plain (the caller built it), no document schema applies."""
+    html = jinja_env().get_template(template).render({**data, "doc": {"code": template.split("/")[0],
+                                                                       "title": data.get("title", "")},
+                                                      "page_start": None, "inline_css": None})
+    shared = _shared()
+    with _RENDER_LOCK, _watch_weasyprint(strict):
+        source = weasyprint.HTML(string=html, base_url=path2url(str(TEMPLATES_DIR / template)), url_fetcher=shared.fetcher)
+        return source.render(font_config=shared.font_config, stylesheets=[shared.base_css]).write_pdf()

@@ -55,6 +55,13 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
         q = q.where(_c.created_at >= dt.datetime.combine(filters["created_from"], dt.time.min, tzinfo=dt.UTC))
     if filters.get("created_to"):
         q = q.where(_c.created_at < dt.datetime.combine(filters["created_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
+    # Drilling from the statistics (services/statistics.py): the legal dates the statistics count by.
+    for name, col, op in (("discovered_from", _c.discovered_on, "ge"), ("discovered_to", _c.discovered_on, "le"),
+                          ("decided_from", _c.decided_on, "ge"), ("decided_to", _c.decided_on, "le")):
+        if filters.get(name):
+            q = q.where(col >= filters[name] if op == "ge" else col <= filters[name])
+    if filters.get("decision_kind"):
+        q = q.where(_c.decision_kind == filters["decision_kind"])
     # With a date range, walk (created_at, id): ordering by id alone makes PostgreSQL scan the primary key
     # backwards through every newer case (measured: 224 ms at 1 M cases; 8 ms this way).
     by_date = bool(filters.get("created_from") or filters.get("created_to"))

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 
 from casebook.domain.errors import ActionRefused, DomainError
 from casebook.domain.lifecycle import STAGES
-from casebook.services import cases, deadlines, parties, worklists
+from casebook.services import cases, deadlines, parties, statistics, worklists
 
 from . import forms
 from .acts import act_declaration
@@ -30,6 +30,31 @@ def _next_deadlines(s, case_ids: set[int]) -> dict[int, dict]:
     return out
 
 
+def _date(v):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(v) if v and len(v) == 10 else None
+    except ValueError:
+        return None
+
+
+def _drill_filters(args) -> dict:
+    """Filters a chart of the statistics links with (the cases behind a bar); bad values are ignored."""
+    from casebook.domain.vocabulary import DECISION_KINDS
+
+    out: dict = {}
+    for name in ("agency_id", "officer_id"):
+        if (v := _int(args.get(name))) is not None:
+            out[name] = v
+    for name in ("discovered_from", "discovered_to", "decided_from", "decided_to"):
+        if (d := _date(args.get(name))) is not None:
+            out[name] = d
+    if args.get("decision_kind") in DECISION_KINDS:
+        out["decision_kind"] = args["decision_kind"]
+    return out
+
+
 @blp.route("/cases", endpoint="cases")
 def cases_list():
     args = request.args
@@ -45,6 +70,8 @@ def cases_list():
         filters["q"] = q
     if (party := (args.get("party") or "").strip()[:100]):
         filters["party_name"] = party
+    drill = _drill_filters(args)
+    filters.update(drill)
     after = _int(args.get("after"))
     with reading() as s:
         rows = cases.list_cases(s, g.actor, filters, limit=size + 1, after=after)
@@ -52,7 +79,7 @@ def cases_list():
         rows = rows[:size]
         nexts = _next_deadlines(s, {c["id"] for c in rows})
         return page("work_cases.html", s=s, rows=rows, nexts=nexts, more=more, size=size, scope=scope,
-                    args=args, next_after=rows[-1]["id"] if more and rows else None,
+                    args=args, drill=drill, drill_labels=statistics.drill_labels(s, drill) if drill else [], next_after=rows[-1]["id"] if more and rows else None,
                     crumbs=[("案件办理", None), ("我的案件" if scope == "mine" else "本机关案件", None)])
 
 
