@@ -236,10 +236,12 @@ def test_status_changes_are_trailed_and_scoped(sessions):
 def test_the_scheduler_runs_the_models_nightly(sessions):
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from casebook.services.context import local_today
     from scheduler.sweep import PROBLEM_JOB_ID, add_problem_models_job, run_problem_models
 
     with sessions() as s, s.begin():
-        W(s).fine(benchmark={"item": "A", "check": {"status": "outside_tier"}})
+        # decided a month ago: inside the model's 365-day window whatever day the test runs (the nightly run is as of today)
+        W(s).fine(benchmark={"item": "A", "check": {"status": "outside_tier"}}, decided=local_today() - dt.timedelta(days=30))
     assert run_problem_models(sessions) >= 1
     with sessions() as s:
         r = s.execute(select(ProblemRun)).scalar_one()
