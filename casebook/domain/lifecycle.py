@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from . import general_provisions as gp
 from .deadlines import local_date
 from .errors import CalendarDataMissing, Reason
 from .vocabulary import (  # noqa: F401  (re-exported: the lifecycle speaks this vocabulary)
@@ -101,6 +102,13 @@ class CaseView:
     unconfirmed: tuple[dict, ...] = ()  # binding acts awaiting a named officer's confirmation: act_id, action, awaiting
     review: dict | None = None  # the latest legal-review round: id, round, status, reviewer_id
     referral: dict | None = None  # the latest referral: id, status, team_ids, police_notice_on …
+    # 行政处罚法 第三十条、第三十六条: the act's period, the facts' circumstances, the party's birth date
+    act_started_on: dt.date | None = None
+    act_ended_on: dt.date | None = None
+    act_continuing: bool = False
+    long_limitation_reason: str | None = None
+    circumstances: Sequence[str] = ()
+    party_birth_date: dt.date | None = None
 
 
 @dataclass
@@ -112,6 +120,8 @@ class RuleEval:
     major_reasons: Sequence[str] = ()
     discussion_reasons: Sequence[str] = ()
     exemption: dict | None = None
+    benchmark: dict | None = None  # the benchmark placement (tiers, legal range), or its fact_missing refusal
+    limitation_category: str | None = None  # the item's 第三十六条 category; "" an item of none; None no item known
 
 
 @dataclass
@@ -758,6 +768,121 @@ def penalty_decided(case: CaseView, ctx: ActContext) -> Reason | None:
     if case.decision_kind != "penalty" or case.stage not in ("decided", "served", "executing", "closed", "archived"):
         return Reason("no_penalty_decided", "本案尚未作出行政处罚决定", "高检会〔2006〕2号")
     return None
+
+
+# --- the general provisions: 行政处罚法 第二十八–三十七条 (Issue 12) -----------------------------------------------
+
+LIMITATION_ARTICLE = f"{PENALTY_LAW}第三十六条"
+MINORS_ARTICLE = f"{PENALTY_LAW}第三十条"
+
+
+def _period(case: CaseView, ctx: ActContext) -> gp.ActPeriod:
+    """The act's period: what the act's input records, else what the case holds."""
+    d = ctx.data
+    if any(k in d for k in ("act_started_on", "act_ended_on", "act_continuing")):
+        return gp.ActPeriod(d.get("act_started_on", case.act_started_on), d.get("act_ended_on", case.act_ended_on),
+                            bool(d.get("act_continuing", case.act_continuing)))
+    return gp.ActPeriod(case.act_started_on, case.act_ended_on, case.act_continuing)
+
+
+def _limitation_reason(lim: gp.Limitation) -> Reason:
+    return Reason("limitation_expired", f"{lim.text}，依法不再给予行政处罚", LIMITATION_ARTICLE)
+
+
+def within_limitation_at_filing(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十六条 at filing: the violation item is not known yet, so five years only with a recorded reason."""
+    period = _period(case, ctx)
+    if not period.known or case.discovered_on is None:
+        return None
+    reason = ctx.data.get("long_limitation_reason", case.long_limitation_reason)
+    lim = gp.limitation(period, case.discovered_on, gp.limitation_years(None, case.circumstances, reason))
+    return _limitation_reason(lim) if lim.expired else None
+
+
+within_limitation_at_filing.reads = ("act_started_on", "act_ended_on", "act_continuing", "long_limitation_reason")
+
+
+@needs("rules")
+def within_limitation(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十六条 at the proposal and the decision: the period the violation item's category gives (five years for
+    生命健康安全/金融安全 with harmful consequences, catalogue data), counted from the act or its end."""
+    if not _deciding_penalty(ctx, case):
+        return None
+    period = _period(case, ctx)
+    if not period.known or case.discovered_on is None:
+        return None
+    category = ctx.rules.limitation_category if ctx.rules else None
+    lim = gp.limitation(period, case.discovered_on,
+                        gp.limitation_years(category, case.circumstances, case.long_limitation_reason))
+    return _limitation_reason(lim) if lim.expired else None
+
+
+def party_age(case: CaseView, ctx: ActContext) -> int | None:
+    """The party's age (周岁) on the day of the act (its first day; the discovery or on-the-spot decision when no
+    act date is recorded); None for an organisation or when no birth date is known."""
+    birth = ctx.data.get("party_birth_date", case.party_birth_date)
+    if birth is None or (ctx.data.get("party_kind") or case.party_kind) != "person":
+        return None
+    day = _period(case, ctx).started_on or case.discovered_on or ctx.data.get("decided_on") or ctx.today
+    return gp.age_on(birth, day)
+
+
+def _penalty_at_hand(case: CaseView, ctx: ActContext) -> bool:
+    if case.stage is None and case.procedure == "summary":  # an on-the-spot decision is a penalty
+        return True
+    return _deciding_penalty(ctx, case)
+
+
+def minor_not_penalised(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条: 不满十四周岁的未成年人有违法行为的，不予行政处罚，责令监护人加以管教."""
+    age = party_age(case, ctx)
+    if age is not None and age < gp.NO_PENALTY_AGE and _penalty_at_hand(case, ctx):
+        return Reason("party_under_14", f"违法行为发生时当事人未满十四周岁（{age}周岁），不予行政处罚，应当责令监护人加以管教",
+                      MINORS_ARTICLE)
+    return None
+
+
+def _fine_of(case: CaseView, ctx: ActContext) -> Decimal | None:
+    kinds = ctx.data.get("penalty_kinds", case.penalty_kinds) or ()
+    if "fine" not in kinds:
+        return None
+    return ctx.data.get("fine_amount", case.fine_amount)
+
+
+def _minor_14_to_18(case: CaseView, ctx: ActContext) -> int | None:
+    age = party_age(case, ctx)
+    return age if age is not None and gp.NO_PENALTY_AGE <= age < gp.ADULT_AGE and _penalty_at_hand(case, ctx) else None
+
+
+@needs("rules")
+def minor_leniency(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条: 已满十四周岁不满十八周岁的未成年人有违法行为的，应当从轻或者减轻行政处罚 — a fine within the
+    benchmark's 从轻 tier, or below the legal minimum (减轻, with its reason, legal review and discussion)."""
+    age = _minor_14_to_18(case, ctx)
+    fine = _fine_of(case, ctx)
+    if age is None or fine is None:
+        return None
+    b = ctx.rules.benchmark if ctx.rules else None
+    if not b or "tiers" not in b:
+        return Reason("minor_leniency_unassessed", f"违法行为发生时当事人已满十四周岁不满十八周岁（{age}周岁），应当从轻或者"
+                      "减轻处罚；须先适用裁量基准事项（并录入所需事实），据以确定从轻幅度", MINORS_ARTICLE)
+    top = Decimal(b["tiers"]["lenient"][1]) if "lenient" in b["tiers"] else Decimal(b["tiers"]["standard"][0])
+    if Decimal(str(fine)) > top:
+        return Reason("minor_not_lenient", f"违法行为发生时当事人已满十四周岁不满十八周岁（{age}周岁），应当从轻或者减轻处罚："
+                      f"罚款不得高于从轻阶次上限{top}元（拟罚款{fine}元）", MINORS_ARTICLE)
+    return None
+
+
+def minor_leniency_on_the_spot(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条 in the summary procedure: a 14–18-year-old is fined only with the 从轻/减轻 stated on the form."""
+    age = _minor_14_to_18(case, ctx)
+    if age is not None and _fine_of(case, ctx) is not None and not ctx.data.get("minor_leniency"):
+        return Reason("minor_leniency_missing", f"违法行为发生时当事人已满十四周岁不满十八周岁（{age}周岁），应当从轻或者减轻"
+                      "处罚，须在决定书上写明从轻或者减轻的情况", MINORS_ARTICLE)
+    return None
+
+
+minor_leniency_on_the_spot.reads = ("minor_leniency",)
 
 
 # --- the transitions -----------------------------------------------------------------------------

@@ -38,6 +38,9 @@ from casebook.domain.lifecycle import (
     is_summary_case,
     legal_review_passed,
     materials_complete,
+    minor_leniency,
+    minor_leniency_on_the_spot,
+    minor_not_penalised,
     named_on_the_case,
     no_penalty_instead_of_referral,
     no_referral_in_progress,
@@ -62,6 +65,8 @@ from casebook.domain.lifecycle import (
     two_case_officers,
     two_officers_named,
     within_legal_range,
+    within_limitation,
+    within_limitation_at_filing,
     within_statement_window,
 )
 from schemas.api import cases as sc
@@ -82,7 +87,8 @@ ACTS: dict[str, Act] = {a.code: a for a in [
         schema=sc.LeadIn, creates=True),
     Act("update_lead", "修改案源信息", ("lead",), None, OH, (), "case.lead_updated",
         schema=sc.UpdateLeadIn, effect=pr.update_lead),
-    Act("file", "立案", ("lead",), "filed", H, (party_identified, two_officers_named("filed_on")), "case.filed",
+    Act("file", "立案", ("lead",), "filed", H, (party_identified, two_officers_named("filed_on"), within_limitation_at_filing),
+        "case.filed",
         f"{PENALTY_LAW}第五十四条", schema=sc.FileIn, effect=pr.file, officers="officer_ids",
         dates=(After("filed_on", "discovered_on", "发现日期"),), loads=frozenset({"agency"})),
     Act("decline_to_file", "不予立案", ("lead",), "declined", H, (), "case.declined", f"{SAMR}第二十条",
@@ -108,7 +114,8 @@ ACTS: dict[str, Act] = {a.code: a for a in [
         f"{PENALTY_LAW}第五十七条", schema=sc.CloseInvestigationIn, loads=frozenset({"evidence", "confirmations"})),
     # --- 处理意见、告知、陈述申辩、听证 ---------------------------------------------------------------------
     Act("propose_penalty", "拟定处理意见", ("investigation_closed",), None, OH,
-        (actor_is_case_officer, proposal_within_legal_range, exemption_eligible), "penalty.proposed",
+        (actor_is_case_officer, proposal_within_legal_range, exemption_eligible, within_limitation, minor_not_penalised,
+         minor_leniency), "penalty.proposed",
         f"{PENALTY_LAW}第五十七条", schema=sc.ProposeIn, effect=pr.propose_penalty, loads=frozenset({"rules"})),
     Act("serve_prior_notice", "送达行政处罚事先告知书", ("investigation_closed",), "prior_notice", OH,
         (actor_is_case_officer, penalty_proposed), "prior_notice.served", f"{PENALTY_LAW}第四十四条",
@@ -133,7 +140,7 @@ ACTS: dict[str, Act] = {a.code: a for a in [
         (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled,
          not_heavier_than_notified, no_penalty_instead_of_referral, within_legal_range, deviation_reasoned,
          legal_review_passed, collective_discussion_held, exemption_eligible, exemption_measures_recorded,
-         binding_acts_confirmed),
+         binding_acts_confirmed, within_limitation, minor_not_penalised, minor_leniency),
         "decision.issued", f"{PENALTY_LAW}第五十七条", schema=sc.DecideIn, effect=pr.decide,
         dates=(After("decided_on", "filed_on", "立案日期"), After("decided_on", "prior_notice_served_on", "告知书送达日期")),
         loads=frozenset({"review", "rules", "confirmations"})),
@@ -221,7 +228,8 @@ ACTS: dict[str, Act] = {a.code: a for a in [
         schema=sc.ReasonIn),
     # --- 简易程序 -------------------------------------------------------------------------------------------
     Act("decide_on_the_spot", "当场作出行政处罚决定（简易程序）", (None,), "served", OFF,
-        (summary_within_limits, summary_form_available, two_officers_named("decided_on"), actor_among_named),
+        (summary_within_limits, summary_form_available, two_officers_named("decided_on"), actor_among_named,
+         minor_not_penalised, minor_leniency_on_the_spot),
         "summary_decision.issued", f"{PENALTY_LAW}第五十一条、第五十二条", schema=sc.SummaryDecisionIn,
         officers="officer_ids", creates=True, cosign=True),
 ]}

@@ -6,6 +6,7 @@ logged), and an act holds the case row locked until its transaction ends.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
@@ -15,6 +16,7 @@ from casebook.db.models import Case, CaseAct, CaseOfficer, Evidence, LegalReview
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import NotFound, ValidationFailed
+from casebook.domain.identifiers import birth_date_of
 
 from .context import Actor, deny
 
@@ -92,7 +94,20 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
         unconfirmed=unconfirmed(s, case) if "confirmations" in loads else (),
         review=_latest_review(s, case) if "review" in loads else None,
         referral=_latest_referral(s, case) if "referral" in loads else None,
+        act_started_on=case.act_started_on,
+        act_ended_on=case.act_ended_on,
+        act_continuing=bool(case.act_continuing),
+        long_limitation_reason=case.long_limitation_reason,
+        circumstances=list(case.circumstances or ()),
+        party_birth_date=party_birth_date(case.party),
     )
+
+
+def party_birth_date(party) -> dt.date | None:
+    """A person's birth date: recorded, or read from the 身份证号 (行政处罚法 第三十条 needs the age at the act)."""
+    if party is None or party.kind != "person":
+        return None
+    return party.birth_date or birth_date_of(party.id_number)
 
 
 def _latest_review(s: Session, case: Case) -> dict | None:

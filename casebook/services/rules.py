@@ -28,9 +28,11 @@ class Evaluation:
     major_reasons: list[str] = field(default_factory=list)
     discussion_reasons: list[str] = field(default_factory=list)
     hearing_right: bool = False
+    limitation_category: str | None = None  # 行政处罚法 第三十六条: the violation item's category (catalogue data)
 
     def as_view(self) -> lc.RuleEval:
-        return lc.RuleEval(self.crossings, self.penalty_check, self.major_reasons, self.discussion_reasons, self.exemption)
+        return lc.RuleEval(self.crossings, self.penalty_check, self.major_reasons, self.discussion_reasons, self.exemption,
+                           self.benchmark, self.limitation_category)
 
 
 def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
@@ -53,6 +55,7 @@ def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
         found = reg.violation(code, day)
         if found:
             fields.append(found[1].field)
+            ev.limitation_category = found[1].limitation_category or ""  # "": an item known, of no long category
             if kind == "penalty":
                 b = checks.benchmark(found[1], found[0], facts, circ)
                 ev.benchmark = b.as_dict()

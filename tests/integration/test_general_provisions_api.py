@@ -1,0 +1,121 @@
+"""行政处罚法 第三十条 (minors) and 第三十六条 (limitation) through the API: the refusal's code and article, and
+nothing changed."""
+
+from __future__ import annotations
+
+from casebook.seed import demo_resident_id
+from tests.integration.test_rules_catalogue import rules  # noqa: F401  (the test catalogue, as a fixture)
+
+
+def _reasons(r):
+    return {(x["code"], x["article"]) for x in r.get_json()["errors"]["reasons"]}
+
+
+def _person(api, body17: str, name="小明") -> int:
+    r = api.post("/api/v1/parties", {"kind": "person", "name": name, "id_number": demo_resident_id(body17)})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["id"]
+
+
+def test_the_act_period_is_recorded_at_the_lead_and_checked_for_plausibility(api):
+    cid = api.lead(act_started_on="2025-12-01", act_continuing=True)
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert (case["act_started_on"], case["act_ended_on"], case["act_continuing"]) == ("2025-12-01", None, True)
+    before = api.snapshot()
+    for bad, field in (({"act_started_on": "2026-03-05"}, "act_started_on"),  # after the discovery
+                       ({"act_started_on": "2025-01-02", "act_ended_on": "2025-01-01"}, "act_ended_on"),
+                       ({"act_ended_on": "2025-01-01"}, "act_started_on"),
+                       ({"act_started_on": "2025-01-01", "act_ended_on": "2025-02-01", "act_continuing": True},
+                        "act_ended_on")):
+        r = api.post("/api/v1/cases", {"source": "complaint", "cause": "x", "discovered_on": "2026-03-02",
+                                       "party_id": api.party(), **bad})
+        assert r.status_code == 422 and field in r.get_json()["errors"], (bad, r.get_json())
+    # an end recorded on a continuing act that was "going on": it ended; the merged period is checked as a whole
+    api.act(cid, "update_lead", {"act_ended_on": "2026-02-01"})
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert (case["act_ended_on"], case["act_continuing"]) == ("2026-02-01", False)
+    r = api.act(cid, "update_lead", {"act_ended_on": "2025-11-30"}, expect=422)
+    assert r.get_json()["code"] == "act_period_invalid"
+    assert api.snapshot()["cases"] == before["cases"]
+
+
+def test_filing_is_refused_after_two_years_and_nothing_changes(api):
+    cid = api.lead(act_started_on="2024-02-29")  # discovered 2026-03-02: the period ended 2026-02-28
+    before = api.snapshot()
+    r = api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers()}, who="zhaomin", expect=409)
+    assert _reasons(r) == {("limitation_expired", "行政处罚法第三十六条")}
+    assert "2026-02-28" in r.get_json()["errors"]["reasons"][0]["message"]
+    assert api.snapshot() == before
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["stage"] == "lead"
+    # the same act recorded as continuing until 2025-01-01 is within the period
+    api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers(), "act_ended_on": "2025-01-01"},
+            who="zhaomin")
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert (case["stage"], case["act_ended_on"]) == ("filed", "2025-01-01")
+
+
+def _investigated(api, **lead):
+    """Lead, filing (with a reason for five years), investigation, evidence, facts, closing."""
+    cid = api.lead(**lead)
+    api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers(),
+                          "long_limitation_reason": "过期食品致多名消费者腹泻"}, who="zhaomin")
+    api.act(cid, "start_investigation")
+    api.evidence(cid)
+    api.act(cid, "update_facts", {"goods_value": "1200.00", "violations": [{"description": "销售过期食品"}],
+                                  "circumstances": ["harm_caused"]})
+    api.confirm_all(cid)
+    api.act(cid, "close_investigation", {"report": "事实清楚"})
+    return cid
+
+
+def test_at_the_proposal_five_years_only_for_a_category_item_with_harm(api, rules):  # noqa: F811
+    cid = _investigated(api, act_started_on="2023-06-01")  # discovered 2026-03-02: over two years, under five
+    before = api.snapshot()
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "60000.00",
+                                         "violation_code": "T-DJ-44"}, expect=409)  # 登记: two years
+    assert ("limitation_expired", "行政处罚法第三十六条") in _reasons(r)
+    assert api.snapshot() == before
+    api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "60000.00",
+                                     "violation_code": "T-SP-124"})  # 食品安全 with harm: five years
+
+
+def test_a_minor_under_14_is_not_fined_on_the_spot_and_14_to_18_needs_leniency_stated(api):
+    young = _person(api, "37040220120306002", "小明")  # 14 on 2026-03-06
+    base = {"place": "山亭区府前路", "cause": "占道经营", "facts_text": "现场查明", "penalty_kinds": ["fine"],
+            "basis": "某条例第十条", "officer_ids": api.officers(), "party_signed": True, "fine_amount": "50.00",
+            "party_id": young}
+    before = api.snapshot()
+    r = api.post("/api/v1/summary-decisions", {**base, "decided_on": "2026-03-05", "form_no": "SD202600001"})
+    assert r.status_code == 409 and _reasons(r) == {("party_under_14", "行政处罚法第三十条")}
+    r = api.post("/api/v1/summary-decisions", {**base, "decided_on": "2026-03-06", "form_no": "SD202600001"})
+    assert r.status_code == 409 and _reasons(r) == {("minor_leniency_missing", "行政处罚法第三十条")}
+    assert {k: v for k, v in api.snapshot().items() if k != "parties"} == \
+        {k: v for k, v in before.items() if k != "parties"}
+    ok = api.post("/api/v1/summary-decisions", {**base, "decided_on": "2026-03-06", "form_no": "SD202600001",
+                                                "minor_leniency": "当事人系未成年人，依法从轻处罚"})
+    assert ok.status_code == 201, ok.get_json()
+
+
+def test_a_minor_in_the_ordinary_procedure(api):
+    young = _person(api, "37040220120306002", "小明")
+    cid = api.investigated_case(party_id=young, act_started_on="2026-03-01")  # 13 on the day of the act
+    before = api.snapshot()
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]}, expect=409)
+    assert ("party_under_14", "行政处罚法第三十条") in _reasons(r)
+    assert api.snapshot() == before
+    api.act(cid, "propose_penalty", {"kind": "no_penalty", "reasons": "未满十四周岁，责令监护人加以管教"})
+
+
+def test_the_prior_notice_states_the_act_and_the_limitation_and_a_minors_leniency(api):
+    from tests.integration.test_documents_issue import text
+
+    cid = api.noticed_case(act_started_on="2025-12-01")
+    fields = {"fields": {"contact": {"name": "张伟", "phone": "0632-8811267"}, "violated_provision": "某法第十条"}}
+    r = api.post(f"/api/v1/cases/{cid}/documents/prior_notice/preview", fields)
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    assert "违法行为发生于2025-12-01" in t and "至2027-12-01届满" in t and "第三十六条" in t
+    young = _person(api, "37040220100306002", "小明")  # 15 at the act
+    cid = api.noticed_case(party_id=young, act_started_on="2026-01-10", kinds=("warning",), fine=None)
+    t = text(api.post(f"/api/v1/cases/{cid}/documents/prior_notice/preview", fields).data)
+    assert "已满十四周岁不满十八周岁（15周岁）" in t and "第三十条" in t

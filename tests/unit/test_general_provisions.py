@@ -1,0 +1,174 @@
+"""行政处罚法 第三十条 (minors) and 第三十六条 (limitation) at their boundaries, pure (no database, no HTTP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from casebook.domain import general_provisions as gp
+from casebook.domain import lifecycle as lc
+from casebook.domain.identifiers import birth_date_of
+from casebook.seed import demo_resident_id
+from casebook.services.acts import ACTS
+
+D = dt.date
+A = lc.OfficerView(1, "张伟", (lc.CredentialView("37040024001", D(2024, 1, 1), D(2029, 12, 31)),))
+B = lc.OfficerView(2, "李强", (lc.CredentialView("37040024002", D(2024, 1, 1), D(2029, 12, 31)),))
+
+
+def reasons(action, case, rules=None, officers=(), roles=frozenset({"agency_head"}), **data):
+    ctx = lc.ActContext(actor_id=1, roles=roles, today=D(2026, 11, 24), data=data, rules=rules,
+                        act_officers=list(officers))
+    return [(r.code, r.article) for r in lc.check(ACTS[action], case, ctx).reasons]
+
+
+# --- 第三十六条: two years, five for 生命健康安全/金融安全 with harm; from the act, or from its end -------------------
+
+ACT = D(2024, 3, 1)
+
+
+@pytest.mark.parametrize(("discovered", "expired"), [
+    (D(2026, 2, 28), False),  # two years less a day
+    (D(2026, 3, 1), False),   # the anniversary: the last day of the period
+    (D(2026, 3, 2), True),    # the day after
+])
+def test_two_years_from_the_act(discovered, expired):
+    lim = gp.limitation(gp.ActPeriod(ACT), discovered, gp.limitation_years(None, ()))
+    assert lim.years == 2 and lim.last_day == D(2026, 3, 1) and lim.expired is expired
+
+
+def test_a_leap_day_act_runs_to_28_february():
+    assert gp.limitation(gp.ActPeriod(D(2024, 2, 29)), D(2026, 3, 1), 2).expired
+    assert not gp.limitation(gp.ActPeriod(D(2024, 2, 29)), D(2026, 2, 28), 2).expired
+
+
+@pytest.mark.parametrize(("category", "circ", "reason", "years"), [
+    ("life_health_safety", ["harm_caused"], None, 5),
+    ("financial_safety", ["serious_harm"], None, 5),
+    ("life_health_safety", [], None, 2),          # no harmful consequences: two years
+    ("life_health_safety", ["no_harm"], None, 2),
+    (None, ["harm_caused"], None, 2),              # not the category
+    (None, [], "造成多人食物中毒", 5),              # at filing, before the item is known: a recorded reason
+])
+def test_the_five_year_period(category, circ, reason, years):
+    assert gp.limitation_years(category, circ, reason) == years
+
+
+def test_a_continuing_act_counts_from_its_end_and_not_at_all_while_it_goes_on():
+    ended = gp.ActPeriod(D(2020, 1, 1), D(2024, 6, 1), False)
+    assert ended.counted_from == D(2024, 6, 1)
+    assert not gp.limitation(ended, D(2026, 6, 1), 2).expired
+    assert gp.limitation(ended, D(2026, 6, 2), 2).expired
+    going_on = gp.ActPeriod(D(2015, 1, 1), None, True)
+    lim = gp.limitation(going_on, D(2026, 6, 2), 2)
+    assert not lim.expired and lim.last_day is None and "尚未起算" in lim.text
+
+
+LEAD = lc.CaseView(stage="lead", party_kind="organization", discovered_on=D(2026, 3, 2))
+
+
+def test_filing_is_refused_with_the_article_when_the_act_is_more_than_two_years_old():
+    got = reasons("file", LEAD, officers=(A, B), filed_on=D(2026, 3, 3), act_started_on=D(2024, 3, 1))
+    assert got == [("limitation_expired", "行政处罚法第三十六条")]
+    assert reasons("file", LEAD, officers=(A, B), filed_on=D(2026, 3, 3), act_started_on=D(2024, 3, 2)) == []
+    # a recorded reason for the five years (生命健康安全 with harm) lets it be filed
+    assert reasons("file", LEAD, officers=(A, B), filed_on=D(2026, 3, 3), act_started_on=D(2022, 3, 2),
+                   long_limitation_reason="造成多人食物中毒") == []
+    # continuing: counted from its end
+    assert reasons("file", LEAD, officers=(A, B), filed_on=D(2026, 3, 3), act_started_on=D(2020, 1, 1),
+                   act_continuing=True) == []
+    # no act date recorded: nothing to count (stated as such on the documents)
+    assert reasons("file", LEAD, officers=(A, B), filed_on=D(2026, 3, 3)) == []
+
+
+def _closed(**over):
+    base = dict(stage="investigation_closed", party_kind="organization", officers=[A, B], discovered_on=D(2026, 3, 2),
+                filed_on=D(2026, 3, 3), act_started_on=D(2022, 3, 2), circumstances=["harm_caused"])
+    return lc.CaseView(**{**base, **over})
+
+
+def test_the_proposal_uses_the_catalogue_category_for_five_years():
+    penalty = dict(kind="penalty", penalty_kinds=["warning"])
+    food = lc.RuleEval(limitation_category="life_health_safety")
+    other = lc.RuleEval(limitation_category=None)
+    assert reasons("propose_penalty", _closed(), rules=food, **penalty) == []
+    assert reasons("propose_penalty", _closed(), rules=other, **penalty) == [("limitation_expired", "行政处罚法第三十六条")]
+    # harm not recorded: two years even for food safety
+    assert reasons("propose_penalty", _closed(circumstances=[]), rules=food, **penalty) == \
+        [("limitation_expired", "行政处罚法第三十六条")]
+    # a decision not to penalise is not refused
+    assert reasons("propose_penalty", _closed(), rules=other, kind="no_penalty") == []
+
+
+# --- 第三十条: under 14 not penalised; 14 to 18 从轻或者减轻 -----------------------------------------------------
+
+BIRTH = D(2010, 6, 15)
+
+
+@pytest.mark.parametrize(("day", "age"), [
+    (D(2024, 6, 14), 13),  # 13 years 364 days
+    (D(2024, 6, 15), 14),
+    (D(2028, 6, 14), 17),
+    (D(2028, 6, 15), 18),
+])
+def test_age_in_full_years(day, age):
+    assert gp.age_on(BIRTH, day) == age
+
+
+def test_birth_date_from_the_resident_id():
+    assert birth_date_of(demo_resident_id("37040220100615002")) == BIRTH
+    assert birth_date_of("370402100615002") == D(1910, 6, 15)  # the old 15-digit number: 19YY
+    assert birth_date_of("91370406MA3C000019") is None  # a credit code
+
+
+TIERS = {"lenient": ["50000.00", "65000.00"], "standard": ["65000.00", "85000.00"], "severe": ["85000.00", "100000.00"]}
+BENCH = lc.RuleEval(benchmark={"tiers": TIERS, "legal_min": "50000.00", "legal_max": "100000.00"})
+
+
+def _minor_case(act_on):
+    return _closed(party_kind="person", party_birth_date=BIRTH, act_started_on=act_on, circumstances=[],
+                   discovered_on=act_on + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize(("act_on", "fine", "expected"), [
+    (D(2024, 6, 14), "60000.00", ["party_under_14"]),          # 13 years 364 days: no penalty at all
+    (D(2024, 6, 15), "60000.00", []),                            # 14: within 从轻
+    (D(2024, 6, 15), "65000.00", []),                            # the top of 从轻
+    (D(2024, 6, 15), "65000.01", ["minor_not_lenient"]),         # into the standard tier
+    (D(2024, 6, 15), "30000.00", []),                            # 减轻 (below the legal minimum; reason and review elsewhere)
+    (D(2028, 6, 14), "70000.00", ["minor_not_lenient"]),         # 17
+    (D(2028, 6, 15), "70000.00", []),                            # 18: an adult
+])
+def test_minors_at_the_proposal(act_on, fine, expected):
+    got = reasons("propose_penalty", _minor_case(act_on), rules=BENCH, kind="penalty", penalty_kinds=["fine"],
+                  fine_amount=Decimal(fine))
+    assert [c for c, _ in got] == expected
+    assert all(a == "行政处罚法第三十条" for _, a in got)
+
+
+def test_a_minor_without_a_benchmark_placement_is_not_fined_blind():
+    got = reasons("decide", _minor_case(D(2025, 1, 1)), rules=lc.RuleEval(), kind="penalty", penalty_kinds=["fine"],
+                  fine_amount=Decimal("100"), decided_on=D(2026, 3, 20))
+    assert ("minor_leniency_unassessed", "行政处罚法第三十条") in got
+    # a warning (no fine) for a 14-year-old is the lighter kind: allowed
+    got = reasons("propose_penalty", _minor_case(D(2025, 1, 1)), rules=lc.RuleEval(), kind="penalty",
+                  penalty_kinds=["warning"])
+    assert got == []
+
+
+SPOT = lc.CaseView(stage=None, procedure="summary", party_kind="person")
+
+
+@pytest.mark.parametrize(("born", "extra", "expected"), [
+    (D(2012, 6, 16), {}, ["party_under_14"]),                    # 13 on the day of the decision
+    (D(2012, 6, 15), {}, ["minor_leniency_missing"]),            # 14 that day: 从轻/减轻 must be stated
+    (D(2012, 6, 15), {"minor_leniency": "未成年人，从轻处罚"}, []),
+    (D(2008, 6, 15), {}, []),                                    # 18
+])
+def test_minors_on_the_spot(born, extra, expected):
+    got = reasons("decide_on_the_spot", SPOT, officers=(A, B), roles=frozenset({"officer"}), party_kind="person",
+                  party_birth_date=born, decided_on=D(2026, 6, 15), penalty_kinds=["fine"], fine_amount=Decimal("100"),
+                  form_no="X", **extra)
+    assert [c for c, _ in got] == expected
