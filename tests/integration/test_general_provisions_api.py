@@ -12,7 +12,8 @@ def _reasons(r):
 
 
 def _person(api, body17: str, name="小明") -> int:
-    r = api.post("/api/v1/parties", {"kind": "person", "name": name, "id_number": demo_resident_id(body17)})
+    r = api.post("/api/v1/parties", {"kind": "person", "name": name, "id_number": demo_resident_id(body17),
+                                       "address": "山东省枣庄市山亭区府前路1号"})
     assert r.status_code == 201, r.get_json()
     return r.get_json()["id"]
 
@@ -117,5 +118,7 @@ def test_the_prior_notice_states_the_act_and_the_limitation_and_a_minors_lenienc
     assert "违法行为发生于2025-12-01" in t and "至2027-12-01届满" in t and "第三十六条" in t
     young = _person(api, "37040220100306002", "小明")  # 15 at the act
     cid = api.noticed_case(party_id=young, act_started_on="2026-01-10", kinds=("warning",), fine=None)
-    t = text(api.post(f"/api/v1/cases/{cid}/documents/prior_notice/preview", fields).data)
+    r = api.post(f"/api/v1/cases/{cid}/documents/prior_notice/preview", fields)
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
     assert "已满十四周岁不满十八周岁（15周岁）" in t and "第三十条" in t
