@@ -526,11 +526,17 @@ def no_penalty_instead_of_referral(case: CaseView, ctx: ActContext) -> Reason | 
                   "记录后方可继续作出行政处罚", "国务院令第310号第三条、第十一条；行政处罚法第二十七条")
 
 
+# 行政处罚法 第四十条: 违法事实不清、证据不足的，不得给予行政处罚 — a range that is a multiple of 货值 needs the 货值.
+FACT_MISSING_ARTICLE = "行政处罚法第四十条"
+
+
 @needs("rules")
 def within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
     pc = ctx.rules.penalty_check if ctx.rules else None
     if _deciding_penalty(ctx, case) and pc and pc["status"] == "above_legal_max":
         return Reason("penalty_above_legal_max", pc["message"], "行政处罚法第四条、第三十四条")
+    if _deciding_penalty(ctx, case) and pc and pc["status"] == "fact_missing":
+        return Reason("fact_missing", pc["message"], FACT_MISSING_ARTICLE)
     return None
 
 
@@ -606,6 +612,8 @@ def proposal_within_legal_range(case: CaseView, ctx: ActContext) -> Reason | Non
     pc = ctx.rules.penalty_check if ctx.rules else None
     if ctx.data.get("kind") == "penalty" and pc and pc["status"] == "above_legal_max":
         return Reason("penalty_above_legal_max", pc["message"], "行政处罚法第四条、第三十四条")
+    if ctx.data.get("kind") == "penalty" and pc and pc["status"] == "fact_missing":
+        return Reason("fact_missing", pc["message"], FACT_MISSING_ARTICLE)
     return None
 
 

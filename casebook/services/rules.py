@@ -57,9 +57,16 @@ def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
             fields.append(found[1].field)
             ev.limitation_category = found[1].limitation_category or ""  # "": an item known, of no long category
             if kind == "penalty":
-                b = checks.benchmark(found[1], found[0], facts, circ)
-                ev.benchmark = b.as_dict()
-                if fine is not None and "fine" in kinds:
+                try:
+                    b = checks.benchmark(found[1], found[0], facts, circ)
+                except checks.FactMissing as missing:  # no range until the facts are recorded
+                    ev.benchmark = missing.as_dict()
+                    if "fine" in kinds:
+                        ev.penalty_check = missing.as_dict()
+                    b = None
+                if b is not None:
+                    ev.benchmark = b.as_dict()
+                if b is not None and fine is not None and "fine" in kinds:
                     ev.penalty_check = checks.check_penalty(b, fine).as_dict()
                     ev.benchmark["check"] = ev.penalty_check
     ev.crossings = [c.as_dict() for c in cat.thresholds_for(

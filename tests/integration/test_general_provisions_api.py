@@ -122,3 +122,25 @@ def test_the_prior_notice_states_the_act_and_the_limitation_and_a_minors_lenienc
     assert r.status_code == 200, r.get_json()
     t = text(r.data)
     assert "已满十四周岁不满十八周岁（15周岁）" in t and "第三十条" in t
+
+
+def test_the_benchmark_lookup_and_the_proposal_refuse_a_range_without_goods_value(api, rules):  # noqa: F811
+    r = api.post("/api/v1/rules/benchmark", {"item": "T-SP-124", "facts": {}})
+    assert r.status_code == 422 and r.get_json()["code"] == "fact_missing"
+    assert "货值金额未录入" in r.get_json()["message"]
+    cid = api.lead()
+    api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers()}, who="zhaomin")
+    api.act(cid, "start_investigation")
+    api.evidence(cid)
+    api.act(cid, "update_facts", {"violations": [{"description": "销售过期食品"}]})
+    api.confirm_all(cid)
+    api.act(cid, "close_investigation", {"report": "事实清楚"})
+    before = api.snapshot()
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "60000.00",
+                                         "violation_code": "T-SP-124"}, expect=409)
+    assert ("fact_missing", "行政处罚法第四十条") in _reasons(r)
+    assert api.snapshot() == before
+    api.act(cid, "update_facts", {"goods_value": "20000.00"})
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "100000.00",
+                                         "violation_code": "T-SP-124"})
+    assert r.get_json()["benchmark"]["legal_min"] == "200000.00"  # 货值 20,000 × 10, not the 5万–10万 bracket

@@ -172,3 +172,42 @@ def test_minors_on_the_spot(born, extra, expected):
                   party_birth_date=born, decided_on=D(2026, 6, 15), penalty_kinds=["fine"], fine_amount=Decimal("100"),
                   form_no="X", **extra)
     assert [c for c, _ in got] == expected
+
+
+# --- ranges that depend on facts: no range until the fact is recorded --------------------------------------------
+
+def _item():
+    from casebook.domain.rules.model import parse_catalogue
+
+    doc = {"catalogue": {"kind": "benchmark", "code": "T", "name": "测试", "issuer": "x", "document_no": "x", "version": 1,
+                         "effective_from": "2026-01-01"},
+           "violation_items": [{"code": "SP", "field": "食品安全", "name": "过期食品", "violated_provision": "a",
+                                "penalty_provision": "b", "penalty_kinds": ["fine"],
+                                "range": {"bands": [{"when": {"fact": "goods_value", "lt": "10000"},
+                                                     "fixed": {"min": "50000", "max": "100000"}},
+                                                    {"when": {"fact": "goods_value", "gte": "10000"},
+                                                     "multiple": {"fact": "goods_value", "min": "10", "max": "20"}}]}},
+                               {"code": "GAINS", "field": "价格", "name": "x", "violated_provision": "a",
+                                "penalty_provision": "b", "penalty_kinds": ["fine"],
+                                "range": {"multiple": {"fact": "illegal_gains", "min": "1", "max": "5"}}}]}
+    cat = parse_catalogue(doc)
+    return cat, cat.items[0], cat.items[1]
+
+
+def test_a_range_chosen_by_goods_value_is_refused_without_it_and_never_the_lowest_bracket():
+    from casebook.domain.rules import checks
+
+    cat, food, gains = _item()
+    with pytest.raises(checks.FactMissing) as e:
+        checks.benchmark(food, cat, {"goods_value": None}, [])
+    assert e.value.facts == ["goods_value"] and e.value.message.startswith("货值金额未录入")
+    assert checks.legal_range(food, {"goods_value": Decimal("20000")})[:2] == (Decimal("200000.00"), Decimal("400000.00"))
+    assert checks.legal_range(food, {"goods_value": Decimal("0")})[:2] == (Decimal("50000"), Decimal("100000"))
+    with pytest.raises(checks.FactMissing) as e:
+        checks.legal_range(gains, {"illegal_gains": None})
+    assert e.value.message.startswith("违法所得未录入")
+    # a proposal with the fact missing is refused with the code
+    rules = lc.RuleEval(penalty_check=checks.FactMissing("SP", ["goods_value"]).as_dict())
+    got = reasons("propose_penalty", _closed(), rules=rules, kind="penalty", penalty_kinds=["fine"],
+                  fine_amount=Decimal("60000"))
+    assert ("fact_missing", "行政处罚法第四十条") in got

@@ -65,10 +65,42 @@ class BenchmarkResult:
                 "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}}
 
 
+class FactMissing(Exception):  # noqa: N818 — a refusal, not a bug
+    """The range is a multiple of (or is chosen by) facts that are not recorded: no range is given until they are."""
+
+    def __init__(self, item: str, facts: list[str]):
+        self.item, self.facts = item, facts
+        self.message = "、".join(f"{FACTS[f]}未录入" for f in facts) + f"，无法确定事项{item}的法定罚款幅度"
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {"status": "fact_missing", "item": self.item, "missing": list(self.facts), "message": self.message,
+                "in_range": False, "needs_reason": False, "needs_legal_review": False,
+                "needs_collective_discussion": False}
+
+
+def facts_needed(item: ViolationItem) -> list[str]:
+    """The facts the item's range reads: those that choose the band, and those it is a multiple of."""
+    out: list[str] = []
+    for band in item.bands:
+        for f in [c.fact for c in band.when] + ([band.amounts.fact] if band.amounts.fact else []):
+            if f not in out:
+                out.append(f)
+    return out
+
+
 def legal_range(item: ViolationItem, facts: Facts) -> tuple[Decimal, Decimal, str]:
-    """The statutory fine range for these facts: the first band whose conditions hold."""
+    """The statutory fine range for these facts: the first band whose conditions hold.
+
+    A fact the bands or the multiple read that is not recorded (None) is never taken as zero: 食品安全法 第一百二十四条
+    without 货值 would otherwise give the lowest bracket, and a multiple 0.00–0.00 (FactMissing instead)."""
+    chooser = [f for f in dict.fromkeys(c.fact for b in item.bands for c in b.when) if facts.get(f) is None]
+    if chooser:
+        raise FactMissing(item.code, chooser)
     for band in item.bands:
         if all(c.holds(facts) for c in band.when):
+            if band.amounts.fact is not None and facts.get(band.amounts.fact) is None:
+                raise FactMissing(item.code, [band.amounts.fact])
             lo, hi, text = band.amounts.resolve(facts)
             if band.when:
                 text = "、".join(f"{FACTS[c.fact]}{_OPS[c.op]}{c.value}元" for c in band.when) + "的，" + text
