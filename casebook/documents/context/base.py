@@ -46,9 +46,9 @@ from casebook.db.models import (
 )
 from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
-from casebook.domain.identifiers import birth_date_of
 from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, ValidationFailed
+from casebook.domain.identifiers import birth_date_of
 from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
 from schemas.documents import DOCUMENT_TYPES, DocumentType
 
