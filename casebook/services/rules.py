@@ -35,6 +35,16 @@ class Evaluation:
                            self.benchmark, self.limitation_category)
 
 
+def _act_day(case: Case):
+    """The day the act happened, for 第三十七条: its day, or its last day when it continued and ended; None while it
+    goes on (the law in force now applies) or when no date is recorded."""
+    if case.act_ended_on is not None:
+        return case.act_ended_on
+    if case.act_continuing:
+        return None
+    return case.act_started_on
+
+
 def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
     """The checks for the case as it stands, with the act's input (kind, kinds, fine) laid over it."""
     data = data or {}
@@ -59,6 +69,11 @@ def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
             if kind == "penalty":
                 try:
                     b = checks.benchmark(found[1], found[0], facts, circ)
+                    # 行政处罚法 第三十七条: the version in force when the act happened, unless the current is lighter
+                    act_day = _act_day(case)
+                    then = reg.violation(code, act_day) if act_day is not None and act_day < day else None
+                    if then is not None:
+                        b = checks.applicable(checks.benchmark(then[1], then[0], facts, circ), b, act_day, day)
                 except checks.FactMissing as missing:  # no range until the facts are recorded
                     ev.benchmark = missing.as_dict()
                     if "fine" in kinds:

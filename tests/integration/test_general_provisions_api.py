@@ -144,3 +144,31 @@ def test_the_benchmark_lookup_and_the_proposal_refuse_a_range_without_goods_valu
     r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "100000.00",
                                          "violation_code": "T-SP-124"})
     assert r.get_json()["benchmark"]["legal_min"] == "200000.00"  # 货值 20,000 × 10, not the 5万–10万 bracket
+
+
+def test_the_version_in_force_at_the_act_applies_unless_the_current_one_is_lighter(api, rules, sessions):  # noqa: F811
+    import copy
+
+    from casebook.services import catalogue as cat
+    from casebook.services.context import SYSTEM
+    from tests.integration.test_rules_catalogue import _doc
+
+    v2 = copy.deepcopy(_doc("benchmark"))
+    v2["catalogue"].update(version=2, effective_from="2026-01-01")
+    for item in v2["violation_items"]:
+        if item["code"] == "T-DJ-44":
+            item["range"] = {"fixed": {"min": "100000", "max": "300000"}}  # heavier from 2026
+    with sessions() as s, s.begin():
+        cat.import_document(s, SYSTEM, v2, source="v2")
+    cat.invalidate()
+
+    def proposed(act_on):
+        cid = api.investigated_case(act_started_on=act_on)
+        r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "100000.00",
+                                             "violation_code": "T-DJ-44"})
+        return r.get_json()["benchmark"]
+
+    b = proposed("2025-06-01")  # act under version 1: the heavier version 2 does not apply
+    assert (b["version"], b["legal_max"]) == (1, "200000.00") and "从旧适用第1版" in b["law_choice"]
+    b = proposed("2026-02-01")  # act under version 2
+    assert (b["version"], b["legal_max"], b["law_choice"]) == (2, "300000.00", "")

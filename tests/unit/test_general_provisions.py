@@ -211,3 +211,32 @@ def test_a_range_chosen_by_goods_value_is_refused_without_it_and_never_the_lowes
     got = reasons("propose_penalty", _closed(), rules=rules, kind="penalty", penalty_kinds=["fine"],
                   fine_amount=Decimal("60000"))
     assert ("fact_missing", "行政处罚法第四十条") in got
+
+
+# --- 第三十七条: 从旧兼从轻 ---------------------------------------------------------------------------------
+
+def _version(version: int, lo: str, hi: str):
+    from casebook.domain.rules.model import parse_catalogue
+
+    doc = {"catalogue": {"kind": "benchmark", "code": "T", "name": "测试", "issuer": "x", "document_no": "x",
+                         "version": version, "effective_from": f"{2024 + version}-01-01"},
+           "violation_items": [{"code": "DJ", "field": "登记", "name": "虚假登记", "violated_provision": "a",
+                                "penalty_provision": "b", "penalty_kinds": ["fine"],
+                                "range": {"fixed": {"min": lo, "max": hi}}}]}
+    cat = parse_catalogue(doc)
+    return cat, cat.items[0]
+
+
+@pytest.mark.parametrize(("new_range", "chosen", "word"), [
+    (("50000", "100000"), 2, "从轻适用第2版"),    # the new version is lighter: it applies
+    (("100000", "300000"), 1, "从旧适用第1版"),   # heavier: the old one applies
+    (("50000", "200000"), 1, "从旧适用第1版"),    # as heavy: the old one (从旧)
+])
+def test_the_lighter_version_applies(new_range, chosen, word):
+    from casebook.domain.rules import checks
+
+    old = checks.benchmark(*reversed(_version(1, "50000", "200000")), {}, [])
+    new = checks.benchmark(*reversed(_version(2, *new_range)), {}, [])
+    got = checks.applicable(old, new, D(2025, 6, 1), D(2026, 3, 20))
+    assert got.version == chosen and word in got.law_choice and "第三十七条" in got.explanation
+    assert checks.applicable(new, new, D(2026, 1, 2), D(2026, 3, 20)).law_choice == ""

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from casebook.domain.lifecycle import HEARING_KINDS, PENALTY_KINDS
@@ -55,6 +55,7 @@ class BenchmarkResult:
     basis: str
     explanation: str
     tiers: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    law_choice: str = ""  # 行政处罚法 第三十七条: which version applies and why, when two were in force
 
     def as_dict(self) -> dict:
         q = lambda d: str(d.quantize(CENT))  # noqa: E731 — yuan with two places, as text
@@ -62,7 +63,7 @@ class BenchmarkResult:
                 "tier": self.tier, "tier_label": self.tier_label, "min": q(self.min), "max": q(self.max),
                 "legal_min": q(self.legal_min), "legal_max": q(self.legal_max), "legal_text": self.legal_text,
                 "basis": self.basis, "explanation": self.explanation,
-                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}}
+                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}, "law_choice": self.law_choice}
 
 
 class FactMissing(Exception):  # noqa: N818 — a refusal, not a bug
@@ -154,6 +155,30 @@ def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumsta
         explanation += "当事人有行政处罚法第三十二条规定的情形，应当从轻或者减轻处罚。"
     return BenchmarkResult(catalogue.code, catalogue.version, item.code, item.name, tier, TIERS[tier], tmin, tmax, lo, hi,
                            legal_text, basis, explanation, ranges)
+
+
+def _severity(r: BenchmarkResult) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    return (r.legal_max, r.legal_min, r.max, r.min)
+
+
+def applicable(at_act: BenchmarkResult, at_decision: BenchmarkResult, act_day, decision_day) -> BenchmarkResult:
+    """行政处罚法 第三十七条 (从旧兼从轻): the version in force when the act happened applies, unless the version in
+    force at the decision is lighter (a lower legal maximum, then minimum, then tier range). The choice and why
+    are stated in the explanation (the decision's benchmark paragraph)."""
+    if (at_act.catalogue, at_act.version) == (at_decision.catalogue, at_decision.version):
+        return at_decision
+    old = f"违法行为发生时（{act_day.isoformat()}）施行的第{at_act.version}版"
+    new = f"作出决定时（{decision_day.isoformat()}）施行的第{at_decision.version}版"
+    if _severity(at_decision) < _severity(at_act):
+        chosen, why = at_decision, (f"{new}（法定幅度{_money(at_decision.legal_min)}至{_money(at_decision.legal_max)}）轻于"
+                                    f"{old}（{_money(at_act.legal_min)}至{_money(at_act.legal_max)}），从轻适用第"
+                                    f"{at_decision.version}版")
+    else:
+        chosen, why = at_act, (f"{new}（法定幅度{_money(at_decision.legal_min)}至{_money(at_decision.legal_max)}）不轻于"
+                               f"{old}（{_money(at_act.legal_min)}至{_money(at_act.legal_max)}），从旧适用第"
+                               f"{at_act.version}版")
+    choice = f"依照行政处罚法第三十七条（从旧兼从轻）：{why}。"
+    return replace(chosen, explanation=chosen.explanation + choice, law_choice=choice)
 
 
 @dataclass(frozen=True)
