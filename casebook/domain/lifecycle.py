@@ -109,6 +109,9 @@ class CaseView:
     long_limitation_reason: str | None = None
     circumstances: Sequence[str] = ()
     party_birth_date: dt.date | None = None
+    # 第二十九条: the party's other cases fined for the same violation item over an overlapping act period
+    same_act_fines: tuple[dict, ...] = ()  # case_id, case_no, items, fine_amount, decided_on
+    violation_codes: tuple[str, ...] = ()  # the catalogue codes of the case's violations
 
 
 @dataclass
@@ -154,6 +157,7 @@ def needs(*what: str):
 
 
 LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency", "participants", "receipts",
+                      "same_act_fines",
                       "confirmations"})
 
 
@@ -891,6 +895,29 @@ def minor_leniency_on_the_spot(case: CaseView, ctx: ActContext) -> Reason | None
 
 
 minor_leniency_on_the_spot.reads = ("minor_leniency",)
+
+
+@needs("same_act_fines")
+def one_fine_per_act(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第二十九条: 对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚 — another case of the party already fined
+    for the same violation item over an overlapping act period is named, and a second fine needs a recorded reason
+    (e.g. the acts are in fact distinct)."""
+    if not case.same_act_fines or _fine_of(case, ctx) is None or not _deciding_penalty(ctx, case):
+        return None
+    if ctx.data.get("same_act_reason"):
+        return None
+    mine = set(case.violation_codes) | ({ctx.data["violation_code"]} if ctx.data.get("violation_code") else set())
+    hits = [(x, sorted(mine & set(x["items"]))) for x in case.same_act_fines]
+    hits = [(x, same) for x, same in hits if same]
+    if not hits:
+        return None
+    linked = "、".join(f"{x.get('case_no') or ('案件' + str(x['case_id']))}（事项{'、'.join(same)}，罚款{x['fine_amount']}元）"
+                      for x, same in hits)
+    return Reason("same_act_fined", f"当事人的同一违法行为已在{linked}中被处以罚款，不得再次罚款；确属不同违法行为的，"
+                  "须写明理由", f"{PENALTY_LAW}第二十九条")
+
+
+one_fine_per_act.reads = ("same_act_reason",)
 
 
 # --- the transitions -----------------------------------------------------------------------------

@@ -316,6 +316,8 @@ class ProposeIn(Strict):
     exemption_code = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "适用的免罚清单事项编码"})
     deviation_reason = Text(5000, metadata={"description": "处罚超出裁量阶次或减轻处罚的理由"})
 
+    same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
+
     @validates_schema
     def _penalty(self, data, **kw):
         _check_penalty(data)
@@ -380,6 +382,8 @@ class DecideIn(Strict):
     deviation_reason = Text(5000, metadata={"description": "处罚超出裁量阶次或减轻处罚的理由"})
     correction_order = Text(2000, metadata={"description": "责令改正的内容与期限（不予处罚时必填）"})
     education_note = Text(2000, metadata={"description": "对当事人进行教育的情况（不予处罚时必填）"})
+
+    same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
 
     @validates_schema
     def _penalty(self, data, **kw):

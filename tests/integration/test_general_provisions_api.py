@@ -172,3 +172,30 @@ def test_the_version_in_force_at_the_act_applies_unless_the_current_one_is_light
     assert (b["version"], b["legal_max"]) == (1, "200000.00") and "从旧适用第1版" in b["law_choice"]
     b = proposed("2026-02-01")  # act under version 2
     assert (b["version"], b["legal_max"], b["law_choice"]) == (2, "300000.00", "")
+
+
+def test_a_second_fine_for_the_same_act_is_refused_unless_reasoned_and_the_first_case_is_named(api, rules, sessions):  # noqa: F811
+    import datetime as dt
+    from decimal import Decimal
+
+    from casebook.db import models as m
+
+    first = api.investigated_case(act_started_on="2026-01-01")
+    with sessions() as s, s.begin():  # the first case: fined on 2026-03-20 for T-DJ-44 (an earlier decision)
+        c = s.get(m.Case, first)
+        c.violations = [{"description": "提交虚假材料", "code": "T-DJ-44"}]
+        c.decision_kind, c.penalty_kinds, c.fine_amount = "penalty", ["fine"], Decimal("100000.00")
+        c.decided_on, c.stage, c.act_continuing = dt.date(2026, 3, 20), "decided", True
+    case_no = api.get(f"/api/v1/cases/{first}").get_json()["case_no"]
+    second = api.investigated_case(act_started_on="2026-02-01")  # within the first act's period (still going on)
+    before = api.snapshot()
+    body = {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "100000.00", "violation_code": "T-DJ-44"}
+    r = api.act(second, "propose_penalty", body, expect=409)
+    assert ("same_act_fined", "行政处罚法第二十九条") in _reasons(r)
+    assert case_no in r.get_json()["errors"]["reasons"][0]["message"]
+    assert api.snapshot() == before
+    # another item, or a warning only, is not a second fine for the same act
+    api.act(second, "propose_penalty", {**body, "violation_code": "T-SP-124", "fine_amount": "60000.00"})
+    api.act(second, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"], "violation_code": "T-DJ-44"})
+    # with the reason recorded the second fine may be proposed
+    api.act(second, "propose_penalty", {**body, "same_act_reason": "两次提交虚假材料，系两个独立的违法行为"})

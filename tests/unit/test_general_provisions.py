@@ -240,3 +240,17 @@ def test_the_lighter_version_applies(new_range, chosen, word):
     got = checks.applicable(old, new, D(2025, 6, 1), D(2026, 3, 20))
     assert got.version == chosen and word in got.law_choice and "第三十七条" in got.explanation
     assert checks.applicable(new, new, D(2026, 1, 2), D(2026, 3, 20)).law_choice == ""
+
+
+# --- 第二十九条: one act, one fine ---------------------------------------------------------------------------
+
+def test_a_second_fine_for_the_same_item_needs_a_reason():
+    fined = ({"case_id": 7, "case_no": "山亭市监立〔2026〕7号", "items": ["DJ"], "fine_amount": "1000.00"},)
+    case = _closed(same_act_fines=fined, violation_codes=("DJ",), circumstances=[], act_started_on=D(2026, 1, 1))
+    fine = dict(kind="penalty", penalty_kinds=["fine"], fine_amount=Decimal("500"))
+    got = reasons("propose_penalty", case, rules=lc.RuleEval(), **fine)
+    assert got == [("same_act_fined", "行政处罚法第二十九条")]
+    assert reasons("propose_penalty", case, rules=lc.RuleEval(), same_act_reason="两个独立行为", **fine) == []
+    assert reasons("propose_penalty", case, rules=lc.RuleEval(), kind="penalty", penalty_kinds=["warning"]) == []
+    other = _closed(same_act_fines=fined, violation_codes=("SP",), circumstances=[], act_started_on=D(2026, 1, 1))
+    assert reasons("propose_penalty", other, rules=lc.RuleEval(), **fine) == []

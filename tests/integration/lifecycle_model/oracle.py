@@ -184,7 +184,7 @@ class CaseModel:
 
 # Reasons of the catalogue guards that need a violation or exemption code (see the module docstring), which this
 # machine does not predict.
-CATALOGUE_REASONS = frozenset({"penalty_above_legal_max", "deviation_reason_missing", "exemption_not_eligible", "fact_missing",
+CATALOGUE_REASONS = frozenset({"penalty_above_legal_max", "deviation_reason_missing", "exemption_not_eligible", "fact_missing", "same_act_fined",
                                "exemption_measures_missing"})
 CATALOGUE_ACTIONS = ("propose_penalty", "decide")
 
