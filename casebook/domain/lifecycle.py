@@ -112,6 +112,7 @@ class CaseView:
     # 第二十九条: the party's other cases fined for the same violation item over an overlapping act period
     same_act_fines: tuple[dict, ...] = ()  # case_id, case_no, items, fine_amount, decided_on
     violation_codes: tuple[str, ...] = ()  # the catalogue codes of the case's violations
+    illegal_gains: Decimal | None = None  # 第二十八条第二款: recorded 违法所得
 
 
 @dataclass
@@ -918,6 +919,27 @@ def one_fine_per_act(case: CaseView, ctx: ActContext) -> Reason | None:
 
 
 one_fine_per_act.reads = ("same_act_reason",)
+
+
+def illegal_gains_confiscated(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第二十八条第二款: 当事人有违法所得，除依法应当退赔的外，应当予以没收 — a penalty decision on a case with
+    recorded 违法所得 confiscates them (the kind, and no less than the sum when a sum is stated), unless the reason
+    (退赔, or none to confiscate) is recorded."""
+    gains = case.illegal_gains
+    if not gains or gains <= 0 or not _deciding_penalty(ctx, case) or ctx.data.get("gains_reason"):
+        return None
+    kinds = ctx.data.get("penalty_kinds", case.penalty_kinds) or ()
+    amount = ctx.data.get("confiscated_amount", case.confiscated_amount)
+    if "confiscate_gains" not in kinds:
+        return Reason("illegal_gains_not_confiscated", f"当事人有违法所得{gains}元，除依法应当退赔的外应当予以没收；"
+                      "决定未没收违法所得的，须写明理由", f"{PENALTY_LAW}第二十八条第二款")
+    if amount is not None and Decimal(str(amount)) < gains:
+        return Reason("illegal_gains_not_confiscated", f"没收金额{amount}元少于认定的违法所得{gains}元；"
+                      "未全部没收的，须写明理由", f"{PENALTY_LAW}第二十八条第二款")
+    return None
+
+
+illegal_gains_confiscated.reads = ("gains_reason",)
 
 
 # --- the transitions -----------------------------------------------------------------------------

@@ -385,6 +385,8 @@ class DecideIn(Strict):
 
     same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
 
+    gains_reason = Text(2000, metadata={"description": "有违法所得而不予没收（或未全部没收）的理由，如依法应当退赔（行政处罚法第二十八条）"})
+
     @validates_schema
     def _penalty(self, data, **kw):
         _check_penalty(data)

@@ -199,3 +199,19 @@ def test_a_second_fine_for_the_same_act_is_refused_unless_reasoned_and_the_first
     api.act(second, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"], "violation_code": "T-DJ-44"})
     # with the reason recorded the second fine may be proposed
     api.act(second, "propose_penalty", {**body, "same_act_reason": "两次提交虚假材料，系两个独立的违法行为"})
+
+
+def test_a_decision_omitting_the_recorded_gains_is_refused(api):
+    cid = api.investigated_case()
+    api.act(cid, "update_facts", {"illegal_gains": "300.00"})
+    api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine", "confiscate_gains"],
+                                     "fine_amount": "5000.00", "basis": "食品安全法第一百二十四条"})
+    api.act(cid, "serve_prior_notice", {"served_on": "2026-03-10", "method": "direct"})
+    decide = {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine"], "fine_amount": "5000.00"}
+    before = api.snapshot()
+    r = api.act(cid, "decide", decide, who="zhaomin", expect=409)
+    assert _reasons(r) == {("illegal_gains_not_confiscated", "行政处罚法第二十八条第二款")}
+    assert api.snapshot() == before
+    api.act(cid, "decide", {**decide, "penalty_kinds": ["fine", "confiscate_gains"], "confiscated_amount": "300.00"},
+            who="zhaomin")
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["confiscated_amount"] == "300.00"

@@ -254,3 +254,24 @@ def test_a_second_fine_for_the_same_item_needs_a_reason():
     assert reasons("propose_penalty", case, rules=lc.RuleEval(), kind="penalty", penalty_kinds=["warning"]) == []
     other = _closed(same_act_fines=fined, violation_codes=("SP",), circumstances=[], act_started_on=D(2026, 1, 1))
     assert reasons("propose_penalty", other, rules=lc.RuleEval(), **fine) == []
+
+
+# --- 第二十八条第二款: recorded 违法所得 are confiscated ----------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"penalty_kinds": ["fine"], "fine_amount": Decimal("5000")}, ["illegal_gains_not_confiscated"]),
+    ({"penalty_kinds": ["fine", "confiscate_gains"], "fine_amount": Decimal("5000")}, []),
+    ({"penalty_kinds": ["fine", "confiscate_gains"], "fine_amount": Decimal("5000"),
+      "confiscated_amount": Decimal("299.99")}, ["illegal_gains_not_confiscated"]),
+    ({"penalty_kinds": ["fine", "confiscate_gains"], "fine_amount": Decimal("5000"),
+      "confiscated_amount": Decimal("300.00")}, []),
+    ({"penalty_kinds": ["fine"], "fine_amount": Decimal("5000"), "gains_reason": "已全部退赔消费者"}, []),
+    ({"kind": "no_penalty"}, []),
+])
+def test_recorded_gains_are_confiscated_or_the_reason_recorded(data, expected):
+    case = _closed(stage="prior_notice", illegal_gains=Decimal("300.00"), circumstances=[], act_started_on=None,
+                   prior_notice_served_on=D(2026, 3, 10), statement_due_on=D(2026, 3, 17), decision_kind="penalty",
+                   penalty_kinds=["fine", "confiscate_gains"], fine_amount=Decimal("5000"))
+    got = reasons("decide", case, rules=lc.RuleEval(), **{"kind": "penalty", "decided_on": D(2026, 3, 18), **data})
+    assert [c for c, _ in got if c == "illegal_gains_not_confiscated"] == expected
+    assert all(a == "行政处罚法第二十八条第二款" for c, a in got if c == "illegal_gains_not_confiscated")
