@@ -111,3 +111,41 @@ def period_problem(started_on, ended_on, continuing: bool, discovered_on) -> tup
     if started_on and discovered_on and started_on > discovered_on:
         return "act_started_on", "违法行为开始日期不能晚于发现日期"
     return None
+
+
+# --- 第三十一至三十三条: the statute's own grounds, recorded as circumstances with their evidence ----------------
+
+@dataclass(frozen=True)
+class Ground:
+    codes: frozenset[str]  # all of these circumstances together
+    effect: str  # no_penalty (应当不予) / may_no_penalty (可以不予) / lenient (应当从轻或者减轻) / may_lenient (可以)
+    text: str
+    article: str
+
+
+LAW = "行政处罚法"
+GROUNDS = (
+    Ground(frozenset({"incapacity"}), "no_penalty",
+           "精神病人、智力残疾人在不能辨认或者不能控制自己行为时有违法行为的，不予行政处罚，应当责令其监护人严加看管和治疗",
+           f"{LAW}第三十一条"),
+    Ground(frozenset({"minor", "corrected_promptly", "no_harm"}), "no_penalty",
+           "违法行为轻微并及时改正，没有造成危害后果的，不予行政处罚", f"{LAW}第三十三条第一款"),
+    Ground(frozenset({"no_fault"}), "no_penalty", "当事人有证据足以证明没有主观过错的，不予行政处罚（法律、行政法规另有规定的除外）",
+           f"{LAW}第三十三条第二款"),
+    Ground(frozenset({"first_offence", "harm_minor", "corrected_promptly"}), "may_no_penalty",
+           "初次违法且危害后果轻微并及时改正的，可以不予行政处罚", f"{LAW}第三十三条第一款"),
+    Ground(frozenset({"limited_capacity"}), "may_lenient",
+           "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人有违法行为的，可以从轻或者减轻行政处罚", f"{LAW}第三十一条"),
+    *(Ground(frozenset({c}), "lenient", f"{label}，应当从轻或者减轻行政处罚", f"{LAW}第三十二条")
+      for c, label in (("eliminated_consequences", "主动消除或者减轻违法行为危害后果"), ("coerced", "受他人胁迫或者诱骗实施违法行为"),
+                       ("confessed_unknown", "主动供述行政机关尚未掌握的违法行为"), ("meritorious", "配合行政机关查处违法行为有立功表现"))),
+)
+# Grounds that change the outcome rest on evidence recorded on the case (行政处罚法 第四十条、第四十六条).
+EVIDENCED = frozenset({"incapacity", "limited_capacity", "no_fault", "eliminated_consequences", "coerced",
+                       "confessed_unknown", "meritorious"})
+
+
+def statutory_grounds(circumstances) -> list[Ground]:
+    """The grounds of 第三十一至三十三条 the recorded circumstances meet, in the statute's order."""
+    circ = set(circumstances or ())
+    return [g for g in GROUNDS if g.codes <= circ]

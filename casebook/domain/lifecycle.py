@@ -113,6 +113,7 @@ class CaseView:
     same_act_fines: tuple[dict, ...] = ()  # case_id, case_no, items, fine_amount, decided_on
     violation_codes: tuple[str, ...] = ()  # the catalogue codes of the case's violations
     illegal_gains: Decimal | None = None  # 第二十八条第二款: recorded 违法所得
+    ground_evidence: dict | None = None  # 第三十一至三十三条: {circumstance: [evidence id]}
 
 
 @dataclass
@@ -940,6 +941,43 @@ def illegal_gains_confiscated(case: CaseView, ctx: ActContext) -> Reason | None:
 
 
 illegal_gains_confiscated.reads = ("gains_reason",)
+
+
+def statutory_no_penalty(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十一条、第三十三条: where the statute says 不予行政处罚, no penalty (the list items are not needed)."""
+    if not _deciding_penalty(ctx, case):
+        return None
+    must = [g for g in gp.statutory_grounds(case.circumstances) if g.effect == "no_penalty"]
+    if must:
+        return Reason("no_penalty_ground", "；".join(g.text for g in must), "、".join(dict.fromkeys(g.article for g in must)))
+    return None
+
+
+@needs("rules")
+def statutory_leniency(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十二条: 应当从轻或者减轻 — a fine no higher than the benchmark's 从轻 tier (below the legal minimum: 减轻)."""
+    fine = _fine_of(case, ctx)
+    must = [g for g in gp.statutory_grounds(case.circumstances) if g.effect == "lenient"]
+    b = ctx.rules.benchmark if ctx.rules else None
+    if not must or fine is None or not _deciding_penalty(ctx, case) or not b or "tiers" not in b:
+        return None
+    top = Decimal(b["tiers"]["lenient"][1]) if "lenient" in b["tiers"] else Decimal(b["tiers"]["standard"][0])
+    if Decimal(str(fine)) > top:
+        return Reason("leniency_required", f"{'；'.join(g.text for g in must)}：罚款不得高于从轻阶次上限{top}元（拟罚款{fine}元）",
+                      f"{PENALTY_LAW}第三十二条")
+    return None
+
+
+def grounds_evidenced(case: CaseView, ctx: ActContext) -> Reason | None:
+    """A ground of 第三十一、三十二、三十三条 that changes the outcome rests on evidence recorded on the case."""
+    linked = case.ground_evidence or {}
+    bare = [c for c in case.circumstances if c in gp.EVIDENCED and not linked.get(c)]
+    if bare:
+        from .rules.model import CIRCUMSTANCES
+
+        return Reason("ground_evidence_missing", "以下法定情节尚未关联证据：" + "、".join(CIRCUMSTANCES[c] for c in bare),
+                      f"{PENALTY_LAW}第四十条")
+    return None
 
 
 # --- the transitions -----------------------------------------------------------------------------

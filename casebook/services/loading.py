@@ -102,6 +102,7 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
         party_birth_date=party_birth_date(case.party),
         same_act_fines=same_act_fines(s, case) if "same_act_fines" in loads else (),
         illegal_gains=case.illegal_gains,
+        ground_evidence=dict(case.ground_evidence or {}),
         violation_codes=tuple(v["code"] for v in case.violations or () if isinstance(v, dict) and v.get("code")),
     )
 

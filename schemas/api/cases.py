@@ -89,6 +89,7 @@ class CaseOut(Strict):
     act_ended_on = fields.Date(allow_none=True, metadata={"description": "违法行为终了日期"})
     act_continuing = fields.Boolean(metadata={"description": "违法行为仍处于连续或者继续状态"})
     long_limitation_reason = fields.String(allow_none=True, metadata={"description": "追责时效五年的说明"})
+    ground_evidence = fields.Dict(allow_none=True, metadata={"description": "法定情节所依据的证据"})
     violations = fields.List(fields.Dict())
     circumstances = fields.List(fields.String())
     illegal_gains = Money(allow_none=True)
@@ -286,6 +287,11 @@ class FactsIn(Strict):
     sales_amount = Money(allow_none=True)
     turnover = Money(allow_none=True)
     facts_text = Text(20000)
+    ground_evidence = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(CIRCUMSTANCES))),
+        values=fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), validate=validate.Length(max=20)),
+        validate=validate.Length(max=30),
+        metadata={"description": "法定情节所依据的证据：{情节代码: [证据编号]}（行政处罚法第三十一至三十三条）"})
 
 
 class CloseInvestigationIn(Strict):

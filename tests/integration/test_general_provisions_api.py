@@ -215,3 +215,29 @@ def test_a_decision_omitting_the_recorded_gains_is_refused(api):
     api.act(cid, "decide", {**decide, "penalty_kinds": ["fine", "confiscate_gains"], "confiscated_amount": "300.00"},
             who="zhaomin")
     assert api.get(f"/api/v1/cases/{cid}").get_json()["confiscated_amount"] == "300.00"
+
+
+def test_incapacity_recorded_with_its_evidence_refuses_a_penalty_and_allows_no_penalty_without_a_list_item(api):
+    cid = api.lead()
+    api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers()}, who="zhaomin")
+    api.act(cid, "start_investigation")
+    r = api.evidence(cid, title="司法鉴定意见书", kind="expert_opinion")
+    assert r.status_code == 201, r.get_json()
+    ev = r.get_json()["id"]
+    api.act(cid, "update_facts", {"circumstances": ["incapacity"], "violations": [{"description": "销售过期食品"}]})
+    api.confirm_all(cid)
+    api.act(cid, "close_investigation", {"report": "当事人经鉴定不能辨认自己的行为"})
+    before = api.snapshot()
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]}, expect=409)
+    assert _reasons(r) == {("no_penalty_ground", "行政处罚法第三十一条"), ("ground_evidence_missing", "行政处罚法第四十条")}
+    r = api.act(cid, "propose_penalty", {"kind": "no_penalty", "reasons": "不能辨认自己行为"}, expect=409)
+    assert _reasons(r) == {("ground_evidence_missing", "行政处罚法第四十条")}
+    assert api.snapshot() == before
+    # evidence of another case is refused; the case's own is linked
+    r = api.act(cid, "update_facts", {"ground_evidence": {"incapacity": [999999]}}, expect=422)
+    assert r.get_json()["code"] == "unknown_evidence"
+    api.act(cid, "update_facts", {"ground_evidence": {"incapacity": [ev]}})
+    r = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning"]}, expect=409)
+    assert _reasons(r) == {("no_penalty_ground", "行政处罚法第三十一条")}
+    api.act(cid, "propose_penalty", {"kind": "no_penalty", "reasons": "不能辨认自己行为，责令监护人严加看管和治疗"})
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["ground_evidence"] == {"incapacity": [ev]}

@@ -275,3 +275,38 @@ def test_recorded_gains_are_confiscated_or_the_reason_recorded(data, expected):
     got = reasons("decide", case, rules=lc.RuleEval(), **{"kind": "penalty", "decided_on": D(2026, 3, 18), **data})
     assert [c for c, _ in got if c == "illegal_gains_not_confiscated"] == expected
     assert all(a == "行政处罚法第二十八条第二款" for c, a in got if c == "illegal_gains_not_confiscated")
+
+
+# --- 第三十一至三十三条: the statute's own grounds --------------------------------------------------------------
+
+@pytest.mark.parametrize(("circ", "evidence", "expected"), [
+    (["incapacity"], {"incapacity": [3]}, [("no_penalty_ground", "行政处罚法第三十一条")]),
+    (["incapacity"], {}, [("no_penalty_ground", "行政处罚法第三十一条"), ("ground_evidence_missing", "行政处罚法第四十条")]),
+    (["minor", "corrected_promptly", "no_harm"], {}, [("no_penalty_ground", "行政处罚法第三十三条第一款")]),
+    (["minor", "corrected_promptly"], {}, []),  # harm not excluded: no statutory exemption
+    (["no_fault"], {"no_fault": [3]}, [("no_penalty_ground", "行政处罚法第三十三条第二款")]),
+    (["first_offence", "harm_minor", "corrected_promptly"], {}, []),  # 可以不予: offered, not imposed
+    (["limited_capacity"], {"limited_capacity": [3]}, []),  # 可以从轻或者减轻
+])
+def test_statutory_grounds_at_the_proposal(circ, evidence, expected):
+    case = _closed(circumstances=circ, ground_evidence=evidence, act_started_on=None)
+    got = reasons("propose_penalty", case, rules=lc.RuleEval(), kind="penalty", penalty_kinds=["warning"])
+    assert got == expected
+    # a decision not to penalise on the statute's own ground needs no list item, only the evidence
+    got = reasons("propose_penalty", case, rules=lc.RuleEval(), kind="no_penalty")
+    assert [c for c, _ in got] == [c for c, _ in expected if c == "ground_evidence_missing"]
+
+
+def test_a_mandatory_leniency_ground_caps_the_fine_at_the_lenient_tier_and_the_lookup_offers_the_grounds():
+    from casebook.domain.rules import checks
+
+    case = _closed(circumstances=["coerced"], ground_evidence={"coerced": [3]}, act_started_on=None)
+    got = reasons("propose_penalty", case, rules=BENCH, kind="penalty", penalty_kinds=["fine"],
+                  fine_amount=Decimal("70000"))
+    assert got == [("leniency_required", "行政处罚法第三十二条")]
+    assert reasons("propose_penalty", case, rules=BENCH, kind="penalty", penalty_kinds=["fine"],
+                   fine_amount=Decimal("65000")) == []
+    cat, food, _ = _item()
+    r = checks.benchmark(food, cat, {"goods_value": Decimal("100")}, ["first_offence", "harm_minor", "corrected_promptly"])
+    assert [g["effect"] for g in r.as_dict()["statutory_grounds"]] == ["may_no_penalty"]
+    assert "可以不予行政处罚" in r.explanation and "第三十三条第一款" in r.explanation

@@ -361,6 +361,8 @@ def _general_provisions(cd: CaseData, on_the_spot: dict | None = None) -> list[s
             how = (on_the_spot or {}).get("minor_leniency")
             out.append(f"当事人实施违法行为时已满十四周岁不满十八周岁（{age}周岁），依据《中华人民共和国行政处罚法》第三十条的规定，"
                        f"应当从轻或者减轻行政处罚{('：' + how.rstrip('。')) if how else ''}。")
+    for g in gp.statutory_grounds(c.circumstances):  # 第三十一至三十三条, as recorded with their evidence
+        out.append(f"本案{g.text.split('的，')[0]}（{g.article}），{g.text.split('的，')[-1]}。")
     return out or None
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from casebook.domain import general_provisions as gp
 from casebook.domain.lifecycle import HEARING_KINDS, PENALTY_KINDS
 
 from .model import (
@@ -29,7 +30,7 @@ from .model import (
 CENT = Decimal("0.01")
 # 行政处罚法 第三十二条: mandatory 从轻或者减轻 circumstances.
 MANDATORY_LENIENCY = {"eliminated_consequences", "coerced", "confessed_unknown", "meritorious"}
-DEFAULT_LENIENT = MANDATORY_LENIENCY | {"first_offence", "corrected_promptly", "cooperated", "harm_minor", "minor"}
+DEFAULT_LENIENT = MANDATORY_LENIENCY | {"first_offence", "corrected_promptly", "cooperated", "harm_minor", "minor", "limited_capacity"}
 DEFAULT_SEVERE = {"repeat_offence", "serious_harm", "minors_involved", "obstructed", "destroyed_evidence", "public_emergency"}
 
 Facts = dict[str, Decimal | None]
@@ -56,6 +57,7 @@ class BenchmarkResult:
     explanation: str
     tiers: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     law_choice: str = ""  # 行政处罚法 第三十七条: which version applies and why, when two were in force
+    statutory_grounds: tuple[dict, ...] = ()  # 第三十一至三十三条 grounds the circumstances meet, offered to the officer
 
     def as_dict(self) -> dict:
         q = lambda d: str(d.quantize(CENT))  # noqa: E731 — yuan with two places, as text
@@ -63,7 +65,8 @@ class BenchmarkResult:
                 "tier": self.tier, "tier_label": self.tier_label, "min": q(self.min), "max": q(self.max),
                 "legal_min": q(self.legal_min), "legal_max": q(self.legal_max), "legal_text": self.legal_text,
                 "basis": self.basis, "explanation": self.explanation,
-                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}, "law_choice": self.law_choice}
+                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}, "law_choice": self.law_choice,
+                "statutory_grounds": [dict(g) for g in self.statutory_grounds]}
 
 
 class FactMissing(Exception):  # noqa: N818 — a refusal, not a bug
@@ -153,8 +156,13 @@ def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumsta
                    f"（{_money(lo)}至{_money(hi)}）；{why}，罚款幅度为{_money(tmin)}至{_money(tmax)}。")
     if circ & MANDATORY_LENIENCY:
         explanation += "当事人有行政处罚法第三十二条规定的情形，应当从轻或者减轻处罚。"
+    grounds = tuple({"codes": sorted(g.codes), "effect": g.effect, "text": g.text, "article": g.article}
+                    for g in gp.statutory_grounds(circ))
+    for g in grounds:
+        if g["effect"] in ("no_penalty", "may_no_penalty"):
+            explanation += f"当事人{g['text'].split('的，')[0]}，依据{g['article']}，{g['text'].split('的，')[-1]}。"
     return BenchmarkResult(catalogue.code, catalogue.version, item.code, item.name, tier, TIERS[tier], tmin, tmax, lo, hi,
-                           legal_text, basis, explanation, ranges)
+                           legal_text, basis, explanation, ranges, statutory_grounds=grounds)
 
 
 def _severity(r: BenchmarkResult) -> tuple[Decimal, Decimal, Decimal, Decimal]:

@@ -38,6 +38,8 @@ CIRCUMSTANCES = {
     "protected_area_discharge": "在饮用水水源保护区等区域排放有毒物质", "unlicensed_practice": "未取得医生执业资格非法行医",
     "injury_caused": "造成就诊人轻度残疾或一般功能障碍",
     "harm_caused": "造成危害后果",
+    "incapacity": "不能辨认或者不能控制自己行为的精神病人、智力残疾人",
+    "limited_capacity": "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人",
 }
 DEFAULT_TIER_RULE = {"lenient": (Decimal("0"), Decimal("0.3")), "standard": (Decimal("0.3"), Decimal("0.7")),
                      "severe": (Decimal("0.7"), Decimal("1"))}

@@ -91,6 +91,17 @@ def update_facts(s: Session, case: Case, run: Run) -> dict | None:
         raise ValidationFailed("违法行为事项编码不在现行裁量基准中", code="unknown_violation_code",
                                errors={"violations": [f"未知事项编码：{c}" for c in unknown]})
     _assign(case, run.data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
+    if "ground_evidence" in run.data:  # 行政处罚法 第三十一至三十三条: a ground's evidence is the case's own
+        from sqlalchemy import select
+
+        from casebook.db.models import Evidence
+
+        ids = {i for v in run.data["ground_evidence"].values() for i in v}
+        mine = set(s.execute(select(Evidence.id).where(Evidence.case_id == case.id, Evidence.id.in_(ids))).scalars())
+        if ids - mine:
+            raise ValidationFailed("所列证据不属于本案", code="unknown_evidence",
+                                   errors={"ground_evidence": [f"证据{i}不属于本案" for i in sorted(ids - mine)]})
+        case.ground_evidence = {k: sorted(set(v)) for k, v in run.data["ground_evidence"].items() if v}
 
 
 def propose_penalty(s: Session, case: Case, run: Run) -> dict | None:

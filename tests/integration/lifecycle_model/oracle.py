@@ -50,6 +50,11 @@ def limitation_expired(c) -> bool:
         c.discovered_on > add_years(c.act_started_on, 2)
 
 
+# 第三十一至三十三条 grounds that change the outcome and must rest on linked evidence (第四十条).
+GROUNDS_NEEDING_EVIDENCE = frozenset({"incapacity", "limited_capacity", "no_fault", "eliminated_consequences", "coerced",
+                                      "confessed_unknown", "meritorious"})
+
+
 def age_at(day_of_act: dt.date) -> int:
     b = PERSON_BIRTH
     return day_of_act.year - b.year - ((day_of_act.month, day_of_act.day) < (b.month, b.day))
@@ -417,6 +422,11 @@ class Oracle:
                 r.add("limitation_expired")
             if c.party_kind == "person" and age_at(c.act_started_on or c.discovered_on) < 14:
                 r.add("party_under_14")
+            circ = set(c.circumstances)  # 第三十一条、第三十三条: the statute's own 不予处罚 grounds
+            if "incapacity" in circ or "no_fault" in circ or {"minor", "corrected_promptly", "no_harm"} <= circ:
+                r.add("no_penalty_ground")
+        if action in ("propose_penalty", "decide") and set(c.circumstances) & GROUNDS_NEEDING_EVIDENCE:
+            r.add("ground_evidence_missing")  # this machine links no evidence to a ground
         if action == "close_investigation" and c.evidence < 1:
             r.add("evidence_missing")
         if action == "serve_prior_notice" and (c.decision_kind != "penalty" or not c.penalty_kinds):
