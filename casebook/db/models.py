@@ -189,7 +189,7 @@ class Case(Base):
     act_continuing: Mapped[bool] = mapped_column(Boolean, default=False)
     long_limitation_reason: Mapped[str | None] = mapped_column(Text)  # why five years (生命健康安全、金融安全)
     # 行政处罚法 第三十一至三十三条: the evidence ids each recorded ground rests on, {circumstance code: [evidence id]}
-    ground_evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ground_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     # facts (行政处罚法 第四十条: facts established before a penalty)
     violations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     circumstances: Mapped[list[Any]] = mapped_column(JSON, default=list)
