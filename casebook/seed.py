@@ -180,7 +180,7 @@ class _Demo:
         self.act(cid, "close_investigation", {"report": "事实清楚，证据确凿，建议给予行政处罚"})
         return cid
 
-    def noticed(self, cause, ago, notice_ago, fine="5000.00", kinds=("warning", "fine"), **kw) -> int:
+    def noticed(self, cause, ago, notice_ago, fine="5000.00", kinds=("warning", "fine", "confiscate_gains"), **kw) -> int:
         cid = self.closed_investigation(cause, ago, **kw)
         self.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": list(kinds), "fine_amount": fine,
                                           "basis": "《中华人民共和国食品安全法》第一百二十四条"})
@@ -189,7 +189,9 @@ class _Demo:
 
     def decided(self, cause, ago, **kw) -> int:
         cid = self.noticed(cause, ago, ago - 12, **kw)
-        self.act(cid, "decide", {"kind": "penalty", "decided_on": self.day(ago - 30), "penalty_kinds": ["warning", "fine"],
+        # 行政处罚法 第二十八条第二款: the 违法所得 the facts record are confiscated
+        self.act(cid, "decide", {"kind": "penalty", "decided_on": self.day(ago - 30),
+                                 "penalty_kinds": ["warning", "fine", "confiscate_gains"],
                                  "fine_amount": "5000.00", "basis": "《中华人民共和国食品安全法》第一百二十四条"},
                  who="zhaomin")
         return cid

@@ -89,7 +89,7 @@ class ApiClient:
         self.act(cid, "record_investigation_act", {"kind": "on_site_inspection", "acted_on": "2026-03-04",
                  "place": "山亭区府前路88号", "summary": "现场检查发现过期食品12袋", "officer_ids": self.officers()})
         self.evidence(cid)
-        self.act(cid, "update_facts", {"goods_value": "1200.00", "illegal_gains": "300.00",
+        self.act(cid, "update_facts", {"goods_value": "1200.00",
                  "violations": [{"description": "销售超过保质期的食品"}], "circumstances": ["first_offence"]})
         self.confirm_all(cid)
         self.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})

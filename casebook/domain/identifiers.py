@@ -177,3 +177,17 @@ def validate_phone(s: str, *, field: str = "phone") -> str:
         field,
         "format",
     )
+
+
+def birth_date_of(id_number: str | None) -> date | None:
+    """The birth date a 居民身份证号 carries (GB 11643-1999 §5.3; the old 15-digit number has YYMMDD of 19YY), or
+    None when the number is not a resident id (a 统一社会信用代码, a passport number)."""
+    v = (id_number or "").strip().upper()
+    try:
+        if len(v) == 18 and v[:17].isdigit():
+            return date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+        if len(v) == 15 and v.isdigit():
+            return date(1900 + int(v[6:8]), int(v[8:10]), int(v[10:12]))
+    except ValueError:
+        return None
+    return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from . import general_provisions as gp
 from .deadlines import local_date
 from .errors import CalendarDataMissing, Reason
 from .vocabulary import (  # noqa: F401  (re-exported: the lifecycle speaks this vocabulary)
@@ -101,6 +102,18 @@ class CaseView:
     unconfirmed: tuple[dict, ...] = ()  # binding acts awaiting a named officer's confirmation: act_id, action, awaiting
     review: dict | None = None  # the latest legal-review round: id, round, status, reviewer_id
     referral: dict | None = None  # the latest referral: id, status, team_ids, police_notice_on …
+    # 行政处罚法 第三十条、第三十六条: the act's period, the facts' circumstances, the party's birth date
+    act_started_on: dt.date | None = None
+    act_ended_on: dt.date | None = None
+    act_continuing: bool = False
+    long_limitation_reason: str | None = None
+    circumstances: Sequence[str] = ()
+    party_birth_date: dt.date | None = None
+    # 第二十九条: the party's other cases fined for the same violation item over an overlapping act period
+    same_act_fines: tuple[dict, ...] = ()  # case_id, case_no, items, fine_amount, decided_on
+    violation_codes: tuple[str, ...] = ()  # the catalogue codes of the case's violations
+    illegal_gains: Decimal | None = None  # 第二十八条第二款: recorded 违法所得
+    ground_evidence: dict | None = None  # 第三十一至三十三条: {circumstance: [evidence id]}
 
 
 @dataclass
@@ -112,6 +125,8 @@ class RuleEval:
     major_reasons: Sequence[str] = ()
     discussion_reasons: Sequence[str] = ()
     exemption: dict | None = None
+    benchmark: dict | None = None  # the benchmark placement (tiers, legal range), or its fact_missing refusal
+    limitation_category: str | None = None  # the item's 第三十六条 category; "" an item of none; None no item known
 
 
 @dataclass
@@ -144,6 +159,7 @@ def needs(*what: str):
 
 
 LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency", "participants", "receipts",
+                      "same_act_fines",
                       "confirmations"})
 
 
@@ -516,11 +532,17 @@ def no_penalty_instead_of_referral(case: CaseView, ctx: ActContext) -> Reason | 
                   "记录后方可继续作出行政处罚", "国务院令第310号第三条、第十一条；行政处罚法第二十七条")
 
 
+# 行政处罚法 第四十条: 违法事实不清、证据不足的，不得给予行政处罚 — a range that is a multiple of 货值 needs the 货值.
+FACT_MISSING_ARTICLE = "行政处罚法第四十条"
+
+
 @needs("rules")
 def within_legal_range(case: CaseView, ctx: ActContext) -> Reason | None:
     pc = ctx.rules.penalty_check if ctx.rules else None
     if _deciding_penalty(ctx, case) and pc and pc["status"] == "above_legal_max":
         return Reason("penalty_above_legal_max", pc["message"], "行政处罚法第四条、第三十四条")
+    if _deciding_penalty(ctx, case) and pc and pc["status"] == "fact_missing":
+        return Reason("fact_missing", pc["message"], FACT_MISSING_ARTICLE)
     return None
 
 
@@ -596,6 +618,8 @@ def proposal_within_legal_range(case: CaseView, ctx: ActContext) -> Reason | Non
     pc = ctx.rules.penalty_check if ctx.rules else None
     if ctx.data.get("kind") == "penalty" and pc and pc["status"] == "above_legal_max":
         return Reason("penalty_above_legal_max", pc["message"], "行政处罚法第四条、第三十四条")
+    if ctx.data.get("kind") == "penalty" and pc and pc["status"] == "fact_missing":
+        return Reason("fact_missing", pc["message"], FACT_MISSING_ARTICLE)
     return None
 
 
@@ -757,6 +781,202 @@ REFERRAL_MATERIALS = {
 def penalty_decided(case: CaseView, ctx: ActContext) -> Reason | None:
     if case.decision_kind != "penalty" or case.stage not in ("decided", "served", "executing", "closed", "archived"):
         return Reason("no_penalty_decided", "本案尚未作出行政处罚决定", "高检会〔2006〕2号")
+    return None
+
+
+# --- the general provisions: 行政处罚法 第二十八–三十七条 (Issue 12) -----------------------------------------------
+
+LIMITATION_ARTICLE = f"{PENALTY_LAW}第三十六条"
+MINORS_ARTICLE = f"{PENALTY_LAW}第三十条"
+
+
+def _period(case: CaseView, ctx: ActContext) -> gp.ActPeriod:
+    """The act's period: what the act's input records, else what the case holds."""
+    d = ctx.data
+    if any(k in d for k in ("act_started_on", "act_ended_on", "act_continuing")):
+        return gp.ActPeriod(d.get("act_started_on", case.act_started_on), d.get("act_ended_on", case.act_ended_on),
+                            bool(d.get("act_continuing", case.act_continuing)))
+    return gp.ActPeriod(case.act_started_on, case.act_ended_on, case.act_continuing)
+
+
+def _limitation_reason(lim: gp.Limitation) -> Reason:
+    return Reason("limitation_expired", f"{lim.text}，依法不再给予行政处罚", LIMITATION_ARTICLE)
+
+
+def within_limitation_at_filing(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十六条 at filing: the violation item is not known yet, so five years only with a recorded reason."""
+    period = _period(case, ctx)
+    if not period.known or case.discovered_on is None:
+        return None
+    reason = ctx.data.get("long_limitation_reason", case.long_limitation_reason)
+    lim = gp.limitation(period, case.discovered_on, gp.limitation_years(None, case.circumstances, reason))
+    return _limitation_reason(lim) if lim.expired else None
+
+
+within_limitation_at_filing.reads = ("act_started_on", "act_ended_on", "act_continuing", "long_limitation_reason")
+
+
+@needs("rules")
+def within_limitation(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十六条 at the proposal and the decision: the period the violation item's category gives (five years for
+    生命健康安全/金融安全 with harmful consequences, catalogue data), counted from the act or its end."""
+    if not _deciding_penalty(ctx, case):
+        return None
+    period = _period(case, ctx)
+    if not period.known or case.discovered_on is None:
+        return None
+    category = ctx.rules.limitation_category if ctx.rules else None
+    lim = gp.limitation(period, case.discovered_on,
+                        gp.limitation_years(category, case.circumstances, case.long_limitation_reason))
+    return _limitation_reason(lim) if lim.expired else None
+
+
+def party_age(case: CaseView, ctx: ActContext) -> int | None:
+    """The party's age (周岁) on the day of the act (its first day; the discovery or on-the-spot decision when no
+    act date is recorded); None for an organisation or when no birth date is known."""
+    birth = ctx.data.get("party_birth_date", case.party_birth_date)
+    if birth is None or (ctx.data.get("party_kind") or case.party_kind) != "person":
+        return None
+    day = _period(case, ctx).started_on or case.discovered_on or ctx.data.get("decided_on") or ctx.today
+    return gp.age_on(birth, day)
+
+
+def _penalty_at_hand(case: CaseView, ctx: ActContext) -> bool:
+    if case.stage is None and case.procedure == "summary":  # an on-the-spot decision is a penalty
+        return True
+    return _deciding_penalty(ctx, case)
+
+
+def minor_not_penalised(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条: 不满十四周岁的未成年人有违法行为的，不予行政处罚，责令监护人加以管教."""
+    age = party_age(case, ctx)
+    if age is not None and age < gp.NO_PENALTY_AGE and _penalty_at_hand(case, ctx):
+        return Reason("party_under_14", f"违法行为发生时当事人未满十四周岁（{age}周岁），不予行政处罚，应当责令监护人加以管教",
+                      MINORS_ARTICLE)
+    return None
+
+
+def _fine_of(case: CaseView, ctx: ActContext) -> Decimal | None:
+    kinds = ctx.data.get("penalty_kinds", case.penalty_kinds) or ()
+    if "fine" not in kinds:
+        return None
+    return ctx.data.get("fine_amount", case.fine_amount)
+
+
+def _minor_14_to_18(case: CaseView, ctx: ActContext) -> int | None:
+    age = party_age(case, ctx)
+    return age if age is not None and gp.NO_PENALTY_AGE <= age < gp.ADULT_AGE and _penalty_at_hand(case, ctx) else None
+
+
+@needs("rules")
+def minor_leniency(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条: 已满十四周岁不满十八周岁的未成年人有违法行为的，应当从轻或者减轻行政处罚 — a fine within the
+    benchmark's 从轻 tier, or below the legal minimum (减轻, with its reason, legal review and discussion)."""
+    age = _minor_14_to_18(case, ctx)
+    fine = _fine_of(case, ctx)
+    if age is None or fine is None:
+        return None
+    b = ctx.rules.benchmark if ctx.rules else None
+    if not b or "tiers" not in b:
+        return Reason("minor_leniency_unassessed", f"违法行为发生时当事人已满十四周岁不满十八周岁（{age}周岁），应当从轻或者"
+                      "减轻处罚；须先适用裁量基准事项（并录入所需事实），据以确定从轻幅度", MINORS_ARTICLE)
+    top = Decimal(b["tiers"]["lenient"][1]) if "lenient" in b["tiers"] else Decimal(b["tiers"]["standard"][0])
+    if Decimal(str(fine)) > top:
+        return Reason("minor_not_lenient", f"违法行为发生时当事人已满十四周岁不满十八周岁（{age}周岁），应当从轻或者减轻处罚："
+                      f"罚款不得高于从轻阶次上限{top}元（拟罚款{fine}元）", MINORS_ARTICLE)
+    return None
+
+
+def minor_leniency_on_the_spot(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条 in the summary procedure: a 14–18-year-old is fined only with the 从轻/减轻 stated on the form."""
+    age = _minor_14_to_18(case, ctx)
+    if age is not None and _fine_of(case, ctx) is not None and not ctx.data.get("minor_leniency"):
+        return Reason("minor_leniency_missing", f"违法行为发生时当事人已满十四周岁不满十八周岁（{age}周岁），应当从轻或者减轻"
+                      "处罚，须在决定书上写明从轻或者减轻的情况", MINORS_ARTICLE)
+    return None
+
+
+minor_leniency_on_the_spot.reads = ("minor_leniency",)
+
+
+@needs("same_act_fines")
+def one_fine_per_act(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第二十九条: 对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚 — another case of the party already fined
+    for the same violation item over an overlapping act period is named, and a second fine needs a recorded reason
+    (e.g. the acts are in fact distinct)."""
+    if not case.same_act_fines or _fine_of(case, ctx) is None or not _deciding_penalty(ctx, case):
+        return None
+    if ctx.data.get("same_act_reason"):
+        return None
+    mine = set(case.violation_codes) | ({ctx.data["violation_code"]} if ctx.data.get("violation_code") else set())
+    hits = [(x, sorted(mine & set(x["items"]))) for x in case.same_act_fines]
+    hits = [(x, same) for x, same in hits if same]
+    if not hits:
+        return None
+    linked = "、".join(f"{x.get('case_no') or ('案件' + str(x['case_id']))}（事项{'、'.join(same)}，罚款{x['fine_amount']}元）"
+                      for x, same in hits)
+    return Reason("same_act_fined", f"当事人的同一违法行为已在{linked}中被处以罚款，不得再次罚款；确属不同违法行为的，"
+                  "须写明理由", f"{PENALTY_LAW}第二十九条")
+
+
+one_fine_per_act.reads = ("same_act_reason",)
+
+
+def illegal_gains_confiscated(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第二十八条第二款: 当事人有违法所得，除依法应当退赔的外，应当予以没收 — a penalty decision on a case with
+    recorded 违法所得 confiscates them (the kind, and no less than the sum when a sum is stated), unless the reason
+    (退赔, or none to confiscate) is recorded."""
+    gains = case.illegal_gains
+    if not gains or gains <= 0 or not _deciding_penalty(ctx, case) or ctx.data.get("gains_reason"):
+        return None
+    kinds = ctx.data.get("penalty_kinds", case.penalty_kinds) or ()
+    amount = ctx.data.get("confiscated_amount", case.confiscated_amount)
+    if "confiscate_gains" not in kinds:
+        return Reason("illegal_gains_not_confiscated", f"当事人有违法所得{gains}元，除依法应当退赔的外应当予以没收；"
+                      "决定未没收违法所得的，须写明理由", f"{PENALTY_LAW}第二十八条第二款")
+    if amount is not None and Decimal(str(amount)) < gains:
+        return Reason("illegal_gains_not_confiscated", f"没收金额{amount}元少于认定的违法所得{gains}元；"
+                      "未全部没收的，须写明理由", f"{PENALTY_LAW}第二十八条第二款")
+    return None
+
+
+illegal_gains_confiscated.reads = ("gains_reason",)
+
+
+def statutory_no_penalty(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十一条、第三十三条: where the statute says 不予行政处罚, no penalty (the list items are not needed)."""
+    if not _deciding_penalty(ctx, case):
+        return None
+    must = [g for g in gp.statutory_grounds(case.circumstances) if g.effect == "no_penalty"]
+    if must:
+        return Reason("no_penalty_ground", "；".join(g.text for g in must), "、".join(dict.fromkeys(g.article for g in must)))
+    return None
+
+
+@needs("rules")
+def statutory_leniency(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十二条: 应当从轻或者减轻 — a fine no higher than the benchmark's 从轻 tier (below the legal minimum: 减轻)."""
+    fine = _fine_of(case, ctx)
+    must = [g for g in gp.statutory_grounds(case.circumstances) if g.effect == "lenient"]
+    b = ctx.rules.benchmark if ctx.rules else None
+    if not must or fine is None or not _deciding_penalty(ctx, case) or not b or "tiers" not in b:
+        return None
+    top = Decimal(b["tiers"]["lenient"][1]) if "lenient" in b["tiers"] else Decimal(b["tiers"]["standard"][0])
+    if Decimal(str(fine)) > top:
+        return Reason("leniency_required", f"{'；'.join(g.text for g in must)}：罚款不得高于从轻阶次上限{top}元（拟罚款{fine}元）",
+                      f"{PENALTY_LAW}第三十二条")
+    return None
+
+
+def grounds_evidenced(case: CaseView, ctx: ActContext) -> Reason | None:
+    """A ground of 第三十一、三十二、三十三条 that changes the outcome rests on evidence recorded on the case."""
+    linked = case.ground_evidence or {}
+    bare = [c for c in case.circumstances if c in gp.EVIDENCED and not linked.get(c)]
+    if bare:
+        from .rules.model import CIRCUMSTANCES
+
+        return Reason("ground_evidence_missing", "以下法定情节尚未关联证据：" + "、".join(CIRCUMSTANCES[c] for c in bare),
+                      f"{PENALTY_LAW}第四十条")
     return None
 
 

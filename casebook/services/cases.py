@@ -16,7 +16,7 @@ from .acts import ACTS
 from .calendar import get_calendar
 from .context import Actor, deny, local_today
 from .effects.procedure import check_party
-from .loading import case_view, load_case, resolve_officers  # noqa: F401  (load_case re-exported)
+from .loading import case_view, load_case, party_birth_date, resolve_officers  # noqa: F401  (load_case re-exported)
 from .perform import no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (perform re-exported)
 
 # --- creating cases ---------------------------------------------------------------------------------
@@ -26,13 +26,15 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
     """案源登记: open a lead in the actor's agency."""
     if actor.agency_id is None or not actor.roles & ACTS["register_lead"].roles:
         raise deny(actor, "case:register_lead", "您的角色无权登记案源", "role_not_allowed")
-    no_future(data, local_today(), "discovered_on")
+    no_future(data, local_today(), "discovered_on", "act_started_on", "act_ended_on")
     party = check_party(s, data["party_id"]) if data.get("party_id") is not None else None
     now = utcnow()
     case = Case(
         agency_id=actor.agency_id, stage="lead", procedure="ordinary", source=data["source"], cause=data["cause"],
         party_id=party.id if party else None, discovered_on=data["discovered_on"], facts_text=data.get("facts_text"),
         violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=1, version=1,
+        act_started_on=data.get("act_started_on"), act_ended_on=data.get("act_ended_on"),
+        act_continuing=bool(data.get("act_continuing")),
     )
     case.party = party
     s.add(case)
@@ -54,7 +56,8 @@ def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settin
         .with_for_update()
     ).scalar_one_or_none()
     ctx = lc.ActContext(
-        actor_id=actor.user_id, roles=actor.roles, today=today, data={**data, "party_kind": party.kind},
+        actor_id=actor.user_id, roles=actor.roles, today=today,
+        data={**data, "party_kind": party.kind, "party_birth_date": party_birth_date(party)},
         calendar=get_calendar(s), act_officers=[lc.OfficerView.of(u) for u in officers],
         summary_form_available=form is not None and form.used_by_case_id is None,
     )

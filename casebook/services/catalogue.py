@@ -266,7 +266,12 @@ def benchmark_for(s: Session, code: str, facts: dict, circumstances, day: dt.dat
     found = registry(s).violation(code, day)
     if found is None:
         raise NotFound(f"{day.isoformat()}施行的裁量基准中没有事项 {code}", code="violation_item_not_found")
-    return checks.benchmark(found[1], found[0], facts, circumstances)
+    try:
+        return checks.benchmark(found[1], found[0], facts, circumstances)
+    except checks.FactMissing as e:
+        from casebook.domain.rules.model import FACTS
+
+        raise ValidationFailed(e.message, code="fact_missing", errors={f: [f"{FACTS[f]}未录入"] for f in e.facts}) from None
 
 
 def exemption_for(s: Session, code: str, party_id: int | None, agency_id: int, facts: dict, circumstances,

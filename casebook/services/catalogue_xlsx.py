@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 
+from casebook.domain.general_provisions import LONG_LIMITATION_CATEGORIES
 from casebook.domain.lifecycle import PENALTY_KINDS
 from casebook.domain.rules.model import (
     CIRCUMSTANCES,
@@ -26,7 +27,8 @@ HEADER_FIELDS = [("code", "目录编码"), ("kind", "类型"), ("name", "名称"
                  ("version", "版本"), ("effective_from", "生效日期"), ("effective_to", "失效日期"), ("scope", "适用范围")]
 BENCHMARK_COLUMNS = ["序号", "事项编码", "领域", "违法行为", "违法依据", "处罚依据", "处罚种类", "裁量阶次", "适用情形",
                      "处罚标准", "金额条件", "罚款下限(元)", "罚款上限(元)", "倍数基数", "最低倍数", "最高倍数", "最低罚款(元)",
-                     "阶次比例", "并处", "处理措施", "说明"]
+                     "阶次比例", "并处", "处理措施", "说明", "时效类别"]
+OPTIONAL_COLUMNS = {"时效类别"}  # 行政处罚法 第三十六条 (a later column: sheets written before it still read)
 EXEMPTION_COLUMNS = ["序号", "事项编码", "类型", "裁量基准", "违法行为编码", "适用情形", "条件", "金额上限", "回溯年限", "处理措施"]
 KIND_LABELS = {"benchmark": "裁量基准", "exemption_list": "免罚清单"}
 LEGAL_ROW = "法定"
@@ -124,7 +126,7 @@ def _rows(wb, sheet: str, columns: list[str], problems) -> list[tuple[int, dict]
         return []
     it = wb[sheet].iter_rows(values_only=True)
     head = [str(c).strip() if c is not None else "" for c in next(it, ())]
-    missing = [c for c in columns if c not in head]
+    missing = [c for c in columns if c not in head and c not in OPTIONAL_COLUMNS]
     if missing:
         problems.append((f"{sheet} 第1行", "缺少列：" + "、".join(missing)))
         return []
@@ -183,6 +185,9 @@ def _read_benchmark(wb, problems) -> list[dict]:
                                "side_penalties": _codes(r["并处"], PENALTY_KINDS, where("并处"), problems),
                                "description": r["说明"] or "",
                                "range": {"bands": []}, "tiers": []}
+                category = str(r.get("时效类别") or "").strip()
+                if category:
+                    items[code]["limitation_category"] = _rev(LONG_LIMITATION_CATEGORIES).get(category, category)
             band = _band(r, where, problems)
             if band:
                 items[code]["range"]["bands"].append(band)
@@ -328,7 +333,8 @@ def _write_benchmark(ws, items: list[dict]) -> None:
                        _names(it.get("penalty_kinds"), PENALTY_KINDS), LEGAL_ROW, "", standard, cond,
                        fixed.get("min"), fixed.get("max"), FACTS.get(mult.get("fact")) if mult else None,
                        mult.get("min"), mult.get("max"), mult.get("floor"), None, _names(it.get("side_penalties"), PENALTY_KINDS),
-                       None, it.get("description") or None])
+                       None, it.get("description") or None,
+                       LONG_LIMITATION_CATEGORIES.get(it.get("limitation_category")) or None])
         for t in it.get("tiers") or []:
             r = t.get("range") or {}
             frac = r.get("fraction")

@@ -6,6 +6,7 @@ logged), and an act holds the case row locked until its transaction ends.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
@@ -15,6 +16,7 @@ from casebook.db.models import Case, CaseAct, CaseOfficer, Evidence, LegalReview
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import NotFound, ValidationFailed
+from casebook.domain.identifiers import birth_date_of
 
 from .context import Actor, deny
 
@@ -92,7 +94,55 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
         unconfirmed=unconfirmed(s, case) if "confirmations" in loads else (),
         review=_latest_review(s, case) if "review" in loads else None,
         referral=_latest_referral(s, case) if "referral" in loads else None,
+        act_started_on=case.act_started_on,
+        act_ended_on=case.act_ended_on,
+        act_continuing=bool(case.act_continuing),
+        long_limitation_reason=case.long_limitation_reason,
+        circumstances=list(case.circumstances or ()),
+        party_birth_date=party_birth_date(case.party),
+        same_act_fines=same_act_fines(s, case) if "same_act_fines" in loads else (),
+        illegal_gains=case.illegal_gains,
+        ground_evidence=dict(case.ground_evidence or {}),
+        violation_codes=tuple(v["code"] for v in case.violations or () if isinstance(v, dict) and v.get("code")),
     )
+
+
+def _period_of(started, ended, continuing, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    if started is None:
+        return None
+    return started, ended or (today if continuing else started)
+
+
+def same_act_fines(s: Session, case: Case) -> tuple[dict, ...]:
+    """行政处罚法 第二十九条: the party's other cases fined over an act period overlapping this case's, with their
+    violation items (any agency: the rule binds the state, not one office); the guard matches the items. Without a
+    recorded act period "the same act" cannot be established, and nothing is listed."""
+    from .context import local_today
+
+    if case.id is None or case.party_id is None:
+        return ()
+    today = local_today()
+    mine = _period_of(case.act_started_on, case.act_ended_on, case.act_continuing, today)
+    if mine is None:
+        return ()
+    rows = s.execute(select(Case.id, Case.case_no, Case.violations, Case.fine_amount, Case.decided_on, Case.act_started_on,
+                            Case.act_ended_on, Case.act_continuing).where(
+        Case.party_id == case.party_id, Case.id != case.id, Case.decision_kind == "penalty",
+        Case.fine_amount.is_not(None), Case.decided_on.is_not(None), Case.stage.not_in(("terminated",)))).all()
+    out = []
+    for cid, no, vio, fine, decided, a, b, cont in rows:
+        theirs = _period_of(a, b, cont, today)
+        items = sorted({v["code"] for v in vio or () if isinstance(v, dict) and v.get("code")})
+        if theirs and items and theirs[0] <= mine[1] and mine[0] <= theirs[1]:
+            out.append({"case_id": cid, "case_no": no, "items": items, "fine_amount": str(fine), "decided_on": decided})
+    return tuple(out)
+
+
+def party_birth_date(party) -> dt.date | None:
+    """A person's birth date: recorded, or read from the 身份证号 (行政处罚法 第三十条 needs the age at the act)."""
+    if party is None or party.kind != "person":
+        return None
+    return party.birth_date or birth_date_of(party.id_number)
 
 
 def _latest_review(s: Session, case: Case) -> dict | None:

@@ -28,9 +28,21 @@ class Evaluation:
     major_reasons: list[str] = field(default_factory=list)
     discussion_reasons: list[str] = field(default_factory=list)
     hearing_right: bool = False
+    limitation_category: str | None = None  # 行政处罚法 第三十六条: the violation item's category (catalogue data)
 
     def as_view(self) -> lc.RuleEval:
-        return lc.RuleEval(self.crossings, self.penalty_check, self.major_reasons, self.discussion_reasons, self.exemption)
+        return lc.RuleEval(self.crossings, self.penalty_check, self.major_reasons, self.discussion_reasons, self.exemption,
+                           self.benchmark, self.limitation_category)
+
+
+def _act_day(case: Case):
+    """The day the act happened, for 第三十七条: its day, or its last day when it continued and ended; None while it
+    goes on (the law in force now applies) or when no date is recorded."""
+    if case.act_ended_on is not None:
+        return case.act_ended_on
+    if case.act_continuing:
+        return None
+    return case.act_started_on
 
 
 def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
@@ -53,10 +65,23 @@ def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
         found = reg.violation(code, day)
         if found:
             fields.append(found[1].field)
+            ev.limitation_category = found[1].limitation_category or ""  # "": an item known, of no long category
             if kind == "penalty":
-                b = checks.benchmark(found[1], found[0], facts, circ)
-                ev.benchmark = b.as_dict()
-                if fine is not None and "fine" in kinds:
+                try:
+                    b = checks.benchmark(found[1], found[0], facts, circ)
+                    # 行政处罚法 第三十七条: the version in force when the act happened, unless the current is lighter
+                    act_day = _act_day(case)
+                    then = reg.violation(code, act_day) if act_day is not None and act_day < day else None
+                    if then is not None:
+                        b = checks.applicable(checks.benchmark(then[1], then[0], facts, circ), b, act_day, day)
+                except checks.FactMissing as missing:  # no range until the facts are recorded
+                    ev.benchmark = missing.as_dict()
+                    if "fine" in kinds:
+                        ev.penalty_check = missing.as_dict()
+                    b = None
+                if b is not None:
+                    ev.benchmark = b.as_dict()
+                if b is not None and fine is not None and "fine" in kinds:
                     ev.penalty_check = checks.check_penalty(b, fine).as_dict()
                     ev.benchmark["check"] = ev.penalty_check
     ev.crossings = [c.as_dict() for c in cat.thresholds_for(

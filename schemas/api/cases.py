@@ -22,12 +22,34 @@ Ids = lambda **kw: fields.List(fields.Integer(validate=validate.Range(min=1, max
 PenaltyKinds = lambda **kw: fields.List(fields.String(validate=validate.OneOf(list(PENALTY_KINDS))), validate=validate.Length(max=13), **kw)  # noqa: E731
 
 
+def _check_act_period(data: dict, *, whole: bool = False) -> None:
+    """行政处罚法 第三十六条: the act's period must be plausible — an end only after the start, and no end while it
+    is said to go on; an act is not discovered before it began."""
+    start, end = data.get("act_started_on"), data.get("act_ended_on")
+    if whole and end is not None and start is None:  # an update or the filing may add the end to a start on the case
+        raise ValidationError("录入终了日期的，须同时录入违法行为开始日期", "act_started_on")
+    if start and end and end < start:
+        raise ValidationError("违法行为终了日期不能早于开始日期", "act_ended_on")
+    if data.get("act_continuing") and end is not None:
+        raise ValidationError("违法行为仍在持续的，不应录入终了日期", "act_ended_on")
+    found = data.get("discovered_on")
+    if start and found and start > found:
+        raise ValidationError("违法行为开始日期不能晚于发现日期", "act_started_on")
+
+
 class LeadIn(Strict):
     source = fields.String(required=True, validate=validate.OneOf(list(CASE_SOURCES)))
     cause = Text(300, required=True)
     discovered_on = fields.Date(required=True)
     party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     facts_text = Text(10000)
+    act_started_on = fields.Date(metadata={"description": "违法行为发生日期（连续或者继续状态的，为开始日期）"})
+    act_ended_on = fields.Date(allow_none=True, metadata={"description": "连续或者继续状态的违法行为终了日期"})
+    act_continuing = fields.Boolean(metadata={"description": "违法行为是否仍处于连续或者继续状态（尚未终了）"})
+
+    @validates_schema
+    def _period(self, data, **kw):
+        _check_act_period(data, whole=True)
 
 
 class OfficerOut(Strict):
@@ -63,6 +85,11 @@ class CaseOut(Strict):
                                metadata={"type": "array", "items": {"type": "object"}})
     discovered_on = fields.Date()
     filed_on = fields.Date(allow_none=True)
+    act_started_on = fields.Date(allow_none=True, metadata={"description": "违法行为发生（开始）日期"})
+    act_ended_on = fields.Date(allow_none=True, metadata={"description": "违法行为终了日期"})
+    act_continuing = fields.Boolean(metadata={"description": "违法行为仍处于连续或者继续状态"})
+    long_limitation_reason = fields.String(allow_none=True, metadata={"description": "追责时效五年的说明"})
+    ground_evidence = fields.Dict(allow_none=True, metadata={"description": "法定情节所依据的证据"})
     violations = fields.List(fields.Dict())
     circumstances = fields.List(fields.String())
     illegal_gains = Money(allow_none=True)
@@ -164,6 +191,13 @@ class UpdateLeadIn(Strict):
     discovered_on = fields.Date()
     party_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     facts_text = Text(10000)
+    act_started_on = fields.Date(metadata={"description": "违法行为发生日期（连续或者继续状态的，为开始日期）"})
+    act_ended_on = fields.Date(allow_none=True, metadata={"description": "连续或者继续状态的违法行为终了日期"})
+    act_continuing = fields.Boolean(metadata={"description": "违法行为是否仍处于连续或者继续状态（尚未终了）"})
+
+    @validates_schema
+    def _period(self, data, **kw):
+        _check_act_period(data)
 
 
 class FileIn(Strict):
@@ -171,6 +205,14 @@ class FileIn(Strict):
     officer_ids = Ids(required=True, metadata={"description": "承办执法人员（不少于两人，须持有效执法证）"})
     lead_officer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     opinion = Text(2000)
+    act_started_on = fields.Date(metadata={"description": "违法行为发生日期（连续或者继续状态的，为开始日期）"})
+    act_ended_on = fields.Date(allow_none=True, metadata={"description": "连续或者继续状态的违法行为终了日期"})
+    act_continuing = fields.Boolean(metadata={"description": "违法行为是否仍处于连续或者继续状态（尚未终了）"})
+    long_limitation_reason = Text(2000, metadata={"description": "涉及公民生命健康安全、金融安全且有危害后果（追责时效五年）的说明"})
+
+    @validates_schema
+    def _period(self, data, **kw):
+        _check_act_period(data)
 
     @validates_schema
     def _lead_among(self, data, **kw):
@@ -245,6 +287,11 @@ class FactsIn(Strict):
     sales_amount = Money(allow_none=True)
     turnover = Money(allow_none=True)
     facts_text = Text(20000)
+    ground_evidence = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(CIRCUMSTANCES))),
+        values=fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), validate=validate.Length(max=20)),
+        validate=validate.Length(max=30),
+        metadata={"description": "法定情节所依据的证据：{情节代码: [证据编号]}（行政处罚法第三十一至三十三条）"})
 
 
 class CloseInvestigationIn(Strict):
@@ -274,6 +321,8 @@ class ProposeIn(Strict):
     violation_code = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "适用的裁量基准事项编码"})
     exemption_code = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "适用的免罚清单事项编码"})
     deviation_reason = Text(5000, metadata={"description": "处罚超出裁量阶次或减轻处罚的理由"})
+
+    same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
 
     @validates_schema
     def _penalty(self, data, **kw):
@@ -340,6 +389,10 @@ class DecideIn(Strict):
     correction_order = Text(2000, metadata={"description": "责令改正的内容与期限（不予处罚时必填）"})
     education_note = Text(2000, metadata={"description": "对当事人进行教育的情况（不予处罚时必填）"})
 
+    same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
+
+    gains_reason = Text(2000, metadata={"description": "有违法所得而不予没收（或未全部没收）的理由，如依法应当退赔（行政处罚法第二十八条）"})
+
     @validates_schema
     def _penalty(self, data, **kw):
         _check_penalty(data)
@@ -376,6 +429,7 @@ class SummaryDecisionIn(Strict):
     officer_ids = Ids(required=True)
     party_signed = fields.Boolean(required=True)
     refusal_note = Text(500, metadata={"description": "当事人拒绝签收的，在决定书上注明"})
+    minor_leniency = Text(1000, metadata={"description": "当事人已满十四周岁不满十八周岁的，从轻或者减轻处罚的情况（行政处罚法第三十条）"})
 
     @validates_schema
     def _signature(self, data, **kw):

@@ -54,6 +54,7 @@ class PenaltyDecisionSchema(ContextSchema):
     defence = opt_str()  # 陈述申辩 / 听证意见 and the 复核 result
     # None until a benchmark is applied (the rules catalogue): the section is then left out, never made up
     discretion = nested(DiscretionSchema, required=False)
+    general_provisions = str_list(required=False)  # 行政处罚法 第三十条 (minors), 第三十六条 (the act and the limitation)
     penalty_provision = req_str()
     penalties = nested(PenaltyItemSchema, many=True, min_items=1)
     correction = opt_str()  # 行政处罚法 第二十八条: 责令改正
@@ -78,6 +79,7 @@ class SummaryDecisionSchema(ContextSchema):
     party = nested(PartySchema)
     decided_at = req_datetime()
     place = req_str()
+    general_provisions = str_list(required=False)  # 行政处罚法 第三十条: a minor's 从轻/减轻 stated
     officers = nested(OfficerSchema, many=True, min_items=2)
     facts = req_str()
     violated_provision = req_str()

@@ -79,6 +79,7 @@ class PriorNoticeSchema(_NoticeSchema):
     violated_provision = req_str()
     penalty_provision = req_str()
     discretion = nested(DiscretionSchema, required=False)
+    general_provisions = str_list(required=False)  # 行政处罚法 第三十条 (minors), 第三十六条 (the act and the limitation)
     penalties = nested(PenaltyItemSchema, many=True, min_items=1)
     statement_days = fields.Integer(load_default=5, validate=validate.Range(min=1))  # 工作日
     statement_due_on = fields.Date(load_default=None, allow_none=True)  # the last day, once served (第八十五条)

@@ -64,6 +64,7 @@ from tests.integration.lifecycle_model.oracle import (  # noqa: F401
     CaseModel,
     Expect,
     Oracle,
+    add_years,
     apply,
     day,
     iso,
@@ -565,7 +566,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         c = CaseModel(id=out["id"], agency=self.person(who).agency, stage=out["stage"], version=out["version"],
                       clock=max(day(body.get("discovered_on") or body.get("decided_on")), START), procedure=procedure,
                       party_kind=party["kind"] if party else None,
-                      discovered_on=day(body.get("discovered_on") or body.get("decided_on")))
+                      discovered_on=day(body.get("discovered_on") or body.get("decided_on")),
+                      act_started_on=day(body.get("act_started_on")))
         if procedure == "summary":
             c.decided_on = c.served_on = day(body["decided_on"])  # decided and served on the spot
         c.participants.add(self.person(who).id)
@@ -701,6 +703,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         party = d.pick([self.w.parties["organization"], self.w.parties["person"], None, 999999], "party")
         c = CaseModel(0, 0, "lead", 0, START)
         body = {"source": d.pick(["complaint", "inspection"]), "cause": TEXT["cause"], "discovered_on": d.day(c)}
+        if d.chance(2):  # 行政处罚法 第三十六条: an act day at, or a day past, the two years' edge, or recent
+            found = D.fromisoformat(body["discovered_on"])
+            edge = add_years(found, -2)
+            body["act_started_on"] = d.pick([edge, edge - dt.timedelta(days=1), found - dt.timedelta(days=30)],
+                                            "act day").isoformat()
         if party is not None or d.chance(2):
             body["party_id"] = party
         body, bad = d.spoil(LeadIn, body)

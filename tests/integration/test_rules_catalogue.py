@@ -141,9 +141,12 @@ def test_the_cli_imports_exports_and_diffs(settings, rules, tmp_path):
 def _case_with_facts(api, facts: dict, circumstances=(), code="T-SP-124", party="organization"):
     cid = api.filed_case(party_kind=party)
     api.act(cid, "start_investigation")
-    api.evidence(cid)
+    ev = api.evidence(cid).get_json()["id"]
+    from casebook.domain.general_provisions import EVIDENCED  # 第三十一至三十三条 grounds rest on evidence
+
     api.act(cid, "update_facts", {**facts, "violations": [{"code": code, "description": "经营超过保质期的食品"}],
-                                  "circumstances": list(circumstances)})
+                                  "circumstances": list(circumstances),
+                                  "ground_evidence": {c: [ev] for c in circumstances if c in EVIDENCED}})
     api.confirm_all(cid)  # 会签: the other named officer confirms the 笔录 and the evidence
     api.act(cid, "close_investigation", {"report": "调查终结"})
     return cid

@@ -38,7 +38,7 @@ def test_food_safety_article_124_bands_switch_at_ten_thousand(goods, lo, hi):
 
 
 @pytest.mark.parametrize(("gains", "lo", "hi"), [
-    (None, "10000", "10000"),      # no gains: the floor applies
+    ("0", "10000", "10000"),       # 没有违法所得, recorded as such: the floor applies
     ("1000", "10000", "10000"),
     ("5000", "10000", "25000"),
     ("20000", "20000", "100000"),
@@ -47,6 +47,11 @@ def test_multiples_with_a_floor(gains, lo, hi):
     lo_, hi_, text = checks.legal_range(ITEMS["T-FLOOR"], {"illegal_gains": D(gains) if gains else None})
     assert (lo_, hi_) == (D(lo), D(hi))
     assert "违法所得" in text
+
+
+def test_gains_not_recorded_give_no_range_rather_than_the_floor():
+    with pytest.raises(checks.FactMissing):  # 行政处罚法 第四十条: never taken as zero (Issue 12)
+        checks.legal_range(ITEMS["T-FLOOR"], {"illegal_gains": None})
 
 
 def test_tiers_default_to_30_40_30_and_explicit_tiers_override():

@@ -44,9 +44,11 @@ from casebook.db.models import (
     InvestigationAct,
     User,
 )
+from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, ValidationFailed
+from casebook.domain.identifiers import birth_date_of
 from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
 from schemas.documents import DOCUMENT_TYPES, DocumentType
 
@@ -340,6 +342,28 @@ def _penalties(cd: CaseData, kinds=None, fine=None, confiscated=None) -> list[di
             item["amount"] = _money(confiscated if confiscated is not None else c.illegal_gains)
         out.append(item)
     return out
+
+
+def _general_provisions(cd: CaseData, on_the_spot: dict | None = None) -> list[str] | None:
+    """What the documents state of 行政处罚法 第三十条 (a minor's age at the act) and 第三十六条 (the act's period and the
+    limitation), in the reader's words; None when nothing applies."""
+    c, out = cd.case, []
+    period = gp.ActPeriod(c.act_started_on, c.act_ended_on, bool(c.act_continuing))
+    if period.known and c.discovered_on:
+        years = gp.limitation_years(None, c.circumstances, c.long_limitation_reason)
+        lim = gp.limitation(period, c.discovered_on, years)
+        out.append(f"{lim.text}（《中华人民共和国行政处罚法》第三十六条）。")
+    p = c.party
+    birth = (p.birth_date or birth_date_of(p.id_number)) if p is not None and p.kind == "person" else None
+    if birth is not None:
+        age = gp.age_on(birth, period.started_on or c.discovered_on or c.decided_on or cd.today)
+        if gp.NO_PENALTY_AGE <= age < gp.ADULT_AGE:
+            how = (on_the_spot or {}).get("minor_leniency")
+            out.append(f"当事人实施违法行为时已满十四周岁不满十八周岁（{age}周岁），依据《中华人民共和国行政处罚法》第三十条的规定，"
+                       f"应当从轻或者减轻行政处罚{('：' + how.rstrip('。')) if how else ''}。")
+    for g in gp.statutory_grounds(c.circumstances):  # 第三十一至三十三条, as recorded with their evidence
+        out.append(f"本案{g.text.split('的，')[0]}（{g.article}），{g.text.split('的，')[-1]}。")
+    return out or None
 
 
 def _discretion(cd: CaseData) -> dict | None:

@@ -15,6 +15,7 @@ from .base import (  # noqa: F401
     _decision_act,
     _defence,
     _discretion,
+    _general_provisions,
     _iso,
     _party,
     _payment,
@@ -31,6 +32,7 @@ def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
     b.put("defence", _defence(cd))
     b.put("penalty_provision", _decision_act(cd).get("basis"))
     b.put("discretion", _discretion(cd))
+    b.put("general_provisions", _general_provisions(cd))
     penalties = _penalties(cd)
     b.put("penalties", penalties)
     if any(p.get("amount") for p in penalties):
@@ -57,6 +59,7 @@ def _summary_decision(cd: CaseData, b: Built, o: Options) -> None:
     b.put("form_no", c.summary_form_no)
     b.put("party", _party(cd))
     b.put("place", act.data.get("place"))
+    b.put("general_provisions", _general_provisions(cd, act.data))
     b.put("officers", _case_officers(cd, c.decided_on))
     b.put("facts", c.facts_text)
     b.put("penalty_provision", act.data.get("basis"))

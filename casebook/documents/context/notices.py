@@ -21,6 +21,7 @@ from .base import (  # noqa: F401
     _discretion,
     _doc_no,
     _facts,
+    _general_provisions,
     _header,
     _investigation_act,
     _iso,
@@ -49,6 +50,7 @@ def _prior_notice(cd: CaseData, b: Built, o: Options) -> None:
     served = c.prior_notice_served_on
     _notice_common(cd, b, served or cd.today, dated=served is not None)
     b.put("discretion", _discretion(cd))
+    b.put("general_provisions", _general_provisions(cd))
     titles = [e.title for e in cd.evidence]
     b.put("evidence_summary", f"{'、'.join(titles)}等证据" if titles else None)
     # 行政处罚法 第四十四条、第四十五条; 第六十三条、第六十四条 when the case carries a hearing right

@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from casebook.domain import general_provisions as gp
 from casebook.domain.lifecycle import HEARING_KINDS, PENALTY_KINDS
 
 from .model import (
@@ -29,7 +30,7 @@ from .model import (
 CENT = Decimal("0.01")
 # 行政处罚法 第三十二条: mandatory 从轻或者减轻 circumstances.
 MANDATORY_LENIENCY = {"eliminated_consequences", "coerced", "confessed_unknown", "meritorious"}
-DEFAULT_LENIENT = MANDATORY_LENIENCY | {"first_offence", "corrected_promptly", "cooperated", "harm_minor", "minor"}
+DEFAULT_LENIENT = MANDATORY_LENIENCY | {"first_offence", "corrected_promptly", "cooperated", "harm_minor", "minor", "limited_capacity"}
 DEFAULT_SEVERE = {"repeat_offence", "serious_harm", "minors_involved", "obstructed", "destroyed_evidence", "public_emergency"}
 
 Facts = dict[str, Decimal | None]
@@ -55,6 +56,8 @@ class BenchmarkResult:
     basis: str
     explanation: str
     tiers: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    law_choice: str = ""  # 行政处罚法 第三十七条: which version applies and why, when two were in force
+    statutory_grounds: tuple[dict, ...] = ()  # 第三十一至三十三条 grounds the circumstances meet, offered to the officer
 
     def as_dict(self) -> dict:
         q = lambda d: str(d.quantize(CENT))  # noqa: E731 — yuan with two places, as text
@@ -62,13 +65,46 @@ class BenchmarkResult:
                 "tier": self.tier, "tier_label": self.tier_label, "min": q(self.min), "max": q(self.max),
                 "legal_min": q(self.legal_min), "legal_max": q(self.legal_max), "legal_text": self.legal_text,
                 "basis": self.basis, "explanation": self.explanation,
-                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}}
+                "tiers": {k: [q(a), q(b)] for k, (a, b) in self.tiers.items()}, "law_choice": self.law_choice,
+                "statutory_grounds": [dict(g) for g in self.statutory_grounds]}
+
+
+class FactMissing(Exception):  # noqa: N818 — a refusal, not a bug
+    """The range is a multiple of (or is chosen by) facts that are not recorded: no range is given until they are."""
+
+    def __init__(self, item: str, facts: list[str]):
+        self.item, self.facts = item, facts
+        self.message = "、".join(f"{FACTS[f]}未录入" for f in facts) + f"，无法确定事项{item}的法定罚款幅度"
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {"status": "fact_missing", "item": self.item, "missing": list(self.facts), "message": self.message,
+                "in_range": False, "needs_reason": False, "needs_legal_review": False,
+                "needs_collective_discussion": False}
+
+
+def facts_needed(item: ViolationItem) -> list[str]:
+    """The facts the item's range reads: those that choose the band, and those it is a multiple of."""
+    out: list[str] = []
+    for band in item.bands:
+        for f in [c.fact for c in band.when] + ([band.amounts.fact] if band.amounts.fact else []):
+            if f not in out:
+                out.append(f)
+    return out
 
 
 def legal_range(item: ViolationItem, facts: Facts) -> tuple[Decimal, Decimal, str]:
-    """The statutory fine range for these facts: the first band whose conditions hold."""
+    """The statutory fine range for these facts: the first band whose conditions hold.
+
+    A fact the bands or the multiple read that is not recorded (None) is never taken as zero: 食品安全法 第一百二十四条
+    without 货值 would otherwise give the lowest bracket, and a multiple 0.00–0.00 (FactMissing instead)."""
+    chooser = [f for f in dict.fromkeys(c.fact for b in item.bands for c in b.when) if facts.get(f) is None]
+    if chooser:
+        raise FactMissing(item.code, chooser)
     for band in item.bands:
         if all(c.holds(facts) for c in band.when):
+            if band.amounts.fact is not None and facts.get(band.amounts.fact) is None:
+                raise FactMissing(item.code, [band.amounts.fact])
             lo, hi, text = band.amounts.resolve(facts)
             if band.when:
                 text = "、".join(f"{FACTS[c.fact]}{_OPS[c.op]}{c.value}元" for c in band.when) + "的，" + text
@@ -120,8 +156,37 @@ def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumsta
                    f"（{_money(lo)}至{_money(hi)}）；{why}，罚款幅度为{_money(tmin)}至{_money(tmax)}。")
     if circ & MANDATORY_LENIENCY:
         explanation += "当事人有行政处罚法第三十二条规定的情形，应当从轻或者减轻处罚。"
+    grounds = tuple({"codes": sorted(g.codes), "effect": g.effect, "text": g.text, "article": g.article}
+                    for g in gp.statutory_grounds(circ))
+    for g in grounds:
+        if g["effect"] in ("no_penalty", "may_no_penalty"):
+            explanation += f"当事人{g['text'].split('的，')[0]}，依据{g['article']}，{g['text'].split('的，')[-1]}。"
     return BenchmarkResult(catalogue.code, catalogue.version, item.code, item.name, tier, TIERS[tier], tmin, tmax, lo, hi,
-                           legal_text, basis, explanation, ranges)
+                           legal_text, basis, explanation, ranges, statutory_grounds=grounds)
+
+
+def _severity(r: BenchmarkResult) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    return (r.legal_max, r.legal_min, r.max, r.min)
+
+
+def applicable(at_act: BenchmarkResult, at_decision: BenchmarkResult, act_day, decision_day) -> BenchmarkResult:
+    """行政处罚法 第三十七条 (从旧兼从轻): the version in force when the act happened applies, unless the version in
+    force at the decision is lighter (a lower legal maximum, then minimum, then tier range). The choice and why
+    are stated in the explanation (the decision's benchmark paragraph)."""
+    if (at_act.catalogue, at_act.version) == (at_decision.catalogue, at_decision.version):
+        return at_decision
+    old = f"违法行为发生时（{act_day.isoformat()}）施行的第{at_act.version}版"
+    new = f"作出决定时（{decision_day.isoformat()}）施行的第{at_decision.version}版"
+    if _severity(at_decision) < _severity(at_act):
+        chosen, why = at_decision, (f"{new}（法定幅度{_money(at_decision.legal_min)}至{_money(at_decision.legal_max)}）轻于"
+                                    f"{old}（{_money(at_act.legal_min)}至{_money(at_act.legal_max)}），从轻适用第"
+                                    f"{at_decision.version}版")
+    else:
+        chosen, why = at_act, (f"{new}（法定幅度{_money(at_decision.legal_min)}至{_money(at_decision.legal_max)}）不轻于"
+                               f"{old}（{_money(at_act.legal_min)}至{_money(at_act.legal_max)}），从旧适用第"
+                               f"{at_act.version}版")
+    choice = f"依照行政处罚法第三十七条（从旧兼从轻）：{why}。"
+    return replace(chosen, explanation=chosen.explanation + choice, law_choice=choice)
 
 
 @dataclass(frozen=True)

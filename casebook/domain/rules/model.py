@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from casebook.domain.general_provisions import LONG_LIMITATION_CATEGORIES
 from casebook.domain.lifecycle import PENALTY_KINDS
 
 KINDS = {"benchmark": "裁量基准", "exemption_list": "免罚清单", "prosecution_thresholds": "立案追诉标准", "triggers": "审核与听证触发条件"}
@@ -36,6 +37,9 @@ CIRCUMSTANCES = {
     "hidden_pipe": "暗管、渗井、渗坑等逃避监管排放", "falsified_monitoring": "篡改、伪造自动监测数据",
     "protected_area_discharge": "在饮用水水源保护区等区域排放有毒物质", "unlicensed_practice": "未取得医生执业资格非法行医",
     "injury_caused": "造成就诊人轻度残疾或一般功能障碍",
+    "harm_caused": "造成危害后果",
+    "incapacity": "不能辨认或者不能控制自己行为的精神病人、智力残疾人",
+    "limited_capacity": "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人",
 }
 DEFAULT_TIER_RULE = {"lenient": (Decimal("0"), Decimal("0.3")), "standard": (Decimal("0.3"), Decimal("0.7")),
                      "severe": (Decimal("0.7"), Decimal("1"))}
@@ -122,6 +126,8 @@ class ViolationItem:
     side_penalties: tuple[str, ...] = ()
     tiers: tuple[Tier, ...] = ()
     description: str = ""
+    # 行政处罚法 第三十六条: life_health_safety / financial_safety — five years' limitation when harm was caused
+    limitation_category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -413,10 +419,15 @@ def _violation(p: _P, r: dict, where: str) -> ViolationItem | None:
         elif tier != "none":
             p.err(f"{tw}.range", "须给出 fraction 或 fixed")
         tiers.append(Tier(tier, conds, frac, fixed, p.codes(t.get("measures"), MEASURES, f"{tw}.measures")))
+    category = r.get("limitation_category")
+    if category is not None and category not in LONG_LIMITATION_CATEGORIES:
+        p.err(f"{where}.limitation_category",
+              f"未知的时效类别：{category}（可用：{'、'.join(LONG_LIMITATION_CATEGORIES)}）")
+        category = None
     return ViolationItem(r.get("code"), r.get("field"), r.get("name"), r.get("violated_provision"),
                          r.get("penalty_provision"), kinds, tuple(bands),
                          p.codes(r.get("side_penalties"), PENALTY_KINDS, f"{where}.side_penalties"), tuple(tiers),
-                         r.get("description") or "")
+                         r.get("description") or "", category)
 
 
 def _check_partition(p: _P, bands: list[Band], where: str) -> None:

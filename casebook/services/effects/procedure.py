@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CaseAct, CaseOfficer, InvestigationAct, Party
+from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ValidationFailed
 from casebook.services.numbers import format_case_no, next_number
@@ -30,8 +31,27 @@ def check_party(s: Session, party_id: int | None) -> Party:
     return party
 
 
+PERIOD_FIELDS = ("act_started_on", "act_ended_on", "act_continuing")
+
+
+def record_act_period(case: Case, data: dict) -> None:
+    """行政处罚法 第三十六条: the act's start, end or "continuing", checked as a whole against what the case holds."""
+    if "act_ended_on" not in data and data.get("act_continuing"):
+        data = {**data, "act_ended_on": None}  # going on again: no end
+    if "act_continuing" not in data and data.get("act_ended_on") is not None:
+        data = {**data, "act_continuing": False}  # an end recorded: no longer going on
+    merged = {k: data.get(k, getattr(case, k)) for k in PERIOD_FIELDS}
+    problem = gp.period_problem(merged["act_started_on"], merged["act_ended_on"], bool(merged["act_continuing"]),
+                                data.get("discovered_on", case.discovered_on))
+    if problem:
+        raise ValidationFailed(problem[1], code="act_period_invalid", errors={problem[0]: [problem[1]]})
+    case.act_started_on, case.act_ended_on = merged["act_started_on"], merged["act_ended_on"]
+    case.act_continuing = bool(merged["act_continuing"])
+
+
 def update_lead(s: Session, case: Case, run: Run) -> dict | None:
     _assign(case, run.data, "cause", "source", "discovered_on", "facts_text")
+    record_act_period(case, run.data)
     if "party_id" in run.data:
         case.party_id = check_party(s, run.data["party_id"]).id
         s.flush()
@@ -44,6 +64,9 @@ def file(s: Session, case: Case, run: Run) -> dict | None:
     seq = next_number(s, agency.id, "case", year)
     case.case_no = format_case_no(agency.case_no_format, agency.code, year, seq)
     case.filed_on = run.data["filed_on"]
+    record_act_period(case, run.data)
+    if run.data.get("long_limitation_reason"):
+        case.long_limitation_reason = run.data["long_limitation_reason"]
     lead = run.data.get("lead_officer_id") or run.officers[0].id
     for u in run.officers:
         case.officers.append(CaseOfficer(user_id=u.id, user=u, role="lead" if u.id == lead else "handler"))
@@ -68,6 +91,17 @@ def update_facts(s: Session, case: Case, run: Run) -> dict | None:
         raise ValidationFailed("违法行为事项编码不在现行裁量基准中", code="unknown_violation_code",
                                errors={"violations": [f"未知事项编码：{c}" for c in unknown]})
     _assign(case, run.data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
+    if "ground_evidence" in run.data:  # 行政处罚法 第三十一至三十三条: a ground's evidence is the case's own
+        from sqlalchemy import select
+
+        from casebook.db.models import Evidence
+
+        ids = {i for v in run.data["ground_evidence"].values() for i in v}
+        mine = set(s.execute(select(Evidence.id).where(Evidence.case_id == case.id, Evidence.id.in_(ids))).scalars())
+        if ids - mine:
+            raise ValidationFailed("所列证据不属于本案", code="unknown_evidence",
+                                   errors={"ground_evidence": [f"证据{i}不属于本案" for i in sorted(ids - mine)]})
+        case.ground_evidence = {k: sorted(set(v)) for k, v in run.data["ground_evidence"].items() if v}
 
 
 def propose_penalty(s: Session, case: Case, run: Run) -> dict | None:

@@ -28,6 +28,38 @@ from .world import (  # noqa: F401
     World,
 )
 
+# --- the general provisions, restated (行政处罚法 第三十条、第三十六条) ---------------------------------------------
+
+# The world's one person party (casebook/seed.py: 韩梅梅, 身份证号 3704021985031200x): an adult at any act this
+# machine draws, so 第三十条 never refuses here; the boundary ages are tests/unit/test_general_provisions.py.
+PERSON_BIRTH = D(1985, 3, 12)
+
+
+def add_years(d: dt.date, n: int) -> dt.date:
+    """The same day n years on (29 February → 28 February)."""
+    try:
+        return d.replace(year=d.year + n)
+    except ValueError:
+        return d.replace(year=d.year + n, day=28)
+
+
+def limitation_expired(c) -> bool:
+    """第三十六条: discovered more than two years after the act (no five-year item: this machine sends no codes, and
+    files no reason). A discovery on the anniversary is in time."""
+    return c.act_started_on is not None and c.discovered_on is not None and \
+        c.discovered_on > add_years(c.act_started_on, 2)
+
+
+# 第三十一至三十三条 grounds that change the outcome and must rest on linked evidence (第四十条).
+GROUNDS_NEEDING_EVIDENCE = frozenset({"incapacity", "limited_capacity", "no_fault", "eliminated_consequences", "coerced",
+                                      "confessed_unknown", "meritorious"})
+
+
+def age_at(day_of_act: dt.date) -> int:
+    b = PERSON_BIRTH
+    return day_of_act.year - b.year - ((day_of_act.month, day_of_act.day) < (b.month, b.day))
+
+
 # --- the model of a case ----------------------------------------------------------------------------------
 
 
@@ -105,6 +137,7 @@ class CaseModel:
     participants: set[int] = field(default_factory=set)  # who took part (回避 in legal review)
     awaiting: dict[int, set[int]] = field(default_factory=dict)  # 会签: binding act id → officers yet to confirm
     discovered_on: dt.date | None = None
+    act_started_on: dt.date | None = None  # 行政处罚法 第三十六条
     filed_on: dt.date | None = None
     decided_on: dt.date | None = None
     review_status: str = "none"  # the case's legal_review_status
@@ -156,7 +189,7 @@ class CaseModel:
 
 # Reasons of the catalogue guards that need a violation or exemption code (see the module docstring), which this
 # machine does not predict.
-CATALOGUE_REASONS = frozenset({"penalty_above_legal_max", "deviation_reason_missing", "exemption_not_eligible",
+CATALOGUE_REASONS = frozenset({"penalty_above_legal_max", "deviation_reason_missing", "exemption_not_eligible", "fact_missing", "same_act_fined",
                                "exemption_measures_missing"})
 CATALOGUE_ACTIONS = ("propose_penalty", "decide")
 
@@ -382,6 +415,18 @@ class Oracle:
             r.add(late)
         if action == "file" and c.party_kind is None:
             r.add("party_missing")
+        if action == "file" and limitation_expired(c):
+            r.add("limitation_expired")
+        if action in ("propose_penalty", "decide") and body.get("kind") == "penalty":
+            if limitation_expired(c):
+                r.add("limitation_expired")
+            if c.party_kind == "person" and age_at(c.act_started_on or c.discovered_on) < 14:
+                r.add("party_under_14")
+            circ = set(c.circumstances)  # 第三十一条、第三十三条: the statute's own 不予处罚 grounds
+            if "incapacity" in circ or "no_fault" in circ or {"minor", "corrected_promptly", "no_harm"} <= circ:
+                r.add("no_penalty_ground")
+        if action in ("propose_penalty", "decide") and set(c.circumstances) & GROUNDS_NEEDING_EVIDENCE:
+            r.add("ground_evidence_missing")  # this machine links no evidence to a ground
         if action == "close_investigation" and c.evidence < 1:
             r.add("evidence_missing")
         if action == "serve_prior_notice" and (c.decision_kind != "penalty" or not c.penalty_kinds):
@@ -603,6 +648,8 @@ class Oracle:
         r |= self.named_officers(body["officer_ids"], day(body["decided_on"]))
         if p.id not in body["officer_ids"]:  # an officer decides in their own name
             r.add("actor_not_named")
+        if kind == "person" and age_at(day(body["decided_on"])) < 14:  # 第三十条
+            r.add("party_under_14")
         return Expect(409, "action_refused", frozenset(r)) if r else Expect(201)
 
 
