@@ -12,22 +12,23 @@ is left to the session's own flush, which runs after them as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from casebook.db import raw
 from casebook.db.models import Case, CaseOfficer, User
 
 _cases_t = Case.__table__
 _officers_t = CaseOfficer.__table__
 _COLUMNS = frozenset(c.key for c in _cases_t.c)
 _DEFAULTS = {c.key: c.default for c in _cases_t.c if c.default is not None}
+_EVALUATES_NONE = frozenset(c.key for c in _cases_t.c if c.type.should_evaluate_none)  # JSON: None is JSON null
 _updates: dict[tuple[str, ...], object] = {}
-_INSERT_CASE = insert(_cases_t).returning(_cases_t.c.id)
-_INSERT_OFFICERS = insert(_officers_t).returning(_officers_t.c.id, sort_by_parameter_order=True)
+_inserts: dict[tuple[str, ...], object] = {}
+_INSERT_OFFICER = insert(_officers_t).values(
+    {c: bindparam(c, type_=_officers_t.c[c].type) for c in ("case_id", "user_id", "role")}).returning(_officers_t.c.id)
 
 
 def _update_for(keys: tuple[str, ...]):
@@ -37,8 +38,19 @@ def _update_for(keys: tuple[str, ...]):
         if len(_updates) > 512:
             _updates.clear()
         stmt = _updates[keys] = (
-            update(_cases_t).where(_cases_t.c.id == bindparam("id_"), _cases_t.c.version == bindparam("version_"))
+            update(_cases_t).where(_cases_t.c.id == bindparam("id_", type_=_cases_t.c.id.type),
+                                   _cases_t.c.version == bindparam("version_", type_=_cases_t.c.version.type))
             .values({k: bindparam(k, type_=_cases_t.c[k].type) for k in keys}))
+    return stmt
+
+
+def _insert_for(keys: tuple[str, ...]):
+    stmt = _inserts.get(keys)
+    if stmt is None:
+        if len(_inserts) > 512:
+            _inserts.clear()
+        stmt = _inserts[keys] = (insert(_cases_t).values({k: bindparam(k, type_=_cases_t.c[k].type) for k in keys})
+                                 .returning(_cases_t.c.id))
     return stmt
 
 
@@ -60,9 +72,9 @@ def write_case(s: Session, case: Case) -> None:
     loaded_version = committed.get("version", values["version"])
     params = {k: values[k] for k in keys}
     params["id_"], params["version_"] = case.id, loaded_version
-    result = s.connection().execute(_update_for(keys), params)
-    if result.rowcount != 1:
-        raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); {result.rowcount} were matched.")
+    _, rowcount = raw.execute(s.connection(), _update_for(keys), params)
+    if rowcount != 1:
+        raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); {rowcount} were matched.")
     if len(keys) == len(committed):
         state._commit_all(values, s.identity_map)  # nothing else pending on the object: it is clean
     else:
@@ -70,11 +82,13 @@ def write_case(s: Session, case: Case) -> None:
             set_committed_value(case, k, values[k])
 
 
-def insert_case(s: Session, case: Case, *, officers: Iterable[CaseOfficer] = ()) -> Case:
+def insert_case(s: Session, case: Case) -> Case:
     """INSERT a new (transient) case with one statement and make the object persistent in the session.
 
-    Column defaults are filled in on the object first, so every column is loaded (nothing is read back).
-    The case's party is kept as set; its officers collection is empty unless given.
+    The columns are those the unit of work would insert: what was set (a None skipped unless the column
+    stores None as a value, i.e. JSON null), a column's default where nothing was set (computed here so
+    the object holds the value written), and NULL for the rest. Every column is loaded on the object, so
+    nothing is read back; its party stays as set, its officers collection is empty.
     """
     state = inspect(case)
     if not state.transient:
@@ -85,11 +99,16 @@ def insert_case(s: Session, case: Case, *, officers: Iterable[CaseOfficer] = ())
         k = c.key
         if k == "id":
             continue
-        if k not in values:
-            d = _DEFAULTS.get(k)
-            setattr(case, k, None if d is None else d.arg if d.is_scalar else d.arg(None))
-        params[k] = values[k]
-    case.id = s.connection().execute(_INSERT_CASE, params).scalar_one()
+        if k in values and (values[k] is not None or k in _EVALUATES_NONE):
+            params[k] = values[k]
+            continue
+        d = _DEFAULTS.get(k)
+        v = None if d is None else d.arg if d.is_scalar else d.arg(None)
+        values[k] = v  # straight into the new object's dict: its history is reset below anyway
+        if d is not None:
+            params[k] = v
+    rows, _ = raw.execute(s.connection(), _insert_for(tuple(params)), params)
+    case.id = rows[0][0]
     if "officers" not in values:
         case.officers = []
     make_transient_to_detached(case)
@@ -98,14 +117,14 @@ def insert_case(s: Session, case: Case, *, officers: Iterable[CaseOfficer] = ())
 
 
 def add_officers(s: Session, case: Case, officers: list[tuple[User, str]]) -> None:
-    """Put officers on a loaded case (case_officers rows, one INSERT) and into its `officers` collection."""
+    """Put officers on a loaded case (one case_officers INSERT each) and into its `officers` collection."""
     if not officers:
         return
-    rows = [{"case_id": case.id, "user_id": u.id, "role": role} for u, role in officers]
-    ids = s.connection().execute(_INSERT_OFFICERS, rows).scalars().all()
+    conn = s.connection()
     added = []
-    for (u, role), id_ in zip(officers, ids, strict=True):
-        co = CaseOfficer(id=id_, case_id=case.id, user_id=u.id, role=role)
+    for u, role in officers:
+        rows, _ = raw.execute(conn, _INSERT_OFFICER, {"case_id": case.id, "user_id": u.id, "role": role})
+        co = CaseOfficer(id=rows[0][0], case_id=case.id, user_id=u.id, role=role)
         make_transient_to_detached(co)
         s.add(co)
         set_committed_value(co, "user", u)
