@@ -23,6 +23,8 @@ def _prepare(stmt: ClauseElement, dialect) -> tuple[str, tuple[str, ...] | None,
     hit = _compiled.get(key)
     if hit is not None and hit[0] is stmt:
         return hit[1], hit[2], hit[3]
+    if len(_compiled) > 2048:  # statements are prebuilt, so this never fills up; a bound all the same
+        _compiled.clear()
     c = stmt.compile(dialect=dialect)
     names = tuple(c.positiontup) if c.positional else None
     order = names if names is not None else tuple(c.binds)
