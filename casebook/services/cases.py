@@ -14,6 +14,7 @@ from casebook.domain.vocabulary import CASE_SOURCES  # noqa: F401  (re-exported)
 
 from .acts import ACTS
 from .calendar import get_calendar
+from .case_rows import insert_case
 from .context import Actor, deny, local_today
 from .effects.procedure import check_party
 from .loading import case_view, load_case, party_birth_date, resolve_officers  # noqa: F401  (load_case re-exported)
@@ -37,8 +38,7 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
         act_continuing=bool(data.get("act_continuing")),
     )
     case.party = party
-    s.add(case)
-    s.flush()
+    insert_case(s, case)
     trail_act(s, actor, case, "register_lead", None, data, None, case_seq=1)  # event 1, inserted with the case
     return case
 

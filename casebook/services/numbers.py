@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from casebook.db import raw
 from casebook.db.models import NumberSequence
 
 
 def _take_statement(insert_fn):
     t = NumberSequence.__table__
-    ins = insert_fn(t)
+    ins = insert_fn(t).values({c: bindparam(c, type_=t.c[c].type) for c in ("agency_id", "kind", "year", "last_value")})
     return ins.on_conflict_do_update(
         index_elements=[t.c.agency_id, t.c.kind, t.c.year], set_={"last_value": t.c.last_value + 1}
     ).returning(t.c.last_value)
@@ -32,9 +33,10 @@ def next_number(s: Session, agency_id: int, kind: str, year: int) -> int:
     writers are serialised by BEGIN IMMEDIATE).
     """
     conn = s.connection()
-    return conn.execute(
-        _TAKE[conn.dialect.name], {"agency_id": agency_id, "kind": kind, "year": year, "last_value": 1}
-    ).scalar_one()
+    rows, _ = raw.execute(conn, _TAKE[conn.dialect.name], {"agency_id": agency_id, "kind": kind, "year": year,
+                                                          "last_value": 1})
+    (value,), = rows
+    return value
 
 
 def current_number(s: Session, agency_id: int, kind: str, year: int) -> int:

@@ -22,6 +22,7 @@ from casebook.domain.errors import ActionRefused, NotFound, StaleVersion, Valida
 
 from .acts import ACTS
 from .calendar import get_calendar
+from .case_rows import write_case
 from .context import Actor, deny, local_today
 from .effects import Run
 from .loading import case_view, load_case, resolve_officers
@@ -158,6 +159,7 @@ def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str
     awaiting = [u.id for u in officers or () if u.id != actor.user_id] if act.cosign else []
     act_row = {"case_id": case.id, "seq": case_seq, "action": action, "actor_id": actor.user_id, "occurred_at": now,
                "data": body["data"], "awaiting": awaiting, "confirmed": []}
+    write_case(s, case)  # the case row's UPDATE (event number included), before the chain head is locked
     record(s, actor, f"case.{action}", body, case=case, events=[(act.event, body)], case_seq=case_seq, now=now,
            act_row=act_row)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casebook.audit.chain import canonical_payload, entry_hash, format_time
+from casebook.db import raw
 from casebook.db.models import Case, CaseAct, OutboxEvent, TrailEntry, TrailHead, utcnow
 from casebook.db.wake import CHANNEL, notify_pending, outbox_written
 from casebook.domain.pii import mask_payload, masks_key
@@ -38,12 +39,19 @@ _cases_t = Case.__table__
 _TAKE_CASE_SEQS = (update(_cases_t).where(_cases_t.c.id == bindparam("case_id_"))
                    .values(event_seq=_cases_t.c.event_seq + bindparam("n_events", type_=_cases_t.c.event_seq.type))
                    .returning(_cases_t.c.event_seq))
-_INSERT_TRAIL = insert(_trail_t)
-_INSERT_OUTBOX = insert(_outbox_t)
+
+
+def _insert_values(table, cols):
+    """INSERT INTO table (cols) VALUES (:col, …): explicit binds, so the statement runs as is on the raw cursor."""
+    return insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in cols})
+
+
+_INSERT_TRAIL = _insert_values(_trail_t, _TRAIL_COLS)
+_INSERT_OUTBOX = _insert_values(_outbox_t, _OUTBOX_COLS)
 _pg_appends: dict[tuple[bool, bool, bool], object] = {}
 _acts_t = CaseAct.__table__
 _ACT_COLS = ("case_id", "seq", "action", "actor_id", "occurred_at", "data", "awaiting", "confirmed")
-_INSERT_ACT = insert(_acts_t)
+_INSERT_ACT = _insert_values(_acts_t, _ACT_COLS)
 
 
 def _pg_append(with_event: bool, notify: bool = False, with_act: bool = False):
@@ -75,7 +83,8 @@ def _pg_append(with_event: bool, notify: bool = False, with_act: bool = False):
 
 def _lock_head(conn: Connection) -> tuple[int, str]:
     """Lock the chain head (FOR UPDATE on PostgreSQL; SQLite writers hold the database lock since BEGIN IMMEDIATE)."""
-    seq, h = conn.execute(_LOCK_HEAD).one()
+    rows, _ = raw.execute(conn, _LOCK_HEAD)
+    (seq, h), = rows
     return seq, h
 
 
@@ -139,7 +148,7 @@ def record(
     conn = s.connection()
     if case is not None and outbox:
         if case_seq is None:
-            last = conn.execute(_TAKE_CASE_SEQS, {"case_id_": case_id, "n_events": len(outbox)}).scalar_one()
+            (last,), = raw.execute(conn, _TAKE_CASE_SEQS, {"case_id_": case_id, "n_events": len(outbox)})[0]
             set_committed_value(case, "event_seq", last)
             case_seq = last - len(outbox) + 1
         for i, row in enumerate(outbox):
@@ -159,17 +168,18 @@ def record(
             params.update({f"o_{c}": v for c, v in outbox[0].items()})
         if act_row is not None:
             params.update({f"a_{c}": act_row[c] for c in _ACT_COLS})
-        conn.execute(_pg_append(bool(outbox), notify, act_row is not None), params)
+        raw.execute(conn, _pg_append(bool(outbox), notify, act_row is not None), params)
         if notify:
             outbox_written(s, notify_sent=True)
     else:  # in order: the outbox rows take their ids in case_seq order
-        conn.execute(_INSERT_TRAIL, entry)
+        raw.execute(conn, _INSERT_TRAIL, entry)
+        for row in outbox:
+            raw.execute(conn, _INSERT_OUTBOX, row)
         if outbox:
-            conn.execute(_INSERT_OUTBOX, outbox)
             outbox_written(s)
-        conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": h})
+        raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
         if act_row is not None:
-            conn.execute(_INSERT_ACT, act_row)
+            raw.execute(conn, _INSERT_ACT, act_row)
     _sync_head(s, seq, h)
     return seq
 
@@ -237,7 +247,7 @@ def record_many(s: Session, actor: Actor, acts: Sequence[Act], *, now: dt.dateti
     _bulk_insert(conn, "outbox", _OUTBOX_COLS, outbox_rows)
     if outbox_rows:
         outbox_written(s)
-    conn.execute(_SET_HEAD, {"head_seq": seq, "head_hash": prev})
+    raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": prev})
     _sync_head(s, seq, prev)
     return len(trail_rows)
 

@@ -7,10 +7,11 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from casebook.db.models import Agency, Case, CaseAct, CaseOfficer, InvestigationAct, Party
+from casebook.db.models import Agency, Case, CaseAct, InvestigationAct, Party
 from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ValidationFailed
+from casebook.services.case_rows import add_officers
 from casebook.services.numbers import format_case_no, next_number
 
 from . import Run, plan
@@ -68,8 +69,7 @@ def file(s: Session, case: Case, run: Run) -> dict | None:
     if run.data.get("long_limitation_reason"):
         case.long_limitation_reason = run.data["long_limitation_reason"]
     lead = run.data.get("lead_officer_id") or run.officers[0].id
-    for u in run.officers:
-        case.officers.append(CaseOfficer(user_id=u.id, user=u, role="lead" if u.id == lead else "handler"))
+    add_officers(s, case, [(u, "lead" if u.id == lead else "handler") for u in run.officers])
     case.lead_officer_id = lead
     return {"case_no": case.case_no}
 

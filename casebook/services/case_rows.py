@@ -1,0 +1,133 @@
+"""The case row of an act, written with Core statements instead of the ORM's unit of work.
+
+The write path (issue 17): an act changes a handful of the case's columns and the unit of work's flush
+(dependency sort, per-object bookkeeping, the version check) cost more than the rest of the act's Python.
+These helpers write exactly the rows the flush would have written — same columns, same values, same
+`WHERE id = … AND version = …` check with the same StaleDataError — and then tell the session the object is
+clean, so the ORM object stays usable (the response dumps it, a later act in the same session reloads it).
+
+What the helpers do not cover (another object changed in the session, a change to the case's relationships)
+is left to the session's own flush, which runs after them as before.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from casebook.db import raw
+from casebook.db.models import Case, CaseOfficer, User
+
+_cases_t = Case.__table__
+_officers_t = CaseOfficer.__table__
+_COLUMNS = frozenset(c.key for c in _cases_t.c)
+_DEFAULTS = {c.key: c.default for c in _cases_t.c if c.default is not None}
+_EVALUATES_NONE = frozenset(c.key for c in _cases_t.c if c.type.should_evaluate_none)  # JSON: None is JSON null
+_updates: dict[tuple[str, ...], object] = {}
+_inserts: dict[tuple[str, ...], object] = {}
+_INSERT_OFFICER = insert(_officers_t).values(
+    {c: bindparam(c, type_=_officers_t.c[c].type) for c in ("case_id", "user_id", "role")}).returning(_officers_t.c.id)
+
+
+def _update_for(keys: tuple[str, ...]):
+    """UPDATE cases SET <keys> WHERE id = :id_ AND version = :version_ (built once per set of columns)."""
+    stmt = _updates.get(keys)
+    if stmt is None:
+        if len(_updates) > 512:
+            _updates.clear()
+        stmt = _updates[keys] = (
+            update(_cases_t).where(_cases_t.c.id == bindparam("id_", type_=_cases_t.c.id.type),
+                                   _cases_t.c.version == bindparam("version_", type_=_cases_t.c.version.type))
+            .values({k: bindparam(k, type_=_cases_t.c[k].type) for k in keys}))
+    return stmt
+
+
+def _insert_for(keys: tuple[str, ...]):
+    stmt = _inserts.get(keys)
+    if stmt is None:
+        if len(_inserts) > 512:
+            _inserts.clear()
+        stmt = _inserts[keys] = (insert(_cases_t).values({k: bindparam(k, type_=_cases_t.c[k].type) for k in keys})
+                                 .returning(_cases_t.c.id))
+    return stmt
+
+
+def write_case(s: Session, case: Case) -> None:
+    """Write the changed columns of a loaded case with one UPDATE, checked against the version it was loaded at.
+
+    The ORM would issue the same statement at the next flush (Case maps `version` as its version column:
+    the UPDATE matches the version read, and no row matched means another transaction changed the case:
+    StaleDataError). Changes to the case's relationships (officers added) stay for the session's flush.
+    """
+    state = inspect(case)
+    if not state.persistent or not state.modified:
+        return
+    committed = state.committed_state
+    keys = tuple(sorted(k for k in committed if k in _COLUMNS))
+    if not keys:
+        return
+    values = state.dict
+    loaded_version = committed.get("version", values["version"])
+    params = {k: values[k] for k in keys}
+    params["id_"], params["version_"] = case.id, loaded_version
+    _, rowcount = raw.execute(s.connection(), _update_for(keys), params)
+    if rowcount != 1:
+        raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); {rowcount} were matched.")
+    if len(keys) == len(committed):
+        state._commit_all(values, s.identity_map)  # nothing else pending on the object: it is clean
+    else:
+        for k in keys:  # relationship changes remain for the flush
+            set_committed_value(case, k, values[k])
+
+
+def insert_case(s: Session, case: Case) -> Case:
+    """INSERT a new (transient) case with one statement and make the object persistent in the session.
+
+    The columns are those the unit of work would insert: what was set (a None skipped unless the column
+    stores None as a value, i.e. JSON null), a column's default where nothing was set (computed here so
+    the object holds the value written), and NULL for the rest. Every column is loaded on the object, so
+    nothing is read back; its party stays as set, its officers collection is empty.
+    """
+    state = inspect(case)
+    if not state.transient:
+        raise ValueError("insert_case takes a new Case")
+    values = state.dict
+    params = {}
+    for c in _cases_t.c:
+        k = c.key
+        if k == "id":
+            continue
+        if k in values and (values[k] is not None or k in _EVALUATES_NONE):
+            params[k] = values[k]
+            continue
+        d = _DEFAULTS.get(k)
+        v = None if d is None else d.arg if d.is_scalar else d.arg(None)
+        values[k] = v  # straight into the new object's dict: its history is reset below anyway
+        if d is not None:
+            params[k] = v
+    rows, _ = raw.execute(s.connection(), _insert_for(tuple(params)), params)
+    case.id = rows[0][0]
+    if "officers" not in values:
+        case.officers = []
+    make_transient_to_detached(case)
+    s.add(case)
+    return case
+
+
+def add_officers(s: Session, case: Case, officers: list[tuple[User, str]]) -> None:
+    """Put officers on a loaded case (one case_officers INSERT each) and into its `officers` collection."""
+    if not officers:
+        return
+    conn = s.connection()
+    added = []
+    for u, role in officers:
+        rows, _ = raw.execute(conn, _INSERT_OFFICER, {"case_id": case.id, "user_id": u.id, "role": role})
+        co = CaseOfficer(id=rows[0][0], case_id=case.id, user_id=u.id, role=role)
+        make_transient_to_detached(co)
+        s.add(co)
+        set_committed_value(co, "user", u)
+        set_committed_value(co, "case", case)
+        added.append(co)
+    set_committed_value(case, "officers", sorted([*case.officers, *added], key=lambda o: o.id))
