@@ -17,7 +17,7 @@ from .calendar import get_calendar
 from .context import Actor, deny, local_today
 from .effects.procedure import check_party
 from .loading import case_view, load_case, resolve_officers  # noqa: F401  (load_case re-exported)
-from .perform import no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (perform re-exported)
+from .perform import check_role, no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (perform re-exported)
 
 # --- creating cases ---------------------------------------------------------------------------------
 
@@ -43,6 +43,7 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
 
 def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settings) -> Case:
     """简易程序 (行政处罚法 第五十一、五十二条): decide on the spot on a pre-numbered form, served at once."""
+    check_role(actor, ACTS["decide_on_the_spot"], "case:decide_on_the_spot")  # permission before the input's checks
     if actor.agency_id is None:
         raise deny(actor, "case:decide_on_the_spot", "您不属于任何执法机关", "out_of_scope")
     today = local_today()

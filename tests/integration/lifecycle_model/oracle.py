@@ -324,25 +324,24 @@ class Oracle:
 
     def act(self, c: CaseModel, p: Person, action: str, body: dict, if_match: str, schema_bad: bool) -> Expect:
         t = TRANSITIONS[action]
-        if schema_bad:
-            return Expect(422)
-        if if_match == "missing":
-            return Expect(428, "precondition_required")
-        if if_match == "garbage":
-            return Expect(409, "stale_version")
+        # Permission before validation: scope and role first, then the input, If-Match and the version.
         if not self.can_read(p, c.agency):
             return Expect(404, "case_not_found")
         if p.agency != c.agency:
             return Expect(403, "out_of_scope")
-        if if_match == "stale":
+        if not (p.roles & t.roles):
+            return Expect(403, "role_not_allowed")
+        if schema_bad:
+            return Expect(422)
+        if if_match == "missing":
+            return Expect(428, "precondition_required")
+        if if_match in ("garbage", "stale"):
             return Expect(409, "stale_version")
         if self.future(body):
             return Expect(422, "date_in_future")
         named = body.get(OFFICER_FIELDS.get(action, ("",))[0], [])
         if not self.officers_ok(named, c.agency):
             return Expect(422, "unknown_officer")
-        if not (p.roles & t.roles):
-            return Expect(403, "role_not_allowed")
         if c.stage not in t.from_stages:
             return Expect(409, "action_refused", frozenset({"wrong_stage"}))
         try:
@@ -567,10 +566,10 @@ class Oracle:
         }.get(action, s in REFERRAL_STEPS.get(action, ()))
 
     def register_lead(self, p: Person, body: dict, schema_bad: bool) -> Expect:
-        if schema_bad:
-            return Expect(422)
         if not p.roles & {"officer", "agency_head"}:
             return Expect(403, "role_not_allowed")
+        if schema_bad:
+            return Expect(422)
         if self.future(body, ["discovered_on"]):
             return Expect(422, "date_in_future")
         if body.get("party_id") is not None and body["party_id"] not in self.w.parties.values():
@@ -578,6 +577,8 @@ class Oracle:
         return Expect(201)
 
     def on_the_spot(self, p: Person, body: dict, schema_bad: bool, form_free: bool) -> Expect:
+        if "officer" not in p.roles:
+            return Expect(403, "role_not_allowed")
         if schema_bad:
             return Expect(422)
         if self.future(body, ["decided_on"]):
@@ -587,8 +588,6 @@ class Oracle:
             return Expect(422, "unknown_party")
         if not self.officers_ok(body["officer_ids"], p.agency):
             return Expect(422, "unknown_officer")
-        if "officer" not in p.roles:
-            return Expect(403, "role_not_allowed")
         r = set()
         kinds = set(body["penalty_kinds"])
         fine = money(body.get("fine_amount"))
