@@ -72,6 +72,22 @@ def party_agencies(s: Session, party: Party) -> set[int]:
     return {party.created_by_agency_id, *held}
 
 
+def normalised_number(number: str) -> str:
+    """An identity number as people type it: spaces and hyphens dropped, the check letter upper case."""
+    return "".join(number.split()).replace("-", "").upper()
+
+
+def attachable(s: Session, actor: Actor, party: Party, proof: str | None) -> str | None:
+    """How a case of this actor may name this party: "scope" when the party belongs to the actor's agencies (the
+    rule for reading it), "id_number" when the caller proves it knows the party by its full identity number
+    (the masked de-duplication flow: `GET /parties?id_number=` gave the id, the number goes with it); else None."""
+    if actor.read_scope & party_agencies(s, party):
+        return "scope"
+    if proof and normalised_number(proof) == party.id_number:
+        return "id_number"
+    return None
+
+
 def _scope_clause(actor: Actor):
     scope = sorted(actor.read_scope)
     return or_(Party.created_by_agency_id.in_(scope),
@@ -138,7 +154,7 @@ def search_parties(s: Session, actor: Actor, *, q: str | None, id_number: str | 
         stmt = stmt.where(Party.name.contains(q, autoescape=True))
     number = None
     if id_number:
-        number = "".join(id_number.split()).replace("-", "").upper()
+        number = normalised_number(id_number)
         stmt = stmt.where(Party.id_number == number)
     if after is not None:
         stmt = stmt.where(Party.id < after)

@@ -145,27 +145,30 @@ def perform(
 
     stage_from = case.stage
     extra = None
+    kept = None
     if act.effect is not None:
         run = Run(actor=actor, data=data, settings=settings, today=today, calendar=calendar, officers=officers,
                   rules=evaluation)
         extra = act.effect(s, case, run)
+        kept = run.kept
     if effect_extra is not None:
         extra = {**(extra or {}), **(effect_extra(s, case) or {})}
     case.stage = lc.target_stage(act, view) or case.stage
     case.updated_at = utcnow()
     case.version = case.version + 1
-    trail_act(s, actor, case, action, stage_from, data, extra, officers=officers)
+    trail_act(s, actor, case, action, stage_from, data, extra, officers=officers, kept=kept)
     return case
 
 
 def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str | None, data: dict, extra: dict | None,
-              *, case_seq: int | None = None, officers: list[User] | None = None):
+              *, case_seq: int | None = None, officers: list[User] | None = None, kept: dict | None = None):
     """Trail the act, keep its full input, and raise its event, numbered in the case's event order.
 
     The caller holds the case row (locked by `perform`, or just inserted): the act's event number is
     taken here as event_seq + 1 and written by the act's own UPDATE (or INSERT, `case_seq` given) of the case.
     The trail keeps a privacy-masked copy of the input (and its hash); the act record keeps the input as
-    entered, which is what the documents print (a 笔录 needs the real address, the trail does not).
+    entered, which is what the documents print (a 笔录 needs the real address, the trail does not), and `kept`:
+    what the effect recorded for the documents only (the party as served).
     """
     act = ACTS[action]
     if case_seq is None:
@@ -178,7 +181,7 @@ def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str
     # 会签: a binding act waits for every other officer it names to confirm it.
     awaiting = [u.id for u in officers or () if u.id != actor.user_id] if act.cosign else []
     act_row = {"case_id": case.id, "seq": case_seq, "action": action, "actor_id": actor.user_id, "occurred_at": now,
-               "data": body["data"], "awaiting": awaiting, "confirmed": []}
+               "data": {**body["data"], **(kept or {})}, "awaiting": awaiting, "confirmed": []}
     record(s, actor, f"case.{action}", body, case=case, events=[(act.event, body)], case_seq=case_seq, now=now,
            act_row=act_row)
 

@@ -228,6 +228,13 @@ class Oracle:
         self.w = world
         self.reviews_done: dict[int, int] = {}  # opinions given, by reviewer (a first-time reviewer needs the bar)
         self.receipts: set[tuple[int, str]] = set()  # (agency, receipt_no) recorded: one payment per receipt
+        # The agencies each party belongs to (registered it, or hold a case naming it): only they may name it on a
+        # case (services.parties.attachable; the world's parties were registered by 山亭市监).
+        own = world.people["zhangwei"].agency
+        self.party_agencies: dict[int, set[int]] = {pid: {own} for pid in world.parties.values()}
+
+    def party_ok(self, party_id, agency: int) -> bool:
+        return agency in self.party_agencies.get(party_id, set())
 
     def can_read(self, p: Person, agency: int) -> bool:
         # An administrator configures and reads no case contents (issue 11): only the case roles read.
@@ -355,8 +362,10 @@ class Oracle:
         catalogue = CATALOGUE_REASONS if action in CATALOGUE_ACTIONS else frozenset()
         if reasons:
             return Expect(409, "action_refused", frozenset(reasons), catalogue)
-        if action == "update_lead" and "party_id" in body and body["party_id"] not in self.w.parties.values():
-            return Expect(422, "unknown_party")
+        if action == "update_lead" and "party_id" in body:
+            if not self.party_ok(body["party_id"], c.agency):
+                return Expect(422, "unknown_party")
+            self.party_agencies[body["party_id"]].add(c.agency)
         return Expect(201 if action == "add_evidence" else 200, catalogue=catalogue)
 
     def guards(self, c: CaseModel, p: Person, action: str, body: dict, named: list[int]) -> set[str]:
@@ -572,8 +581,10 @@ class Oracle:
             return Expect(422)
         if self.future(body, ["discovered_on"]):
             return Expect(422, "date_in_future")
-        if body.get("party_id") is not None and body["party_id"] not in self.w.parties.values():
-            return Expect(422, "unknown_party")
+        if body.get("party_id") is not None:
+            if not self.party_ok(body["party_id"], p.agency):
+                return Expect(422, "unknown_party")
+            self.party_agencies[body["party_id"]].add(p.agency)
         return Expect(201)
 
     def on_the_spot(self, p: Person, body: dict, schema_bad: bool, form_free: bool) -> Expect:
@@ -584,7 +595,7 @@ class Oracle:
         if self.future(body, ["decided_on"]):
             return Expect(422, "date_in_future")
         kind = {v: k for k, v in self.w.parties.items()}.get(body["party_id"])
-        if kind is None:
+        if kind is None or not self.party_ok(body["party_id"], p.agency):
             return Expect(422, "unknown_party")
         if not self.officers_ok(body["officer_ids"], p.agency):
             return Expect(422, "unknown_officer")
@@ -602,7 +613,10 @@ class Oracle:
         r |= self.named_officers(body["officer_ids"], day(body["decided_on"]))
         if p.id not in body["officer_ids"]:  # an officer decides in their own name
             r.add("actor_not_named")
-        return Expect(409, "action_refused", frozenset(r)) if r else Expect(201)
+        if r:
+            return Expect(409, "action_refused", frozenset(r))
+        self.party_agencies[body["party_id"]].add(p.agency)
+        return Expect(201)
 
 
 def due_date(w: World, c: CaseModel, kind: str, start: dt.date, start_at: dt.datetime | None = None) -> dt.date | None:
