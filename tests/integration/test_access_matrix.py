@@ -57,7 +57,9 @@ class Row:
     role_first: bool = False            # a wrong role is 403 whatever the agency (checked before the record is read)
     # The route parses its body before the service checks who calls (flask-smorest `arguments`): a refused caller
     # gets the 422 of the body today. Permission before validation is done for the act routes (web/api/cases.py
-    # `permission_first`); these rows name the routes still to move. Their refusals still change nothing.
+    # `permission_first`) and the role-only routes (web/api `roles_first`); these rows name the routes on one
+    # agency's record still to move (their scope checks lock rows, so they need a lock-free check first).
+    # Their refusals still change nothing.
     input_first: bool = False
     note: str = ""
 
@@ -77,13 +79,13 @@ ENDPOINTS: dict[str, Row] = {
     # organisation (configuration: the administrator's)
     "GET /api/v1/agencies": Row(ANY),
     "GET /api/v1/users": Row(ADMIN | {"agency_head", "supervisor"}, note="heads and supervisors: their scope"),
-    "POST /api/v1/users": Row(ADMIN, body="json", input_first=True),
-    "POST /api/v1/users/{user_id}/credentials": Row(ADMIN, body="json", input_first=True),
+    "POST /api/v1/users": Row(ADMIN, body="json"),
+    "POST /api/v1/users/{user_id}/credentials": Row(ADMIN, body="json"),
     "DELETE /api/v1/users/{user_id}/tokens": Row(ADMIN),
-    "PATCH /api/v1/users/{user_id}": Row(ADMIN, body="json", input_first=True),
-    "PUT /api/v1/admin/agencies/{agency_id}/publication-system": Row(ADMIN, body="json", input_first=True),
+    "PATCH /api/v1/users/{user_id}": Row(ADMIN, body="json"),
+    "PUT /api/v1/admin/agencies/{agency_id}/publication-system": Row(ADMIN, body="json"),
     # parties (scope: the agencies holding a case or lead of the party, or that registered it)
-    "POST /api/v1/parties": Row(WRITERS, body="json", input_first=True),
+    "POST /api/v1/parties": Row(WRITERS, body="json"),
     "GET /api/v1/parties": Row(CASE_ROLES, note="others: at most a masked de-duplication match"),
     "GET /api/v1/parties/{party_id}": Row(CASE_ROLES, scoped=True, role_first=True),
     "PATCH /api/v1/parties/{party_id}": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
@@ -99,13 +101,13 @@ ENDPOINTS: dict[str, Row] = {
     "GET /api/v1/evidence/{evidence_id}/content": Row(CASE_ROLES, **CASE_CONTENT),
     # calendar, summary forms, the trail
     "GET /api/v1/calendar/due-date": Row(ANY),
-    "PUT /api/v1/admin/calendar/{day}": Row(ADMIN, body="json", input_first=True),
-    "PUT /api/v1/admin/calendar/years/{year}": Row(ADMIN, body="json", input_first=True),
-    "POST /api/v1/admin/calendar/notice/preview": Row(ADMIN, body="json", input_first=True),
-    "POST /api/v1/admin/calendar/notice": Row(ADMIN, body="json", input_first=True),
-    "POST /api/v1/admin/calendar/file/preview": Row(ADMIN, body="multipart", input_first=True),
-    "POST /api/v1/admin/calendar/file": Row(ADMIN, body="multipart", input_first=True),
-    "POST /api/v1/summary-forms": Row(frozenset({"agency_head", "admin"}), body="json", input_first=True),
+    "PUT /api/v1/admin/calendar/{day}": Row(ADMIN, body="json"),
+    "PUT /api/v1/admin/calendar/years/{year}": Row(ADMIN, body="json"),
+    "POST /api/v1/admin/calendar/notice/preview": Row(ADMIN, body="json"),
+    "POST /api/v1/admin/calendar/notice": Row(ADMIN, body="json"),
+    "POST /api/v1/admin/calendar/file/preview": Row(ADMIN, body="multipart"),
+    "POST /api/v1/admin/calendar/file": Row(ADMIN, body="multipart"),
+    "POST /api/v1/summary-forms": Row(frozenset({"agency_head", "admin"}), body="json"),
     "GET /api/v1/admin/audit/verify": Row(frozenset({"admin", "supervisor"})),
     "POST /api/v1/admin/audit/checkpoints": Row(ADMIN),
     # the rules catalogue

@@ -7,6 +7,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from casebook.services import publicity as svc
+from casebook.web.api import roles_first
 from casebook.web.tx import command, json_response, read
 from schemas.api.common import ErrorSchema
 from schemas.api.publicity import (
@@ -122,6 +123,7 @@ def remedy_outcome(data, case_id):
 
 
 @blp.route("/admin/agencies/<id:agency_id>/publication-system", methods=["PUT"])
+@roles_first("admin", what="agency.publication_system")
 @blp.arguments(AgencySystemIn)
 @blp.response(200, AgencySystemOut)
 @errors(401, 403, 404, 422)

@@ -12,7 +12,7 @@ from casebook.services import parties as party_svc
 from casebook.services import summary_forms
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
-from casebook.web.api import error_responses
+from casebook.web.api import error_responses, roles_first
 from casebook.web.tx import (
     command,
     etag_for,
@@ -127,6 +127,7 @@ def _party(p, status=200):
 
 
 @people.route("/parties", methods=["POST"])
+@roles_first("officer", "agency_head", what="party.register")
 @people.arguments(PartyIn)
 @people.response(201, PartyOut)
 @errs(people, 401, 403, 409, 422)
@@ -188,6 +189,7 @@ def users():
 
 
 @org.route("/users", methods=["POST"])
+@roles_first("admin", what="user.create")
 @org.arguments(UserIn)
 @org.response(201, UserOut)
 @errs(org, 401, 403, 409, 422)
@@ -197,6 +199,7 @@ def create_user(data):
 
 
 @org.route("/users/<id:user_id>/credentials", methods=["POST"])
+@roles_first("admin", what="credential.issue")
 @org.arguments(CredentialIn)
 @org.response(201, CredentialOut)
 @errs(org, 401, 403, 404, 409, 422)
@@ -214,6 +217,7 @@ def revoke_user_tokens(user_id):
 
 
 @org.route("/users/<id:user_id>", methods=["PATCH"])
+@roles_first("admin", what="user.set_active")
 @org.arguments(UserActiveIn)
 @org.response(200, UserOut)
 @errs(org, 401, 403, 404, 422)
@@ -245,6 +249,7 @@ def due_date(args):
 
 
 @admin.route("/admin/calendar/<string:day>", methods=["PUT"])
+@roles_first("admin", what="calendar.set_day")
 @admin.arguments(CalendarDayIn)
 @admin.response(200, CalendarDayIn)
 @errs(admin, 401, 403, 404, 422)
@@ -260,6 +265,7 @@ def set_calendar_day(data, day):
 
 
 @admin.route("/admin/calendar/years/<id:year>", methods=["PUT"])
+@roles_first("admin", what="calendar.declare_year")
 @admin.arguments(CalendarYearIn)
 @admin.response(200, CalendarYearIn)
 @errs(admin, 401, 403, 422)
@@ -302,6 +308,7 @@ _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 
 @admin.route("/admin/calendar/notice/preview", methods=["POST"])
+@roles_first("admin", what="calendar.preview_year")
 @admin.arguments(CalendarNoticeIn)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 422)
@@ -312,6 +319,7 @@ def preview_notice(data):
 
 
 @admin.route("/admin/calendar/notice", methods=["POST"])
+@roles_first("admin", what="calendar.confirm_year")
 @admin.arguments(CalendarNoticeConfirmIn)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 409, 422)
@@ -326,6 +334,7 @@ def confirm_notice(data):
 
 
 @admin.route("/admin/calendar/file/preview", methods=["POST"])
+@roles_first("admin", what="calendar.preview_year")
 @admin.doc(**_UPLOAD_DOC)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 413, 422)
@@ -336,6 +345,7 @@ def preview_calendar_file():
 
 
 @admin.route("/admin/calendar/file", methods=["POST"])
+@roles_first("admin", what="calendar.confirm_year")
 @admin.doc(**_UPLOAD_DOC)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 409, 413, 422)
@@ -351,6 +361,7 @@ def confirm_calendar_file():
 
 
 @admin.route("/summary-forms", methods=["POST"])
+@roles_first("agency_head", "admin", what="summary_forms.register")
 @admin.arguments(SummaryFormsIn)
 @admin.response(201, SummaryFormsIn)
 @errs(admin, 401, 403, 409, 422)
