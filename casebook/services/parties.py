@@ -94,17 +94,24 @@ def _scope_clause(actor: Actor):
                Party.id.in_(select(Case.party_id).where(Case.agency_id.in_(scope), Case.party_id.is_not(None))))
 
 
+def check_editable(s: Session, actor: Actor, party_id: int) -> Party:
+    """Who may correct this party: a writer's role, then the party in the actor's read scope (else 404), then its
+    own agency holding it (a supervisor's wider read scope is no licence to edit). The web layer also calls this
+    before it parses the body (permission before validation)."""
+    require_role(actor, *WRITERS, what="party.update")
+    party = get_party(s, actor, party_id)
+    if not actor.can_act_in(party.created_by_agency_id) and not s.execute(
+            select(Case.id).where(Case.party_id == party.id, Case.agency_id == actor.agency_id).limit(1)).first():
+        raise deny(actor, f"party:{party_id}", "只有登记该当事人或办理其案件的执法机关才能更正", "party_out_of_scope")
+    return party
+
+
 def update_party(s: Session, actor: Actor, party_id: int, data: dict, expected_version: int | None) -> Party:
     """Correct a party's contact details; the identity number itself never changes.
 
     Only an agency the party belongs to may correct it (its own case or its registration); the change is
     trailed once for the party and once on every case that names it (whichever agency holds the case)."""
-    require_role(actor, *WRITERS, what="party.update")
-    party = get_party(s, actor, party_id)
-    if not actor.can_act_in(party.created_by_agency_id) and not s.execute(
-            select(Case.id).where(Case.party_id == party.id, Case.agency_id == actor.agency_id).limit(1)).first():
-        # a supervisor's wider read scope is no licence to edit: the agency itself must hold the party
-        raise deny(actor, f"party:{party_id}", "只有登记该当事人或办理其案件的执法机关才能更正", "party_out_of_scope")
+    party = check_editable(s, actor, party_id)
     if expected_version is not None and party.version != expected_version:
         from casebook.domain.errors import StaleVersion
 

@@ -55,12 +55,6 @@ class Row:
     body: str | None = None             # "json" (PROBE), "multipart" (an empty form), None (no body)
     fresh_token: bool = False           # the call ends the token it is made with
     role_first: bool = False            # a wrong role is 403 whatever the agency (checked before the record is read)
-    # The route parses its body before the service checks who calls (flask-smorest `arguments`): a refused caller
-    # gets the 422 of the body today. Permission before validation is done for the act routes (web/api/cases.py
-    # `permission_first`) and the role-only routes (web/api `roles_first`); these rows name the routes on one
-    # agency's record still to move (their scope checks lock rows, so they need a lock-free check first).
-    # Their refusals still change nothing.
-    input_first: bool = False
     note: str = ""
 
 
@@ -88,7 +82,7 @@ ENDPOINTS: dict[str, Row] = {
     "POST /api/v1/parties": Row(WRITERS, body="json"),
     "GET /api/v1/parties": Row(CASE_ROLES, note="others: at most a masked de-duplication match"),
     "GET /api/v1/parties/{party_id}": Row(CASE_ROLES, scoped=True, role_first=True),
-    "PATCH /api/v1/parties/{party_id}": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
+    "PATCH /api/v1/parties/{party_id}": Row(WRITERS, scoped=True, role_first=True, body="json"),
     # cases
     "POST /api/v1/cases": Row(WRITERS, body="json"),
     "GET /api/v1/cases": Row(ANY, note="filtered to the reader's scope (empty for an administrator)"),
@@ -123,14 +117,14 @@ ENDPOINTS: dict[str, Row] = {
     # documents
     "GET /api/v1/document-types": Row(ANY),
     "GET /api/v1/cases/{case_id}/documents/{doc_type}/preview": Row(CASE_ROLES, **CASE_CONTENT),
-    "POST /api/v1/cases/{case_id}/documents/{doc_type}/preview": Row(CASE_ROLES, **CASE_CONTENT, body="json", input_first=True),
+    "POST /api/v1/cases/{case_id}/documents/{doc_type}/preview": Row(CASE_ROLES, **CASE_CONTENT, body="json"),
     "POST /api/v1/documents/preview/{doc_type}": Row(WRITERS | {"legal_reviewer"}, body="json"),
-    "POST /api/v1/cases/{case_id}/documents": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
+    "POST /api/v1/cases/{case_id}/documents": Row(WRITERS, **CASE_CONTENT, body="json"),
     "GET /api/v1/cases/{case_id}/documents": Row(CASE_ROLES, **CASE_CONTENT),
-    "POST /api/v1/cases/{case_id}/case-file": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
+    "POST /api/v1/cases/{case_id}/case-file": Row(WRITERS, **CASE_CONTENT, body="json"),
     "GET /api/v1/documents/{document_id}": Row(CASE_ROLES, **CASE_CONTENT),
     "GET /api/v1/documents/{document_id}/content": Row(CASE_ROLES, **CASE_CONTENT),
-    "POST /api/v1/documents/{document_id}/void": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
+    "POST /api/v1/documents/{document_id}/void": Row(WRITERS, **CASE_CONTENT, body="json"),
     # reviews, discussions, referrals
     "GET /api/v1/legal-reviews": Row(frozenset({"legal_reviewer", "agency_head", "supervisor"})),
     "GET /api/v1/cases/{case_id}/legal-reviews": Row(CASE_ROLES, **CASE_CONTENT),
@@ -138,17 +132,17 @@ ENDPOINTS: dict[str, Row] = {
     "GET /api/v1/cases/{case_id}/referrals": Row(CASE_ROLES, **CASE_CONTENT),
     # deadlines
     "GET /api/v1/deadlines": Row(ANY, note="filtered to the reader's scope"),
-    "POST /api/v1/deadlines/{deadline_id}/met": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
-    "POST /api/v1/deadlines/{deadline_id}/extension": Row(HEAD, **CASE_CONTENT, body="json", input_first=True),
+    "POST /api/v1/deadlines/{deadline_id}/met": Row(WRITERS, scoped=True, role_first=True, body="json"),
+    "POST /api/v1/deadlines/{deadline_id}/extension": Row(HEAD, scoped=True, role_first=True, body="json"),
     # 公示
     "GET /api/v1/publications": Row(ANY, note="filtered to the reader's scope"),
     "GET /api/v1/publications/{pub_id}": Row(CASE_ROLES, **CASE_CONTENT),
-    "POST /api/v1/publications/{pub_id}/draft": Row(HEAD, **CASE_CONTENT, body="json", input_first=True),
-    "POST /api/v1/publications/{pub_id}/publish": Row(HEAD, **CASE_CONTENT, body="json", input_first=True),
-    "POST /api/v1/publications/{pub_id}/exclusion": Row(HEAD, **CASE_CONTENT, body="json", input_first=True),
-    "POST /api/v1/publications/{pub_id}/withdrawal": Row(HEAD, **CASE_CONTENT, body="json", input_first=True),
-    "POST /api/v1/publications/{pub_id}/removal": Row(HEAD, **CASE_CONTENT, body="json", input_first=True),
-    "POST /api/v1/cases/{case_id}/remedy-outcomes": Row(WRITERS, **CASE_CONTENT, body="json", input_first=True),
+    "POST /api/v1/publications/{pub_id}/draft": Row(HEAD, **CASE_CONTENT, body="json"),
+    "POST /api/v1/publications/{pub_id}/publish": Row(HEAD, **CASE_CONTENT, body="json"),
+    "POST /api/v1/publications/{pub_id}/exclusion": Row(HEAD, **CASE_CONTENT, body="json"),
+    "POST /api/v1/publications/{pub_id}/withdrawal": Row(HEAD, **CASE_CONTENT, body="json"),
+    "POST /api/v1/publications/{pub_id}/removal": Row(HEAD, **CASE_CONTENT, body="json"),
+    "POST /api/v1/cases/{case_id}/remedy-outcomes": Row(WRITERS, **CASE_CONTENT, body="json"),
 }
 
 # The act routes: one row per act, its roles as declared; every act addresses one case.
@@ -162,11 +156,6 @@ AGENCIES = ("own", "other")
 
 def expected(row: Row, role: str, agency: str) -> int | None:
     """The designed status of one cell; None: allowed (anything but 401/403/404, never 5xx)."""
-    want = _designed(row, role, agency)
-    return 422 if want is not None and row.input_first else want
-
-
-def _designed(row: Row, role: str, agency: str) -> int | None:
     if row.role_first and role not in row.roles:
         return 403
     if row.scoped and agency == "other":

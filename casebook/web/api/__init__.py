@@ -17,6 +17,21 @@ def error_responses(blp, *codes: int):
     return deco
 
 
+def checked_first(check):
+    """Run `check(session, actor, **view_kwargs)` — a service's own lock-free permission check (scope and role) —
+    before the body is parsed: placed right under the route. Another agency's record is 404, a wrong role or
+    agency 403, before any field error (permission before validation). The service checks again in its write."""
+    def deco(f):
+        @functools.wraps(f)
+        def wrapped(*args, **kwargs):
+            from casebook.web.tx import read
+
+            read(lambda s: check(s, g.actor, **kwargs))
+            return f(*args, **kwargs)
+        return wrapped
+    return deco
+
+
 def roles_first(*roles: str, what: str):
     """Refuse a caller without one of `roles` (403 `role_not_allowed`, logged) before the body is parsed: placed
     right under the route, above `arguments`. Permission before validation — a caller without permission gets

@@ -12,7 +12,7 @@ from casebook.services import parties as party_svc
 from casebook.services import summary_forms
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
-from casebook.web.api import error_responses, roles_first
+from casebook.web.api import checked_first, error_responses, roles_first
 from casebook.web.tx import (
     command,
     etag_for,
@@ -161,6 +161,7 @@ def get_party(party_id):
 
 
 @people.route("/parties/<id:party_id>", methods=["PATCH"])
+@checked_first(lambda s, actor, party_id: party_svc.check_editable(s, actor, party_id))
 @people.arguments(PartyUpdateIn)
 @people.response(200, PartyOut)
 @errs(people, 401, 403, 404, 409, 422, 428)
