@@ -77,8 +77,6 @@ class Settings:
     public_rate_limit: str = field(default_factory=lambda: _env("CASEBOOK_PUBLIC_RATE_LIMIT", "120/minute"))
     ratelimit_storage_url: str = field(default_factory=lambda: _env("CASEBOOK_RATELIMIT_STORAGE_URL", "memory://"))
     public_cache_seconds: int = field(default_factory=lambda: int(_env("CASEBOOK_PUBLIC_CACHE_SECONDS", "60")))
-    # Pages (Issue 13): an idle login session ends after this many minutes; a login token lives at most a day.
-    session_idle_minutes: int = field(default_factory=lambda: int(_env("CASEBOOK_SESSION_IDLE_MINUTES", "30")))
     # Embedded mode (`casebook serve`): the login page lists the demo accounts.
     embedded: bool = False
 

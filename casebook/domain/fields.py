@@ -96,6 +96,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "other_materials": ("其他有关材料", ""),
     "paid_on": ("缴纳日期", ""),
     "party_id": ("当事人", ""),
+    "party_id_number": ("当事人证件号码", "当事人不属于本机关时，填写其完整的身份证号或统一社会信用代码"),
     "party_signed": ("当事人已签收", ""),
     "penalty_kinds": ("处罚种类", ""),
     "place": ("地点", ""),

@@ -159,7 +159,7 @@ def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
     if not isinstance(key, str):
         return None
     k = key.lower()
-    if k == "id_number":
+    if k == "id_number" or k.endswith("_id_number"):  # a party's number, or one given as proof (party_id_number)
         kind = siblings.get("kind")
         return lambda v: _mask_id_number(v, kind)
     masker = _EXACT_KEYS.get(k)

@@ -16,9 +16,10 @@ from .acts import ACTS
 from .calendar import get_calendar
 from .case_rows import insert_case
 from .context import Actor, deny, local_today
+from .effects import PARTY_AS_SERVED, party_snapshot
 from .effects.procedure import check_party
 from .loading import case_view, load_case, party_birth_date, resolve_officers  # noqa: F401  (load_case re-exported)
-from .perform import no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (perform re-exported)
+from .perform import check_role, no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (perform re-exported)
 
 # --- creating cases ---------------------------------------------------------------------------------
 
@@ -28,7 +29,8 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
     if actor.agency_id is None or not actor.roles & ACTS["register_lead"].roles:
         raise deny(actor, "case:register_lead", "您的角色无权登记案源", "role_not_allowed")
     no_future(data, local_today(), "discovered_on", "act_started_on", "act_ended_on")
-    party = check_party(s, data["party_id"]) if data.get("party_id") is not None else None
+    party, how = check_party(s, data["party_id"], actor, data.get("party_id_number")) \
+        if data.get("party_id") is not None else (None, None)
     now = utcnow()
     case = Case(
         agency_id=actor.agency_id, stage="lead", procedure="ordinary", source=data["source"], cause=data["cause"],
@@ -39,17 +41,19 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
     )
     case.party = party
     insert_case(s, case)
-    trail_act(s, actor, case, "register_lead", None, data, None, case_seq=1)  # event 1, inserted with the case
+    # event 1, inserted with the case; how the party was named (its agencies' own, or proven by its number) trailed
+    trail_act(s, actor, case, "register_lead", None, data, {"party_named_by": how} if how else None, case_seq=1)
     return case
 
 
 def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settings) -> Case:
     """简易程序 (行政处罚法 第五十一、五十二条): decide on the spot on a pre-numbered form, served at once."""
+    check_role(actor, ACTS["decide_on_the_spot"], "case:decide_on_the_spot")  # permission before the input's checks
     if actor.agency_id is None:
         raise deny(actor, "case:decide_on_the_spot", "您不属于任何执法机关", "out_of_scope")
     today = local_today()
     no_future(data, today, "decided_on")
-    party = check_party(s, data["party_id"])
+    party, how = check_party(s, data["party_id"], actor, data.get("party_id_number"))
     officers = resolve_officers(s, actor.agency_id, data.get("officer_ids"))
     form = s.execute(
         select(SummaryForm).where(SummaryForm.agency_id == actor.agency_id, SummaryForm.form_no == data["form_no"])
@@ -78,8 +82,8 @@ def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settin
     s.add(case)
     s.flush()
     form.used_by_case_id = case.id
-    trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"]}, case_seq=1,
-              officers=officers)
+    trail_act(s, actor, case, "decide_on_the_spot", None, data, {"form_no": data["form_no"], "party_named_by": how}, case_seq=1,
+              officers=officers, kept={PARTY_AS_SERVED: party_snapshot(party)})  # served at once: the party as served
     return case
 
 

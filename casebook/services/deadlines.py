@@ -473,8 +473,21 @@ def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, cas
     return [view(d, case_no, now) for d, case_no in s.execute(q.limit(limit)).all()]
 
 
-def _load_for_act(s: Session, actor: Actor, deadline_id: int, what: str) -> tuple[Deadline, Case]:
-    d = s.execute(select(Deadline).where(Deadline.id == deadline_id).with_for_update()).scalar_one_or_none()
+MET_ROLES, EXTEND_ROLES = frozenset({"officer", "agency_head"}), frozenset({"agency_head"})
+
+
+def check_act(s: Session, actor: Actor, deadline_id: int, what: str) -> None:
+    """Who may record `what` ("met", "extend") on this deadline — the role, then the scope — without locking: the
+    web layer refuses a caller without permission before it parses the body (permission before validation)."""
+    if not actor.roles & (MET_ROLES if what == "met" else EXTEND_ROLES):
+        raise deny(actor, f"deadline:{deadline_id}:{what}", "您的角色无权登记期限履行情况" if what == "met"
+                   else "延长期限须经负责人批准", "role_not_allowed")
+    _load_for_act(s, actor, deadline_id, what, lock=False)
+
+
+def _load_for_act(s: Session, actor: Actor, deadline_id: int, what: str, *, lock: bool = True) -> tuple[Deadline, Case]:
+    q = select(Deadline).where(Deadline.id == deadline_id)
+    d = s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
     if d is None or not actor.can_read(d.agency_id):
         if d is not None:
             deny(actor, f"deadline:{deadline_id}", "out of read scope", "out_of_scope")
@@ -486,7 +499,7 @@ def _load_for_act(s: Session, actor: Actor, deadline_id: int, what: str) -> tupl
 
 def record_met(s: Session, actor: Actor, deadline_id: int, *, on: dt.date, note: str) -> dict:
     """An officer records that a deadline no case act settles (publication, seizure …) was met."""
-    if not actor.roles & {"officer", "agency_head"}:
+    if not actor.roles & MET_ROLES:
         raise deny(actor, f"deadline:{deadline_id}:met", "您的角色无权登记期限履行情况", "role_not_allowed")
     d, case = _load_for_act(s, actor, deadline_id, "met")
     k = dl.KINDS[d.kind]
@@ -502,7 +515,7 @@ def record_met(s: Session, actor: Actor, deadline_id: int, *, on: dt.date, note:
 
 def record_extension(s: Session, actor: Actor, deadline_id: int, *, days: int, reason: str) -> dict:
     """负责人批准延长 a deadline (市监 filing +15 working days, decision +30 days, 查封扣押 +30 days …)."""
-    if "agency_head" not in actor.roles:
+    if not actor.roles & EXTEND_ROLES:
         raise deny(actor, f"deadline:{deadline_id}:extend", "延长期限须经负责人批准", "role_not_allowed")
     d, case = _load_for_act(s, actor, deadline_id, "extend")
     extend(s, case, d.kind, days, reason, ref=d.ref, actor=actor)

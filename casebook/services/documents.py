@@ -90,6 +90,18 @@ def _require_issuer(actor: Actor, case: Case, what: str) -> None:
         raise deny(actor, what, "该案件不属于您所在执法机关，不能出具或作废其文书", "out_of_scope")
 
 
+def check_issuer(s: Session, actor: Actor, case_id: int, what: str = "document") -> None:
+    """Who may issue on this case (its scope, then the issuer's role), without locking: the web layer refuses a
+    caller without permission before it parses the body (permission before validation)."""
+    _require_issuer(actor, load_case(s, actor, case_id), what)
+
+
+def check_void(s: Session, actor: Actor, document_id: int) -> None:
+    """Who may void this document, without locking (as `check_issuer`)."""
+    doc = _load_document(s, actor, document_id)
+    _require_issuer(actor, load_case(s, actor, doc.case_id), f"document:{document_id}:void")
+
+
 def _lock_and_load(s: Session, actor: Actor, case_id: int) -> Case:
     """Lock the case row first: each act on it moves its event sequence (and version), one at a time."""
     s.execute(select(Case.id).where(Case.id == case_id).with_for_update())

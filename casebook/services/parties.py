@@ -72,10 +72,38 @@ def party_agencies(s: Session, party: Party) -> set[int]:
     return {party.created_by_agency_id, *held}
 
 
+def normalised_number(number: str) -> str:
+    """An identity number as people type it: spaces and hyphens dropped, the check letter upper case."""
+    return "".join(number.split()).replace("-", "").upper()
+
+
+def attachable(s: Session, actor: Actor, party: Party, proof: str | None) -> str | None:
+    """How a case of this actor may name this party: "scope" when the party belongs to the actor's agencies (the
+    rule for reading it), "id_number" when the caller proves it knows the party by its full identity number
+    (the masked de-duplication flow: `GET /parties?id_number=` gave the id, the number goes with it); else None."""
+    if actor.read_scope & party_agencies(s, party):
+        return "scope"
+    if proof and normalised_number(proof) == party.id_number:
+        return "id_number"
+    return None
+
+
 def _scope_clause(actor: Actor):
     scope = sorted(actor.read_scope)
     return or_(Party.created_by_agency_id.in_(scope),
                Party.id.in_(select(Case.party_id).where(Case.agency_id.in_(scope), Case.party_id.is_not(None))))
+
+
+def check_editable(s: Session, actor: Actor, party_id: int) -> Party:
+    """Who may correct this party: a writer's role, then the party in the actor's read scope (else 404), then its
+    own agency holding it (a supervisor's wider read scope is no licence to edit). The web layer also calls this
+    before it parses the body (permission before validation)."""
+    require_role(actor, *WRITERS, what="party.update")
+    party = get_party(s, actor, party_id)
+    if not actor.can_act_in(party.created_by_agency_id) and not s.execute(
+            select(Case.id).where(Case.party_id == party.id, Case.agency_id == actor.agency_id).limit(1)).first():
+        raise deny(actor, f"party:{party_id}", "只有登记该当事人或办理其案件的执法机关才能更正", "party_out_of_scope")
+    return party
 
 
 def update_party(s: Session, actor: Actor, party_id: int, data: dict, expected_version: int | None) -> Party:
@@ -83,12 +111,7 @@ def update_party(s: Session, actor: Actor, party_id: int, data: dict, expected_v
 
     Only an agency the party belongs to may correct it (its own case or its registration); the change is
     trailed once for the party and once on every case that names it (whichever agency holds the case)."""
-    require_role(actor, *WRITERS, what="party.update")
-    party = get_party(s, actor, party_id)
-    if not actor.can_act_in(party.created_by_agency_id) and not s.execute(
-            select(Case.id).where(Case.party_id == party.id, Case.agency_id == actor.agency_id).limit(1)).first():
-        # a supervisor's wider read scope is no licence to edit: the agency itself must hold the party
-        raise deny(actor, f"party:{party_id}", "只有登记该当事人或办理其案件的执法机关才能更正", "party_out_of_scope")
+    party = check_editable(s, actor, party_id)
     if expected_version is not None and party.version != expected_version:
         from casebook.domain.errors import StaleVersion
 
@@ -138,7 +161,7 @@ def search_parties(s: Session, actor: Actor, *, q: str | None, id_number: str | 
         stmt = stmt.where(Party.name.contains(q, autoescape=True))
     number = None
     if id_number:
-        number = "".join(id_number.split()).replace("-", "").upper()
+        number = normalised_number(id_number)
         stmt = stmt.where(Party.id_number == number)
     if after is not None:
         stmt = stmt.where(Party.id < after)

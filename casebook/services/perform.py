@@ -97,20 +97,41 @@ def refuse_if_needed(act: lc.Act, view: lc.CaseView, ctx: lc.ActContext, actor: 
         raise ActionRefused(action=act.label, reasons=result.reasons)
 
 
-def perform(
-    s: Session, actor: Actor, case_id: int, action: str, data: dict, *, expected_version: int | None, settings: Settings,
-    effect_extra: Callable[[Session, Case], dict | None] | None = None, dry_run: bool = False,
-) -> Case:
-    """Carry out `action` on a case: scope, version, guards, effect, trail and events in one transaction.
+def check_role(actor: Actor, act: lc.Act, what: str) -> None:
+    """The actor holds one of the roles the act declares (a wrong role is 403, logged)."""
+    if not actor.roles & act.roles:
+        need = "、".join(lc.ROLE_LABELS[r] for r in sorted(act.roles))
+        raise deny(actor, what, f"您的角色无权执行此操作：“{act.label}”须由{need}执行", "role_not_allowed")
 
-    With dry_run, stop after the checks (raising what the act would raise) and change nothing.
+
+def admit(s: Session, actor: Actor, case_id: int, action: str, *, for_act: bool = False) -> tuple[lc.Act, Case]:
+    """Whether this actor may try `action` on this case at all, before any of its input is looked at.
+
+    Another agency's case is not found (404, logged), a case the actor reads but does not act in is 403
+    `out_of_scope`, a role the act does not declare is 403 `role_not_allowed`. The web layer calls this before it
+    parses the body or reads If-Match, so a caller without permission learns nothing from field errors or a
+    stale version; `perform` calls it again inside the act's transaction (with the row lock).
     """
     act = ACTS.get(action)
     if act is None or act.creates:
         raise NotFound("没有这个案件操作", code="unknown_action")
-    case = load_case(s, actor, case_id, for_act=True, with_agency="agency" in act.loads)
+    case = load_case(s, actor, case_id, for_act=for_act, with_agency=for_act and "agency" in act.loads)
     if not actor.can_act_in(case.agency_id):
         raise deny(actor, f"case:{case_id}:{action}", "该案件不属于您所在执法机关，不能操作", "out_of_scope")
+    check_role(actor, act, f"case:{case_id}:{action}")
+    return act, case
+
+
+def perform(
+    s: Session, actor: Actor, case_id: int, action: str, data: dict, *, expected_version: int | None, settings: Settings,
+    effect_extra: Callable[[Session, Case], dict | None] | None = None, dry_run: bool = False,
+) -> Case:
+    """Carry out `action` on a case: scope and role (`admit`), version, guards, effect, trail and events in one
+    transaction.
+
+    With dry_run, stop after the checks (raising what the act would raise) and change nothing.
+    """
+    act, case = admit(s, actor, case_id, action, for_act=True)
     if expected_version is not None and expected_version != case.version:
         raise StaleVersion()
     today = local_today()
@@ -125,27 +146,30 @@ def perform(
 
     stage_from = case.stage
     extra = None
+    kept = None
     if act.effect is not None:
         run = Run(actor=actor, data=data, settings=settings, today=today, calendar=calendar, officers=officers,
                   rules=evaluation)
         extra = act.effect(s, case, run)
+        kept = run.kept
     if effect_extra is not None:
         extra = {**(extra or {}), **(effect_extra(s, case) or {})}
     case.stage = lc.target_stage(act, view) or case.stage
     case.updated_at = utcnow()
     case.version = case.version + 1
-    trail_act(s, actor, case, action, stage_from, data, extra, officers=officers)
+    trail_act(s, actor, case, action, stage_from, data, extra, officers=officers, kept=kept)
     return case
 
 
 def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str | None, data: dict, extra: dict | None,
-              *, case_seq: int | None = None, officers: list[User] | None = None):
+              *, case_seq: int | None = None, officers: list[User] | None = None, kept: dict | None = None):
     """Trail the act, keep its full input, and raise its event, numbered in the case's event order.
 
     The caller holds the case row (locked by `perform`, or just inserted): the act's event number is
     taken here as event_seq + 1 and written by the act's own UPDATE (or INSERT, `case_seq` given) of the case.
     The trail keeps a privacy-masked copy of the input (and its hash); the act record keeps the input as
-    entered, which is what the documents print (a 笔录 needs the real address, the trail does not).
+    entered, which is what the documents print (a 笔录 needs the real address, the trail does not), and `kept`:
+    what the effect recorded for the documents only (the party as served).
     """
     act = ACTS[action]
     if case_seq is None:
@@ -158,7 +182,7 @@ def trail_act(s: Session, actor: Actor, case: Case, action: str, stage_from: str
     # 会签: a binding act waits for every other officer it names to confirm it.
     awaiting = [u.id for u in officers or () if u.id != actor.user_id] if act.cosign else []
     act_row = {"case_id": case.id, "seq": case_seq, "action": action, "actor_id": actor.user_id, "occurred_at": now,
-               "data": body["data"], "awaiting": awaiting, "confirmed": []}
+               "data": {**body["data"], **(kept or {})}, "awaiting": awaiting, "confirmed": []}
     write_case(s, case)  # the case row's UPDATE (event number included), before the chain head is locked
     record(s, actor, f"case.{action}", body, case=case, events=[(act.event, body)], case_seq=case_seq, now=now,
            act_row=act_row)

@@ -207,14 +207,24 @@ def _lock_case(s: Session, case_id: int) -> Case | None:
     return s.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
 
 
-def _load_for_act(s: Session, actor: Actor, pub_id: int, what: str, roles=PUBLISH_ROLES) -> Publication:
-    pub = _load(s, actor, pub_id, what)
-    _lock_case(s, pub.case_id)
-    pub = s.execute(select(Publication).where(Publication.id == pub_id).with_for_update()).scalar_one()
+def _may_act(actor: Actor, pub: Publication, what: str, roles) -> None:
     if not actor.can_act_in(pub.agency_id):
         raise deny(actor, what, "只能处理本机关的公示记录", "out_of_scope")
     if not actor.roles & roles:
         raise deny(actor, what, "公示须由本机关负责人审核发布", "role_not_allowed")
+
+
+def check_act(s: Session, actor: Actor, pub_id: int, what: str) -> None:
+    """Who may act on this record (its scope, then the head's role), without locking: the web layer refuses a
+    caller without permission before it parses the body (permission before validation)."""
+    _may_act(actor, _load(s, actor, pub_id, what), what, PUBLISH_ROLES)
+
+
+def _load_for_act(s: Session, actor: Actor, pub_id: int, what: str, roles=PUBLISH_ROLES) -> Publication:
+    pub = _load(s, actor, pub_id, what)
+    _lock_case(s, pub.case_id)
+    pub = s.execute(select(Publication).where(Publication.id == pub_id).with_for_update()).scalar_one()
+    _may_act(actor, pub, what, roles)
     return pub
 
 
@@ -353,11 +363,9 @@ def withdraw(s: Session, actor: Actor, pub_id: int, *, reason: str, on: dt.date 
     return pub
 
 
-def record_remedy_outcome(s: Session, actor: Actor, case_id: int, *, kind: str, outcome: str, decided_on: dt.date,
-                          authority: str, document_no: str | None = None, summary: str | None = None) -> RemedyOutcome:
-    """Record a 复议/诉讼 outcome on the case; one that revokes, changes or finds the decision unlawful withdraws
-    its publication (行政处罚法 第四十八条第二款: 三日内撤回), the withdrawal deadline planned and met."""
-    case = s.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+def _may_record_remedy(s: Session, actor: Actor, case_id: int, *, lock: bool = False) -> Case:
+    q = select(Case).where(Case.id == case_id)
+    case = s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
     if case is None or not actor.can_read(case.agency_id):
         if case is not None:
             deny(actor, "remedy.record", "案件不存在", "case_not_found")
@@ -366,6 +374,19 @@ def record_remedy_outcome(s: Session, actor: Actor, case_id: int, *, kind: str, 
         raise deny(actor, "remedy.record", "只能在本机关的案件上登记", "out_of_scope")
     if not actor.roles & REMEDY_ROLES:
         raise deny(actor, "remedy.record", "您的角色无权执行此操作", "role_not_allowed")
+    return case
+
+
+def check_remedy(s: Session, actor: Actor, case_id: int) -> None:
+    """Who may record a 复议/诉讼 outcome on this case, without locking (permission before validation)."""
+    _may_record_remedy(s, actor, case_id)
+
+
+def record_remedy_outcome(s: Session, actor: Actor, case_id: int, *, kind: str, outcome: str, decided_on: dt.date,
+                          authority: str, document_no: str | None = None, summary: str | None = None) -> RemedyOutcome:
+    """Record a 复议/诉讼 outcome on the case; one that revokes, changes or finds the decision unlawful withdraws
+    its publication (行政处罚法 第四十八条第二款: 三日内撤回), the withdrawal deadline planned and met."""
+    case = _may_record_remedy(s, actor, case_id, lock=True)
     errors = {}
     if kind not in REMEDY_KINDS:
         errors["kind"] = ["可选：reconsideration（行政复议）、litigation（行政诉讼）"]

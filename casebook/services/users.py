@@ -116,11 +116,6 @@ def token_row(s: Session, token: str, *, now: dt.datetime | None = None) -> ApiT
     return row if row.user.active else None
 
 
-def user_for_token(s: Session, token: str) -> User | None:
-    row = token_row(s, token)
-    return row.user if row is not None else None
-
-
 def touch_token(s: Session, token_id: int, now: dt.datetime | None = None) -> None:
     """Record a use of the token (the idle timeout counts from here)."""
     s.execute(update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))

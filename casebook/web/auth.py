@@ -31,8 +31,16 @@ def bearer_token() -> str | None:
 def resolve(read_factory, write_factory=None) -> bool:
     """Set g.actor / g.token_id from the bearer token if there is a live one; refresh its last use."""
     token = bearer_token()
-    if token is None:
-        return False
+    return token is not None and identify(token, read_factory, write_factory)
+
+
+def identify(token: str, read_factory, write_factory=None, describe=None) -> bool:
+    """Resolve a token — a bearer token, or the one a page session keeps in its cookie — into g.actor / g.token_id.
+
+    One rule for both (`users.token_row`): not revoked, not past its expiry, not idle longer than
+    CASEBOOK_TOKEN_IDLE_MINUTES, its user active. A use refreshes the token's last use (at most once a minute),
+    which is what the idle timeout counts from. `describe(user)` runs while the user is loaded (the pages' header).
+    """
     now = dt.datetime.now(dt.UTC)
     s = read_factory()
     try:
@@ -42,6 +50,8 @@ def resolve(read_factory, write_factory=None) -> bool:
             return False
         g.actor = actor_for(s, row.user)
         g.token_id = row.id
+        if describe is not None:
+            describe(row.user)
         stale = row.last_used_at is None or now - row.last_used_at >= users.TOUCH_EVERY
     except BaseException:
         s.close()

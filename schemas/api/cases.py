@@ -42,6 +42,8 @@ class LeadIn(Strict):
     cause = Text(300, required=True)
     discovered_on = fields.Date(required=True)
     party_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    party_id_number = fields.String(validate=validate.Length(min=15, max=30), metadata={"api_only": True,
+        "description": "当事人不属于本机关（本机关没有登记它，也没有它的案件）时，须填写其完整的身份证号或统一社会信用代码以证明知悉"})
     facts_text = Text(10000)
     act_started_on = fields.Date(metadata={"description": "违法行为发生日期（连续或者继续状态的，为开始日期）"})
     act_ended_on = fields.Date(allow_none=True, metadata={"description": "连续或者继续状态的违法行为终了日期"})
@@ -190,6 +192,8 @@ class UpdateLeadIn(Strict):
     cause = Text(300)
     discovered_on = fields.Date()
     party_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    party_id_number = fields.String(validate=validate.Length(min=15, max=30), metadata={"api_only": True,
+        "description": "当事人不属于本机关（本机关没有登记它，也没有它的案件）时，须填写其完整的身份证号或统一社会信用代码以证明知悉"})
     facts_text = Text(10000)
     act_started_on = fields.Date(metadata={"description": "违法行为发生日期（连续或者继续状态的，为开始日期）"})
     act_ended_on = fields.Date(allow_none=True, metadata={"description": "连续或者继续状态的违法行为终了日期"})
@@ -416,6 +420,8 @@ class CloseIn(Strict):
 
 class SummaryDecisionIn(Strict):
     party_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    party_id_number = fields.String(validate=validate.Length(min=15, max=30), metadata={"api_only": True,
+        "description": "当事人不属于本机关（本机关没有登记它，也没有它的案件）时，须填写其完整的身份证号或统一社会信用代码以证明知悉"})
     form_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
     decided_on = fields.Date(required=True)
     place = Text(300, required=True)

@@ -75,15 +75,66 @@ def test_a_wrong_password_is_told_in_chinese_and_issues_nothing(client, sessions
     assert _tokens(sessions) == before
 
 
-def test_an_idle_session_expires_and_its_token_is_deleted(client, sessions):
-    _login(client)
+def _page_token(client) -> str:
     with client.session_transaction() as sess:
-        sess["seen"] = 0  # last seen in 1970
+        return sess["token"]
+
+
+def _age_token(sessions, token: str, minutes: int) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from casebook.services.users import hash_token
+
+    with sessions() as s, s.begin():
+        s.execute(update(m.ApiToken).where(m.ApiToken.token_hash == hash_token(token))
+                  .values(last_used_at=m.utcnow() - dt.timedelta(minutes=minutes)))
+
+
+def test_an_idle_session_is_refused_by_the_pages_exactly_like_the_api_token_and_the_token_is_deleted(client, sessions):
+    """One idle rule (CASEBOOK_TOKEN_IDLE_MINUTES, default 60) for a page login and a bearer token: the same token."""
+    _login(client)
+    token = _page_token(client)
+    bearer = {"Authorization": f"Bearer {token}"}
+    _age_token(sessions, token, 59)  # used 59 minutes ago: alive for both
+    assert client.get("/work/cases").status_code == 200
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    _age_token(sessions, token, 61)  # 61 minutes idle: refused by both
+    assert client.get("/api/v1/me", headers=bearer).status_code == 401
     before = _tokens(sessions)
     r = client.get("/work/cases")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
-    assert _tokens(sessions) == before - 1
+    assert _tokens(sessions) == before - 1  # the dead token is deleted with the session
     assert "登录状态已过期，请重新登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_a_page_view_counts_as_a_use_so_an_active_page_session_outlives_the_idle_timeout(client, sessions):
+    _login(client)
+    token = _page_token(client)
+    _age_token(sessions, token, 50)
+    assert client.get("/work/cases").status_code == 200  # refreshes the token's last use (at most once a minute)
+    from casebook.services.users import hash_token
+
+    with sessions() as s:
+        last = s.execute(select(m.ApiToken.last_used_at).where(m.ApiToken.token_hash == hash_token(token))).scalar_one()
+    assert (m.utcnow() - last).total_seconds() < 60
+
+
+def test_a_revoked_token_or_a_deactivated_user_ends_the_page_session(client, sessions, api):
+    _login(client, "wangfang")
+    assert client.get("/work/cases").status_code == 200
+    uid = api.user_id("wangfang")
+    r = api.c.patch(f"/api/v1/users/{uid}", json={"active": False}, headers=api.h("admin"))
+    assert r.status_code == 200, r.get_json()
+    r = client.get("/work/cases")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    api.c.patch(f"/api/v1/users/{uid}", json={"active": True}, headers=api.h("admin"))
+    _login(client, "wangfang")
+    assert client.get("/work/cases").status_code == 200
+    assert api.c.delete(f"/api/v1/users/{uid}/tokens", headers=api.h("admin")).status_code == 200
+    r = client.get("/work/cases")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
 def test_a_refused_act_shows_every_reason_with_its_article_keeps_the_input_and_changes_nothing(client, sessions):

@@ -58,7 +58,7 @@ def test_a_case_for_the_party_brings_it_into_the_agencys_scope(api):
     p = _new_person(api)
     assert api.get(f"/api/v1/parties/{p['id']}", who="chenjie").status_code == 404
     r = api.post("/api/v1/cases", {"source": "complaint", "cause": "涉嫌无证经营", "discovered_on": "2026-03-02",
-                                   "party_id": p["id"]}, who="chenjie")
+                                   "party_id": p["id"], "party_id_number": p["id_number"]}, who="chenjie")
     assert r.status_code == 201, r.get_json()
     got = api.get(f"/api/v1/parties/{p['id']}", who="chenjie")
     assert got.status_code == 200 and got.get_json()["phone"] == "13806329999"
@@ -81,7 +81,8 @@ def test_a_correction_is_trailed_on_every_case_that_names_the_party_with_the_par
     p = _new_person(api)
     ours = api.lead(party_id=p["id"])
     theirs = api.post("/api/v1/cases", {"source": "complaint", "cause": "涉嫌无证经营", "discovered_on": "2026-03-02",
-                                        "party_id": p["id"]}, who="chenjie").get_json()["id"]
+                                        "party_id": p["id"], "party_id_number": p["id_number"]}, who="chenjie"
+                      ).get_json()["id"]
     r = api.c.patch(f"/api/v1/parties/{p['id']}", json={"address": "山东省枣庄市山亭区新址2号"},
                     headers=api.h("chenjie", **{"If-Match": '"1"'}))
     assert r.status_code == 200, r.get_json()
@@ -93,3 +94,58 @@ def test_a_correction_is_trailed_on_every_case_that_names_the_party_with_the_par
     by_case = {cid: agency for cid, _, agency in rows}
     with sessions() as s:
         assert by_case[ours] == s.get(m.Case, ours).agency_id  # on the other agency's own case trail
+
+
+# --- naming a party on a case: only an agency's own party, or one proven by its full number ---------------------
+
+LEAD = {"source": "complaint", "cause": "涉嫌无证经营", "discovered_on": "2026-03-02"}
+
+
+def test_a_new_lead_cannot_name_another_agencys_party_by_its_id_and_is_told_as_for_no_party(api, caplog):
+    p = _new_person(api)
+    before = api.snapshot()
+    caplog.set_level(logging.WARNING, logger="casebook.access")
+    theirs = api.post("/api/v1/cases", {**LEAD, "party_id": p["id"]}, who="chenjie")
+    wrong = api.post("/api/v1/cases", {**LEAD, "party_id": p["id"], "party_id_number": demo_resident_id("37040219900101002")},
+                     who="chenjie")
+    none = api.post("/api/v1/cases", {**LEAD, "party_id": 999999}, who="chenjie")
+    assert theirs.status_code == wrong.status_code == none.status_code == 422
+    assert theirs.get_json() == wrong.get_json() == none.get_json()  # nothing tells that the party exists
+    assert theirs.get_json()["code"] == "unknown_party"
+    assert api.snapshot() == before
+    assert any(f"party:{p['id']}" in r.getMessage() and "party_out_of_scope" in r.getMessage() for r in caplog.records)
+    # a lead on the agency's own party, or one it already holds a case for, is as before
+    assert api.post("/api/v1/cases", {**LEAD, "party_id": p["id"]}, who="liqiang").status_code == 201
+
+
+def test_the_full_identity_number_proves_knowledge_and_the_way_the_party_was_named_is_trailed(api, sessions):
+    p = _new_person(api)
+    number = p["id_number"]
+    typed = f"{number[:6]} {number[6:14]}-{number[14:]}".lower()  # as people type it
+    r = api.post("/api/v1/cases", {**LEAD, "party_id": p["id"], "party_id_number": typed}, who="chenjie")
+    assert r.status_code == 201, r.get_json()
+    cid = r.get_json()["id"]
+    assert r.get_json()["party"]["id"] == p["id"]
+    with sessions() as s:
+        payload = json.loads(s.execute(select(m.TrailEntry.payload).where(
+            m.TrailEntry.case_id == cid, m.TrailEntry.action == "case.register_lead")).scalar_one())
+    assert payload["data"]["party_named_by"] == "id_number"
+    assert number not in json.dumps(payload) and "********" in payload["data"]["party_id_number"]  # masked
+    # and now the party is the agency's: its next lead names it by id alone
+    assert api.post("/api/v1/cases", {**LEAD, "party_id": p["id"]}, who="chenjie").status_code == 201
+
+
+def test_a_lead_update_and_an_on_the_spot_decision_cannot_name_another_agencys_party_either(api):
+    p = _new_person(api, who="zhangwei")
+    lead = api.post("/api/v1/cases", {**LEAD, "party_id": None}, who="chenjie").get_json()["id"]
+    before = api.snapshot()
+    r = api.act(lead, "update_lead", {"party_id": p["id"]}, who="chenjie", expect=422)
+    assert r.get_json()["code"] == "unknown_party"
+    body = {"party_id": p["id"], "form_no": "SD202600001", "decided_on": "2026-03-05", "place": "山亭区府前路",
+            "cause": "占道经营", "facts_text": "当事人在人行道上摆摊经营。", "penalty_kinds": ["warning"],
+            "basis": "《枣庄市市容和环境卫生管理条例》第四十条", "officer_ids": api.officers("chenjie", "liuyang"),
+            "party_signed": True}
+    r = api.post("/api/v1/summary-decisions", body, who="chenjie")
+    assert r.status_code == 422 and r.get_json()["code"] == "unknown_party", r.get_json()
+    assert api.snapshot() == before
+    api.act(lead, "update_lead", {"party_id": p["id"], "party_id_number": p["id_number"]}, who="chenjie")

@@ -254,8 +254,37 @@ def _cause_core(cause: str) -> str:
     return cause.removeprefix("涉嫌")
 
 
+@dataclass(frozen=True)
+class PartyAsServed:
+    """The party as it was when the decision was served (kept on the serve act's record)."""
+
+    kind: str
+    name: str
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    legal_representative: str | None = None
+
+
+# The serve act's record keeps the party as served (services.effects.PARTY_AS_SERVED): serve_decision, or the
+# on-the-spot decision, which is served at once.
+_SERVING_ACTS = ("serve_decision", "decide_on_the_spot")
+
+
+def party_of(cd: CaseData):
+    """The party a document names: as served once the decision is served (a later correction of the party does
+    not rewrite a served decision, 行政处罚法 第六十一条), else the party as it stands."""
+    if cd.case.served_on is not None:
+        for act in reversed(cd.acts):
+            kept = act.data.get("party_as_served") if act.action in _SERVING_ACTS else None
+            if kept:
+                return PartyAsServed(**{k: kept.get(k) for k in ("kind", "name", "id_number", "phone", "address",
+                                                                 "legal_representative")})
+    return cd.case.party
+
+
 def _party(cd: CaseData) -> dict | None:
-    p = cd.case.party
+    p = party_of(cd)
     if p is None:
         return None
     if p.kind == "person":

@@ -20,6 +20,7 @@ from .base import (  # noqa: F401
     _header,
     _iso,
     load_case_data,
+    party_of,
 )
 
 
@@ -34,7 +35,8 @@ def case_file_context(s: Session, case: Case, documents: list[Document], *, toda
     header = _header(cd)
     if not documents:
         raise DocumentNotReady("本案还没有已生成的文书，不能组卷")
-    party = c.party.name if c.party else None
+    p = party_of(cd)
+    party = p.name if p else None
     officers = [cd.name(co.user_id) for co in c.officers]
     context = {
         "cover": _clean({

@@ -32,6 +32,22 @@ class Run:
     calendar: Any  # the working-day calendar (services.calendar.get_calendar)
     officers: list[User] = field(default_factory=list)  # the officers the input names, resolved
     rules: Any = None  # services.rules.Evaluation, computed once when the act loads "rules"
+    # What the act's record (case_acts) keeps beyond its input, which the trail entry and the event do not carry
+    # (e.g. the party as served, for the documents: serve_decision).
+    kept: dict = field(default_factory=dict)
+
+
+PARTY_AS_SERVED = "party_as_served"
+
+
+def party_snapshot(party) -> dict | None:
+    """The party as it stands now: what a served decision's documents keep printing after the party is edited
+    (行政处罚法 第五十九条: the decision names the party, its 身份证号 or 统一社会信用代码 and address, as served)."""
+    if party is None:
+        return None
+    return {"id": party.id, "version": party.version, "kind": party.kind, "name": party.name,
+            "id_number": party.id_number, "phone": party.phone, "address": party.address,
+            "legal_representative": party.legal_representative}
 
 
 def plan(s: Session, case: Case, kind: str, *, settings: Settings | None = None, **kw) -> None:

@@ -12,9 +12,10 @@ from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ValidationFailed
 from casebook.services.case_rows import add_officers
+from casebook.services.context import Actor, deny
 from casebook.services.numbers import format_case_no, next_number
 
-from . import Run, plan
+from . import PARTY_AS_SERVED, Run, party_snapshot, plan
 
 AMOUNT_FIELDS = ("illegal_gains", "goods_value", "sales_amount", "turnover")
 
@@ -25,11 +26,19 @@ def _assign(case: Case, data: dict, *names: str) -> None:
             setattr(case, n, data[n])
 
 
-def check_party(s: Session, party_id: int | None) -> Party:
+def check_party(s: Session, party_id: int | None, actor: Actor, proof: str | None = None) -> tuple[Party, str]:
+    """The party a case of this actor's agency may name, and how (`parties.attachable`: its agencies' own party,
+    or proven by its full identity number). Any other party answers exactly as one that does not exist (the
+    attempt logged), so that a case cannot be used to reach, or to probe for, another agency's party."""
+    from casebook.services.parties import attachable
+
     party = s.get(Party, party_id) if party_id is not None else None
-    if party is None:
+    how = attachable(s, actor, party, proof) if party is not None else None
+    if party is not None and how is None:
+        deny(actor, f"party:{party_id}", "party out of scope and its number not given", "party_out_of_scope")
+    if how is None:
         raise ValidationFailed("当事人不存在", code="unknown_party", errors={"party_id": ["当事人不存在"]})
-    return party
+    return party, how
 
 
 PERIOD_FIELDS = ("act_started_on", "act_ended_on", "act_continuing")
@@ -54,9 +63,12 @@ def update_lead(s: Session, case: Case, run: Run) -> dict | None:
     _assign(case, run.data, "cause", "source", "discovered_on", "facts_text")
     record_act_period(case, run.data)
     if "party_id" in run.data:
-        case.party_id = check_party(s, run.data["party_id"]).id
+        party, how = check_party(s, run.data["party_id"], run.actor, run.data.get("party_id_number"))
+        case.party_id = party.id
         s.flush()
         s.refresh(case, ["party"])
+        return {"party_named_by": how}
+    return None
 
 
 def file(s: Session, case: Case, run: Run) -> dict | None:
@@ -178,6 +190,8 @@ def decide(s: Session, case: Case, run: Run) -> dict | None:
 
 def serve_decision(s: Session, case: Case, run: Run) -> dict | None:
     case.served_on = run.data["served_on"]
+    # The documents of a served decision keep the party as served, even if it is corrected later (第六十一条).
+    run.kept[PARTY_AS_SERVED] = party_snapshot(case.party)
 
 
 def suspend(s: Session, case: Case, run: Run) -> dict | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import g, request, send_file
@@ -14,7 +15,8 @@ from casebook.services import audit as audit_svc
 from casebook.services import case_list
 from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
-from casebook.services.acts import CASE_ROUTE_ACTS
+from casebook.services.acts import ACTS, CASE_ROUTE_ACTS
+from casebook.services.perform import admit, check_role
 from casebook.web.api import error_responses
 from casebook.web.limits import check_json_depth
 from casebook.web.tx import (
@@ -51,7 +53,27 @@ def _case_response(s, case, status=200):
     return case_out.dump(case), status, {"ETag": etag_for(case.version), "Location": f"/api/v1/cases/{case.id}"}
 
 
+def permission_first(action: str):
+    """Check who may do `action` before the body is parsed or If-Match read (placed right under the route).
+
+    A caller without permission gets 404 (another agency's case) or 403 (not their agency, not their role),
+    never field errors or a stale-version 409 that would tell them about the case. On a case the check reads
+    it in the request's read session; `perform` checks again in the act's transaction.
+    """
+    def wrap(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if "case_id" in kwargs:
+                read(lambda s: admit(s, g.actor, kwargs["case_id"], action))
+            else:
+                check_role(g.actor, ACTS[action], f"case:{action}")
+            return view(*args, **kwargs)
+        return checked
+    return wrap
+
+
 @blp.route("/cases", methods=["POST"])
+@permission_first("register_lead")
 @blp.arguments(LeadIn)
 @blp.response(201, CaseOut, description="已登记的案源")
 @errors(401, 403, 422)
@@ -128,6 +150,7 @@ def _make_action_view(action: str, schema):
     ])(view)
     view = blp.response(200, CaseOut)(view)
     view = blp.arguments(schema)(view)
+    view = permission_first(action)(view)
     blp.route(f"/cases/<id:case_id>/actions/{action}", methods=["POST"], endpoint=f"act_{action}")(view)
 
 
@@ -136,6 +159,7 @@ for _action, _act in CASE_ROUTE_ACTS.items():  # one route per act, from its dec
 
 
 @blp.route("/summary-decisions", methods=["POST"])
+@permission_first("decide_on_the_spot")
 @blp.arguments(SummaryDecisionIn)
 @blp.response(201, CaseOut)
 @errors(401, 403, 409, 422)
@@ -162,6 +186,7 @@ def list_evidence(case_id):
 @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
 @blp.response(201, EvidenceOut)
 @errors(401, 403, 404, 409, 413, 415, 422, 428)
+@permission_first("add_evidence")
 def add_evidence(case_id):
     """登记证据并上传文件（按内容识别类型，按 SHA-256 存储）"""
     raw = request.form.get("meta")

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from casebook.services import calendar as cal_svc
 from casebook.services import deadlines as svc
+from casebook.web.api import checked_first
 from casebook.web.tx import command, keyset_page, read, settings
 from schemas.api.common import ErrorSchema
 from schemas.api.deadlines import (
@@ -53,6 +54,7 @@ def list_deadlines(args):
 
 
 @blp.route("/deadlines/<id:deadline_id>/met", methods=["POST"])
+@checked_first(lambda s, actor, deadline_id: svc.check_act(s, actor, deadline_id, "met"))
 @blp.arguments(DeadlineMetIn)
 @blp.response(200, DeadlineOut)
 @errors(401, 403, 404, 409, 422)
@@ -62,6 +64,7 @@ def record_met(data, deadline_id):
 
 
 @blp.route("/deadlines/<id:deadline_id>/extension", methods=["POST"])
+@checked_first(lambda s, actor, deadline_id: svc.check_act(s, actor, deadline_id, "extend"))
 @blp.arguments(DeadlineExtendIn)
 @blp.response(200, DeadlineOut)
 @errors(401, 403, 404, 409, 422)

@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema
 
 from casebook.services import documents as svc
-from casebook.web.api import error_responses
+from casebook.services.loading import load_case
+from casebook.web.api import checked_first, error_responses
 from casebook.web.tx import (
     command,
     if_match_version,
@@ -90,6 +91,7 @@ def preview_case_document(args, case_id, doc_type):
 
 
 @blp.route("/cases/<id:case_id>/documents/<doc_type>/preview", methods=["POST"])
+@checked_first(lambda s, actor, case_id, **_: load_case(s, actor, case_id))  # readers of the case
 @blp.arguments(CasePreviewIn)
 @blp.response(200, PDF_BODY, description="预览 PDF", content_type="application/pdf")
 @errors(401, 404, 409, 422, 429)
@@ -108,6 +110,7 @@ def preview_explicit(context, doc_type):
 
 
 @blp.route("/cases/<id:case_id>/documents", methods=["POST"])
+@checked_first(lambda s, actor, case_id: svc.check_issuer(s, actor, case_id))
 @blp.arguments(DocumentIssueIn)
 @blp.response(202, DocumentOut, description="已编号并排队生成；轮询 GET /documents/{id}")
 @errors(401, 403, 404, 409, 422)
@@ -139,6 +142,7 @@ def list_documents(args, case_id):
 
 
 @blp.route("/cases/<id:case_id>/case-file", methods=["POST"])
+@checked_first(lambda s, actor, case_id: svc.check_issuer(s, actor, case_id))
 @blp.arguments(CaseFileIn)
 @blp.response(202, DocumentOut, description="排队组卷；轮询 GET /documents/{id} 查看进度")
 @errors(401, 403, 404, 409, 422)
@@ -172,6 +176,7 @@ def document_content(document_id):
 
 
 @blp.route("/documents/<id:document_id>/void", methods=["POST"])
+@checked_first(lambda s, actor, document_id: svc.check_void(s, actor, document_id))
 @blp.arguments(VoidIn)
 @blp.response(200, DocumentOut)
 @errors(401, 403, 404, 409, 422)

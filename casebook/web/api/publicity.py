@@ -7,6 +7,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from casebook.services import publicity as svc
+from casebook.web.api import checked_first, roles_first
 from casebook.web.tx import command, json_response, read
 from schemas.api.common import ErrorSchema
 from schemas.api.publicity import (
@@ -66,6 +67,7 @@ def preview(pub_id):
 
 
 @blp.route("/publications/<id:pub_id>/draft", methods=["POST"])
+@checked_first(lambda s, actor, pub_id: svc.check_act(s, actor, pub_id, "publication.update"))
 @blp.arguments(DraftIn)
 @blp.response(200, PublicationOut)
 @errors(401, 403, 404, 409, 422)
@@ -75,6 +77,7 @@ def update_draft(data, pub_id):
 
 
 @blp.route("/publications/<id:pub_id>/publish", methods=["POST"])
+@checked_first(lambda s, actor, pub_id: svc.check_act(s, actor, pub_id, "publication.publish"))
 @blp.arguments(PublishIn)
 @blp.response(200, PublicationOut)
 @errors(401, 403, 404, 409, 422)
@@ -84,6 +87,7 @@ def publish(data, pub_id):
 
 
 @blp.route("/publications/<id:pub_id>/exclusion", methods=["POST"])
+@checked_first(lambda s, actor, pub_id: svc.check_act(s, actor, pub_id, "publication.exclude"))
 @blp.arguments(ExcludeIn)
 @blp.response(200, PublicationOut)
 @errors(401, 403, 404, 409, 422)
@@ -93,6 +97,7 @@ def exclude(data, pub_id):
 
 
 @blp.route("/publications/<id:pub_id>/withdrawal", methods=["POST"])
+@checked_first(lambda s, actor, pub_id: svc.check_act(s, actor, pub_id, "publication.withdraw"))
 @blp.arguments(WithdrawIn)
 @blp.response(200, PublicationOut)
 @errors(401, 403, 404, 409, 422)
@@ -102,6 +107,7 @@ def withdraw(data, pub_id):
 
 
 @blp.route("/publications/<id:pub_id>/removal", methods=["POST"])
+@checked_first(lambda s, actor, pub_id: svc.check_act(s, actor, pub_id, "publication.remove"))
 @blp.arguments(RemovalIn)
 @blp.response(200, PublicationOut)
 @errors(401, 403, 404, 409, 422)
@@ -113,6 +119,7 @@ def removal(data, pub_id):
 
 
 @blp.route("/cases/<id:case_id>/remedy-outcomes", methods=["POST"])
+@checked_first(lambda s, actor, case_id: svc.check_remedy(s, actor, case_id))
 @blp.arguments(RemedyOutcomeIn)
 @blp.response(201, RemedyOutcomeOut)
 @errors(401, 403, 404, 422)
@@ -122,6 +129,7 @@ def remedy_outcome(data, case_id):
 
 
 @blp.route("/admin/agencies/<id:agency_id>/publication-system", methods=["PUT"])
+@roles_first("admin", what="agency.publication_system")
 @blp.arguments(AgencySystemIn)
 @blp.response(200, AgencySystemOut)
 @errors(401, 403, 404, 422)

@@ -13,7 +13,7 @@ from casebook.services import parties as party_svc
 from casebook.services import summary_forms
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
-from casebook.web.api import error_responses
+from casebook.web.api import checked_first, error_responses, roles_first
 from casebook.web.tx import (
     command,
     etag_for,
@@ -134,6 +134,7 @@ def _party(p, status=200):
 
 
 @people.route("/parties", methods=["POST"])
+@roles_first("officer", "agency_head", what="party.register")
 @people.arguments(PartyIn)
 @people.response(201, PartyOut)
 @errs(people, 401, 403, 409, 422)
@@ -167,6 +168,7 @@ def get_party(party_id):
 
 
 @people.route("/parties/<id:party_id>", methods=["PATCH"])
+@checked_first(lambda s, actor, party_id: party_svc.check_editable(s, actor, party_id))
 @people.arguments(PartyUpdateIn)
 @people.response(200, PartyOut)
 @errs(people, 401, 403, 404, 409, 422, 428)
@@ -195,6 +197,7 @@ def users():
 
 
 @org.route("/users", methods=["POST"])
+@roles_first("admin", what="user.create")
 @org.arguments(UserIn)
 @org.response(201, UserOut)
 @errs(org, 401, 403, 409, 422)
@@ -204,6 +207,7 @@ def create_user(data):
 
 
 @org.route("/users/<id:user_id>/credentials", methods=["POST"])
+@roles_first("admin", what="credential.issue")
 @org.arguments(CredentialIn)
 @org.response(201, CredentialOut)
 @errs(org, 401, 403, 404, 409, 422)
@@ -221,6 +225,7 @@ def revoke_user_tokens(user_id):
 
 
 @org.route("/users/<id:user_id>", methods=["PATCH"])
+@roles_first("admin", what="user.set_active")
 @org.arguments(UserActiveIn)
 @org.response(200, UserOut)
 @errs(org, 401, 403, 404, 422)
@@ -317,6 +322,7 @@ def due_date(args):
 
 
 @admin.route("/admin/calendar/<string:day>", methods=["PUT"])
+@roles_first("admin", what="calendar.set_day")
 @admin.arguments(CalendarDayIn)
 @admin.response(200, CalendarDayIn)
 @errs(admin, 401, 403, 404, 422)
@@ -332,6 +338,7 @@ def set_calendar_day(data, day):
 
 
 @admin.route("/admin/calendar/years/<id:year>", methods=["PUT"])
+@roles_first("admin", what="calendar.declare_year")
 @admin.arguments(CalendarYearIn)
 @admin.response(200, CalendarYearIn)
 @errs(admin, 401, 403, 422)
@@ -374,6 +381,7 @@ _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 
 @admin.route("/admin/calendar/notice/preview", methods=["POST"])
+@roles_first("admin", what="calendar.preview_year")
 @admin.arguments(CalendarNoticeIn)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 422)
@@ -384,6 +392,7 @@ def preview_notice(data):
 
 
 @admin.route("/admin/calendar/notice", methods=["POST"])
+@roles_first("admin", what="calendar.confirm_year")
 @admin.arguments(CalendarNoticeConfirmIn)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 409, 422)
@@ -398,6 +407,7 @@ def confirm_notice(data):
 
 
 @admin.route("/admin/calendar/file/preview", methods=["POST"])
+@roles_first("admin", what="calendar.preview_year")
 @admin.doc(**_UPLOAD_DOC)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 413, 422)
@@ -408,6 +418,7 @@ def preview_calendar_file():
 
 
 @admin.route("/admin/calendar/file", methods=["POST"])
+@roles_first("admin", what="calendar.confirm_year")
 @admin.doc(**_UPLOAD_DOC)
 @admin.response(200, CalendarYearLoadOut)
 @errs(admin, 401, 403, 409, 413, 422)
@@ -423,6 +434,7 @@ def confirm_calendar_file():
 
 
 @admin.route("/summary-forms", methods=["POST"])
+@roles_first("agency_head", "admin", what="summary_forms.register")
 @admin.arguments(SummaryFormsIn)
 @admin.response(201, SummaryFormsIn)
 @errs(admin, 401, 403, 409, 422)

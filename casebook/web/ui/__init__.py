@@ -1,13 +1,12 @@
 """The zh-CN pages: server-rendered (Flask + Jinja), one blueprint per area, plain forms and links first.
 
 Sessions: logging in issues an ApiToken (the identity store of the API) and keeps it in Flask's signed
-session cookie (HttpOnly, SameSite=Lax, Secure over TLS); every page resolves it like a bearer token, so a
-revoked or expired token ends the session. An idle session ends after `session_idle_minutes`.
+session cookie (HttpOnly, SameSite=Lax, Secure over TLS); every page resolves it exactly as the API resolves a
+bearer token (`casebook.web.auth.identify`): a revoked, expired, idle (CASEBOOK_TOKEN_IDLE_MINUTES) token or a
+deactivated user ends the session, and a page's use refreshes the token's last use.
 """
 
 from __future__ import annotations
-
-import time
 
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -15,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from casebook.domain.lifecycle import ROLE_LABELS
 from casebook.services import users
-from casebook.services.context import actor_for
+from casebook.web.auth import identify
 
 from . import fmt
 
@@ -48,7 +47,10 @@ def register(app: Flask, api_blueprints, settings) -> None:
                 apidocs.blp):
         app.register_blueprint(blp)
     fmt.install(app)
-    idle = settings.session_idle_minutes * 60
+
+    def describe(user) -> None:
+        g.user = {"id": user.id, "name": user.display_name, "agency": user.agency.name, "agency_id": user.agency_id,
+                  "roles": list(user.roles or ()), "role_label": "、".join(ROLE_LABELS.get(r, r) for r in user.roles or ())}
 
     @app.before_request
     def _ui_identity():
@@ -57,24 +59,13 @@ def register(app: Flask, api_blueprints, settings) -> None:
             return None
         token = session.get("token")
         if token:
-            last = session.get("seen", 0)
-            expired = time.time() - last > idle
-            with app.extensions["casebook"]["sessions" if expired else "read_sessions"]() as s:
-                user = users.user_for_token(s, token)
-                if user is not None and expired:
-                    users.delete_token(s, token)  # idle too long: the token dies with the session
-                    s.commit()
-                    user = None
-                if user is not None:
-                    g.actor = actor_for(s, user)
-                    g.user = {"id": user.id, "name": user.display_name, "agency": user.agency.name,
-                              "agency_id": user.agency_id, "roles": list(user.roles or ()),
-                              "role_label": "、".join(ROLE_LABELS.get(r, r) for r in user.roles or ())}
-            if g.actor is None:
+            sessions = app.extensions["casebook"]
+            if not identify(token, sessions["read_sessions"], sessions["sessions"], describe):
+                with sessions["sessions"]() as s, s.begin():
+                    users.delete_token(s, token)  # revoked, expired or idle: the token dies with the session
+                g.actor = g.user = None
                 session.clear()
                 flash("登录状态已过期，请重新登录", "error")
-            else:
-                session["seen"] = int(time.time())
         if g.actor is None and request.endpoint not in PUBLIC:
             return redirect(url_for("ui_auth.login", next=request.full_path if request.method == "GET" else None))
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
@@ -84,7 +83,6 @@ def login():
         return resp
     session.clear()
     session["token"] = token
-    session["seen"] = int(time.time())
     session.permanent = False
     return redirect(nxt or url_for("ui_auth.index"))
 

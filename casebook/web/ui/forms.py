@@ -60,7 +60,7 @@ def form_fields(schema_cls, act: str, officer_field: str | None, people: dict[st
     schema_fields = schema_cls().fields
     items = [(n, schema_fields[n]) for n in only if n in schema_fields] if only is not None else schema_fields.items()
     for name, f in items:
-        if f.dump_only:
+        if f.dump_only or f.metadata.get("api_only"):  # e.g. party_id_number: the pages list the agency's own parties
             continue
         label, help_ = field_label(name, act)
         fld = Field(name, label, help_, "text", required=f.required and only is None)

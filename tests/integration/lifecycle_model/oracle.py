@@ -261,6 +261,13 @@ class Oracle:
         self.w = world
         self.reviews_done: dict[int, int] = {}  # opinions given, by reviewer (a first-time reviewer needs the bar)
         self.receipts: set[tuple[int, str]] = set()  # (agency, receipt_no) recorded: one payment per receipt
+        # The agencies each party belongs to (registered it, or hold a case naming it): only they may name it on a
+        # case (services.parties.attachable; the world's parties were registered by 山亭市监).
+        own = world.people["zhangwei"].agency
+        self.party_agencies: dict[int, set[int]] = {pid: {own} for pid in world.parties.values()}
+
+    def party_ok(self, party_id, agency: int) -> bool:
+        return agency in self.party_agencies.get(party_id, set())
 
     def can_read(self, p: Person, agency: int) -> bool:
         # An administrator configures and reads no case contents (issue 11): only the case roles read.
@@ -357,25 +364,24 @@ class Oracle:
 
     def act(self, c: CaseModel, p: Person, action: str, body: dict, if_match: str, schema_bad: bool) -> Expect:
         t = TRANSITIONS[action]
-        if schema_bad:
-            return Expect(422)
-        if if_match == "missing":
-            return Expect(428, "precondition_required")
-        if if_match == "garbage":
-            return Expect(409, "stale_version")
+        # Permission before validation: scope and role first, then the input, If-Match and the version.
         if not self.can_read(p, c.agency):
             return Expect(404, "case_not_found")
         if p.agency != c.agency:
             return Expect(403, "out_of_scope")
-        if if_match == "stale":
+        if not (p.roles & t.roles):
+            return Expect(403, "role_not_allowed")
+        if schema_bad:
+            return Expect(422)
+        if if_match == "missing":
+            return Expect(428, "precondition_required")
+        if if_match in ("garbage", "stale"):
             return Expect(409, "stale_version")
         if self.future(body):
             return Expect(422, "date_in_future")
         named = body.get(OFFICER_FIELDS.get(action, ("",))[0], [])
         if not self.officers_ok(named, c.agency):
             return Expect(422, "unknown_officer")
-        if not (p.roles & t.roles):
-            return Expect(403, "role_not_allowed")
         if c.stage not in t.from_stages:
             return Expect(409, "action_refused", frozenset({"wrong_stage"}))
         try:
@@ -389,8 +395,10 @@ class Oracle:
         catalogue = CATALOGUE_REASONS if action in CATALOGUE_ACTIONS else frozenset()
         if reasons:
             return Expect(409, "action_refused", frozenset(reasons), catalogue)
-        if action == "update_lead" and "party_id" in body and body["party_id"] not in self.w.parties.values():
-            return Expect(422, "unknown_party")
+        if action == "update_lead" and "party_id" in body:
+            if not self.party_ok(body["party_id"], c.agency):
+                return Expect(422, "unknown_party")
+            self.party_agencies[body["party_id"]].add(c.agency)
         return Expect(201 if action == "add_evidence" else 200, catalogue=catalogue)
 
     def guards(self, c: CaseModel, p: Person, action: str, body: dict, named: list[int]) -> set[str]:
@@ -612,28 +620,30 @@ class Oracle:
         }.get(action, s in REFERRAL_STEPS.get(action, ()))
 
     def register_lead(self, p: Person, body: dict, schema_bad: bool) -> Expect:
-        if schema_bad:
-            return Expect(422)
         if not p.roles & {"officer", "agency_head"}:
             return Expect(403, "role_not_allowed")
+        if schema_bad:
+            return Expect(422)
         if self.future(body, ["discovered_on"]):
             return Expect(422, "date_in_future")
-        if body.get("party_id") is not None and body["party_id"] not in self.w.parties.values():
-            return Expect(422, "unknown_party")
+        if body.get("party_id") is not None:
+            if not self.party_ok(body["party_id"], p.agency):
+                return Expect(422, "unknown_party")
+            self.party_agencies[body["party_id"]].add(p.agency)
         return Expect(201)
 
     def on_the_spot(self, p: Person, body: dict, schema_bad: bool, form_free: bool) -> Expect:
+        if "officer" not in p.roles:
+            return Expect(403, "role_not_allowed")
         if schema_bad:
             return Expect(422)
         if self.future(body, ["decided_on"]):
             return Expect(422, "date_in_future")
         kind = {v: k for k, v in self.w.parties.items()}.get(body["party_id"])
-        if kind is None:
+        if kind is None or not self.party_ok(body["party_id"], p.agency):
             return Expect(422, "unknown_party")
         if not self.officers_ok(body["officer_ids"], p.agency):
             return Expect(422, "unknown_officer")
-        if "officer" not in p.roles:
-            return Expect(403, "role_not_allowed")
         r = set()
         kinds = set(body["penalty_kinds"])
         fine = money(body.get("fine_amount"))
@@ -650,7 +660,10 @@ class Oracle:
             r.add("actor_not_named")
         if kind == "person" and age_at(day(body["decided_on"])) < 14:  # 第三十条
             r.add("party_under_14")
-        return Expect(409, "action_refused", frozenset(r)) if r else Expect(201)
+        if r:
+            return Expect(409, "action_refused", frozenset(r))
+        self.party_agencies[body["party_id"]].add(p.agency)
+        return Expect(201)
 
 
 def due_date(w: World, c: CaseModel, kind: str, start: dt.date, start_at: dt.datetime | None = None) -> dt.date | None:
