@@ -65,6 +65,8 @@ class Rubric:
     categories: tuple[Category, ...]
     grades: tuple[Grade, ...]  # highest first; the last has min_score 0
     basis: str = ""
+    #: 音像记录事项清单: the acts that must have an audio-visual recording covering their time (configurable).
+    recorded_acts: dict = field(default_factory=dict)
 
     @property
     def total_points(self) -> Decimal:
@@ -242,7 +244,18 @@ def parse(data: Mapping) -> Rubric:
         problems.append("最低等次的下限须为0")
     elif len({g.min_score for g in grades}) != len(grades):
         problems.append("等次下限不得重复")
+    recorded = data.get("recorded_acts") or {}
+    if not isinstance(recorded, Mapping):
+        problems.append("音像记录事项清单（recorded_acts）须为映射")
+        recorded = {}
+    else:
+        from casebook.domain.vocabulary import INVESTIGATION_ACT_KINDS, SERVICE_METHODS
+
+        bad = [k for k in recorded.get("investigation") or () if k not in INVESTIGATION_ACT_KINDS]
+        bad += [k for k in recorded.get("service_methods") or () if k not in SERVICE_METHODS]
+        if bad:
+            problems.append(f"音像记录事项清单中有未知的执法活动：{'、'.join(map(str, bad))}")
     if problems:
         raise ValidationFailed("评查标准有误：" + "；".join(problems), code="rubric_invalid")
     return Rubric(code, str(data.get("name") or code), version, eff_from, eff_to, tuple(vetoes), tuple(cats),
-                  tuple(grades), str(data.get("basis") or ""))
+                  tuple(grades), str(data.get("basis") or ""), dict(recorded))
