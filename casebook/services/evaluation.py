@@ -366,10 +366,10 @@ def _load_file(s: Session, actor: Actor, file_id: int) -> tuple[EvaluationFile, 
     if f is None:
         raise NotFound("评查案卷不存在", code="evaluation_file_not_found")
     r = s.get(EvaluationRound, f.round_id)
-    if "supervisor" in actor.roles and actor.can_read(r.agency_id) and actor.can_read(f.agency_id):
-        return f, r, "supervisor"
     if f.evaluator_id == actor.user_id:
         return f, r, "evaluator"
+    if "supervisor" in actor.roles and actor.can_read(r.agency_id) and actor.can_read(f.agency_id):
+        return f, r, "supervisor"
     if r.status in ("published", "closed") and _is_case_officer_or_head(s, actor, f):
         return f, r, "handler"
     deny(actor, f"evaluation:file:{file_id}", "not evaluator, supervisor or handler", "out_of_scope")
