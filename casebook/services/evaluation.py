@@ -300,6 +300,10 @@ def _agency_names(s: Session, ids) -> dict[int, str]:
     return dict(s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all()) if ids else {}
 
 
+def _grade_labels(s: Session, rubric_id: int) -> dict[str, str]:
+    return {g.code: g.label for g in rubric_of(s.get(EvaluationRubric, rubric_id)).grades}
+
+
 def round_view(s: Session, r: EvaluationRound, *, files: bool = True) -> dict:
     out = {"id": r.id, "name": r.name, "status": r.status, "status_label": ROUND_STATUSES[r.status],
            "period_from": r.period_from, "period_to": r.period_to, "agency_ids": r.agency_ids,
@@ -312,9 +316,11 @@ def round_view(s: Session, r: EvaluationRound, *, files: bool = True) -> dict:
     if files:
         names = _names(s, [f.evaluator_id for f, *_ in rows])
         agencies = _agency_names(s, [f.agency_id for f, *_ in rows])
+        labels = _grade_labels(s, r.rubric_id)
         out["files"] = [{"id": f.id, "case_id": f.case_id, "case_no": no, "cause": cause, "agency_id": f.agency_id,
                          "agency": agencies.get(f.agency_id), "evaluator_id": f.evaluator_id,
-                         "evaluator": names.get(f.evaluator_id), "status": f.status, "total": f.total, "grade": f.grade}
+                         "evaluator": names.get(f.evaluator_id), "status": f.status, "total": f.total, "grade": f.grade,
+                         "grade_label": labels.get(f.grade)}
                         for f, no, cause in rows]
     return out
 
@@ -397,7 +403,8 @@ def file_view(s: Session, actor: Actor, file_id: int) -> dict:
         "id": f.id, "round_id": r.id, "round_name": r.name, "round_status": r.status, "relation": relation,
         "status": f.status, "status_label": FILE_STATUSES[f.status], "evaluator_id": f.evaluator_id,
         "evaluator": _names(s, [f.evaluator_id]).get(f.evaluator_id), "entries": f.entries, "vetoes": f.vetoes,
-        "result": f.result, "total": f.total, "grade": f.grade, "comment": f.comment, "scored_at": f.scored_at,
+        "result": f.result, "total": f.total, "grade": f.grade,
+        "grade_label": _grade_labels(s, r.rubric_id).get(f.grade), "comment": f.comment, "scored_at": f.scored_at,
         "case": _case_summary(s, case), "rubric": rubric_view(rubric_row),
         "checks": check_run_view(s, run) if run else None,
         "corrections": [correction_view(c, _names(s, [c.recorded_by])) for c in s.execute(
@@ -494,7 +501,7 @@ def _file_line(s: Session, f: EvaluationFile) -> dict:
     n = s.execute(select(func.count()).select_from(EvaluationCorrection).where(EvaluationCorrection.file_id == f.id)).scalar_one()
     return {"id": f.id, "round_id": r.id, "round_name": r.name, "round_status": r.status, "case_id": f.case_id,
             "case_no": case.case_no, "cause": case.cause, "status": f.status, "total": f.total, "grade": f.grade,
-            "corrections": n}
+            "grade_label": _grade_labels(s, r.rubric_id).get(f.grade), "corrections": n}
 
 
 def correction_view(c: EvaluationCorrection, names: dict[int, str]) -> dict:
@@ -608,3 +615,52 @@ def scores_for_statistics(s: Session, actor: Actor, *, agency_ids: list[int] | N
                     "case_id": f.case_id, "case_no": case_no, "agency_id": f.agency_id, "total": f.total,
                     "grade": f.grade, "vetoes": list(f.vetoes or ()), "scored_at": f.scored_at})
     return out
+
+
+# --- for the pages -------------------------------------------------------------------------------------------
+
+
+def agencies_in_scope(s: Session, actor: Actor) -> list[dict]:
+    """The agencies a supervisor may evaluate (its scope), with their closed cases: the new-round form."""
+    _supervisor_scope(actor, "evaluation:agencies")
+    counts = dict(s.execute(select(Case.agency_id, func.count()).where(Case.stage.in_(CLOSED_STAGES))
+                            .group_by(Case.agency_id)).all())
+    rows = s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(sorted(actor.read_scope))).order_by(Agency.id)).all()
+    return [{"id": a, "name": n, "closed": counts.get(a, 0)} for a, n in rows]
+
+
+def report_xlsx(rep: dict) -> bytes:
+    """The round report as a workbook: 概况, 各机关, 各执法人员, 常见问题."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "概况"
+    r = rep["round"]
+    for row in (("评查活动", r["name"]), ("评查期间", f"{r['period_from']}至{r['period_to']}"), ("随机种子", r["seed"]),
+                ("评查标准", f"{rep['rubric']['name']}（第{rep['rubric']['version']}版）"),
+                ("抽取案卷", rep["overall"]["files"]), ("已评分", rep["overall"]["scored"]),
+                ("平均分", rep["overall"]["average"] or "")):
+        ws.append(list(row))
+    for g, n in rep["overall"]["grades"].items():
+        ws.append([g, n])
+    grades = list(rep["overall"]["grades"])
+    for title, head, rows in (
+            ("各机关", ["机关", "已结案件", "抽取", "已评分", "平均分", *grades],
+             [[a["agency"], a["population"], a["files"], a["scored"], a["average"], *a["grades"].values()] for a in rep["agencies"]]),
+            ("各执法人员", ["执法人员", "案卷", "已评分", "平均分", *grades],
+             [[o["name"], o["files"], o["scored"], o["average"], *o["grades"].values()] for o in rep["officers"]]),
+            ("常见问题", ["项目代码", "问题", "否决项", "涉及案卷", "问题数"],
+             [[d["code"], d["label"], "是" if d["veto"] else "", d["files"], d["defects"]] for d in rep["defects"]])):
+        sh = wb.create_sheet(title)
+        sh.append(head)
+        for c in sh[1]:
+            c.font = Font(bold=True)
+        for row in rows:
+            sh.append([Decimal(v) if isinstance(v, str) and v.replace(".", "", 1).isdigit() else v for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

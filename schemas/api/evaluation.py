@@ -118,6 +118,7 @@ class FileOut(Strict):
     result = fields.Dict(allow_none=True)
     total = fields.String(allow_none=True)
     grade = fields.String(allow_none=True)
+    grade_label = fields.String(allow_none=True)
     comment = fields.String(allow_none=True)
     scored_at = fields.String(allow_none=True)
     case = fields.Dict()
