@@ -85,6 +85,7 @@ def test_a_supervisor_runs_a_round_an_evaluator_scores_and_an_officer_records_a_
     sup.check("round-published-report")
     pdf = p.request.get(round_url.replace(f"/rounds/{round_url.split('/')[-1]}", f"/rounds/{round_url.split('/')[-1]}/report.pdf"))
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
+    (sup.dir / "round-report.pdf").write_bytes(pdf.body())  # to look at (pdftoppm)
     xlsx = p.request.get(round_url + "/report.xlsx")
     assert xlsx.status == 200 and xlsx.body()[:2] == b"PK"
 
