@@ -100,6 +100,14 @@ def import_rubric(s: Session, actor: Actor, text: str) -> EvaluationRubric:
     return _store_rubric(s, actor, data)
 
 
+def import_rubric_xlsx(s: Session, actor: Actor, data: bytes) -> EvaluationRubric:
+    """导入评查标准（Excel）: the workbook layout of casebook.services.evaluation_xlsx."""
+    require_role(actor, "supervisor", "admin", what="evaluation:rubric:import")
+    from .evaluation_xlsx import read
+
+    return _store_rubric(s, actor, read(data))
+
+
 def current_rubric(s: Session, day: dt.date | None = None) -> EvaluationRubric:
     """The rubric in force on the day: the latest effective version (the default ships and is imported on first use)."""
     day = day or local_today()

@@ -242,3 +242,35 @@ def test_case_checks_and_rubric_endpoints_by_role_and_agency(api, world, session
     assert r.status_code == 422 and r.get_json()["code"] == "rubric_invalid"
     r = api.post("/api/v1/evaluation/rubrics", {"yaml": v2.replace("version: 2", "version: 3").replace("points: 20", "points: 25")}, SUP)
     assert r.status_code == 422 and "之和" in r.get_json()["message"]
+
+
+def test_a_rubric_imports_from_excel_as_from_yaml(api, world):
+    import yaml
+
+    from casebook.services.evaluation import DEFAULT_RUBRIC
+    from casebook.services.evaluation_xlsx import write
+
+    doc = yaml.safe_load(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
+    doc["version"], doc["effective_from"] = 5, "2026-02-01"
+    body = write(doc)
+
+    def upload(who, data=body):
+        return api.c.post("/api/v1/evaluation/rubrics/xlsx", headers=api.h(who), content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(data), "评查标准.xlsx")})
+
+    for who in ("zhangwei", "zhaomin", "sunli"):
+        assert upload(who).status_code == 403, who
+    r = upload(SUP)
+    assert r.status_code == 201, r.get_json()
+    got = r.get_json()
+    assert got["version"] == 5 and [c["points"] for c in got["categories"]] == ["20", "80"]
+    assert got["recorded_acts"]["hearing"] is True and "inquiry" in got["recorded_acts"]["investigation"]
+    assert any(i["bars_excellent"] for c in got["categories"] for i in c["items"])
+    assert upload("admin").status_code == 409
+    before = api.snapshot()
+    r = upload(SUP, b"not a workbook")
+    assert r.status_code == 422 and "Excel" in r.get_json()["message"]
+    doc["version"], doc["grades"] = 6, doc["grades"][:2]  # lowest grade does not start at 0
+    r = upload(SUP, write(doc))
+    assert r.status_code == 422 and "下限须为0" in r.get_json()["message"]
+    assert api.snapshot() == before

@@ -60,6 +60,24 @@ def import_rubric(data):
     return command(lambda s: (plain(svc.rubric_view(svc.import_rubric(s, g.actor, data["yaml"]))), 201, {}))
 
 
+@blp.route("/evaluation/rubrics/xlsx", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"],
+               "properties": {"file": {"type": "string", "format": "binary",
+                                       "description": "评查标准（.xlsx：标准信息、否决项、评分项目、等次、音像记录事项）"}}}}}})
+@blp.response(201, RubricOut)
+@errors(401, 403, 409, 413, 422)
+def import_rubric_xlsx(data=None):
+    """导入评查标准新版本（Excel）"""
+    f = request.files.get("file")
+    if f is None:
+        raise ValidationFailed("请上传评查标准 Excel 文件", code="file_missing", errors={"file": ["必填"]})
+    body = f.read(5 * 1024 * 1024 + 1)
+    if len(body) > 5 * 1024 * 1024:
+        raise ValidationFailed("文件超过 5 MB", code="file_too_large", errors={"file": ["过大"]})
+    return command(lambda s: (plain(svc.rubric_view(svc.import_rubric_xlsx(s, g.actor, body))), 201, {}))
+
+
 @blp.route("/evaluation/rounds", methods=["GET"])
 @blp.response(200, RoundListOut)
 @errors(401, 403)
