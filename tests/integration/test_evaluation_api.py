@@ -274,3 +274,11 @@ def test_a_rubric_imports_from_excel_as_from_yaml(api, world):
     r = upload(SUP, write(doc))
     assert r.status_code == 422 and "下限须为0" in r.get_json()["message"]
     assert api.snapshot() == before
+
+
+def test_a_correction_with_unknown_or_nameless_parts_is_refused(api, world):
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"\xc3\x83\"\r\n\r\n{}\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nx\r\n--b--\r\n")
+    r = api.c.post("/api/v1/evaluation/files/1/corrections", data=body, headers=api.h("zhangwei"),
+                   content_type="multipart/form-data; boundary=b")
+    assert r.status_code == 422 and r.get_json()["code"] == "unknown_field"

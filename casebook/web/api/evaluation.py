@@ -69,6 +69,9 @@ def import_rubric(data):
 @errors(401, 403, 409, 413, 422)
 def import_rubric_xlsx(data=None):
     """导入评查标准新版本（Excel）"""
+    unknown = sorted(str(k) for k in request.form) + sorted(str(k) for k in request.files if k != "file")
+    if unknown:
+        raise ValidationFailed("请求中有不认识的字段", code="unknown_field", errors={k[:50]: ["不认识的字段"] for k in unknown})
     f = request.files.get("file")
     if f is None:
         raise ValidationFailed("请上传评查标准 Excel 文件", code="file_missing", errors={"file": ["必填"]})
@@ -163,6 +166,10 @@ def my_files():
 @errors(401, 403, 404, 409, 413, 422)
 def record_correction(file_id):
     """登记整改（承办人员或本机关负责人），附整改材料"""
+    unknown = sorted(str(k) for k in request.form if k not in ("description", "recorded_on"))
+    unknown += sorted(str(k) for k in request.files if k != "file")
+    if unknown:
+        raise ValidationFailed("请求中有不认识的字段", code="unknown_field", errors={k[:50]: ["不认识的字段"] for k in unknown})
     description = request.form.get("description", "")
     if len(description) > 10000 or "\x00" in description:
         raise ValidationFailed("整改情况过长或含有不允许的字符", code="description_invalid", errors={"description": ["有误"]})
