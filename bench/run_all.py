@@ -47,6 +47,7 @@ BENCHES = {
     "calendar_confirm": "backend",
     "http_api": "backend",
     "case_page": "backend",
+    "evaluation_autochecks": "backend",
 }
 
 # rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
@@ -65,6 +66,7 @@ SIZES = {
         "calendar_confirm": {"sqlite": ["--rows", "5000", "--repeat", "5"], "postgres": ["--rows", "5000", "--repeat", "5"]},
         "http_api": {"sqlite": ["--requests", "500", "--repeat", "3"], "postgres": ["--requests", "500", "--repeat", "3"]},
         "case_page": {"sqlite": ["--rounds", "100", "--repeats", "3"], "postgres": ["--rounds", "100", "--repeats", "3"]},
+        "evaluation_autochecks": {"sqlite": ["--cases", "2000"], "postgres": ["--cases", "10000"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
@@ -81,6 +83,7 @@ SIZES = {
                              "postgres": ["--rows", "20000", "--cases", "5000", "--repeat", "5"]},
         "http_api": {"sqlite": ["--requests", "1000", "--repeat", "5"], "postgres": ["--requests", "1000", "--repeat", "5"]},
         "case_page": {"sqlite": ["--rounds", "200", "--repeats", "5"], "postgres": ["--rounds", "200", "--repeats", "5"]},
+        "evaluation_autochecks": {"sqlite": ["--cases", "10000"], "postgres": ["--cases", "10000"]},
     },
     # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
     "smoke": {
@@ -100,6 +103,7 @@ SIZES = {
         "http_api": {"sqlite": ["--requests", "50", "--repeat", "1"], "postgres": ["--requests", "50", "--repeat", "1"]},
         "case_page": {"sqlite": ["--rounds", "5", "--repeats", "1", "--warmup", "1"],
                       "postgres": ["--rounds", "5", "--repeats", "1", "--warmup", "1"]},
+        "evaluation_autochecks": {"sqlite": ["--cases", "100"], "postgres": ["--cases", "100"]},
     },
 }
 
@@ -313,6 +317,13 @@ def cell_case_page(r: dict | None) -> str:
             f"ratio {r['ratio_to_floor_p95']}×")
 
 
+def cell_evaluation(r: dict | None) -> str:
+    if not r:
+        return "—"
+    return (f"{r['cases']:,} cases {r['checks_s']:.1f} s {_mark(r['pass'])} ({r['cases_per_s']:.0f}/s); "
+            f"floor (same rows, hand-written SQL) {r['floor_s']:.1f} s, ratio {r['ratio_to_floor']}×")
+
+
 def table(results: dict) -> str:
     def row(what, budget, key, cell):
         b = results.get(key, {})
@@ -346,6 +357,8 @@ def table(results: dict) -> str:
                      "p99 < 100 ms", cell_http),
         "case_page": ("case page server render, 200 trail entries + 50 evidence items (`bench/case_page.py`)",
                       "p95 < 150 ms on PostgreSQL", cell_case_page),
+        "evaluation_autochecks": ("案卷评查 auto-checks of closed cases, run and stored (`bench/evaluation_autochecks.py`)",
+                                  "10,000 cases < 60 s on PostgreSQL", cell_evaluation),
     }
     lines = [
         "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",

@@ -762,4 +762,5 @@ class RemedyOutcome(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+from casebook.db import models_evaluation as _models_evaluation  # noqa: E402, F401 — 案卷评查 (Issue 15)
 from casebook.db import models_supervision  # noqa: E402,F401  (supervision: problem models, indexes)

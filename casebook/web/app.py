@@ -74,14 +74,15 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
         api.register_blueprint(blp)
     errors.register(app)
     from casebook.web import public
-    from casebook.web.api import publicity
+    from casebook.web.api import evaluation, publicity
 
     api.register_blueprint(publicity.blp)
+    api.register_blueprint(evaluation.blp)
     public.register(app, settings)  # 公示: public pages, open API, rate limit, caching (no login)
     from . import ui  # the zh-CN pages: cookie sessions with CSRF; the API stays bearer-only
 
     # CSRF guards the cookie-session pages; bearer-token APIs (and the public read-only side) are exempt.
-    ui.register(app, (*api_blueprints, publicity.blp, public.api), settings)
+    ui.register(app, (*api_blueprints, publicity.blp, evaluation.blp, public.api), settings)
 
     @app.before_request
     def _limits_and_auth():

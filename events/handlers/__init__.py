@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from events.envelope import Envelope
 
-from . import activity, deadlines, documents, publicity, rules
+from . import activity, deadlines, documents, evaluation, publicity, rules
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ GROUPS: dict[str, HandlerGroup] = {
         HandlerGroup("documents", documents.BINDINGS, documents.render, documents.prepare),
         HandlerGroup("deadlines", deadlines.BINDINGS, deadlines.handle),
         HandlerGroup("publicity", publicity.BINDINGS, publicity.handle),
+        HandlerGroup("evaluation", evaluation.BINDINGS, evaluation.handle),
     ]
 }
 

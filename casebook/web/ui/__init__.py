@@ -35,7 +35,7 @@ def is_ui_request() -> bool:
 
 
 def register(app: Flask, api_blueprints, settings) -> None:
-    from . import admin, apidocs, auth, case, head, review, shell, supervision, workspace
+    from . import admin, apidocs, auth, case, evaluation, head, review, shell, supervision, workspace
 
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="casebook_session",
                       WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_HEADERS=["X-CSRFToken"])
@@ -43,8 +43,8 @@ def register(app: Flask, api_blueprints, settings) -> None:
     csrf.init_app(app)
     for blp in api_blueprints:  # the API authenticates with bearer tokens, not cookies: no CSRF there
         csrf.exempt(blp)
-    for blp in (shell.blp, auth.blp, workspace.blp, case.blp, review.blp, head.blp, supervision.blp, admin.blp,
-                apidocs.blp):
+    for blp in (shell.blp, auth.blp, workspace.blp, case.blp, review.blp, head.blp, supervision.blp, evaluation.blp,
+                admin.blp, apidocs.blp):
         app.register_blueprint(blp)
     fmt.install(app)
 

@@ -1,0 +1,66 @@
+"""案卷评查 pages by role: the supervisor's rounds and round pages, the scoring page for the drawn evaluator only,
+the results for the handling officer once sent; the report files (PDF, XLSX) are real files; a bad round form
+changes nothing and says why in Chinese."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from tests.integration.test_evaluation_api import SUP, new_round, username, world  # noqa: F401 — the fixture
+from tests.integration.test_pages import _csrf, _login
+
+
+def _client(app, who):
+    c = app.test_client()
+    _login(c, who)
+    return c
+
+
+def test_pages_by_role(app, api, world, sessions):  # noqa: F811
+    rnd = new_round(api, world, sample_percent=100, sample_size=None)
+    sup = _client(app, SUP)
+    r = sup.get("/evaluation/rounds")
+    assert r.status_code == 200 and "新建评查活动" in r.get_data(as_text=True)
+    assert sup.get(f"/evaluation/rounds/{rnd['id']}").status_code == 200
+    for who in ("zhangwei", "zhaomin", "sunli", "admin"):
+        c = _client(app, who)
+        assert c.get("/evaluation/rounds").status_code == 403, who
+        assert c.get(f"/evaluation/rounds/{rnd['id']}").status_code == 403, who
+        assert c.get("/evaluation/mine").status_code == 200, who
+    f = rnd["files"][0]
+    ev = username(sessions, f["evaluator_id"])
+    evc = _client(app, ev)
+    page = evc.get(f"/evaluation/files/{f['id']}").get_data(as_text=True)
+    assert "计算得分并保存" in page and "自动检查" in page and "执法全过程记录" in page
+    off = _client(app, "zhangwei")
+    assert off.get(f"/evaluation/files/{f['id']}").status_code == 404  # not before the results are sent
+    r = evc.post(f"/evaluation/files/{f['id']}/score", data={"csrf_token": _csrf(page), "defects.F-FORMS": "1"},
+                 follow_redirects=True)
+    assert "须说明理由" in r.get_data(as_text=True)
+    r = evc.post(f"/evaluation/files/{f['id']}/score", data={"csrf_token": _csrf(page), "defects.F-FORMS": "1",
+                                                             "reason.F-FORMS": "使用了旧版文书格式"}, follow_redirects=True)
+    assert "评分已保存" in r.get_data(as_text=True)
+    pdf = sup.get(f"/evaluation/rounds/{rnd['id']}/report.pdf")
+    assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
+    xlsx = sup.get(f"/evaluation/rounds/{rnd['id']}/report.xlsx")
+    wb = load_workbook(io.BytesIO(xlsx.data))
+    assert wb.sheetnames == ["概况", "各机关", "各执法人员", "常见问题"]
+    assert [c.value for c in wb["常见问题"][2]][:2] == ["F-FORMS", "使用规范文书格式"]
+    assert _client(app, "zhangwei").get(f"/evaluation/rounds/{rnd['id']}/report.pdf").status_code == 403
+
+
+def test_a_bad_round_form_changes_nothing(app, api, world):  # noqa: F811
+    sup = _client(app, SUP)
+    token = _csrf(sup.get("/evaluation/rounds").get_data(as_text=True))
+    before = api.snapshot()
+    r = sup.post("/evaluation/rounds", data={"csrf_token": token, "name": "x", "period_from": "2026-01-01",
+                                            "period_to": "2026-12-31", "sample_mode": "size", "sample_value": "0",
+                                            "agency_ids": str(world["amr"])}, follow_redirects=True)
+    assert "抽取数量须为1至1000的整数" in r.get_data(as_text=True)
+    r = sup.post("/evaluation/rounds", data={"csrf_token": token, "name": "x", "period_from": "2026-01-01",
+                                            "period_to": "2026-12-31", "sample_mode": "size", "sample_value": "1"},
+                 follow_redirects=True)
+    assert "请至少选择一个被评查机关" in r.get_data(as_text=True)
+    assert api.snapshot() == before
