@@ -55,14 +55,15 @@ def closed_case(sessions, settings, cause="涉嫌销售过期食品") -> int:
             "is_recording": True, "device": "执法记录仪DSJ-01", "recorded_by_id": d.users["zhangwei"].id,
             "recording_started_at": _at(d.day(37), 9), "recording_ended_at": _at(d.day(37), 11)},
             io.BytesIO(DEMO_PNG), "video.png", expected_version=None, settings=settings)
+        # 违法所得 recorded: the decision confiscates it (行政处罚法 第二十八条第二款)
         d.act(cid, "update_facts", {"goods_value": "1200.00", "illegal_gains": "300.00",
                                     "violations": [{"description": "销售超过保质期的食品"}]})
         d.confirm_all(cid)
         d.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
-        d.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning", "fine"], "fine_amount": "5000.00",
+        d.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning", "fine", "confiscate_gains"], "fine_amount": "5000.00",
                                        "basis": BASIS})
         d.act(cid, "serve_prior_notice", {"served_on": d.day(30), "method": "direct"})
-        d.act(cid, "decide", {"kind": "penalty", "decided_on": d.day(3), "penalty_kinds": ["warning", "fine"],
+        d.act(cid, "decide", {"kind": "penalty", "decided_on": d.day(3), "penalty_kinds": ["warning", "fine", "confiscate_gains"],
                               "fine_amount": "5000.00", "basis": BASIS}, who="zhaomin")
         d.act(cid, "serve_decision", {"served_on": d.day(2), "method": "direct"})
         d.act(cid, "start_execution")
