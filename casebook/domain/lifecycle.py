@@ -1016,6 +1016,18 @@ def dates_in_order(act: Act, case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+# Reasons that depend on what the act's form will carry (officers, dates, the decision's kinds and amounts, a
+# recorded reason): the pages offer the act and these are checked when it is submitted. Every other reason makes
+# the act unavailable, shown with its article (services.cases.available_actions).
+INPUT_DEPENDENT = frozenset({
+    "officers_insufficient", "hearing_notice_too_short", "chair_is_investigator", "actor_not_named",
+    "officer_not_on_case", "confirmation_not_awaited", "payment_exceeds_outstanding", "receipt_no_taken",
+    # 行政处罚法 第二十八至三十三条: the decision's kind, fine, confiscation or recorded reason can satisfy them
+    "illegal_gains_not_confiscated", "same_act_fined", "minor_not_lenient", "minor_leniency_missing",
+    "leniency_required", "no_penalty_ground", "party_under_14",
+})
+
+
 def check(act: Act, case: CaseView, ctx: ActContext) -> Check:
     """Run role, stage and every guard of `act`; return all failing reasons."""
     t = act

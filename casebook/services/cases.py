@@ -99,11 +99,7 @@ def available_actions(s: Session, actor: Actor, case: Case) -> list[dict]:
         r = lc.check(t, view, ctx)
         if not actor.can_act_in(case.agency_id):
             r.allowed = False
-        # Guards that depend on the act's own input (officers, dates) are checked when it is submitted.
-        input_guards = {"officers_insufficient", "hearing_notice_too_short", "chair_is_investigator", "actor_not_named",
-                        "officer_not_on_case", "confirmation_not_awaited", "payment_exceeds_outstanding",
-                        "receipt_no_taken"}
-        blocking = [x for x in r.reasons if x.code not in input_guards]
+        blocking = [x for x in r.reasons if x.code not in lc.INPUT_DEPENDENT]  # those are checked on submit
         if name == "confirm_act" and not any(actor.user_id in u["awaiting"] for u in view.unconfirmed):
             continue  # nothing awaits this person's confirmation: not an act they can take
         out.append({"action": name, "label": t.label, "allowed": not blocking and actor.can_act_in(case.agency_id),

@@ -139,6 +139,7 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
         b.locator("[name=kind]").select_option("penalty")
         b.get_by_label("警告").check()
         b.get_by_label("罚款", exact=True).check()
+        b.get_by_label("没收违法所得", exact=True).check()  # proposed as decided: the notice states it (第四十四条)
         b.locator("[name=fine_amount]").fill("3000.00")
         b.locator("[name=basis]").fill("《中华人民共和国食品安全法》第一百二十五条")
         expect(b.locator("#rules-propose_penalty")).to_contain_text("规则检查")  # the rule results follow the typing
@@ -154,6 +155,7 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
         b.locator("[name=kind]").select_option("penalty")
         b.get_by_label("警告").check()
         b.get_by_label("罚款", exact=True).check()
+        b.get_by_label("没收违法所得", exact=True).check()  # the 违法所得 the facts record (行政处罚法 第二十八条第二款)
         b.locator("[name=fine_amount]").fill("3000.00")
         b.locator("[name=basis]").fill("《中华人民共和国食品安全法》第一百二十五条")
     _do(head, "作出处理决定", decide)
