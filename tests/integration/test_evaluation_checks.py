@@ -24,6 +24,7 @@ from events.handlers import evaluation as evaluation_handler
 from events.handlers import publicity as publicity_handler
 
 BASIS = "《中华人民共和国食品安全法》第一百二十四条"
+GAINS_REFUNDED = "违法所得已全部退赔购买者（第二十八条第二款）"  # the 违法所得 recorded below are not confiscated
 NOTICE_FIELDS = {"violated_provision": "《中华人民共和国食品安全法》第三十四条第（十）项",
                  "contact": {"name": "张伟", "phone": "0632-8811267"}}
 
@@ -60,10 +61,10 @@ def closed_case(sessions, settings, cause="涉嫌销售过期食品") -> int:
         d.confirm_all(cid)
         d.act(cid, "close_investigation", {"report": "事实清楚，证据确凿"})
         d.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["warning", "fine"], "fine_amount": "5000.00",
-                                       "basis": BASIS})
+                                       "basis": BASIS, "gains_reason": GAINS_REFUNDED})
         d.act(cid, "serve_prior_notice", {"served_on": d.day(30), "method": "direct"})
         d.act(cid, "decide", {"kind": "penalty", "decided_on": d.day(3), "penalty_kinds": ["warning", "fine"],
-                              "fine_amount": "5000.00", "basis": BASIS}, who="zhaomin")
+                              "fine_amount": "5000.00", "basis": BASIS, "gains_reason": GAINS_REFUNDED}, who="zhaomin")
         d.act(cid, "serve_decision", {"served_on": d.day(2), "method": "direct"})
         d.act(cid, "start_execution")
         d.act(cid, "record_payment", {"amount": "5000.00", "paid_on": d.day(1), "receipt_no": f"PJ{cid:06d}"})
