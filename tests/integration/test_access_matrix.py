@@ -60,6 +60,7 @@ class Row:
     fresh_token: bool = False           # the call ends the token it is made with
     role_first: bool = False            # a wrong role is 403 whatever the agency (checked before the record is read)
     cells: tuple[tuple[str, str, int], ...] = ()  # (role, agency, status): the designed exceptions to the above
+    params: tuple[tuple[str, str], ...] = ()  # (path parameter, world parameter): another record than the default
     note: str = ""
 
 
@@ -166,15 +167,20 @@ ENDPOINTS: dict[str, Row] = {
     "POST /api/v1/evaluation/rounds": Row(SUP, body="json"),
     "GET /api/v1/evaluation/rounds/{round_id}": Row(SUP, scoped=True, role_first=True),
     "GET /api/v1/evaluation/rounds/{round_id}/report": Row(SUP, scoped=True, role_first=True),
-    "POST /api/v1/evaluation/rounds/{round_id}/publish": Row(SUP, scoped=True, role_first=True, body="json"),
-    "POST /api/v1/evaluation/rounds/{round_id}/close": Row(SUP, scoped=True, role_first=True, body="json"),
+    # publish and close take no body: they address a second round, still being scored (its file unscored), so an
+    # allowed call is refused (409) and the published round the other rows address stays as it is
+    "POST /api/v1/evaluation/rounds/{round_id}/publish": Row(SUP, scoped=True, role_first=True, body="json",
+                                                             params=(("round_id", "scoring_round_id"),)),
+    "POST /api/v1/evaluation/rounds/{round_id}/close": Row(SUP, scoped=True, role_first=True, body="json",
+                                                           params=(("round_id", "scoring_round_id"),)),
     # a drawn file (published): its evaluator (no one of the matrix), the round's supervisors, and once the results
     # are sent the handling officers and their head; everyone else does not see it
     "GET /api/v1/evaluation/mine": Row(ANY, note="the reader's own files and results"),
     "GET /api/v1/evaluation/files/{file_id}": Row(frozenset({"officer", "agency_head", "supervisor"}), scoped=True,
                                                   hidden=frozenset({"legal_reviewer", "admin"})),
     "POST /api/v1/evaluation/files/{file_id}/score": Row(frozenset(), scoped=True, body="json",
-                                                         hidden=ANY - SUP, note="the drawn evaluator's only"),
+                                                         hidden=frozenset({"legal_reviewer", "admin"}),
+                                                         note="the drawn evaluator's only (none of the matrix's)"),
     "POST /api/v1/evaluation/files/{file_id}/corrections": Row(WRITERS, scoped=True, body="multipart",
                                                                hidden=frozenset({"legal_reviewer", "admin"}),
                                                                note="整改: the handling officers and their head"),
@@ -227,7 +233,8 @@ def world(request, tmp_path_factory):
 
 def build(api: ApiClient, settings: Settings) -> dict:
     """A decided case of 山亭市监 with its evidence, a document, a deadline and a 公示 record; one user of each role
-    in 山亭市监 (own) and in 山亭综执 (other); a closed case of 山亭市监 drawn in a published evaluation round (its
+    in 山亭市监 (own) and in 山亭综执 (other) — but the own supervisor is the district government's (wujing), whose
+    scope holds 山亭市监: an evaluation round belongs to the supervising body that runs it; a closed case of 山亭市监 drawn in a published evaluation round (its
     evaluator `m_evaluator` of 山亭综执 is none of the matrix's callers), a credential of 山亭市监, 山亭市监's annual
     report (built), and a catalogue upload staged by the own administrator."""
     from casebook.seed import CATALOGUE_DIR
@@ -241,7 +248,7 @@ def build(api: ApiClient, settings: Settings) -> dict:
         cat.seed_directory(s, CATALOGUE_DIR)
         agencies = {a.code: a for a in s.execute(select(m.Agency)).scalars()}
         amr, cle = agencies["山亭市监"], agencies["山亭综执"]
-        for username, agency, role in [("m_sup_own", amr, "supervisor"), ("m_admin_own", amr, "admin"),
+        for username, agency, role in [("m_admin_own", amr, "admin"),
                                        ("m_rev_other", cle, "legal_reviewer"), ("m_sup_other", cle, "supervisor"),
                                        ("m_admin_other", cle, "admin"), ("m_target", amr, "officer"),
                                        ("m_evaluator", cle, "officer")]:
@@ -250,7 +257,7 @@ def build(api: ApiClient, settings: Settings) -> dict:
         code = s.execute(select(m.CatalogueVersion.code)).scalars().first()
         amr_id = amr.id
     people = {("officer", "own"): "zhangwei", ("legal_reviewer", "own"): "sunli", ("agency_head", "own"): "zhaomin",
-              ("supervisor", "own"): "m_sup_own", ("admin", "own"): "m_admin_own",
+              ("supervisor", "own"): "wujing", ("admin", "own"): "m_admin_own",
               ("officer", "other"): "chenjie", ("legal_reviewer", "other"): "m_rev_other",
               ("agency_head", "other"): "zhouhua", ("supervisor", "other"): "m_sup_other",
               ("admin", "other"): "m_admin_other"}
@@ -302,22 +309,26 @@ def build(api: ApiClient, settings: Settings) -> dict:
 
 def _evaluation(api: ApiClient, settings: Settings, amr_id: int) -> dict:
     """A closed case of 山亭市监 drawn in a round (run by the district's supervisor), scored by its evaluator and
-    published: the handling officers and their head now see the result."""
+    published: the handling officers and their head now see the result; and a second round of the same draw,
+    still being scored."""
     from casebook.services.context import local_today
 
     with api.sessions() as s:
         evaluator = s.execute(select(m.User.id).where(m.User.username == "m_evaluator")).scalar_one()
-    r = api.post("/api/v1/evaluation/rounds", {"name": "矩阵评查", "period_from": "2026-01-01",
-                                              "period_to": local_today().isoformat(), "agency_ids": [amr_id],
-                                              "sample_size": 1, "seed": "matrix", "pool_ids": [evaluator]}, "wujing")
-    assert r.status_code == 201, r.get_json()
-    rnd = r.get_json()
+    rounds = []
+    for _ in range(2):
+        r = api.post("/api/v1/evaluation/rounds", {"name": "矩阵评查", "period_from": "2026-01-01",
+                                                  "period_to": local_today().isoformat(), "agency_ids": [amr_id],
+                                                  "sample_size": 1, "seed": "matrix", "pool_ids": [evaluator]}, "wujing")
+        assert r.status_code == 201, r.get_json()
+        rounds.append(r.get_json())
+    rnd = rounds[0]
     file_id = rnd["files"][0]["id"]
     r = api.post(f"/api/v1/evaluation/files/{file_id}/score", {}, "m_evaluator")
     assert r.status_code == 200, r.get_json()
     r = api.post(f"/api/v1/evaluation/rounds/{rnd['id']}/publish", {}, "wujing")
     assert r.status_code == 200, r.get_json()
-    return {"round_id": rnd["id"], "file_id": file_id}
+    return {"round_id": rnd["id"], "file_id": file_id, "scoring_round_id": rounds[1]["id"]}
 
 
 def snapshot(api: ApiClient) -> dict:
@@ -354,7 +365,8 @@ def snapshot(api: ApiClient) -> dict:
 def call(world: dict, key: str, row: Row, username: str):
     api: ApiClient = world["api"]
     method, template = key.split(" ", 1)
-    path = re.sub(r"\{(\w+)\}", lambda mt: str(world["params"][mt.group(1)]), template)
+    names = dict(row.params)
+    path = re.sub(r"\{(\w+)\}", lambda mt: str(world["params"][names.get(mt.group(1), mt.group(1))]), template)
     if row.fresh_token:
         from casebook.seed import demo_user
         from casebook.services.users import issue_token
