@@ -14,7 +14,10 @@ asserts the status as designed:
 - another agency's record: 404 (the record is not revealed), or 403 where the table says so;
 - an administrator reads no case contents: 404 on a case's records (docs/decisions.md);
 
-and for every refusal that nothing changed: row counts, case versions and the trail head.
+and for every refusal that nothing changed: row counts, case versions and the trail head, and the records the
+administrators' and the supervisors' routes address (agencies, users, credentials, evaluation rounds, files and
+corrections, findings, annual reports). A row's `cells` names the designed exceptions (e.g. a handling officer
+who sees a published evaluation file but may not score it: 403), its `params` another record of the world.
 
 One seeded database per module (and per backend); SQLite always, PostgreSQL with CASEBOOK_TEST_POSTGRES_URL.
 """
