@@ -16,8 +16,8 @@ asserts the status as designed:
 
 and for every refusal that nothing changed: row counts, case versions and the trail head, and the records the
 administrators' and the supervisors' routes address (agencies, users, credentials, evaluation rounds, files and
-corrections, findings, annual reports). A row's `cells` names the designed exceptions (e.g. a handling officer
-who sees a published evaluation file but may not score it: 403), its `params` another record of the world.
+corrections, findings, annual reports). A row's `cells` names the designed exceptions (e.g. another administrator
+refused a catalogue upload it did not stage: 403), its `params` another record of the world.
 
 One seeded database per module (and per backend); SQLite always, PostgreSQL with CASEBOOK_TEST_POSTGRES_URL.
 """
