@@ -63,6 +63,8 @@ def request(s: Session, actor: Actor, year: int, agency_id: int | None = None) -
 
 
 def get(s: Session, actor: Actor, report_id: int) -> AnnualReport:
+    if not actor.roles & {"supervisor", "agency_head"}:  # the role first, as the list and the request
+        raise deny(actor, "annual_report.read", "您的角色无权查看年度报告", "role_not_allowed")
     r = s.get(AnnualReport, report_id)
     if r is None or not _may_read(actor, r):
         if r is not None:

@@ -435,13 +435,37 @@ def file_view(s: Session, actor: Actor, file_id: int) -> dict:
     return out
 
 
-def score_file(s: Session, actor: Actor, file_id: int, data: dict) -> EvaluationFile:
-    """评分: the evaluator confirms or overrides each pre-filled auto-check (an override needs a reason), adds the
-    defects found by reading, comments per item; the rubric computes the score and grade."""
+def _scorer(s: Session, actor: Actor, file_id: int) -> tuple[EvaluationFile, EvaluationRound]:
     f, r, relation = _load_file(s, actor, file_id)
     if relation != "evaluator":
         deny(actor, f"evaluation:file:{file_id}:score", "not the drawn evaluator", "not_evaluator")
         raise PermissionDenied("只有抽取的评查人员可以评分", code="not_evaluator")
+    return f, r
+
+
+def check_scorer(s: Session, actor: Actor, file_id: int) -> None:
+    """Lock-free: may `actor` score the file (the drawn evaluator only)? Run by the API before the body is read."""
+    _scorer(s, actor, file_id)
+
+
+def _corrector(s: Session, actor: Actor, file_id: int) -> tuple[EvaluationFile, EvaluationRound]:
+    f, r, relation = _load_file(s, actor, file_id)
+    if relation != "handler" or not (actor.roles & {"officer", "agency_head"}):
+        deny(actor, f"evaluation:file:{file_id}:correction", "not a handler", "not_handler")
+        raise PermissionDenied("只有本案承办人员或本机关负责人可以登记整改", code="not_handler")
+    return f, r
+
+
+def check_corrector(s: Session, actor: Actor, file_id: int) -> None:
+    """Lock-free: may `actor` record 整改 on the file (a handling officer or the head, once the results are sent)?
+    Run by the API before the form is read."""
+    _corrector(s, actor, file_id)
+
+
+def score_file(s: Session, actor: Actor, file_id: int, data: dict) -> EvaluationFile:
+    """评分: the evaluator confirms or overrides each pre-filled auto-check (an override needs a reason), adds the
+    defects found by reading, comments per item; the rubric computes the score and grade."""
+    f, r = _scorer(s, actor, file_id)
     if r.status != "scoring":
         raise Conflict("评查活动已反馈结果，评分不能再修改", code="round_not_scoring")
     rubric = rubric_of(s.get(EvaluationRubric, r.rubric_id))
@@ -521,10 +545,7 @@ def correction_view(c: EvaluationCorrection, names: dict[int, str]) -> dict:
 def record_correction(s: Session, actor: Actor, file_id: int, *, description: str, recorded_on: dt.date,
                       upload: BinaryIO | None, filename: str | None, settings: Settings) -> EvaluationCorrection:
     """整改: a handling officer (or the head) records what was corrected, with an evidence file."""
-    f, r, relation = _load_file(s, actor, file_id)
-    if relation != "handler" or not (actor.roles & {"officer", "agency_head"}):
-        deny(actor, f"evaluation:file:{file_id}:correction", "not a handler", "not_handler")
-        raise PermissionDenied("只有本案承办人员或本机关负责人可以登记整改", code="not_handler")
+    f, r = _corrector(s, actor, file_id)
     if r.status != "published":
         raise Conflict("评查结果反馈后、评查活动结束前方可登记整改", code="round_not_published")
     description = (description or "").strip()

@@ -276,9 +276,13 @@ def test_a_rubric_imports_from_excel_as_from_yaml(api, world):
     assert api.snapshot() == before
 
 
-def test_a_correction_with_unknown_or_nameless_parts_is_refused(api, world):
+def test_a_correction_with_unknown_or_nameless_parts_is_refused(api, world, sessions):
+    rnd = new_round(api, world)  # a published file the handling officer may record 整改 on (permission comes first)
+    f = rnd["files"][0]
+    assert api.post(f"/api/v1/evaluation/files/{f['id']}/score", {}, username(sessions, f["evaluator_id"])).status_code == 200
+    assert api.post(f"/api/v1/evaluation/rounds/{rnd['id']}/publish", {}, SUP).status_code == 200
     body = (b"--b\r\nContent-Disposition: form-data; name=\"\xc3\x83\"\r\n\r\n{}\r\n"
             b"--b\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nx\r\n--b--\r\n")
-    r = api.c.post("/api/v1/evaluation/files/1/corrections", data=body, headers=api.h("zhangwei"),
+    r = api.c.post(f"/api/v1/evaluation/files/{f['id']}/corrections", data=body, headers=api.h("zhangwei"),
                    content_type="multipart/form-data; boundary=b")
     assert r.status_code == 422 and r.get_json()["code"] == "unknown_field"

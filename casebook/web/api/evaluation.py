@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from casebook.domain.errors import ValidationFailed
 from casebook.services import evaluation as svc
+from casebook.web.api import checked_first, roles_first
 from casebook.web.tx import command, json_response, read, settings
 from schemas.api.common import ErrorSchema
 from schemas.api.evaluation import (
@@ -52,6 +53,7 @@ def list_rubrics():
 
 
 @blp.route("/evaluation/rubrics", methods=["POST"])
+@roles_first("supervisor", "admin", what="evaluation:rubric:import")
 @blp.arguments(RubricImportIn)
 @blp.response(201, RubricOut)
 @errors(401, 403, 409, 422)
@@ -61,6 +63,7 @@ def import_rubric(data):
 
 
 @blp.route("/evaluation/rubrics/xlsx", methods=["POST"])
+@roles_first("supervisor", "admin", what="evaluation:rubric:import")
 @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["file"],
                "properties": {"file": {"type": "string", "format": "binary",
@@ -91,6 +94,7 @@ def list_rounds():
 
 
 @blp.route("/evaluation/rounds", methods=["POST"])
+@roles_first("supervisor", what="evaluation:round:create")
 @blp.arguments(RoundIn)
 @blp.response(201, RoundOut)
 @errors(401, 403, 404, 409, 422)
@@ -140,6 +144,7 @@ def get_file(file_id):
 
 
 @blp.route("/evaluation/files/<id:file_id>/score", methods=["POST"])
+@checked_first(lambda s, actor, file_id: svc.check_scorer(s, actor, file_id))
 @blp.arguments(ScoreIn)
 @blp.response(200, FileOut)
 @errors(401, 403, 404, 409, 422)
@@ -157,6 +162,7 @@ def my_files():
 
 
 @blp.route("/evaluation/files/<id:file_id>/corrections", methods=["POST"])
+@checked_first(lambda s, actor, file_id: svc.check_corrector(s, actor, file_id))
 @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["description", "recorded_on"],
                "properties": {"description": {"type": "string", "description": "整改情况"},

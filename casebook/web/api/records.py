@@ -235,6 +235,7 @@ def set_user_active(data, user_id):
 
 
 @org.route("/agencies/<id:agency_id>", methods=["PATCH"])
+@roles_first("admin", what="agency.update")
 @org.arguments(AgencyUpdateIn)
 @org.response(200, AgencyOut)
 @errs(org, 401, 403, 404, 422)
@@ -249,6 +250,7 @@ def update_agency(data, agency_id):
 
 
 @org.route("/users/<id:user_id>/roles", methods=["PUT"])
+@roles_first("admin", what="user.update")
 @org.arguments(UserUpdateIn)
 @org.response(200, UserOut)
 @errs(org, 401, 403, 404, 422)
@@ -263,6 +265,7 @@ def update_user(data, user_id):
 
 
 @org.route("/users/<id:user_id>/password", methods=["PUT"])
+@roles_first("admin", what="user.reset_password")
 @org.arguments(PasswordResetIn)
 @org.response(200, RevokedOut)
 @errs(org, 401, 403, 404, 422)
@@ -272,6 +275,7 @@ def reset_password(data, user_id):
 
 
 @org.route("/credentials", methods=["GET"])
+@roles_first("admin", what="credential.list")
 @org.arguments(CredentialArgs, location="query")
 @org.response(200, CredentialRowOut(many=True))
 @errs(org, 401, 403, 422)
@@ -286,6 +290,7 @@ def credentials(args):
 
 
 @org.route("/credentials/<id:credential_id>", methods=["PATCH"])
+@roles_first("admin", what="credential.update")
 @org.arguments(CredentialUpdateIn)
 @org.response(200, CredentialOut)
 @errs(org, 401, 403, 404, 422)
