@@ -9,7 +9,7 @@ provisionally on 2027. Each repeat runs two variants, interleaved:
 
 - floor: `record_many` of `--rows` deadline.rescheduled acts in one transaction — the trail entries and
   outbox rows a confirmation must write anyway;
-- confirm: `calendar.confirm_year` with the 2027 example notice — stores the year, selects and locks the
+- confirm: `calendar_years.confirm_year` with the 2027 example notice — stores the year, selects and locks the
   provisional rows, recounts each on the loaded calendar, and writes the same trail entries and events.
 
 Between repeats the year is removed and the rows are made provisional again (not timed). Reported: the
@@ -89,12 +89,12 @@ def floor(factory, actor, n: int) -> float:
 
 def confirm(factory, actor, settings) -> tuple[float, int]:
     from casebook.calendar.notice import parse_notice
-    from casebook.services import calendar as cal_svc
+    from casebook.services import calendar_years
 
     notice = parse_notice(NOTICE)
     with factory() as s, s.begin():
         t0 = now()
-        out = cal_svc.confirm_year(s, actor, notice, notice.digest(), settings)
+        out = calendar_years.confirm_year(s, actor, notice, notice.digest(), settings)
         return now() - t0, len(out["rescheduled"])
 
 

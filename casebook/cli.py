@@ -120,6 +120,7 @@ def calendar_load_notice(path, username, confirm_digest):
     from casebook.db.models import User
     from casebook.domain.errors import DomainError
     from casebook.services import calendar as cal_svc
+    from casebook.services import calendar_years
     from casebook.services.context import actor_for
 
     settings = Settings()
@@ -144,7 +145,7 @@ def calendar_load_notice(path, username, confirm_digest):
                 result = cal_svc.preview_year(s, actor_in(s), notice)
         else:
             with unit_of_work(factory) as s:
-                result = cal_svc.confirm_year(s, actor_in(s), notice, confirm_digest, settings)
+                result = calendar_years.confirm_year(s, actor_in(s), notice, confirm_digest, settings)
     except DomainError as e:
         click.echo(f"错误：{e.message}", err=True)
         for line in (e.errors or {}).get("text", []):

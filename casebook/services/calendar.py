@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 import time
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casebook.calendar import WorkingDayCalendar
@@ -15,7 +15,7 @@ from casebook.calendar.notice import YearCalendar
 from casebook.calendar.statutory import provisional_note
 from casebook.config import Settings
 from casebook.db.models import CalendarOverride, CalendarYear, Deadline
-from casebook.domain.errors import Conflict, ValidationFailed
+from casebook.domain.errors import ValidationFailed
 
 from .context import Actor, local_today, require_role
 from .recording import record
@@ -84,7 +84,7 @@ def declare_year(s: Session, actor: Actor, year: int, source: str) -> None:
 # --- a year from the State Council notice (or YAML / XLSX with the same data) ------------------------------------
 
 
-def _year_days(year: int, notice: YearCalendar):
+def year_days(year: int, notice: YearCalendar):
     """Rows of the overrides a load replaces: the year's own days and any day the notice sets outside it."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     return or_(CalendarOverride.day.between(first, last), CalendarOverride.day.in_(sorted(notice.days())))
@@ -96,7 +96,7 @@ def preview_year(s: Session, actor: Actor, notice: YearCalendar) -> dict:
     out = notice.as_dict()
     year = notice.year
     existing = s.execute(select(CalendarOverride.day, CalendarOverride.is_working_day)
-                         .where(_year_days(year, notice))).all()
+                         .where(year_days(year, notice))).all()
     days = notice.days()
     out["replaces_overrides"] = sum(1 for d, w in existing if days.get(d) is not w)
     out["already_loaded"] = s.get(CalendarYear, year) is not None
@@ -114,44 +114,6 @@ def preview_year(s: Session, actor: Actor, notice: YearCalendar) -> dict:
         select(func.count()).select_from(Deadline).where(Deadline.status.in_(("open", "missed")),
                                                          Deadline.calendar_missing_year == year)).scalar_one()
     out["confirmed"] = False
-    return out
-
-
-def confirm_year(s: Session, actor: Actor, notice: YearCalendar, digest: str, settings: Settings) -> dict:
-    """Store the year previewed (its holidays and 调休 workdays) and recount every provisional deadline on it.
-
-    `digest` is the preview's: what is stored is what the administrator saw. The year's earlier overrides
-    are replaced (the notice is the authority); each recounted deadline is trailed on its case and
-    announced (deadline.rescheduled), in this same transaction.
-    """
-    from . import deadlines
-
-    require_role(actor, "admin", what="calendar.confirm_year")
-    if digest != notice.digest():
-        raise Conflict("确认的内容与预览不一致，请重新预览后再确认", code="calendar_preview_mismatch",
-                       errors={"digest": [f"预览指纹应为 {notice.digest()}"]})
-    year = notice.year
-    s.execute(delete(CalendarOverride).where(_year_days(year, notice)))
-    notes = notice.notes()
-    for d, working in sorted(notice.days().items()):
-        s.add(CalendarOverride(day=d, is_working_day=working, note=f"{notes[d]}（{notice.source}）"[:200]))
-    row = s.get(CalendarYear, year)
-    if row is None:
-        s.add(CalendarYear(year=year, source=notice.source[:200]))
-    else:
-        row.source = notice.source[:200]
-    s.flush()
-    invalidate()
-    cal = build_calendar(s)
-    changed = deadlines.reschedule_provisional(s, actor, settings, years=[year], cal=cal)
-    payload = {"year": year, "source": notice.source, "digest": notice.digest(),
-               "holidays": [[h.name, h.start.isoformat(), h.end.isoformat()] for h in notice.holidays],
-               "workdays": [w.day.isoformat() for w in notice.workdays], "rescheduled": len(changed)}
-    record(s, actor, "calendar.notice_loaded", payload, agency_id=actor.agency_id,
-           events=[("calendar.notice_loaded", {"action": "load_notice", "id": year, "data": payload})])
-    invalidate()
-    out = notice.as_dict()
-    out.update({"confirmed": True, "rescheduled": changed})
     return out
 
 

@@ -9,8 +9,8 @@ from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.services import admin as admin_svc
 from casebook.services import audit as audit_svc
 from casebook.services import calendar as cal_svc
+from casebook.services import calendar_years, summary_forms
 from casebook.services import parties as party_svc
-from casebook.services import summary_forms
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
 from casebook.web.api import checked_first, error_responses, roles_first
@@ -406,7 +406,7 @@ def confirm_notice(data):
     notice = _parsed(data["format"], data["text"])
     try:
         return command(lambda s: (CalendarYearLoadOut().dump(
-            cal_svc.confirm_year(s, g.actor, notice, data["digest"], settings())), 200, {}))
+            calendar_years.confirm_year(s, g.actor, notice, data["digest"], settings())), 200, {}))
     finally:
         cal_svc.invalidate()  # after the commit too: no request may keep a calendar read before it
 
@@ -433,7 +433,7 @@ def confirm_calendar_file():
     digest = request.form.get("digest") or ""
     try:
         return command(lambda s: (CalendarYearLoadOut().dump(
-            cal_svc.confirm_year(s, g.actor, notice, digest, settings())), 200, {}))
+            calendar_years.confirm_year(s, g.actor, notice, digest, settings())), 200, {}))
     finally:
         cal_svc.invalidate()
 

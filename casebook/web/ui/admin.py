@@ -495,12 +495,13 @@ def calendar_preview():
 @blp.route("/calendar/confirm", methods=["POST"])
 def calendar_confirm():
     from casebook.services import calendar as cal_svc
+    from casebook.services import calendar_years
 
     text = request.form.get("text") or ""
     try:
         text, notice = _notice_from_form()
         try:
-            out = write(lambda s: cal_svc.confirm_year(s, g.actor, notice, request.form.get("digest") or "", settings()))
+            out = write(lambda s: calendar_years.confirm_year(s, g.actor, notice, request.form.get("digest") or "", settings()))
         finally:
             cal_svc.invalidate()  # after the commit too: no request may keep a calendar read before it
     except DomainError as e:
