@@ -131,6 +131,8 @@ class _Demo:
 
         party = party or self.org
         c = cases.register_lead(self.s, self.actor[who], {"source": source, "cause": cause, "discovered_on": self.day(ago),
+                                                            # 第三十六条: the act seen a week before it was reported
+                                                            "act_started_on": self.day(ago + 7),
                                                             "party_id": party.id, "facts_text": facts}, settings=self.settings)
         return c.id
 

@@ -61,6 +61,7 @@ class ApiClient:
     def lead(self, who="zhangwei", party_kind="organization", **over) -> int:
         body = {"source": "complaint", "cause": "涉嫌销售过期食品", "discovered_on": "2026-03-02",
                 "party_id": self.party(party_kind), **over}
+        body.setdefault("act_started_on", body["discovered_on"])  # 第三十六条: a penalty needs the act's date
         r = self.post("/api/v1/cases", body, who)
         assert r.status_code == 201, r.get_json()
         return r.get_json()["id"]

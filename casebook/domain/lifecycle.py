@@ -823,7 +823,10 @@ def within_limitation(case: CaseView, ctx: ActContext) -> Reason | None:
     if not _deciding_penalty(ctx, case):
         return None
     period = _period(case, ctx)
-    if not period.known or case.discovered_on is None:
+    if not period.known:  # the limitation cannot be judged, nor the 决定书 state the facts (第四十条 事实清楚)
+        return Reason("act_period_missing", "违法行为发生的时间未录入，无法判断是否超过追责时效；请在“查明事实”中录入违法行为"
+                      "发生（开始）日期及是否仍在持续", LIMITATION_ARTICLE)
+    if case.discovered_on is None:
         return None
     category = ctx.rules.limitation_category if ctx.rules else None
     lim = gp.limitation(period, case.discovered_on,

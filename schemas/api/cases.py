@@ -296,6 +296,14 @@ class FactsIn(Strict):
         values=fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), validate=validate.Length(max=20)),
         validate=validate.Length(max=30),
         metadata={"description": "法定情节所依据的证据：{情节代码: [证据编号]}（行政处罚法第三十一至三十三条）"})
+    # 行政处罚法 第三十六条: when the act happened is a fact the investigation establishes (it may be unknown at filing)
+    act_started_on = fields.Date(metadata={"description": "违法行为发生日期（连续或者继续状态的，为开始日期）"})
+    act_ended_on = fields.Date(allow_none=True, metadata={"description": "连续或者继续状态的违法行为终了日期"})
+    act_continuing = fields.Boolean(metadata={"description": "违法行为是否仍处于连续或者继续状态（尚未终了）"})
+
+    @validates_schema
+    def _period(self, data, **kw):
+        _check_act_period(data)
 
 
 class CloseInvestigationIn(Strict):

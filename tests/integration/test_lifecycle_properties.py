@@ -209,10 +209,13 @@ class Draw:
             return {"kind": "physical", "title": "过期食品照片", "collected_on": self.day(c, edges=CREDENTIAL_EDGES),
                     "collected_by": self.officers(c.agency)}
         if a == "update_facts":  # now and then facts that cross a prosecution threshold (Oracle.crosses)
-            return {"goods_value": self.pick(["1200.00", "1200.00", "160000.00"], "goods value"),
-                    "violations": [{"description": "销售超过保质期的食品"}],
-                    "circumstances": self.pick([[], ["first_offence"], ["repeat_offence"], ["toxic_non_food_additive"]],
-                                               "circumstances")}
+            facts = {"goods_value": self.pick(["1200.00", "1200.00", "160000.00"], "goods value"),
+                     "violations": [{"description": "销售超过保质期的食品"}],
+                     "circumstances": self.pick([[], ["first_offence"], ["repeat_offence"], ["toxic_non_food_additive"]],
+                                                "circumstances")}
+            if c.act_started_on is None and c.discovered_on is not None and self.chance(2):  # 第三十六条, established
+                facts["act_started_on"] = (c.discovered_on - dt.timedelta(days=10)).isoformat()
+            return facts
         if a == "close_investigation":
             return {"report": TEXT["report"]}
         if a == "propose_penalty":
@@ -613,7 +616,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         o = [self.person(n).id for n in ("zhangwei", "liqiang")]
         sunli = self.person("sunli").id
         c = self.lead("zhangwei", {"source": "complaint", "cause": TEXT["cause"], "discovered_on": "2026-03-02",
-                                   "party_id": self.w.parties["organization"]})
+                                   "act_started_on": "2026-02-20", "party_id": self.w.parties["organization"]})
         self.walked.append(c.id)
         steps = [
             ("file", "zhaomin", {"filed_on": "2026-03-03", "officer_ids": o}),

@@ -269,7 +269,7 @@ def test_a_second_fine_for_the_same_item_needs_a_reason():
     ({"kind": "no_penalty"}, []),
 ])
 def test_recorded_gains_are_confiscated_or_the_reason_recorded(data, expected):
-    case = _closed(stage="prior_notice", illegal_gains=Decimal("300.00"), circumstances=[], act_started_on=None,
+    case = _closed(stage="prior_notice", illegal_gains=Decimal("300.00"), circumstances=[], act_started_on=D(2026, 2, 20),
                    prior_notice_served_on=D(2026, 3, 10), statement_due_on=D(2026, 3, 17), decision_kind="penalty",
                    penalty_kinds=["fine", "confiscate_gains"], fine_amount=Decimal("5000"))
     got = reasons("decide", case, rules=lc.RuleEval(), **{"kind": "penalty", "decided_on": D(2026, 3, 18), **data})
@@ -289,7 +289,7 @@ def test_recorded_gains_are_confiscated_or_the_reason_recorded(data, expected):
     (["limited_capacity"], {"limited_capacity": [3]}, []),  # 可以从轻或者减轻
 ])
 def test_statutory_grounds_at_the_proposal(circ, evidence, expected):
-    case = _closed(circumstances=circ, ground_evidence=evidence, act_started_on=None)
+    case = _closed(circumstances=circ, ground_evidence=evidence, act_started_on=D(2026, 2, 20))
     got = reasons("propose_penalty", case, rules=lc.RuleEval(), kind="penalty", penalty_kinds=["warning"])
     assert got == expected
     # a decision not to penalise on the statute's own ground needs no list item, only the evidence
@@ -300,7 +300,7 @@ def test_statutory_grounds_at_the_proposal(circ, evidence, expected):
 def test_a_mandatory_leniency_ground_caps_the_fine_at_the_lenient_tier_and_the_lookup_offers_the_grounds():
     from casebook.domain.rules import checks
 
-    case = _closed(circumstances=["coerced"], ground_evidence={"coerced": [3]}, act_started_on=None)
+    case = _closed(circumstances=["coerced"], ground_evidence={"coerced": [3]}, act_started_on=D(2026, 2, 20))
     got = reasons("propose_penalty", case, rules=BENCH, kind="penalty", penalty_kinds=["fine"],
                   fine_amount=Decimal("70000"))
     assert got == [("leniency_required", "行政处罚法第三十二条")]
@@ -310,3 +310,14 @@ def test_a_mandatory_leniency_ground_caps_the_fine_at_the_lenient_tier_and_the_l
     r = checks.benchmark(food, cat, {"goods_value": Decimal("100")}, ["first_offence", "harm_minor", "corrected_promptly"])
     assert [g["effect"] for g in r.as_dict()["statutory_grounds"]] == ["may_no_penalty"]
     assert "可以不予行政处罚" in r.explanation and "第三十三条第一款" in r.explanation
+
+
+def test_a_penalty_needs_the_act_date_and_a_decision_not_to_penalise_does_not():
+    """第三十六条: the limitation cannot be judged without the act's date, so a penalty is neither proposed nor decided
+    before the investigation records it (update_facts); 不予处罚 is not held up by it."""
+    case = _closed(act_started_on=None, circumstances=[])
+    assert reasons("propose_penalty", case, rules=lc.RuleEval(), kind="penalty", penalty_kinds=["warning"]) == [
+        ("act_period_missing", "行政处罚法第三十六条")]
+    assert reasons("propose_penalty", case, rules=lc.RuleEval(), kind="no_penalty") == []
+    recorded = _closed(act_started_on=D(2026, 2, 20), circumstances=[])
+    assert reasons("propose_penalty", recorded, rules=lc.RuleEval(), kind="penalty", penalty_kinds=["warning"]) == []

@@ -64,8 +64,8 @@ def test_a_revoked_credential_does_not_count():
 
 
 def noticed(**over):
-    base = dict(stage="prior_notice", party_kind="person", officers=[A, B], decision_kind="penalty", penalty_kinds=["fine"],
-                fine_amount=Decimal("5000"), prior_notice_served_on=D(2026, 3, 10), statement_due_on=D(2026, 3, 17))
+    base = dict(stage="prior_notice", party_kind="person", act_started_on=D(2026, 2, 20), officers=[A, B],
+                decision_kind="penalty", penalty_kinds=["fine"], fine_amount=Decimal("5000"), prior_notice_served_on=D(2026, 3, 10), statement_due_on=D(2026, 3, 17))
     base.update(over)
     return lc.CaseView(**base)
 

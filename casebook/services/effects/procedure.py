@@ -103,6 +103,8 @@ def update_facts(s: Session, case: Case, run: Run) -> dict | None:
         raise ValidationFailed("违法行为事项编码不在现行裁量基准中", code="unknown_violation_code",
                                errors={"violations": [f"未知事项编码：{c}" for c in unknown]})
     _assign(case, run.data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
+    if any(k in run.data for k in PERIOD_FIELDS):
+        record_act_period(case, run.data)  # 第三十六条: the act's period as the investigation established it
     if "ground_evidence" in run.data:  # 行政处罚法 第三十一至三十三条: a ground's evidence is the case's own
         from sqlalchemy import select
 

@@ -426,6 +426,8 @@ class Oracle:
         if action == "file" and limitation_expired(c):
             r.add("limitation_expired")
         if action in ("propose_penalty", "decide") and body.get("kind") == "penalty":
+            if c.act_started_on is None:  # 第三十六条: the limitation cannot be judged without the act's date
+                r.add("act_period_missing")
             if limitation_expired(c):
                 r.add("limitation_expired")
             if c.party_kind == "person" and age_at(c.act_started_on or c.discovered_on) < 14:
@@ -697,6 +699,8 @@ def apply(c: CaseModel, action: str, body: dict, out: dict, extra: dict, w: Worl
     elif action == "add_evidence":
         c.evidence += 1
     elif action == "update_facts":
+        if "act_started_on" in body:  # 第三十六条: the investigation records when the act happened
+            c.act_started_on = day(body["act_started_on"])
         if "goods_value" in body:
             c.goods_value = money(body["goods_value"])
         if "circumstances" in body:
