@@ -608,7 +608,9 @@ def _thresholds_page(status: int = 200, *, code: str | None = None, values: dict
         models.append({"code": c, "label": mdl.label, "basis": mdl.basis, "explain": mdl.explain, "enabled": enabled,
                        "params": [(k, PARAM_LABELS.get(k, (k, ""))[0], PARAM_LABELS.get(k, (k, ""))[1], params.get(k, d), d)
                                   for k, d in mdl.defaults.items()],
-                       "errors": errors if c == code else {}})
+                       "errors": errors if c == code else {},
+                       # the first wrong number takes the focus: the page opens where the mistake is
+                       "focus": next((k for k in mdl.defaults if (errors or {}).get(k)), None) if c == code else None})
     return page("admin_thresholds.html", status, models=models,
                 crumbs=[("系统管理", None), ("问题模型阈值", None)])
 
