@@ -144,3 +144,37 @@ def test_the_admin_pages_on_a_375px_phone(admin_journey):
         assert p.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), path
     p = _upload(j, "benchmark-bad.xlsx", catalogue_xlsx(bad_cell=(2, "罚款下限(元)", "五万元")), "catalogue-bad-row")
     assert p.locator("table.problems").get_by_text("第2行").first.is_visible()
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_the_rubrics_and_thresholds_pages_at_1366_and_375px(admin_journey, width):
+    """评查细则: the versions, then a bad upload shows its problems; 问题模型阈值: a bad number, then a saved one."""
+    from tests.integration.test_admin_pages import rubric_yaml
+
+    kw = {"viewport": (375, 740), "mobile": True} if width == 375 else {}
+    j = admin_journey(f"admin-rubrics-{width}", **kw)
+    j.login("admin")
+    p = j.goto("/admin/rubrics")
+    assert p.get_by_role("heading", name="评查细则").is_visible() and p.get_by_text("现行").is_visible()
+    assert p.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    bad = rubric_yaml(2).replace("label: 卷面\n    points: 20", "label: 卷面\n    points: 二十")
+    p.set_input_files("#f-file", files=[{"name": "rubric.yaml", "mimeType": "application/x-yaml", "buffer": bad.encode()}])
+    p.get_by_role("button", name="导入新版本").click()
+    p.wait_for_load_state()
+    j.check("rubric-bad")
+    assert p.get_by_role("alert").get_by_text("不是数字").is_visible()
+    p = j.goto("/admin/thresholds")
+    assert p.get_by_role("heading", name="问题模型阈值", exact=True).is_visible()
+    assert p.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    form = p.locator("#m-repeat_fines form")
+    form.get_by_label("最少罚款次数").fill("2.5")
+    form.get_by_role("button").click()
+    p.wait_for_load_state()
+    j.check("threshold-bad")
+    assert p.locator("#m-repeat_fines").get_by_text("最少罚款次数须为整数").is_visible()
+    form = p.locator("#m-repeat_fines form")
+    form.get_by_label("最少罚款次数").fill("4")
+    form.get_by_role("button").click()
+    p.wait_for_url("**/admin/thresholds#m-repeat_fines")
+    j.check("threshold-saved")
+    assert p.locator("#f-repeat_fines-min_fines").input_value() == "4"

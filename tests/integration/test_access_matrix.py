@@ -470,6 +470,9 @@ PAGES: dict[str, Page] = {
     "/admin/calendar": Page(denied=NOT_ADMIN),
     "/admin/catalogue": Page(denied=NOT_ADMIN),
     "/admin/catalogue/template.xlsx": Page(denied=NOT_ADMIN),
+    "/admin/rubrics": Page(denied=NOT_ADMIN),
+    "/admin/rubrics/default.yaml": Page(denied=NOT_ADMIN),
+    "/admin/thresholds": Page(denied=NOT_ADMIN),
     # a staged upload is its uploader's (the own administrator): another administrator is refused it
     "/admin/catalogue/jobs/<job_id>": Page(denied=NOT_ADMIN, cells=(("admin", "other", 403),)),
     "/admin/catalogue/jobs/<job_id>/progress": Page(denied=NOT_ADMIN, cells=(("admin", "other", 403),)),

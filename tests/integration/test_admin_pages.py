@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from casebook.db import models as m
+from casebook.db.models_evaluation import EvaluationRubric
+from casebook.db.models_supervision import ProblemModelSetting
 
 PASSWORD = "casebook-demo-2026"
 NEW_PASSWORD = "Shanting-Admin-2026!"
@@ -67,6 +69,8 @@ def state(sessions) -> tuple:
             s.execute(select(func.count()).select_from(m.CatalogueVersion)).scalar_one(),
             s.execute(select(m.CalendarOverride.day, m.CalendarOverride.is_working_day).order_by(m.CalendarOverride.day)).all(),
             s.execute(select(m.CalendarYear.year).order_by(m.CalendarYear.year)).all(),
+            s.execute(select(EvaluationRubric.code, EvaluationRubric.version).order_by(EvaluationRubric.id)).all(),
+            [(r.code, r.enabled, r.params) for r in s.execute(select(ProblemModelSetting).order_by(ProblemModelSetting.code)).scalars()],
         )
 
 
@@ -179,6 +183,11 @@ def requests_for(t: dict) -> list[tuple[str, str, dict | None]]:
         ("GET", "/admin/calendar?year=2027", None),
         ("POST", "/admin/calendar/preview", {"text": NOTICE_2027}),
         ("POST", "/admin/calendar/confirm", {"text": NOTICE_2027, "digest": NOTICE_2027_DIGEST}),
+        ("GET", "/admin/rubrics", None),
+        ("GET", "/admin/rubrics/default.yaml", None),
+        ("POST", "/admin/rubrics", {"file": (io.BytesIO(rubric_yaml(2).encode()), "rubric.yaml")}),
+        ("GET", "/admin/thresholds", None),
+        ("POST", "/admin/thresholds/repeat_fines", {"enabled": "1", "window_days": "30", "min_fines": "2"}),
     ]
 
 
@@ -601,3 +610,128 @@ def test_a_bad_notice_or_a_stale_confirmation_is_refused_in_chinese_and_changes_
     assert "未作任何更改" in text(r)
     assert state(sessions) == before
     assert c.get("/admin/calendar?year=abc").status_code == 422
+
+
+# --- 6. 案卷评查 rubrics ---------------------------------------------------------------------------------------
+
+DEFAULT_RUBRIC = (Path(__file__).resolve().parents[2] / "casebook" / "data" / "rubrics" / "default.yaml").read_text(encoding="utf-8")
+
+
+def rubric_yaml(version: int, effective_from: str = "2026-03-01") -> str:
+    assert "version: 1\neffective_from: 2026-01-01" in DEFAULT_RUBRIC
+    return DEFAULT_RUBRIC.replace("version: 1\neffective_from: 2026-01-01",
+                                  f"version: {version}\neffective_from: {effective_from}")
+
+
+def test_the_rubrics_page_lists_the_default_version_in_force_and_offers_it_for_download(app):
+    c = login(app)
+    r = c.get("/admin/rubrics")
+    html = text(r)
+    assert r.status_code == 200, html
+    for s in ("评查细则", "casebook-default", "行政处罚案卷评查标准（默认）", "2026-01-01 起", "卷面 20分", "内容 80分",
+              "现行", 'name="file"', 'enctype="multipart/form-data"', "下载默认细则（YAML）"):
+        assert s in html, s
+    assert '<td data-label="否决项" class="num">9</td>' in html
+    d = c.get("/admin/rubrics/default.yaml")
+    assert d.status_code == 200 and "attachment" in d.headers["Content-Disposition"]
+    assert d.get_data(as_text=True) == DEFAULT_RUBRIC
+
+
+def test_an_admin_uploads_a_new_rubric_version_as_yaml_and_as_xlsx_and_each_is_trailed(app, sessions):
+    from casebook.services.evaluation_xlsx import write as rubric_workbook
+
+    c = login(app)
+    c.get("/admin/rubrics")  # the default version is imported on first use
+    r = post(c, "/admin/rubrics", {"file": (io.BytesIO(rubric_yaml(2, "2026-02-01").encode()), "rubric-v2.yaml")},
+             content_type="multipart/form-data")
+    assert r.status_code == 303, text(r)
+    e = last_trail(sessions)
+    assert e.action == "evaluation.rubric_imported" and '"version":2' in e.payload
+    import yaml
+
+    doc = yaml.safe_load(rubric_yaml(3, "2099-01-01"))
+    r = post(c, "/admin/rubrics", {"file": (io.BytesIO(rubric_workbook(doc)), "rubric-v3.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 303, text(r)
+    html = text(c.get("/admin/rubrics"))
+    assert "导入成功" in html and "第3版" in html
+    with sessions() as s:
+        assert s.execute(select(EvaluationRubric.version).order_by(EvaluationRubric.version)).scalars().all() == [1, 2, 3]
+    rows = html.split("<tbody>")[1]
+    # version 2 is in force today (2026-02-01 onward), version 3 not yet, version 1 replaced
+    assert rows.index("现行") < rows.index("已被替代") and "未生效" in rows
+
+
+@pytest.mark.parametrize("name,data,status,message", [
+    ("rubric.yaml", rubric_yaml(2).replace("label: 卷面\n    points: 20", "label: 卷面\n    points: 二十"), 422, "不是数字"),
+    ("rubric.yaml", rubric_yaml(2).replace("code: casebook-default\n", ""), 422, "缺少标准代码（code）"),
+    ("rubric.yaml", "code: [unclosed", 422, "不是有效的 YAML"),
+    ("rubric.yaml", DEFAULT_RUBRIC, 409, "已导入，新版本须使用新的版本号"),
+    ("rubric.xlsx", b"not a workbook", 422, "不是有效的 Excel"),
+    ("rubric.pdf", b"%PDF-1.4", 422, "仅允许上传 yaml、yml 或 xlsx 格式文件"),
+    ("rubric.yaml", b"", 422, "请选择评查细则文件"),
+])
+def test_a_bad_rubric_file_is_refused_in_chinese_and_nothing_is_imported(app, sessions, name, data, status, message):
+    c = login(app)
+    c.get("/admin/rubrics")
+    before = state(sessions)
+    body = data.encode() if isinstance(data, str) else data
+    r = post(c, "/admin/rubrics", {"file": (io.BytesIO(body), name)}, content_type="multipart/form-data")
+    assert r.status_code == status and message in text(r), (r.status_code, text(r)[-3000:])
+    assert "未作任何更改" in text(r) and 'aria-invalid="true"' in text(r)
+    assert state(sessions) == before
+
+
+# --- 7. problem models' thresholds ------------------------------------------------------------------------------
+
+
+def test_the_thresholds_page_shows_every_model_with_its_article_switch_and_defaults(app):
+    from casebook.services.problem_models import MODELS
+
+    c = login(app)
+    r = c.get("/admin/thresholds")
+    html = text(r)
+    assert r.status_code == 200
+    for code, mdl in MODELS.items():
+        assert f'action="/admin/thresholds/{code}"' in html and mdl.label in html and mdl.basis in html, code
+    assert html.count('name="enabled" value="1" checked') == len(MODELS)
+    assert 'id="f-repeat_fines-min_fines" name="min_fines" type="number"' in html and "默认 3" in html
+    assert 'id="f-fine_outlier-ratio" name="ratio" type="number" min="0" step="any" value="2.0"' in html
+
+
+def test_an_admin_changes_a_models_thresholds_and_disables_another_and_both_are_trailed(app, sessions):
+    from casebook.services import problem_models as pm
+
+    c = login(app)
+    r = post(c, "/admin/thresholds/repeat_fines", {"enabled": "1", "window_days": "180", "min_fines": "4"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/admin/thresholds#m-repeat_fines"), text(r)
+    e = last_trail(sessions)
+    assert e.action == "problem_model.settings_changed" and "repeat_fines" in e.payload and '"min_fines":4' in e.payload
+    r = post(c, "/admin/thresholds/fine_outlier", {"window_days": "365", "min_fines": "5", "ratio": "2.5", "severe_delta": "0.3"})
+    assert r.status_code == 303
+    with sessions() as s:
+        got = pm.model_settings(s)
+    assert got["repeat_fines"] == (True, {"window_days": 180, "min_fines": 4})
+    assert got["fine_outlier"] == (False, {"window_days": 365, "min_fines": 5, "ratio": 2.5, "severe_delta": 0.3})
+    html = text(c.get("/admin/thresholds"))
+    assert "修改成功" in html and 'id="f-repeat_fines-min_fines" name="min_fines" type="number" min="0" step="1" value="4"' in html
+    assert "已停用" in html
+
+
+@pytest.mark.parametrize("form,message", [
+    ({"window_days": "365", "min_fines": "三"}, "最少罚款次数须为数字"),
+    ({"window_days": "365", "min_fines": "2.5"}, "最少罚款次数须为整数"),
+    ({"window_days": "-1", "min_fines": "3"}, "须为非负数"),
+    ({"window_days": "", "min_fines": "3"}, "统计期间不能为空"),
+    ({"window_days": "nan", "min_fines": "3"}, "统计期间须为数字"),
+])
+def test_a_bad_threshold_is_refused_in_chinese_and_changes_nothing(app, sessions, form, message):
+    c = login(app)
+    before = state(sessions)
+    r = post(c, "/admin/thresholds/repeat_fines", {"enabled": "1", **form})
+    html = text(r)
+    assert r.status_code == 422 and message in html, (r.status_code, html[-3000:])
+    assert "未作任何更改" in html or "阈值有误" in html
+    assert 'aria-invalid="true"' in html and 'value="' + form["min_fines"] + '"' in html  # what was typed is kept
+    assert state(sessions) == before
+    assert post(c, "/admin/thresholds/no_such_model", {"window_days": "1"}).status_code == 404
+    assert state(sessions) == before

@@ -1,4 +1,5 @@
-"""The administrators' pages (/admin): agencies, users and roles, 执法证, catalogue import, the holiday calendar.
+"""The administrators' pages (/admin): agencies, users and roles, 执法证, catalogue import, the holiday calendar,
+the 案卷评查 rubric versions and the problem models' thresholds (行政执法监督条例, 国务院令第825号).
 
 Only the admin role opens them (checked for every request here, and again by each service); a refusal is a
 403 page and a logged denial, and changes nothing. Administrators configure; they read no case contents.
@@ -40,7 +41,8 @@ ADMIN_NAV = [
 SECTIONS = {"ui_admin.agency": "ui_admin.agencies", "ui_admin.user": "ui_admin.users", "ui_admin.new_user": "ui_admin.users",
             "ui_admin.reset_password": "ui_admin.users", "ui_admin.credential": "ui_admin.credentials",
             "ui_admin.new_credential": "ui_admin.credentials", "ui_admin.catalogue_job": "ui_admin.catalogue_upload", "ui_admin.catalogue_confirm": "ui_admin.catalogue_upload",
-            "ui_admin.calendar_preview": "ui_admin.calendar", "ui_admin.calendar_confirm": "ui_admin.calendar"}
+            "ui_admin.calendar_preview": "ui_admin.calendar", "ui_admin.calendar_confirm": "ui_admin.calendar",
+            "ui_admin.rubric_default": "ui_admin.rubrics", "ui_admin.threshold": "ui_admin.thresholds"}
 
 
 @blp.before_request
@@ -511,3 +513,152 @@ def calendar_confirm():
     n = len(out.get("rescheduled") or [])
     flash(f"操作成功：{out['year']}年节假日安排已载入" + (f"，{n}个暂定期限已重新计算" if n else ""), "success")
     return redirect(url_for("ui_admin.calendar", year=out["year"]))
+
+
+# --- 6. 案卷评查 rubrics (行政执法监督条例, 国务院令第825号: the rubric is data, versioned and effective-dated) ----------
+
+MAX_RUBRIC_BYTES = 5 * 1024 * 1024
+
+
+def _rubrics_page(status: int = 200, errors: list[str] | None = None):
+    from casebook.services import evaluation
+
+    def read(s):
+        # list_rubrics imports the shipped default on first use: a write session, never a read one
+        rows = evaluation.list_rubrics(s, g.actor)
+        in_force = evaluation.current_rubric(s, local_today()).id
+        return [{**evaluation.rubric_view(r), "imported_at": r.imported_at, "in_force": r.id == in_force} for r in rows]
+
+    rows = write(read)
+    return page("admin_rubrics.html", status, rows=list(reversed(rows)), errors=errors or [],
+                max_mb=MAX_RUBRIC_BYTES // (1024 * 1024), today=local_today(), crumbs=[("系统管理", None), ("评查细则", None)])
+
+
+def _rubric_problems(e: DomainError) -> list[str]:
+    """「评查标准有误：A；B」 → one line per problem."""
+    head, sep, rest = e.message.partition("：")
+    return [p for p in rest.split("；") if p] if sep and e.code == "rubric_invalid" and "；" in rest else [e.message]
+
+
+@blp.route("/rubrics", methods=["GET", "POST"])
+def rubrics():
+    from casebook.domain.errors import ValidationFailed
+    from casebook.services import evaluation
+
+    if request.method == "GET":
+        return _rubrics_page()
+    f = request.files.get("file")
+    name = ((f.filename or "") if f else "").lower()
+    data = f.stream.read(MAX_RUBRIC_BYTES + 1) if f else b""
+    try:
+        if not data:
+            raise ValidationFailed("请选择评查细则文件（YAML 或 XLSX）", code="file_missing")
+        if len(data) > MAX_RUBRIC_BYTES:
+            raise ValidationFailed(f"文件超过{MAX_RUBRIC_BYTES // (1024 * 1024)}MB", code="file_too_large")
+        if name.endswith(".xlsx"):
+            row = write(lambda s: evaluation.import_rubric_xlsx(s, g.actor, data))
+        elif name.endswith((".yaml", ".yml")):
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationFailed("YAML 文件须为 UTF-8 编码", code="rubric_invalid") from None
+            row = write(lambda s: evaluation.import_rubric(s, g.actor, text))
+        else:
+            raise ValidationFailed("仅允许上传 yaml、yml 或 xlsx 格式文件", code="file_type")
+    except DomainError as e:
+        if e.http_status in (403, 404):
+            raise
+        return _rubrics_page(e.http_status if e.http_status == 409 else 422, _rubric_problems(e))
+    flash(f"导入成功：{row.name}（第{row.version}版），自{row.effective_from.isoformat()}起适用", "success")
+    return redirect(url_for("ui_admin.rubrics"), 303)
+
+
+@blp.route("/rubrics/default.yaml")
+def rubric_default():
+    """The rubric that ships, as a starting point for a new version."""
+    from casebook.services import evaluation
+
+    resp = current_app.make_response(evaluation.DEFAULT_RUBRIC.read_bytes())
+    resp.headers["Content-Type"] = "application/x-yaml; charset=utf-8"
+    resp.headers["Content-Disposition"] = "attachment; filename=casebook-default-rubric.yaml"
+    return resp
+
+
+# --- 7. problem models' thresholds (行政执法监督条例, 国务院令第825号: what supervisors look for) -------------------
+
+#: The Chinese label and unit of each threshold (problem_models.MODELS defaults).
+PARAM_LABELS = {
+    "grace_days": ("期限届满后宽限天数", "天"), "fallback_days": ("无立案期限时自发现起天数", "天"),
+    "window_days": ("统计期间", "天"), "min_fines": ("最少罚款次数", "次"), "ratio": ("罚款总额高于同类中位数倍数", "倍"),
+    "severe_delta": ("从重处罚占比高出同类中位数", "比例（0–1）"), "last_month_share": ("12月罚款占全年比例上限", "比例（0–1）"),
+}
+
+
+def _thresholds_page(status: int = 200, *, code: str | None = None, values: dict | None = None,
+                     errors: dict[str, str] | None = None):
+    from casebook.services import problem_models as pm
+
+    with reading() as s:
+        current = pm.model_settings(s)
+    models = []
+    for c, mdl in pm.MODELS.items():
+        enabled, params = current[c]
+        if c == code and values is not None:
+            enabled, params = values["enabled"], {**params, **values["params"]}
+        models.append({"code": c, "label": mdl.label, "basis": mdl.basis, "explain": mdl.explain, "enabled": enabled,
+                       "params": [(k, PARAM_LABELS.get(k, (k, ""))[0], PARAM_LABELS.get(k, (k, ""))[1], params.get(k, d), d)
+                                  for k, d in mdl.defaults.items()],
+                       "errors": errors if c == code else {},
+                       # the first wrong number takes the focus: the page opens where the mistake is
+                       "focus": next((k for k in mdl.defaults if (errors or {}).get(k)), None) if c == code else None})
+    return page("admin_thresholds.html", status, models=models,
+                crumbs=[("系统管理", None), ("问题模型阈值", None)])
+
+
+@blp.route("/thresholds")
+def thresholds():
+    return _thresholds_page()
+
+
+@blp.route("/thresholds/<code>", methods=["POST"])
+def threshold(code: str):
+    from casebook.domain.errors import NotFound
+    from casebook.services import problem_models as pm
+
+    mdl = pm.MODELS.get(code)
+    if mdl is None:
+        raise NotFound("没有这个问题模型", code="problem_model_not_found")
+    f = request.form
+    enabled = f.get("enabled") == "1"
+    raw = {k: (f.get(k) or "").strip() for k in mdl.defaults}
+    params: dict = {}
+    errors: dict[str, str] = {}
+    for k, v in raw.items():
+        label = PARAM_LABELS.get(k, (k, ""))[0]
+        if not v:
+            errors[k] = f"{label}不能为空"
+            continue
+        try:
+            num = float(v)
+        except ValueError:
+            num = float("nan")
+        if num != num or num in (float("inf"), float("-inf")):
+            errors[k] = f"{label}须为数字"
+            continue
+        if isinstance(mdl.defaults[k], int) and not isinstance(mdl.defaults[k], bool):
+            if num != int(num):
+                errors[k] = f"{label}须为整数"
+                continue
+            num = int(num)
+        params[k] = num
+    if not errors:
+        try:
+            write(lambda s: pm.update_settings(s, g.actor, code, enabled=enabled, params=params))
+            flash(f"修改成功：「{mdl.label}」的阈值将在下一次运行时适用", "success")
+            return redirect(url_for("ui_admin.thresholds") + f"#m-{code}", 303)
+        except DomainError as e:
+            if e.http_status in (403, 404):
+                raise
+            errors = _errors(e)
+    errors.setdefault("_", "输入有误，未作任何更改")
+    return _thresholds_page(422, code=code, values={"enabled": enabled, "params": raw}, errors=errors)
