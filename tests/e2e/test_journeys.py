@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -130,6 +131,8 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
     def facts(b):
         b.locator("[name=goods_value]").fill("1080.00")
         b.locator("[name=illegal_gains]").fill("200.00")
+        # 行政处罚法 第三十六条: when the act happened, as the investigation established it (a penalty needs it)
+        b.locator("[name=act_started_on]").fill((dt.date.today() - dt.timedelta(days=20)).isoformat())
         b.locator("[name='violations.0.description']").fill("销售无中文标签的进口预包装食品")
         b.get_by_label("初次违法").check()
     _do(off, "更新案件事实", facts)
