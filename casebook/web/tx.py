@@ -87,9 +87,9 @@ def request_fingerprint() -> str:
     """Hash what a request asks for: the body, or for a multipart upload its fields and file contents."""
     h = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n")
     if request.mimetype == "multipart/form-data":
-        for k in sorted(request.form):
+        for k in sorted(request.form, key=str):  # a part without a name is keyed None by werkzeug
             h.update(f"{k}={request.form[k]}\n".encode())
-        for k in sorted(request.files):
+        for k in sorted(request.files, key=str):
             stream = request.files[k].stream
             pos = stream.tell()
             for chunk in iter(partial(stream.read, 1 << 20), b""):

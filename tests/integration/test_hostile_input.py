@@ -141,3 +141,17 @@ def test_a_file_part_without_a_file_name_is_refused_and_no_evidence_is_created(a
     r = _upload(api, cid, "")
     assert r.status_code == 422 and r.get_json()["code"] == "file_name_missing", r.get_json()
     assert api.snapshot() == before
+
+
+def test_a_multipart_part_without_a_name_is_a_4xx_not_a_server_error(api):
+    """A part whose Content-Disposition has no name (werkzeug keys it None) must not break the request's fingerprint."""
+    cid = api.filed_case()
+    api.act(cid, "start_investigation")
+    before = api.snapshot()
+    boundary = "cbx"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{{}}\r\n--{boundary}--\r\n").encode()
+    r = api.c.post(f"/api/v1/cases/{cid}/evidence", data=body, content_type=f"multipart/form-data; boundary={boundary}",
+                   headers=api.h("zhangwei", **{"If-Match": api.etag(cid)}))
+    assert 400 <= r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:300])
+    assert api.snapshot() == before
