@@ -9,9 +9,8 @@ from flask_smorest import Blueprint
 
 from casebook.services import calendar as cal_svc
 from casebook.services import deadlines as svc
-from casebook.web.api import checked_first
+from casebook.web.api import checked_first, error_responses
 from casebook.web.tx import command, keyset_page, read, settings
-from schemas.api.common import ErrorSchema
 from schemas.api.deadlines import (
     DeadlineExtendIn,
     DeadlineListArgs,
@@ -25,11 +24,7 @@ _out = DeadlineOut()
 
 
 def errors(*codes):
-    def deco(f):
-        for c in codes:
-            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
-        return f
-    return deco
+    return error_responses(blp, *codes)
 
 
 @blp.route("/deadlines", methods=["GET"])

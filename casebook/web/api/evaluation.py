@@ -10,9 +10,8 @@ from flask_smorest import Blueprint
 
 from casebook.domain.errors import ValidationFailed
 from casebook.services import evaluation as svc
-from casebook.web.api import checked_first, roles_first
+from casebook.web.api import checked_first, error_responses, roles_first
 from casebook.web.tx import command, json_response, read, settings
-from schemas.api.common import ErrorSchema
 from schemas.api.evaluation import (
     CheckRunOut,
     CorrectionOut,
@@ -32,11 +31,7 @@ blp = Blueprint("evaluation", __name__, url_prefix="/api/v1", description="案�
 
 
 def errors(*codes):
-    def deco(f):
-        for c in codes:
-            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
-        return f
-    return deco
+    return error_responses(blp, *codes)
 
 
 def plain(data):

@@ -7,9 +7,8 @@ from flask import g
 from flask_smorest import Blueprint
 
 from casebook.services import publicity as svc
-from casebook.web.api import checked_first, roles_first
+from casebook.web.api import checked_first, error_responses, roles_first
 from casebook.web.tx import command, json_response, read
-from schemas.api.common import ErrorSchema
 from schemas.api.publicity import (
     AgencySystemIn,
     AgencySystemOut,
@@ -30,11 +29,7 @@ blp = Blueprint("publicity", __name__, url_prefix="/api/v1", description="公示
 
 
 def errors(*codes):
-    def deco(f):
-        for c in codes:
-            f = blp.alt_response(c, schema=ErrorSchema, description="错误")(f)
-        return f
-    return deco
+    return error_responses(blp, *codes)
 
 
 def _one(s, pub):
