@@ -2,8 +2,8 @@
 
 Budget (issue 16): every statistics page and export < 2 s with 1 M cases on PostgreSQL.
 
-    .venv/bin/python bench/statistics.py --backend sqlite --cases 50000     # quick
-    .venv/bin/python bench/statistics.py --backend postgres                 # 1 M cases
+    .venv/bin/python bench/supervision_statistics.py --backend sqlite --cases 50000     # quick
+    .venv/bin/python bench/supervision_statistics.py --backend postgres                 # 1 M cases
 
 The world is the case-list bench's seed (bench/case_list.py: three agencies, five years, all stages, fines on
 decided cases, two officers per filed case), plus one `decision` deadline per decided case (met, or missed
@@ -17,18 +17,11 @@ process on the same database; a page's ratio = its median / the floor's median.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import sys
 from pathlib import Path
 
-# This file shares its name with the standard library's `statistics`, which bench/_common.py imports: load the
-# standard module first with bench/ off the path (it stays cached in sys.modules), then put bench/ back.
-_HERE = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-import statistics  # noqa: E402,F401
-
-sys.path.insert(0, _HERE)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import base_parser, emit, environment, log, now, pg_server_info, scratch_db, summary_ms  # noqa: E402
 from case_list import Loader, seed  # noqa: E402  (the same seed as the case-list bench)
