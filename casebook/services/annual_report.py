@@ -148,22 +148,12 @@ REPORT_TABLES = ("cases", "outcomes", "fines", "exemptions", "handling", "deadli
                  "publications")
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, Decimal):
-        return f"{v:,.2f}"
-    if isinstance(v, float):
-        return f"{int(v):,}" if v.is_integer() else f"{v:,.1f}"
-    return f"{v:,}" if isinstance(v, int) else str(v)
-
-
 def render_pdf(stats: st.Statistics, *, issuer: str, scope_name: str) -> bytes:
     """The report in the 文书's layout: a summary paragraph, bar charts, every table with its 合计 row."""
     from casebook.documents.render import render_report_pdf
 
     totals = totals_of(stats)
-    shown = {k: _fmt(Decimal(v) if k == "fine_sum" and v is not None else v) for k, v in totals.items()}
+    shown = {k: st.format_figure(Decimal(v) if k == "fine_sum" and v is not None else v) for k, v in totals.items()}
     for k in ("deadline_rate", "first_pass_rate"):
         shown[k] = "—" if totals[k] is None else f"{totals[k]}%"
     tables = []
@@ -172,16 +162,16 @@ def render_pdf(stats: st.Statistics, *, issuer: str, scope_name: str) -> bytes:
         # wide tables keep their non-empty columns only (the XLSX has them all)
         cols = [(k, lbl) for k, lbl in t.columns if any(r.get(k) for r in [*t.rows, *([t.total] if t.total else [])])]
         cols = cols or t.columns[:1]
-        rows = [{"label": r["label"], "cells": [_fmt(r.get(k)) for k, _ in cols], "total": False} for r in t.rows]
+        rows = [{"label": r["label"], "cells": [st.format_figure(r.get(k)) for k, _ in cols], "total": False} for r in t.rows]
         if t.total:
-            rows.append({"label": "合计", "cells": [_fmt(t.total.get(k)) for k, _ in cols], "total": True})
+            rows.append({"label": "合计", "cells": [st.format_figure(t.total.get(k)) for k, _ in cols], "total": True})
         tables.append({"title": t.title, "labels": [lbl for _, lbl in cols], "rows": rows, "note": t.note})
     charts = []
     for name, col, title in (("cases", "total", "各执法主体新发现案件（件）"), ("fines", "fine_sum", "各执法主体罚款金额（元）")):
         rows = [(r["label"], r.get(col) or 0) for r in stats.tables[name].rows]
         top = max((float(v) for _, v in rows), default=0)
         if top:
-            charts.append({"title": title, "rows": [(lbl, _fmt(v), round(100 * float(v) / top, 1)) for lbl, v in rows]})
+            charts.append({"title": title, "rows": [(lbl, st.format_figure(v), round(100 * float(v) / top, 1)) for lbl, v in rows]})
     year = stats.query.year
     today = local_today()
     data = {"title": f"{year}年度行政执法数据报告", "issuer": issuer, "agency": {"name": issuer}, "scope_name": scope_name, "year": year,

@@ -32,6 +32,7 @@ from casebook.db.models_evaluation import CaseCheckRun, EvaluationRubric
 from casebook.domain import deadlines as dl
 from casebook.domain.evaluation import checks as ck
 from casebook.domain.evaluation import rubric as rb
+from casebook.domain.lifecycle import CredentialView, OfficerView
 
 from .calendar import get_calendar
 
@@ -50,12 +51,12 @@ def _chunks(ids: Sequence[int], n: int) -> Iterable[Sequence[int]]:
         yield ids[i:i + n]
 
 
-def _people(s: Session) -> dict[int, ck.Person]:
-    creds: dict[int, list[ck.Cred]] = defaultdict(list)
-    for uid, vf, vt, rev in s.execute(select(Credential.user_id, Credential.valid_from, Credential.valid_to,
-                                             Credential.revoked)):
-        creds[uid].append(ck.Cred(vf, vt, bool(rev)))
-    return {uid: ck.Person(uid, name, tuple(creds.get(uid, ())))
+def _people(s: Session) -> dict[int, OfficerView]:
+    creds: dict[int, list[CredentialView]] = defaultdict(list)
+    for uid, no, vf, vt, rev in s.execute(select(Credential.user_id, Credential.credential_no, Credential.valid_from,
+                                                 Credential.valid_to, Credential.revoked)):
+        creds[uid].append(CredentialView(no, vf, vt, bool(rev)))
+    return {uid: OfficerView(uid, name, tuple(creds.get(uid, ())))
             for uid, name in s.execute(select(User.id, User.display_name))}
 
 
@@ -79,7 +80,7 @@ def _verify_entries(rows: list, successors: dict[int, str]) -> tuple[bool, str]:
     return True, f"本案{len(rows)}条执法记录的哈希链验证通过"
 
 
-def load_facts(s: Session, case_ids: Sequence[int], people: dict[int, ck.Person] | None = None,
+def load_facts(s: Session, case_ids: Sequence[int], people: dict[int, OfficerView] | None = None,
                *, relevant_actions: frozenset[str] | None = None) -> list[ck.CaseFacts]:
     """Everything the checks read for these cases, in a handful of queries."""
     people = people if people is not None else _people(s)

@@ -617,3 +617,15 @@ def to_xlsx(stats: Statistics, names: tuple[str, ...] | None = None) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def format_figure(v) -> str:
+    """A statistic for people (the pages and the annual report): — for none, counts as integers, money with two
+    places, thousands separators."""
+    if v is None:
+        return "—"
+    if isinstance(v, Decimal):
+        return f"{v:,.2f}"
+    if isinstance(v, float):
+        return f"{int(v):,}" if v.is_integer() else f"{v:,.1f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)

@@ -16,31 +16,11 @@ from typing import Any
 from casebook.calendar.workdays import WorkingDayCalendar
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import CalendarDataMissing
-from casebook.domain.lifecycle import REFERRAL_RESOLVED
+from casebook.domain.lifecycle import REFERRAL_RESOLVED, OfficerView
 from casebook.domain.vocabulary import INVESTIGATION_ACT_KINDS, SERVICE_METHODS
 
 PENALTY_LAW = "行政处罚法"
 SAMR = "市场监督管理行政处罚程序规定"
-
-
-@dataclass(frozen=True)
-class Cred:
-    valid_from: dt.date
-    valid_to: dt.date
-    revoked: bool = False
-
-    def valid_on(self, day: dt.date) -> bool:
-        return not self.revoked and self.valid_from <= day <= self.valid_to
-
-
-@dataclass(frozen=True)
-class Person:
-    user_id: int
-    name: str
-    credentials: tuple[Cred, ...] = ()
-
-    def valid_on(self, day: dt.date) -> bool:
-        return any(c.valid_on(day) for c in self.credentials)
 
 
 @dataclass(frozen=True)
@@ -121,7 +101,7 @@ class CaseFacts:
     recordings: list[Recording] = field(default_factory=list)
     deadlines: list[DeadlineRow] = field(default_factory=list)
     publications: list[PublicationRow] = field(default_factory=list)
-    people: dict[int, Person] = field(default_factory=dict)
+    people: dict[int, OfficerView] = field(default_factory=dict)  # with their 执法证 (lifecycle's view)
     trail_ok: bool = True
     trail_message: str = ""
 
@@ -214,7 +194,7 @@ def two_officers(c: CaseFacts, cal: WorkingDayCalendar, cfg: Config) -> CheckRes
             continue
         ids = [i for i in (a.data.get(key) or []) if isinstance(i, int)]
         day = _act_day(a)
-        valid = [i for i in ids if i in c.people and c.people[i].valid_on(day)]
+        valid = [i for i in ids if i in c.people and c.people[i].credential_on(day) is not None]
         if len(valid) < 2:
             bad = [c.people[i].name for i in ids if i in c.people and i not in valid]
             extra = f"，{'、'.join(bad)}当日无有效执法证" if bad else ""
@@ -223,7 +203,7 @@ def two_officers(c: CaseFacts, cal: WorkingDayCalendar, cfg: Config) -> CheckRes
             names = "、".join(c.people[i].name if i in c.people else str(i) for i in a.awaiting)
             findings.append(f"{_act_name(a)}尚待{names}确认（会签未完成）")
     if c.decided_on and c.procedure == "ordinary":
-        valid = [i for i in c.officer_ids if i in c.people and c.people[i].valid_on(c.decided_on)]
+        valid = [i for i in c.officer_ids if i in c.people and c.people[i].credential_on(c.decided_on) is not None]
         if len(valid) < 2:
             findings.append(f"作出决定之日（{c.decided_on.isoformat()}）本案持证承办人员仅{len(valid)}人")
     return _res("two_officers", label, art, findings, "每项执法活动均有两名以上持当日有效执法证的执法人员，会签已完成")

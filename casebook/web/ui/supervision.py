@@ -183,18 +183,7 @@ def export_xlsx():
                              "Cache-Control": "no-store"})
 
 
-@blp.app_template_global()
-def fmt_stat(v) -> str:
-    """A statistic for people: — for none, counts as integers, money with two places and thousands separators."""
-    from decimal import Decimal
-
-    if v is None:
-        return "—"
-    if isinstance(v, Decimal):
-        return f"{v:,.2f}"
-    if isinstance(v, float):
-        return f"{int(v):,}" if v.is_integer() else f"{v:,.1f}"
-    return f"{v:,}" if isinstance(v, int) else str(v)
+blp.add_app_template_global(st.format_figure, "fmt_stat")
 
 
 # --- problem models: findings with their cases and status (行政执法监督条例) ------------------------------------
