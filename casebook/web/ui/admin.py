@@ -67,6 +67,19 @@ def _errors(e: DomainError) -> dict[str, str]:
     return out
 
 
+def _save(fn, message: str, to: str, code: int = 302):
+    """One admin write: on success the toast and the redirect; a refused input comes back as the form's errors (a 403
+    or 404 is raised — the caller may not act on that record, and the error page says so)."""
+    try:
+        write(fn)
+    except DomainError as e:
+        if e.http_status in (403, 404):
+            raise
+        return None, _errors(e)
+    flash(message, "success")
+    return redirect(to, code), {}
+
+
 def _int(v: str | None) -> int | None:
     v = (v or "").strip()
     try:
@@ -109,16 +122,12 @@ def agency(agency_id: int):
         if limit_raw and limit is None:
             errors["review_limit_days"] = "法制审核时限须为整数（工作日）"
         if not errors:
-            try:
-                write(lambda s: svc.update_agency(s, g.actor, agency_id, name=f.get("name", ""), code=f.get("code", ""),
-                                                  case_no_format=f.get("case_no_format", ""), review_limit_days=limit,
-                                                  publication_system=f.get("publication_system") or None))
-                flash("修改成功", "success")
-                return redirect(url_for("ui_admin.agencies"))
-            except DomainError as e:
-                if e.http_status in (403, 404):
-                    raise
-                errors = _errors(e)
+            done, errors = _save(lambda s: svc.update_agency(
+                s, g.actor, agency_id, name=f.get("name", ""), code=f.get("code", ""),
+                case_no_format=f.get("case_no_format", ""), review_limit_days=limit,
+                publication_system=f.get("publication_system") or None), "修改成功", url_for("ui_admin.agencies"))
+            if done:
+                return done
         errors.setdefault("_", "输入有误，未作任何更改")
         status = 422
     with reading() as s:
@@ -174,16 +183,12 @@ def new_user():
         elif "legal_reviewer" in data["roles"] and not data["bar_qualified"]:
             errors["roles"] = "法制审核人员须具有法律职业资格（行政处罚法第五十八条）"
         if not errors:
-            try:
-                write(lambda s: user_svc.create_user(s, g.actor, username=username, display_name=data["display_name"].strip(),
-                                                     password=pw, agency_id=data["agency_id"], roles=data["roles"],
-                                                     bar_qualified=data["bar_qualified"]))
-                flash("新增成功", "success")
-                return redirect(url_for("ui_admin.users"))
-            except DomainError as e:
-                if e.http_status in (403, 404):
-                    raise
-                errors = _errors(e)
+            done, errors = _save(lambda s: user_svc.create_user(
+                s, g.actor, username=username, display_name=data["display_name"].strip(), password=pw,
+                agency_id=data["agency_id"], roles=data["roles"], bar_qualified=data["bar_qualified"]),
+                "新增成功", url_for("ui_admin.users"))
+            if done:
+                return done
         errors.setdefault("_", "输入有误，未作任何更改")
         status = 409 if errors.get("username") == "用户名已存在" else 422
     with reading() as s:
@@ -245,14 +250,10 @@ def reset_password(user_id: int):
     elif pw != again:
         pw_errors["confirm_password"] = "两次输入的密码不一致"
     if not pw_errors:
-        try:
-            write(lambda s: svc.reset_password(s, g.actor, user_id, pw))
-            flash("操作成功：密码已重置，该用户须用新密码重新登录", "success")
-            return redirect(url_for("ui_admin.user", user_id=user_id))
-        except DomainError as e:
-            if e.http_status in (403, 404):
-                raise
-            pw_errors = _errors(e)
+        done, pw_errors = _save(lambda s: svc.reset_password(s, g.actor, user_id, pw),
+                                "操作成功：密码已重置，该用户须用新密码重新登录", url_for("ui_admin.user", user_id=user_id))
+        if done:
+            return done
     pw_errors.setdefault("_", "密码未重置")
     with reading() as s:
         u = svc.user(s, g.actor, user_id)
@@ -300,19 +301,14 @@ def new_credential():
         if user_id is None:
             errors["user_id"] = "持证人不能为空"
         if not errors:
-            try:
-                def run(s):
-                    problems = svc.check_credential(s, data["credential_no"], data["field"], data["valid_from"], data["valid_to"])
-                    if problems:
-                        raise svc._invalid(problems)
-                    return user_svc.issue_credential(s, g.actor, user_id, **data)
-                write(run)
-                flash("新增成功", "success")
-                return redirect(url_for("ui_admin.credentials"))
-            except DomainError as e:
-                if e.http_status in (403, 404):
-                    raise
-                errors = _errors(e)
+            def run(s):
+                problems = svc.check_credential(s, data["credential_no"], data["field"], data["valid_from"], data["valid_to"])
+                if problems:
+                    raise svc._invalid(problems)
+                return user_svc.issue_credential(s, g.actor, user_id, **data)
+            done, errors = _save(run, "新增成功", url_for("ui_admin.credentials"))
+            if done:
+                return done
         errors.setdefault("_", "输入有误，未作任何更改")
         status = 422
     with reading() as s:
@@ -330,14 +326,11 @@ def credential(credential_id: int):
     if request.method == "POST":
         data, errors = _credential_form(request.form)
         if not errors:
-            try:
-                write(lambda s: svc.update_credential(s, g.actor, credential_id, revoked=request.form.get("revoked") == "1", **data))
-                flash("修改成功", "success")
-                return redirect(url_for("ui_admin.credentials"))
-            except DomainError as e:
-                if e.http_status in (403, 404):
-                    raise
-                errors = _errors(e)
+            done, errors = _save(lambda s: svc.update_credential(s, g.actor, credential_id,
+                                                                 revoked=request.form.get("revoked") == "1", **data),
+                                 "修改成功", url_for("ui_admin.credentials"))
+            if done:
+                return done
         errors.setdefault("_", "输入有误，未作任何更改")
         status = 422
     with reading() as s:
@@ -652,13 +645,9 @@ def threshold(code: str):
             num = int(num)
         params[k] = num
     if not errors:
-        try:
-            write(lambda s: pm.update_settings(s, g.actor, code, enabled=enabled, params=params))
-            flash(f"修改成功：「{mdl.label}」的阈值将在下一次运行时适用", "success")
-            return redirect(url_for("ui_admin.thresholds") + f"#m-{code}", 303)
-        except DomainError as e:
-            if e.http_status in (403, 404):
-                raise
-            errors = _errors(e)
+        done, errors = _save(lambda s: pm.update_settings(s, g.actor, code, enabled=enabled, params=params),
+                             f"修改成功：「{mdl.label}」的阈值将在下一次运行时适用", url_for("ui_admin.thresholds") + f"#m-{code}", 303)
+        if done:
+            return done
     errors.setdefault("_", "输入有误，未作任何更改")
     return _thresholds_page(422, code=code, values={"enabled": enabled, "params": raw}, errors=errors)
