@@ -34,6 +34,12 @@ _WHERE = re.compile(r"^(?P<sheet>[^\s「」]+?)(?: 第(?P<row>\d+)行)?(?:「(?P
 _PATH = re.compile(r"^(?P<key>violation_items|exemption_items|thresholds|triggers)\[(?P<idx>\d+)\](?P<rest>.*)$")
 LIST_KEYS = ("violation_items", "exemption_items", "thresholds", "triggers")
 MAX_SHOWN_ROWS = 50  # spreadsheet rows shown beside the problems
+RUNNING = ("queued", "reading", "checking")
+#: A running job whose status has not moved for this long lost its process (a restart, a killed worker): the
+#: next look at it starts the reading again. Reading rewrites the status at least every few hundred rows.
+STALE_SECONDS = 60
+#: Staged uploads (the file and its result) are kept this long, then removed at the next upload.
+KEEP_DAYS = 7
 
 
 def _dir(settings: Settings) -> Path:
@@ -57,10 +63,15 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)  # readers never see half a file
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _set_status(d: Path, **changes) -> dict:
     path = d / "status.json"
     st = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     st.update(changes)
+    st["updated"] = _now().isoformat()  # the heartbeat `resume_if_stalled` reads
     _write_json(path, st)
     return st
 
@@ -77,14 +88,73 @@ def stage(actor: Actor, settings: Settings, data: bytes, filename: str) -> str:
     if len(data) > cat.MAX_CATALOGUE_BYTES:
         raise ValidationFailed(f"目录文件不得超过{cat.MAX_CATALOGUE_BYTES // (1024 * 1024)} MB", code="catalogue_too_large",
                                errors={"file": ["文件过大"]})
+    prune(settings)
     job_id = secrets.token_hex(12)
     d = _dir(settings) / job_id
     d.mkdir()
     ext = ".xlsx" if name.lower().endswith(".xlsx") else ".yaml"
     (d / f"upload{ext}").write_bytes(data)
     _set_status(d, state="queued", progress=0, message="已上传，等待读取", filename=name[:200], size=len(data),
-                user_id=actor.user_id, created=dt.datetime.now(dt.UTC).isoformat())
+                user_id=actor.user_id, created=_now().isoformat())
     return job_id
+
+
+def _age_seconds(st: dict, key: str = "updated") -> float | None:
+    try:
+        return (_now() - dt.datetime.fromisoformat(st[key])).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def prune(settings: Settings, keep_days: int = KEEP_DAYS) -> int:
+    """Remove staged uploads older than `keep_days` (by their last status change); a job still running is kept.
+
+    An imported version lives in the database; the staged file was only needed to show and confirm it.
+    """
+    import shutil
+
+    removed = 0
+    for d in _dir(settings).iterdir():
+        if not (d.is_dir() and _JOB_ID.match(d.name)):
+            continue
+        try:
+            st = json.loads((d / "status.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            st = {}
+        age = _age_seconds(st)
+        if age is None:  # no readable status: judge by the directory's own time
+            age = _now().timestamp() - d.stat().st_mtime
+        if age > keep_days * 86400 and not (st.get("state") in RUNNING and age < STALE_SECONDS):
+            shutil.rmtree(d, ignore_errors=True)
+            removed += 1
+    if removed:
+        log.info("catalogue uploads: %s staged jobs older than %s days removed", removed, keep_days)
+    return removed
+
+
+def resume_if_stalled(actor: Actor, settings: Settings, read_sessions, job_id: str) -> bool:
+    """A job left running by a process that ended (restart mid-check) is read again instead of waiting forever.
+
+    Claimed with an exclusive file so that, of several web workers polling the same job, one restarts it.
+    """
+    d = _job_dir(settings, job_id)
+    st = _owned(actor, d, "catalogue.job")
+    age = _age_seconds(st)
+    if st.get("state") not in RUNNING or (age is not None and age < STALE_SECONDS):
+        return False
+    claim = d / "resume.claim"
+    try:
+        if claim.exists() and _now().timestamp() - claim.stat().st_mtime < STALE_SECONDS:
+            return False
+        claim.unlink(missing_ok=True)
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    log.warning("catalogue job %s stalled in %s for %.0f s: reading it again", job_id, st.get("state"), age or -1)
+    _set_status(d, state="queued", progress=0, message="上次读取被中断，正在重新读取")
+    start(settings, read_sessions, job_id)
+    return True
 
 
 def start(settings: Settings, read_sessions, job_id: str) -> threading.Thread:

@@ -547,6 +547,57 @@ def test_a_large_workbook_reports_progress_while_it_is_read(app, settings, sessi
     assert st.status(actor, settings, job)["result"]["diff"]["added"][0]["code"] == "T-BULK-0"
 
 
+def _admin_actor(sessions):
+    from casebook.seed import demo_user
+    from casebook.services.context import actor_for
+
+    with sessions() as s:
+        return actor_for(s, demo_user(s, "admin"))
+
+
+def _age(job_dir, seconds):
+    """Make a job look as if its status last moved `seconds` ago (the process that ran it ended)."""
+    import datetime as dt
+    import json
+
+    path = job_dir / "status.json"
+    st = json.loads(path.read_text(encoding="utf-8"))
+    st["updated"] = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)).isoformat()
+    path.write_text(json.dumps(st, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_job_left_reading_by_a_restart_is_read_again_when_its_page_is_opened(app, settings, sessions):
+    from casebook.services import catalogue_staging as st
+
+    c = login(app)
+    actor = _admin_actor(sessions)
+    job = st.stage(actor, settings, catalogue_xlsx(1), "restart.xlsx")  # staged, never started: the process died
+    d = settings.data_dir / "catalogue-uploads" / job
+    st._set_status(d, state="reading", progress=40, message="正在读取第200行")
+    # fresh: still someone's job in progress, left alone
+    assert st.resume_if_stalled(actor, settings, sessions, job) is False
+    _age(d, st.STALE_SECONDS + 5)
+    html = job_page(c, job)  # the page restarts the reading and shows its result
+    assert "校验通过" in html and "首次导入" in html
+    assert st.status(actor, settings, job)["state"] == "ready"
+    # a finished job is never restarted, however old
+    _age(d, 3600)
+    assert st.resume_if_stalled(actor, settings, sessions, job) is False
+
+
+def test_staged_uploads_older_than_a_week_are_removed_at_the_next_upload(app, settings, sessions):
+    from casebook.services import catalogue_staging as st
+
+    actor = _admin_actor(sessions)
+    old = st.stage(actor, settings, catalogue_xlsx(1), "old.xlsx")
+    recent = st.stage(actor, settings, catalogue_xlsx(1), "recent.xlsx")
+    root = settings.data_dir / "catalogue-uploads"
+    _age(root / old, st.KEEP_DAYS * 86400 + 60)
+    _age(root / recent, st.KEEP_DAYS * 86400 - 3600)
+    st.stage(actor, settings, catalogue_xlsx(1), "new.xlsx")
+    assert not (root / old).exists() and (root / recent).is_dir()
+
+
 # --- 5. the holiday calendar ---------------------------------------------------------------------------------
 
 NOTICE_2027 = (Path(__file__).resolve().parents[1] / "fixtures" / "calendar" / "notice_2027_example.txt").read_text(encoding="utf-8")

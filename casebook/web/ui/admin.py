@@ -386,6 +386,7 @@ def catalogue_template():
 
 @blp.route("/catalogue/jobs/<job_id>")
 def catalogue_job(job_id: str):
+    staging.resume_if_stalled(g.actor, settings(), current_app.extensions["casebook"]["read_sessions"], job_id)
     st = staging.status(g.actor, settings(), job_id)
     return page("admin_catalogue_job.html", 200, job=st, kinds=CATALOGUE_KINDS,
                 crumbs=[("系统管理", None), ("裁量基准导入", url_for("ui_admin.catalogue_upload")), (st.get("filename", ""), None)])
@@ -394,6 +395,7 @@ def catalogue_job(job_id: str):
 @blp.route("/catalogue/jobs/<job_id>/progress")
 def catalogue_progress(job_id: str):
     """The htmx poll: the progress bar while the file is read; a reload of the page once it is done."""
+    staging.resume_if_stalled(g.actor, settings(), current_app.extensions["casebook"]["read_sessions"], job_id)
     st = staging.status(g.actor, settings(), job_id)
     from flask import render_template
 
