@@ -43,8 +43,6 @@ def _dir(data_dir: Path) -> Path:
 def request(s: Session, actor: Actor, year: int, agency_id: int | None = None) -> AnnualReport:
     """Ask for the report of `year` (any past or the current year): supervisors for the district or one agency
     of it, agency heads for their agency. Trailed."""
-    if not 2000 <= year <= local_today().year:
-        raise ValidationFailed("年度有误", code="validation_failed", errors={"year": [f"须在2000至{local_today().year}之间"]})
     if "supervisor" in actor.roles:
         if agency_id is not None and agency_id not in actor.read_scope:
             raise deny(actor, "annual_report.agency", "无权生成其他执法主体的年度报告", "statistics_not_in_scope")
@@ -54,6 +52,8 @@ def request(s: Session, actor: Actor, year: int, agency_id: int | None = None) -
         agency_id = actor.agency_id
     else:
         raise deny(actor, "annual_report", "您的角色无权生成年度报告", "role_not_allowed")
+    if not 2000 <= year <= local_today().year:  # after who may ask: permission before validation
+        raise ValidationFailed("年度有误", code="validation_failed", errors={"year": [f"须在2000至{local_today().year}之间"]})
     r = AnnualReport(year=year, agency_id=agency_id, status="requested", progress=0, totals={}, requested_by=actor.user_id)
     s.add(r)
     s.flush()

@@ -19,7 +19,7 @@ from .context import Actor, deny, local_today
 from .effects import PARTY_AS_SERVED, party_snapshot
 from .effects.procedure import check_party
 from .loading import case_view, load_case, party_birth_date, resolve_officers  # noqa: F401  (load_case re-exported)
-from .perform import check_role, no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (perform re-exported)
+from .perform import admit, check_role, no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (re-exported)
 
 # --- creating cases ---------------------------------------------------------------------------------
 

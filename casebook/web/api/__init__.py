@@ -1,10 +1,6 @@
 """JSON API blueprints (flask-smorest), one per resource."""
 
-import functools
-
-from flask import g
-
-from casebook.services.context import require_role
+from casebook.web.permission import checked_first, roles_first  # noqa: F401 — the API's views import them from here
 from schemas.api.common import ErrorSchema
 
 
@@ -17,29 +13,3 @@ def error_responses(blp, *codes: int):
     return deco
 
 
-def checked_first(check):
-    """Run `check(session, actor, **view_kwargs)` — a service's own lock-free permission check (scope and role) —
-    before the body is parsed: placed right under the route. Another agency's record is 404, a wrong role or
-    agency 403, before any field error (permission before validation). The service checks again in its write."""
-    def deco(f):
-        @functools.wraps(f)
-        def wrapped(*args, **kwargs):
-            from casebook.web.tx import read
-
-            read(lambda s: check(s, g.actor, **kwargs))
-            return f(*args, **kwargs)
-        return wrapped
-    return deco
-
-
-def roles_first(*roles: str, what: str):
-    """Refuse a caller without one of `roles` (403 `role_not_allowed`, logged) before the body is parsed: placed
-    right under the route, above `arguments`. Permission before validation — a caller without permission gets
-    403, never field errors. The service still checks (this only moves the refusal first)."""
-    def deco(f):
-        @functools.wraps(f)
-        def checked(*args, **kwargs):
-            require_role(g.actor, *roles, what=what)
-            return f(*args, **kwargs)
-        return checked
-    return deco

@@ -234,7 +234,11 @@ def user(user_id: int):
 
 @blp.route("/users/<int:user_id>/active", methods=["POST"])
 def set_active(user_id: int):
-    active = request.form.get("active") == "1"
+    raw = request.form.get("active")
+    if raw not in ("0", "1"):  # only the page's two buttons say which: anything else deactivates no one
+        flash("请求无效：未指明停用还是恢复账号", "error")
+        return redirect(url_for("ui_admin.user", user_id=user_id))
+    active = raw == "1"
     # Refusals (停用自己的账号) are 403 pages with the reason, raised by the service and logged.
     write(lambda s: user_svc.set_active(s, g.actor, user_id, active))
     flash("操作成功：账号已恢复" if active else "操作成功：账号已停用，其全部登录令牌已吊销", "success")

@@ -13,6 +13,7 @@ from casebook.domain.evidence import EVIDENCE_KINDS
 from casebook.domain.vocabulary import STAGES as STAGE_LABELS
 from casebook.services import audit, cases, deadlines, documents, evidence, rules, worklists
 from casebook.services.acts import ACTS as TRANSITIONS
+from casebook.web.permission import reraise_refusal
 
 from . import fmt, forms
 from .acts import act_declaration
@@ -148,6 +149,7 @@ def act(case_id, action):
     if action not in TRANSITIONS or TRANSITIONS[action].from_stages == (None,):
         abort(404)
     with reading() as s:
+        cases.admit(s, g.actor, case_id, action)  # scope, agency, role: before the form is read
         case = cases.load_case(s, g.actor, case_id)
         decl, form = _form_for(action, _people(s, case))
     data, errors = forms.load(decl.schema, form, request.form) if decl.schema else ({}, {})
@@ -229,8 +231,15 @@ def issue(case_id):
 
     doc_type = request.form.get("doc_type", "")
     version = request.form.get("version", "")
+    preview = bool(request.form.get("preview")) and doc_type != "case_file"
+    with reading() as s:  # who may: a reader of the case previews, its handlers and head issue — before the form
+        if preview:
+            cases.load_case(s, g.actor, case_id)
+        else:
+            documents.check_issuer(s, g.actor, case_id)
     if doc_type != "case_file" and doc_type not in DOCUMENT_TYPES:
-        abort(404)
+        flash("没有这种文书", "error")
+        return redirect(url_for("ui_case.show", case_id=case_id, tab="documents"))
     supplied: dict = {}
     if doc_type != "case_file":
         names = [k.removeprefix("f.") for k in request.form if k.startswith("f.")]
@@ -238,7 +247,7 @@ def issue(case_id):
         raw = {k.removeprefix("f."): v for k, v in request.form.items() if k.startswith("f.")}
         supplied, _ = forms.read_form(form, _MultiDict(raw))
     try:
-        if request.form.get("preview") and doc_type != "case_file":
+        if preview:
             # 预览: the document as the case stands now, marked 预览, never numbered or stored.
             with reading() as s:
                 context = documents.preview_case_context(s, g.actor, case_id, doc_type, options=documents.Options(),
@@ -268,6 +277,8 @@ def issue(case_id):
 @blp.route("/<id:case_id>/deadlines/<id:deadline_id>/extend", methods=["POST"])
 def extend_deadline(case_id, deadline_id):
     """负责人批准延长期限: days and the reason, through the deadlines service (it checks the role and scope)."""
+    with reading() as s:  # the deadline's scope and the head's role, before the form is read
+        deadlines.check_act(s, g.actor, deadline_id, "extend")
     days, reason = request.form.get("days", ""), (request.form.get("reason") or "").strip()
     if not (days.isdigit() and 1 <= int(days) <= 365) or not reason:
         flash("延长天数须为1至365的整数，且须写明延长理由", "error")
@@ -276,8 +287,7 @@ def extend_deadline(case_id, deadline_id):
             write(lambda s: deadlines.record_extension(s, g.actor, deadline_id, days=int(days), reason=reason))
             flash("操作成功：期限已延长", "success")
         except DomainError as e:
-            if e.http_status == 404:
-                raise
+            reraise_refusal(e)
             flash(e.message, "error")
     return redirect(url_for("ui_case.show", case_id=case_id, tab="basic"))
 

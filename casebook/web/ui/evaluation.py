@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from casebook.domain.errors import DomainError
 from casebook.services import evaluation as svc
 from casebook.services.context import local_today
+from casebook.web.permission import checked_first, reraise_refusal, roles_first
 
 from .shell import install_errors, page, reading, settings, write
 
@@ -20,6 +21,7 @@ GRADE_TONES = {"excellent": "green", "good": "blue", "pass": "orange", "fail": "
 
 
 def _flash_error(e: DomainError) -> None:
+    reraise_refusal(e)
     detail = "；".join(str(m) for v in (e.errors or {}).values() for m in (v if isinstance(v, list) else [v]))
     flash(e.message + (f"（{detail}）" if detail and detail not in e.message else ""), "error")
 
@@ -36,6 +38,7 @@ def rounds():
 
 
 @blp.route("/rounds", methods=["POST"])
+@roles_first("supervisor", what="evaluation:round:create")
 def create_round():
     f = request.form
     try:
@@ -123,6 +126,7 @@ def file_page(file_id: int):
 
 
 @blp.route("/files/<int:file_id>/score", methods=["POST"])
+@checked_first(lambda s, actor, file_id: svc.check_scorer(s, actor, file_id))
 def score(file_id: int):
     form = request.form
     entries = {}
@@ -144,6 +148,7 @@ def score(file_id: int):
 
 
 @blp.route("/files/<int:file_id>/corrections", methods=["POST"])
+@checked_first(lambda s, actor, file_id: svc.check_corrector(s, actor, file_id))
 def correction(file_id: int):
     form = request.form
     upload = request.files.get("file")

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, url_for
 from casebook.domain.errors import DomainError
 from casebook.domain.vocabulary import EXCLUSION_REASONS, PUBLICATION_STATUSES
 from casebook.services import publicity, worklists
+from casebook.web.permission import checked_first, reraise_refusal
 
 from .shell import install_errors, page, reading, write
 
@@ -61,6 +62,8 @@ def publication(pub_id: int):
 
 
 @blp.route("/publications/<int:pub_id>/<any(publish, exclude, withdraw, names):what>", methods=["POST"])
+@checked_first(lambda s, actor, pub_id, what: publicity.check_act(
+    s, actor, pub_id, "publication." + {"names": "update"}.get(what, what)))
 def publication_act(pub_id: int, what: str):
     from flask import request
 
@@ -83,6 +86,7 @@ def publication_act(pub_id: int, what: str):
             write(lambda s: publicity.withdraw(s, g.actor, pub_id, reason=(form.get("reason") or "").strip()))
             flash("操作成功：已撤回公示，公示网站显示撤回理由", "success")
     except DomainError as e:
+        reraise_refusal(e)
         detail = "；".join(m for v in (e.errors or {}).values() for m in (v if isinstance(v, list) else [str(v)]))
         flash(e.message + (f"（{detail}）" if detail and detail not in e.message else ""), "error")
     return redirect(url_for("ui_head.publication", pub_id=pub_id))

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from casebook.domain.errors import ActionRefused, DomainError
 from casebook.domain.lifecycle import STAGES
 from casebook.services import cases, deadlines, parties, statistics, worklists
+from casebook.web.permission import act_roles_first, roles_first
 
 from . import forms
 from .acts import act_declaration
@@ -98,6 +99,7 @@ def _parties(s):
 
 
 @blp.route("/leads/new", methods=["GET", "POST"])
+@act_roles_first("register_lead")
 def new_lead():
     from schemas.api.cases import LeadIn
 
@@ -120,6 +122,7 @@ def new_lead():
 
 
 @blp.route("/parties/new", methods=["GET", "POST"])
+@roles_first(*parties.WRITERS, what="party.register", writes_only=True)
 def new_party():
     """新增当事人: registered in the officer's agency (its scope), then back to the lead with the party chosen."""
     from casebook.services import parties as party_svc
@@ -141,6 +144,7 @@ def new_party():
 
 
 @blp.route("/summary/new", methods=["GET", "POST"])
+@act_roles_first("decide_on_the_spot")
 def new_summary():
     decl = act_declaration("decide_on_the_spot")
     with reading() as s:
