@@ -9,12 +9,15 @@ from __future__ import annotations
 from casebook.domain.vocabulary import CASE_SOURCES, DECLINE_GROUNDS, INVESTIGATION_ACT_KINDS, SERVICE_METHODS
 
 from .evidence import EVIDENCE_KINDS
+from .identifiers import ID_KINDS
 from .lifecycle import DECISION_KINDS, PENALTY_KINDS
 from .rules.model import CIRCUMSTANCES
 
 # field name -> (label, help text; "" when the label says it all)
 FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "id_number": ("身份证号或统一社会信用代码", "自然人填居民身份证号，单位填统一社会信用代码"),
+    "id_number": ("证件号码", "自然人填所选证件的号码（居民身份证号按国家标准校验），单位填统一社会信用代码"),
+    "id_kind": ("证件类型", "自然人默认居民身份证；持护照、通行证等证件的，须同时填写出生日期（行政处罚法第三十条）"),
+    "birth_date": ("出生日期", "证件号码不载明出生日期时填写（护照、通行证、外国人永久居留身份证等）；居民身份证、港澳台居民居住证不必填写"),
     "legal_representative": ("法定代表人（负责人）", ""),
     "act_id": ("待确认的执法行为", "本案中等待您确认（会签）的笔录、证据或决定"),
     "interviewee": ("被询问人", "询问笔录所载的被询问人"),
@@ -200,6 +203,7 @@ KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
     "add_evidence": EVIDENCE_KINDS,
     "register_party": {"person": "自然人", "organization": "法人或其他组织"},
 }
+CHOICE_LABELS["id_kind"] = ID_KINDS
 
 
 def field_label(name: str, act: str | None = None) -> tuple[str, str]:

@@ -48,7 +48,7 @@ from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, ValidationFailed
-from casebook.domain.identifiers import birth_date_of
+from casebook.domain.identifiers import document_birth_date
 from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
 from schemas.documents import DOCUMENT_TYPES, DocumentType
 
@@ -383,7 +383,7 @@ def _general_provisions(cd: CaseData, on_the_spot: dict | None = None) -> list[s
         lim = gp.limitation(period, c.discovered_on, years)
         out.append(f"{lim.text}（《中华人民共和国行政处罚法》第三十六条）。")
     p = c.party
-    birth = (p.birth_date or birth_date_of(p.id_number)) if p is not None and p.kind == "person" else None
+    birth = (p.birth_date or document_birth_date(p.id_kind, p.id_number)) if p is not None and p.kind == "person" else None
     if birth is not None:
         age = gp.age_on(birth, period.started_on or c.discovered_on or c.decided_on or cd.today)
         if gp.NO_PENALTY_AGE <= age < gp.ADULT_AGE:

@@ -189,6 +189,39 @@ def applicable(at_act: BenchmarkResult, at_decision: BenchmarkResult, act_day, d
     return replace(chosen, explanation=chosen.explanation + choice, law_choice=choice)
 
 
+def no_longer_violation(code: str, then: tuple[Catalogue, ViolationItem] | None, in_force_now: Sequence[Catalogue],
+                        act_day, decision_day) -> dict | None:
+    """行政处罚法 第三十七条: the item was in the version in force at the act, and the version of the same catalogue in
+    force at the decision no longer has it (or marks it repealed) — the rules now in force do not treat the act as a
+    violation. None when that cannot be said: no version at the act, no successor version (an expired catalogue
+    says nothing), or the item is still there."""
+    now_items: dict[str, ViolationItem] | None = None
+    now_cat = None
+    if then is not None:
+        now_cat = next((c for c in in_force_now if c.code == then[0].code), None)
+        if now_cat is None:
+            return None
+        now_items = {i.code: i for i in now_cat.items}
+    else:  # no version at the act (or no act day): only an explicit repeal in the version in force now says it
+        for c in in_force_now:
+            hit = next((i for i in c.items if i.code == code and i.repealed), None)
+            if hit is not None:
+                return {"item": code, "catalogue": c.code, "version": c.version, "basis": hit.repealed,
+                        "text": f"事项{code}“{hit.name}”已被《{c.name}》第{c.version}版废止（{hit.repealed}）"}
+        return None
+    item = now_items.get(code)
+    old = then[1]
+    when = (f"违法行为发生时（{act_day.isoformat()}）施行的《{then[0].name}》第{then[0].version}版列有事项{code}“{old.name}”，"
+            f"作出决定时（{decision_day.isoformat()}）施行的第{now_cat.version}版")
+    if item is None:
+        return {"item": code, "catalogue": now_cat.code, "version": now_cat.version, "old_version": then[0].version,
+                "basis": "", "text": when + "已不再列有该事项"}
+    if item.repealed:
+        return {"item": code, "catalogue": now_cat.code, "version": now_cat.version, "old_version": then[0].version,
+                "basis": item.repealed, "text": when + f"已废止该事项（{item.repealed}）"}
+    return None
+
+
 @dataclass(frozen=True)
 class PenaltyCheck:
     status: str  # in_tier | outside_tier | mitigated | above_legal_max

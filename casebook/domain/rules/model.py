@@ -128,6 +128,14 @@ class ViolationItem:
     description: str = ""
     # 行政处罚法 第三十六条: life_health_safety / financial_safety — five years' limitation when harm was caused
     limitation_category: str | None = None
+    # 行政处罚法 第三十七条: the provision that repealed the item (this version no longer treats the act as a violation)
+    repealed: str = ""
+    # 第四十条 / the statute's own branch for a fact that cannot be computed (产品质量法 货值金额无法计算, 没有违法所得):
+    # {fact: Amounts} — the range the law gives when that fact is recorded as 无法计算 (never read as 0)
+    uncomputable: tuple = ()
+
+    def uncomputable_range(self, fact: str):
+        return next((a for f, a in self.uncomputable if f == fact), None)
 
 
 @dataclass(frozen=True)
@@ -424,10 +432,29 @@ def _violation(p: _P, r: dict, where: str) -> ViolationItem | None:
         p.err(f"{where}.limitation_category",
               f"未知的时效类别：{category}（可用：{'、'.join(LONG_LIMITATION_CATEGORIES)}）")
         category = None
+    repealed = r.get("repealed") or ""
+    if repealed and not isinstance(repealed, str):
+        p.err(f"{where}.repealed", "应为废止依据（文本），如“鲁市监规〔2024〕1号废止”")
+        repealed = ""
+    unc = []
+    for f, d in (r.get("uncomputable") or {}).items() if isinstance(r.get("uncomputable") or {}, dict) else ():
+        uw = f"{where}.uncomputable.{f}"
+        if p.fact(f, uw) is None:
+            continue
+        if f not in {x for b in bands for x in [c.fact for c in b.when] + ([b.amounts.fact] if b.amounts.fact else [])}:
+            p.err(uw, f"事项的罚款幅度不以{FACTS[f]}计算，无须“无法计算”的幅度")
+            continue
+        am = _amounts(p, d, uw)
+        if am is not None and am.fact is not None:
+            p.err(uw, "无法计算时的幅度须为固定金额（fixed）")
+        elif am is not None:
+            unc.append((f, am))
+    if r.get("uncomputable") is not None and not isinstance(r.get("uncomputable"), dict):
+        p.err(f"{where}.uncomputable", "应为 {事实: {fixed: {min, max}}}")
     return ViolationItem(r.get("code"), r.get("field"), r.get("name"), r.get("violated_provision"),
                          r.get("penalty_provision"), kinds, tuple(bands),
                          p.codes(r.get("side_penalties"), PENALTY_KINDS, f"{where}.side_penalties"), tuple(tiers),
-                         r.get("description") or "", category)
+                         r.get("description") or "", category, repealed, tuple(unc))
 
 
 def _check_partition(p: _P, bands: list[Band], where: str) -> None:
