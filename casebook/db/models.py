@@ -140,6 +140,11 @@ class LoginThrottle(Base):
     blocked_until: Mapped[dt.datetime | None]
 
 
+def _default_id_kind(context) -> str:
+    """A party inserted without its document type: an organisation's is its 统一社会信用代码, a person's the 身份证."""
+    return "uscc" if context.get_current_parameters().get("kind") == "organization" else "resident_id"
+
+
 class Party(Base):
     """当事人, reused across cases: their history decides 首违不罚 later."""
 
@@ -150,7 +155,7 @@ class Party(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     id_number: Mapped[str] = mapped_column(String(30))  # 身份证号 (or another document's number) or 统一社会信用代码
     # 行政处罚法 第三十条: which document (domain.identifiers.ID_KINDS); only a GB 11643 number carries the birth date
-    id_kind: Mapped[str] = mapped_column(String(30), default="resident_id", server_default="resident_id")
+    id_kind: Mapped[str] = mapped_column(String(30), default=_default_id_kind, server_default="resident_id")
     phone: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str | None] = mapped_column(String(300))
     legal_representative: Mapped[str | None] = mapped_column(String(100))
