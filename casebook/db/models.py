@@ -206,6 +206,7 @@ class Case(Base):
     goods_value: Mapped[Decimal | None]
     sales_amount: Mapped[Decimal | None]
     turnover: Mapped[Decimal | None]
+    advertising_fee: Mapped[Decimal | None]  # 广告费用 (广告法 第五十五条 …: fines in multiples of it)
     facts_text: Mapped[str | None] = mapped_column(Text)
     # proposed / decided outcome
     decision_kind: Mapped[str | None] = mapped_column(String(20))  # penalty / no_penalty / refer

@@ -11,7 +11,7 @@ from casebook.domain.vocabulary import CASE_SOURCES, DECLINE_GROUNDS, INVESTIGAT
 from .evidence import EVIDENCE_KINDS
 from .identifiers import ID_KINDS
 from .lifecycle import DECISION_KINDS, PENALTY_KINDS
-from .rules.model import CIRCUMSTANCES
+from .rules.model import CIRCUMSTANCES, FACTS
 
 # field name -> (label, help text; "" when the label says it all)
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -140,6 +140,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "transcript_summary": ("听证情况", "按“姓名：发言”逐行记录的，听证笔录按发言顺序列出"),
     "transferred_at": ("移送时刻", ""),
     "turnover": ("营业额（元）", ""),
+    "advertising_fee": ("广告费用（元）", ""),
+    "uncomputable_fact": ("无法计算的事实", "经调查确实无法计算的，选择该事实并写明理由（不要填0）；裁量基准按法律规定的无法计算时的幅度确定，没有规定的不得处罚款"),
+    "uncomputable_reason": ("无法计算的理由", "如账簿缺失、进销价格无法核实等（行政处罚法第四十条）"),
     "violation_code": ("裁量基准事项编码", "适用的裁量基准事项"),
     "violations": ("违法行为", ""),
     "waived_on": ("放弃日期", ""),
@@ -204,6 +207,7 @@ KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
     "register_party": {"person": "自然人", "organization": "法人或其他组织"},
 }
 CHOICE_LABELS["id_kind"] = ID_KINDS
+CHOICE_LABELS["uncomputable_fact"] = FACTS
 
 
 def field_label(name: str, act: str | None = None) -> tuple[str, str]:

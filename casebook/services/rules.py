@@ -75,11 +75,12 @@ def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
             ev.limitation_category = found[1].limitation_category or ""  # "": an item known, of no long category
             if kind == "penalty":
                 try:
-                    b = checks.benchmark(found[1], found[0], facts, circ)
+                    unc = dict(case.uncomputable_facts or {})  # 第四十条: facts recorded as 无法计算, with why
+                    b = checks.benchmark(found[1], found[0], facts, circ, unc)
                     # 行政处罚法 第三十七条: the version in force when the act happened, unless the current is lighter
                     then = before
                     if then is not None:
-                        b = checks.applicable(checks.benchmark(then[1], then[0], facts, circ), b, act_day, day)
+                        b = checks.applicable(checks.benchmark(then[1], then[0], facts, circ, unc), b, act_day, day)
                 except checks.FactMissing as missing:  # no range until the facts are recorded
                     ev.benchmark = missing.as_dict()
                     if "fine" in kinds:

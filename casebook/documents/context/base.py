@@ -334,8 +334,13 @@ def _violations(cd: CaseData) -> list[str]:
 def _amount_text(cd: CaseData) -> str | None:
     c = cd.case
     parts = [f"{label}{_yuan(v)}" for label, v in (("货值金额", c.goods_value), ("销售金额", c.sales_amount),
-                                                  ("违法所得", c.illegal_gains), ("违法经营额", c.turnover)) if v is not None]
-    return f"经核算，涉案{'，'.join(parts)}。" if parts else None
+                                                  ("违法所得", c.illegal_gains), ("违法经营额", c.turnover),
+                                                  ("广告费用", c.advertising_fee)) if v is not None]
+    from casebook.domain.rules.model import FACTS
+
+    unc = [f"{FACTS.get(f, f)}无法计算（{why}）" for f, why in (c.uncomputable_facts or {}).items()]  # 第四十条
+    text = f"经核算，涉案{'，'.join(parts)}。" if parts else ""
+    return (text + (f"经调查，{'；'.join(unc)}。" if unc else "")) or None
 
 
 def _facts(cd: CaseData) -> list[str]:

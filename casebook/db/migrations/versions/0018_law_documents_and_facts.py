@@ -1,5 +1,6 @@
 """A natural person's identity document other than the 身份证 (行政处罚法 第三十条: the age from the document or a
-recorded birth date), and facts the investigation found impossible to compute (货值金额无法计算, 第四十条)
+recorded birth date), facts the investigation found impossible to compute (无法计算, 第四十条) and the 广告费用 fact
+(广告法 第五十五条 and others are multiples of it)
 
 Revision ID: 0018
 Revises: 0017
@@ -21,10 +22,12 @@ def upgrade() -> None:
     op.execute("UPDATE parties SET id_kind = 'uscc' WHERE kind = 'organization'")
     with op.batch_alter_table('cases') as b:
         b.add_column(sa.Column('uncomputable_facts', sa.JSON(), nullable=True))
+        b.add_column(sa.Column('advertising_fee', sa.Numeric(precision=14, scale=2), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('cases') as b:
+        b.drop_column('advertising_fee')
         b.drop_column('uncomputable_facts')
     with op.batch_alter_table('parties') as b:
         b.alter_column('id_number', existing_type=sa.String(length=30), type_=sa.String(length=18))
