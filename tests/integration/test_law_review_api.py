@@ -196,3 +196,84 @@ def test_the_on_the_spot_decision_pdf_of_a_16_year_old_states_the_leniency_and_a
     t = text(r.data)
     assert "已满十四周岁不满十八周岁（16周岁）" in t and "第三十条" in t and "从轻" in t, t
     assert "依法从轻处罚，罚款五十元" in t
+
+
+# --- 第四十条: a fact recorded as 无法计算, and the law's own branch for it ----------------------------------
+
+@pytest.fixture
+def seed_benchmark(sessions):
+    """The seed catalogue (广告法 第五十五条第一款 as GG-55-1 with its 无法计算 branch)."""
+    from pathlib import Path
+
+    from casebook.services import catalogue as cat
+    from casebook.services.context import SYSTEM
+
+    path = Path(__file__).resolve().parents[2] / "catalogue" / "sd-scjg-benchmark.yaml"
+    with sessions() as s, s.begin():
+        cat.import_document(s, SYSTEM, cat.load_bytes(path.read_bytes(), path.name), source=path.name)
+    cat.invalidate()
+    yield
+    cat.invalidate()
+
+
+def test_the_lookup_takes_the_uncomputable_branch_only_when_the_fact_is_recorded_as_such(api, seed_benchmark):
+    r = api.post("/api/v1/rules/benchmark", {"item": "GG-55-1", "facts": {"advertising_fee": "100000.00"}})
+    assert r.status_code == 200 and r.get_json()["legal_max"] == "500000.00", r.get_json()  # 3–5 倍
+    r = api.post("/api/v1/rules/benchmark", {"item": "GG-55-1", "facts": {}})
+    assert r.status_code == 422 and r.get_json()["code"] == "fact_missing"  # not recorded: never the 无法计算 range
+    r = api.post("/api/v1/rules/benchmark", {"item": "GG-55-1", "facts": {},
+                                             "uncomputable": {"advertising_fee": "广告合同缺失，发布费用无法核实"}})
+    assert r.status_code == 200, r.get_json()
+    b = r.get_json()
+    assert (b["legal_min"], b["legal_max"]) == ("200000.00", "1000000.00")
+    assert "广告费用无法计算或者明显偏低的" in b["legal_text"] and "广告合同缺失" in b["explanation"]
+    # an item whose law has no such branch refuses, naming why
+    r = api.post("/api/v1/rules/benchmark", {"item": "SP-124-1-5", "facts": {},
+                                             "uncomputable": {"goods_value": "账簿缺失"}})
+    assert r.status_code == 422 and r.get_json()["code"] == "fact_missing"
+    assert "没有货值金额无法计算时的罚款幅度" in r.get_json()["message"]
+
+
+def test_the_officer_records_uncomputable_with_a_reason_and_the_proposal_and_decision_state_the_branch(api, seed_benchmark):
+    from tests.integration.test_documents_issue import text
+
+    cid = api.investigated_case()
+    before = api.snapshot()
+    for bad, field in (({"uncomputable_fact": "advertising_fee"}, "uncomputable_reason"),
+                       ({"uncomputable_reason": "合同缺失"}, "uncomputable_fact"),
+                       ({"uncomputable_fact": "advertising_fee", "uncomputable_reason": "合同缺失",
+                         "advertising_fee": "0.00"}, "uncomputable_fact"),
+                       ({"uncomputable_fact": "bribe", "uncomputable_reason": "x"}, "uncomputable_fact")):
+        r = api.act(cid, "update_facts", bad, expect=422)
+        assert field in r.get_json()["errors"], r.get_json()
+    assert api.snapshot() == before
+    fine = {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "300000.00", "violation_code": "GG-55-1",
+            "basis": "《中华人民共和国广告法》第五十五条第一款"}
+    r = api.act(cid, "propose_penalty", fine, expect=409)
+    assert ("fact_missing", "行政处罚法第四十条") in _reasons(r)
+    api.act(cid, "update_facts", {"uncomputable_fact": "advertising_fee", "uncomputable_reason": "广告合同缺失，发布费用无法核实"})
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert case["uncomputable_facts"] == {"advertising_fee": "广告合同缺失，发布费用无法核实"}
+    assert case["advertising_fee"] is None
+    b = api.act(cid, "propose_penalty", fine).get_json()["benchmark"]
+    assert (b["legal_min"], b["legal_max"]) == ("200000.00", "1000000.00")
+    assert "本案广告费用无法计算（广告合同缺失，发布费用无法核实）" in b["explanation"]
+    api.act(cid, "serve_prior_notice", {"served_on": "2026-03-10", "method": "direct"})
+    r = api.post(f"/api/v1/cases/{cid}/documents/penalty_decision/preview", {"fields": {}})
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    assert "广告费用无法计算" in t and "广告费用无法计算或者明显偏低的" in t, t
+    # an amount recorded later replaces the 无法计算 (and the multiple applies again)
+    api.act(cid, "update_facts", {"advertising_fee": "100000.00"}, expect=409)  # the notice is served: stage moved on
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["uncomputable_facts"] == {"advertising_fee": "广告合同缺失，发布费用无法核实"}
+
+
+def test_an_amount_recorded_after_uncomputable_takes_its_place(api, seed_benchmark):
+    cid = api.investigated_case()
+    api.act(cid, "update_facts", {"uncomputable_fact": "advertising_fee", "uncomputable_reason": "合同缺失"})
+    api.act(cid, "update_facts", {"advertising_fee": "100000.00"})
+    case = api.get(f"/api/v1/cases/{cid}").get_json()
+    assert (case["uncomputable_facts"], case["advertising_fee"]) == ({}, "100000.00")
+    b = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "300000.00",
+                                         "violation_code": "GG-55-1"}).get_json()["benchmark"]
+    assert (b["legal_min"], b["legal_max"]) == ("300000.00", "500000.00") and "无法计算" not in b["explanation"]
