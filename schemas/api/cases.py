@@ -424,6 +424,8 @@ class DecideIn(Strict):
 
     gains_reason = Text(2000, metadata={"description": "有违法所得而不予没收（或未全部没收）的理由，如依法应当退赔（行政处罚法第二十八条）"})
 
+    no_exemption_reason = Text(2000, metadata={"description": "当事人符合免罚清单、首违不罚或行政处罚法第三十三条的条件而仍予罚款的理由"})
+
     @validates_schema
     def _penalty(self, data, **kw):
         _check_penalty(data)
