@@ -1,15 +1,14 @@
 """API schemas for parties, evidence, users, agencies, auth, calendar and audit."""
 
+import datetime as dt
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from casebook.domain.identifiers import ID_KINDS
 from casebook.domain.lifecycle import ROLES
 from casebook.domain.vocabulary import EVIDENCE_KINDS
 
-import datetime as dt
-
 from .common import MAX_ID, PageArgs, PageMeta, Strict
-
 
 BIRTH_EARLIEST = dt.date(1900, 1, 1)
 
