@@ -277,3 +277,15 @@ def test_an_amount_recorded_after_uncomputable_takes_its_place(api, seed_benchma
     b = api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "300000.00",
                                          "violation_code": "GG-55-1"}).get_json()["benchmark"]
     assert (b["legal_min"], b["legal_max"]) == ("300000.00", "500000.00") and "无法计算" not in b["explanation"]
+
+
+def test_the_documents_name_the_passport_as_such_and_the_recorded_birth_date(api):
+    from tests.integration.test_documents_issue import text
+
+    pid = _passport_holder(api, "E98765432", birth_date="2009-06-30", address="山东省枣庄市山亭区府前路1号")  # 16 at the act
+    cid = api.noticed_case(party_id=pid, act_started_on="2026-01-10", kinds=("warning",), fine=None)
+    r = api.post(f"/api/v1/cases/{cid}/documents/penalty_decision/preview", {"fields": {}})
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    assert "护照号码" in t and "E98765432" in t and "身份证号码" not in t, t
+    assert "已满十四周岁不满十八周岁（16周岁）" in t

@@ -48,7 +48,7 @@ from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, ValidationFailed
-from casebook.domain.identifiers import document_birth_date
+from casebook.domain.identifiers import BIRTH_DATE_KINDS, ID_KINDS, document_birth_date
 from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
 from schemas.documents import DOCUMENT_TYPES, DocumentType
 
@@ -264,6 +264,8 @@ class PartyAsServed:
     phone: str | None = None
     address: str | None = None
     legal_representative: str | None = None
+    id_kind: str | None = None  # 行政处罚法 第三十条: the document (护照 …) and a birth date it does not carry
+    birth_date: str | dt.date | None = None
 
 
 # The serve act's record keeps the party as served (services.effects.PARTY_AS_SERVED): serve_decision, or the
@@ -279,7 +281,7 @@ def party_of(cd: CaseData):
             kept = act.data.get("party_as_served") if act.action in _SERVING_ACTS else None
             if kept:
                 return PartyAsServed(**{k: kept.get(k) for k in ("kind", "name", "id_number", "phone", "address",
-                                                                 "legal_representative")})
+                                                                 "legal_representative", "id_kind", "birth_date")})
     return cd.case.party
 
 
@@ -288,9 +290,14 @@ def _party(cd: CaseData) -> dict | None:
     if p is None:
         return None
     if p.kind == "person":
-        out = {"kind": "person", "name": p.name, "address": p.address, "phone": p.phone, "id_no": p.id_number}
+        id_kind = getattr(p, "id_kind", None) or "resident_id"
+        out = {"kind": "person", "name": p.name, "address": p.address, "phone": p.phone, "id_no": p.id_number,
+               "id_type": ID_KINDS.get(id_kind, "身份证件")}
         n = p.id_number or ""
-        if len(n) == 18 and n[:17].isdigit():  # GB 11643: birth date and sex are part of the number
+        born = getattr(p, "birth_date", None)
+        if born and id_kind not in BIRTH_DATE_KINDS:  # a passport …: the birth date recorded (行政处罚法 第三十条)
+            out["birth_date"] = born.isoformat() if isinstance(born, dt.date) else str(born)
+        elif len(n) == 18 and n[:17].isdigit():  # GB 11643: birth date and sex are part of the number
             try:
                 out["birth_date"] = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14])).isoformat()
             except ValueError:
