@@ -98,7 +98,7 @@ DEMO_PNG = bytes.fromhex(
 
 
 EXEMPT_VIOLATION = "SP-124-1-5"  # 经营超过保质期的食品 (山东省市场监管裁量基准)
-_MONEY = ("fine_amount", "confiscated_amount", "goods_value", "illegal_gains", "sales_amount", "turnover", "amount")
+_MONEY = ("fine_amount", "confiscated_amount", "goods_value", "illegal_gains", "sales_amount", "turnover", "advertising_fee", "amount")
 
 
 class _Demo:

@@ -140,6 +140,11 @@ class LoginThrottle(Base):
     blocked_until: Mapped[dt.datetime | None]
 
 
+def _default_id_kind(context) -> str:
+    """A party inserted without its document type: an organisation's is its 统一社会信用代码, a person's the 身份证."""
+    return "uscc" if context.get_current_parameters().get("kind") == "organization" else "resident_id"
+
+
 class Party(Base):
     """当事人, reused across cases: their history decides 首违不罚 later."""
 
@@ -148,7 +153,9 @@ class Party(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # person / organization
     name: Mapped[str] = mapped_column(String(200), index=True)
-    id_number: Mapped[str] = mapped_column(String(18))  # 身份证号 or 统一社会信用代码
+    id_number: Mapped[str] = mapped_column(String(30))  # 身份证号 (or another document's number) or 统一社会信用代码
+    # 行政处罚法 第三十条: which document (domain.identifiers.ID_KINDS); only a GB 11643 number carries the birth date
+    id_kind: Mapped[str] = mapped_column(String(30), default=_default_id_kind, server_default="resident_id")
     phone: Mapped[str | None] = mapped_column(String(30))
     address: Mapped[str | None] = mapped_column(String(300))
     legal_representative: Mapped[str | None] = mapped_column(String(100))
@@ -190,6 +197,8 @@ class Case(Base):
     long_limitation_reason: Mapped[str | None] = mapped_column(Text)  # why five years (生命健康安全、金融安全)
     # 行政处罚法 第三十一至三十三条: the evidence ids each recorded ground rests on, {circumstance code: [evidence id]}
     ground_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+    # 行政处罚法 第四十条: facts the investigation found impossible to compute, {fact: reason} (货值金额无法计算)
+    uncomputable_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     # facts (行政处罚法 第四十条: facts established before a penalty)
     violations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     circumstances: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -197,6 +206,7 @@ class Case(Base):
     goods_value: Mapped[Decimal | None]
     sales_amount: Mapped[Decimal | None]
     turnover: Mapped[Decimal | None]
+    advertising_fee: Mapped[Decimal | None]  # 广告费用 (广告法 第五十五条 …: fines in multiples of it)
     facts_text: Mapped[str | None] = mapped_column(Text)
     # proposed / decided outcome
     decision_kind: Mapped[str | None] = mapped_column(String(20))  # penalty / no_penalty / refer

@@ -239,7 +239,7 @@ def mask_id(value) -> str:
     """Mask an identity number for published documents (the one rule of casebook.domain.pii)."""
     if value is None or value == "":
         return ""
-    return pii.mask_resident_id(str(value))
+    return pii.mask_document_number(str(value))  # 18/15 digits as the 身份证号; another document keeps its last four
 
 
 def mask_phone(value) -> str:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from casebook.domain.vocabulary import CASE_SOURCES, DECLINE_GROUNDS, INVESTIGATION_ACT_KINDS, SERVICE_METHODS
 
 from .evidence import EVIDENCE_KINDS
+from .identifiers import ID_KINDS
 from .lifecycle import DECISION_KINDS, PENALTY_KINDS
-from .rules.model import CIRCUMSTANCES
+from .rules.model import CIRCUMSTANCES, FACTS
 
 # field name -> (label, help text; "" when the label says it all)
 FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "id_number": ("身份证号或统一社会信用代码", "自然人填居民身份证号，单位填统一社会信用代码"),
+    "id_number": ("证件号码", "自然人填所选证件的号码（居民身份证号按国家标准校验），单位填统一社会信用代码"),
+    "id_kind": ("证件类型", "自然人默认居民身份证；持护照、通行证等证件的，须同时填写出生日期（行政处罚法第三十条）"),
+    "birth_date": ("出生日期", "证件号码不载明出生日期时填写（护照、通行证、外国人永久居留身份证等）；居民身份证、港澳台居民居住证不必填写"),
     "legal_representative": ("法定代表人（负责人）", ""),
     "act_id": ("待确认的执法行为", "本案中等待您确认（会签）的笔录、证据或决定"),
     "interviewee": ("被询问人", "询问笔录所载的被询问人"),
@@ -137,6 +140,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "transcript_summary": ("听证情况", "按“姓名：发言”逐行记录的，听证笔录按发言顺序列出"),
     "transferred_at": ("移送时刻", ""),
     "turnover": ("营业额（元）", ""),
+    "advertising_fee": ("广告费用（元）", ""),
+    "no_exemption_reason": ("不予免罚的理由", "当事人符合免罚清单、首违不罚或行政处罚法第三十三条的条件而仍予罚款的，写明理由（执法监督的问题模型据此核查）"),
+    "uncomputable_fact": ("无法计算的事实", "经调查确实无法计算的，选择该事实并写明理由（不要填0）；裁量基准按法律规定的无法计算时的幅度确定，没有规定的不得处罚款"),
+    "uncomputable_reason": ("无法计算的理由", "如账簿缺失、进销价格无法核实等（行政处罚法第四十条）"),
     "violation_code": ("裁量基准事项编码", "适用的裁量基准事项"),
     "violations": ("违法行为", ""),
     "waived_on": ("放弃日期", ""),
@@ -200,6 +207,8 @@ KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
     "add_evidence": EVIDENCE_KINDS,
     "register_party": {"person": "自然人", "organization": "法人或其他组织"},
 }
+CHOICE_LABELS["id_kind"] = ID_KINDS
+CHOICE_LABELS["uncomputable_fact"] = FACTS
 
 
 def field_label(name: str, act: str | None = None) -> tuple[str, str]:

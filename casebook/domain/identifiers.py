@@ -191,3 +191,54 @@ def birth_date_of(id_number: str | None) -> date | None:
     except ValueError:
         return None
     return None
+
+
+# --- a natural person's identity documents (行政处罚法 第三十条 needs the age; the number is masked as the 身份证号) ---
+
+# 居民身份证 (GB 11643), 港澳台居民居住证 (国办发〔2018〕81号《港澳台居民居住证申领发放办法》: a GB 11643 number
+# with 地址码 810000 香港、820000 澳门、830000 台湾, so it carries the birth date), the travel permits, a passport,
+# 外国人永久居留身份证 and any other document the law accepts; 统一社会信用代码 for an organisation.
+ID_KINDS = {"resident_id": "居民身份证", "residence_permit": "港澳台居民居住证",
+            "travel_permit": "港澳居民来往内地通行证/台湾居民来往大陆通行证", "passport": "护照",
+            "foreign_permanent_id": "外国人永久居留身份证", "other": "其他有效身份证件", "uscc": "统一社会信用代码"}
+PERSON_ID_KINDS = tuple(k for k in ID_KINDS if k != "uscc")
+BIRTH_DATE_KINDS = frozenset({"resident_id", "residence_permit"})  # numbers that carry the birth date (GB 11643 §5.3)
+_PERMIT_AREAS = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
+_DOCUMENT_RE = re.compile(r"[A-Z0-9]{5,30}")
+
+
+def validate_residence_permit(s: str, *, field: str = "id_number", today: date | None = None) -> str:
+    """A 港澳台居民居住证 number: GB 11643's structure with 地址码 810000/820000/830000, a real birth date and the
+    check character."""
+    code = "invalid_residence_permit"
+    value = (s or "").strip().upper() if isinstance(s, str) else ""
+    if len(value) != 18 or not set(value[:17]) <= _ASCII_DIGITS or not (value[17] in _ASCII_DIGITS or value[17] == "X"):
+        raise _fail("港澳台居民居住证号码格式错误：应为18位，前17位为数字，最后一位为数字或X", code, field, "format")
+    if value[:6] not in _PERMIT_AREAS:
+        raise _fail("港澳台居民居住证号码前6位应为810000（香港）、820000（澳门）或830000（台湾）", code, field, "area_code")
+    try:
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise _fail("港澳台居民居住证号码中的出生日期不是有效日期", code, field, "birth_date") from None
+    if birth < _EARLIEST_BIRTH or birth > (today or date.today()):
+        raise _fail("港澳台居民居住证号码中的出生日期不在1900年至今天之间", code, field, "birth_date")
+    if resident_id_check_digit(value[:17]) != value[17]:
+        raise _fail("港澳台居民居住证号码校验位错误", code, field, "check_digit")
+    return value
+
+
+def validate_person_document(kind: str, s: str, *, field: str = "id_number", today: date | None = None) -> str:
+    """A natural person's document number of the given kind, normalised; ValidationFailed (in Chinese) when wrong."""
+    if kind == "resident_id":
+        return validate_resident_id(s, field=field, today=today)
+    if kind == "residence_permit":
+        return validate_residence_permit(s, field=field, today=today)
+    value = _TYPED_SEPARATORS.sub("", s).upper() if isinstance(s, str) else ""
+    if not _DOCUMENT_RE.fullmatch(value):
+        raise _fail(f"{ID_KINDS.get(kind, '证件')}号码格式错误：应为5至30位字母或数字", "invalid_document_number", field, "format")
+    return value
+
+
+def document_birth_date(kind: str | None, id_number: str | None) -> date | None:
+    """The birth date a document number carries: only a 居民身份证号 or a 港澳台居民居住证 number does."""
+    return birth_date_of(id_number) if (kind or "resident_id") in BIRTH_DATE_KINDS else None

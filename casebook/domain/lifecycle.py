@@ -127,6 +127,7 @@ class RuleEval:
     exemption: dict | None = None
     benchmark: dict | None = None  # the benchmark placement (tiers, legal range), or its fact_missing refusal
     limitation_category: str | None = None  # the item's 第三十六条 category; "" an item of none; None no item known
+    no_longer_violation: dict | None = None  # 第三十七条: the item is gone from the version in force at the decision
 
 
 @dataclass
@@ -859,6 +860,19 @@ def minor_not_penalised(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+def party_age_known(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十条: whether a natural person is penalised at all (不满十四周岁), and how (已满十四周岁不满十八周岁), turns on
+    the age at the act; a penalty on a person whose birth date is unknown (no 身份证号 or 港澳台居民居住证 number, no
+    recorded birth date) would be decided blind. Refused until the birth date is recorded on the party (the facts of
+    第四十条 include who the party is)."""
+    kind = ctx.data.get("party_kind") or case.party_kind
+    birth = ctx.data.get("party_birth_date", case.party_birth_date)
+    if kind == "person" and birth is None and _penalty_at_hand(case, ctx):
+        return Reason("party_age_unknown", "当事人为自然人，其证件号码不载明出生日期且未录入出生日期，无法确定违法行为发生时是否"
+                      "已满十四周岁、十八周岁；请先在当事人信息中录入出生日期", MINORS_ARTICLE)
+    return None
+
+
 def _fine_of(case: CaseView, ctx: ActContext) -> Decimal | None:
     kinds = ctx.data.get("penalty_kinds", case.penalty_kinds) or ()
     if "fine" not in kinds:
@@ -969,6 +983,18 @@ def statutory_leniency(case: CaseView, ctx: ActContext) -> Reason | None:
         return Reason("leniency_required", f"{'；'.join(g.text for g in must)}：罚款不得高于从轻阶次上限{top}元（拟罚款{fine}元）",
                       f"{PENALTY_LAW}第三十二条")
     return None
+
+
+@needs("rules")
+def still_a_violation(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第三十七条 (从旧兼从轻): the item the case is under was in the catalogue version in force at the act and is gone
+    from (or repealed in) the version of the same catalogue in force at the decision — the rules in force no longer
+    treat the act as a violation, so no penalty is given; the case is decided 不予行政处罚 instead."""
+    gone = ctx.rules.no_longer_violation if ctx.rules else None
+    if gone is None or not _deciding_penalty(ctx, case):
+        return None
+    return Reason("no_longer_violation", f"{gone['text']}：依照行政处罚法第三十七条，作出决定时的规定不认为是违法的，不予行政处罚；"
+                  "请作出不予行政处罚决定", f"{PENALTY_LAW}第三十七条")
 
 
 def grounds_evidenced(case: CaseView, ctx: ActContext) -> Reason | None:

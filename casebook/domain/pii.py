@@ -18,6 +18,7 @@ __all__ = [
     "mask_address",
     "redact_text",
     "mask_bank_account",
+    "mask_document_number",
     "mask_name",
     "mask_payload",
     "mask_phone",
@@ -53,6 +54,22 @@ def mask_resident_id(value: str) -> str:
         # Pre-1999 15-digit number: 地址码 6 + 出生日期 6 + 顺序码 3.
         return v[:6] + _stars(6) + v[-3:]
     return _stars(len(v))
+
+
+def mask_document_number(value: str, id_kind: str | None = None) -> str:
+    """A natural person's document number masked as the 身份证号 is: a GB 11643 number (身份证, 港澳台居民居住证)
+    keeps its region code and last four; a passport, travel permit or other document keeps only its last four
+    characters (none when it has fewer than eight)."""
+    v = value.strip()
+    if id_kind in (None, "resident_id", "residence_permit") and len(v) in (15, 18):
+        return mask_resident_id(v)
+    return _stars(len(v) - 4) + v[-4:] if len(v) >= 8 else _stars(len(v))
+
+
+def mask_birth_date(value: str) -> str:
+    """A recorded birth date keeps its year only (the 身份证号's mask hides the birth date too): 2010-**-**."""
+    v = value.strip()
+    return v[:4] + "-**-**" if len(v) >= 10 and v[:4].isdigit() else _stars(len(v))
 
 
 def mask_uscc(value: str) -> str:
@@ -130,8 +147,10 @@ def _is_uscc(value: str) -> bool:
     return True
 
 
-def _mask_id_number(value: str, kind: Any) -> str:
+def _mask_id_number(value: str, kind: Any, id_kind: Any = None) -> str:
     """Mask a party's id_number unless it is an organisation's 统一社会信用代码."""
+    if kind == "person" and isinstance(id_kind, str) and id_kind not in ("resident_id", "residence_permit"):
+        return mask_document_number(value, id_kind)  # a passport, travel permit … (行政处罚法 第三十条's other documents)
     if kind == "person" or _is_resident_id(value):
         return mask_resident_id(value)
     if _is_uscc(value) or kind == "organization":
@@ -145,6 +164,7 @@ _EXACT_KEYS: dict[str, Callable[[str], str]] = {
     "phone": mask_phone,
     "address": mask_address,
     "bank_account": mask_bank_account,
+    "birth_date": mask_birth_date,
 }
 _SUFFIX_KEYS: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("_phone", mask_phone),
@@ -160,8 +180,8 @@ def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
         return None
     k = key.lower()
     if k == "id_number" or k.endswith("_id_number"):  # a party's number, or one given as proof (party_id_number)
-        kind = siblings.get("kind")
-        return lambda v: _mask_id_number(v, kind)
+        kind, id_kind = siblings.get("kind"), siblings.get("id_kind")
+        return lambda v: _mask_id_number(v, kind, id_kind)
     masker = _EXACT_KEYS.get(k)
     if masker is not None:
         return masker

@@ -98,12 +98,13 @@ def birth_date(resident_id: str | None) -> dt.date | None:
     return None
 
 
-def is_minor(party_kind: str | None, id_number: str | None, on: dt.date) -> bool:
+def is_minor(party_kind: str | None, id_number: str | None, on: dt.date, born: dt.date | None = None) -> bool:
     """A natural person under 18 on the decision day (民法典 第十七条). An unreadable birth date counts as a minor:
-    publishing a child's penalty cannot be undone, withholding an adult's can be corrected by hand."""
+    publishing a child's penalty cannot be undone, withholding an adult's can be corrected by hand. `born` is the
+    birth date known otherwise (recorded for a passport holder, 行政处罚法 第三十条)."""
     if party_kind != "person":
         return False
-    born = birth_date(id_number)
+    born = born or birth_date(id_number)
     if born is None:
         return True
     try:
@@ -121,9 +122,10 @@ class Eligibility:
 
 
 def eligibility(sys: PublicationSystem, *, procedure: str, decision_kind: str | None, penalty_kinds,
-                party_kind: str | None, id_number: str | None, decided_on: dt.date) -> Eligibility:
+                party_kind: str | None, id_number: str | None, decided_on: dt.date,
+                born: dt.date | None = None) -> Eligibility:
     kinds = set(penalty_kinds or ())
-    if is_minor(party_kind, id_number, decided_on):
+    if is_minor(party_kind, id_number, decided_on, born):
         # 未成年人保护法 第一百零三条: 不得披露未成年人的姓名、住所、照片、图像以及可能识别出其身份的其他信息.
         return Eligibility(False, "当事人为未成年人，依法不予公示", "minor")
     if decision_kind == "no_penalty":

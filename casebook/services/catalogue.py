@@ -219,7 +219,7 @@ def diff(old: dict, new: dict) -> dict:
 
 def facts_of(case: Case) -> dict[str, Decimal | None]:
     return {"illegal_gains": case.illegal_gains, "goods_value": case.goods_value, "sales_amount": case.sales_amount,
-            "turnover": case.turnover}
+            "turnover": case.turnover, "advertising_fee": case.advertising_fee}
 
 
 def violation_codes(case: Case) -> list[str]:
@@ -262,16 +262,19 @@ def prior_penalties(s: Session, party_id: int | None, violation_code: str | None
                and any(isinstance(v, dict) and v.get("code") == violation_code for v in vio or []))
 
 
-def benchmark_for(s: Session, code: str, facts: dict, circumstances, day: dt.date) -> checks.BenchmarkResult:
+def benchmark_for(s: Session, code: str, facts: dict, circumstances, day: dt.date,
+                  uncomputable: dict | None = None) -> checks.BenchmarkResult:
     found = registry(s).violation(code, day)
     if found is None:
         raise NotFound(f"{day.isoformat()}施行的裁量基准中没有事项 {code}", code="violation_item_not_found")
     try:
-        return checks.benchmark(found[1], found[0], facts, circumstances)
+        return checks.benchmark(found[1], found[0], facts, circumstances, uncomputable)
     except checks.FactMissing as e:
         from casebook.domain.rules.model import FACTS
 
-        raise ValidationFailed(e.message, code="fact_missing", errors={f: [f"{FACTS[f]}未录入"] for f in e.facts}) from None
+        raise ValidationFailed(e.message, code="fact_missing", errors={
+            f: [f"{FACTS[f]}{'记录为无法计算，该事项没有无法计算时的幅度' if f in (uncomputable or {}) else '未录入'}"]
+            for f in e.facts}) from None
 
 
 def exemption_for(s: Session, code: str, party_id: int | None, agency_id: int, facts: dict, circumstances,

@@ -16,7 +16,7 @@ from casebook.db.models import Case, CaseAct, CaseOfficer, Evidence, LegalReview
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import NotFound, ValidationFailed
-from casebook.domain.identifiers import birth_date_of
+from casebook.domain.identifiers import document_birth_date
 
 from .context import Actor, deny
 
@@ -139,10 +139,11 @@ def same_act_fines(s: Session, case: Case) -> tuple[dict, ...]:
 
 
 def party_birth_date(party) -> dt.date | None:
-    """A person's birth date: recorded, or read from the 身份证号 (行政处罚法 第三十条 needs the age at the act)."""
+    """A person's birth date: recorded, or read from the 身份证号 / 港澳台居民居住证 number (行政处罚法 第三十条 needs the
+    age at the act); a passport's number carries none."""
     if party is None or party.kind != "person":
         return None
-    return party.birth_date or birth_date_of(party.id_number)
+    return party.birth_date or document_birth_date(party.id_kind, party.id_number)
 
 
 def _latest_review(s: Session, case: Case) -> dict | None:

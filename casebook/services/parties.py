@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session
 
 from casebook.db.models import Case, Party
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
-from casebook.domain.identifiers import validate_phone, validate_resident_id, validate_uscc
-from casebook.domain.pii import mask_resident_id, mask_uscc
+from casebook.domain.identifiers import (
+    BIRTH_DATE_KINDS,
+    ID_KINDS,
+    document_birth_date,
+    validate_person_document,
+    validate_phone,
+    validate_uscc,
+)
+from casebook.domain.pii import mask_document_number, mask_uscc
 
 from .context import Actor, deny, require_role
 from .recording import record
@@ -23,14 +30,38 @@ WRITERS = ("officer", "agency_head")
 READERS = ("officer", "agency_head", "legal_reviewer", "supervisor")  # not admin: configuration, not case contents
 
 
-def _validated(data: dict) -> dict:
+def _validated(data: dict, today=None) -> dict:
+    import datetime as dt
+
+    from .context import local_today
+
     kind = data["kind"]
     errors: dict[str, list[str]] = {}
     out = dict(data)
-    try:
-        out["id_number"] = (validate_resident_id if kind == "person" else validate_uscc)(data["id_number"], field="id_number")
-    except ValidationFailed as e:
-        errors.update({"id_number": [e.message]})
+    id_kind = out["id_kind"] = data.get("id_kind") or ("resident_id" if kind == "person" else "uscc")
+    if kind == "organization" and id_kind != "uscc":
+        errors["id_kind"] = ["单位当事人的证件类型为统一社会信用代码"]
+    elif kind == "person" and id_kind == "uscc":
+        errors["id_kind"] = [f"自然人当事人的证件类型应为：{'、'.join(ID_KINDS[k] for k in ID_KINDS if k != 'uscc')}"]
+    else:
+        try:
+            out["id_number"] = (validate_uscc(data["id_number"], field="id_number") if kind == "organization"
+                                else validate_person_document(id_kind, data["id_number"], field="id_number"))
+        except ValidationFailed as e:
+            errors.update({"id_number": [e.message]})
+    # 行政处罚法 第三十条: the age at the act. A GB 11643 number carries the birth date; another document does not,
+    # and the officer records it (a person may be registered without it, but no penalty is decided until it is known).
+    born = data.get("birth_date")
+    if born is not None:
+        if kind == "organization":
+            errors["birth_date"] = ["单位当事人没有出生日期"]
+        elif born > (today or local_today()) or born < dt.date(1900, 1, 1):
+            errors["birth_date"] = ["出生日期应在1900年1月1日至今天之间"]
+        elif id_kind in BIRTH_DATE_KINDS and "id_number" not in errors:
+            carried = document_birth_date(id_kind, out["id_number"])
+            if carried is not None and carried != born:
+                errors["birth_date"] = [f"出生日期与{ID_KINDS[id_kind]}号码所载出生日期（{carried.isoformat()}）不一致"]
+            out["birth_date"] = None  # the number carries it: one source, never two that may disagree
     if data.get("phone"):
         try:
             out["phone"] = validate_phone(data["phone"])
@@ -53,13 +84,16 @@ def register_party(s: Session, actor: Actor, data: dict) -> Party:
     if existing is not None:
         raise Conflict("该当事人已登记，请直接选用", code="party_exists", errors={"party_id": existing.id})
     party = Party(
-        kind=data["kind"], name=data["name"], id_number=data["id_number"], phone=data.get("phone"),
+        kind=data["kind"], name=data["name"], id_kind=data["id_kind"], id_number=data["id_number"],
+        birth_date=data.get("birth_date"), phone=data.get("phone"),
         address=data.get("address"), legal_representative=data.get("legal_representative"),
         created_by_agency_id=actor.agency_id,
     )
     s.add(party)
     s.flush()
-    payload = {"kind": party.kind, "name": party.name, "id_number": party.id_number, "phone": party.phone,
+    # the trail masks id_number by id_kind and birth_date to its year (casebook.domain.pii)
+    payload = {"kind": party.kind, "name": party.name, "id_kind": party.id_kind, "id_number": party.id_number,
+               "birth_date": party.birth_date.isoformat() if party.birth_date else None, "phone": party.phone,
                "address": party.address, "legal_representative": party.legal_representative}
     record(s, actor, "party.registered", payload, agency_id=actor.agency_id,
            events=[("party.registered", {"action": "register", "id": party.id, "data": payload})])
@@ -116,15 +150,19 @@ def update_party(s: Session, actor: Actor, party_id: int, data: dict, expected_v
         from casebook.domain.errors import StaleVersion
 
         raise StaleVersion()
-    merged = _validated({"kind": party.kind, "id_number": party.id_number,
+    merged = _validated({"kind": party.kind, "id_kind": party.id_kind, "id_number": party.id_number,
                          "legal_representative": party.legal_representative, **data})
-    for k in ("name", "phone", "address", "legal_representative"):
+    if data.get("birth_date") is not None and party.id_kind in BIRTH_DATE_KINDS:
+        raise ValidationFailed("当事人信息有误", code="invalid_party", errors={
+            "birth_date": [f"{ID_KINDS[party.id_kind]}号码已载明出生日期，不另行录入"]})
+    for k in ("name", "phone", "address", "legal_representative", "birth_date"):
         if k in data:
             setattr(party, k, merged.get(k))
     party.version += 1
-    payload = {"party_id": party.id, **data}
+    payload = {"party_id": party.id, "kind": party.kind, "id_kind": party.id_kind,
+               **{k: (v.isoformat() if k == "birth_date" and v else v) for k, v in data.items()}}
     record(s, actor, "party.updated", payload, agency_id=actor.agency_id,
-           events=[("party.updated", {"action": "update", "id": party.id, "data": data})])
+           events=[("party.updated", {"action": "update", "id": party.id, "data": payload})])
     for case in s.execute(select(Case).where(Case.party_id == party.id).order_by(Case.id)).scalars():
         record(s, actor, "party.updated", payload, case=case)  # on the case's own trail, with the party id
     s.flush()
@@ -146,8 +184,9 @@ def get_party(s: Session, actor: Actor, party_id: int) -> Party:
 
 def masked_match(party: Party) -> dict:
     """What another agency learns from a de-duplication match: which row to reuse, never the contact details."""
-    number = mask_resident_id(party.id_number) if party.kind == "person" else mask_uscc(party.id_number)
-    return {"id": party.id, "kind": party.kind, "name": party.name, "id_number": number, "phone": None,
+    number = mask_document_number(party.id_number, party.id_kind) if party.kind == "person" else mask_uscc(party.id_number)
+    return {"id": party.id, "kind": party.kind, "name": party.name, "id_kind": party.id_kind, "id_number": number,
+            "birth_date": None, "phone": None,
             "address": None, "legal_representative": None, "version": party.version, "masked": True}
 
 

@@ -190,6 +190,69 @@ def _outside_tier_no_reason(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
                 details={"check": st}) for cid, aid, no, f, st in s.execute(q)]
 
 
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
+    """免罚不落实: a fine decided on a party the exemption rules would have spared, with no reason recorded on the
+    decision (`no_exemption_reason`) for not applying them (行政处罚法 第三十三条; 国办发〔2022〕27号 on 免罚清单).
+    Eligible when (1) the rule check recorded on the case found the exemption's conditions met, or (2) the item
+    is on a 免罚清单 in force on the decision day (不予处罚 / 首违不罚), the case's amounts are within the list
+    item's caps and the party had no penalty for the same item in the `lookback_years` before, or (3) the recorded
+    circumstances meet 第三十三条第一款's 初次违法、危害后果轻微并及时改正 (可以不予行政处罚)."""
+    from casebook.domain import general_provisions as gp
+
+    from . import catalogue as cat
+
+    decide = CaseAct.__table__.c
+    reasoned = select(decide.case_id).where(
+        decide.action == "decide", func.coalesce(func.trim(decide.data["no_exemption_reason"].as_string()), "") != "")
+    item = c.benchmark["item"].as_string()
+    rows = list(s.execute(select(c.id, c.agency_id, c.case_no, c.party_id, item, c.decided_on, c.fine_amount,
+                                 c.exemption, c.circumstances, c.illegal_gains, c.goods_value, c.sales_amount,
+                                 c.turnover, c.advertising_fee).where(
+        c.decision_kind == "penalty", c.fine_amount.is_not(None), c.decided_on >= _since(p, as_of),
+        c.decided_on <= as_of, c.id.not_in(reasoned))))
+    if not rows:
+        return []
+    parties = {r[3] for r in rows if r[3] is not None}
+    history: dict[tuple, list[tuple[int, dt.date]]] = {}
+    if parties:
+        for cid, party, it, day in s.execute(select(c.id, c.party_id, item, c.decided_on).where(
+                c.party_id.in_(parties), c.decision_kind == "penalty", c.decided_on.is_not(None),
+                c.stage != "terminated", item.is_not(None))):
+            history.setdefault((party, it), []).append((cid, day))
+    years = int(p["lookback_years"])
+    reg = cat.registry(s)
+    may_spare = [g for g in gp.GROUNDS if g.effect == "may_no_penalty"]
+    out = []
+    for cid, aid, no, party, it, day, fine, ex, circ, *amounts in rows:
+        facts = dict(zip(("illegal_gains", "goods_value", "sales_amount", "turnover", "advertising_fee"), amounts, strict=True))
+        earlier = [x for x, d in history.get((party, it), ()) if x != cid and _add_years(d, years) >= day and d <= day]
+        why = None
+        if isinstance(ex, dict) and ex.get("eligible"):
+            why = f"规则校验认定当事人符合免罚清单事项{ex.get('item') or ''}的条件"
+        elif it and party is not None and not earlier:
+            for catalogue, listed in reg.exemptions_for(it, day):
+                if listed.kind in ("no_penalty", "first_offence") and all(
+                        (facts.get(f) or Decimal("0")) <= cap for f, cap in listed.max_amounts):
+                    why = (f"违法行为事项{it}列入《{catalogue.name}》（{listed.code}，"
+                           f"{'首违不罚' if listed.kind == 'first_offence' else '不予处罚'}），且当事人{years}年内无同一违法行为的处罚记录")
+                    break
+        if why is None:
+            met = [g for g in may_spare if g.codes <= set(circ or ())]
+            if met:
+                why = f"认定的情节符合{met[0].article}（{met[0].text}）"
+        if why:
+            out.append(Hit(f"case:{cid}", aid, f"{no or cid}号案件：{why}，仍于{_ymd(day)}作出罚款{Decimal(fine or 0):.2f}元的决定，"
+                           "未写明不予免罚的理由", (cid,), details={"item": it, "decided_on": _ymd(day)}))
+    return out
+
+
 def _late(kind: str, what: str, article: str):
     def detect(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
         late = or_(dl.status == "missed", and_(dl.status == "met", dl.met_on > dl.due_on))
@@ -216,6 +279,10 @@ MODELS: dict[str, Model] = {m.code: m for m in [
           {"window_days": 730, "min_fines": 8, "last_month_share": 0.25}, _period_end_fines),
     Model("outside_tier_no_reason", "超出裁量基准未说明理由", "行政处罚法第三十四条；国办发〔2022〕27号",
           "罚款超出裁量基准阶次或减轻处罚而未写明理由", {"window_days": 365}, _outside_tier_no_reason),
+    Model("exemption_refused", "应免罚未免罚", "行政处罚法第三十三条；国办发〔2022〕27号；行政执法监督条例（国务院令第825号）",
+          "当事人符合免罚清单（不予处罚、首违不罚）或行政处罚法第三十三条的条件——规则校验已认定，或事项列入免罚清单且回溯期内"
+          "无同一违法行为的处罚记录，或认定了初次违法、危害后果轻微并及时改正的情节——仍被罚款，且决定未写明不予免罚的理由",
+          {"window_days": 365, "lookback_years": 2}, _exemption_refused),
     Model("late_decision", "超期作出处理决定", "行政处罚法第六十条", "立案后超过法定期限作出处理决定",
           {"window_days": 365}, _late("decision", "作出处理决定", "行政处罚法第六十条")),
     Model("late_service", "文书超期送达", "行政处罚法第六十一条", "处罚决定书超过七个工作日送达",

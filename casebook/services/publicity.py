@@ -31,7 +31,7 @@ from casebook.domain.deadlines import local_date
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import validate_uscc
 from casebook.domain.lifecycle import PENALTY_KINDS
-from casebook.domain.pii import mask_address, mask_name, mask_resident_id, redact_text
+from casebook.domain.pii import mask_address, mask_document_number, mask_name, redact_text
 
 # Publication is an act of the agency's head (docs/decisions.md: no separate role; the 负责人 signs the decision
 # and answers for its publication).
@@ -44,6 +44,7 @@ from casebook.domain.vocabulary import PUBLICATION_STATUSES as STATUS_LABELS  # 
 from casebook.services import deadlines as deadline_svc
 
 from .context import SYSTEM, Actor, deny, local_today
+from .loading import party_birth_date
 from .recording import record
 
 PUBLISH_ROLES = frozenset({"agency_head"})
@@ -120,6 +121,7 @@ def source_of(s: Session, case: Case, data: dict, decided_on: dt.date) -> dict:
         "party_kind": p.kind if p else None,
         "party_name": p.name if p else "",
         "id_number": p.id_number if p else None,
+        "id_kind": p.id_kind if p else None,
         "party_address": p.address if p else None,
         "party_phone": p.phone if p else None,
         "legal_representative": p.legal_representative if p else None,
@@ -164,7 +166,7 @@ def published_of(src: dict, third_party_names: list[str], *, display_until: dt.d
         "party_name": mask_name(src["party_name"]) if person else src["party_name"],
         "party_category": CATEGORY.get(src.get("party_kind") or "", "其他"),
         "uscc": None if person else src.get("id_number"),
-        "id_number": mask_resident_id(src["id_number"]) if person and src.get("id_number") else None,
+        "id_number": mask_document_number(src["id_number"], src.get("id_kind")) if person and src.get("id_number") else None,
         "legal_representative": None if person else src.get("legal_representative"),
         "document_no": src.get("document_no"),
         "violation_type": clean(src.get("violation_type")),
@@ -258,7 +260,8 @@ def draft_for_decision(s: Session, case_id: int, *, event_id: str, data: dict, o
     p = case.party
     verdict = rules.eligibility(sys, procedure=case.procedure, decision_kind=src["decision_kind"],
                                 penalty_kinds=src["penalty_kinds"], party_kind=p.kind if p else None,
-                                id_number=p.id_number if p else None, decided_on=decided_on)
+                                id_number=p.id_number if p else None, decided_on=decided_on,
+                                born=party_birth_date(p))
     now = utcnow()
     pub = Publication(case_id=case.id, agency_id=case.agency_id, source_event_id=event_id, system=sys.code,
                       status="draft" if verdict.publish else "not_published", reason_code=verdict.code,

@@ -29,10 +29,11 @@ class Evaluation:
     discussion_reasons: list[str] = field(default_factory=list)
     hearing_right: bool = False
     limitation_category: str | None = None  # 行政处罚法 第三十六条: the violation item's category (catalogue data)
+    no_longer_violation: dict | None = None  # 第三十七条: the item is gone from the version in force at the decision
 
     def as_view(self) -> lc.RuleEval:
         return lc.RuleEval(self.crossings, self.penalty_check, self.major_reasons, self.discussion_reasons, self.exemption,
-                           self.benchmark, self.limitation_category)
+                           self.benchmark, self.limitation_category, self.no_longer_violation)
 
 
 def _act_day(case: Case):
@@ -63,17 +64,23 @@ def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
     fields = []
     if code:
         found = reg.violation(code, day)
+        # 行政处罚法 第三十七条: an item gone from (or repealed in) the version in force now is no longer a violation
+        act_day = _act_day(case)
+        before = reg.violation(code, act_day) if act_day is not None and act_day < day else None
+        ev.no_longer_violation = checks.no_longer_violation(code, before, reg.in_force(day, "benchmark"), act_day, day)
+        if ev.no_longer_violation is not None:
+            found = None  # no benchmark placement: the act is not penalised at all
         if found:
             fields.append(found[1].field)
             ev.limitation_category = found[1].limitation_category or ""  # "": an item known, of no long category
             if kind == "penalty":
                 try:
-                    b = checks.benchmark(found[1], found[0], facts, circ)
+                    unc = dict(case.uncomputable_facts or {})  # 第四十条: facts recorded as 无法计算, with why
+                    b = checks.benchmark(found[1], found[0], facts, circ, unc)
                     # 行政处罚法 第三十七条: the version in force when the act happened, unless the current is lighter
-                    act_day = _act_day(case)
-                    then = reg.violation(code, act_day) if act_day is not None and act_day < day else None
+                    then = before
                     if then is not None:
-                        b = checks.applicable(checks.benchmark(then[1], then[0], facts, circ), b, act_day, day)
+                        b = checks.applicable(checks.benchmark(then[1], then[0], facts, circ, unc), b, act_day, day)
                 except checks.FactMissing as missing:  # no range until the facts are recorded
                     ev.benchmark = missing.as_dict()
                     if "fine" in kinds:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from casebook.domain.rules.model import CIRCUMSTANCES
+from casebook.domain.rules.model import CIRCUMSTANCES, FACTS
 from casebook.domain.vocabulary import (
     CASE_SOURCES,
     DECISION_KINDS,
@@ -98,6 +98,9 @@ class CaseOut(Strict):
     goods_value = Money(allow_none=True)
     sales_amount = Money(allow_none=True)
     turnover = Money(allow_none=True)
+    advertising_fee = Money(allow_none=True)
+    uncomputable_facts = fields.Dict(allow_none=True, metadata={
+        "description": "记录为无法计算的事实及理由：{事实: 理由}（行政处罚法第四十条）"})
     facts_text = fields.String(allow_none=True)
     decision_kind = fields.String(allow_none=True)
     penalty_kinds = fields.List(fields.String())
@@ -290,6 +293,12 @@ class FactsIn(Strict):
     goods_value = Money(allow_none=True)
     sales_amount = Money(allow_none=True)
     turnover = Money(allow_none=True)
+    advertising_fee = Money(allow_none=True, metadata={"description": "广告费用（元）"})
+    # 行政处罚法 第四十条: a fact that cannot be computed is recorded as such, with why — never as 0; the benchmark
+    # then takes the range the law gives for that case (广告法 第五十五条 "广告费用无法计算或者明显偏低的") or refuses
+    uncomputable_fact = fields.String(validate=validate.OneOf(list(FACTS)), metadata={
+        "description": "经调查无法计算的事实（违法所得、货值金额、销售金额、经营额、广告费用之一）"})
+    uncomputable_reason = Text(2000, metadata={"description": "无法计算的理由（如账簿缺失、无法核实进销价格）"})
     facts_text = Text(20000)
     ground_evidence = fields.Dict(
         keys=fields.String(validate=validate.OneOf(list(CIRCUMSTANCES))),
@@ -304,6 +313,16 @@ class FactsIn(Strict):
     @validates_schema
     def _period(self, data, **kw):
         _check_act_period(data)
+
+    @validates_schema
+    def _uncomputable(self, data, **kw):
+        f = data.get("uncomputable_fact")
+        if f and not (data.get("uncomputable_reason") or "").strip():
+            raise ValidationError("记录事实无法计算的，须写明理由", "uncomputable_reason")
+        if data.get("uncomputable_reason") and not f:
+            raise ValidationError("请选择无法计算的事实", "uncomputable_fact")
+        if f and data.get(f) is not None:
+            raise ValidationError(f"{FACTS[f]}已填写金额，不能同时记录为无法计算", "uncomputable_fact")
 
 
 class CloseInvestigationIn(Strict):
@@ -404,6 +423,8 @@ class DecideIn(Strict):
     same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
 
     gains_reason = Text(2000, metadata={"description": "有违法所得而不予没收（或未全部没收）的理由，如依法应当退赔（行政处罚法第二十八条）"})
+
+    no_exemption_reason = Text(2000, metadata={"description": "当事人符合免罚清单、首违不罚或行政处罚法第三十三条的条件而仍予罚款的理由"})
 
     @validates_schema
     def _penalty(self, data, **kw):

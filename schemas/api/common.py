@@ -51,10 +51,10 @@ def _text_problems(value, path: str, out: dict) -> None:
             _text_problems(v, f"{path}.{i}" if path else str(i), out)
 
 
-def _date_problem(value) -> str | None:
+def _date_problem(value, earliest: dt.date = EARLIEST_DATE) -> str | None:
     d = value.date() if isinstance(value, dt.datetime) else value
-    if isinstance(d, dt.date) and d < EARLIEST_DATE:
-        return f"日期不得早于{EARLIEST_DATE.isoformat()}"
+    if isinstance(d, dt.date) and d < earliest:
+        return f"日期不得早于{earliest.isoformat()}"
     return None
 
 
@@ -83,7 +83,8 @@ class Strict(Schema):
             if value is None or not isinstance(inner, fields.Date | fields.DateTime):
                 continue
             for v in value if isinstance(value, list) else [value]:
-                if msg := _date_problem(v):
+                # a birth date may lie before 1949 (metadata "earliest": 1900-01-01, GB 11643's earliest)
+                if msg := _date_problem(v, inner.metadata.get("earliest", EARLIEST_DATE)):
                     problems[f.data_key or name] = [msg]
         if problems:
             raise ValidationError(problems)

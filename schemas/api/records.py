@@ -1,18 +1,28 @@
 """API schemas for parties, evidence, users, agencies, auth, calendar and audit."""
 
+import datetime as dt
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from casebook.domain.identifiers import ID_KINDS
 from casebook.domain.lifecycle import ROLES
 from casebook.domain.vocabulary import EVIDENCE_KINDS
 
 from .common import MAX_ID, PageArgs, PageMeta, Strict
 
+BIRTH_EARLIEST = dt.date(1900, 1, 1)
+
 
 class PartyIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["person", "organization"]))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_kind = fields.String(validate=validate.OneOf(list(ID_KINDS)), metadata={
+        "description": "证件类型：自然人默认居民身份证，也可为港澳台居民居住证、通行证、护照、外国人永久居留身份证或其他有效证件；"
+                       "单位为统一社会信用代码（行政处罚法第三十条：据以确定年龄）"})
     id_number = fields.String(required=True, validate=validate.Length(min=1, max=30),
-                              metadata={"description": "自然人填居民身份证号（GB 11643），单位填统一社会信用代码（GB 32100）"})
+                              metadata={"description": "自然人填证件号码（居民身份证号按 GB 11643 校验），单位填统一社会信用代码（GB 32100）"})
+    birth_date = fields.Date(metadata={"earliest": BIRTH_EARLIEST, "description": "出生日期：证件号码不载明出生日期的自然人（护照、通行证等）须填写，"
+                                                      "否则无法判断违法行为发生时是否已满十四、十八周岁（行政处罚法第三十条）"})
     phone = fields.String(validate=validate.Length(min=1, max=30))
     address = fields.String(validate=validate.Length(min=1, max=300))
     legal_representative = fields.String(validate=validate.Length(min=1, max=100))
@@ -20,6 +30,7 @@ class PartyIn(Strict):
 
 class PartyUpdateIn(Strict):
     name = fields.String(validate=validate.Length(min=1, max=200))
+    birth_date = fields.Date(metadata={"earliest": BIRTH_EARLIEST, "description": "出生日期（证件号码不载明出生日期时录入或更正，行政处罚法第三十条）"})
     phone = fields.String(validate=validate.Length(min=1, max=30))
     address = fields.String(validate=validate.Length(min=1, max=300))
     legal_representative = fields.String(validate=validate.Length(min=1, max=100))
@@ -29,7 +40,9 @@ class PartyOut(Strict):
     id = fields.Integer()
     kind = fields.String()
     name = fields.String()
+    id_kind = fields.String()
     id_number = fields.String()
+    birth_date = fields.Date(allow_none=True)
     phone = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     legal_representative = fields.String(allow_none=True)

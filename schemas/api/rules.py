@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from casebook.domain.rules.model import CIRCUMSTANCES, KINDS
+from casebook.domain.rules.model import CIRCUMSTANCES, FACTS, KINDS
 
 from .common import MAX_ID, Money, Strict
 
@@ -33,6 +33,7 @@ class RuleFactsIn(Strict):
     goods_value = Money(allow_none=True)
     sales_amount = Money(allow_none=True)
     turnover = Money(allow_none=True)
+    advertising_fee = Money(allow_none=True)
 
 
 Circumstances = lambda: fields.List(fields.String(validate=validate.OneOf(list(CIRCUMSTANCES))), load_default=list,  # noqa: E731
@@ -42,6 +43,10 @@ Circumstances = lambda: fields.List(fields.String(validate=validate.OneOf(list(C
 class BenchmarkIn(Strict):
     item = fields.String(required=True, validate=validate.Length(min=1, max=60))
     facts = fields.Nested(RuleFactsIn, load_default=dict)
+    uncomputable = fields.Dict(keys=fields.String(validate=validate.OneOf(list(FACTS))),
+                               values=fields.String(validate=validate.Length(min=1, max=2000)),
+                               load_default=dict, validate=validate.Length(max=5), metadata={
+        "description": "经调查无法计算的事实及理由：{事实: 理由}；事项规定了无法计算时的幅度的，按该幅度确定（行政处罚法第四十条）"})
     circumstances = Circumstances()
     proposed_fine = Money(allow_none=True)
     on = fields.Date()

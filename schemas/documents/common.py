@@ -19,6 +19,7 @@ from casebook.domain.vocabulary import PENALTY_KINDS as LIFECYCLE_PENALTY_KINDS
 
 # GB 11643 (居民身份证号码), possibly masked with * (for documents that are published).
 ID_NO_RE = re.compile(r"^[0-9*]{17}[0-9Xx*]$")
+OTHER_ID_NO_RE = re.compile(r"^[0-9A-Z*]{5,30}$")  # 护照、通行证、外国人永久居留身份证 … (masked: *)
 # GB 32100 (统一社会信用代码): digits and upper-case letters except I, O, Z, S, V.
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -125,7 +126,7 @@ class PartySchema(ContextSchema):
     gender = opt_str(validate=validate.OneOf(["男", "女"]))
     birth_date = opt_date()
     id_type = fields.String(load_default="居民身份证")
-    id_no = opt_str(validate=validate.Regexp(ID_NO_RE))
+    id_no = opt_str()  # GB 11643 for 居民身份证 / 港澳台居民居住证; a passport's … letters and digits (checked below)
     employer = opt_str()  # 工作单位
     # organisation
     uscc = opt_str(validate=validate.Regexp(USCC_RE))
@@ -139,6 +140,10 @@ class PartySchema(ContextSchema):
     def _identity(self, data, **kwargs):
         if data["kind"] == "person" and not data.get("id_no"):
             raise ValidationError("自然人当事人必须填写身份证件号码", "id_no")
+        if data.get("id_no"):
+            gb = data.get("id_type", "居民身份证") in ("居民身份证", "港澳台居民居住证")
+            if not (ID_NO_RE if gb else OTHER_ID_NO_RE).match(data["id_no"]):
+                raise ValidationError(f"{data.get('id_type', '居民身份证')}号码格式不正确", "id_no")
         if data["kind"] == "organization":
             if not data.get("uscc"):
                 raise ValidationError("单位当事人必须填写统一社会信用代码", "uscc")

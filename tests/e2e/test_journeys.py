@@ -342,3 +342,22 @@ def test_a_head_on_a_phone_reads_the_publication_queue(journey):
     p = j.goto("/head/publications")
     expect(p.get_by_role("heading", name="公示管理")).to_be_visible()
     assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+
+def test_an_officer_registers_a_passport_holder_with_a_birth_date(journey):
+    """行政处罚法 第三十条: a person without a 身份证号 is registered with the document type and the birth date."""
+    j = journey("passport-party")
+    j.login("zhangwei")
+    p = j.goto("/work/parties/new")
+    p.select_option("#party-kind", "person")
+    p.fill("#party-name", "Anna Schmidt")
+    p.select_option("#party-id_kind", "passport")
+    p.fill("#party-id_number", "C01X00T47")
+    j.check("passport-without-birth-date")
+    p.fill("#party-birth_date", "2009-06-30")
+    j.check("passport-filled")
+    p.click("#main form.form-grid button[type=submit]")
+    p.wait_for_load_state()
+    expect(p.locator(".toast-success")).to_contain_text("新增成功")
+    expect(p.locator("#lead-party_id option:checked")).to_contain_text("Anna Schmidt")
+    j.check("lead-with-passport-holder")

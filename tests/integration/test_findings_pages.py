@@ -85,3 +85,25 @@ def test_other_agencys_finding_is_not_found_for_a_narrower_supervisor(finding, c
     token = _csrf(client.get("/supervision/findings").get_data(as_text=True))
     r = client.post("/supervision/findings/999999/status", data={"status": "corrected", "note": "x", "csrf_token": token})
     assert r.status_code == 404
+
+
+def test_the_exemption_refused_model_is_explained_and_links_its_case(client, sessions, app):
+    from tests.integration.test_admin_pages import login
+
+    with sessions() as s, s.begin():
+        ag = {a.code: a.id for a in s.execute(select(m.Agency)).scalars()}
+        c = m.Case(agency_id=ag["山亭综执"], case_no="综执测2号", stage="closed", procedure="ordinary", source="inspection",
+                   cause="页面测试", discovered_on=dt.date(2025, 1, 1), decided_on=dt.date(2025, 6, 1),
+                   decision_kind="penalty", fine_amount=Decimal(500),
+                   circumstances=["first_offence", "harm_minor", "corrected_promptly"])
+        s.add(c)
+        s.flush()
+        pm.run(s, SYSTEM, as_of=dt.date(2025, 12, 31), only=("exemption_refused",))
+        cid = c.id
+    _login(client, "wujing")
+    html = client.get("/supervision/findings?model=exemption_refused").get_data(as_text=True)
+    assert "应免罚未免罚" in html and "首违不罚" in html and "未写明不予免罚的理由" in html
+    assert f'<a href="/cases/{cid}">综执测2号</a>' in html
+    # the admin's 问题模型阈值 page lists its look-back as a threshold
+    page = login(app).get("/admin/thresholds").get_data(as_text=True)
+    assert "应免罚未免罚" in page and "无同一违法行为处罚记录的回溯年限" in page

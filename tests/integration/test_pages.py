@@ -287,8 +287,19 @@ def test_the_rule_results_follow_what_is_typed_in_the_proposal_form_and_write_no
 def test_an_officer_adds_a_new_party_and_the_lead_form_opens_with_it_chosen(client, api, sessions):
     _login(client)
     page = client.get("/work/parties/new").get_data(as_text=True)
-    assert "当事人类别" in page and "身份证号或统一社会信用代码" in page
+    assert "当事人类别" in page and "证件号码" in page
+    # 行政处罚法 第三十条: the document type (a select generated from the schema) and the birth date
+    assert '<option value="passport"' in page and "护照" in page and 'type="date"' in page and "出生日期" in page
     token = _csrf(page)
+    bad = client.post("/work/parties/new", data={"csrf_token": token, "kind": "person", "name": "Anna Schmidt",
+                                                 "id_kind": "passport", "id_number": "E12#45"})
+    assert bad.status_code == 422 and "护照号码格式错误" in bad.get_data(as_text=True)
+    r = client.post("/work/parties/new", data={"csrf_token": token, "kind": "person", "name": "Anna Schmidt",
+                                               "id_kind": "passport", "id_number": "E12345678", "birth_date": "2009-06-30"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with sessions() as s:
+        p = s.execute(select(m.Party).where(m.Party.id_number == "E12345678")).scalar_one()
+        assert (p.id_kind, p.birth_date.isoformat()) == ("passport", "2009-06-30")
     bad = client.post("/work/parties/new", data={"csrf_token": token, "kind": "person", "name": "韩梅梅",
                                                  "id_number": "370406199001011238"})  # a wrong check digit
     assert bad.status_code == 422 and "身份证" in bad.get_data(as_text=True)

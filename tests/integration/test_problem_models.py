@@ -250,3 +250,53 @@ def test_the_scheduler_runs_the_models_nightly(sessions):
     add_problem_models_job(sched, sessions)
     job = sched.get_job(PROBLEM_JOB_ID)
     assert job is not None and "hour='18'" in str(job.trigger)
+
+
+def test_exemption_refused_to_an_eligible_party(sessions):
+    """应免罚未免罚: a fine on a first offence of a 免罚清单 item (T-SP-124 is on the test list as 首违不罚, 货值 ≤ 500),
+    on a case the rule check found eligible, or with 第三十三条's circumstances — each without a reason recorded —
+    trips; a second offence, a capped amount, an unlisted item and a recorded reason do not."""
+    from casebook.services import catalogue as cat
+    from tests.integration.test_rules_catalogue import _doc
+
+    with sessions() as s, s.begin():
+        for name in ("benchmark", "exemptions"):
+            cat.import_document(s, SYSTEM, _doc(name), source=f"{name}.yaml")
+    cat.invalidate()
+    bench = {"item": "T-SP-124", "tier": "standard"}
+
+    def build(w):
+        first, repeat, big, other, reasoned, checked, grounds = (w.party() for _ in range(7))
+        trip = w.fine(party_id=first, benchmark=bench, goods_value=Decimal("300"))
+        w.fine(party_id=repeat, benchmark=bench, goods_value=Decimal("300"), decided=D(2024, 9, 1))
+        second = w.fine(party_id=repeat, benchmark=bench, goods_value=Decimal("300"))  # fined for it 9 months before
+        over_cap = w.fine(party_id=big, benchmark=bench, goods_value=Decimal("800"))
+        unlisted = w.fine(party_id=other, benchmark={"item": "T-DJ-44", "tier": "standard"})
+        with_reason = w.fine(party_id=reasoned, benchmark=bench, goods_value=Decimal("300"))
+        w.s.add(m.CaseAct(case_id=with_reason, seq=1, action="decide", actor_id=None,
+                          occurred_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+                          data={"no_exemption_reason": "当事人拒不改正，不符合免罚清单“及时改正”的条件"}))
+        by_check = w.fine(party_id=checked, benchmark={"item": "T-DJ-44"}, exemption={"item": "T-MF-1", "eligible": True})
+        by_grounds = w.fine(party_id=grounds, circumstances=["first_offence", "harm_minor", "corrected_promptly"])
+        old = w.fine(party_id=w.party(), benchmark=bench, goods_value=Decimal("300"), decided=D(2024, 6, 1))  # outside
+        return trip, second, over_cap, unlisted, with_reason, by_check, by_grounds, old
+
+    try:
+        (trip, second, over_cap, unlisted, with_reason, by_check, by_grounds, old), found, _ = \
+            _run(sessions, build, "exemption_refused")
+    finally:
+        cat.invalidate()
+    assert set(found) == {trip, by_check, by_grounds}, found
+    assert "首违不罚" in found[trip].summary and "2年内无同一违法行为的处罚记录" in found[trip].summary
+    assert "未写明不予免罚的理由" in found[trip].summary
+    assert "第三十三条第一款" in found[by_grounds].summary
+    # the look-back is configuration: with a 0-year look-back the second offence counts as a first one
+    with sessions() as s, s.begin():
+        pm.update_settings(s, actor_for(s, demo_user(s, "admin")), "exemption_refused", params={"lookback_years": 0})
+        pm.run(s, SYSTEM, as_of=AS_OF, only=("exemption_refused",))
+    with sessions() as s:
+        hit = {fc.case_id for f in s.execute(select(Finding).where(Finding.model == "exemption_refused",
+                                                                   Finding.still_present.is_(True))).scalars()
+               for fc in f.cases}
+    cat.invalidate()
+    assert second in hit

@@ -35,7 +35,8 @@ def codes(action, case, c):
     ("person", "0.01", True),
 ])
 def test_summary_procedure_fine_limits_of_article_51(party, fine, ok):
-    c = ctx(officers=[A, B], penalty_kinds=["fine"], fine_amount=Decimal(fine), party_kind=party, decided_on=D(2026, 3, 5))
+    c = ctx(officers=[A, B], penalty_kinds=["fine"], fine_amount=Decimal(fine), party_kind=party, decided_on=D(2026, 3, 5),
+            party_birth_date=D(1985, 3, 12) if party == "person" else None)  # 行政处罚法 第三十条: an adult
     got = codes("decide_on_the_spot", lc.CaseView(stage=None, procedure="summary", party_kind=party), c)
     assert got == ([] if ok else ["summary_fine_over_limit"])
 
@@ -64,7 +65,8 @@ def test_a_revoked_credential_does_not_count():
 
 
 def noticed(**over):
-    base = dict(stage="prior_notice", party_kind="person", act_started_on=D(2026, 2, 20), officers=[A, B],
+    base = dict(stage="prior_notice", party_kind="person", party_birth_date=D(1985, 3, 12), act_started_on=D(2026, 2, 20),
+                officers=[A, B],
                 decision_kind="penalty", penalty_kinds=["fine"], fine_amount=Decimal("5000"), prior_notice_served_on=D(2026, 3, 10), statement_due_on=D(2026, 3, 17))
     base.update(over)
     return lc.CaseView(**base)

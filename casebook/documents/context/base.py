@@ -48,7 +48,7 @@ from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, ValidationFailed
-from casebook.domain.identifiers import birth_date_of
+from casebook.domain.identifiers import BIRTH_DATE_KINDS, ID_KINDS, document_birth_date
 from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
 from schemas.documents import DOCUMENT_TYPES, DocumentType
 
@@ -264,6 +264,8 @@ class PartyAsServed:
     phone: str | None = None
     address: str | None = None
     legal_representative: str | None = None
+    id_kind: str | None = None  # 行政处罚法 第三十条: the document (护照 …) and a birth date it does not carry
+    birth_date: str | dt.date | None = None
 
 
 # The serve act's record keeps the party as served (services.effects.PARTY_AS_SERVED): serve_decision, or the
@@ -279,7 +281,7 @@ def party_of(cd: CaseData):
             kept = act.data.get("party_as_served") if act.action in _SERVING_ACTS else None
             if kept:
                 return PartyAsServed(**{k: kept.get(k) for k in ("kind", "name", "id_number", "phone", "address",
-                                                                 "legal_representative")})
+                                                                 "legal_representative", "id_kind", "birth_date")})
     return cd.case.party
 
 
@@ -288,9 +290,14 @@ def _party(cd: CaseData) -> dict | None:
     if p is None:
         return None
     if p.kind == "person":
-        out = {"kind": "person", "name": p.name, "address": p.address, "phone": p.phone, "id_no": p.id_number}
+        id_kind = getattr(p, "id_kind", None) or "resident_id"
+        out = {"kind": "person", "name": p.name, "address": p.address, "phone": p.phone, "id_no": p.id_number,
+               "id_type": ID_KINDS.get(id_kind, "身份证件")}
         n = p.id_number or ""
-        if len(n) == 18 and n[:17].isdigit():  # GB 11643: birth date and sex are part of the number
+        born = getattr(p, "birth_date", None)
+        if born and id_kind not in BIRTH_DATE_KINDS:  # a passport …: the birth date recorded (行政处罚法 第三十条)
+            out["birth_date"] = born.isoformat() if isinstance(born, dt.date) else str(born)
+        elif len(n) == 18 and n[:17].isdigit():  # GB 11643: birth date and sex are part of the number
             try:
                 out["birth_date"] = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14])).isoformat()
             except ValueError:
@@ -334,8 +341,13 @@ def _violations(cd: CaseData) -> list[str]:
 def _amount_text(cd: CaseData) -> str | None:
     c = cd.case
     parts = [f"{label}{_yuan(v)}" for label, v in (("货值金额", c.goods_value), ("销售金额", c.sales_amount),
-                                                  ("违法所得", c.illegal_gains), ("违法经营额", c.turnover)) if v is not None]
-    return f"经核算，涉案{'，'.join(parts)}。" if parts else None
+                                                  ("违法所得", c.illegal_gains), ("违法经营额", c.turnover),
+                                                  ("广告费用", c.advertising_fee)) if v is not None]
+    from casebook.domain.rules.model import FACTS
+
+    unc = [f"{FACTS.get(f, f)}无法计算（{why}）" for f, why in (c.uncomputable_facts or {}).items()]  # 第四十条
+    text = f"经核算，涉案{'，'.join(parts)}。" if parts else ""
+    return (text + (f"经调查，{'；'.join(unc)}。" if unc else "")) or None
 
 
 def _facts(cd: CaseData) -> list[str]:
@@ -383,7 +395,7 @@ def _general_provisions(cd: CaseData, on_the_spot: dict | None = None) -> list[s
         lim = gp.limitation(period, c.discovered_on, years)
         out.append(f"{lim.text}（《中华人民共和国行政处罚法》第三十六条）。")
     p = c.party
-    birth = (p.birth_date or birth_date_of(p.id_number)) if p is not None and p.kind == "person" else None
+    birth = (p.birth_date or document_birth_date(p.id_kind, p.id_number)) if p is not None and p.kind == "person" else None
     if birth is not None:
         age = gp.age_on(birth, period.started_on or c.discovered_on or c.decided_on or cd.today)
         if gp.NO_PENALTY_AGE <= age < gp.ADULT_AGE:

@@ -70,11 +70,16 @@ class BenchmarkResult:
 
 
 class FactMissing(Exception):  # noqa: N818 — a refusal, not a bug
-    """The range is a multiple of (or is chosen by) facts that are not recorded: no range is given until they are."""
+    """The range is a multiple of (or is chosen by) facts that are not recorded: no range is given until they are.
+    A fact recorded as 无法计算 on an item whose law gives no range for that case is refused the same way: the
+    officer must compute it (行政处罚法 第四十条), it is never read as zero."""
 
-    def __init__(self, item: str, facts: list[str]):
+    def __init__(self, item: str, facts: list[str], uncomputable: Iterable[str] = ()):
         self.item, self.facts = item, facts
-        self.message = "、".join(f"{FACTS[f]}未录入" for f in facts) + f"，无法确定事项{item}的法定罚款幅度"
+        unc = set(uncomputable)
+        self.message = "、".join(
+            f"{FACTS[f]}记录为无法计算，但事项{item}的规定没有{FACTS[f]}无法计算时的罚款幅度，须依法计算后录入" if f in unc
+            else f"{FACTS[f]}未录入" for f in facts) + f"，无法确定事项{item}的法定罚款幅度"
         super().__init__(self.message)
 
     def as_dict(self) -> dict:
@@ -93,18 +98,28 @@ def facts_needed(item: ViolationItem) -> list[str]:
     return out
 
 
-def legal_range(item: ViolationItem, facts: Facts) -> tuple[Decimal, Decimal, str]:
+def legal_range(item: ViolationItem, facts: Facts, uncomputable: Iterable[str] = ()) -> tuple[Decimal, Decimal, str]:
     """The statutory fine range for these facts: the first band whose conditions hold.
 
     A fact the bands or the multiple read that is not recorded (None) is never taken as zero: 食品安全法 第一百二十四条
-    without 货值 would otherwise give the lowest bracket, and a multiple 0.00–0.00 (FactMissing instead)."""
+    without 货值 would otherwise give the lowest bracket, and a multiple 0.00–0.00 (FactMissing instead). A fact
+    recorded as 无法计算 (`uncomputable`) takes the branch the law gives for it (广告法 第五十五条 "广告费用无法计算或者
+    明显偏低的"), named in the text; without such a branch it is refused as missing."""
+    unc = set(uncomputable)
+    needed = facts_needed(item)
+    for f in needed:
+        branch = item.uncomputable_branch(f) if f in unc else None
+        if branch is not None:
+            amounts, clause = branch
+            lo, hi, text = amounts.resolve(facts)
+            return lo, hi, f"{clause.rstrip('，,')}，{text}"
     chooser = [f for f in dict.fromkeys(c.fact for b in item.bands for c in b.when) if facts.get(f) is None]
     if chooser:
-        raise FactMissing(item.code, chooser)
+        raise FactMissing(item.code, chooser, unc)
     for band in item.bands:
         if all(c.holds(facts) for c in band.when):
             if band.amounts.fact is not None and facts.get(band.amounts.fact) is None:
-                raise FactMissing(item.code, [band.amounts.fact])
+                raise FactMissing(item.code, [band.amounts.fact], unc)
             lo, hi, text = band.amounts.resolve(facts)
             if band.when:
                 text = "、".join(f"{FACTS[c.fact]}{_OPS[c.op]}{c.value}元" for c in band.when) + "的，" + text
@@ -115,8 +130,9 @@ def legal_range(item: ViolationItem, facts: Facts) -> tuple[Decimal, Decimal, st
 _OPS = {"lt": "不足", "lte": "不超过", "gt": "超过", "gte": "达到"}
 
 
-def tier_ranges(item: ViolationItem, catalogue: Catalogue, facts: Facts) -> dict[str, tuple[Decimal, Decimal]]:
-    lo, hi, _ = legal_range(item, facts)
+def tier_ranges(item: ViolationItem, catalogue: Catalogue, facts: Facts,
+                uncomputable: Iterable[str] = ()) -> dict[str, tuple[Decimal, Decimal]]:
+    lo, hi, _ = legal_range(item, facts, uncomputable)
     span = hi - lo
     out = {t: ((lo + span * a).quantize(CENT), (lo + span * b).quantize(CENT)) for t, (a, b) in catalogue.tier_fractions().items()}
     for t in item.tiers:
@@ -133,8 +149,11 @@ def _tier_conditions(item: ViolationItem, tier: str, default: set[str]) -> set[s
     return set().union(*explicit) if explicit else set(default)
 
 
-def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumstances: Iterable[str]) -> BenchmarkResult:
-    """Place the case on the benchmark: tier from the circumstances, range in yuan, basis and why."""
+def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumstances: Iterable[str],
+              uncomputable: dict[str, str] | None = None) -> BenchmarkResult:
+    """Place the case on the benchmark: tier from the circumstances, range in yuan, basis and why. `uncomputable`:
+    the facts recorded as 无法计算, with the reason recorded (stated in the explanation when a branch applies)."""
+    unc = dict(uncomputable or {})
     circ = set(circumstances)
     lenient = circ & _tier_conditions(item, "lenient", DEFAULT_LENIENT)
     severe = circ & _tier_conditions(item, "severe", DEFAULT_SEVERE)
@@ -148,12 +167,16 @@ def benchmark(item: ViolationItem, catalogue: Catalogue, facts: Facts, circumsta
                + "、".join(CIRCUMSTANCES[c] for c in sorted(severe)) + "）并存，综合考量适用一般阶次")
     else:
         tier, why = "standard", "无法定从轻、从重情节，适用一般阶次"
-    lo, hi, legal_text = legal_range(item, facts)
-    ranges = tier_ranges(item, catalogue, facts)
+    lo, hi, legal_text = legal_range(item, facts, unc)
+    ranges = tier_ranges(item, catalogue, facts, unc)
     tmin, tmax = ranges[tier]
     basis = f"违反{item.violated_provision}，依据{item.penalty_provision}"
     explanation = (f"依据《{catalogue.name}》（{catalogue.document_no}）第{item.code}项“{item.name}”：法定罚款幅度为{legal_text}"
                    f"（{_money(lo)}至{_money(hi)}）；{why}，罚款幅度为{_money(tmin)}至{_money(tmax)}。")
+    branch = next((f for f in facts_needed(item) if f in unc and item.uncomputable_branch(f)), None)
+    if branch is not None:  # the branch the law gives, chosen because the fact was recorded as 无法计算, with why
+        explanation += (f"本案{FACTS[branch]}无法计算（{unc[branch] or '未写明理由'}），依据{item.penalty_provision}"
+                        f"“{item.uncomputable_branch(branch)[1]}”的规定确定法定罚款幅度。")
     if circ & MANDATORY_LENIENCY:
         explanation += "当事人有行政处罚法第三十二条规定的情形，应当从轻或者减轻处罚。"
     grounds = tuple({"codes": sorted(g.codes), "effect": g.effect, "text": g.text, "article": g.article}
@@ -187,6 +210,39 @@ def applicable(at_act: BenchmarkResult, at_decision: BenchmarkResult, act_day, d
                                f"{at_act.version}版")
     choice = f"依照行政处罚法第三十七条（从旧兼从轻）：{why}。"
     return replace(chosen, explanation=chosen.explanation + choice, law_choice=choice)
+
+
+def no_longer_violation(code: str, then: tuple[Catalogue, ViolationItem] | None, in_force_now: Sequence[Catalogue],
+                        act_day, decision_day) -> dict | None:
+    """行政处罚法 第三十七条: the item was in the version in force at the act, and the version of the same catalogue in
+    force at the decision no longer has it (or marks it repealed) — the rules now in force do not treat the act as a
+    violation. None when that cannot be said: no version at the act, no successor version (an expired catalogue
+    says nothing), or the item is still there."""
+    now_items: dict[str, ViolationItem] | None = None
+    now_cat = None
+    if then is not None:
+        now_cat = next((c for c in in_force_now if c.code == then[0].code), None)
+        if now_cat is None:
+            return None
+        now_items = {i.code: i for i in now_cat.items}
+    else:  # no version at the act (or no act day): only an explicit repeal in the version in force now says it
+        for c in in_force_now:
+            hit = next((i for i in c.items if i.code == code and i.repealed), None)
+            if hit is not None:
+                return {"item": code, "catalogue": c.code, "version": c.version, "basis": hit.repealed,
+                        "text": f"事项{code}“{hit.name}”已被《{c.name}》第{c.version}版废止（{hit.repealed}）"}
+        return None
+    item = now_items.get(code)
+    old = then[1]
+    when = (f"违法行为发生时（{act_day.isoformat()}）施行的《{then[0].name}》第{then[0].version}版列有事项{code}“{old.name}”，"
+            f"作出决定时（{decision_day.isoformat()}）施行的第{now_cat.version}版")
+    if item is None:
+        return {"item": code, "catalogue": now_cat.code, "version": now_cat.version, "old_version": then[0].version,
+                "basis": "", "text": when + "已不再列有该事项"}
+    if item.repealed:
+        return {"item": code, "catalogue": now_cat.code, "version": now_cat.version, "old_version": then[0].version,
+                "basis": item.repealed, "text": when + f"已废止该事项（{item.repealed}）"}
+    return None
 
 
 @dataclass(frozen=True)

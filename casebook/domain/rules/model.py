@@ -15,7 +15,8 @@ from casebook.domain.general_provisions import LONG_LIMITATION_CATEGORIES
 from casebook.domain.lifecycle import PENALTY_KINDS
 
 KINDS = {"benchmark": "裁量基准", "exemption_list": "免罚清单", "prosecution_thresholds": "立案追诉标准", "triggers": "审核与听证触发条件"}
-FACTS = {"illegal_gains": "违法所得", "goods_value": "货值金额", "sales_amount": "销售金额", "turnover": "经营额"}
+FACTS = {"illegal_gains": "违法所得", "goods_value": "货值金额", "sales_amount": "销售金额", "turnover": "经营额",
+         "advertising_fee": "广告费用"}
 TIERS = {"none": "不予处罚", "mitigated": "减轻处罚", "lenient": "从轻处罚", "standard": "一般处罚", "severe": "从重处罚"}
 EXEMPTION_KINDS = {"no_penalty": "不予处罚", "first_offence": "首违不罚", "mitigated": "减轻处罚", "lenient": "从轻处罚"}
 MEASURES = {"order_correction": "责令改正", "criticism_education": "批评教育", "commitment_letter": "承诺书",
@@ -128,6 +129,15 @@ class ViolationItem:
     description: str = ""
     # 行政处罚法 第三十六条: life_health_safety / financial_safety — five years' limitation when harm was caused
     limitation_category: str | None = None
+    # 行政处罚法 第三十七条: the provision that repealed the item (this version no longer treats the act as a violation)
+    repealed: str = ""
+    # 第四十条 / the statute's own branch for a fact that cannot be computed (产品质量法 货值金额无法计算, 没有违法所得):
+    # ((fact, Amounts, clause), …) — the range the law gives when that fact is recorded as 无法计算 (never read as 0),
+    # with the statute's own words for the branch ("广告费用无法计算或者明显偏低的")
+    uncomputable: tuple = ()
+
+    def uncomputable_branch(self, fact: str):
+        return next(((a, clause) for f, a, clause in self.uncomputable if f == fact), None)
 
 
 @dataclass(frozen=True)
@@ -424,10 +434,32 @@ def _violation(p: _P, r: dict, where: str) -> ViolationItem | None:
         p.err(f"{where}.limitation_category",
               f"未知的时效类别：{category}（可用：{'、'.join(LONG_LIMITATION_CATEGORIES)}）")
         category = None
+    repealed = r.get("repealed") or ""
+    if repealed and not isinstance(repealed, str):
+        p.err(f"{where}.repealed", "应为废止依据（文本），如“鲁市监规〔2024〕1号废止”")
+        repealed = ""
+    unc = []
+    for f, d in (r.get("uncomputable") or {}).items() if isinstance(r.get("uncomputable") or {}, dict) else ():
+        uw = f"{where}.uncomputable.{f}"
+        if p.fact(f, uw) is None:
+            continue
+        if f not in {x for b in bands for x in [c.fact for c in b.when] + ([b.amounts.fact] if b.amounts.fact else [])}:
+            p.err(uw, f"事项的罚款幅度不以{FACTS[f]}计算，无须“无法计算”的幅度")
+            continue
+        if not isinstance(d, dict) or not isinstance(d.get("clause"), str) or not d.get("clause").strip():
+            p.err(f"{uw}.clause", "须引用法条中无法计算时的原文，如“广告费用无法计算或者明显偏低的”")
+            continue
+        am = _amounts(p, {k: v for k, v in d.items() if k != "clause"}, uw)
+        if am is not None and am.fact is not None:
+            p.err(uw, "无法计算时的幅度须为固定金额（fixed）")
+        elif am is not None:
+            unc.append((f, am, d["clause"].strip()))
+    if r.get("uncomputable") is not None and not isinstance(r.get("uncomputable"), dict):
+        p.err(f"{where}.uncomputable", "应为 {事实: {fixed: {min, max}}}")
     return ViolationItem(r.get("code"), r.get("field"), r.get("name"), r.get("violated_provision"),
                          r.get("penalty_provision"), kinds, tuple(bands),
                          p.codes(r.get("side_penalties"), PENALTY_KINDS, f"{where}.side_penalties"), tuple(tiers),
-                         r.get("description") or "", category)
+                         r.get("description") or "", category, repealed, tuple(unc))
 
 
 def _check_partition(p: _P, bands: list[Band], where: str) -> None:

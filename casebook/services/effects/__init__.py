@@ -47,7 +47,8 @@ def party_snapshot(party) -> dict | None:
         return None
     return {"id": party.id, "version": party.version, "kind": party.kind, "name": party.name,
             "id_number": party.id_number, "phone": party.phone, "address": party.address,
-            "legal_representative": party.legal_representative}
+            "legal_representative": party.legal_representative, "id_kind": party.id_kind,
+            "birth_date": party.birth_date.isoformat() if party.birth_date else None}
 
 
 def plan(s: Session, case: Case, kind: str, *, settings: Settings | None = None, **kw) -> None:

@@ -17,7 +17,7 @@ from casebook.services.numbers import format_case_no, next_number
 
 from . import PARTY_AS_SERVED, Run, party_snapshot, plan
 
-AMOUNT_FIELDS = ("illegal_gains", "goods_value", "sales_amount", "turnover")
+AMOUNT_FIELDS = ("illegal_gains", "goods_value", "sales_amount", "turnover", "advertising_fee")
 
 
 def _assign(case: Case, data: dict, *names: str) -> None:
@@ -94,6 +94,21 @@ def record_investigation_act(s: Session, case: Case, run: Run) -> dict | None:
     ))
 
 
+def record_uncomputable(case: Case, data: dict) -> None:
+    """行政处罚法 第四十条: a fact the investigation could not compute is recorded as 无法计算 with the reason — never
+    as 0 — and its amount cleared; an amount recorded later takes its place (the benchmark then reads the amount)."""
+    unc = dict(case.uncomputable_facts or {})
+    for f in AMOUNT_FIELDS:
+        if data.get(f) is not None:
+            unc.pop(f, None)
+    if data.get("uncomputable_fact"):
+        f = data["uncomputable_fact"]
+        unc[f] = data["uncomputable_reason"]
+        setattr(case, f, None)
+    if unc != dict(case.uncomputable_facts or {}):
+        case.uncomputable_facts = unc
+
+
 def update_facts(s: Session, case: Case, run: Run) -> dict | None:
     from casebook.services import catalogue as cat
 
@@ -103,6 +118,7 @@ def update_facts(s: Session, case: Case, run: Run) -> dict | None:
         raise ValidationFailed("违法行为事项编码不在现行裁量基准中", code="unknown_violation_code",
                                errors={"violations": [f"未知事项编码：{c}" for c in unknown]})
     _assign(case, run.data, "violations", "circumstances", "facts_text", *AMOUNT_FIELDS)
+    record_uncomputable(case, run.data)
     if any(k in run.data for k in PERIOD_FIELDS):
         record_act_period(case, run.data)  # 第三十六条: the act's period as the investigation established it
     if "ground_evidence" in run.data:  # 行政处罚法 第三十一至三十三条: a ground's evidence is the case's own

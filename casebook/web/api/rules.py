@@ -142,7 +142,8 @@ def upload_diff():
 def benchmark(data):
     """裁量基准查询（行政处罚法第三十四条）"""
     def run(s):
-        r = cat.benchmark_for(s, data["item"], _facts(data["facts"]), data["circumstances"], data.get("on") or local_today())
+        r = cat.benchmark_for(s, data["item"], _facts(data["facts"]), data["circumstances"], data.get("on") or local_today(),
+                              data["uncomputable"])
         out = r.as_dict()
         if data.get("proposed_fine") is not None:
             out["check"] = checks.check_penalty(r, data["proposed_fine"]).as_dict()
