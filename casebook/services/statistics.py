@@ -30,7 +30,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CaseOfficer, Deadline, LegalReview, Publication, Referral, User
@@ -480,10 +480,45 @@ def _publications(s, q, scope, source=None) -> Table:
     return Table("publications", "行政处罚决定公示（按决定日期）", cols, [row(r) for r in rows], total and row(total))
 
 
-def _evaluation(s, q, scope, source=None) -> Table:
-    """Extension point: 案卷评查 scores (issue 15) join here as one more grouped aggregate when that lands."""
-    return Table("evaluation", "案卷评查得分", [("score_avg", "平均得分"), ("files", "评查案卷")], [],
-                 None, note="案卷评查功能接入后显示（扩展点）")
+GRADES = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}  # the default rubric's grades
+
+
+def _evaluation(s, q, scope, source=None, *, supervisor: bool = True) -> Table:
+    """案卷评查得分 (issue 15; 行政执法监督条例): the scored files of evaluation rounds, by the (Beijing) day they were scored —
+    count, average, lowest and highest score, files with a 一票否决 item, files per grade. The same files as
+    `evaluation.scores_for_statistics`: scored ones only, and for anyone but a supervisor only of rounds already
+    published or closed. One grouped aggregate over evaluation_files (a sample of case files, not the cases)."""
+    from casebook.db.models_evaluation import EvaluationFile, EvaluationRound
+
+    ef, er = EvaluationFile.__table__, EvaluationRound.__table__
+    frm = ef.join(er, er.c.id == ef.c.round_id)
+    # the Beijing day of the scoring instant (stored in UTC)
+    if s.get_bind().dialect.name == "postgresql":
+        day = cast(func.timezone("Asia/Shanghai", ef.c.scored_at), Date)
+    else:
+        day = func.date(ef.c.scored_at, "+8 hours")
+    g = _Grouped(s, q, scope, frm, day, ef.c.agency_id, ef.c.case_id)
+    where = [ef.c.status == "scored", ef.c.total.is_not(None)]
+    if not supervisor:
+        where.append(er.c.status.in_(("published", "closed")))
+    vetoed = func.coalesce(func.json_array_length(ef.c.vetoes), 0) > 0
+    agg = [func.count(), func.avg(ef.c.total), func.min(ef.c.total), func.max(ef.c.total), _count_if(vetoed),
+           *[_count_if(ef.c.grade == code) for code in GRADES]]
+    rows, total = g.both(*agg, extra_where=where)
+    cols = [("files", "评查案卷"), ("score_avg", "平均得分"), ("score_min", "最低分"), ("score_max", "最高分"),
+            ("vetoed", "一票否决"), *[(f"grade_{code}", lbl) for code, lbl in GRADES.items()]]
+
+    def score(v):
+        return None if v is None else round(float(v), 1)
+
+    def row(r):
+        o = {"key": r[0], "files": _n(r[1]), "score_avg": score(r[2]), "score_min": score(r[3]),
+             "score_max": score(r[4]), "vetoed": _n(r[5])}
+        o |= {f"grade_{code}": _n(v) for code, v in zip(GRADES, r[6:], strict=True)}
+        return o
+
+    return Table("evaluation", "案卷评查得分（按评分日期）", cols, [row(r) for r in rows], total and row(total),
+                 note="已评分的评查案卷；执法主体负责人与执法人员只计已公布或已结束的评查")
 
 
 # --- where the additive tables come from: the cases (the oracle) or the rollup (services/rollups.py) ---------
@@ -663,7 +698,8 @@ def compute(s: Session, actor: Actor, q: Query, *, only: tuple[str, ...] | None 
                 "referrals": _referrals, "publications": _publications, "evaluation": _evaluation}
     for name, fn in builders.items():
         if name in want:
-            tables[name] = fn(s, q, scope, source)
+            tables[name] = (fn(s, q, scope, source, supervisor="supervisor" in actor.roles) if name == "evaluation"
+                            else fn(s, q, scope, source))
     tables = {n: tables[n] for n in SECTIONS if n in tables and n in want}
     labels = _labels(s, q, scope, tables)
     for t in tables.values():
