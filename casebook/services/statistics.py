@@ -19,6 +19,12 @@ The date each table counts by:
 
 Percentiles: PostgreSQL's percentile_cont; on SQLite the same interpolation from row_number()/count() windows.
 
+Where they are read from: the tables counted from the cases and deadlines (cases, the four decided tables,
+handling times, deadlines) are read from the maintained rollup (services/rollups.py: figures per month, agency
+and officer, histograms of the day counts), computed with the very aggregates below (`FEEDS`, `DURATIONS`);
+`compute(..., source="cases")` runs them over the cases directly (the oracle the tests compare with). Reviews,
+referrals, publications and evaluation scores are direct grouped queries over their own small tables.
+
 Scope (行政执法监督条例: supervision runs through the district government): supervisors read their agency's
 subtree (the district: every agency), agency heads their agency, officers their own figures. Legal reviewers
 and administrators have no statistics; every denial is logged.
