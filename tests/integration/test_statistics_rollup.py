@@ -194,3 +194,23 @@ def test_acts_through_the_api_move_the_rollup_exactly(api, sessions):
     _assert_same(sessions, "wujing", [{"year": 2026}, {"year": 2026, "by": "officer"},
                                       {"year": 2026, "by": "period", "granularity": "month"}])
     assert _dirty(sessions) == 0
+
+
+def test_the_scheduler_job_recomputes_the_dirty_months(sessions):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.sweep import ROLLUP_JOB_ID, add_statistics_rollup_job, run_statistics_refresh
+
+    with sessions() as s, s.begin():
+        stats_world.seed(s)
+    assert _dirty(sessions) > 0
+    assert run_statistics_refresh(sessions) > 0
+    assert _dirty(sessions) == 0
+    assert run_statistics_refresh(sessions) == 0  # nothing left: nothing recomputed
+    with sessions() as s:
+        assert rollups.prepare(s) == "rollup"
+    _assert_same(sessions, "wujing", QUERIES[:2])
+    sched = BackgroundScheduler(timezone="UTC")
+    add_statistics_rollup_job(sched, sessions)
+    job = sched.get_job(ROLLUP_JOB_ID)
+    assert job is not None and job.trigger.interval.total_seconds() == 60
