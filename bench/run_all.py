@@ -331,7 +331,8 @@ def cell_evaluation(r: dict | None) -> str:
 
 STATS_SHOWN = {  # supervision_statistics: the pages the cell names, in this order
     "cockpit_supervisor": "驾驶舱", "statistics_supervisor_by_agency": "by agency",
-    "statistics_supervisor_by_officer": "by officer", "statistics_supervisor_by_month": "by month",
+    "statistics_supervisor_by_officer": "by officer", "statistics_head_by_officer": "head's by officer",
+    "statistics_supervisor_by_month": "by month",
     "statistics_trend_5_years": "5-year trend", "xlsx_supervisor_all_tables": "XLSX",
     "xlsx_supervisor_by_officer": "XLSX by officer", "cockpit_head": "head's 驾驶舱",
     "statistics_by_agency_after_a_write": "by agency right after a write", "officer_own_figures_xlsx": "officer's own",
@@ -346,7 +347,8 @@ def cell_statistics(r: dict | None) -> str:
     ok = v["pass"] if v["applies"] else worst["median_ms"] < r["budget"]["ms_max"]
     s = (f"{_size(r['cases'])} cases: worst median {worst['median_ms']:.0f} ms ({v['worst']}) {_mark(ok)}"
          f"{'' if v['applies'] else ' (below the budget size)'}; floor (hand-written SQL of the heaviest aggregates, "
-         f"over the cases) {r['floor']['median_ms']:.0f} ms; ")
+         f"over the cases) {r['floor']['median_ms']:.0f} ms"
+         + (f", the same over the rollup {r['floor_rollup']['median_ms']:.1f} ms" if r.get("floor_rollup") else "") + "; ")
     s += ", ".join(f"{label} {pages[k]['median_ms']:.0f} ms ({pages[k]['ratio_to_floor']}×)"
                    for k, label in STATS_SHOWN.items() if k in pages)
     if "direct_by_officer_service" in pages:
