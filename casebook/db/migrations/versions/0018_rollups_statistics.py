@@ -99,6 +99,12 @@ END $$""")
                 body = " ".join(f"INSERT INTO stat_dirty (agency_id, ym) {sel};"
                                 for r in rows for sel in _sqlite_marks(r, t))
                 op.execute(f"CREATE TRIGGER stat_mark_{t}_{ev.lower()} AFTER {ev} ON {t} FOR EACH ROW BEGIN {body} END")
+    # The rows already there: every month they count in is dirty, so the first statistics page (or the scheduler,
+    # or `casebook stats rebuild`) computes the rollup; more than a few hundred months are computed in one go.
+    ym = _pg_ym if bind.dialect.name == "postgresql" else _sqlite_ym
+    months = " UNION ".join([f"SELECT agency_id, {ym(d)} FROM cases WHERE {d} IS NOT NULL" for d in CASE_DATES]
+                            + [f"SELECT agency_id, {ym('due_on')} FROM deadlines WHERE due_on IS NOT NULL"])
+    op.execute(f"INSERT INTO stat_dirty (agency_id, ym) SELECT * FROM ({months}) AS m")
 
 
 def downgrade() -> None:
