@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 import random
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -251,7 +251,12 @@ def _start_background(app, settings: Settings):
     sched = BackgroundScheduler(timezone="UTC")
     sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
                   max_instances=1, coalesce=True)
-    from scheduler.sweep import add_problem_models_job, add_publication_job, add_statistics_rollup_job, add_sweep_job
+    from scheduler.sweep import (
+        add_problem_models_job,
+        add_publication_job,
+        add_statistics_rollup_job,
+        add_sweep_job,
+    )
 
     add_sweep_job(sched, sessions, settings)  # the deadline sweep (embedded: this process is the one scheduler)
     add_publication_job(sched, sessions)  # 公示期满: records leave the public pages (and are recorded expired)
