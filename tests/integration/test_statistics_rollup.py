@@ -231,3 +231,30 @@ def test_upgrading_a_database_with_cases_marks_their_months(db_url, sessions):
         assert s.execute(select(func.count()).select_from(StatRollup)).scalar_one() == 0
     assert _dirty(sessions) > 0
     _assert_same(sessions, "wujing", QUERIES[:3])
+
+
+def test_the_rebuild_command_recomputes_a_damaged_rollup(sessions, settings):
+    """`casebook stats rebuild`: the rollup recomputed from the cases (here after rows were lost behind its back),
+    no marks left; `casebook stats status` counts them."""
+    import json
+
+    from click.testing import CliRunner
+
+    from casebook.cli import main
+
+    with sessions() as s, s.begin():
+        stats_world.seed(s)
+    _assert_same(sessions, "wujing", QUERIES[:1])
+    with sessions() as s, s.begin():  # damage it: figures lost and nothing marked
+        s.execute(delete(StatRollup).where(StatRollup.metric.like("decided.%")))
+    rolled, direct = _both(sessions, "wujing", {"year": 2025})
+    assert rolled["fines"] != direct["fines"]  # the damage shows: the test below can fail
+    env = {"CASEBOOK_DATABASE_URL": settings.database_url, "CASEBOOK_DATA_DIR": str(settings.data_dir)}
+    r = CliRunner().invoke(main, ["stats", "rebuild"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "统计汇总表已重建" in r.output
+    _assert_same(sessions, "wujing", QUERIES[:3])
+    r = CliRunner().invoke(main, ["stats", "status"], env=env)
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.output)
+    assert info["dirty_marks"] == 0 and info["rollup_rows"] > 0 and info["histogram_rows"] > 0
