@@ -48,6 +48,7 @@ BENCHES = {
     "http_api": "backend",
     "case_page": "backend",
     "evaluation_autochecks": "backend",
+    "supervision_statistics": "backend",
 }
 
 # rules_lookup takes no options: it always measures the budget size (5,000 catalogue items, 20,000 queries).
@@ -67,6 +68,7 @@ SIZES = {
         "http_api": {"sqlite": ["--requests", "500", "--repeat", "3"], "postgres": ["--requests", "500", "--repeat", "3"]},
         "case_page": {"sqlite": ["--rounds", "100", "--repeats", "3"], "postgres": ["--rounds", "100", "--repeats", "3"]},
         "evaluation_autochecks": {"sqlite": ["--cases", "2000"], "postgres": ["--cases", "10000"]},
+        "supervision_statistics": {"sqlite": ["--cases", "20000", "--reps", "3"], "postgres": ["--cases", "100000", "--reps", "3"]},
     },
     "full": {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
@@ -84,6 +86,8 @@ SIZES = {
         "http_api": {"sqlite": ["--requests", "1000", "--repeat", "5"], "postgres": ["--requests", "1000", "--repeat", "5"]},
         "case_page": {"sqlite": ["--rounds", "200", "--repeats", "5"], "postgres": ["--rounds", "200", "--repeats", "5"]},
         "evaluation_autochecks": {"sqlite": ["--cases", "10000"], "postgres": ["--cases", "10000"]},
+        "supervision_statistics": {"sqlite": ["--cases", "100000", "--reps", "5"],
+                                   "postgres": ["--cases", "1000000", "--reps", "5"]},
     },
     # --smoke (hidden): tiny sizes that only check the plumbing end to end; the numbers mean nothing.
     "smoke": {
@@ -104,6 +108,7 @@ SIZES = {
         "case_page": {"sqlite": ["--rounds", "5", "--repeats", "1", "--warmup", "1"],
                       "postgres": ["--rounds", "5", "--repeats", "1", "--warmup", "1"]},
         "evaluation_autochecks": {"sqlite": ["--cases", "100"], "postgres": ["--cases", "100"]},
+        "supervision_statistics": {"sqlite": ["--cases", "2000", "--reps", "1"], "postgres": ["--cases", "2000", "--reps", "1"]},
     },
 }
 
@@ -324,6 +329,39 @@ def cell_evaluation(r: dict | None) -> str:
             f"floor (same rows, hand-written SQL) {r['floor_s']:.1f} s, ratio {r['ratio_to_floor']}×")
 
 
+STATS_SHOWN = {  # supervision_statistics: the pages the cell names, in this order
+    "cockpit_supervisor": "驾驶舱", "statistics_supervisor_by_agency": "by agency",
+    "statistics_supervisor_by_officer": "by officer", "statistics_head_by_officer": "head's by officer",
+    "statistics_supervisor_by_month": "by month",
+    "statistics_trend_5_years": "5-year trend", "xlsx_supervisor_all_tables": "XLSX",
+    "xlsx_supervisor_by_officer": "XLSX by officer", "cockpit_head": "head's 驾驶舱",
+    "statistics_by_agency_after_a_write": "by agency right after a write", "officer_own_figures_xlsx": "officer's own",
+}
+
+
+def cell_statistics(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    pages, v = r["pages"], r["verdict"]
+    worst = pages[v["worst"]]
+    ok = v["pass"] if v["applies"] else worst["median_ms"] < r["budget"]["ms_max"]
+    s = (f"{_size(r['cases'])} cases: worst median {worst['median_ms']:.0f} ms ({v['worst']}) {_mark(ok)}"
+         f"{'' if v['applies'] else ' (below the budget size)'}; floor (hand-written SQL of the heaviest aggregates, "
+         f"over the cases) {r['floor']['median_ms']:.0f} ms"
+         + (f", the same over the rollup {r['floor_rollup']['median_ms']:.1f} ms" if r.get("floor_rollup") else "") + "; ")
+    s += ", ".join(f"{label} {pages[k]['median_ms']:.0f} ms ({pages[k]['ratio_to_floor']}×)"
+                   for k, label in STATS_SHOWN.items() if k in pages)
+    if "direct_by_officer_service" in pages:
+        s += (f"; the same aggregates over the cases instead of the rollup: by agency "
+              f"{pages['direct_by_agency_service']['median_ms']:.0f} ms, by officer "
+              f"{pages['direct_by_officer_service']['median_ms']:.0f} ms")
+    if rb := r.get("rollup_rebuild"):
+        s += f"; `casebook stats rebuild` {rb['seconds']} s"
+    n = min((x.get("n", 0) for x in pages.values()), default=0)
+    s += f"; median of {n or '?'} interleaved rounds"
+    return s + _load({"load": r.get("load")})
+
+
 def table(results: dict) -> str:
     def row(what, budget, key, cell):
         b = results.get(key, {})
@@ -359,6 +397,9 @@ def table(results: dict) -> str:
                       "p95 < 150 ms on PostgreSQL", cell_case_page),
         "evaluation_autochecks": ("案卷评查 auto-checks of closed cases, run and stored (`bench/evaluation_autochecks.py`)",
                                   "10,000 cases < 60 s on PostgreSQL", cell_evaluation),
+        "supervision_statistics": ("statistics pages and exports (驾驶舱, tables by agency / officer / period, XLSX) from "
+                                   "the maintained rollup, through the app (`bench/supervision_statistics.py`)",
+                                   "every page and export < 2 s at 1 M cases on PostgreSQL", cell_statistics),
     }
     lines = [
         "| what | budget | measured SQLite (or in-process) | measured PostgreSQL |",
@@ -381,13 +422,17 @@ def main() -> None:
     p.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     p.add_argument("--readme", nargs="?", const=str(HERE.parent / "README.md"), default=None,
                    help="write the table between the bench markers of README.md (or of the file given)")
-    p.add_argument("--from-json", help="make the table from a results file (e.g. several runs merged) instead of running")
+    p.add_argument("--from-json", help="make the table from a results file instead of running; several files "
+                                       "(comma-separated) are merged, a later file's results replacing an earlier one's; "
+                                       "a file of one bench's own output (a `bench` key) counts as that bench's result")
     args = p.parse_args()
 
     if args.from_json:
-        combined = json.loads(Path(args.from_json).read_text())
+        paths = [Path(x) for x in args.from_json.split(",") if x.strip()]
+        combined = merge_results([json.loads(x.read_text()) for x in paths])
+        names = ", ".join(f"`{os.path.relpath(x, HERE.parent)}`" for x in paths)
         text = (table(combined["results"]) + "\n\n" + f"_Generated by `bench/run_all.py --from-json` from "
-                f"`{os.path.relpath(args.from_json, HERE.parent)}` ({combined.get('note', combined.get('mode', ''))})._")
+                f"{names} ({combined.get('note', combined.get('mode', ''))})._")
         print(text)
         if args.readme:
             write_readme(Path(args.readme), text)
@@ -442,6 +487,23 @@ def main() -> None:
     print(text)
     if args.readme:
         write_readme(Path(args.readme), text)
+
+
+def merge_results(files: list[dict]) -> dict:
+    """Results files merged: run_all's own ({"results": {bench: {backend: …}}}) and single benches' outputs."""
+    out: dict = {"results": {}}
+    notes = []
+    for f in files:
+        if "results" in f:
+            for bench, by_backend in f["results"].items():
+                out["results"].setdefault(bench, {}).update(by_backend)
+            notes.append(f.get("note", f.get("mode", "")))
+        elif "bench" in f:
+            out["results"].setdefault(f["bench"], {})[f.get("backend", IN_PROCESS)] = f
+            notes.append(f"{f['bench']} {f.get('backend', '')} run alone"
+                         + (f", {f['env']['loadavg_start'][0]} load average at its start" if f.get("env", {}).get("loadavg_start") else ""))
+    out["note"] = "; ".join(n for n in notes if n)
+    return out
 
 
 README_START = "<!-- bench:start (generated by bench/run_all.py: do not edit by hand) -->"

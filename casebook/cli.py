@@ -1,4 +1,5 @@
-"""`casebook …` commands: serve, db upgrade, seed demo, user create, calendar load-notice, audit verify|checkpoint."""
+"""`casebook …` commands: serve, db upgrade, seed demo, user create, calendar load-notice, audit verify|checkpoint,
+stats rebuild|status."""
 
 from __future__ import annotations
 
@@ -250,11 +251,17 @@ def _start_background(app, settings: Settings):
     sched = BackgroundScheduler(timezone="UTC")
     sched.add_job(checkpoint, "interval", minutes=settings.checkpoint_minutes, next_run_time=dt.datetime.now(dt.UTC),
                   max_instances=1, coalesce=True)
-    from scheduler.sweep import add_problem_models_job, add_publication_job, add_sweep_job
+    from scheduler.sweep import (
+        add_problem_models_job,
+        add_publication_job,
+        add_statistics_rollup_job,
+        add_sweep_job,
+    )
 
     add_sweep_job(sched, sessions, settings)  # the deadline sweep (embedded: this process is the one scheduler)
     add_publication_job(sched, sessions)  # 公示期满: records leave the public pages (and are recorded expired)
     add_problem_models_job(sched, sessions)  # 行政执法监督: the problem models, nightly
+    add_statistics_rollup_job(sched, sessions)  # the statistics rollup's dirty months, every minute
     sched.start()
 
     def stop():
@@ -311,6 +318,33 @@ def _run_until_signal(fn):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     fn(stop)
+
+
+@main.group()
+def stats():
+    """执法统计汇总表"""
+
+
+@stats.command("rebuild")
+def stats_rebuild():
+    """由案件重新计算统计汇总表（批量导入、迁移或恢复数据后运行），并刷新数据库统计信息"""
+    from casebook.services.rollups import rebuild
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    info = rebuild(engine)
+    engine.dispose()
+    click.echo(f"统计汇总表已重建：{info['rows']} 行，用时 {info['seconds']} 秒")
+
+
+@stats.command("status")
+def stats_status():
+    """统计汇总表的行数与待刷新的月份标记数"""
+    from casebook.services.rollups import status
+
+    settings = Settings()
+    with _sessions(settings)() as s:
+        click.echo(json.dumps(status(s), ensure_ascii=False, indent=2))
 
 
 @main.group()

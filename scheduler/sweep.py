@@ -89,6 +89,33 @@ def add_problem_models_job(sched: BaseScheduler, sessions: sessionmaker[Session]
                   max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, replace_existing=True)
 
 
+ROLLUP_JOB_ID = "statistics-rollup"
+
+
+def run_statistics_refresh(sessions: sessionmaker[Session]) -> int | None:
+    """Recompute the statistics rollup's dirty months (services/rollups.py), so a page rarely pays for them."""
+    from casebook.services import rollups
+
+    bind = sessions.kw.get("bind")
+    if bind is None:
+        return None
+    try:
+        with bind.begin() as c:
+            n = rollups.refresh(c)
+    except Exception:  # noqa: BLE001 — the page refreshes what is left itself; the next tick retries
+        log.exception("statistics rollup refresh failed")
+        return None
+    if n:
+        log.info("statistics rollup: %d months recomputed", n)
+    return n
+
+
+def add_statistics_rollup_job(sched: BaseScheduler, sessions: sessionmaker[Session], seconds: int = 60) -> None:
+    """Every minute: the months the last minute's writes marked (a statistics page refreshes what is still left)."""
+    sched.add_job(run_statistics_refresh, "interval", args=(sessions,), seconds=seconds, id=ROLLUP_JOB_ID,
+                  max_instances=1, coalesce=True, replace_existing=True)
+
+
 def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the blocking scheduler until SIGTERM / SIGINT."""
     import signal
@@ -97,6 +124,7 @@ def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     add_sweep_job(sched, sessions, settings)
     add_publication_job(sched, sessions)
     add_problem_models_job(sched, sessions)
+    add_statistics_rollup_job(sched, sessions)
 
     def stop(*_):
         log.info("scheduler stopping")

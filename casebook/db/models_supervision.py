@@ -8,7 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casebook.db.models import Base, BigId, Case, LegalReview, Referral, utcnow
@@ -95,3 +106,39 @@ class AnnualReport(Base):
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
+
+
+# --- statistics rollups (services/rollups.py; migration 0018, which also creates the triggers that fill stat_dirty) ---
+
+
+class StatRollup(Base):
+    """One additive figure of one statistics table for one month, agency and officer (0: the agency's cases once)."""
+
+    __tablename__ = "stat_rollup"
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)  # year * 100 + month of the table's date
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(60), primary_key=True)  # "<feed>.<figure>"
+    value: Mapped[Any] = mapped_column(Numeric(20, 2))
+
+
+class StatHistogram(Base):
+    """How many cases of one month, agency and officer took `days` calendar days (percentiles are exact from it)."""
+
+    __tablename__ = "stat_histogram"
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(60), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatDirty(Base):
+    """A month of an agency whose source rows changed since its rollup was computed: appended by triggers (no
+    unique key, so writers never wait on each other), taken away by the refresh that recomputes the month."""
+
+    __tablename__ = "stat_dirty"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer)
+    ym: Mapped[int] = mapped_column(Integer)

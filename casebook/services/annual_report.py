@@ -145,7 +145,7 @@ def build_in_background(sessions: sessionmaker, report_id: int, data_dir: Path) 
 
 
 REPORT_TABLES = ("cases", "outcomes", "fines", "exemptions", "handling", "deadlines", "reviews", "referrals", "hearings",
-                 "publications")
+                 "publications", "evaluation")
 
 
 def render_pdf(stats: st.Statistics, *, issuer: str, scope_name: str) -> bytes:

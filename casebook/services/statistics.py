@@ -19,6 +19,12 @@ The date each table counts by:
 
 Percentiles: PostgreSQL's percentile_cont; on SQLite the same interpolation from row_number()/count() windows.
 
+Where they are read from: the tables counted from the cases and deadlines (cases, the four decided tables,
+handling times, deadlines) are read from the maintained rollup (services/rollups.py: figures per month, agency
+and officer, histograms of the day counts), computed with the very aggregates below (`FEEDS`, `DURATIONS`);
+`compute(..., source="cases")` runs them over the cases directly (the oracle the tests compare with). Reviews,
+referrals, publications and evaluation scores are direct grouped queries over their own small tables.
+
 Scope (行政执法监督条例: supervision runs through the district government): supervisors read their agency's
 subtree (the district: every agency), agency heads their agency, officers their own figures. Legal reviewers
 and administrators have no statistics; every denial is logged.
@@ -30,10 +36,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CaseOfficer, Deadline, LegalReview, Publication, Referral, User
+from casebook.db.models_supervision import StatHistogram, StatRollup
 from casebook.domain.deadlines import KINDS as DEADLINE_KINDS
 from casebook.domain.errors import ValidationFailed
 from casebook.domain.vocabulary import DECISION_KINDS, DISCRETION_TIERS, PROCEDURES, STAGES
@@ -291,15 +298,23 @@ def _j(col, *path):
 # --- the tables ---------------------------------------------------------------------------------------------
 
 c = Case.__table__.c
+dl = Deadline.__table__.c
 
 
-def _cases(s, q, scope) -> Table:
-    g = _Grouped(s, q, scope, Case.__table__, c.discovered_on, c.agency_id, c.id)
-    stage_aggs = [func.count(case((c.stage == st, 1))) for st in STAGES]
-    proc_aggs = [func.count(case((c.procedure == p, 1))) for p in PROCEDURES]
-    agg = [func.count(), func.count(c.filed_on), *proc_aggs, *stage_aggs,
-           func.count(case((c.referral_status != "none", 1)))]
-    rows, total = g.both(*agg)
+def _count_if(cond):
+    return func.count(case((cond, 1)))
+
+
+def _case_aggs() -> dict:
+    """The figures of 案件数量, counted by discovered_on (additive: the rollup keeps them per month)."""
+    return {"total": func.count(), "filed": func.count(c.filed_on),
+            **{f"procedure_{p}": _count_if(c.procedure == p) for p in PROCEDURES},
+            **{f"stage_{st}": _count_if(c.stage == st) for st in STAGES},
+            "referral_flagged": _count_if(c.referral_status != "none")}
+
+
+def _cases(s, q, scope, source) -> Table:
+    rows, total = _feed_rows(s, q, scope, "cases", source)
     cols = [("total", "案件总数"), ("filed", "其中已立案"), *[(f"procedure_{p}", lbl) for p, lbl in PROCEDURES.items()],
             *[(f"stage_{st}", lbl) for st, lbl in STAGES.items()], ("referral_flagged", "涉嫌犯罪提示")]
 
@@ -309,23 +324,16 @@ def _cases(s, q, scope) -> Table:
     return Table("cases", "案件数量（按发现日期）", cols, [row(r) for r in rows], total and row(total))
 
 
-def _decided(s, q, scope) -> dict[str, Table]:
-    """Outcomes, fines, exemptions and hearings: all counted by decided_on, so one grouped scan gives all four."""
-    g = _Grouped(s, q, scope, Case.__table__, c.decided_on, c.agency_id, c.id)
+def _decided_aggs() -> dict:
+    """The figures of the four tables counted by decided_on (additive)."""
     fined = and_(c.decision_kind == "penalty", c.fine_amount.is_not(None))
     pen = c.decision_kind == "penalty"
     tier = _j(c.benchmark, "tier")
     check = _j(c.benchmark, "check", "status")
     ex = _j(c.exemption, "kind")
     outside = and_(fined, check.is_not(None), check != "in_tier")
-    out_cols = [("decided", "作出决定"), *[(f"kind_{k}", lbl) for k, lbl in DECISION_KINDS.items()]]
-    fine_cols = [("fines", "罚款件数"), ("fine_sum", "罚款金额（元）"),
-                 *[(f"tier_{t}", f"{DISCRETION_TIERS[t]}阶次") for t in TIERS], ("tier_unplaced", "未适用基准"),
-                 ("outside_tier", "超出阶次"), ("outside_tier_no_reason", "超出阶次未说明理由")]
-    ex_cols = [("no_penalty", "不予处罚"), ("first_offence", "其中首违不罚"), ("lenient", "从轻处罚"), ("mitigated", "减轻处罚")]
-    hr_cols = [("right", "告知听证权利"), ("requested", "申请听证"), ("held", "举行听证"), ("waived", "放弃听证")]
-    count_if = lambda cond: func.count(case((cond, 1)))  # noqa: E731
-    aggs = {
+    count_if = _count_if
+    return {
         "decided": func.count(), **{f"kind_{k}": count_if(c.decision_kind == k) for k in DECISION_KINDS},
         "fines": count_if(fined), "fine_sum": func.sum(case((fined, c.fine_amount))),
         **{f"tier_{t}": count_if(and_(fined, tier == t)) for t in TIERS},
@@ -337,8 +345,18 @@ def _decided(s, q, scope) -> dict[str, Table]:
         "right": count_if(c.hearing_right.is_(True)), "requested": count_if(c.hearing_status.in_(("requested", "held"))),
         "held": count_if(c.hearing_status == "held"), "waived": count_if(c.hearing_status == "waived"),
     }
-    names = list(aggs)
-    rows, total = g.both(*aggs.values(), extra_where=[c.decided_on.is_not(None)])
+
+
+def _decided(s, q, scope, source) -> dict[str, Table]:
+    """Outcomes, fines, exemptions and hearings: all counted by decided_on, so one grouped scan gives all four."""
+    out_cols = [("decided", "作出决定"), *[(f"kind_{k}", lbl) for k, lbl in DECISION_KINDS.items()]]
+    fine_cols = [("fines", "罚款件数"), ("fine_sum", "罚款金额（元）"),
+                 *[(f"tier_{t}", f"{DISCRETION_TIERS[t]}阶次") for t in TIERS], ("tier_unplaced", "未适用基准"),
+                 ("outside_tier", "超出阶次"), ("outside_tier_no_reason", "超出阶次未说明理由")]
+    ex_cols = [("no_penalty", "不予处罚"), ("first_offence", "其中首违不罚"), ("lenient", "从轻处罚"), ("mitigated", "减轻处罚")]
+    hr_cols = [("right", "告知听证权利"), ("requested", "申请听证"), ("held", "举行听证"), ("waived", "放弃听证")]
+    names = list(_decided_aggs())
+    rows, total = _feed_rows(s, q, scope, "decided", source)
 
     def as_dict(r):
         return None if r is None else {"key": r[0]} | {k: (_money(v) if k == "fine_sum" else _n(v)) for k, v in
@@ -356,12 +374,9 @@ def _decided(s, q, scope) -> dict[str, Table]:
             "hearings": table("hearings", "听证（按决定日期）", hr_cols)}
 
 
-def _handling(s, q, scope) -> Table:
-    d = s.get_bind().dialect.name
-    g_file = _Grouped(s, q, scope, Case.__table__, c.filed_on, c.agency_id, c.id)
-    filing, filing_total = g_file.percentiles(days_between(d, c.filed_on, c.discovered_on))
-    g_dec = _Grouped(s, q, scope, Case.__table__, c.decided_on, c.agency_id, c.id)
-    deciding, deciding_total = g_dec.percentiles(days_between(d, c.decided_on, c.filed_on))
+def _handling(s, q, scope, source) -> Table:
+    filing, filing_total = _durations(s, q, scope, "filing_days", source)
+    deciding, deciding_total = _durations(s, q, scope, "decision_days", source)
     cols = [("filing_n", "立案件数"), ("filing_p50", "发现至立案中位数（日）"), ("filing_p90", "发现至立案P90（日）"),
             ("decision_n", "决定件数"), ("decision_p50", "立案至决定中位数（日）"), ("decision_p90", "立案至决定P90（日）")]
 
@@ -375,17 +390,20 @@ def _handling(s, q, scope) -> Table:
                  row(TOTAL, filing_total, deciding_total), note="发现至立案按立案日期统计，立案至决定按决定日期统计")
 
 
-def _deadlines(s, q, scope) -> Table:
-    dl = Deadline.__table__.c
-    g = _Grouped(s, q, scope, Deadline.__table__, dl.due_on, dl.agency_id, dl.case_id)
+def _deadline_aggs() -> dict:
+    """The figures of 法定期限执行, counted by due_on over the deadlines met or missed (additive)."""
     on_time = and_(dl.status == "met", dl.met_on <= dl.due_on)
     late = (dl.status == "missed") | and_(dl.status == "met", dl.met_on > dl.due_on)
+    out = {"met": _count_if(on_time), "missed": _count_if(late)}
+    for k in DEADLINE_KINDS:
+        out[f"{k}_met"] = _count_if(and_(dl.kind == k, on_time))
+        out[f"{k}_missed"] = _count_if(and_(dl.kind == k, late))
+    return out
+
+
+def _deadlines(s, q, scope, source) -> Table:
     kinds = list(DEADLINE_KINDS)
-    agg = []
-    for k in kinds:
-        agg += [func.count(case((and_(dl.kind == k, on_time), 1))), func.count(case((and_(dl.kind == k, late), 1)))]
-    rows, total = g.both(func.count(case((on_time, 1))), func.count(case((late, 1))), *agg,
-                         extra_where=[dl.status.in_(("met", "missed"))])
+    rows, total = _feed_rows(s, q, scope, "deadlines", source)
     cols = [("met", "按期"), ("missed", "逾期"), ("rate", "按期率（%）")]
     for k in kinds:
         cols += [(f"{k}_met", f"{DEADLINE_KINDS[k].label}·按期"), (f"{k}_missed", f"{DEADLINE_KINDS[k].label}·逾期")]
@@ -404,7 +422,7 @@ def _deadlines(s, q, scope) -> Table:
     return t
 
 
-def _reviews(s, q, scope) -> Table:
+def _reviews(s, q, scope, source=None) -> Table:
     lr = LegalReview.__table__.c
     d = s.get_bind().dialect.name
     g = _Grouped(s, q, scope, LegalReview.__table__, lr.submitted_on, lr.agency_id, lr.case_id)
@@ -430,7 +448,7 @@ def _reviews(s, q, scope) -> Table:
                  total and row(total, times_total))
 
 
-def _referrals(s, q, scope) -> Table:
+def _referrals(s, q, scope, source=None) -> Table:
     rf = Referral.__table__.c
     g = _Grouped(s, q, scope, Referral.__table__, rf.formed_on, rf.agency_id, rf.case_id)
     agg = [func.count(), func.count(case((rf.origin == "rules", 1))), func.count(case((rf.head_decision == "declined", 1))),
@@ -446,7 +464,7 @@ def _referrals(s, q, scope) -> Table:
     return Table("referrals", "行刑衔接（按专案组成立日期）", cols, [row(r) for r in rows], total and row(total))
 
 
-def _publications(s, q, scope) -> Table:
+def _publications(s, q, scope, source=None) -> Table:
     p = Publication.__table__.c
     dl = Deadline.__table__.alias("pd")
     frm = Publication.__table__.outerjoin(dl, and_(dl.c.case_id == p.case_id, dl.c.kind == "publication",
@@ -468,10 +486,184 @@ def _publications(s, q, scope) -> Table:
     return Table("publications", "行政处罚决定公示（按决定日期）", cols, [row(r) for r in rows], total and row(total))
 
 
-def _evaluation(s, q, scope) -> Table:
-    """Extension point: 案卷评查 scores (issue 15) join here as one more grouped aggregate when that lands."""
-    return Table("evaluation", "案卷评查得分", [("score_avg", "平均得分"), ("files", "评查案卷")], [],
-                 None, note="案卷评查功能接入后显示（扩展点）")
+GRADES = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}  # the default rubric's grades
+
+
+def _evaluation(s, q, scope, source=None, *, supervisor: bool = True) -> Table:
+    """案卷评查得分 (issue 15; 行政执法监督条例): the scored files of evaluation rounds, by the (Beijing) day they were scored —
+    count, average, lowest and highest score, files with a 一票否决 item, files per grade. The same files as
+    `evaluation.scores_for_statistics`: scored ones only, and for anyone but a supervisor only of rounds already
+    published or closed. One grouped aggregate over evaluation_files (a sample of case files, not the cases)."""
+    from casebook.db.models_evaluation import EvaluationFile, EvaluationRound
+
+    ef, er = EvaluationFile.__table__, EvaluationRound.__table__
+    frm = ef.join(er, er.c.id == ef.c.round_id)
+    # the Beijing day of the scoring instant (stored in UTC)
+    if s.get_bind().dialect.name == "postgresql":
+        day = cast(func.timezone("Asia/Shanghai", ef.c.scored_at), Date)
+    else:
+        day = func.date(ef.c.scored_at, "+8 hours")
+    g = _Grouped(s, q, scope, frm, day, ef.c.agency_id, ef.c.case_id)
+    where = [ef.c.status == "scored", ef.c.total.is_not(None)]
+    if not supervisor:
+        where.append(er.c.status.in_(("published", "closed")))
+    vetoed = func.coalesce(func.json_array_length(ef.c.vetoes), 0) > 0
+    agg = [func.count(), func.avg(ef.c.total), func.min(ef.c.total), func.max(ef.c.total), _count_if(vetoed),
+           *[_count_if(ef.c.grade == code) for code in GRADES]]
+    rows, total = g.both(*agg, extra_where=where)
+    cols = [("files", "评查案卷"), ("score_avg", "平均得分"), ("score_min", "最低分"), ("score_max", "最高分"),
+            ("vetoed", "一票否决"), *[(f"grade_{code}", lbl) for code, lbl in GRADES.items()]]
+
+    def score(v):
+        return None if v is None else round(float(v), 1)
+
+    def row(r):
+        o = {"key": r[0], "files": _n(r[1]), "score_avg": score(r[2]), "score_min": score(r[3]),
+             "score_max": score(r[4]), "vetoed": _n(r[5])}
+        o |= {f"grade_{code}": _n(v) for code, v in zip(GRADES, r[6:], strict=True)}
+        return o
+
+    return Table("evaluation", "案卷评查得分（按评分日期）", cols, [row(r) for r in rows], total and row(total),
+                 note="已评分的评查案卷；执法主体负责人与执法人员只计已公布或已结束的评查")
+
+
+# --- where the additive tables come from: the cases (the oracle) or the rollup (services/rollups.py) ---------
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The rows one group of tables counts (table, the date it counts by, agency and case columns, filter) and
+    its additive figures."""
+
+    table: object
+    date_col: object
+    agency_col: object
+    case_col: object
+    aggs: object  # () -> {name: aggregate}
+    where: tuple = ()
+
+
+FEEDS = {
+    "cases": Feed(Case.__table__, c.discovered_on, c.agency_id, c.id, _case_aggs),
+    "decided": Feed(Case.__table__, c.decided_on, c.agency_id, c.id, _decided_aggs, (c.decided_on.is_not(None),)),
+    "deadlines": Feed(Deadline.__table__, dl.due_on, dl.agency_id, dl.case_id, _deadline_aggs,
+                      (dl.status.in_(("met", "missed")),)),
+}
+
+# Whole-day durations whose median and P90 the tables show: (the feed whose rows and date they count by, days).
+DURATIONS = {
+    "filing_days": (Feed(Case.__table__, c.filed_on, c.agency_id, c.id, dict), lambda d: days_between(d, c.filed_on, c.discovered_on)),
+    "decision_days": (FEEDS["decided"], lambda d: days_between(d, c.decided_on, c.filed_on)),
+}
+
+
+def ym_of(d: dt.date) -> int:
+    return d.year * 100 + d.month
+
+
+def _ym_key(ym: int, granularity: str) -> int:
+    """The period key (as `_period_key`) of a rollup month."""
+    if granularity == "year":
+        return ym // 100
+    if granularity == "quarter":
+        return (ym // 100) * 10 + (ym % 100 + 2) // 3
+    return ym
+
+
+def _rollup_where(rt, q: Query, scope: Scope) -> tuple[list, object]:
+    """The rollup rows of the query's months, agencies and officer; and the column its groups are keyed by."""
+    where = [rt.c.ym >= ym_of(q.start), rt.c.ym < ym_of(q.end),
+             rt.c.agency_id.in_(sorted(scope.agencies)) if len(scope.agencies) != 1
+             else rt.c.agency_id == next(iter(scope.agencies))]
+    if scope.officer_id is not None:
+        where.append(rt.c.officer_id == scope.officer_id)
+    elif q.by == "officer":
+        where.append(rt.c.officer_id > 0)
+    else:
+        where.append(rt.c.officer_id == 0)  # 0: each case of the agency once
+    return where, {"agency": rt.c.agency_id, "officer": rt.c.officer_id, "period": rt.c.ym}[q.by]
+
+
+def _feed_rows(s, q: Query, scope: Scope, feed: str, source: str) -> tuple[list[tuple], tuple | None]:
+    """(key, *figures) per group and the total (TOTAL, *figures), figures in the order of the feed's aggregates."""
+    f = FEEDS[feed]
+    aggs = f.aggs()
+    if source == "cases":
+        return _Grouped(s, q, scope, f.table, f.date_col, f.agency_col, f.case_col).both(
+            *aggs.values(), extra_where=list(f.where))
+    rt = StatRollup.__table__
+    where, key = _rollup_where(rt, q, scope)
+    names = list(aggs)
+    stmt = (select(key, rt.c.metric, func.sum(rt.c.value)).where(*where, rt.c.metric.like(f"{feed}.%"))
+            .group_by(key, rt.c.metric))
+    acc: dict = {}
+    for k, metric, v in s.connection().execute(stmt):
+        if q.by == "period":
+            k = _ym_key(k, q.granularity)
+        vals = acc.setdefault(k, {})
+        name = metric.split(".", 1)[1]
+        vals[name] = vals.get(name, 0) + v
+    rows = [(k, *[vals.get(n) for n in names]) for k, vals in acc.items() if vals.get("_rows")]
+    total = (TOTAL, *[_sum_or_none(vals.get(n) for vals in acc.values()) for n in names])
+    return rows, total
+
+
+def _sum_or_none(values):
+    out = None
+    for v in values:
+        if v is not None:
+            out = v if out is None else out + v
+    return out
+
+
+def _percentile(hist: list[tuple[int, int]], n: int, p: float, dialect: str) -> float:
+    """percentile_cont(p) of the values a sorted histogram [(value, count)] stands for, computed as the direct
+    query computes it (PostgreSQL: lo + (hi − lo)·frac; SQLite's window version: lo·(1 − frac) + hi·frac)."""
+    pos = (n - 1) * p
+    lo_i = int(pos)
+    frac = pos - lo_i
+    lo = hi = None
+    seen = 0
+    for v, k in hist:
+        if lo is None and lo_i < seen + k:
+            lo = v
+        if lo_i + 1 < seen + k:
+            hi = v
+            break
+        seen += k
+    if hi is None:
+        hi = lo
+    if dialect == "postgresql":
+        return lo + (hi - lo) * frac
+    return lo * (1 - frac) + (hi * frac if lo_i + 1 < n else 0)
+
+
+def _durations(s, q: Query, scope: Scope, metric: str, source: str, ps=(0.5, 0.9)) -> tuple[dict, tuple]:
+    """{key: (n, p50, p90)} and the total of a whole-day duration (as `_Grouped.percentiles`)."""
+    f, value = DURATIONS[metric]
+    dialect = s.get_bind().dialect.name
+    if source == "cases":
+        return _Grouped(s, q, scope, f.table, f.date_col, f.agency_col, f.case_col).percentiles(value(dialect), ps=ps)
+    ht = StatHistogram.__table__
+    where, key = _rollup_where(ht, q, scope)
+    stmt = (select(key, ht.c.days, func.sum(ht.c.n)).where(*where, ht.c.metric == metric).group_by(key, ht.c.days))
+    groups: dict = {}
+    whole: dict = {}
+    for k, days, n in s.connection().execute(stmt):
+        if q.by == "period":
+            k = _ym_key(k, q.granularity)
+        g = groups.setdefault(k, {})
+        g[days] = g.get(days, 0) + int(n)
+        whole[days] = whole.get(days, 0) + int(n)
+
+    def figures(h: dict) -> tuple:
+        hist = sorted(h.items())
+        n = sum(h.values())
+        if not n:
+            return (0, None, None)
+        return (n, *[round(float(_percentile(hist, n, p, dialect)), 1) for p in ps])
+
+    return {k: figures(h) for k, h in groups.items()}, figures(whole)
 
 
 SECTIONS = ("cases", "outcomes", "fines", "exemptions", "handling", "deadlines", "reviews", "referrals", "hearings",
@@ -489,20 +681,31 @@ class Statistics:
         return self.tables[name]
 
 
-def compute(s: Session, actor: Actor, q: Query, *, only: tuple[str, ...] | None = None) -> Statistics:
-    """Every statistics table for the actor's scope (or the tables in `only`)."""
+def compute(s: Session, actor: Actor, q: Query, *, only: tuple[str, ...] | None = None,
+            source: str = "rollup") -> Statistics:
+    """Every statistics table for the actor's scope (or the tables in `only`).
+
+    source="rollup" reads the additive tables (cases, the four decided tables, handling times, deadlines) from
+    the maintained rollup, brought up to date first (`rollups.prepare`; when this session cannot see it up to
+    date, e.g. its own uncommitted writes, the cases are read instead); source="cases" reads the cases directly
+    (the oracle the tests compare the rollup with)."""
     scope = scope_for(actor, q)
     want = set(only or SECTIONS)
+    if source == "rollup" and want & {"cases", "outcomes", "fines", "exemptions", "hearings", "handling", "deadlines"}:
+        from . import rollups
+
+        source = rollups.prepare(s)
     tables: dict[str, Table] = {}
     if want & {"cases"}:
-        tables["cases"] = _cases(s, q, scope)
+        tables["cases"] = _cases(s, q, scope, source)
     if want & {"outcomes", "fines", "exemptions", "hearings"}:
-        tables.update(_decided(s, q, scope))
+        tables.update(_decided(s, q, scope, source))
     builders = {"handling": _handling, "deadlines": _deadlines, "reviews": _reviews,
                 "referrals": _referrals, "publications": _publications, "evaluation": _evaluation}
     for name, fn in builders.items():
         if name in want:
-            tables[name] = fn(s, q, scope)
+            tables[name] = (fn(s, q, scope, source, supervisor="supervisor" in actor.roles) if name == "evaluation"
+                            else fn(s, q, scope, source))
     tables = {n: tables[n] for n in SECTIONS if n in tables and n in want}
     labels = _labels(s, q, scope, tables)
     for t in tables.values():

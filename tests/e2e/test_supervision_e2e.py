@@ -102,3 +102,47 @@ def test_supervisor_builds_the_annual_report(journey):
     with p.expect_download() as dl:
         p.get_by_role("link", name="下载PDF").click()
     assert open(dl.value.path(), "rb").read(4) == b"%PDF"
+
+
+def test_evaluation_scores_table_and_chart(journey, server):
+    """案卷评查得分 on the statistics page: two scored files of a closed round on the demo's closed cases give a
+    table row per agency and a stacked chart of the grades; its cell shows the average."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from casebook.db import models as m
+    from casebook.db import models_evaluation as ev
+    from casebook.db.engine import unit_of_work
+
+    with unit_of_work(server["sessions"]) as s:
+        us = {u.username: u for u in s.execute(select(m.User)).scalars()}
+        cases = s.execute(select(m.Case).where(m.Case.stage.in_(("closed", "archived"))).order_by(m.Case.id).limit(2)).scalars().all()
+        assert len(cases) == 2
+        rubric = ev.EvaluationRubric(code="e2e-stats", version=1, name="统计页评查标准", effective_from=dt.date(2020, 1, 1),
+                                     content={}, sha256="1" * 64)
+        s.add(rubric)
+        s.flush()
+        rnd = ev.EvaluationRound(name="统计页评查", agency_id=us["wujing"].agency_id, period_from=dt.date(2026, 1, 1),
+                                 period_to=dt.date(2026, 12, 31), agency_ids=[], seed="e2e", pool_ids=[], rubric_id=rubric.id,
+                                 status="closed", created_by=us["wujing"].id)
+        s.add(rnd)
+        s.flush()
+        for c, total, grade in zip(cases, (92, 71), ("excellent", "pass"), strict=True):
+            s.add(ev.EvaluationFile(round_id=rnd.id, case_id=c.id, agency_id=c.agency_id, evaluator_id=us["sunli"].id,
+                                    status="scored", entries={}, vetoes=[], total=Decimal(total), grade=grade,
+                                    scored_at=dt.datetime.now(dt.UTC)))
+    for viewport, name in (((1366, 768), "stats-evaluation-1366"), ((375, 812), "stats-evaluation-375")):
+        j = journey(name, viewport=viewport, mobile=viewport[0] < 400)
+        j.login("wujing")
+        p = j.goto("/supervision/statistics")
+        sec = p.locator("#sec-evaluation")
+        expect(sec.locator("h2")).to_contain_text("案卷评查得分")
+        expect(sec.locator("tbody tr").last).to_contain_text("合计")
+        expect(sec.locator("tbody tr").last).to_contain_text("81.5")  # (92 + 71) / 2
+        p.wait_for_function("() => window.echarts && echarts.getInstanceByDom(document.getElementById('chart-evaluation'))")
+        expect(p.locator("#chart-evaluation canvas")).to_have_count(1)
+        sec.scroll_into_view_if_needed()
+        j.check("evaluation-section")
+        assert p.evaluate("document.documentElement.scrollWidth") <= viewport[0] + 1

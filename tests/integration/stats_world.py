@@ -104,3 +104,43 @@ def seed(s) -> dict[str, int]:
         deadline(case, "publication", due, "met", met_on, ref=str(p.id))
     s.flush()
     return ids
+
+
+def seed_evaluation(s, ids: dict[str, int]) -> None:
+    """案卷评查 of the world's files (scored at 04:00 UTC: noon, the same day, in Beijing):
+
+      round   status      file  agency  total  grade      vetoes        scored
+      R1      published   A1    市监    92     excellent  —             2025-04-10
+      R1      published   A2    市监    75     pass       no_hearing    2025-04-11
+      R1      published   A3    市监    58     fail       —             2025-07-01
+      R1      published   C1    综执    85     good       —             2025-05-05
+      R2      scoring     A6    市监    71     pass       —             2025-06-01   (supervisors only)
+      R2      scoring     A5    市监    —      assigned   —             —            (not scored: not counted)
+    """
+    from casebook.db import models_evaluation as ev
+
+    us = {u.username: u.id for u in s.execute(select(m.User)).scalars()}
+    ag = {a.code: a.id for a in s.execute(select(m.Agency)).scalars()}
+    rubric = ev.EvaluationRubric(code="stats-test", version=1, name="测试评查标准", effective_from=D(2020, 1, 1),
+                                 content={}, sha256="0" * 64)
+    s.add(rubric)
+    s.flush()
+    rounds = {}
+    for name, status in (("R1", "published"), ("R2", "scoring")):
+        r = ev.EvaluationRound(name=f"统计测试评查{name}", agency_id=ag["山亭区"] if "山亭区" in ag else min(ag.values()),
+                               period_from=D(2025, 1, 1), period_to=D(2025, 12, 31), agency_ids=[], seed="x", pool_ids=[],
+                               rubric_id=rubric.id, status=status, created_by=us["wujing"])
+        s.add(r)
+        s.flush()
+        rounds[name] = r.id
+    amr, cle = ag["山亭市监"], ag["山亭综执"]
+    for rnd, case, agency, total, grade, vetoes, day in [
+        ("R1", "A1", amr, 92, "excellent", [], D(2025, 4, 10)), ("R1", "A2", amr, 75, "pass", ["no_hearing"], D(2025, 4, 11)),
+        ("R1", "A3", amr, 58, "fail", [], D(2025, 7, 1)), ("R1", "C1", cle, 85, "good", [], D(2025, 5, 5)),
+        ("R2", "A6", amr, 71, "pass", [], D(2025, 6, 1)), ("R2", "A5", amr, None, None, [], None),
+    ]:
+        s.add(ev.EvaluationFile(round_id=rounds[rnd], case_id=ids[case], agency_id=agency, evaluator_id=us["sunli"],
+                                status="scored" if total is not None else "assigned", entries={}, vetoes=vetoes,
+                                total=None if total is None else Decimal(total), grade=grade,
+                                scored_at=None if day is None else dt.datetime(day.year, day.month, day.day, 4, tzinfo=dt.UTC)))
+    s.flush()

@@ -112,7 +112,41 @@ def test_supervisor_by_agency_every_table(world, sessions):
     assert (p.total["records"], p.total["published"], p.total["on_time"], p.total["late"], p.total["on_time_rate"]) == (
         2, 2, 1, 1, 50.0)
 
-    assert t["evaluation"].rows == [] and "扩展点" in t["evaluation"].note
+    assert t["evaluation"].rows == [] and t["evaluation"].total["files"] == 0  # no evaluation in this world
+
+
+def test_evaluation_scores_by_agency_officer_period_and_role(world, sessions):
+    """案卷评查得分, worked out from stats_world.seed_evaluation's table."""
+    ids, ag = world
+    with sessions() as s, s.begin():
+        stats_world.seed_evaluation(s, ids)
+    amr, cle = ag["山亭市监"], ag["山亭综执"]
+    e = _stats(sessions, "wujing")["evaluation"]  # a supervisor: every scored file, R2 (still scoring) included
+    a = _row(e, amr)  # A1 92, A2 75, A3 58, A6 71: 296 / 4 = 74.0
+    assert (a["files"], a["score_avg"], a["score_min"], a["score_max"], a["vetoed"]) == (4, 74.0, 58.0, 92.0, 1)
+    assert (a["grade_excellent"], a["grade_good"], a["grade_pass"], a["grade_fail"]) == (1, 0, 2, 1)
+    assert (_row(e, cle)["files"], _row(e, cle)["score_avg"], _row(e, cle)["grade_good"]) == (1, 85.0, 1)
+    assert (e.total["files"], e.total["score_avg"], e.total["score_min"], e.total["score_max"]) == (5, 76.2, 58.0, 92.0)
+    # the 市监 head: published and closed rounds only (A1 A2 A3: 225 / 3)
+    h = _stats(sessions, "zhaomin")["evaluation"]
+    assert [(r["key"], r["files"], r["score_avg"]) for r in h.rows] == [(amr, 3, 75.0)]
+    # an officer's own files: 张伟 is on A1 A2 (A6's round is not published): (92 + 75) / 2
+    o = _stats(sessions, "zhangwei")["evaluation"]
+    assert (o.total["files"], o.total["score_avg"], o.total["vetoed"]) == (2, 83.5, 1)
+    # by officer (a file counts for each officer on its case): 李强 A1 A3 A6 → 221 / 3 = 73.7
+    with sessions() as s:
+        li = demo_user(s, "liqiang").id
+    bo = _stats(sessions, "wujing", by="officer")["evaluation"]
+    assert (_row(bo, li)["files"], _row(bo, li)["score_avg"]) == (3, 73.7)
+    # by quarter of the scoring day: Q2 A1 A2 C1 A6, Q3 A3
+    bq = _stats(sessions, "wujing", by="period", granularity="quarter")["evaluation"]
+    assert [(r["key"], r["files"]) for r in bq.rows] == [(20252, 4), (20253, 1)]
+    # the same files as evaluation.scores_for_statistics gives the evaluation pages
+    from casebook.services import evaluation
+
+    with sessions() as s:
+        files = evaluation.scores_for_statistics(s, actor_for(s, demo_user(s, "wujing")))
+    assert len([f for f in files if f["scored_at"].year == 2025]) == e.total["files"]
 
 
 def test_by_officer_counts_a_case_once_per_officer(world, sessions):

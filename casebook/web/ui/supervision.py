@@ -29,6 +29,7 @@ SECTION_CHART = {  # the statistics page charts these tables: (columns drawn, st
     "deadlines": (["met", "missed"], True),
     "reviews": (["first_pass", "returned"], False),
     "publications": (["on_time", "late"], True),
+    "evaluation": ([f"grade_{g}" for g in st.GRADES], True),
 }
 
 
