@@ -108,7 +108,7 @@ class AnnualReport(Base):
     finished_at: Mapped[dt.datetime | None]
 
 
-# --- statistics rollups (services/rollups.py; migration 0018, which also creates the triggers that fill stat_dirty) ---
+# --- statistics rollups (services/rollups.py; migration 0019, which also creates the triggers that fill stat_dirty) ---
 
 
 class StatRollup(Base):

@@ -1,7 +1,7 @@
 """The statistics rollup (issue 16): the additive figures of the statistics tables per month, agency and officer,
 and histograms of the whole-day durations, so a page reads ~months × agencies (× officers) rows, not the cases.
 
-What it holds (`stat_rollup`, `stat_histogram`, migration 0018):
+What it holds (`stat_rollup`, `stat_histogram`, migration 0019):
   - per (ym, agency, officer_id, "<feed>.<figure>") the figure of one feed of `statistics.FEEDS` — the cases by
     discovery month, the decided cases by decision month, the met/missed deadlines by due month — computed by the
     very aggregates the direct queries use; officer_id 0 holds each case of the agency once, officer_id > 0 each
@@ -10,7 +10,7 @@ What it holds (`stat_rollup`, `stat_histogram`, migration 0018):
     filing month, filing → decision by decision month): medians and P90 are exact from it.
 
 How it stays exact — recomputation from the source, never increments:
-  - triggers on cases, case_officers and deadlines (migration 0018) append (agency, month) to `stat_dirty` for
+  - triggers on cases, case_officers and deadlines (migration 0019) append (agency, month) to `stat_dirty` for
     every date a changed row counted by, old and new, in the writer's own transaction, whoever writes (acts,
     sweeps, imports, bulk loads, SQL by hand); appending takes no lock another writer waits for;
   - `refresh` takes the dirty months away (DELETE … RETURNING: only those whose writers have committed) and then,

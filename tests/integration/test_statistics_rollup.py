@@ -217,7 +217,7 @@ def test_the_scheduler_job_recomputes_the_dirty_months(sessions):
 
 
 def test_upgrading_a_database_with_cases_marks_their_months(db_url, sessions):
-    """Migration 0018 on a database that already holds cases: the rollup is empty, but every month is marked, so
+    """Migration 0019 on a database that already holds cases: the rollup is empty, but every month is marked, so
     the first page computes it and shows the same figures as the cases. (Down to the revision before the rollup's
     migration, whatever it is numbered after a re-chain, and up again.)"""
     from alembic import command

@@ -1,15 +1,15 @@
 """Statistics rollups (issue 16): monthly counters and day histograms per agency and officer, the months whose
 source rows changed (filled by triggers on cases, case_officers and deadlines), see docs/supervision.md
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
