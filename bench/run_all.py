@@ -583,12 +583,12 @@ def merge_results(paths: list[Path]) -> tuple[dict, list[dict]]:
             for backend, r in (by_backend or {}).items():
                 if BENCHES.get(bench) == "backend×transport" and isinstance(r, dict) and "relay" not in r:
                     for transport, rt in r.items():
-                        if rt is None or "skipped" in rt and (bench, backend, transport) in origin:
-                            continue  # a skip never hides a measurement
+                        if rt is None or (("skipped" in rt or "error" in rt) and (bench, backend, transport) in origin):
+                            continue  # a skip or a failed run never hides a measurement
                         merged.setdefault(bench, {}).setdefault(backend, {})[transport] = rt
                         origin[(bench, backend, transport)] = i
                     continue
-                if r is None or ("skipped" in r and (bench, backend) in origin):
+                if r is None or (("skipped" in r or "error" in r) and (bench, backend) in origin):
                     continue
                 merged.setdefault(bench, {})[backend] = r
                 origin[(bench, backend)] = i
