@@ -55,13 +55,17 @@ def test_the_latest_result_per_bench_and_backend_wins(run_all, tmp_path):
     assert "`" in text and "old.json" in text and "new.json" in text and "trail_verify/postgres" in text
 
 
-def test_a_skip_never_hides_a_measurement(run_all, tmp_path):
+def test_a_skip_or_a_failed_run_never_hides_a_measurement(run_all, tmp_path):
     measured = _write(tmp_path, "a.json", {"generated_at": "2026-12-05T01:00:00+00:00", "results": {
         "trail_verify": {"sqlite": _trail(2.5, 0.2)}}})
     skipped = _write(tmp_path, "b.json", {"generated_at": "2026-12-05T03:00:00+00:00", "results": {
         "trail_verify": {"sqlite": {"skipped": "PostgreSQL down"}}}})
-    results, _ = run_all.merge_results([measured, skipped])
+    failed = _write(tmp_path, "c.json", {"generated_at": "2026-12-05T04:00:00+00:00", "results": {
+        "trail_verify": {"sqlite": {"error": "exit 1", "command": ["trail_verify.py"]}}}})
+    results, _ = run_all.merge_results([measured, skipped, failed])
     assert results["trail_verify"]["sqlite"]["verify_trail_s"] == 2.5
+    results, _ = run_all.merge_results([failed])  # alone, the failure is what the table says
+    assert "error (exit 1)" in run_all.table(results)
 
 
 def test_a_bench_run_on_its_own_merges_under_its_script_name(run_all, tmp_path):
