@@ -8,6 +8,7 @@ the end. Nothing here asserts timings: scripts report numbers and a pass/fail ag
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -173,6 +174,8 @@ def machine_load() -> dict:
 def environment() -> dict:
     """What the numbers were measured on, including the load at the time (a busy machine skews them)."""
     env = {
+        "started_at": dt.datetime.fromtimestamp(time.time() - (time.monotonic() - _START["wall"]), dt.UTC)
+        .isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),

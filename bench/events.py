@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+import _common  # imported first: its clock of the machine's load starts with the process
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert  # noqa: E402
@@ -179,7 +181,9 @@ def main() -> None:
     a = ap.parse_args()
     if a.backend or a.transport:
         setup = next(k for k, v in SETUPS.items() if v == (a.backend or "postgres", a.transport or "rabbitmq"))
-        print(json.dumps({"bench": "events", **run_setup(setup, a)}, ensure_ascii=False))
+        env = _common.environment()
+        out = {"bench": "events", **run_setup(setup, a)}
+        print(json.dumps({**out, "env": {**env, **_common.machine_load()}}, ensure_ascii=False))
         return
     results = [run_setup(setup, a) for setup in (a.setup or ["embedded", "postgres-rabbitmq"])]
     print(json.dumps({"bench": "events", "results": results}, ensure_ascii=False))

@@ -17,6 +17,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import _common  # imported first: its clock of the machine's load starts with the process
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -70,6 +72,7 @@ def main(n_items: int = 5000, n_queries: int = 20000) -> None:
     out = {"bench": "rules_lookup", "catalogue_items": n_items, "queries": n_queries, "parse_and_index_s": round(load_s, 3),
            "benchmark": quantiles(bench), "exemption": quantiles(exem), "thresholds": quantiles(thr), "budget_p99_us": 1000}
     out["within_budget"] = all(out[k]["p99_us"] < 1000 for k in ("benchmark", "exemption", "thresholds"))
+    out["env"] = {**_common.environment(), **_common.machine_load()}
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -1,19 +1,28 @@
 """Run every benchmark on SQLite and (when it answers) PostgreSQL; write bench/results/latest.json and
 print a Markdown table for the README.
 
-    .venv/bin/python bench/run_all.py            # modest sizes, under ~10 minutes on 2 cores
+    .venv/bin/python bench/run_all.py            # modest sizes, under ~15 minutes on 2 cores
     .venv/bin/python bench/run_all.py --full     # budget sizes: 1 M cases on PostgreSQL, 1 M trail entries,
                                                  # 100 k due deadlines, 1,000 PDF renders, a 100-page 案卷
-    .venv/bin/python bench/run_all.py --only rules_lookup,pdf_render
+    .venv/bin/python bench/run_all.py --only rules_lookup,pdf_render --out bench/results/mine.json
+    .venv/bin/python bench/run_all.py --from-json bench/results/a.json bench/results/b.json --readme
 
-Benchmarks: write_path, case_list, trail_verify, deadline_sweep and calendar_confirm run once per database backend; events
-Benchmarks: write_path, case_list, trail_verify, deadline_sweep and case_page run once per database backend; events
-once per backend and transport (RabbitMQ at amqp://guest:guest@127.0.0.1:5672// with publisher
-confirms, skipped with the reason when it does not answer, and the embedded memory transport);
+Benchmarks run once per database backend (write_path, case_list, trail_verify, deadline_sweep,
+calendar_confirm, http_api, case_page, evaluation_autochecks, public_search, login_flood,
+supervision_statistics); events once per backend and transport (RabbitMQ at amqp://guest:guest@127.0.0.1:5672//
+with publisher confirms, skipped with the reason when it does not answer, and the embedded memory transport);
 rules_lookup and pdf_render are in-process and use no database.
 
 Each benchmark runs in its own process (python bench/<name>.py …) and prints one JSON object; this
-script only collects them. Nothing asserts timings: the table says measured vs budget (DESIGN.md §7).
+script only collects them. Nothing asserts timings: the table says measured vs budget (DESIGN.md §7),
+each figure as the bench reports it — a ratio to a floor measured in the same run where the bench has one,
+the median of its repeats, the load beside it.
+
+`--from-json` makes the table from saved results instead of running: one or more files, each either a
+run_all results file or one bench's own JSON output (python bench/<name>.py … > file.json). For each bench
+and backend (and transport) the latest result wins — the newest file by its `generated_at` (a bare bench
+output: its env's `started_at`, else the file's modification time); on a tie the later file on the command
+line. The note under the table names every file used, with its sizes and the load during it.
 """
 
 from __future__ import annotations
@@ -48,6 +57,8 @@ BENCHES = {
     "http_api": "backend",
     "case_page": "backend",
     "evaluation_autochecks": "backend",
+    "public_search": "backend",
+    "login_flood": "backend",
     "supervision_statistics": "backend",
 }
 
@@ -68,6 +79,9 @@ SIZES = {
         "http_api": {"sqlite": ["--requests", "500", "--repeat", "3"], "postgres": ["--requests", "500", "--repeat", "3"]},
         "case_page": {"sqlite": ["--rounds", "100", "--repeats", "3"], "postgres": ["--rounds", "100", "--repeats", "3"]},
         "evaluation_autochecks": {"sqlite": ["--cases", "2000"], "postgres": ["--cases", "10000"]},
+        "public_search": {"sqlite": ["--rows", "20000", "--repeats", "3", "--requests", "20"],
+                          "postgres": ["--rows", "20000", "--repeats", "3", "--requests", "20"]},
+        "login_flood": {"sqlite": ["--seconds", "4", "--repeats", "3"], "postgres": ["--seconds", "4", "--repeats", "3"]},
         "supervision_statistics": {"sqlite": ["--cases", "20000", "--reps", "3"], "postgres": ["--cases", "100000", "--reps", "3"]},
     },
     "full": {
@@ -86,6 +100,8 @@ SIZES = {
         "http_api": {"sqlite": ["--requests", "1000", "--repeat", "5"], "postgres": ["--requests", "1000", "--repeat", "5"]},
         "case_page": {"sqlite": ["--rounds", "200", "--repeats", "5"], "postgres": ["--rounds", "200", "--repeats", "5"]},
         "evaluation_autochecks": {"sqlite": ["--cases", "10000"], "postgres": ["--cases", "10000"]},
+        "public_search": {"sqlite": ["--rows", "100000"], "postgres": ["--rows", "100000"]},
+        "login_flood": {"sqlite": [], "postgres": []},
         "supervision_statistics": {"sqlite": ["--cases", "100000", "--reps", "5"],
                                    "postgres": ["--cases", "1000000", "--reps", "5"]},
     },
@@ -108,6 +124,10 @@ SIZES = {
         "case_page": {"sqlite": ["--rounds", "5", "--repeats", "1", "--warmup", "1"],
                       "postgres": ["--rounds", "5", "--repeats", "1", "--warmup", "1"]},
         "evaluation_autochecks": {"sqlite": ["--cases", "100"], "postgres": ["--cases", "100"]},
+        "public_search": {"sqlite": ["--rows", "500", "--repeats", "1", "--requests", "3"],
+                          "postgres": ["--rows", "500", "--repeats", "1", "--requests", "3"]},
+        "login_flood": {"sqlite": ["--seconds", "1", "--repeats", "1", "--attackers", "2", "--cases", "20"],
+                        "postgres": ["--seconds", "1", "--repeats", "1", "--attackers", "2", "--cases", "20"]},
         "supervision_statistics": {"sqlite": ["--cases", "2000", "--reps", "1"], "postgres": ["--cases", "2000", "--reps", "1"]},
     },
 }
@@ -183,7 +203,7 @@ def cell_list(r: dict | None) -> str:
     if "with_indexes" in r:
         w = r["with_indexes"]["verdict"]
         s += f"; with candidate indexes worst p95 {w['worst_p95_ms']:.1f} ms {_mark(w['pass'])}"
-    return s
+    return _no_floor(s) + _load(r)
 
 
 def cell_trail(r: dict | None) -> str:
@@ -194,7 +214,10 @@ def cell_trail(r: dict | None) -> str:
     t = r["timings"]
     return (f"{r['verify_trail_s']:.2f} s wall {_mark(r['pass']['verify_trail'])} = {r['ratio_to_floor']}× the floor "
             f"(SHA-256 of the same bytes {r['floor_s']:.2f} s); CPU {t['verify_trail']['cpu_s']:.2f} s against the "
-            f"floor's {t['sha256_floor']['cpu_s']:.2f} s; {_size(n)} entries{proj}{_load(r)}")
+            f"floor's {t['sha256_floor']['cpu_s']:.2f} s; {_size(n)} entries{proj}"
+            + (f"; the same walk over COPY (FORMAT BINARY) {t['verify_trail_over_copy']['wall_s']:.2f} s wall, "
+               f"{t['verify_trail_over_copy']['cpu_s']:.2f} s CPU" if "verify_trail_over_copy" in t else "")
+            + f"; median of {len(t['verify_trail']['all_wall_s'])}{_load(r)}")
 
 
 def _load(r: dict) -> str:
@@ -242,7 +265,8 @@ def cell_events(by_transport: dict | None) -> str:
     r0 = next((r for r in by_transport.values() if r and "relay" in r), None)
     sizes = (f" — {_size(r0['relay']['events'])} events relayed, {r0['commit_to_handler']['events']} leads "
              f"at {r0['commit_to_handler']['rate_per_s']:g}/s" if r0 else "")
-    return "; ".join(parts) + sizes
+    r_any = next((r for r in by_transport.values() if r and "relay" in r), None)
+    return _no_floor("; ".join(parts) + sizes) + (_load(r_any) if r_any else "")
 
 
 def cell_rules(r: dict | None) -> str:
@@ -251,7 +275,7 @@ def cell_rules(r: dict | None) -> str:
     return (f"p99 {r['benchmark']['p99_us']:.1f} / {r['exemption']['p99_us']:.1f} / {r['thresholds']['p99_us']:.1f} µs "
             f"(benchmark / exemption / thresholds) {_mark(r['within_budget'])}; p50 {r['benchmark']['p50_us']:.1f} / "
             f"{r['exemption']['p50_us']:.1f} / {r['thresholds']['p50_us']:.1f} µs; {_size(r['catalogue_items'])} items, "
-            f"{_size(r['queries'])} queries")
+            f"{_size(r['queries'])} queries" + _no_floor("") + _load(r))
 
 
 def cell_pdf(r: dict | None) -> str:
@@ -280,7 +304,8 @@ def cell_confirm(r: dict | None) -> str:
     if (p := _problem(r)) is not None:
         return p
     return (f"{_size(r['rows'])} provisional deadlines recounted in {r['confirm_s_median']:.2f} s, "
-            f"{r['ratio']:.1f} × the floor ({r['floor_s_median']:.2f} s)")
+            f"{r['ratio']:.1f}× the floor ({r['floor_s_median']:.2f} s), median of {len(r.get('confirm_s', [])) or '?'}"
+            f"{_load(r)}")
 
 
 def cell_sweep(r: dict | None) -> str:
@@ -315,18 +340,60 @@ def cell_sweep(r: dict | None) -> str:
 
 
 def cell_case_page(r: dict | None) -> str:
-    if not r:
-        return "—"
+    if (p := _problem(r)) is not None:
+        return p
     res = r["results"]
-    return (f"p95 {r['p95_ms']:.0f} ms (worst tab) {_mark(r['within_budget'])}; floor p95 {res['floor']['p95_ms']:.0f} ms, "
-            f"ratio {r['ratio_to_floor_p95']}×")
+    return (f"p95 {r['p95_ms']:.0f} ms (worst tab) {_mark(r['within_budget'])}; {r['ratio_to_floor_p95']}× the floor "
+            f"(p95 {res['floor']['p95_ms']:.0f} ms, a minimal Flask app rendering a comparable template from memory); "
+            f"{r.get('rounds', '?')} requests × {r.get('repeats', '?')} repeats{_load(r)}")
 
 
 def cell_evaluation(r: dict | None) -> str:
-    if not r:
-        return "—"
-    return (f"{r['cases']:,} cases {r['checks_s']:.1f} s {_mark(r['pass'])} ({r['cases_per_s']:.0f}/s); "
-            f"floor (same rows, hand-written SQL) {r['floor_s']:.1f} s, ratio {r['ratio_to_floor']}×")
+    if (p := _problem(r)) is not None:
+        return p
+    s = (f"{r['cases']:,} cases {r['checks_s']:.1f} s {_mark(r['pass'])} ({r['cases_per_s']:.0f}/s); "
+         f"{r['ratio_to_floor']}× the floor (same rows read by hand-written SQL, {r['floor_s']:.1f} s)")
+    if r["cases"] != 10_000:
+        s += f" → {r['checks_s'] * 10_000 / r['cases']:.1f} s per 10 k (linear)"
+    return s + _load(r)
+
+
+def cell_public_search(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    sc = r["scenarios"]
+    worst_name = max(sc, key=lambda k: sc[k]["api_p95_ms"])
+    w = sc[worst_name]
+    ratios = sorted(v["api_ratio"] for v in sc.values())
+    s = (f"worst API p95 {r['worst_api_p95_ms']:.1f} ms ({worst_name}) {_mark(r['met'])}, {w['api_ratio']}× the same SQL "
+         f"sent raw ({w['raw_sql_p95_ms']:.1f} ms); API / raw SQL {ratios[0]}–{ratios[-1]}× over {len(sc)} queries; "
+         f"{_size(r['rows'])} published decisions, median of {r['repeats']} repeats × {r['requests']} requests")
+    if r["rows"] < 100_000:
+        s += " (budget at 100 k)"
+    return s + _load(r)
+
+
+def cell_login_flood(r: dict | None) -> str:
+    if (p := _problem(r)) is not None:
+        return p
+    v = r["variants"]
+    b, u = v.get("bounded"), v.get("unguarded")
+    if not b:
+        return "no bounded variant in the result"
+    s = (f"case list during the flood {b['list_flood_over_quiet']}× without it (p50 {b['list_p50_flood_ms']:.1f} vs "
+         f"{b['list_p50_quiet_ms']:.1f} ms; the floor is the quiet list in the same repeat)")
+    if u:
+        s += f"; unguarded hashing {u['list_flood_over_quiet']}×"
+    a = b["attack_answers_per_s"]
+    s += (f"; attack answered {a.get('401') or 0:g} checks/s, {a.get('503') or 0:g}/s 503; a user's sign-in p50 "
+          f"{b['legit_login_p50_flood_ms']:.0f} ms during it; brute force on one account "
+          f"{r['brute_force_one_account']['guesses_checked_per_min']:g} guesses checked/min; "
+          f"{r['attackers']} attackers, {r['repeats']} × {r['seconds']:g} s")
+    return s + _load(r)
+
+
+def _no_floor(s: str) -> str:
+    return s + "; this bench measures no floor yet"
 
 
 STATS_SHOWN = {  # supervision_statistics: the pages the cell names, in this order
@@ -343,9 +410,10 @@ def cell_statistics(r: dict | None) -> str:
     if (p := _problem(r)) is not None:
         return p
     pages, v = r["pages"], r["verdict"]
-    worst = pages[v["worst"]]
-    ok = v["pass"] if v["applies"] else worst["median_ms"] < r["budget"]["ms_max"]
-    s = (f"{_size(r['cases'])} cases: worst median {worst['median_ms']:.0f} ms ({v['worst']}) {_mark(ok)}"
+    worst_name = v.get("worst") or max(pages, key=lambda k: pages[k]["median_ms"])  # older outputs name no worst
+    worst = pages[worst_name]
+    ok = v["pass"] if v.get("applies") else worst["median_ms"] < (r.get("budget") or {}).get("ms_max", 2000)
+    s = (f"{_size(r['cases'])} cases: worst median {worst['median_ms']:.0f} ms ({worst_name}) {_mark(ok)}"
          f"{'' if v['applies'] else ' (below the budget size)'}; floor (hand-written SQL of the heaviest aggregates, "
          f"over the cases) {r['floor']['median_ms']:.0f} ms"
          + (f", the same over the rollup {r['floor_rollup']['median_ms']:.1f} ms" if r.get("floor_rollup") else "") + "; ")
@@ -397,6 +465,12 @@ def table(results: dict) -> str:
                       "p95 < 150 ms on PostgreSQL", cell_case_page),
         "evaluation_autochecks": ("案卷评查 auto-checks of closed cases, run and stored (`bench/evaluation_autochecks.py`)",
                                   "10,000 cases < 60 s on PostgreSQL", cell_evaluation),
+        "public_search": ("public 公示 search through the open API (`bench/public_search.py`: API, service and the same "
+                          "SQL sent raw, interleaved; p95 per repeat)", "p95 < 50 ms at 100 k published decisions",
+                          cell_public_search),
+        "login_flood": ("sign-in flood: 8 attackers spraying unknown names while a user lists cases "
+                        "(`bench/login_flood.py`, phases interleaved)", "the case list not starved (issue 11)",
+                        cell_login_flood),
         "supervision_statistics": ("statistics pages and exports (驾驶舱, tables by agency / officer / period, XLSX) from "
                                    "the maintained rollup, through the app (`bench/supervision_statistics.py`)",
                                    "every page and export < 2 s at 1 M cases on PostgreSQL", cell_statistics),
@@ -422,17 +496,14 @@ def main() -> None:
     p.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     p.add_argument("--readme", nargs="?", const=str(HERE.parent / "README.md"), default=None,
                    help="write the table between the bench markers of README.md (or of the file given)")
-    p.add_argument("--from-json", help="make the table from a results file instead of running; several files "
-                                       "(comma-separated) are merged, a later file's results replacing an earlier one's; "
-                                       "a file of one bench's own output (a `bench` key) counts as that bench's result")
+    p.add_argument("--from-json", nargs="+", metavar="FILE",
+                   help="make the table from saved results instead of running: run_all results files and/or single "
+                        "bench outputs; the latest result per bench and backend wins")
     args = p.parse_args()
 
     if args.from_json:
-        paths = [Path(x) for x in args.from_json.split(",") if x.strip()]
-        combined = merge_results([json.loads(x.read_text()) for x in paths])
-        names = ", ".join(f"`{os.path.relpath(x, HERE.parent)}`" for x in paths)
-        text = (table(combined["results"]) + "\n\n" + f"_Generated by `bench/run_all.py --from-json` from "
-                f"{names} ({combined.get('note', combined.get('mode', ''))})._")
+        results, sources = merge_results([Path(f) for f in args.from_json])
+        text = table(results) + "\n\n" + from_json_note(sources)
         print(text)
         if args.readme:
             write_readme(Path(args.readme), text)
@@ -489,21 +560,88 @@ def main() -> None:
         write_readme(Path(args.readme), text)
 
 
-def merge_results(files: list[dict]) -> dict:
-    """Results files merged: run_all's own ({"results": {bench: {backend: …}}}) and single benches' outputs."""
-    out: dict = {"results": {}}
-    notes = []
-    for f in files:
-        if "results" in f:
-            for bench, by_backend in f["results"].items():
-                out["results"].setdefault(bench, {}).update(by_backend)
-            notes.append(f.get("note", f.get("mode", "")))
-        elif "bench" in f:
-            out["results"].setdefault(f["bench"], {})[f.get("backend", IN_PROCESS)] = f
-            notes.append(f"{f['bench']} {f.get('backend', '')} run alone"
-                         + (f", {f['env']['loadavg_start'][0]} load average at its start" if f.get("env", {}).get("loadavg_start") else ""))
-    out["note"] = "; ".join(n for n in notes if n)
-    return out
+# A bench's own JSON names itself by its "bench" (or "benchmark") key; these differ from the script's name.
+_BENCH_ALIASES = {"statistics": "supervision_statistics", "http": "http_api"}
+
+
+def _file_time(doc: dict, path: Path) -> str:
+    """When a results file was made: run_all's generated_at, a bench's env started_at, else the file's mtime."""
+    t = doc.get("generated_at") or (doc.get("env") or {}).get("started_at")
+    if t:
+        return str(t)
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
+
+
+def _as_results(doc: dict) -> dict:
+    """A results file as {bench: {backend: result}} (events: {backend: {transport: result}})."""
+    if "results" in doc and isinstance(doc["results"], dict):
+        return doc["results"]
+    name = doc.get("bench") or doc.get("benchmark")
+    if not name:
+        raise SystemExit("not a results file: no 'results' and no 'bench' key")
+    name = _BENCH_ALIASES.get(name, name)
+    if name not in BENCHES:
+        raise SystemExit(f"unknown bench {name!r} in a results file")
+    if BENCHES[name] == IN_PROCESS:
+        return {name: {IN_PROCESS: doc}}
+    backend = doc.get("backend") or "postgres"
+    if BENCHES[name] == "backend×transport":
+        return {name: {backend: {doc.get("transport", "rabbitmq"): doc}}}
+    return {name: {backend: doc}}
+
+
+def merge_results(paths: list[Path]) -> tuple[dict, list[dict]]:
+    """Merge results files: for each bench × backend (× transport) the result of the newest file wins (ties: the
+    later path). Returns the merged results and, per file used, what it contributed (for the table's note)."""
+    docs = []
+    for i, path in enumerate(paths):
+        doc = json.loads(path.read_text())
+        docs.append((_file_time(doc, path), i, path, doc, _as_results(doc)))
+    docs.sort(key=lambda d: (d[0], d[1]))
+    merged: dict = {}
+    origin: dict[tuple, int] = {}
+    for _time, i, _path, _doc, res in docs:  # oldest first: later ones overwrite
+        for bench, by_backend in res.items():
+            for backend, r in (by_backend or {}).items():
+                if BENCHES.get(bench) == "backend×transport" and isinstance(r, dict) and "relay" not in r:
+                    for transport, rt in r.items():
+                        if rt is None or (("skipped" in rt or "error" in rt) and (bench, backend, transport) in origin):
+                            continue  # a skip or a failed run never hides a measurement
+                        merged.setdefault(bench, {}).setdefault(backend, {})[transport] = rt
+                        origin[(bench, backend, transport)] = i
+                    continue
+                if r is None or (("skipped" in r or "error" in r) and (bench, backend) in origin):
+                    continue
+                merged.setdefault(bench, {})[backend] = r
+                origin[(bench, backend)] = i
+    sources = []
+    for time_, i, path, doc, _ in sorted(docs, key=lambda d: d[1]):
+        used = sorted({"/".join(k[:2]) for k, j in origin.items() if j == i})
+        if not used:
+            continue
+        env = doc.get("env") or {}
+        sources.append({"path": path, "time": time_, "mode": doc.get("mode"), "note": doc.get("note"), "used": used,
+                        "other_load": env.get("other_processes_cores_avg"), "loadavg": env.get("loadavg_end")})
+    return merged, sources
+
+
+def from_json_note(sources: list[dict]) -> str:
+    parts = []
+    for src in sources:
+        what = f"`{os.path.relpath(src['path'], HERE.parent)}`"
+        bits = [src["time"][:16].replace("T", " ") + " UTC"]
+        if src["mode"]:
+            bits.append(f"{src['mode']} sizes")
+        if src["other_load"] is not None:
+            bits.append(f"other processes {src['other_load']} cores on average")
+        if src["loadavg"]:
+            bits.append(f"load average {src['loadavg'][0]} at the end")
+        if src["note"]:
+            bits.append(src["note"])
+        parts.append(f"{what} ({'; '.join(bits)}) for {', '.join(src['used'])}")
+    return ("_Generated by `bench/run_all.py --from-json` (the latest result per bench and backend) from "
+            + "; ".join(parts) + ". Sizes are in each cell; absolute times on this shared 2-core machine drift up to 2× "
+            "with the load, ratios to floors measured in the same run less._")
 
 
 README_START = "<!-- bench:start (generated by bench/run_all.py: do not edit by hand) -->"

@@ -173,7 +173,16 @@ def main() -> None:
             for b in blobs:
                 sha(b).hexdigest()
 
+        def copy_verify():
+            """PostgreSQL: the same walk over COPY … TO STDOUT (FORMAT BINARY), the path before chunked rows."""
+            from casebook.services.audit import _hashed_line_sql, _pg_verify_copy
+
+            with factory() as s:
+                return _pg_verify_copy(s.connection().connection.driver_connection, cps, _hashed_line_sql("postgresql"))
+
         runs: dict[str, list[tuple[float, float]]] = {"verify_trail": [], "sha256_floor": [], "verify_rows_in_memory": []}
+        if args.backend == "postgres":
+            runs["verify_trail_over_copy"] = []
         verdict = mem = None
         for i in range(args.repeat):  # interleaved: each round measures every variant once
             log(f"round {i + 1}/{args.repeat}")
@@ -183,6 +192,10 @@ def main() -> None:
             runs["sha256_floor"].append((w, c))
             mem, w, c = timed(lambda: verify_rows(rows, cps))
             runs["verify_rows_in_memory"].append((w, c))
+            if "verify_trail_over_copy" in runs:
+                over_copy, w, c = timed(copy_verify)
+                assert over_copy == verdict, (over_copy, verdict)
+                runs["verify_trail_over_copy"].append((w, c))
         engine.dispose()
 
     def med(name):
@@ -203,7 +216,8 @@ def main() -> None:
         "projected_1m": {"verify_trail_s": round(db_s * scale, 2)},
         "pass": {"verify_trail": db_s * scale <= BUDGET_S},
         "note": "median of --repeat interleaved rounds; wall time of the Python process (on PostgreSQL the server "
-                "composes and streams rows in its own process, in parallel); floor = SHA-256 of the same bytes in memory",
+                "composes and streams rows in its own process, in parallel); floor = SHA-256 of the same bytes in memory; "
+                "verify_trail_over_copy (PostgreSQL): the same walk over COPY … TO STDOUT (FORMAT BINARY), for comparison",
     })
     emit(result)
 

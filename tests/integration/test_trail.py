@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from casebook.audit.chain import entry_hash
 from casebook.db.models import TrailEntry
@@ -49,6 +49,38 @@ def test_an_edited_row_is_found_and_named(trail, engine, sessions, settings):
     r = _verify(sessions, settings)
     assert not r.ok and r.problem == "hash_mismatch" and r.first_bad_seq == seq
     assert f"第{seq}条" in r.message
+
+
+def test_a_failed_verification_leaves_the_callers_transaction_usable(trail, engine, sessions, settings):
+    """The walk stops at the first bad entry; the rest of the stream is drained, not cancelled (a cancelled
+    statement would abort the caller's transaction on PostgreSQL)."""
+    _tamper(engine, "UPDATE trail_entries SET payload = payload || ' ' WHERE seq = 2")
+    with sessions() as s:
+        r = verify_trail(s, settings)
+        assert not r.ok and r.problem == "hash_mismatch" and r.first_bad_seq == 2
+        assert s.execute(select(func.count()).select_from(TrailEntry)).scalar_one() == trail
+        assert verify_trail(s, settings).first_bad_seq == 2  # and the same session can walk it again
+
+
+def test_the_copy_path_for_an_older_libpq_gives_the_same_verdict(trail, engine, sessions, settings):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    from casebook.audit.chain import Checkpoint
+    from casebook.db.models import TrailCheckpoint
+    from casebook.services.audit import _hashed_line_sql, _pg_verify_copy
+
+    def both():
+        with sessions() as s:
+            streamed = verify_trail(s, settings)
+            cps = [Checkpoint(c.seq, c.entry_hash) for c in s.execute(select(TrailCheckpoint)).scalars()]
+            copied = _pg_verify_copy(s.connection().connection.driver_connection, cps, _hashed_line_sql("postgresql"))
+        return streamed, copied
+
+    streamed, copied = both()
+    assert streamed.ok and streamed == copied
+    _tamper(engine, "UPDATE trail_entries SET action = 'case.forged' WHERE seq = 5")
+    streamed, copied = both()
+    assert not streamed.ok and streamed.first_bad_seq == 5 and streamed == copied
 
 
 def test_a_deleted_row_is_found(trail, engine, sessions, settings):
