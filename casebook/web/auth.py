@@ -8,7 +8,6 @@ from flask import g, request
 
 from casebook.domain.errors import DomainError
 from casebook.services import users
-from casebook.services.context import actor_for
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "health.health_check", "auth.issue_token", "static"}
 PUBLIC_BLUEPRINTS = {"public", "public_api"}
@@ -37,22 +36,22 @@ def resolve(read_factory, write_factory=None) -> bool:
 def identify(token: str, read_factory, write_factory=None, describe=None) -> bool:
     """Resolve a token — a bearer token, or the one a page session keeps in its cookie — into g.actor / g.token_id.
 
-    One rule for both (`users.token_row`): not revoked, not past its expiry, not idle longer than
+    One rule for both (`users.token_identity`): not revoked, not past its expiry, not idle longer than
     CASEBOOK_TOKEN_IDLE_MINUTES, its user active. A use refreshes the token's last use (at most once a minute),
     which is what the idle timeout counts from. `describe(user)` runs while the user is loaded (the pages' header).
     """
     now = dt.datetime.now(dt.UTC)
     s = read_factory()
     try:
-        row = users.token_row(s, token, now=now)
-        if row is None:
+        ident = users.token_identity(s, token, now=now)
+        if ident is None:
             s.close()
             return False
-        g.actor = actor_for(s, row.user)
-        g.token_id = row.id
+        g.actor = ident.actor
+        g.token_id = ident.token_id
         if describe is not None:
-            describe(row.user)
-        stale = row.last_used_at is None or now - row.last_used_at >= users.TOUCH_EVERY
+            describe(users.current_user(s, ident.actor))
+        stale = ident.last_used_at is None or now - ident.last_used_at >= users.TOUCH_EVERY
     except BaseException:
         s.close()
         raise
@@ -63,7 +62,7 @@ def identify(token: str, read_factory, write_factory=None, describe=None) -> boo
         s.close()
     if stale and write_factory is not None:
         with write_factory() as s, s.begin():
-            users.touch_token(s, row.id, now)
+            users.touch_token(s, ident.token_id, now)
     return True
 
 

@@ -6,7 +6,6 @@ import functools
 import json
 
 from flask import g, request, send_file
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from casebook.domain.errors import ValidationFailed
@@ -17,7 +16,7 @@ from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
 from casebook.services.acts import ACTS, CASE_ROUTE_ACTS
 from casebook.services.perform import admit, check_role
-from casebook.web.api import error_responses
+from casebook.web.api import Blueprint, error_responses
 from casebook.web.limits import check_json_depth
 from casebook.web.tx import (
     command,
