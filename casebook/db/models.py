@@ -251,6 +251,11 @@ class Case(Base):
 
         From the acts if they are loaded; else four columns of them (not every act's data decoded into objects
         for a response that shows none of it)."""
+        if self.stage == "lead" and "acts" not in self.__dict__:
+            # A lead has had no act that waits for confirmation: those (services.acts, cosign=True) are taken in
+            # investigation or open a case already served, and no act leads back to "lead" (a test checks the
+            # declarations). The answer to registering a lead needs no read.
+            return []
         if "acts" in self.__dict__ or self.id is None or (s := object_session(self)) is None:
             return [{"act_id": a.id, "action": a.action, "seq": a.seq, "awaiting": list(a.awaiting)}
                     for a in self.acts if a.awaiting]

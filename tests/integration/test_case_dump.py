@@ -52,3 +52,16 @@ def test_the_compiled_dump_is_marshmallows_dump_key_for_key(api):
     # and what the API answers is that dump
     got = api.get(f"/api/v1/cases/{ids['executing']}").get_json()
     assert got == executing
+
+
+def test_no_act_that_waits_for_confirmation_can_be_taken_on_a_lead():
+    """Case.awaiting_confirmation answers [] for a lead without reading its acts: it relies on this."""
+    from casebook.services.acts import ACTS
+
+    assert any(a.cosign for a in ACTS.values())
+    on_a_lead = [a for a in ACTS.values() if "lead" in (a.from_stages or ())]
+    assert on_a_lead and not any(a.cosign for a in on_a_lead)
+    assert all(a.to != "suspended" for a in on_a_lead)  # a lead is never suspended, so no resume returns to it
+    for a in ACTS.values():
+        if a.to == "lead":  # only opening a lead makes one, and it waits for nobody
+            assert a.creates and not a.cosign, a.code
