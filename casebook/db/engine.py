@@ -155,11 +155,56 @@ def make_engine(url: str, **kw) -> Engine:
             _release(dbapi_conn)
 
         return engine
-    kw.setdefault("pool_pre_ping", True)
+    own_check = "pool_pre_ping" not in kw  # a caller may still ask for SQLAlchemy's ping on every checkout
     if "poolclass" not in kw:
         kw.setdefault("pool_size", 10)
     engine = create_engine(url, connect_args={"options": "-c timezone=UTC"}, **kw)
+    if own_check:
+        check_on_checkout(engine)
     return engine
+
+
+PING_AFTER_IDLE_S = 30.0
+
+
+def check_on_checkout(engine: Engine, ping_after_idle_s: float = PING_AFTER_IDLE_S) -> None:
+    """Hand out only live PostgreSQL connections, without a round trip for the ones just used.
+
+    SQLAlchemy's pool_pre_ping sends a query on every checkout: one round trip of every request's three on the
+    case list. Instead: a connection whose socket has something to read while it sits idle in the pool (the
+    server's "terminating connection" and end of stream after a restart or pg_terminate_backend; nothing else
+    arrives unasked on a pooled connection) is dropped and replaced, with no round trip; one idle for longer
+    than `ping_after_idle_s` (a firewall or proxy may have forgotten it silently) is pinged as before.
+    """
+    import select
+    import time
+
+    from sqlalchemy import exc
+
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn, record):
+        record.info["casebook_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_conn, record):
+        if record is not None:
+            record.info["casebook_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy):
+        try:
+            poller = select.poll()
+            poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+            if poller.poll(0):
+                raise exc.DisconnectionError("the server spoke on an idle connection (closed or terminated)")
+            if time.monotonic() - record.info.get("casebook_idle_since", 0.0) >= ping_after_idle_s:
+                dialect.do_ping(dbapi_conn)
+        except exc.DisconnectionError:
+            raise
+        except Exception as e:  # a dead socket or a failed ping: the pool replaces the connection
+            raise exc.DisconnectionError(str(e)) from e
 
 
 def make_sessionmaker(engine: Engine, *, readonly: bool = False, settings=None) -> sessionmaker[Session]:

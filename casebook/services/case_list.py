@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Case, CaseOfficer, Party, utcnow
@@ -25,13 +25,39 @@ _COLUMNS = (_c.id, _c.agency_id, _c.case_no, _c.stage, _c.procedure, _c.cause, _
             _c.discovered_on, _c.filed_on, _c.version, _c.updated_at)
 
 
-def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, after: int | None = None) -> list[dict]:
-    """Filtered case list, newest first, keyset-paginated on id; items shaped as CaseBriefOut."""
+def _base():
     from .deadlines import overdue_expression
 
-    agencies = actor.read_scope  # an administrator reads no case contents (docs/decisions.md)
-    q = select(*_COLUMNS, overdue_expression(utcnow()).label("overdue")).select_from(
+    return select(*_COLUMNS, overdue_expression(bindparam("now")).label("overdue")).select_from(
         Case.__table__.outerjoin(Party.__table__, _p.id == _c.party_id))
+
+
+# The unfiltered page (the usual request) as statements built once: one agency or several, first page or after an
+# id. Building the statement and its cache key per request cost more than running it on SQLite.
+_PLAIN: dict[tuple[bool, bool], object] = {}
+
+
+def _plain(one_agency: bool, after: bool):
+    q = _PLAIN.get((one_agency, after))
+    if q is None:
+        q = _base().where(_c.agency_id == bindparam("agency") if one_agency
+                          else _c.agency_id.in_(bindparam("agencies", expanding=True)))
+        if after:
+            q = q.where(_c.id < bindparam("after"))
+        q = _PLAIN.setdefault((one_agency, after), q.order_by(_c.id.desc()).limit(bindparam("limit")))
+    return q
+
+
+def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, after: int | None = None) -> list[dict]:
+    """Filtered case list, newest first, keyset-paginated on id; items shaped as CaseBriefOut."""
+    agencies = actor.read_scope  # an administrator reads no case contents (docs/decisions.md)
+    now = utcnow()
+    if agencies is not None and not any(v is not None and v != "" for v in filters.values()):
+        one = len(agencies) <= 1
+        params = {"now": now, "limit": limit, "after": after}
+        params.update({"agency": next(iter(agencies), -1)} if one else {"agencies": sorted(agencies)})
+        return _items(s.connection().execute(_plain(one, after is not None), params))
+    q = _base()
     if filters.get("agency_id") is not None:
         if agencies is not None and filters["agency_id"] not in agencies:
             return []
@@ -72,7 +98,10 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
         else:
             q = q.where(_c.id < after)
     order = (_c.created_at.desc(), _c.id.desc()) if by_date else (_c.id.desc(),)
-    rows = s.connection().execute(q.order_by(*order).limit(limit))
+    return _items(s.connection().execute(q.order_by(*order).limit(limit), {"now": now}))
+
+
+def _items(rows) -> list[dict]:
     stages = STAGES
     return [
         {"id": id_, "agency_id": agency_id, "case_no": case_no, "stage": stage, "stage_label": stages.get(stage),

@@ -69,14 +69,19 @@ CASE_ROLES = frozenset({"officer", "agency_head", "legal_reviewer", "supervisor"
 
 
 def actor_for(s: Session, user: User) -> Actor:
-    roles = frozenset(user.roles or ())
+    return actor_of(s, user.id, user.username, user.roles, user.agency_id)
+
+
+def actor_of(s: Session, user_id: int, username: str, roles, agency_id: int | None) -> Actor:
+    """The actor of a user given by its columns (a token's identity is read without loading the User)."""
+    roles = frozenset(roles or ())
     if "supervisor" in roles:
-        scope = agency_subtree(s, user.agency_id)
+        scope = agency_subtree(s, agency_id)
     elif roles & CASE_ROLES:
-        scope = frozenset({user.agency_id})
+        scope = frozenset({agency_id})
     else:
         scope = frozenset()
-    return Actor(user.id, user.username, roles, user.agency_id, scope)
+    return Actor(user_id, username, roles, agency_id, scope)
 
 
 def deny(actor: Actor, what: str, message: str, code: str = "forbidden") -> PermissionDenied:

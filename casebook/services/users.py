@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -15,7 +16,7 @@ from casebook.domain.errors import Conflict, DomainError, NotFound, PermissionDe
 from casebook.domain.lifecycle import ROLES
 
 from . import passwords
-from .context import Actor, deny, require_role
+from .context import Actor, actor_of, deny, require_role
 from .recording import record
 
 TOKEN_PREFIX = "cb_"
@@ -102,18 +103,38 @@ def issue_token(s: Session, user: User, name: str = "", ttl: dt.timedelta | None
     return token
 
 
-def token_row(s: Session, token: str, *, now: dt.datetime | None = None) -> ApiToken | None:
-    """The live token row for a bearer token: not revoked, not past its expiry, not idle too long, user active."""
+_t = ApiToken.__table__.c
+_u = User.__table__.c
+# One statement for a request's token: the token's validity columns and its user's identity (no ORM objects,
+# no second query for the user, no password hash or JSON columns the request never uses besides roles).
+_TOKEN_IDENTITY = select(_t.id, _t.expires_at, _t.revoked_at, _t.last_used_at, _t.created_at, _u.id, _u.username,
+                         _u.roles, _u.agency_id, _u.active).select_from(
+    ApiToken.__table__.join(User.__table__, _u.id == _t.user_id))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIdentity:
+    """A live token and who it speaks for (what `token_identity` returns)."""
+
+    token_id: int
+    last_used_at: dt.datetime | None
+    actor: Actor
+
+
+def token_identity(s: Session, token: str, *, now: dt.datetime | None = None) -> TokenIdentity | None:
+    """The live token for a bearer token — not revoked, not past its expiry, not idle too long, its user active —
+    and its actor, in one Core query; the actor is built from the user's columns (a supervisor's read scope
+    takes one more query, for the agency subtree)."""
     now = now or utcnow()
-    row = s.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token)).options(selectinload(ApiToken.user))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+    row = s.connection().execute(_TOKEN_IDENTITY.where(_t.token_hash == hash_token(token))).first()
+    if row is None:
         return None
-    idle = dt.timedelta(minutes=_settings(s).token_idle_minutes)
-    if (row.last_used_at or row.created_at) + idle <= now:
+    token_id, expires_at, revoked_at, last_used_at, created_at, user_id, username, roles, agency_id, active = row
+    if revoked_at is not None or (expires_at and expires_at <= now) or not active:
         return None
-    return row if row.user.active else None
+    if (last_used_at or created_at) + dt.timedelta(minutes=_settings(s).token_idle_minutes) <= now:
+        return None
+    return TokenIdentity(token_id, last_used_at, actor_of(s, user_id, username, roles, agency_id))
 
 
 def touch_token(s: Session, token_id: int, now: dt.datetime | None = None) -> None:

@@ -84,6 +84,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
     # CSRF guards the cookie-session pages; bearer-token APIs (and the public read-only side) are exempt.
     ui.register(app, (*api_blueprints, publicity.blp, evaluation.blp, public.api), settings)
 
+    # PostgreSQL: a request that may write runs in one session, authentication included (web.auth.REQUEST_SESSION).
+    one_session = engine.dialect.name == "postgresql"
+
     @app.before_request
     def _limits_and_auth():
         if request.mimetype == "application/json" and (request.content_length or 0) > settings.max_json_bytes:
@@ -95,7 +98,8 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
         if request.is_json and request.content_length:
             check_json_depth(request.get_data(cache=True))
         if not ui.is_ui_request():  # pages resolve their own cookie session (casebook.web.ui)
-            authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"])
+            authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"],
+                                 one_session=one_session)
 
     @app.after_request
     def _security_headers(resp):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from casebook.domain.errors import DomainError, StaleVersion
 from casebook.services import idempotency
-from casebook.web.auth import READ_SESSION
+from casebook.web.auth import READ_SESSION, REQUEST_SESSION
 
 
 class IdempotencyKeyReused(DomainError):
@@ -78,6 +78,9 @@ def keyset_page(rows: list, limit: int, schema=None) -> Response:
 
 def read(fn: Callable[[Session], Response]) -> Response:
     """Run a read in the session authentication already opened for this request (one pool checkout), or a new one."""
+    shared = g.get(REQUEST_SESSION)
+    if shared is not None:  # PostgreSQL, a request that may write: its one session (closed by command or teardown)
+        return fn(shared)
     s = g.pop(READ_SESSION, None)
     with s if s is not None else read_session_factory()() as s:
         return fn(s)
@@ -121,14 +124,24 @@ def command(fn: Callable[[Session], tuple[dict, int, dict]]) -> Response:
         resp.headers["Idempotent-Replayed"] = "true"
         return resp
 
+    # PostgreSQL: the session the request authenticated in (its transaction begun by that read), else a new one.
+    shared = g.pop(REQUEST_SESSION, None)
     try:
-        with factory() as s, s.begin():
-            if key is not None and (hit := replay(s)) is not None:
-                return hit
-            body, status, headers = fn(s)
-            text = json.dumps(body, ensure_ascii=False)
-            if key is not None:
-                idempotency.save(s, actor.user_id, key, req_hash, status, text, headers)
+        with shared if shared is not None else factory() as s:
+            if not s.in_transaction():
+                s.begin()
+            try:
+                if key is not None and (hit := replay(s)) is not None:
+                    s.rollback()
+                    return hit
+                body, status, headers = fn(s)
+                text = json.dumps(body, ensure_ascii=False)
+                if key is not None:
+                    idempotency.save(s, actor.user_id, key, req_hash, status, text, headers)
+            except BaseException:
+                s.rollback()
+                raise
+            s.commit()
     except IntegrityError:
         if key is None:
             raise

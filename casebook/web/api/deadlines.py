@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 from flask import g
-from flask_smorest import Blueprint
 
 from casebook.services import calendar as cal_svc
 from casebook.services import deadlines as svc
-from casebook.web.api import checked_first, error_responses
+from casebook.web.api import Blueprint, checked_first, error_responses
 from casebook.web.tx import command, keyset_page, read, settings
 from schemas.api.deadlines import (
     DeadlineExtendIn,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import current_app, g, send_file
-from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema
 
 from casebook.services import documents as svc
 from casebook.services.loading import load_case
-from casebook.web.api import checked_first, error_responses
+from casebook.web.api import Blueprint, checked_first, error_responses
 from casebook.web.tx import (
     command,
     if_match_version,

@@ -6,11 +6,10 @@ import datetime as dt
 import json
 
 from flask import g, request
-from flask_smorest import Blueprint
 
 from casebook.domain.errors import ValidationFailed
 from casebook.services import evaluation as svc
-from casebook.web.api import checked_first, error_responses, roles_first
+from casebook.web.api import Blueprint, checked_first, error_responses, roles_first
 from casebook.web.tx import command, json_response, read, settings
 from schemas.api.evaluation import (
     CheckRunOut,

@@ -4,10 +4,9 @@ original, and the acts (publish, exclude, withdraw, early removal) plus the е§Ни
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from casebook.services import publicity as svc
-from casebook.web.api import checked_first, error_responses, roles_first
+from casebook.web.api import Blueprint, checked_first, error_responses, roles_first
 from casebook.web.tx import command, json_response, read
 from schemas.api.publicity import (
     AgencySystemIn,

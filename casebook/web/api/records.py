@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import g, request
-from flask_smorest import Blueprint
 
 from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.services import admin as admin_svc
@@ -13,7 +12,7 @@ from casebook.services import calendar_years, summary_forms
 from casebook.services import parties as party_svc
 from casebook.services import users as user_svc
 from casebook.services.context import require_role
-from casebook.web.api import checked_first, error_responses, roles_first
+from casebook.web.api import Blueprint, checked_first, error_responses, roles_first
 from casebook.web.tx import (
     command,
     etag_for,

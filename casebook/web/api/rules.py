@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, g, request
-from flask_smorest import Blueprint
 
 from casebook.domain.errors import ValidationFailed
 from casebook.domain.rules import checks
@@ -11,7 +10,7 @@ from casebook.domain.rules.model import CIRCUMSTANCES, EXEMPTION_CONDITIONS, FAC
 from casebook.services import catalogue as cat
 from casebook.services.context import local_today, require_role
 from casebook.services.parties import get_party
-from casebook.web.api import error_responses
+from casebook.web.api import Blueprint, error_responses
 from casebook.web.tx import command, json_response, read
 from schemas.api.rules import (
     BenchmarkIn,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from casebook.services import workflows as wf
+from casebook.web.api import Blueprint
 from casebook.web.tx import json_response, read
 from schemas.api.common import ErrorSchema, Strict
 
