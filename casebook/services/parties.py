@@ -8,9 +8,10 @@ the row instead of registering a second one. A correction is trailed on every ca
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from casebook.db import adopt, raw
 from casebook.db.models import Case, Party
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import validate_phone, validate_resident_id, validate_uscc
@@ -66,10 +67,25 @@ def register_party(s: Session, actor: Actor, data: dict) -> Party:
     return party
 
 
+_PARTY_BY_ID = select(*Party.__table__.c).where(Party.__table__.c.id == bindparam("party_id"))
+_PARTY_AGENCIES = select(Case.__table__.c.agency_id).where(Case.__table__.c.party_id == bindparam("party_id")).distinct()
+
+
+def get_for_act(s: Session, party_id: int) -> Party | None:
+    """`Session.get(Party, party_id)` for an act's hot path: one Core read made into the same object (`db.adopt`)
+    when the session does not hold the party yet."""
+    if adopt.present(s, Party, party_id):
+        return s.get(Party, party_id)
+    s._autoflush()
+    rows = raw.query(s.connection(), _PARTY_BY_ID, {"party_id": party_id})
+    return adopt.adopt(s, Party, rows[0]) if rows else None
+
+
 def party_agencies(s: Session, party: Party) -> set[int]:
     """The agencies a party belongs to: those with a case or lead naming it, and the one that registered it."""
-    held = s.execute(select(Case.agency_id).where(Case.party_id == party.id).distinct()).scalars()
-    return {party.created_by_agency_id, *held}
+    s._autoflush()  # as the ORM query did: a case of this session not yet written counts
+    rows, _ = raw.execute(s.connection(), _PARTY_AGENCIES, {"party_id": party.id})
+    return {party.created_by_agency_id, *(r[0] for r in rows)}
 
 
 def normalised_number(number: str) -> str:
