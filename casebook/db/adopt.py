@@ -78,4 +78,9 @@ def loaded(obj: Any, *attrs: str) -> bool:
     return all(k in d for k in plan(type(obj))[1]) and all(a in d for a in attrs)
 
 
-__all__ = ["adopt", "key", "loaded", "plan", "present", "set_committed_value", "width"]
+__all__ = ["adopt", "adopt_values", "key", "loaded", "plan", "present", "set_committed_value", "width"]
+
+
+def adopt_values(s: Session, cls: type, values: dict[str, Any]) -> Any:
+    """`adopt` from a mapping of every column attribute's value (a row just written, e.g. from its INSERT)."""
+    return adopt(s, cls, tuple(values[k] for k in plan(cls)[1]))

@@ -84,79 +84,13 @@ def writer_queue(url: str) -> WriterQueue:
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
-# WAL checkpoints off the writers' path (https://sqlite.org/wal.html#automatic_checkpoint): SQLite's automatic
-# checkpoint runs inside the COMMIT that takes the log past 1,000 pages, copying them into the database file —
-# 3–5 ms on this machine, paid by whichever writer (and, in embedded mode, every writer queued behind it)
-# happens to cross the line: one transaction in ten of an act's size. Instead, every CHECKPOINT_EVERY commits
-# of this process a background thread runs a PASSIVE checkpoint on its own connection (it takes no lock a
-# writer waits for, and gives up on frames a reader still needs); the connection's own automatic checkpoint
-# stays as the backstop at a larger size (other processes' connections keep SQLite's default).
-CHECKPOINT_EVERY = 20
-WAL_AUTOCHECKPOINT_PAGES = 10_000
 
-
-class Checkpointer:
-    """One SQLite database file's background checkpoints: a daemon thread started on demand, which exits when idle."""
-
-    IDLE_S = 5.0
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._commits = 0
-        self.runs = 0  # checkpoints run (for tests and benches)
-
-    def committed(self) -> None:
-        """Count a commit; every CHECKPOINT_EVERY-th asks the thread for a checkpoint."""
-        self._commits += 1  # a lost increment under a race only delays a checkpoint
-        if self._commits >= CHECKPOINT_EVERY:
-            self._commits = 0
-            self.request()
-
-    def request(self) -> None:
-        with self._lock:
-            self._wake.set()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        import sqlite3
-
-        while True:
-            if not self._wake.wait(self.IDLE_S):
-                with self._lock:
-                    if not self._wake.is_set():
-                        self._thread = None
-                        return
-            self._wake.clear()
-            try:
-                conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=0, isolation_level=None)  # never creates
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.runs += 1
-                finally:
-                    conn.close()
-            except sqlite3.Error:
-                pass  # the file is gone or busy: SQLite's own automatic checkpoint remains
-
-
-_checkpointers: dict[str, Checkpointer] = {}
-
-
-def checkpointer(url: str) -> Checkpointer | None:
-    """The process-wide background checkpointer of a SQLite database file (None for in-memory and URI databases)."""
-    db = make_url(url).database or ""
-    if not db or db == ":memory:" or db.startswith("file:"):
-        return None
-    key = os.path.realpath(db)
-    with _queues_lock:
-        c = _checkpointers.get(key)
-        if c is None:
-            c = _checkpointers[key] = Checkpointer(key)
-        return c
+def _driver_exec(conn, sql: str) -> None:
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(sql)
+    finally:
+        cur.close()
 
 
 def make_engine(url: str, **kw) -> Engine:
@@ -167,7 +101,6 @@ def make_engine(url: str, **kw) -> Engine:
         sqlite_file(url)  # 0600 in a 0700 directory, not SQLite's 0644
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}, **kw)
         queue = writer_queue(url)
-        ckpt = checkpointer(url)
         holders: set[int] = set()  # ids of this engine's DBAPI connections that hold the queue
 
         @event.listens_for(engine, "connect")
@@ -179,8 +112,6 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
             cur.execute("PRAGMA synchronous=NORMAL")
-            if ckpt is not None:
-                cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -189,12 +120,14 @@ def make_engine(url: str, **kw) -> Engine:
             # and then write would fail with SQLITE_BUSY_SNAPSHOT instead of waiting their turn. Readers
             # (sessions from make_sessionmaker(readonly=True)) begin deferred and run beside a writer (WAL).
             # Writers of this process first queue in the process (WriterQueue), then BEGIN IMMEDIATE.
+            # On the driver's cursor: Connection.exec_driver_sql costs ~0.1 ms of Python for a statement SQLite
+            # runs in microseconds, on every transaction (issue 17).
             if conn.get_execution_options().get("casebook_readonly", False):
-                conn.exec_driver_sql("BEGIN")
+                _driver_exec(conn, "BEGIN")
                 return
             held = queue.acquire()
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                _driver_exec(conn, "BEGIN IMMEDIATE")
             except BaseException:
                 if held:
                     queue.release()
@@ -217,8 +150,6 @@ def make_engine(url: str, **kw) -> Engine:
                 do_commit(connection)
             finally:
                 _release(connection)
-            if ckpt is not None:
-                ckpt.committed()
 
         def _rollback(connection) -> None:
             try:

@@ -90,3 +90,14 @@ def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[
             r[i] = p(r[i])
         out.append(tuple(r))
     return out
+
+
+def connection(s) -> Connection:
+    """`Session.connection()` for the write path: the connection of the session's active transaction when it has
+    one for its bind (a dictionary lookup instead of the session's state machinery), else `Session.connection()`."""
+    tx = s._transaction
+    if tx is not None and s.bind is not None and tx.is_active:
+        hit = tx._connections.get(s.bind)
+        if hit is not None:
+            return hit[0]
+    return s.connection()

@@ -13,7 +13,18 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from casebook.db import adopt, raw
-from casebook.db.models import Agency, Case, CaseAct, CaseOfficer, Credential, Evidence, LegalReview, Party, Referral, User
+from casebook.db.models import (
+    Agency,
+    Case,
+    CaseAct,
+    CaseOfficer,
+    Credential,
+    Evidence,
+    LegalReview,
+    Party,
+    Referral,
+    User,
+)
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import NotFound, ValidationFailed
@@ -101,7 +112,7 @@ def _load_case_for_act(s: Session, case_id: int, with_agency: bool) -> Case | No
     if adopt.present(s, Case, case_id):
         return False
     s._autoflush()  # as the ORM query would: pending changes are written first
-    rows = raw.query(s.connection(), _ACT_LOADS[with_agency], {"case_id": case_id})
+    rows = raw.query(raw.connection(s), _ACT_LOADS[with_agency], {"case_id": case_id})
     if not rows:
         return None
     wc, wp, wo = adopt.width(Case), adopt.width(Party), adopt.width(CaseOfficer)
@@ -290,7 +301,7 @@ def _officers(s: Session, ids: list[int]) -> dict[int, User]:
     """The users of `ids` (those that exist) with their credentials: Core, or the ORM query when the session holds
     one of them without its credentials loaded (the ORM then loads them onto the object it holds)."""
     s._autoflush()
-    rows = raw.query(s.connection(), _officers_load(len(ids)), {f"u{i}": v for i, v in enumerate(ids)})
+    rows = raw.query(raw.connection(s), _officers_load(len(ids)), {f"u{i}": v for i, v in enumerate(ids)})
     wu = adopt.width(User)
     held = {}
     for r in rows:
