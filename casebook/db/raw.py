@@ -51,3 +51,53 @@ def execute(conn: Connection, stmt: ClauseElement, params: dict[str, Any] | None
         return rows, cur.rowcount
     finally:
         cur.close()
+
+
+_result_procs: dict[tuple[int, str], tuple[ClauseElement, tuple]] = {}
+
+
+def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[tuple]:
+    """Run a prebuilt SELECT (`stmt.selected_columns` in order) like `execute`, and convert each value of the rows
+    with its column type's result processor, as a Core result would (SQLite's datetime and date text, JSON text,
+    booleans and decimals; the driver's own codes on PostgreSQL): rows as tuples, in the statement's order."""
+    conn_dialect = conn.dialect
+    sql, names, procs = _prepare(stmt, conn_dialect)
+    params = params or {}
+    values = {}
+    for name, proc, default in procs:
+        v = params.get(name, default)
+        values[name] = v if proc is None else proc(v)
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(sql, [values[n] for n in names] if names is not None else values)
+        rows = cur.fetchall()
+        key = (id(stmt), conn_dialect.name)
+        hit = _result_procs.get(key)
+        if hit is None or hit[0] is not stmt:
+            cols = list(stmt.selected_columns)
+            hit = _result_procs[key] = (stmt, tuple(
+                (i, p) for i, (col, d) in enumerate(zip(cols, cur.description, strict=True))
+                if (p := col.type._cached_result_processor(conn_dialect, d[1])) is not None))
+    finally:
+        cur.close()
+    converters = hit[1]
+    if not converters:
+        return rows
+    out = []
+    for r in rows:
+        r = list(r)
+        for i, p in converters:
+            r[i] = p(r[i])
+        out.append(tuple(r))
+    return out
+
+
+def connection(s) -> Connection:
+    """`Session.connection()` for the write path: the connection of the session's active transaction when it has
+    one for its bind (a dictionary lookup instead of the session's state machinery), else `Session.connection()`."""
+    tx = s._transaction
+    if tx is not None and s.bind is not None and tx.is_active:
+        hit = tx._connections.get(s.bind)
+        if hit is not None:
+            return hit[0]
+    return s.connection()

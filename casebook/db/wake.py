@@ -16,6 +16,8 @@ import weakref
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from casebook.db import raw
+
 log = logging.getLogger("casebook.relay")
 
 CHANNEL = "casebook_outbox"
@@ -46,7 +48,7 @@ def outbox_written(s: Session, *, notify_sent: bool = False) -> None:
         return
     info[_FLAG] = True
     if not notify_sent:
-        conn = s.connection()
+        conn = raw.connection(s)
         if conn.dialect.name == "postgresql":
             conn.execute(_NOTIFY)
 

@@ -174,14 +174,13 @@ _SUFFIX_KEYS: tuple[tuple[str, Callable[[str], str]], ...] = (
 )
 
 
-def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
-    """Return the masking function a key calls for, or None if its value is not personal information."""
-    if not isinstance(key, str):
-        return None
-    k = key.lower()
+_ID_NUMBER = object()  # marks a key whose mask depends on its siblings (the party's kind)
+_by_key: dict[str, Any] = {}
+
+
+def _key_masker(k: str) -> Any:
     if k == "id_number" or k.endswith("_id_number"):  # a party's number, or one given as proof (party_id_number)
-        kind, id_kind = siblings.get("kind"), siblings.get("id_kind")
-        return lambda v: _mask_id_number(v, kind, id_kind)
+        return _ID_NUMBER
     masker = _EXACT_KEYS.get(k)
     if masker is not None:
         return masker
@@ -189,6 +188,21 @@ def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
         if k.endswith(suffix):
             return masker
     return None
+
+
+def _masker_for(key: Any, siblings: Mapping) -> Callable[[str], str] | None:
+    """Return the masking function a key calls for, or None if its value is not personal information."""
+    if not isinstance(key, str):
+        return None
+    m = _by_key.get(key, _by_key)
+    if m is _by_key:  # the verdict is the key's alone (by name), kept per key
+        if len(_by_key) > 4096:
+            _by_key.clear()
+        m = _by_key[key] = _key_masker(key.lower())
+    if m is _ID_NUMBER:
+        kind, id_kind = siblings.get("kind"), siblings.get("id_kind")
+        return lambda v: _mask_id_number(v, kind, id_kind)
+    return m
 
 
 def masks_key(key: Any) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from casebook.db import raw
+from casebook.db import adopt, raw
 from casebook.db.models import Case, CaseOfficer, User
 
 _cases_t = Case.__table__
@@ -72,7 +72,7 @@ def write_case(s: Session, case: Case) -> None:
     loaded_version = committed.get("version", values["version"])
     params = {k: values[k] for k in keys}
     params["id_"], params["version_"] = case.id, loaded_version
-    _, rowcount = raw.execute(s.connection(), _update_for(keys), params)
+    _, rowcount = raw.execute(raw.connection(s), _update_for(keys), params)
     if rowcount != 1:
         raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); {rowcount} were matched.")
     if len(keys) == len(committed):
@@ -107,7 +107,7 @@ def insert_case(s: Session, case: Case) -> Case:
         values[k] = v  # straight into the new object's dict: its history is reset below anyway
         if d is not None:
             params[k] = v
-    rows, _ = raw.execute(s.connection(), _insert_for(tuple(params)), params)
+    rows, _ = raw.execute(raw.connection(s), _insert_for(tuple(params)), params)
     case.id = rows[0][0]
     if "officers" not in values:
         case.officers = []
@@ -120,13 +120,12 @@ def add_officers(s: Session, case: Case, officers: list[tuple[User, str]]) -> No
     """Put officers on a loaded case (one case_officers INSERT each) and into its `officers` collection."""
     if not officers:
         return
-    conn = s.connection()
+    conn = raw.connection(s)
     added = []
     for u, role in officers:
         rows, _ = raw.execute(conn, _INSERT_OFFICER, {"case_id": case.id, "user_id": u.id, "role": role})
-        co = CaseOfficer(id=rows[0][0], case_id=case.id, user_id=u.id, role=role)
-        make_transient_to_detached(co)
-        s.add(co)
+        # the new row, as a clean persistent object of the session (a new id: the session cannot hold it yet)
+        co = adopt.adopt_values(s, CaseOfficer, {"id": rows[0][0], "case_id": case.id, "user_id": u.id, "role": role})
         set_committed_value(co, "user", u)
         set_committed_value(co, "case", case)
         added.append(co)

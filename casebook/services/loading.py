@@ -12,7 +12,19 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from casebook.db.models import Case, CaseAct, CaseOfficer, Evidence, LegalReview, Referral, User
+from casebook.db import adopt, raw
+from casebook.db.models import (
+    Agency,
+    Case,
+    CaseAct,
+    CaseOfficer,
+    Credential,
+    Evidence,
+    LegalReview,
+    Party,
+    Referral,
+    User,
+)
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.errors import NotFound, ValidationFailed
@@ -36,6 +48,109 @@ _CASE_LOADERS = {(a, b): _case_loader(a, b) for a in (False, True) for b in (Fal
 _OFFICERS = select(User).where(User.id.in_(bindparam("ids", expanding=True))).options(joinedload(User.credentials))
 
 
+# The act's hot reads as Core statements (issue 17): the same rows as the ORM queries above, made into the same
+# objects by `db.adopt` when the session holds none of them yet (else the ORM query runs, with its rules for
+# objects it already holds). Column lists in table order: `adopt` reads each table's columns at an offset.
+_cases, _parties, _case_officers = Case.__table__, Party.__table__, CaseOfficer.__table__
+_users, _credentials, _agencies = User.__table__, Credential.__table__, Agency.__table__
+
+
+def _act_load(with_agency: bool):
+    """The case (locked), its party, its officers, their users and credentials, and (with_agency) its agency."""
+    joined = (_cases.outerjoin(_parties, _parties.c.id == _cases.c.party_id)
+              .outerjoin(_case_officers, _case_officers.c.case_id == _cases.c.id)
+              .outerjoin(_users, _users.c.id == _case_officers.c.user_id)
+              .outerjoin(_credentials, _credentials.c.user_id == _users.c.id))
+    cols = [*_cases.c, *_parties.c, *_case_officers.c, *_users.c, *_credentials.c]
+    if with_agency:
+        joined = joined.outerjoin(_agencies, _agencies.c.id == _cases.c.agency_id)
+        cols += list(_agencies.c)
+    return (select(*cols).select_from(joined).where(_cases.c.id == bindparam("case_id", type_=_cases.c.id.type))
+            .order_by(_case_officers.c.id, _credentials.c.valid_from).with_for_update(of=_cases, key_share=True))
+
+
+_ACT_LOADS = {False: _act_load(False), True: _act_load(True)}
+_officer_loads: dict[int, object] = {}
+
+
+def _officers_load(n: int):
+    """The named users with their credentials (users.id IN (:u0, …), one bind each: `raw` takes no expanding IN)."""
+    stmt = _officer_loads.get(n)
+    if stmt is None:
+        stmt = _officer_loads[n] = (
+            select(*_users.c, *_credentials.c).select_from(
+                _users.outerjoin(_credentials, _credentials.c.user_id == _users.c.id))
+            .where(_users.c.id.in_([bindparam(f"u{i}", type_=_users.c.id.type) for i in range(n)]))
+            .order_by(_users.c.id, _credentials.c.valid_from))
+    return stmt
+
+
+def _user_of_row(s: Session, row, at: int, users: dict[int, tuple[User, list]]) -> User | None:
+    """The user of a joined row (its columns from `at`, then its credential's), made once per user, its credential
+    collected; None when the row has no user."""
+    uid = row[at]
+    if uid is None:
+        return None
+    hit = users.get(uid)
+    if hit is None:
+        hit = users[uid] = (adopt.adopt(s, User, row, at), [])
+    cat = at + adopt.width(User)
+    if row[cat] is not None:
+        hit[1].append(adopt.adopt(s, Credential, row, cat))
+    return hit[0]
+
+
+def _finish_users(users: dict[int, tuple[User, list]]) -> dict[int, User]:
+    for u, creds in users.values():
+        adopt.set_committed_value(u, "credentials", creds)
+    return {uid: u for uid, (u, _) in users.items()}
+
+
+def _load_case_for_act(s: Session, case_id: int, with_agency: bool) -> Case | None | bool:
+    """The case locked for an act, with its party and its officers' users and credentials, through Core; False when
+    the session already holds one of its rows (the caller runs the ORM query instead)."""
+    if adopt.present(s, Case, case_id):
+        return False
+    s._autoflush()  # as the ORM query would: pending changes are written first
+    rows = raw.query(raw.connection(s), _ACT_LOADS[with_agency], {"case_id": case_id})
+    if not rows:
+        return None
+    wc, wp, wo = adopt.width(Case), adopt.width(Party), adopt.width(CaseOfficer)
+    first = rows[0]
+    pid = first[wc]
+    if pid is not None and adopt.present(s, Party, pid):
+        return False
+    for r in rows:
+        if (r[wc + wp] is not None and adopt.present(s, CaseOfficer, r[wc + wp])) or (
+                r[wc + wp + wo] is not None and adopt.present(s, User, r[wc + wp + wo])):
+            return False
+        cred = r[wc + wp + wo + adopt.width(User)]
+        if cred is not None and adopt.present(s, Credential, cred):
+            return False
+    agency_at = wc + wp + wo + adopt.width(User) + adopt.width(Credential)
+    if with_agency and adopt.present(s, Agency, first[agency_at]):
+        return False
+    case = adopt.adopt(s, Case, first, 0)
+    if with_agency:
+        adopt.set_committed_value(case, "agency", adopt.adopt(s, Agency, first, agency_at))
+    adopt.set_committed_value(case, "party", adopt.adopt(s, Party, first, wc) if pid is not None else None)
+    officers, users, seen = [], {}, set()
+    for r in rows:  # one row per (officer, credential): a case's officers are distinct users (unique case_id, user_id)
+        coid = r[wc + wp]
+        if coid is None:
+            continue
+        u = _user_of_row(s, r, wc + wp + wo, users)
+        if coid in seen:
+            continue
+        seen.add(coid)
+        co = adopt.adopt(s, CaseOfficer, r, wc + wp)
+        adopt.set_committed_value(co, "user", u)
+        officers.append(co)
+    _finish_users(users)
+    adopt.set_committed_value(case, "officers", officers)
+    return case
+
+
 def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, with_agency: bool = False) -> Case:
     """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged).
 
@@ -48,7 +163,9 @@ def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, 
     which this act is about to wait for — a deadlock. SQLite writers hold the database lock since BEGIN
     IMMEDIATE.
     """
-    case = s.execute(_CASE_LOADERS[for_act, with_agency], {"case_id": case_id}).unique().scalar_one_or_none()
+    case = _load_case_for_act(s, case_id, with_agency) if for_act else False
+    if case is False:
+        case = s.execute(_CASE_LOADERS[for_act, with_agency], {"case_id": case_id}).unique().scalar_one_or_none()
     if case is None:
         raise NotFound("案件不存在", code="case_not_found")
     if not actor.can_read(case.agency_id):
@@ -170,8 +287,7 @@ def resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: s
     ids = list(dict.fromkeys(ids or ()))
     if not ids:
         return []
-    users = s.execute(_OFFICERS, {"ids": ids}).unique().scalars().all()
-    found = {u.id: u for u in users}
+    found = _officers(s, ids)
     bad = [i for i in ids if i not in found or found[i].agency_id != agency_id or "officer" not in (found[i].roles or ())
            or not found[i].active]
     if bad:
@@ -180,6 +296,29 @@ def resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: s
             errors={field: [f"用户{i}不是本机关在职执法人员" for i in bad]},
         )
     return [found[i] for i in ids]
+
+
+def _officers(s: Session, ids: list[int]) -> dict[int, User]:
+    """The users of `ids` (those that exist) with their credentials: Core, or the ORM query when the session holds
+    one of them without its credentials loaded (the ORM then loads them onto the object it holds)."""
+    s._autoflush()
+    rows = raw.query(raw.connection(s), _officers_load(len(ids)), {f"u{i}": v for i, v in enumerate(ids)})
+    wu = adopt.width(User)
+    held = {}
+    for r in rows:
+        uid = r[0]
+        if adopt.present(s, User, uid):
+            u = s.identity_map[adopt.key(User, uid)]
+            if not adopt.loaded(u, "credentials"):
+                return {u.id: u for u in s.execute(_OFFICERS, {"ids": ids}).unique().scalars().all()}
+            held[uid] = u
+        elif r[wu] is not None and adopt.present(s, Credential, r[wu]):
+            return {u.id: u for u in s.execute(_OFFICERS, {"ids": ids}).unique().scalars().all()}
+    users: dict[int, tuple[User, list]] = {}
+    for r in rows:
+        if r[0] not in held:
+            _user_of_row(s, r, 0, users)
+    return {**_finish_users(users), **held}
 
 
 # Acts whose doer does not thereby take part in the case: the review itself and its assignment.

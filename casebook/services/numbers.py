@@ -32,7 +32,7 @@ def next_number(s: Session, agency_id: int, kind: str, year: int) -> int:
     PostgreSQL a concurrent first insert waits for the other and then takes the update branch; SQLite
     writers are serialised by BEGIN IMMEDIATE).
     """
-    conn = s.connection()
+    conn = raw.connection(s)
     rows, _ = raw.execute(conn, _TAKE[conn.dialect.name], {"agency_id": agency_id, "kind": kind, "year": year,
                                                           "last_value": 1})
     (value,), = rows

@@ -8,9 +8,10 @@ the row instead of registering a second one. A correction is trailed on every ca
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, true
 from sqlalchemy.orm import Session
 
+from casebook.db import adopt, raw
 from casebook.db.models import Case, Party
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import (
@@ -100,6 +101,27 @@ def register_party(s: Session, actor: Actor, data: dict) -> Party:
     return party
 
 
+_parties_t, _cases_t = Party.__table__, Case.__table__
+_HELD = select(_cases_t.c.agency_id).where(_cases_t.c.party_id == bindparam("party_id")).distinct().subquery("held")
+# The party and the agencies holding a case that names it, in one round trip: one row per such agency (at least one).
+_PARTY_WITH_AGENCIES = (select(*_parties_t.c, _HELD.c.agency_id).select_from(_parties_t.outerjoin(_HELD, true()))
+                        .where(_parties_t.c.id == bindparam("party_id")))
+
+
+def party_for_act(s: Session, party_id: int) -> tuple[Party | None, set[int] | None]:
+    """`Session.get(Party, party_id)` and `party_agencies` for an act's hot path, in one Core read, the party made
+    into the same object (`db.adopt`); (party, None) when the session already holds it (the caller asks
+    `party_agencies`), (None, None) when there is no such party."""
+    if adopt.present(s, Party, party_id):
+        return s.get(Party, party_id), None
+    s._autoflush()  # as the ORM queries did: a case of this session not yet written counts
+    rows = raw.query(raw.connection(s), _PARTY_WITH_AGENCIES, {"party_id": party_id})
+    if not rows:
+        return None, None
+    party = adopt.adopt(s, Party, rows[0])
+    return party, {party.created_by_agency_id, *(r[-1] for r in rows if r[-1] is not None)}
+
+
 def party_agencies(s: Session, party: Party) -> set[int]:
     """The agencies a party belongs to: those with a case or lead naming it, and the one that registered it."""
     held = s.execute(select(Case.agency_id).where(Case.party_id == party.id).distinct()).scalars()
@@ -111,11 +133,12 @@ def normalised_number(number: str) -> str:
     return "".join(number.split()).replace("-", "").upper()
 
 
-def attachable(s: Session, actor: Actor, party: Party, proof: str | None) -> str | None:
+def attachable(s: Session, actor: Actor, party: Party, proof: str | None, agencies: set[int] | None = None) -> str | None:
     """How a case of this actor may name this party: "scope" when the party belongs to the actor's agencies (the
     rule for reading it), "id_number" when the caller proves it knows the party by its full identity number
-    (the masked de-duplication flow: `GET /parties?id_number=` gave the id, the number goes with it); else None."""
-    if actor.read_scope & party_agencies(s, party):
+    (the masked de-duplication flow: `GET /parties?id_number=` gave the id, the number goes with it); else None.
+    `agencies`: the party's agencies when the caller has read them with the party (`party_for_act`)."""
+    if actor.read_scope & (party_agencies(s, party) if agencies is None else agencies):
         return "scope"
     if proof and normalised_number(proof) == party.id_number:
         return "id_number"

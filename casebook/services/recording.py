@@ -145,7 +145,7 @@ def record(
                        "agency_id": agency_id, "case_id": case_id, "case_seq": None, "actor_id": actor.user_id,
                        "payload": data})
     s.flush()
-    conn = s.connection()
+    conn = raw.connection(s)
     if case is not None and outbox:
         if case_seq is None:
             (last,), = raw.execute(conn, _TAKE_CASE_SEQS, {"case_id_": case_id, "n_events": len(outbox)})[0]

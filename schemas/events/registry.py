@@ -47,14 +47,78 @@ def register_case_events(names) -> None:
 
 
 def validate_event(event_type: str, version: int, payload: dict) -> dict:
-    """Return the payload as the schema dumps it; raise on an unknown type/version or a bad payload."""
-    schema = _schemas.get((event_type, version))
+    """Return the payload as the schema dumps it; raise on an unknown type/version or a bad payload.
+
+    A payload that fits its schema's plan (`_event_plan`: exact types, no unknown keys, every required key) is
+    what marshmallow would accept, and the plan builds what it would dump; anything else (every payload it
+    would refuse among them) goes through marshmallow itself, which gives the verdict and the errors."""
+    key = (event_type, version)
+    schema = _schemas.get(key)
     if schema is None:
         raise UnknownEvent(f"unknown event {event_type} v{version}")
+    plan = _event_plans.get(key, _event_plans)
+    if plan is _event_plans:
+        plan = _event_plans[key] = _event_plan(schema)
+    if plan is not None and type(payload) is dict:
+        out = _planned_dump(plan, payload)
+        if out is not None:
+            return out
     errors = schema.validate(payload)
     if errors:
         raise ValidationError(errors)
     return schema.dump(payload)
+
+
+# --- one event: the schema's fields checked directly (the act's path, issue 17) ------------------------------
+
+_PLAIN = {fields.String: str, fields.Dict: dict, fields.Raw: None}
+_event_plans: dict[tuple[str, int], tuple | None] = {}
+
+
+def _event_plan(schema) -> tuple | None:
+    """(name, exact type or None for Raw, required, allow_none) per field in dump order, for a schema of plain
+    String, Dict (no key or value fields) and Raw fields that refuses unknown keys, with no validators, hooks or
+    renamed fields; else None."""
+    from marshmallow import RAISE
+
+    if any(schema._hooks.values()) or schema.unknown != RAISE or schema.only or schema.exclude:
+        return None
+    plan = []
+    for name, f in schema.dump_fields.items():
+        if type(f) not in _PLAIN or name not in schema.load_fields:
+            return None
+        if (f.validators or f.data_key not in (None, name) or f.attribute not in (None, name)
+                or (type(f) is fields.Dict and (f.key_field is not None or f.value_field is not None))):
+            return None
+        plan.append((name, _PLAIN[type(f)], f.required, f.allow_none))
+    if set(schema.load_fields) != {p[0] for p in plan}:
+        return None
+    return tuple(plan)
+
+
+def _planned_dump(plan: tuple, payload: dict) -> dict | None:
+    """What schema.dump gives for a payload schema.validate accepts, or None when the payload does not fit the plan
+    (exact str for a String, exact dict for a Dict — copied, as Dict dumps it — None only where allowed)."""
+    out = {}
+    n = 0
+    for name, kind, required, allow_none in plan:
+        if name not in payload:
+            if required:
+                return None
+            continue
+        n += 1
+        v = payload[name]
+        if v is None:
+            if not allow_none:
+                return None
+            out[name] = None
+        elif kind is None:
+            out[name] = v
+        elif type(v) is not kind:
+            return None
+        else:
+            out[name] = dict(v) if kind is dict else v
+    return out if n == len(payload) else None  # a key outside the plan: marshmallow says which
 
 
 # --- bulk validation (the deadline sweep writes thousands of events per transaction) ----------------------

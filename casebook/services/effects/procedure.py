@@ -30,10 +30,10 @@ def check_party(s: Session, party_id: int | None, actor: Actor, proof: str | Non
     """The party a case of this actor's agency may name, and how (`parties.attachable`: its agencies' own party,
     or proven by its full identity number). Any other party answers exactly as one that does not exist (the
     attempt logged), so that a case cannot be used to reach, or to probe for, another agency's party."""
-    from casebook.services.parties import attachable
+    from casebook.services.parties import attachable, party_for_act
 
-    party = s.get(Party, party_id) if party_id is not None else None
-    how = attachable(s, actor, party, proof) if party is not None else None
+    party, agencies = party_for_act(s, party_id) if party_id is not None else (None, None)
+    how = attachable(s, actor, party, proof, agencies) if party is not None else None
     if party is not None and how is None:
         deny(actor, f"party:{party_id}", "party out of scope and its number not given", "party_out_of_scope")
     if how is None:
