@@ -33,20 +33,25 @@ def _prepare(stmt: ClauseElement, dialect) -> tuple[str, tuple[str, ...] | None,
     return c.string, names, procs
 
 
-def execute(conn: Connection, stmt: ClauseElement, params: dict[str, Any] | None = None) -> tuple[list, int]:
-    """Execute `stmt` with `params` on the connection's driver cursor: (the rows it returned, its rowcount).
-
-    Every bind goes through its type's bind processor, as `Connection.execute` does (None included: a JSON
-    column's None is JSON null there too). A bind missing from `params` takes the bindparam's own value."""
-    sql, names, procs = _prepare(stmt, conn.dialect)
+def _bound(stmt: ClauseElement, dialect, params: dict[str, Any] | None) -> tuple[str, Any]:
+    """The statement's SQL and its driver arguments: every bind through its type's bind processor, as
+    `Connection.execute` does (None included: a JSON column's None is JSON null there too); a bind missing from
+    `params` takes the bindparam's own value."""
+    sql, names, procs = _prepare(stmt, dialect)
     params = params or {}
     values = {}
     for name, proc, default in procs:
         v = params.get(name, default)
         values[name] = v if proc is None else proc(v)
+    return sql, [values[n] for n in names] if names is not None else values
+
+
+def execute(conn: Connection, stmt: ClauseElement, params: dict[str, Any] | None = None) -> tuple[list, int]:
+    """Execute `stmt` with `params` on the connection's driver cursor: (the rows it returned, its rowcount)."""
+    sql, args = _bound(stmt, conn.dialect, params)
     cur = conn.connection.dbapi_connection.cursor()
     try:
-        cur.execute(sql, [values[n] for n in names] if names is not None else values)
+        cur.execute(sql, args)
         rows = cur.fetchall() if cur.description is not None else []
         return rows, cur.rowcount
     finally:
@@ -61,15 +66,10 @@ def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[
     with its column type's result processor, as a Core result would (SQLite's datetime and date text, JSON text,
     booleans and decimals; the driver's own codes on PostgreSQL): rows as tuples, in the statement's order."""
     conn_dialect = conn.dialect
-    sql, names, procs = _prepare(stmt, conn_dialect)
-    params = params or {}
-    values = {}
-    for name, proc, default in procs:
-        v = params.get(name, default)
-        values[name] = v if proc is None else proc(v)
+    sql, args = _bound(stmt, conn_dialect, params)
     cur = conn.connection.dbapi_connection.cursor()
     try:
-        cur.execute(sql, [values[n] for n in names] if names is not None else values)
+        cur.execute(sql, args)
         rows = cur.fetchall()
         key = (id(stmt), conn_dialect.name)
         hit = _result_procs.get(key)

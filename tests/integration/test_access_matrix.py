@@ -431,6 +431,23 @@ class Page:
     role_first: bool = False               # a denied role is 403 whatever the agency (checked before the record)
     other: int = 404                       # what another agency's user gets of a scoped record
     cells: tuple[tuple[str, str, int], ...] = ()  # (role, agency, status): the designed exceptions
+    hidden: frozenset[str] = frozenset()   # roles that do not see the record even in its agency (404)
+
+
+def designed_status(page, role: str, agency: str) -> int | None:
+    """A page's (or a page form's) designed refusal for this role and agency; None: allowed."""
+    cell = {(ro, a): status for ro, a, status in page.cells}.get((role, agency))
+    if cell is not None:
+        return cell
+    if page.role_first and role in page.denied:
+        return 403
+    if page.scoped and (agency == "other" or role == "admin"):
+        return page.other
+    if role in page.hidden:
+        return 404
+    if role in page.denied:
+        return 403
+    return None
 
 
 CASE_PAGE = Page(scoped=True)
@@ -517,15 +534,9 @@ def test_page_cell(world, rule, role, agency):
         sess["token"] = api.token(world["people"][role, agency])
     before = snapshot(api)
     r = client.get(path)
-    cell = {(ro, a): status for ro, a, status in page.cells}.get((role, agency))
-    if cell is not None:
-        assert r.status_code == cell, r.status_code
-    elif page.role_first and role in page.denied:
-        assert r.status_code == 403, r.status_code
-    elif page.scoped and (agency == "other" or role == "admin"):
-        assert r.status_code == page.other, r.status_code
-    elif role in page.denied:
-        assert r.status_code == 403, r.status_code
+    want = designed_status(page, role, agency)
+    if want is not None:
+        assert r.status_code == want, r.status_code
     else:
         assert r.status_code in page.ok, r.status_code
     assert "登录" not in r.headers.get("Location", "") and "/login" not in r.headers.get("Location", "")
