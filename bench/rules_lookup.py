@@ -56,7 +56,8 @@ def main(n_items: int = 5000, n_queries: int = 20000) -> None:
     for _ in range(n_queries):
         code = f"G-{rnd.randrange(n_items):05d}"
         facts = {"goods_value": Decimal(rnd.randrange(0, 300000)), "illegal_gains": Decimal(rnd.randrange(0, 50000)),
-                 "sales_amount": Decimal(rnd.randrange(0, 80000)), "turnover": None}
+                 "sales_amount": Decimal(rnd.randrange(0, 80000)), "turnover": None,
+                 "advertising_fee": Decimal(rnd.randrange(0, 200000))}  # every fact a seed item multiplies
         circ = rnd.sample(circ_pool, rnd.randrange(0, 3))
         a = time.perf_counter()
         cat, item = reg.violation(code, day)
