@@ -13,7 +13,10 @@ import functools
 from flask import g, request
 
 from casebook.domain.errors import DomainError
+from casebook.services.acts import ACTS
 from casebook.services.context import require_role
+from casebook.services.perform import admit, check_role
+from casebook.web.tx import read
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -30,8 +33,6 @@ def checked_first(check, *, writes_only: bool = False):
         @functools.wraps(f)
         def wrapped(*args, **kwargs):
             if _applies(writes_only):
-                from casebook.web.tx import read
-
                 read(lambda s: check(s, g.actor, **kwargs))
             return f(*args, **kwargs)
         return wrapped
@@ -51,20 +52,26 @@ def roles_first(*roles: str, what: str, writes_only: bool = False):
     return deco
 
 
-def act_roles_first(code: str):
-    """A page form that creates a case by an act (案源登记, 当场处罚): the roles the act declares, before its form is
-    read (a GET shows the form; the act's own check repeats this in its transaction)."""
-    def deco(f):
-        @functools.wraps(f)
-        def checked(*args, **kwargs):
-            if request.method in WRITES:
-                from casebook.services.acts import ACTS
-                from casebook.services.perform import check_role
+def permission_first(action: str, *, writes_only: bool = False):
+    """Check who may do the act `action` before the body is parsed or If-Match read (placed right under the route).
 
-                check_role(g.actor, ACTS[code], code)
-            return f(*args, **kwargs)
+    A caller without permission gets 404 (another agency's case) or 403 (not their agency, not their role),
+    never field errors or a stale-version 409 that would tell them about the case. On a case the check reads
+    it in the request's read session (`perform.admit`); an act that creates its case checks the roles its
+    declaration names. `perform` checks again in the act's transaction. `writes_only`: a page that shows the
+    act's form on GET (案源登记, 当场处罚) checks its POST.
+    """
+    def wrap(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if _applies(writes_only):
+                if "case_id" in kwargs:
+                    read(lambda s: admit(s, g.actor, kwargs["case_id"], action))
+                else:
+                    check_role(g.actor, ACTS[action], f"case:{action}")
+            return view(*args, **kwargs)
         return checked
-    return deco
+    return wrap
 
 
 def reraise_refusal(e: DomainError) -> None:

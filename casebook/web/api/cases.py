@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 from flask import g, request, send_file
@@ -14,10 +13,10 @@ from casebook.services import audit as audit_svc
 from casebook.services import case_list
 from casebook.services import cases as svc
 from casebook.services import evidence as ev_svc
-from casebook.services.acts import ACTS, CASE_ROUTE_ACTS
-from casebook.services.perform import admit, check_role
+from casebook.services.acts import CASE_ROUTE_ACTS
 from casebook.web.api import Blueprint, error_responses
 from casebook.web.limits import check_json_depth
+from casebook.web.permission import permission_first
 from casebook.web.tx import (
     command,
     etag_for,
@@ -52,25 +51,6 @@ def errors(*codes):
 
 def _case_response(s, case, status=200):
     return dump_case(case), status, {"ETag": etag_for(case.version), "Location": f"/api/v1/cases/{case.id}"}
-
-
-def permission_first(action: str):
-    """Check who may do `action` before the body is parsed or If-Match read (placed right under the route).
-
-    A caller without permission gets 404 (another agency's case) or 403 (not their agency, not their role),
-    never field errors or a stale-version 409 that would tell them about the case. On a case the check reads
-    it in the request's read session; `perform` checks again in the act's transaction.
-    """
-    def wrap(view):
-        @functools.wraps(view)
-        def checked(*args, **kwargs):
-            if "case_id" in kwargs:
-                read(lambda s: admit(s, g.actor, kwargs["case_id"], action))
-            else:
-                check_role(g.actor, ACTS[action], f"case:{action}")
-            return view(*args, **kwargs)
-        return checked
-    return wrap
 
 
 @blp.route("/cases", methods=["POST"])

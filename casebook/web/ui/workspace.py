@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from casebook.domain.errors import ActionRefused, DomainError
 from casebook.domain.lifecycle import STAGES
 from casebook.services import cases, deadlines, parties, statistics, worklists
-from casebook.web.permission import act_roles_first, roles_first
+from casebook.web.permission import permission_first, roles_first
 
 from . import forms
 from .acts import act_declaration
@@ -99,7 +99,7 @@ def _parties(s):
 
 
 @blp.route("/leads/new", methods=["GET", "POST"])
-@act_roles_first("register_lead")
+@permission_first("register_lead", writes_only=True)
 def new_lead():
     from schemas.api.cases import LeadIn
 
@@ -144,7 +144,7 @@ def new_party():
 
 
 @blp.route("/summary/new", methods=["GET", "POST"])
-@act_roles_first("decide_on_the_spot")
+@permission_first("decide_on_the_spot", writes_only=True)
 def new_summary():
     decl = act_declaration("decide_on_the_spot")
     with reading() as s:
