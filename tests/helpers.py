@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from casebook.db import models as m
 from casebook.seed import demo_user
@@ -175,3 +175,14 @@ def delivery_state(sessions, consumer: str = "activity") -> dict:
         inbox = s.execute(select(m.ConsumerInbox.event_id).where(m.ConsumerInbox.consumer == consumer)).scalars().all()
         activity = s.execute(select(m.Activity.event_id)).scalars().all()
     return {"outbox": outbox, "unsent": unsent, "inbox": inbox, "activity": activity}
+
+
+def statements_seen(engine):
+    """The SQL statements the engine sends from now on (a list that fills), and a function that stops listening."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", before)

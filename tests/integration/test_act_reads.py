@@ -4,13 +4,14 @@ row (an act reloads the case it holds, as populate_existing did)."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import joinedload
 
 from casebook.db.models import Case, User
 from casebook.services import loading
 from casebook.services.context import actor_for
 from casebook.services.parties import party_agencies, party_for_act
+from tests.helpers import statements_seen
 
 
 def _actor(s, username):
@@ -21,16 +22,6 @@ def _actor(s, username):
 
 def _columns(obj) -> dict:
     return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
-
-
-def _statements(engine):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *a):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
 
 
 def _snapshot(case: Case) -> dict:
@@ -51,7 +42,7 @@ def test_the_case_for_an_act_is_the_orm_load(api, sessions, engine):
         case = loading._load_case_for_act(s, cid, True)
         assert isinstance(case, Case)  # Core, not the ORM's fallback
         assert len(s.identity_map) > 1 and not s.dirty and not s.new
-        seen, stop = _statements(engine)
+        seen, stop = statements_seen(engine)
         try:  # everything the joined load loaded is on the objects: reading it issues no statement
             got = _snapshot(case) | {"agency": _columns(case.agency)}
             assert all(not inspect(o).modified and inspect(o).persistent
@@ -100,7 +91,7 @@ def test_the_party_and_its_agencies_in_one_read(api, sessions, engine):
         expected = (_columns(s.get(inspect(Case).relationships["party"].mapper.class_, pid)),
                     party_agencies(s, s.get(Case, cid).party))
     with sessions() as s:
-        seen, stop = _statements(engine)
+        seen, stop = statements_seen(engine)
         try:
             party, agencies = party_for_act(s, pid)
         finally:

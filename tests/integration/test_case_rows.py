@@ -4,13 +4,14 @@ write, the version check, and an ORM object that stays usable without being read
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from casebook.db.models import Case, CaseOfficer
 from casebook.services.case_rows import write_case
 from casebook.services.cases import perform, register_lead
 from casebook.services.context import actor_for, local_today
+from tests.helpers import statements_seen
 
 
 def _actor(s, username):
@@ -19,23 +20,13 @@ def _actor(s, username):
     return actor_for(s, demo_user(s, username))
 
 
-def _statements(engine):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *a):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
-
-
 def test_a_lead_is_inserted_as_the_orm_would_and_needs_no_read_back(api, sessions, settings, engine):
     with sessions() as s, s.begin():
         party_id = api.party("organization")
         case = register_lead(s, _actor(s, "zhangwei"), {
             "source": "complaint", "cause": "涉嫌销售过期食品", "discovered_on": local_today(), "party_id": party_id,
         }, settings=settings)
-        seen, stop = _statements(engine)
+        seen, stop = statements_seen(engine)
         try:  # every column and the party are on the object: reading them issues no statement
             assert (case.procedure, case.hearing_status, case.referral_status, case.version, case.event_seq) == (
                 "ordinary", "none", "none", 1, 1)
