@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .identifiers import birth_date_of
+
 # 118号 and 行政处罚法 第四十八条 (as 118号 implements it): 7 working days for 行政处罚决定.
 GENERAL_DAYS = 7
 # 总局令第45号 第九条: 20 working days (same province).
@@ -85,26 +87,13 @@ def system(code: str | None) -> PublicationSystem:
 # --- which decisions are published ------------------------------------------------------------------------
 
 
-def birth_date(resident_id: str | None) -> dt.date | None:
-    """The birth date a 居民身份证号 carries (GB 11643: 18 digits YYYYMMDD at 7–14; 15 digits YYMMDD at 7–12)."""
-    n = (resident_id or "").strip()
-    try:
-        if len(n) == 18 and n[:17].isdigit():
-            return dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
-        if len(n) == 15 and n.isdigit():
-            return dt.date(1900 + int(n[6:8]), int(n[8:10]), int(n[10:12]))
-    except ValueError:
-        return None
-    return None
-
-
 def is_minor(party_kind: str | None, id_number: str | None, on: dt.date, born: dt.date | None = None) -> bool:
     """A natural person under 18 on the decision day (民法典 第十七条). An unreadable birth date counts as a minor:
     publishing a child's penalty cannot be undone, withholding an adult's can be corrected by hand. `born` is the
     birth date known otherwise (recorded for a passport holder, 行政处罚法 第三十条)."""
     if party_kind != "person":
         return False
-    born = born or birth_date(id_number)
+    born = born or birth_date_of(id_number)
     if born is None:
         return True
     try:

@@ -48,7 +48,7 @@ from casebook.domain import general_provisions as gp
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import Conflict, ValidationFailed
-from casebook.domain.identifiers import BIRTH_DATE_KINDS, ID_KINDS, document_birth_date
+from casebook.domain.identifiers import BIRTH_DATE_KINDS, ID_KINDS, birth_date_of, document_birth_date
 from casebook.domain.vocabulary import EVIDENCE_KINDS, SOURCE_PHRASES
 from schemas.documents import DOCUMENT_TYPES, DocumentType
 
@@ -298,10 +298,8 @@ def _party(cd: CaseData) -> dict | None:
         if born and id_kind not in BIRTH_DATE_KINDS:  # a passport …: the birth date recorded (行政处罚法 第三十条)
             out["birth_date"] = born.isoformat() if isinstance(born, dt.date) else str(born)
         elif len(n) == 18 and n[:17].isdigit():  # GB 11643: birth date and sex are part of the number
-            try:
-                out["birth_date"] = dt.date(int(n[6:10]), int(n[10:12]), int(n[12:14])).isoformat()
-            except ValueError:
-                pass
+            if (from_number := birth_date_of(n)) is not None:
+                out["birth_date"] = from_number.isoformat()
             out["gender"] = "男" if int(n[16]) % 2 else "女"
         return _clean(out)
     return _clean({"kind": "organization", "name": p.name, "address": p.address, "phone": p.phone,
