@@ -1,4 +1,4 @@
-"""HTTP: the case list and a case act (filing a lead) through a real server, against a minimal Flask app.
+"""HTTP: the case list and a case act (registering a lead, POST /api/v1/cases) through a real server, against a minimal Flask app.
 
 Budgets (DESIGN.md §7): an API request (list, act) under gunicorn ≤ 5× a minimal Flask app returning the
 same JSON under the same server; embedded mode with 8 concurrent writers p99 < 100 ms.
@@ -9,8 +9,11 @@ same JSON under the same server; embedded mode with 8 concurrent writers p99 < 1
 The product runs with its own settings in its own server processes: gunicorn `casebook.web.app:create_app()`
 with 4 sync workers for PostgreSQL, `python -m casebook.cli serve` (the embedded mode, with its background
 threads) for SQLite. The floor (bench/http_floor.py) returns the bytes the product returned for the same
-request (a real page of 50 cases, ~20 KB; a real filed lead), parsing the request body for the act, under the
-same server. The load comes from bench/http_client.py in separate processes over loopback, a bounded number
+request (a real page of 50 cases, ~20 KB; a real registered lead), parsing the request body for the act, under the
+same server. A second floor for the act (`http_floor:db_app`) does the act's database work by hand under the
+same server — the token and its user in one hand-written statement, then the lead's rows through the raw
+driver (bench/write_path.py's `HandWritten`) — so the report separates what the database costs from what the
+framework costs (`act_vs_hand_written_sql`; not a budget). The load comes from bench/http_client.py in separate processes over loopback, a bounded number
 of requests, C clients at a time. Variants are interleaved (product, floor, product, floor …) and the median
 of the rounds is reported, with the machine's load beside it.
 """
@@ -138,31 +141,37 @@ def main() -> None:
         result["payload"] = {k: v for k, v in prep.items() if k != "token"}
         env = {**os.environ, "PYTHONPATH": str(ROOT), "CASEBOOK_DATABASE_URL": db.url, "CASEBOOK_DATA_DIR": str(db.data_dir),
                "BENCH_FLOOR_LIST": str(db.data_dir / "floor_list.json"), "BENCH_FLOOR_ACT": str(db.data_dir / "floor_act.json")}
-        pp, fp = free_port(), free_port()
+        env["BENCH_FLOOR_DB_URL"] = db.url
+        pp, fp, dp = free_port(), free_port(), free_port()
         logs = db.data_dir / "servers.log"
         if args.backend == "postgres":
             gun = [PY, "-m", "gunicorn", "-w", str(args.workers), "--log-level", "warning"]
             product = start(gun + ["-b", f"127.0.0.1:{pp}", "casebook.web.app:create_app()"], env, pp, logs)
             floor = start(gun + ["-b", f"127.0.0.1:{fp}", "--chdir", str(HERE), "http_floor:app"], env, fp, logs)
+            db_floor = start(gun + ["-b", f"127.0.0.1:{dp}", "--chdir", str(HERE), "http_floor:db_app"], env, dp, logs)
         else:
             product = start([PY, "-m", "casebook.cli", "serve", "--port", str(pp)], env, pp, logs)
             floor = start([PY, str(HERE / "http_floor.py"), str(fp)], env, fp, logs)
+            db_floor = start([PY, str(HERE / "http_floor.py"), str(dp), "db"], env, dp, logs)
         token, lead = prep["token"], db.data_dir / "lead.json"
-        runs: dict[str, list[dict]] = {k: [] for k in ("list", "list_floor", "act", "act_floor")}
+        runs: dict[str, list[dict]] = {k: [] for k in ("list", "list_floor", "act", "act_floor", "act_db_floor")}
         try:
             # Warm-up: every worker imports, connects and compiles before anything is timed.
             drive(pp, "/api/v1/cases", 40, args.clients, token)
             drive(fp, "/api/v1/cases", 40, args.clients, token)
             drive(pp, "/api/v1/cases", 20, writers, token, lead)
+            drive(dp, "/api/v1/cases", 20, writers, token, lead)
             for i in range(args.repeat):
                 log(f"http[{args.backend}] round {i + 1}/{args.repeat}")
                 runs["list"].append(drive(pp, "/api/v1/cases", args.requests, args.clients, token))
                 runs["list_floor"].append(drive(fp, "/api/v1/cases", args.requests, args.clients, token))
                 runs["act"].append(drive(pp, "/api/v1/cases", args.requests, writers, token, lead))
                 runs["act_floor"].append(drive(fp, "/api/v1/cases", args.requests, writers, token, lead))
+                runs["act_db_floor"].append(drive(dp, "/api/v1/cases", args.requests, writers, token, lead))
         finally:
             stop(product)
             stop(floor)
+            stop(db_floor)
 
     def med(name: str) -> dict:
         rs = runs[name]
@@ -176,12 +185,14 @@ def main() -> None:
 
     out = {k: med(k) for k in runs}
     ok = all(set(r["statuses"]) == {"200"} for k in ("list", "list_floor") for r in runs[k]) and all(
-        set(r["statuses"]) == {"201"} for k in ("act", "act_floor") for r in runs[k])
+        set(r["statuses"]) == {"201"} for k in ("act", "act_floor", "act_db_floor") for r in runs[k])
     ratio_list = round(out["list_floor"]["req_per_s"] / out["list"]["req_per_s"], 2)
     ratio_act = round(out["act_floor"]["req_per_s"] / out["act"]["req_per_s"], 2)
     result.update({
         "timings": out, "all_answered_ok": ok,
         "ratio_to_floor": {"list": ratio_list, "act": ratio_act},
+        # Not a budget: the act against the same minimal app writing the same rows by hand-written SQL (http_floor.db_app).
+        "act_vs_hand_written_sql": round(out["act_db_floor"]["req_per_s"] / out["act"]["req_per_s"], 2),
         "pass": {"list": ratio_list <= BUDGET_RATIO, "act": ratio_act <= BUDGET_RATIO,
                  **({"embedded_writers_p99": out["act"]["p99_ms"] < BUDGET_EMBEDDED_P99_MS} if args.backend == "sqlite" else {})},
         "note": "ratio = floor's requests/s ÷ product's (time per request, product over floor); median of interleaved "

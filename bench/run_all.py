@@ -232,11 +232,14 @@ def cell_http(r: dict | None) -> str:
         return p
     t, ratio, ok = r["timings"], r["ratio_to_floor"], r["pass"]
     s = (f"list {ratio['list']}× {_mark(ok['list'])} ({t['list']['req_per_s']:.0f} vs floor {t['list_floor']['req_per_s']:.0f} "
-         f"req/s, {r['clients']} clients, p99 {t['list']['p99_ms']:.0f} ms); act (file a lead) {ratio['act']}× "
+         f"req/s, {r['clients']} clients, p99 {t['list']['p99_ms']:.0f} ms); act (register a lead) {ratio['act']}× "
          f"{_mark(ok['act'])} ({t['act']['req_per_s']:.0f} vs {t['act_floor']['req_per_s']:.0f} req/s, {r['writers']} clients, "
          f"p50 {t['act']['p50_ms']:.0f} / p99 {t['act']['p99_ms']:.0f} ms")
     if "embedded_writers_p99" in ok:
         s += f" {_mark(ok['embedded_writers_p99'])}; floor p99 {t['act_floor']['p99_ms']:.0f} ms"
+    if (hw := r.get("act_vs_hand_written_sql")) is not None:
+        s += (f"; the same minimal app writing the lead's rows by hand-written SQL: {t['act_db_floor']['req_per_s']:.0f} "
+              f"req/s, p99 {t['act_db_floor']['p99_ms']:.0f} ms, the act {hw}× that")
     s += f"); {r['server']}, {r['payload']['list_bytes'] // 1000} KB list, median of {r['repeat']}"
     return s + _load({"load": r.get("load")})
 
@@ -457,7 +460,7 @@ def table(results: dict) -> str:
         "calendar_confirm": ("confirming a year's holiday notice: recount every provisional deadline, trail and "
                              "announce each (`bench/calendar_confirm.py`); floor: writing the same trail entries "
                              "and events", "none set (a yearly administrator act)", cell_confirm),
-        "http_api": ("API over HTTP: `GET /api/v1/cases` (page of 50) and filing a lead (`bench/http_api.py`); "
+        "http_api": ("API over HTTP: `GET /api/v1/cases` (page of 50) and registering a lead (`bench/http_api.py`); "
                      "gunicorn 4 workers on PostgreSQL, `casebook serve` on SQLite",
                      "≤ 5 × a minimal Flask app returning the same JSON under the same server; embedded, 8 writers: "
                      "p99 < 100 ms", cell_http),

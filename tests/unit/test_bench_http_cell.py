@@ -1,0 +1,47 @@
+"""bench/run_all.py's API-over-HTTP cell: the ratio to the minimal app (the budget) and, beside it, the act against
+the same minimal app writing the lead's rows by hand-written SQL (bench/http_floor.py's `db_app`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _run_all():
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_run_all_http", BENCH / "run_all.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def _t(rps: float, p99: float) -> dict:
+    return {"req_per_s": rps, "p50_ms": p99 / 2, "p99_ms": p99}
+
+
+def _result(with_db_floor: bool) -> dict:
+    timings = {"list": _t(800, 11), "list_floor": _t(5000, 2), "act": _t(500, 14), "act_floor": _t(5600, 1.2)}
+    r = {"bench": "http", "backend": "postgres", "server": "gunicorn", "clients": 4, "writers": 4, "repeat": 3,
+         "payload": {"list_bytes": 21502}, "timings": timings, "ratio_to_floor": {"list": 6.25, "act": 11.2},
+         "pass": {"list": False, "act": False}, "load": {"other_processes_cores_avg": 0.2}}
+    if with_db_floor:
+        timings["act_db_floor"] = _t(1250, 7)
+        r["act_vs_hand_written_sql"] = 2.5
+    return r
+
+
+def test_the_cell_shows_the_hand_written_sql_floor_when_measured():
+    cell = _run_all().cell_http(_result(True))
+    assert "act (register a lead) 11.2× ❌ (500 vs 5600 req/s" in cell
+    assert "hand-written SQL: 1250 req/s, p99 7 ms, the act 2.5× that" in cell
+
+
+def test_an_older_result_without_it_still_renders():
+    cell = _run_all().cell_http(_result(False))
+    assert "list 6.25× ❌" in cell and "hand-written" not in cell
