@@ -160,8 +160,131 @@ def throughput(url: str, data_dir: Path, rows: int, cases: int, batch: int, back
                    "trail_verifies": ok, "verify_s": round(verify_s, 2)},
         "within_budget": elapsed < BUDGET_SWEEP_S and events[0] == events[1] == rows and still_open == 0 and ok,
     })
+    # The floor, in the same run right after: as many due rows planted again, fired by hand-written SQL (one
+    # connection); the chain must still verify with its entries, and every row must have fired once.
+    plant_deadlines(factory, agency_id, case_ids, rows, lambda i: past - dt.timedelta(seconds=i), prefix="f")
+    analyze(engine)
+    db_cpu = _backend_cpu(url) if backend == "postgres" else None
+    cpu = time.process_time()
+    t1 = now()
+    fired = hand_sweep(engine, batch)
+    floor_s = now() - t1
+    cpu = time.process_time() - cpu
+    if db_cpu is not None:
+        after = _backend_cpu(url)
+        db_cpu = None if after is None else after - db_cpu
+    with factory() as s:
+        floor_events = s.execute(select(func.count()).select_from(OutboxEvent)
+                                 .where(OutboxEvent.type == "deadline.missed")).scalar_one() - events[0]
+        floor_ok = verify_trail(s, Settings.from_env(database_url=url, data_dir=data_dir)).ok
+    out["floor"] = {"what": "the same rows fired by hand-written SQL through the raw driver, one connection "
+                            "(bench/deadline_sweep.py hand_sweep), right after the product's sweep",
+                    "rows": fired, "sweep_s": round(floor_s, 3), "python_cpu_s": round(cpu, 3),
+                    "postgres_backend_cpu_s": None if db_cpu is None else round(db_cpu, 3),
+                    "checks": {"events": floor_events, "trail_verifies": floor_ok}}
+    out["ratio_to_floor"] = round(elapsed / floor_s, 2)
+    out["ratio_cpu"] = round((out["python_cpu_s"] + (out["postgres_backend_cpu_s"] or 0))
+                             / (cpu + (db_cpu or 0)), 2)
     engine.dispose()
     return out
+
+
+def hand_sweep(engine, batch: int) -> int:
+    """The sweep's floor: the same rows fired by hand-written SQL through the raw driver, one transaction per
+    batch — claim the due rows (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, then UPDATE … RETURNING with
+    the case number joined), one canonical-JSON payload, trail entry and deadline.missed outbox row each, the
+    hash chain under the locked head (COPY on PostgreSQL, executemany on SQLite), the head updated, COMMIT.
+    No ORM, no schema validation, no masking check, no warning or calendar pass: what is left when only the
+    database work, the JSON and the hashing remain. Returns the rows fired."""
+    import hashlib
+
+    from casebook.audit.chain import canonical_payload, format_time
+    from casebook.db.models import utcnow
+    from casebook.services.deadlines import _LABELS, _WINDOWS
+    from casebook.services.recording import uuid4_strings
+
+    pg = engine.dialect.name == "postgresql"
+    conn = engine.raw_connection()
+    db = conn.driver_connection
+    windows = ", ".join(f"'{k}'" for k in _WINDOWS)
+    ret = "d.id, d.case_id, d.agency_id, d.kind, d.ref, d.starts_on, d.due_on, d.due_at, d.basis, d.status"
+    fired = 0
+    try:
+        while True:
+            now = utcnow()
+            cur = db.cursor()
+            if pg:
+                cur.execute("SELECT id FROM deadlines WHERE status = 'open' AND paused_since IS NULL AND due_at <= %s "
+                            "ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED", (now, batch))
+                ids = [r[0] for r in cur.fetchall()]
+                if ids:
+                    cur.execute(f"UPDATE deadlines d SET status = CASE WHEN d.kind IN ({windows}) THEN 'expired' "
+                                f"ELSE 'missed' END, missed_at = %s, updated_at = %s FROM cases c WHERE d.id = ANY(%s) "
+                                f"AND c.id = d.case_id RETURNING {ret}, c.case_no", (now, now, ids))
+            else:
+                cur.execute("BEGIN IMMEDIATE")
+                at_text = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                cur.execute("SELECT id FROM deadlines WHERE status = 'open' AND paused_since IS NULL AND due_at <= ? "
+                            "ORDER BY due_at LIMIT ?", (at_text, batch))
+                ids = [r[0] for r in cur.fetchall()]
+                if ids:
+                    cur.execute(f"UPDATE deadlines SET status = CASE WHEN kind IN ({windows}) THEN 'expired' "
+                                f"ELSE 'missed' END, missed_at = ?, updated_at = ? WHERE id IN "
+                                f"({', '.join('?' * len(ids))}) RETURNING {ret.replace('d.', '')}, "
+                                f"(SELECT c.case_no FROM cases c WHERE c.id = deadlines.case_id)", (at_text, at_text, *ids))
+            rows = cur.fetchall() if ids else []
+            trail, outbox = [], []
+            event_ids = uuid4_strings(len(rows))
+            for i, (id_, case_id, agency_id, kind, ref, starts_on, due_on, due_at, basis, status, case_no) in enumerate(rows):
+                if not pg:  # SQLite hands back its text; the payload carries ISO dates and an aware UTC time
+                    due_at = dt.datetime.fromisoformat(due_at).replace(tzinfo=dt.UTC) if due_at else None
+                    starts_on = dt.date.fromisoformat(starts_on) if starts_on else None
+                    due_on = dt.date.fromisoformat(due_on) if due_on else None
+                elif due_at is not None:
+                    due_at = due_at.astimezone(dt.UTC)
+                body = canonical_payload({
+                    "deadline_id": id_, "kind": kind, "label": _LABELS[kind], "ref": ref, "case_no": case_no,
+                    "basis": basis, "starts_on": starts_on and starts_on.isoformat(), "due_on": due_on and due_on.isoformat(),
+                    "due_at": due_at and due_at.isoformat()})
+                name = "deadline.expired" if status == "expired" else "deadline.missed"
+                trail.append([None, now, None, "system", agency_id, case_id, name, body, None, None])
+                outbox.append((event_ids[i], name, 1, now, agency_id, case_id, None, None, body))
+            if rows:
+                cur.execute("SELECT seq, entry_hash FROM trail_head WHERE id = 1" + (" FOR UPDATE" if pg else ""))
+                seq, prev = cur.fetchone()
+                at = format_time(now)
+                for r in trail:
+                    seq += 1
+                    r[0], r[8] = seq, prev
+                    prev = r[9] = hashlib.sha256(f"{prev}|{seq}|{at}|None|system|{r[4]}|{r[5]}|{r[6]}\n{r[7]}"
+                                                 .encode()).hexdigest()
+                t_cols = "seq, occurred_at, actor_id, actor_role, agency_id, case_id, action, payload, prev_hash, entry_hash"
+                o_cols = "event_id, type, version, occurred_at, agency_id, case_id, case_seq, actor_id, payload"
+                if pg:
+                    with cur.copy(f"COPY trail_entries ({t_cols}) FROM STDIN") as copy:
+                        for r in trail:
+                            copy.write_row(r)
+                    with cur.copy(f"COPY outbox ({o_cols}) FROM STDIN") as copy:
+                        for r in outbox:
+                            copy.write_row(r)
+                    cur.execute("UPDATE trail_head SET seq = %s, entry_hash = %s WHERE id = 1", (seq, prev))
+                else:
+                    for r in trail:
+                        r[1] = at_text
+                    cur.executemany(f"INSERT INTO trail_entries ({t_cols}) VALUES ({', '.join('?' * 10)})", trail)
+                    cur.executemany(f"INSERT INTO outbox ({o_cols}) VALUES ({', '.join('?' * 9)})",
+                                    [(*r[:3], at_text, *r[4:]) for r in outbox])
+                    cur.execute("UPDATE trail_head SET seq = ?, entry_hash = ? WHERE id = 1", (seq, prev))
+            if pg:
+                db.commit()
+            else:
+                cur.execute("COMMIT")
+            cur.close()
+            fired += len(rows)
+            if len(rows) < batch:
+                return fired
+    finally:
+        conn.close()
 
 
 def fire_lag(url: str, lag_rows: int, window: float, tick: int, batch: int, workers: int) -> dict:

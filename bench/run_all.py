@@ -327,6 +327,11 @@ def cell_sweep(r: dict | None) -> str:
     db_cpu = f" + database {sw['postgres_backend_cpu_s']:.1f}" if sw.get("postgres_backend_cpu_s") is not None else ""
     s += (f" ({sw['rows_per_s']:,} rows/s, {sw['workers']} worker{'s' if sw['workers'] != 1 else ''}; "
           f"CPU: Python {sw['python_cpu_s']:.1f} s{db_cpu})")
+    if (fl := sw.get("floor")) is not None:
+        fine = fl["checks"]["events"] == fl["rows"] == sw["rows"] and fl["checks"]["trail_verifies"]
+        failed = "" if fine else "; the floor's own checks failed"
+        s += (f", {sw['ratio_to_floor']}× the same rows fired by hand-written SQL ({fl['sweep_s']:.2f} s, one connection; "
+              f"CPU {sw['ratio_cpu']}×{failed})")
     if not checks_ok:
         s += (f" — checks failed: {ch['events']} events for {ch['distinct_deadlines']} deadlines, "
               f"{ch['left_open']} left open, trail verifies {ch['trail_verifies']}")

@@ -1,5 +1,6 @@
-"""bench/run_all.py's API-over-HTTP cell: the ratio to the minimal app (the budget) and, beside it, the act against
-the same minimal app writing the lead's rows by hand-written SQL (bench/http_floor.py's `db_app`)."""
+"""bench/run_all.py's cells for floors measured in the same run: the API over HTTP (the ratio to the minimal app,
+the budget, and beside it the act against the same minimal app writing the lead's rows by hand-written SQL,
+bench/http_floor.py's `db_app`), and the deadline sweep against the same rows fired by hand-written SQL."""
 
 from __future__ import annotations
 
@@ -45,3 +46,22 @@ def test_the_cell_shows_the_hand_written_sql_floor_when_measured():
 def test_an_older_result_without_it_still_renders():
     cell = _run_all().cell_http(_result(False))
     assert "list 6.25× ❌" in cell and "hand-written" not in cell
+
+
+def _sweep(with_floor: bool, floor_events: int = 20_000) -> dict:
+    sw = {"rows": 20_000, "sweep_s": 0.64, "within_budget": True, "workers": 2, "rows_per_s": 31_245,
+          "python_cpu_s": 0.44, "postgres_backend_cpu_s": 0.41,
+          "checks": {"events": 20_000, "distinct_deadlines": 20_000, "left_open": 0, "trail_verifies": True}}
+    if with_floor:
+        sw.update({"floor": {"rows": 20_000, "sweep_s": 0.62, "checks": {"events": floor_events, "trail_verifies": True}},
+                   "ratio_to_floor": 1.03, "ratio_cpu": 1.25})
+    return {"bench": "deadline_sweep", "sweep": sw, "budget": {"sweep_s_max": 5.0, "at_rows": 100_000}}
+
+
+def test_the_sweep_cell_shows_its_hand_written_floor_and_its_checks():
+    ra = _run_all()
+    cell = ra.cell_sweep(_sweep(True))
+    assert "1.03× the same rows fired by hand-written SQL (0.62 s, one connection; CPU 1.25×)" in cell
+    assert "checks failed" not in cell
+    assert "the floor's own checks failed" in ra.cell_sweep(_sweep(True, floor_events=19_999))
+    assert "hand-written" not in ra.cell_sweep(_sweep(False))
