@@ -56,7 +56,8 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
         one = len(agencies) <= 1
         params = {"now": now, "limit": limit, "after": after}
         params.update({"agency": next(iter(agencies), -1)} if one else {"agencies": sorted(agencies)})
-        return _items(s.connection().execute(_plain(one, after is not None), params))
+        # .all(): the rows in one fetch from the driver rather than one fetchone per row
+        return _items(s.connection().execute(_plain(one, after is not None), params).all())
     q = _base()
     if filters.get("agency_id") is not None:
         if agencies is not None and filters["agency_id"] not in agencies:
@@ -98,7 +99,7 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
         else:
             q = q.where(_c.id < after)
     order = (_c.created_at.desc(), _c.id.desc()) if by_date else (_c.id.desc(),)
-    return _items(s.connection().execute(q.order_by(*order).limit(limit), {"now": now}))
+    return _items(s.connection().execute(q.order_by(*order).limit(limit), {"now": now}).all())
 
 
 def _items(rows) -> list[dict]:

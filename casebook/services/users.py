@@ -7,10 +7,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from casebook.config import Settings
+from casebook.db import raw
 from casebook.db.models import Agency, ApiToken, Credential, User, utcnow
 from casebook.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from casebook.domain.lifecycle import ROLES
@@ -107,9 +108,10 @@ _t = ApiToken.__table__.c
 _u = User.__table__.c
 # One statement for a request's token: the token's validity columns and its user's identity (no ORM objects,
 # no second query for the user, no password hash or JSON columns the request never uses besides roles).
+# Built once and run on the driver's cursor (`db.raw.query`): per request only the token's hash is bound.
 _TOKEN_IDENTITY = select(_t.id, _t.expires_at, _t.revoked_at, _t.last_used_at, _t.created_at, _u.id, _u.username,
                          _u.roles, _u.agency_id, _u.active).select_from(
-    ApiToken.__table__.join(User.__table__, _u.id == _t.user_id))
+    ApiToken.__table__.join(User.__table__, _u.id == _t.user_id)).where(_t.token_hash == bindparam("token_hash"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +128,10 @@ def token_identity(s: Session, token: str, *, now: dt.datetime | None = None) ->
     and its actor, in one Core query; the actor is built from the user's columns (a supervisor's read scope
     takes one more query, for the agency subtree)."""
     now = now or utcnow()
-    row = s.connection().execute(_TOKEN_IDENTITY.where(_t.token_hash == hash_token(token))).first()
-    if row is None:
+    rows = raw.query(s.connection(), _TOKEN_IDENTITY, {"token_hash": hash_token(token)})
+    if not rows:
         return None
+    row = rows[0]
     token_id, expires_at, revoked_at, last_used_at, created_at, user_id, username, roles, agency_id, active = row
     if revoked_at is not None or (expires_at and expires_at <= now) or not active:
         return None

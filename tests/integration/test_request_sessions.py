@@ -12,8 +12,20 @@ from sqlalchemy import event
 
 
 @pytest.fixture
-def counted(engine):
+def counted(engine, monkeypatch):
+    """Pool checkouts and the statements sent: through Core (the engine's event) and on the driver's cursor
+    (`casebook.db.raw`, which the engine's events do not see)."""
+    from casebook.db import raw
+
     seen = {"checkouts": 0, "statements": []}
+    bound = raw._bound
+
+    def _raw(stmt, dialect, params):
+        sql, args = bound(stmt, dialect, params)
+        seen["statements"].append(sql)
+        return sql, args
+
+    monkeypatch.setattr(raw, "_bound", _raw)
 
     def _checkout(*_a):
         seen["checkouts"] += 1
