@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from casebook.db import raw
 from casebook.db.models import Case, CaseOfficer, Party, utcnow
 from casebook.domain.lifecycle import STAGES
 
@@ -53,11 +54,12 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
     agencies = actor.read_scope  # an administrator reads no case contents (docs/decisions.md)
     now = utcnow()
     if agencies is not None and not any(v is not None and v != "" for v in filters.values()):
-        one = len(agencies) <= 1
         params = {"now": now, "limit": limit, "after": after}
-        params.update({"agency": next(iter(agencies), -1)} if one else {"agencies": sorted(agencies)})
-        # .all(): the rows in one fetch from the driver rather than one fetchone per row
-        return _items(s.connection().execute(_plain(one, after is not None), params).all())
+        if len(agencies) <= 1:  # built once, plain parameters: straight on the driver's cursor (db.raw)
+            params["agency"] = next(iter(agencies), -1)
+            return _items(raw.query(s.connection(), _plain(True, after is not None), params))
+        params["agencies"] = sorted(agencies)  # an expanding list: through Core, the rows in one fetch
+        return _items(s.connection().execute(_plain(False, after is not None), params).all())
     q = _base()
     if filters.get("agency_id") is not None:
         if agencies is not None and filters["agency_id"] not in agencies:

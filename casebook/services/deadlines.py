@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, any_, bindparam, exists, or_, select, text, tuple_
+from sqlalchemy import BigInteger, and_, any_, bindparam, exists, literal_column, or_, select, text, tuple_
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
@@ -408,7 +408,10 @@ def overdue_expression(now: dt.datetime):
     return exists().where(
         Deadline.case_id == Case.id,
         or_(Deadline.status == "missed", and_(Deadline.status == "open", Deadline.paused_since.is_(None),
-                                                 Deadline.due_at <= now, Deadline.kind.not_in(_WINDOWS))),
+                                                 Deadline.due_at <= now,
+                                                 # the window kinds as SQL literals (internal codes, not input): no
+                                                 # expanding list, so the statement runs as built (db.raw)
+                                                 Deadline.kind.not_in([literal_column(f"'{k}'") for k in _WINDOWS]))),
     )
 
 
