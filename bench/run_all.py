@@ -68,8 +68,8 @@ SIZES = {
         "write_path": {"sqlite": ["--iterations", "200"], "postgres": ["--iterations", "200"]},
         "case_list": {"sqlite": ["--cases", "20000", "--reps", "20"], "postgres": ["--cases", "100000", "--reps", "20"]},
         "trail_verify": {"sqlite": ["--entries", "100000", "--repeat", "2"], "postgres": ["--entries", "100000", "--repeat", "2"]},
-        "events": {"sqlite": ["--events", "5000", "--latency-events", "200", "--rate", "50"],
-                   "postgres": ["--events", "5000", "--latency-events", "200", "--rate", "50"]},
+        "events": {"sqlite": ["--events", "5000", "--latency-events", "200", "--rate", "50", "--relay-repeats", "5"],
+                   "postgres": ["--events", "5000", "--latency-events", "200", "--rate", "50", "--relay-repeats", "5"]},
         "rules_lookup": {IN_PROCESS: []},
         "pdf_render": {IN_PROCESS: ["200", "--renders", "30", "--warmup", "5", "--case-file-copies", "3"]},
         "deadline_sweep": {
@@ -88,8 +88,8 @@ SIZES = {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
         "case_list": {"sqlite": ["--cases", "100000", "--reps", "40"], "postgres": ["--cases", "1000000", "--reps", "40"]},
         "trail_verify": {"sqlite": ["--entries", "1000000"], "postgres": ["--entries", "1000000"]},
-        "events": {"sqlite": ["--events", "20000", "--latency-events", "300", "--rate", "50"],
-                   "postgres": ["--events", "20000", "--latency-events", "300", "--rate", "50"]},
+        "events": {"sqlite": ["--events", "20000", "--latency-events", "300", "--rate", "50", "--relay-repeats", "5"],
+                   "postgres": ["--events", "20000", "--latency-events", "300", "--rate", "50", "--relay-repeats", "5"]},
         "rules_lookup": {IN_PROCESS: []},
         "pdf_render": {IN_PROCESS: ["1000", "--renders", "50", "--warmup", "5", "--case-file-copies", "3"]},
         "deadline_sweep": {
