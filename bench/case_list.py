@@ -13,6 +13,13 @@ agency and year. Then ANALYZE, warm up, and time each filter (first page, and a 
 = the id 80 % of the way down the table) through `list_cases` with real Actors, one session per
 request as the API does (limit 51 = page 50 + 1). The slowest filters get EXPLAIN plans; candidate
 indexes can be created in the scratch database and the filters measured again.
+
+The floor, measured in the same run: the same rows fetched by hand-written SQL (class Floor: written here, not
+the product's statement compiled) through the raw driver — a psycopg / sqlite3 cursor on one connection held
+open in autocommit (psycopg: no automatic prepared statements, see Floor), so no pool, no session, no
+transaction, no row shaping — with the same columns, scope, filter and keyset page of 51. It is checked to return the same ids as `list_cases` for every filter, then each
+product call is paired with a floor call of the same filter (order alternating), `--rounds` passes over all
+scenarios; per scenario and page the ratio product p95 / floor p95 of each round, the median over rounds.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import statistics
 import sys
 from collections import defaultdict
 from decimal import Decimal
@@ -27,11 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import base_parser, emit, environment, log, now, pg_server_info, scratch_db, summary_ms  # noqa: E402
+from _common import base_parser, emit, environment, log, now, pct, pg_server_info, scratch_db, summary_ms  # noqa: E402
 from sqlalchemy import event, func, select, text  # noqa: E402
 
 BUDGET_P95_MS = 50.0
 PAGE = 50
+FLOOR_WHAT = ("the same rows by hand-written SQL through the raw driver (psycopg / sqlite3 cursor on one open "
+              "connection, autocommit): same columns, scope, filter and keyset page of 51, paired call by call")
 
 # Candidate indexes (see the report): applied in the scratch database only, with --try-recommended-indexes.
 RECOMMENDED_PG = [
@@ -378,6 +388,112 @@ def scenarios(factory, info: dict) -> tuple[list[dict], int]:
     ], max_id
 
 
+# --- the floor: the same rows by hand-written SQL through the raw driver ---------------------------------------
+
+
+class Floor:
+    """The list query written by hand and sent through the raw driver (psycopg / sqlite3 cursor, one connection held
+    open, autocommit): the same 14 columns `list_cases` returns (the party's kind and name joined, the overdue flag as
+    an EXISTS over deadlines), the same scope and filter, the same keyset page of 51. Not the product's statement
+    compiled: written here, and checked to return the same ids and overdue flags as `list_cases` for every filter."""
+
+    def __init__(self, engine):
+        from casebook.domain import deadlines as dl
+
+        self.pg = engine.dialect.name == "postgresql"
+        self.windows = sorted(code for code, k in dl.KINDS.items() if k.window)
+        if self.pg:
+            import psycopg
+
+            # No automatic server-side prepared statements (prepare_threshold=None): each statement is planned with
+            # its values. With psycopg's default (prepare after 5 runs of the same text) PostgreSQL switched this
+            # query to a generic plan walking the cases backwards for rare party names: 12 ms instead of 0.5–2.5 ms
+            # at 100 k cases, a "floor" 5× slower than the product (whose statements kept their custom plans).
+            self.conn = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                        autocommit=True, prepare_threshold=None)
+        else:
+            import sqlite3
+
+            self.conn = sqlite3.connect(engine.url.database, isolation_level=None)
+        self.cur = self.conn.cursor()
+
+    def _p(self, params: list, value) -> str:
+        params.append(value)
+        return "%s" if self.pg else "?"
+
+    def _like(self, params: list, text_: str) -> str:
+        """'contains': the escaped text between two % added in SQL."""
+        pct_ = "'%%'" if self.pg else "'%'"
+        return f"{pct_} || {self._p(params, text_.replace('/', '//').replace('%', '/%').replace('_', '/_'))} || {pct_}"
+
+    def _t(self, v: dt.datetime):
+        """A UTC timestamp as the column stores it: aware on PostgreSQL, naive text on SQLite."""
+        v = v.astimezone(dt.UTC)
+        return v if self.pg else v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def sql(self, scope, filters: dict, after: int | None, limit: int) -> tuple[str, list] | None:
+        p: list = []
+        now = self._p(p, self._t(dt.datetime.now(dt.UTC)))  # placeholders appended in the order they appear
+        windows = ", ".join(self._p(p, w) for w in self.windows)
+        sql = ("SELECT c.id, c.agency_id, c.case_no, c.stage, c.procedure, c.cause, c.party_id, pa.kind, pa.name, "
+               "c.discovered_on, c.filed_on, c.version, c.updated_at, EXISTS (SELECT 1 FROM deadlines d WHERE "
+               "d.case_id = c.id AND (d.status = 'missed' OR (d.status = 'open' AND d.paused_since IS NULL AND "
+               f"d.due_at <= {now} AND d.kind NOT IN ({windows})))) AS overdue "
+               "FROM cases c LEFT JOIN parties pa ON pa.id = c.party_id")
+        where = []
+        if filters.get("agency_id") is not None:
+            if scope is not None and filters["agency_id"] not in scope:
+                return None  # out of scope: no query, as list_cases
+            where.append(f"c.agency_id = {self._p(p, filters['agency_id'])}")
+        elif scope is not None:
+            ids = sorted(scope) or [-1]
+            where.append(f"c.agency_id = {self._p(p, ids[0])}" if len(ids) == 1
+                         else f"c.agency_id IN ({', '.join(self._p(p, a) for a in ids)})")
+        if filters.get("stage"):
+            where.append(f"c.stage = {self._p(p, filters['stage'])}")
+        if filters.get("officer_id"):
+            where.append(f"c.id IN (SELECT co.case_id FROM case_officers co WHERE co.user_id = "
+                         f"{self._p(p, filters['officer_id'])})")
+        if filters.get("party_name"):
+            # 'contains' as the predicate says it: the escaped text between two % added in SQL.
+            where.append(f"c.party_id IN (SELECT x.id FROM parties x WHERE x.name LIKE {self._like(p, filters['party_name'])} "
+                         "ESCAPE '/')")
+        if filters.get("case_no"):
+            where.append(f"c.case_no = {self._p(p, filters['case_no'])}")
+        if filters.get("q"):
+            where.append(f"(c.cause LIKE {self._like(p, filters['q'])} ESCAPE '/' OR c.case_no LIKE "
+                         f"{self._like(p, filters['q'])} ESCAPE '/')")
+        if filters.get("created_from"):
+            where.append("c.created_at >= "
+                         + self._p(p, self._t(dt.datetime.combine(filters["created_from"], dt.time.min, tzinfo=dt.UTC))))
+        if filters.get("created_to"):
+            where.append("c.created_at < " + self._p(p, self._t(dt.datetime.combine(
+                filters["created_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))))
+        by_date = bool(filters.get("created_from") or filters.get("created_to"))
+        if after is not None:
+            if by_date:  # keyset on (created_at, id), the position of `after` read in the same statement
+                where.append(f"(c.created_at, c.id) < (SELECT k.created_at, k.id FROM cases k WHERE k.id = {self._p(p, after)})")
+            else:
+                where.append(f"c.id < {self._p(p, after)}")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += (" ORDER BY c.created_at DESC, c.id DESC" if by_date else " ORDER BY c.id DESC") + f" LIMIT {self._p(p, limit)}"
+        return sql, p
+
+    def fetch(self, scope, filters: dict, after: int | None, limit: int = PAGE + 1) -> list[tuple]:
+        q = self.sql(scope, filters, after, limit)
+        if q is None:
+            return []
+        self.cur.execute(*q)
+        return self.cur.fetchall()
+
+    def close(self) -> None:
+        self.cur.close()
+        self.conn.close()
+
+
+
+
 # --- measuring ----------------------------------------------------------------------------------------
 
 
@@ -404,36 +520,82 @@ class Capture:
         event.remove(self.engine, "before_cursor_execute", self._before)
 
 
-def run_scenarios(factory, scs: list[dict], deep_after: int, reps: int) -> dict:
+def run_scenarios(factory, scs: list[dict], deep_after: int, reps: int, floor: Floor | None = None,
+                  rounds: int = 1) -> dict:
+    """Time each scenario and page: `rounds` passes over all scenarios, `reps` calls per scenario and page in each.
+
+    With a floor, every call of `list_cases` is paired with the same filter sent through the floor (order alternating
+    call by call): p95 per round for each, ratio product / floor per round, the median over rounds reported."""
     from casebook.services.cases import list_cases
 
+    def call(sc, f, after):
+        with factory() as s:
+            return list_cases(s, sc["actor"], dict(f), limit=PAGE + 1, after=after)
+
+    pages = (("first", None), ("deep", deep_after))
+    for sc in scs:  # warm-up: each value once, and the floor checked against the product
+        for _page, after in pages:
+            for f in sc["filters"]:
+                items = call(sc, f, after)
+                if floor is not None:
+                    rows = floor.fetch(sc["actor"].read_scope, f, after)
+                    got = [(r[0], bool(r[13])) for r in rows]
+                    want = [(i["id"], i["overdue"]) for i in items]
+                    if got != want:
+                        raise SystemExit(f"floor differs from list_cases for {sc['name']} {f} after={after}: "
+                                         f"{len(got)} vs {len(want)} rows")
+    acc: dict[str, dict] = {}
+    for rnd in range(rounds):
+        for sc in scs:
+            for page, after in pages:
+                a = acc.setdefault(f"{sc['name']}/{page}", {"times": [], "floor": [], "per_value": defaultdict(list),
+                                                            "rows": [], "p95": [], "floor_p95": []})
+                times, ftimes = [], []
+                for i in range(reps):
+                    k = i % len(sc["filters"])
+                    f = sc["filters"][k]
+                    for variant in (("product", "floor") if (i + rnd) % 2 == 0 else ("floor", "product")):
+                        if variant == "floor":
+                            if floor is None:
+                                continue
+                            t0 = now()
+                            floor.fetch(sc["actor"].read_scope, f, after)
+                            ftimes.append(now() - t0)
+                        else:
+                            t0 = now()
+                            items = call(sc, f, after)
+                            dt_ = now() - t0
+                            times.append(dt_)
+                            a["per_value"][k].append(dt_)
+                            a["rows"].append(len(items))
+                a["times"] += times
+                a["p95"].append(pct(times, 95))
+                if floor is not None:
+                    a["floor"] += ftimes
+                    a["floor_p95"].append(pct(ftimes, 95))
     out = {}
     for sc in scs:
-        for page, after in (("first", None), ("deep", deep_after)):
-            def call(f, sc=sc, after=after):
-                with factory() as s:
-                    return list_cases(s, sc["actor"], dict(f), limit=PAGE + 1, after=after)
-
-            for f in sc["filters"]:  # warm-up: each value once
-                call(f)
-            times, per_value, rows = [], defaultdict(list), []
-            for i in range(reps):
-                k = i % len(sc["filters"])
-                t0 = now()
-                items = call(sc["filters"][k])
-                dt_ = now() - t0
-                times.append(dt_)
-                per_value[k].append(dt_)
-                rows.append(len(items))
-            medians = {k: sorted(v)[len(v) // 2] for k, v in per_value.items()}
+        for page, _after in pages:
+            key = f"{sc['name']}/{page}"
+            a = acc[key]
+            medians = {k: sorted(v)[len(v) // 2] for k, v in a["per_value"].items()}
             worst = max(medians, key=medians.get)
-            out[f"{sc['name']}/{page}"] = {
-                **summary_ms(times), "in_budget": sc.get("in_budget", True), "avg_rows": round(sum(rows) / len(rows), 1),
+            out[key] = {
+                **summary_ms(a["times"]), "in_budget": sc.get("in_budget", True),
+                "avg_rows": round(sum(a["rows"]) / len(a["rows"]), 1),
                 "slowest_filter": json.loads(json.dumps(sc["filters"][worst], default=str, ensure_ascii=False)),
                 "slowest_filter_index": worst,
                 "slowest_filter_median_ms": round(medians[worst] * 1000, 3),
                 "per_filter_median_ms": [round(medians[k] * 1000, 2) for k in sorted(medians)],
             }
+            if floor is not None:
+                ratios = [p / f for p, f in zip(a["p95"], a["floor_p95"], strict=True) if f > 0]
+                out[key]["floor"] = summary_ms(a["floor"])
+                out[key]["rounds"] = rounds
+                out[key]["ratio_p95_to_floor"] = round(statistics.median(ratios), 2) if ratios else None
+                out[key]["ratio_p95_to_floor_by_round"] = [round(r, 2) for r in ratios]
+                out[key]["p95_ms_by_round"] = [round(x * 1000, 3) for x in a["p95"]]
+                out[key]["floor_p95_ms_by_round"] = [round(x * 1000, 3) for x in a["floor_p95"]]
     return out
 
 
@@ -542,9 +704,20 @@ def verdict(results: dict, applies: bool) -> dict:
     in_budget = {k: v for k, v in results.items() if v["in_budget"]}
     worst = max(in_budget, key=lambda k: in_budget[k]["p95_ms"])
     over = sorted(k for k, v in in_budget.items() if v["p95_ms"] > BUDGET_P95_MS)
-    return {"worst_scenario": worst, "worst_p95_ms": in_budget[worst]["p95_ms"],
-            "median_of_scenario_medians_ms": sorted(v["median_ms"] for v in in_budget.values())[len(in_budget) // 2],
-            "scenarios_over_budget": over, "pass": not over, "budget_applies_at_this_size_and_backend": applies}
+    out = {"worst_scenario": worst, "worst_p95_ms": in_budget[worst]["p95_ms"],
+           "median_of_scenario_medians_ms": sorted(v["median_ms"] for v in in_budget.values())[len(in_budget) // 2],
+           "scenarios_over_budget": over, "pass": not over, "budget_applies_at_this_size_and_backend": applies}
+    ratios = {k: v["ratio_p95_to_floor"] for k, v in in_budget.items() if v.get("ratio_p95_to_floor") is not None}
+    if ratios:
+        w = max(ratios, key=ratios.get)
+        out["floor"] = {"what": FLOOR_WHAT, "worst_ratio_p95": ratios[w], "worst_ratio_scenario": w,
+                        "worst_ratio_floor_p95_ms": in_budget[w]["floor"]["p95_ms"],
+                        "worst_ratio_p95_ms": in_budget[w]["p95_ms"],
+                        "median_ratio_p95": round(statistics.median(ratios.values()), 2),
+                        "ratio_of_worst_p95_scenario": in_budget[worst].get("ratio_p95_to_floor"),
+                        "floor_p95_ms_of_worst_p95_scenario": in_budget[worst]["floor"]["p95_ms"],
+                        "ratios_p95": ratios}
+    return out
 
 
 def main() -> None:
@@ -556,6 +729,10 @@ def main() -> None:
                    help="after the baseline, run this DDL in the scratch database and measure again (repeatable)")
     p.add_argument("--try-recommended-indexes", action="store_true", help="--try-index with the indexes this report recommends")
     p.add_argument("--no-experiments", action="store_true", help="skip the date-range query-shape experiment")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="passes over all scenarios (each with --reps calls per scenario and page, paired with the floor); "
+                        "the ratio to the floor is the median over rounds")
+    p.add_argument("--no-floor", action="store_true", help="do not measure the hand-written SQL floor")
     args = p.parse_args()
     n = args.cases or (100_000 if args.backend == "sqlite" else 1_000_000)
 
@@ -578,7 +755,9 @@ def main() -> None:
         deep_after = max(1, int(max_id * 0.2))
         result["deep_page_after"] = deep_after
         applies = args.backend == "postgres" and n >= 1_000_000
-        base = run_scenarios(factory, scs, deep_after, args.reps)
+        floor = None if args.no_floor else Floor(engine)
+        result["floor"] = None if floor is None else {"what": FLOOR_WHAT, "rounds": args.rounds}
+        base = run_scenarios(factory, scs, deep_after, args.reps, floor, args.rounds)
         result["scenarios"] = base
         result["verdict"] = verdict(base, applies)
         by_name = {sc["name"]: sc for sc in scs}
@@ -604,7 +783,7 @@ def main() -> None:
             with engine.connect() as c:
                 c.exec_driver_sql("ANALYZE")
                 c.commit()
-            after_ix = run_scenarios(factory, scs, deep_after, args.reps)
+            after_ix = run_scenarios(factory, scs, deep_after, args.reps, floor, args.rounds)
             result["with_indexes"] = {
                 "ddl": ddl,
                 "scenarios": after_ix,
@@ -617,6 +796,8 @@ def main() -> None:
                                        by_name[k.split("/")[0]]["filters"][base[k]["slowest_filter_index"]],
                                        deep_after if k.endswith("/deep") else None) for k in slowest},
             }
+        if floor is not None:
+            floor.close()
         engine.dispose()
     emit(result)
 

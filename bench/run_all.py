@@ -68,8 +68,8 @@ SIZES = {
         "write_path": {"sqlite": ["--iterations", "200"], "postgres": ["--iterations", "200"]},
         "case_list": {"sqlite": ["--cases", "20000", "--reps", "20"], "postgres": ["--cases", "100000", "--reps", "20"]},
         "trail_verify": {"sqlite": ["--entries", "100000", "--repeat", "2"], "postgres": ["--entries", "100000", "--repeat", "2"]},
-        "events": {"sqlite": ["--events", "5000", "--latency-events", "200", "--rate", "50"],
-                   "postgres": ["--events", "5000", "--latency-events", "200", "--rate", "50"]},
+        "events": {"sqlite": ["--events", "5000", "--latency-events", "200", "--rate", "50", "--relay-repeats", "5"],
+                   "postgres": ["--events", "5000", "--latency-events", "200", "--rate", "50", "--relay-repeats", "5"]},
         "rules_lookup": {IN_PROCESS: []},
         "pdf_render": {IN_PROCESS: ["200", "--renders", "30", "--warmup", "5", "--case-file-copies", "3"]},
         "deadline_sweep": {
@@ -88,8 +88,8 @@ SIZES = {
         "write_path": {"sqlite": ["--iterations", "500"], "postgres": ["--iterations", "500"]},
         "case_list": {"sqlite": ["--cases", "100000", "--reps", "40"], "postgres": ["--cases", "1000000", "--reps", "40"]},
         "trail_verify": {"sqlite": ["--entries", "1000000"], "postgres": ["--entries", "1000000"]},
-        "events": {"sqlite": ["--events", "20000", "--latency-events", "300", "--rate", "50"],
-                   "postgres": ["--events", "20000", "--latency-events", "300", "--rate", "50"]},
+        "events": {"sqlite": ["--events", "20000", "--latency-events", "300", "--rate", "50", "--relay-repeats", "5"],
+                   "postgres": ["--events", "20000", "--latency-events", "300", "--rate", "50", "--relay-repeats", "5"]},
         "rules_lookup": {IN_PROCESS: []},
         "pdf_render": {IN_PROCESS: ["1000", "--renders", "50", "--warmup", "5", "--case-file-copies", "3"]},
         "deadline_sweep": {
@@ -195,15 +195,30 @@ def cell_list(r: dict | None) -> str:
     if (p := _problem(r)) is not None:
         return p
     v = r["verdict"]
-    s = (f"worst p95 {v['worst_p95_ms']:.1f} ms ({v['worst_scenario']}) {_mark(v['pass'])}; "
-         f"{len(v['scenarios_over_budget'])} of {sum(1 for x in r['scenarios'].values() if x['in_budget'])} filters over; "
-         f"{_size(r['cases'])} cases")
+    f = v.get("floor")
+    s = f"worst p95 {v['worst_p95_ms']:.1f} ms ({v['worst_scenario']}) {_mark(v['pass'])}"
+    if f is not None:
+        s += (f", {f['ratio_of_worst_p95_scenario']}× its floor (p95 {f['floor_p95_ms_of_worst_p95_scenario']:.2f} ms: "
+              f"the same rows by hand-written SQL through the raw driver)")
+    s += (f"; {len(v['scenarios_over_budget'])} of {sum(1 for x in r['scenarios'].values() if x['in_budget'])} filters over; "
+          f"{_size(r['cases'])} cases")
     if not v["budget_applies_at_this_size_and_backend"]:
         s += " (budget is set at 1 M on PostgreSQL)"
+    if f is not None:
+        s += (f"; product / floor p95 worst {f['worst_ratio_p95']}× ({f['worst_ratio_scenario']}: "
+              f"{f['worst_ratio_p95_ms']:.2f} vs {f['worst_ratio_floor_p95_ms']:.2f} ms), median "
+              f"{f['median_ratio_p95']}× over the {len(f['ratios_p95'])} filters and pages, each the median of "
+              f"{_rounds(r)} interleaved rounds")
     if "with_indexes" in r:
         w = r["with_indexes"]["verdict"]
         s += f"; with candidate indexes worst p95 {w['worst_p95_ms']:.1f} ms {_mark(w['pass'])}"
-    return _no_floor(s) + _load(r)
+        if (wf := w.get("floor")) is not None:
+            s += f" (product / floor worst {wf['worst_ratio_p95']}×)"
+    return (s if f is not None else _no_floor(s)) + _load(r)
+
+
+def _rounds(r: dict) -> str:
+    return str(next((x["rounds"] for x in r["scenarios"].values() if "rounds" in x), "?"))
 
 
 def cell_trail(r: dict | None) -> str:
@@ -259,17 +274,34 @@ def cell_events(by_transport: dict | None) -> str:
         rel, lat = r["relay"], r["commit_to_handler"]
         marks = transport == "rabbitmq"
         if (nl := r.get("commit_to_handler_notify_only")) is not None:
-            label += f" (NOTIFY only: p95 {nl['p95_ms']:.1f} ms)"
+            label += f" (NOTIFY only: p95 {nl['p95_ms']:.1f} ms{_lat_floor(nl)})"
         lost = "" if lat["handled"] == lat["events"] else f", only {lat['handled']} of {lat['events']} handled"
+        relay_floor = (f" (floor {rel['floor']['events_per_s']:,}/s: {rel['ratio_floor_over_product']}× faster)"
+                       if "floor" in rel else "")
         parts.append(
-            f"{label}: relay {rel['events_per_s']:,}/s{' ' + _mark(rel['within_budget']) if marks else ''}, "
+            f"{label}: relay {rel['events_per_s']:,}/s{' ' + _mark(rel['within_budget']) if marks else ''}{relay_floor}, "
             f"commit → handler p95 {lat['p95_ms']:.1f} ms{' ' + _mark(lat['within_budget']) if marks else ''} "
-            f"(p50 {lat['p50_ms']:.1f}{lost})")
+            f"(p50 {lat['p50_ms']:.1f}{lost}{_lat_floor(lat)})")
     r0 = next((r for r in by_transport.values() if r and "relay" in r), None)
     sizes = (f" — {_size(r0['relay']['events'])} events relayed, {r0['commit_to_handler']['events']} leads "
              f"at {r0['commit_to_handler']['rate_per_s']:g}/s" if r0 else "")
+    floored = [r for r in by_transport.values() if r and "relay" in r and "floor" in r["relay"]]
+    if floored:
+        sizes += (f"; floors in the same run: the relay's, the same messages published raw through kombu (with "
+                  f"confirms on RabbitMQ), no database (median of {floored[0]['relay']['repeats']} alternating rounds); commit → "
+                  f"handler's, a bare insert-and-commit then a raw kombu publish and consume of a message of the same "
+                  f"size, interleaved event by event (p95 ratio, median of 3 blocks)")
+        text = "; ".join(parts) + sizes
+    else:
+        text = _no_floor("; ".join(parts) + sizes)
     r_any = next((r for r in by_transport.values() if r and "relay" in r), None)
-    return _no_floor("; ".join(parts) + sizes) + (_load(r_any) if r_any else "")
+    return text + (_load(r_any) if r_any else "")
+
+
+def _lat_floor(lat: dict) -> str:
+    if "floor" not in lat:
+        return ""
+    return f"; {lat['ratio_p95_to_floor']}× the floor's p95 {lat['floor']['p95_ms']:.1f} ms"
 
 
 def cell_rules(r: dict | None) -> str:
@@ -278,7 +310,17 @@ def cell_rules(r: dict | None) -> str:
     return (f"p99 {r['benchmark']['p99_us']:.1f} / {r['exemption']['p99_us']:.1f} / {r['thresholds']['p99_us']:.1f} µs "
             f"(benchmark / exemption / thresholds) {_mark(r['within_budget'])}; p50 {r['benchmark']['p50_us']:.1f} / "
             f"{r['exemption']['p50_us']:.1f} / {r['thresholds']['p50_us']:.1f} µs; {_size(r['catalogue_items'])} items, "
-            f"{_size(r['queries'])} queries" + _no_floor("") + _load(r))
+            f"{_size(r['queries'])} queries" + (_rules_floor(r) if "ratio_to_floor" in r else _no_floor("")) + _load(r))
+
+
+def _rules_floor(r: dict) -> str:
+    f, x = r["floor"], r["ratio_to_floor"]
+    parts = ("benchmark", "exemption", "thresholds")
+    return (f"; product / floor (the same lookups by the plainest Python over the same parsed data, the same "
+            f"numbers, no text) p50 {' / '.join(str(x[k]['p50']) for k in parts)}×, p99 "
+            f"{' / '.join(str(x[k]['p99']) for k in parts)}× (floor p99 "
+            f"{' / '.join(format(f[k]['p99_us'], '.1f') for k in parts)} µs), interleaved query by query, median of "
+            f"{f['repeats']} blocks")
 
 
 def cell_pdf(r: dict | None) -> str:

@@ -83,3 +83,63 @@ def test_a_bench_run_on_its_own_merges_under_its_script_name(run_all, tmp_path):
 def test_an_unknown_file_is_refused(run_all, tmp_path):
     with pytest.raises(SystemExit):
         run_all.merge_results([_write(tmp_path, "x.json", {"hello": 1})])
+
+
+def _list(floor: bool) -> dict:
+    sc = {"n": 60, "median_ms": 10.0, "p95_ms": 20.0, "in_budget": True}
+    if floor:
+        sc |= {"floor": {"p95_ms": 4.0}, "rounds": 3, "ratio_p95_to_floor": 5.0}
+    scenarios = {"stage/first": sc, "officer/deep": {**sc, "p95_ms": 30.0, **({"ratio_p95_to_floor": 7.5} if floor else {})}}
+    verdict = {"worst_scenario": "officer/deep", "worst_p95_ms": 30.0, "scenarios_over_budget": [], "pass": True,
+               "budget_applies_at_this_size_and_backend": False}
+    if floor:
+        verdict["floor"] = {"worst_ratio_p95": 7.5, "worst_ratio_scenario": "officer/deep", "worst_ratio_p95_ms": 30.0,
+                            "worst_ratio_floor_p95_ms": 4.0, "median_ratio_p95": 6.25, "ratio_of_worst_p95_scenario": 7.5,
+                            "floor_p95_ms_of_worst_p95_scenario": 4.0,
+                            "ratios_p95": {"stage/first": 5.0, "officer/deep": 7.5}}
+    return {"bench": "case_list", "backend": "postgres", "cases": 100_000, "scenarios": scenarios, "verdict": verdict,
+            "env": {"started_at": "2026-12-05T05:00:00+00:00", "other_processes_cores_avg": 0.4}}
+
+
+def _events(floor: bool, transport: str) -> dict:
+    relay = {"events": 5000, "events_per_s": 10_000, "within_budget": True}
+    lat = {"events": 200, "handled": 200, "rate_per_s": 50, "p50_ms": 3.0, "p95_ms": 5.0, "within_budget": True}
+    if floor:
+        relay |= {"repeats": 3, "floor": {"events_per_s": 30_000}, "ratio_floor_over_product": 3.0}
+        lat |= {"floor": {"p95_ms": 1.25}, "ratio_p95_to_floor": 4.0}
+    return {"bench": "events", "backend": "postgres", "transport": transport, "relay": relay, "commit_to_handler": lat,
+            "env": {"started_at": "2026-12-05T05:00:00+00:00", "other_processes_cores_avg": 0.2}}
+
+
+def _rules(floor: bool) -> dict:
+    q = {"p50_us": 20.0, "p99_us": 40.0}
+    out = {"bench": "rules_lookup", "catalogue_items": 5000, "queries": 20000, "benchmark": q, "exemption": q,
+           "thresholds": q, "within_budget": True, "env": {"started_at": "2026-12-05T05:00:00+00:00"}}
+    if floor:
+        out["floor"] = {"repeats": 5, **{k: {"p50_us": 4.0, "p99_us": 8.0} for k in ("benchmark", "exemption", "thresholds")}}
+        out["ratio_to_floor"] = {k: {"p50": 5.0, "p99": 5.0} for k in ("benchmark", "exemption", "thresholds")}
+    return out
+
+
+def test_case_list_events_and_rules_show_their_floors(run_all, tmp_path):
+    files = [_write(tmp_path, "l.json", _list(True)), _write(tmp_path, "r.json", _rules(True)),
+             _write(tmp_path, "e1.json", _events(True, "rabbitmq")), _write(tmp_path, "e2.json", _events(True, "memory"))]
+    results, _ = run_all.merge_results(files)
+    text = run_all.table(results)
+    assert "no floor yet" not in text
+    rows = {key: next(line for line in text.splitlines() if key in line)
+            for key in ("case list", "event relay", "threshold lookup")}
+    assert "7.5× its floor (p95 4.00 ms: the same rows by hand-written SQL" in rows["case list"]
+    assert "product / floor p95 worst 7.5× (officer/deep: 30.00 vs 4.00 ms), median 6.25×" in rows["case list"]
+    assert "median of 3 interleaved rounds" in rows["case list"]
+    assert "relay 10,000/s ✅ (floor 30,000/s: 3.0× faster)" in rows["event relay"]
+    assert "4.0× the floor's p95 1.2 ms" in rows["event relay"] and "memory transport: relay 10,000/s (floor" in rows["event relay"]
+    assert "p50 5.0 / 5.0 / 5.0×, p99 5.0 / 5.0 / 5.0× (floor p99 8.0 / 8.0 / 8.0 µs)" in rows["threshold lookup"]
+
+
+def test_results_without_a_floor_still_say_so(run_all, tmp_path):
+    files = [_write(tmp_path, "l.json", _list(False)), _write(tmp_path, "r.json", _rules(False)),
+             _write(tmp_path, "e.json", _events(False, "rabbitmq"))]
+    results, _ = run_all.merge_results(files)
+    rows = [line for line in run_all.table(results).splitlines() if line.startswith("| ") and "measured" not in line]
+    assert len(rows) == 3 and all("this bench measures no floor yet" in row for row in rows)

@@ -1,0 +1,37 @@
+"""The floors of bench/rules_lookup.py and bench/case_list.py compute what the product computes: the rules floor
+gives the same tier, ranges, fine status, eligibility and crossed thresholds query by query, the case-list floor's
+hand-written SQL the same ids as `list_cases` for every filter (each bench exits non-zero when they disagree)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return json.loads(p.stdout)
+
+
+def test_the_rules_floor_agrees_with_the_product_query_by_query():
+    code = ("import sys; sys.path.insert(0, 'bench'); sys.argv = ['rules_lookup']; import rules_lookup; "
+            "rules_lookup.main(n_items=60, n_queries=400, repeats=2)")
+    out = _run("-c", code)
+    assert out["floor"]["mismatches"] == 0 and out["floor"]["checked_queries"] == 400
+    assert set(out["ratio_to_floor"]) == {"benchmark", "exemption", "thresholds"}
+    assert all(out["ratio_to_floor"][k]["p50"] > 0 for k in out["ratio_to_floor"])
+
+
+def test_the_case_list_floor_returns_the_rows_list_cases_returns():
+    out = _run("bench/case_list.py", "--backend", "sqlite", "--cases", "600", "--reps", "2", "--rounds", "1",
+               "--explain", "0", "--no-experiments")
+    f = out["verdict"]["floor"]
+    assert set(f["ratios_p95"]) == {k for k, v in out["scenarios"].items() if v["in_budget"]}
+    assert all(v["floor"]["n"] == 2 for v in out["scenarios"].values())
