@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from casebook.db import raw
 from casebook.db.models import Case, CaseOfficer, Party, utcnow
+from casebook.db.plans import custom_plans
 from casebook.domain.lifecycle import STAGES
 
 from .context import Actor
@@ -101,7 +102,8 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
         else:
             q = q.where(_c.id < after)
     order = (_c.created_at.desc(), _c.id.desc()) if by_date else (_c.id.desc(),)
-    return _items(s.connection().execute(q.order_by(*order).limit(limit), {"now": now}).all())
+    with custom_plans(s.connection()) as conn:  # the filters are the user's: planned for their values
+        return _items(conn.execute(q.order_by(*order).limit(limit), {"now": now}).all())
 
 
 def _items(rows) -> list[dict]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from casebook.db import adopt, raw
 from casebook.db.models import Case, Party
+from casebook.db.plans import custom_plans
 from casebook.domain.errors import Conflict, NotFound, ValidationFailed
 from casebook.domain.identifiers import (
     BIRTH_DATE_KINDS,
@@ -227,7 +228,8 @@ def search_parties(s: Session, actor: Actor, *, q: str | None, id_number: str | 
         stmt = stmt.where(Party.id_number == number)
     if after is not None:
         stmt = stmt.where(Party.id < after)
-    rows: list = list(s.execute(stmt.order_by(Party.id.desc()).limit(limit)).scalars())
+    with custom_plans(s.connection()):  # the name typed is the user's: planned for it
+        rows: list = list(s.execute(stmt.order_by(Party.id.desc()).limit(limit)).scalars())
     if number and not rows and not q:
         outside = select(Party).where(Party.id_number == number)
         if after is not None:
