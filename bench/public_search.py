@@ -164,6 +164,9 @@ def main() -> None:
                     captured["stmt"] = stmt
                     return self.s.execute(stmt, *a, **k)
 
+                def connection(self):
+                    return self.s.connection()
+
             with read() as s:
                 svc.search(Spy(s), parsed)
             return str(captured["stmt"].compile(engine, compile_kwargs={"literal_binds": True}))

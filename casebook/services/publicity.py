@@ -582,9 +582,9 @@ def search(s: Session, args: dict, *, today: dt.date | None = None, per_page: in
         q = q.where(Publication.decided_on <= args["to"])
     page = args.get("page", 1)
     # newest decisions first: (status[, agency], decided_on, id) indexes serve the order and the date range alike
-    with custom_plans(s.connection()) as conn:  # the public's own filters: planned for their values
-        rows = conn.execute(q.order_by(Publication.decided_on.desc(), Publication.id.desc())
-                            .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    with custom_plans(s.connection()):  # the public's own filters: planned for their values
+        rows = s.execute(q.order_by(Publication.decided_on.desc(), Publication.id.desc())
+                         .offset((page - 1) * per_page).limit(per_page + 1)).all()
     items = [{"id": r.id, "document_no": r.published.get("document_no"), "party_name": r.published["party_name"],
               "violation_type": r.published["violation_type"], "penalty_content": r.published["penalty_content"],
               "agency_name": r.published["agency_name"], "decided_on": r.published["decided_on"],
