@@ -103,6 +103,20 @@ def _backend_cpu(url: str) -> float | None:
         return None
 
 
+def _timed(url: str, backend: str, fn):
+    """fn()'s result, wall seconds, this process's CPU seconds and (PostgreSQL) the server backends' CPU seconds."""
+    db_cpu = _backend_cpu(url) if backend == "postgres" else None
+    cpu = time.process_time()
+    t1 = now()
+    res = fn()
+    elapsed = now() - t1
+    cpu = time.process_time() - cpu
+    if db_cpu is not None:
+        after = _backend_cpu(url)
+        db_cpu = None if after is None else after - db_cpu
+    return res, elapsed, cpu, db_cpu
+
+
 def throughput(url: str, data_dir: Path, rows: int, cases: int, batch: int, backend: str, workers: int) -> dict:
     from casebook.config import Settings
     from casebook.db.models import Deadline, OutboxEvent
@@ -134,15 +148,8 @@ def throughput(url: str, data_dir: Path, rows: int, cases: int, batch: int, back
         conns = [engine.connect() for _ in range(workers)]
         for c in conns:
             c.close()
-    db_cpu = _backend_cpu(url) if backend == "postgres" else None
-    cpu = time.process_time()
-    t1 = now()
-    res = deadlines.sweep_all(factory, batch=batch, workers=workers, on_batch=on_batch)
-    elapsed = now() - t1
-    cpu = time.process_time() - cpu
-    if db_cpu is not None:
-        after = _backend_cpu(url)
-        db_cpu = None if after is None else after - db_cpu
+    res, elapsed, cpu, db_cpu = _timed(url, backend, lambda: deadlines.sweep_all(
+        factory, batch=batch, workers=workers, on_batch=on_batch))
     with factory() as s:
         events = s.execute(select(func.count(), func.count(func.distinct(OutboxEvent.payload["deadline_id"].as_integer())))
                            .where(OutboxEvent.type == "deadline.missed")).one()
@@ -164,15 +171,7 @@ def throughput(url: str, data_dir: Path, rows: int, cases: int, batch: int, back
     # connection); the chain must still verify with its entries, and every row must have fired once.
     plant_deadlines(factory, agency_id, case_ids, rows, lambda i: past - dt.timedelta(seconds=i), prefix="f")
     analyze(engine)
-    db_cpu = _backend_cpu(url) if backend == "postgres" else None
-    cpu = time.process_time()
-    t1 = now()
-    fired = hand_sweep(engine, batch)
-    floor_s = now() - t1
-    cpu = time.process_time() - cpu
-    if db_cpu is not None:
-        after = _backend_cpu(url)
-        db_cpu = None if after is None else after - db_cpu
+    fired, floor_s, cpu, db_cpu = _timed(url, backend, lambda: hand_sweep(engine, batch))
     with factory() as s:
         floor_events = s.execute(select(func.count()).select_from(OutboxEvent)
                                  .where(OutboxEvent.type == "deadline.missed")).scalar_one() - events[0]

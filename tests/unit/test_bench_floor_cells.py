@@ -4,22 +4,9 @@ bench/http_floor.py's `db_app`), and the deadline sweep against the same rows fi
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _run_all():
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_run_all_http", BENCH / "run_all.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def _t(rps: float, p99: float) -> dict:
@@ -37,14 +24,14 @@ def _result(with_db_floor: bool) -> dict:
     return r
 
 
-def test_the_cell_shows_the_hand_written_sql_floor_when_measured():
-    cell = _run_all().cell_http(_result(True))
+def test_the_cell_shows_the_hand_written_sql_floor_when_measured(run_all):
+    cell = run_all.cell_http(_result(True))
     assert "act (register a lead) 11.2× ❌ (500 vs 5600 req/s" in cell
     assert "hand-written SQL: 1250 req/s, p99 7 ms, the act 2.5× that" in cell
 
 
-def test_an_older_result_without_it_still_renders():
-    cell = _run_all().cell_http(_result(False))
+def test_an_older_result_without_it_still_renders(run_all):
+    cell = run_all.cell_http(_result(False))
     assert "list 6.25× ❌" in cell and "hand-written" not in cell
 
 
@@ -58,8 +45,8 @@ def _sweep(with_floor: bool, floor_events: int = 20_000) -> dict:
     return {"bench": "deadline_sweep", "sweep": sw, "budget": {"sweep_s_max": 5.0, "at_rows": 100_000}}
 
 
-def test_the_sweep_cell_shows_its_hand_written_floor_and_its_checks():
-    ra = _run_all()
+def test_the_sweep_cell_shows_its_hand_written_floor_and_its_checks(run_all):
+    ra = run_all
     cell = ra.cell_sweep(_sweep(True))
     assert "1.03× the same rows fired by hand-written SQL (0.62 s, one connection; CPU 1.25×)" in cell
     assert "checks failed" not in cell
