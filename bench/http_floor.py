@@ -93,13 +93,17 @@ def act_by_hand():
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
     cur = hw.db.cursor()
     cur.execute(hw.token_sql, (hashlib.sha256(token.encode()).hexdigest(),))
-    if cur.fetchone() is None:
-        _idle.put(hw)
-        return Response(b'{"code":"unauthorized"}', 401, mimetype="application/json")
+    found = cur.fetchone() is not None
     cur.close()  # on PostgreSQL the token is read in the act's transaction, as the product does
-    request.get_json()
     try:
+        if not found:
+            hw.db.rollback()
+            return Response(b'{"code":"unauthorized"}', 401, mimetype="application/json")
+        request.get_json()
         hw.lead()
+    except BaseException:
+        hw.db.rollback()  # the connection goes back to the idle ones usable
+        raise
     finally:
         _idle.put(hw)
     return Response(_ACT, 201, mimetype="application/json")
