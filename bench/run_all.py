@@ -294,8 +294,7 @@ def cell_events(by_transport: dict | None) -> str:
         text = "; ".join(parts) + sizes
     else:
         text = _no_floor("; ".join(parts) + sizes)
-    r_any = next((r for r in by_transport.values() if r and "relay" in r), None)
-    return text + (_load(r_any) if r_any else "")
+    return text + (_load(r0) if r0 else "")
 
 
 def _lat_floor(lat: dict) -> str:

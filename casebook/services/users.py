@@ -125,8 +125,8 @@ class TokenIdentity:
 
 def token_identity(s: Session, token: str, *, now: dt.datetime | None = None) -> TokenIdentity | None:
     """The live token for a bearer token — not revoked, not past its expiry, not idle too long, its user active —
-    and its actor, in one Core query; the actor is built from the user's columns (a supervisor's read scope
-    takes one more query, for the agency subtree)."""
+    and its actor, in one query (a statement built once, run on the driver's cursor); the actor is built from the
+    user's columns (a supervisor's read scope takes one more query, for the agency subtree)."""
     now = now or utcnow()
     rows = raw.query(s.connection(), _TOKEN_IDENTITY, {"token_hash": hash_token(token)})
     if not rows:

@@ -45,4 +45,3 @@ def test_searches_repeated_on_one_connection_are_never_prepared(backend, api, re
         for _ in range(8):
             s.execute(stmt).all()
         assert _prepared(s, "%cases.cause LIKE%") == 1
-
