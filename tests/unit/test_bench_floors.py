@@ -35,3 +35,17 @@ def test_the_case_list_floor_returns_the_rows_list_cases_returns():
     f = out["verdict"]["floor"]
     assert set(f["ratios_p95"]) == {k for k, v in out["scenarios"].items() if v["in_budget"]}
     assert all(v["floor"]["n"] == 2 for v in out["scenarios"].values())
+
+
+def test_the_write_path_diagnosis_counts_the_statements_the_act_runs_on_the_driver_cursor():
+    """The act's statements go through `casebook.db.raw`, past SQLAlchemy's cursor events: the breakdown counts them
+    (it once reported 0 statements per act, and the profile looked like all Python)."""
+    out = _run("bench/write_path.py", "--backend", "sqlite", "--iterations", "5", "--warmup", "2", "--profile",
+               "--profile-rounds", "3")
+    per = out["diagnosis"]["per_txn"]
+    assert per["bare"]["statements_per_txn"] == 1.0
+    for act, least in (("lead", 3), ("file", 6)):
+        assert per[act]["statements_per_txn"] >= least, per[act]
+        assert any(sql.startswith("(raw) INSERT INTO trail_entries") or "trail_entries" in sql
+                   for sql in per[act]["statements"]), per[act]["statements"]
+        assert per[act]["in_cursor_execute_ms"] > 0 and set(per[act]["statement_ms"]) == set(per[act]["statements"])
