@@ -179,6 +179,8 @@ class Case(Base):
         Index("ix_cases_agency_id_id", "agency_id", "id"),
         Index("ix_cases_created_id", "created_at", "id"),
         Index("ix_cases_stage_id", "stage", "id"),
+        # whether an agency holds a case naming a party (its access rule): one probe, however many cases it has
+        Index("ix_cases_party_agency", "party_id", "agency_id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -187,7 +189,7 @@ class Case(Base):
     procedure: Mapped[str] = mapped_column(String(20), default="ordinary")  # ordinary / summary
     source: Mapped[str] = mapped_column(String(30))
     cause: Mapped[str] = mapped_column(String(300))
-    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))  # indexed with agency_id (above)
     lead_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     discovered_on: Mapped[dt.date] = mapped_column(Date)
     filed_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -8,7 +8,7 @@ the row instead of registering a second one. A correction is trailed on every ca
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select, true
+from sqlalchemy import bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from casebook.db import adopt, raw
@@ -103,28 +103,54 @@ def register_party(s: Session, actor: Actor, data: dict) -> Party:
 
 
 _parties_t, _cases_t = Party.__table__, Case.__table__
-_HELD = select(_cases_t.c.agency_id).where(_cases_t.c.party_id == bindparam("party_id")).distinct().subquery("held")
-# The party and the agencies holding a case that names it, in one round trip: one row per such agency (at least one).
-_PARTY_WITH_AGENCIES = (select(*_parties_t.c, _HELD.c.agency_id).select_from(_parties_t.outerjoin(_HELD, true()))
-                        .where(_parties_t.c.id == bindparam("party_id")))
+_in_scope_reads: dict[int, object] = {}
 
 
-def party_for_act(s: Session, party_id: int) -> tuple[Party | None, set[int] | None]:
-    """`Session.get(Party, party_id)` and `party_agencies` for an act's hot path, in one Core read, the party made
-    into the same object (`db.adopt`); (party, None) when the session already holds it (the caller asks
-    `party_agencies`), (None, None) when there is no such party."""
+def _party_in_scope_read(n: int):
+    """The party and whether one of `n` agencies (:a0 … :a{n-1}) holds a case naming it, in one round trip. The
+    case side is one probe of the (party_id, agency_id) index per agency, however many cases the party has: a party
+    named on thousands of cases (a chain store) costs an act what any other party does."""
+    stmt = _in_scope_reads.get(n)
+    if stmt is None:
+        held = (select(_cases_t.c.id).where(_cases_t.c.party_id == _parties_t.c.id,
+                                             _cases_t.c.agency_id.in_([bindparam(f"a{i}", type_=_cases_t.c.agency_id.type)
+                                                                       for i in range(n)]))
+                .exists() if n else false())
+        stmt = _in_scope_reads[n] = select(*_parties_t.c, held.label("held")).where(
+            _parties_t.c.id == bindparam("party_id", type_=_parties_t.c.id.type))
+    return stmt
+
+
+def party_for_act(s: Session, party_id: int, scope: frozenset[int]) -> tuple[Party | None, bool | None]:
+    """`Session.get(Party, party_id)` and whether it belongs to one of the `scope` agencies (`party_in_scope`), for an
+    act's hot path in one Core read, the party made into the same object (`db.adopt`); (party, None) when the session
+    already holds it (the caller asks `party_in_scope`), (None, None) when there is no such party."""
     if adopt.present(s, Party, party_id):
         return s.get(Party, party_id), None
     s._autoflush()  # as the ORM queries did: a case of this session not yet written counts
-    rows = raw.query(raw.connection(s), _PARTY_WITH_AGENCIES, {"party_id": party_id})
+    agencies = sorted(scope)
+    rows = raw.query(raw.connection(s), _party_in_scope_read(len(agencies)),
+                     {"party_id": party_id, **{f"a{i}": a for i, a in enumerate(agencies)}})
     if not rows:
         return None, None
     party = adopt.adopt(s, Party, rows[0])
-    return party, {party.created_by_agency_id, *(r[-1] for r in rows if r[-1] is not None)}
+    return party, party.created_by_agency_id in scope or bool(rows[0][-1])
+
+
+def party_in_scope(s: Session, party: Party, scope: frozenset[int]) -> bool:
+    """Whether the party belongs to one of these agencies: the one that registered it, or one holding a case or a
+    lead naming it (an index probe per agency, not a read of all the party's cases)."""
+    if party.created_by_agency_id in scope:
+        return True
+    if not scope:
+        return False
+    return s.execute(select(Case.id).where(Case.party_id == party.id, Case.agency_id.in_(sorted(scope))).limit(1)
+                     ).first() is not None
 
 
 def party_agencies(s: Session, party: Party) -> set[int]:
-    """The agencies a party belongs to: those with a case or lead naming it, and the one that registered it."""
+    """Every agency the party belongs to: those with a case or lead naming it, and the one that registered it (for
+    reports; an access check asks `party_in_scope`)."""
     held = s.execute(select(Case.agency_id).where(Case.party_id == party.id).distinct()).scalars()
     return {party.created_by_agency_id, *held}
 
@@ -134,12 +160,12 @@ def normalised_number(number: str) -> str:
     return "".join(number.split()).replace("-", "").upper()
 
 
-def attachable(s: Session, actor: Actor, party: Party, proof: str | None, agencies: set[int] | None = None) -> str | None:
+def attachable(s: Session, actor: Actor, party: Party, proof: str | None, in_scope: bool | None = None) -> str | None:
     """How a case of this actor may name this party: "scope" when the party belongs to the actor's agencies (the
     rule for reading it), "id_number" when the caller proves it knows the party by its full identity number
     (the masked de-duplication flow: `GET /parties?id_number=` gave the id, the number goes with it); else None.
-    `agencies`: the party's agencies when the caller has read them with the party (`party_for_act`)."""
-    if actor.read_scope & (party_agencies(s, party) if agencies is None else agencies):
+    `in_scope`: whether it is in the actor's read scope, when the caller has read that with the party (`party_for_act`)."""
+    if party_in_scope(s, party, actor.read_scope) if in_scope is None else in_scope:
         return "scope"
     if proof and normalised_number(proof) == party.id_number:
         return "id_number"
@@ -200,7 +226,7 @@ def get_party(s: Session, actor: Actor, party_id: int) -> Party:
     party = s.get(Party, party_id)
     if party is None:
         raise NotFound("当事人不存在", code="party_not_found")
-    if not actor.read_scope & party_agencies(s, party):
+    if not party_in_scope(s, party, actor.read_scope):
         deny(actor, f"party:{party_id}", "out of read scope", "out_of_scope")
         raise NotFound("当事人不存在", code="party_not_found")
     return party

@@ -4,13 +4,13 @@ row (an act reloads the case it holds, as populate_existing did)."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import joinedload
 
 from casebook.db.models import Case, User
 from casebook.services import loading
 from casebook.services.context import actor_for
-from casebook.services.parties import party_agencies, party_for_act
+from casebook.services.parties import party_for_act, party_in_scope
 from tests.helpers import statements_seen
 
 
@@ -84,21 +84,49 @@ def test_the_named_officers_are_the_orm_load(api, sessions):
         assert users[0] is held and [u.id for u in users] == ids
 
 
-def test_the_party_and_its_agencies_in_one_read(api, sessions, engine):
+def test_the_party_and_whether_it_is_in_scope_in_one_read(api, sessions, monkeypatch):
+    from casebook.db import raw
+    from casebook.db.models import Agency
+
     cid = api.lead()
     with sessions() as s:
-        pid = s.get(Case, cid).party_id
-        expected = (_columns(s.get(inspect(Case).relationships["party"].mapper.class_, pid)),
-                    party_agencies(s, s.get(Case, cid).party))
+        case = s.get(Case, cid)
+        pid, own, registered_by = case.party_id, case.agency_id, case.party.created_by_agency_id
+        expected = _columns(case.party)
+        holders = set(s.scalars(select(Case.agency_id).where(Case.party_id == pid)))
+        others = list(s.scalars(select(Agency.id).where(Agency.id.not_in([*holders, registered_by])).order_by(Agency.id)))
+    assert others, "the demo has agencies that neither hold nor registered the party"
+    bound = raw._bound
+    sent: list[str] = []
+    monkeypatch.setattr(raw, "_bound", lambda stmt, d, p: sent.append(str(stmt)) or bound(stmt, d, p))
+    for scope, want in ((frozenset({own}), True), (frozenset({others[0]}), False), (frozenset(others), False),
+                        (frozenset({others[0], own}), True), (frozenset({registered_by}), True), (frozenset(), False)):
+        sent.clear()
+        with sessions() as s:
+            party, in_scope = party_for_act(s, pid, scope)
+            assert (_columns(party), in_scope) == (expected, want), scope
+            assert party in s and not s.dirty and len(sent) == 1  # one round trip: the party and the answer
+            assert party_in_scope(s, party, scope) is want  # the ORM-side check agrees
     with sessions() as s:
-        seen, stop = statements_seen(engine)
-        try:
-            party, agencies = party_for_act(s, pid)
-        finally:
-            stop()
-        assert (_columns(party), agencies) == expected and party in s and not s.dirty
-        assert len([q for q in seen if q.lstrip().upper().startswith("SELECT")]) <= 1
-    with sessions() as s:
-        assert party_for_act(s, 10**9) == (None, None)
+        assert party_for_act(s, 10**9, frozenset({own})) == (None, None)
         held = s.get(type(party), pid)
-        assert party_for_act(s, pid) == (held, None)  # held: the caller asks party_agencies itself
+        assert party_for_act(s, pid, frozenset({own})) == (held, None)  # held: the caller asks party_in_scope itself
+
+
+def test_whether_an_agency_holds_a_case_of_the_party_is_one_index_probe(api, sessions, engine):
+    """The access rule's question (a case of this party in these agencies) is answered from the (party_id,
+    agency_id) index, not by reading all the party's cases: a party named on thousands of cases costs an act the
+    same as any other."""
+    cid = api.lead()
+    with sessions() as s:
+        pid, own = s.get(Case, cid).party_id, s.get(Case, cid).agency_id
+    with engine.begin() as c:
+        q = "SELECT 1 FROM cases WHERE party_id = :p AND agency_id IN (:a) LIMIT 1"
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in c.execute(text("EXPLAIN QUERY PLAN " + q), {"p": pid, "a": own}))
+        else:  # a handful of rows: the planner would read the table itself; told not to, it shows the index it has
+            c.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(r[0] for r in c.execute(text("EXPLAIN " + q), {"p": pid, "a": own}))
+    assert "ix_cases_party_agency" in plan, plan
+    if engine.dialect.name == "sqlite":
+        assert "COVERING INDEX" in plan, plan  # the table's rows are never read

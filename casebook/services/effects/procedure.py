@@ -32,8 +32,8 @@ def check_party(s: Session, party_id: int | None, actor: Actor, proof: str | Non
     attempt logged), so that a case cannot be used to reach, or to probe for, another agency's party."""
     from casebook.services.parties import attachable, party_for_act
 
-    party, agencies = party_for_act(s, party_id) if party_id is not None else (None, None)
-    how = attachable(s, actor, party, proof, agencies) if party is not None else None
+    party, in_scope = party_for_act(s, party_id, actor.read_scope) if party_id is not None else (None, None)
+    how = attachable(s, actor, party, proof, in_scope) if party is not None else None
     if party is not None and how is None:
         deny(actor, f"party:{party_id}", "party out of scope and its number not given", "party_out_of_scope")
     if how is None:
