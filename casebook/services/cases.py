@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casebook.config import Settings
 from casebook.db.models import Case, CaseOfficer, SummaryForm, utcnow
@@ -39,7 +40,7 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
         act_started_on=data.get("act_started_on"), act_ended_on=data.get("act_ended_on"),
         act_continuing=bool(data.get("act_continuing")),
     )
-    case.party = party
+    set_committed_value(case, "party", party)  # party_id is set above; the object rides along, as loaded
     insert_case(s, case)
     # event 1, inserted with the case; how the party was named (its agencies' own, or proven by its number) trailed
     trail_act(s, actor, case, "register_lead", None, data, {"party_named_by": how} if how else None, case_seq=1)
