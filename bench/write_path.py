@@ -253,10 +253,11 @@ class HandWritten:
                               "event_seq = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"),
                     (case_no, "filed", fx.officer_ids[0], self._d(fx.today), seq, version + 1, self._t(now), case_id,
                      version))
-        for i, uid in enumerate(fx.officer_ids):
-            cur.execute(self._sql("INSERT INTO case_officers (case_id, user_id, role) VALUES (%s, %s, %s) RETURNING id"),
-                        (case_id, uid, "lead" if i == 0 else "handler"))
-            cur.fetchone()
+        rows = [(case_id, uid, "lead" if i == 0 else "handler") for i, uid in enumerate(fx.officer_ids)]
+        cur.execute(self._sql("INSERT INTO case_officers (case_id, user_id, role) VALUES "
+                              + ", ".join(["(%s, %s, %s)"] * len(rows)) + " RETURNING id, user_id"),
+                    tuple(v for r in rows for v in r))
+        cur.fetchall()
         data = {"filed_on": fx.today.isoformat(), "officer_ids": fx.officer_ids, "case_no": case_no}
         body = {"action": "file", "stage_from": "lead", "stage_to": "filed", "case_no": case_no, "data": data}
         self._append(cur, a, "case.file", case_id, body, "case.filed", seq, ("file", data, []))

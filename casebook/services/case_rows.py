@@ -27,8 +27,6 @@ _DEFAULTS = {c.key: c.default for c in _cases_t.c if c.default is not None}
 _EVALUATES_NONE = frozenset(c.key for c in _cases_t.c if c.type.should_evaluate_none)  # JSON: None is JSON null
 _updates: dict[tuple[str, ...], object] = {}
 _inserts: dict[tuple[str, ...], object] = {}
-_INSERT_OFFICER = insert(_officers_t).values(
-    {c: bindparam(c, type_=_officers_t.c[c].type) for c in ("case_id", "user_id", "role")}).returning(_officers_t.c.id)
 
 
 def _update_for(keys: tuple[str, ...]):
@@ -116,16 +114,34 @@ def insert_case(s: Session, case: Case) -> Case:
     return case
 
 
+def _insert_officers(n: int):
+    """INSERT INTO case_officers (case_id, user_id, role) VALUES (…), … (n rows) RETURNING id, user_id: one round trip
+    for a case's officers (a filing names at least two, 行政处罚法 第四十二条)."""
+    stmt = _officer_inserts.get(n)
+    if stmt is None:
+        t = _officers_t
+        stmt = _officer_inserts[n] = insert(t).values([
+            {"case_id": bindparam(f"c{i}", type_=t.c.case_id.type), "user_id": bindparam(f"u{i}", type_=t.c.user_id.type),
+             "role": bindparam(f"r{i}", type_=t.c.role.type)} for i in range(n)]).returning(t.c.id, t.c.user_id)
+    return stmt
+
+
+_officer_inserts: dict[int, object] = {}
+
+
 def add_officers(s: Session, case: Case, officers: list[tuple[User, str]]) -> None:
-    """Put officers on a loaded case (one case_officers INSERT each) and into its `officers` collection."""
+    """Put officers on a loaded case (one multi-row case_officers INSERT) and into its `officers` collection."""
     if not officers:
         return
-    conn = raw.connection(s)
+    params = {}
+    for i, (u, role) in enumerate(officers):
+        params[f"c{i}"], params[f"u{i}"], params[f"r{i}"] = case.id, u.id, role
+    rows, _ = raw.execute(raw.connection(s), _insert_officers(len(officers)), params)
+    ids = {user_id: row_id for row_id, user_id in rows}  # a case names a user once (unique case_id, user_id)
     added = []
     for u, role in officers:
-        rows, _ = raw.execute(conn, _INSERT_OFFICER, {"case_id": case.id, "user_id": u.id, "role": role})
         # the new row, as a clean persistent object of the session (a new id: the session cannot hold it yet)
-        co = adopt.adopt_values(s, CaseOfficer, {"id": rows[0][0], "case_id": case.id, "user_id": u.id, "role": role})
+        co = adopt.adopt_values(s, CaseOfficer, {"id": ids[u.id], "case_id": case.id, "user_id": u.id, "role": role})
         set_committed_value(co, "user", u)
         set_committed_value(co, "case", case)
         added.append(co)
