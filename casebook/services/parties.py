@@ -148,13 +148,6 @@ def party_in_scope(s: Session, party: Party, scope: frozenset[int]) -> bool:
                      ).first() is not None
 
 
-def party_agencies(s: Session, party: Party) -> set[int]:
-    """Every agency the party belongs to: those with a case or lead naming it, and the one that registered it (for
-    reports; an access check asks `party_in_scope`)."""
-    held = s.execute(select(Case.agency_id).where(Case.party_id == party.id).distinct()).scalars()
-    return {party.created_by_agency_id, *held}
-
-
 def normalised_number(number: str) -> str:
     """An identity number as people type it: spaces and hyphens dropped, the check letter upper case."""
     return "".join(number.split()).replace("-", "").upper()
