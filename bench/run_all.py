@@ -21,8 +21,8 @@ the median of its repeats, the load beside it.
 `--from-json` makes the table from saved results instead of running: one or more files, each either a
 run_all results file or one bench's own JSON output (python bench/<name>.py … > file.json). For each bench
 and backend (and transport) the latest result wins — the newest file by its `generated_at` (a bare bench
-output: its env's `started_at`, else the file's modification time); on a tie the later file on the command
-line. The note under the table names every file used, with its sizes and the load during it.
+output: its env's `started_at`; an undated file ranks before the dated ones); on a tie the later file on the
+command line. The note under the table names every file used, with its sizes and the load during it.
 """
 
 from __future__ import annotations
@@ -613,12 +613,13 @@ def main() -> None:
 _BENCH_ALIASES = {"statistics": "supervision_statistics", "http": "http_api"}
 
 
-def _file_time(doc: dict, path: Path) -> str:
-    """When a results file was made: run_all's generated_at, a bench's env started_at, else the file's mtime."""
-    t = doc.get("generated_at") or (doc.get("env") or {}).get("started_at")
-    if t:
-        return str(t)
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
+def _file_time(doc: dict) -> str:
+    """When a results file was made: run_all's generated_at, a bench's env started_at; an undated file (saved before
+    benches recorded their start) ranks before every dated one. Never the file's mtime: a clone or a checkout sets
+    every file's to the same moment, and an old undated result then won over the newer ones."""
+    t = (doc.get("generated_at") or (doc.get("env") or {}).get("started_at")
+         or (doc.get("environment") or {}).get("started_at"))  # public_search keeps its env under "environment"
+    return str(t) if t else ""
 
 
 def _as_results(doc: dict) -> dict:
@@ -645,7 +646,7 @@ def merge_results(paths: list[Path]) -> tuple[dict, list[dict]]:
     docs = []
     for i, path in enumerate(paths):
         doc = json.loads(path.read_text())
-        docs.append((_file_time(doc, path), i, path, doc, _as_results(doc)))
+        docs.append((_file_time(doc), i, path, doc, _as_results(doc)))
     docs.sort(key=lambda d: (d[0], d[1]))
     merged: dict = {}
     origin: dict[tuple, int] = {}

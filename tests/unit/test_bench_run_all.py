@@ -41,6 +41,25 @@ def test_the_latest_result_per_bench_and_backend_wins(run_all, tmp_path):
     assert "`" in text and "old.json" in text and "new.json" in text and "trail_verify/postgres" in text
 
 
+def test_an_undated_result_never_wins_by_its_file_time(run_all, tmp_path):
+    """A clone gives every committed file the same modification time: an old result saved without a date must not
+    then beat a newer dated one (it did: the README showed an earlier 1 M statistics run)."""
+    import os
+    import time
+
+    dated = _write(tmp_path, "dated.json", {**_trail(2.0, 0.1), "backend": "postgres",
+                                            "env": {"started_at": "2026-12-05T22:00:00+00:00"}})
+    undated = _write(tmp_path, "undated.json", {**_trail(4.0, 0.1), "backend": "postgres"})
+    later = time.time() + 3600
+    os.utime(undated, (later, later))  # the undated file looks newer on disk
+    for order in ([dated, undated], [undated, dated]):
+        results, _ = run_all.merge_results(order)
+        assert results["trail_verify"]["postgres"]["verify_trail_s"] == 2.0
+    public = _write(tmp_path, "p.json", {"bench": "public_search", "backend": "postgres", "environment": {
+        "started_at": "2026-12-05T23:00:00+00:00"}})  # public_search dates itself under "environment"
+    assert run_all._file_time(json.loads(public.read_text())) == "2026-12-05T23:00:00+00:00"
+
+
 def test_a_skip_or_a_failed_run_never_hides_a_measurement(run_all, tmp_path):
     measured = _write(tmp_path, "a.json", {"generated_at": "2026-12-05T01:00:00+00:00", "results": {
         "trail_verify": {"sqlite": _trail(2.5, 0.2)}}})
