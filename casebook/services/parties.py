@@ -8,7 +8,7 @@ the row instead of registering a second one. A correction is trailed on every ca
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, false, or_, select
+from sqlalchemy import bindparam, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from casebook.db import adopt, raw
@@ -166,9 +166,13 @@ def attachable(s: Session, actor: Actor, party: Party, proof: str | None, in_sco
 
 
 def _scope_clause(actor: Actor):
+    """The parties of the actor's read scope, as a per-party EXISTS probe of cases(party_id, agency_id). Not
+    `id IN (SELECT party_id FROM cases WHERE agency_id IN …)`: under the OR, PostgreSQL re-read the agency's case
+    index for every party it looked at — a search by an agency that registered none of the parties took 2 s at
+    1 M cases (0.4 ms as a probe)."""
     scope = sorted(actor.read_scope)
     return or_(Party.created_by_agency_id.in_(scope),
-               Party.id.in_(select(Case.party_id).where(Case.agency_id.in_(scope), Case.party_id.is_not(None))))
+               exists().where(Case.party_id == Party.id, Case.agency_id.in_(scope)))
 
 
 def check_editable(s: Session, actor: Actor, party_id: int) -> Party:
