@@ -30,5 +30,5 @@ def test_every_bench_runs_at_smoke_size(tmp_path):
               if "error" in res or any(isinstance(v, dict) and "error" in v for v in res.values())}
     assert failed == {}, (failed, r.stderr[-3000:])
     ran = {bench for bench, by in doc["results"].items() if by}
-    assert {"write_path", "http_api", "case_list", "public_search", "deadline_sweep", "events"} <= ran
+    assert {"write_path", "http_api", "case_list", "public_search", "party_search", "deadline_sweep", "events"} <= ran
     assert set(backends.split(",")) <= {w for by in doc["results"].values() for w in by}
