@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -181,6 +182,9 @@ class Case(Base):
         Index("ix_cases_stage_id", "stage", "id"),
         # whether an agency holds a case naming a party (its access rule): one probe, however many cases it has
         Index("ix_cases_party_agency", "party_id", "agency_id"),
+        # the few cases with a referral under way (the referral board, the head's approvals), not all of them
+        Index("ix_cases_referral_active", "agency_id", "id", sqlite_where=sa_text("referral_status <> 'none'"),
+              postgresql_where=sa_text("referral_status <> 'none'")),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

@@ -5,7 +5,7 @@ Each list is scoped to the actor's agencies like every other read.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
 from casebook.db.models import Case, CollectiveDiscussion, Deadline, LegalReview, Referral, User
@@ -20,6 +20,12 @@ REFERRAL_OPEN = ("suggested", "team_formed", "reported", "approved", "transferre
 
 def _scope(actor: Actor, col):
     return col.in_(sorted(actor.read_scope)) if "admin" not in actor.roles else col.is_not(None)
+
+
+# Implied by every open referral status, and said outright so that both databases use the partial index
+# ix_cases_referral_active (its WHERE): the few cases with a referral, not every case of the agency.
+_REFERRAL_ACTIVE = Case.referral_status != "none"
+APPROVAL_STAGES = ("lead", "investigation_closed", "prior_notice", "hearing")
 
 
 def review_queue(s: Session, actor: Actor, *, mine: bool = False, limit: int = 100) -> list[tuple[LegalReview, Case]]:
@@ -51,25 +57,40 @@ def case_discussions(s: Session, actor: Actor, case_id: int) -> list[CollectiveD
 
 def open_referrals(s: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, Deadline | None]]:
     """Every case with a referral under way (国务院令第310号), with its nearest open deadline."""
-    q = (select(Case).where(_scope(actor, Case.agency_id), Case.referral_status.in_(REFERRAL_OPEN))
+    q = (select(Case).where(_scope(actor, Case.agency_id), _REFERRAL_ACTIVE, Case.referral_status.in_(REFERRAL_OPEN))
          .options(selectinload(Case.party)).order_by(Case.id.desc()).limit(limit))
     cases = list(s.execute(q).scalars())
-    return [(c, _next_deadline(s, c.id)) for c in cases]
+    nearest = _next_deadlines(s, [c.id for c in cases])
+    return [(c, nearest.get(c.id)) for c in cases]
 
 
-def _next_deadline(s: Session, case_id: int) -> Deadline | None:
-    return s.execute(select(Deadline).where(Deadline.case_id == case_id, Deadline.status == "open",
+def _next_deadlines(s: Session, case_ids: list[int]) -> dict[int, Deadline]:
+    """Each case's nearest open deadline with a due date, for a page of cases in one query (not one per case)."""
+    out: dict[int, Deadline] = {}
+    if not case_ids:
+        return out
+    rows = s.execute(select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.status == "open",
                                             Deadline.due_on.is_not(None))
-                     .order_by(Deadline.due_on, Deadline.id).limit(1)).scalar_one_or_none()
+                     .order_by(Deadline.case_id, Deadline.due_on, Deadline.id)).scalars()
+    for d in rows:
+        out.setdefault(d.case_id, d)
+    return out
 
 
 def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
     """What waits for the head: filing (立案), referral approval (移送), decisions (决定), collective discussion."""
     require_role(actor, "agency_head", "supervisor", "admin", what="approvals.list")
     out = []
-    rows = s.execute(select(Case).where(_scope(actor, Case.agency_id), Case.stage.in_(
-        ("lead", "investigation_closed", "prior_notice", "hearing")) | (Case.referral_status == "reported"))
-        .options(selectinload(Case.party)).order_by(Case.id).limit(limit)).scalars()
+    # The oldest waiting first. Each branch from its own index (the stage index; the few cases with a referral),
+    # the page of ids taken before the rows are read: as one WHERE stage IN … OR referral_status = … the database
+    # walked every case from the oldest, the archived ones included (37 ms at 1 M cases, growing with the years).
+    waiting = union(select(Case.id).where(_scope(actor, Case.agency_id), Case.stage.in_(APPROVAL_STAGES)),
+                    select(Case.id).where(_scope(actor, Case.agency_id), _REFERRAL_ACTIVE,
+                                          Case.referral_status == "reported")).subquery()
+    page = select(waiting.c.id).order_by(waiting.c.id).limit(limit)
+    rows = list(s.execute(select(Case).where(Case.id.in_(page)).options(selectinload(Case.party))
+                          .order_by(Case.id)).scalars())
+    nearest = _next_deadlines(s, [c.id for c in rows])
     for c in rows:
         if c.referral_status == "reported":
             kind = ("移送", "approve_referral")
@@ -81,7 +102,7 @@ def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
             kind = ("决定", "decide")
         else:
             continue
-        out.append({"kind": kind[0], "action": kind[1], "case": c, "deadline": _next_deadline(s, c.id)})
+        out.append({"kind": kind[0], "action": kind[1], "case": c, "deadline": nearest.get(c.id)})
     extensions = s.execute(select(Deadline, Case).join(Case, Case.id == Deadline.case_id).where(
         _scope(actor, Deadline.agency_id), Deadline.status == "open", Deadline.kind.in_(("decision", "filing")))
         .order_by(Deadline.due_on).limit(20)).all()
