@@ -317,17 +317,20 @@ def statement_breakdown(fx: Fixture, rounds: int) -> dict:
                             for k in ("bare", "lead", "file")}
     t_exec = {}
 
+    def count(sql: str, took: float) -> None:
+        k = stats["current"]
+        if k:
+            label = " ".join(sql.split())[:110]
+            per[k]["stmts"] += 1
+            per[k]["db_s"] += took
+            per[k]["sql"][label] += 1
+            per[k]["sql_s"][label] += took
+
     def before(conn, cursor, statement, params, context, executemany):
         t_exec["t"] = now()
 
     def after(conn, cursor, statement, params, context, executemany):
-        k = stats["current"]
-        if k:
-            per[k]["stmts"] += 1
-            took = now() - t_exec["t"]
-            per[k]["db_s"] += took
-            per[k]["sql"][" ".join(statement.split())[:110]] += 1
-            per[k]["sql_s"][" ".join(statement.split())[:110]] += took
+        count(statement, now() - t_exec["t"])
 
     event.listen(fx.engine, "before_cursor_execute", before)
     event.listen(fx.engine, "after_cursor_execute", after)
@@ -345,13 +348,7 @@ def statement_breakdown(fx: Fixture, rounds: int) -> dict:
             try:
                 return fn(conn, stmt, params)
             finally:
-                k = stats["current"]
-                if k:
-                    took = now() - t
-                    per[k]["stmts"] += 1
-                    per[k]["db_s"] += took
-                    per[k]["sql"]["(raw) " + " ".join(sql.split())[:104]] += 1
-                    per[k]["sql_s"]["(raw) " + " ".join(sql.split())[:104]] += took
+                count("(raw) " + sql, now() - t)
         return run_counted
 
     for name, fn in originals.items():

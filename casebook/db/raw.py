@@ -15,29 +15,32 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
 
-_compiled: dict[tuple[int, str], tuple[ClauseElement, str, tuple[str, ...] | None, tuple]] = {}
+_compiled: dict[tuple[int, str], tuple[ClauseElement, str, tuple[str, ...] | None, tuple, bool]] = {}
 
 
-def _prepare(stmt: ClauseElement, dialect) -> tuple[str, tuple[str, ...] | None, tuple]:
+def _prepare(stmt: ClauseElement, dialect) -> tuple[str, tuple[str, ...] | None, tuple, bool]:
+    """The statement's SQL, its positional names (None: named), its binds' processors and defaults, and whether it
+    returns rows (a SELECT, or RETURNING) — compiled once per dialect."""
     key = (id(stmt), dialect.name)
     hit = _compiled.get(key)
     if hit is not None and hit[0] is stmt:
-        return hit[1], hit[2], hit[3]
+        return hit[1:]
     if len(_compiled) > 2048:  # statements are prebuilt, so this never fills up; a bound all the same
         _compiled.clear()
     c = stmt.compile(dialect=dialect)
     names = tuple(c.positiontup) if c.positional else None
     order = names if names is not None else tuple(c.binds)
     procs = tuple((n, c.binds[n].type._cached_bind_processor(dialect), c.binds[n].value) for n in order)
-    _compiled[key] = (stmt, c.string, names, procs)  # the statement is kept, so its id is never reused
-    return c.string, names, procs
+    returns = bool(getattr(stmt, "is_select", False) or getattr(stmt, "_returning", ()))
+    hit = _compiled[key] = (stmt, c.string, names, procs, returns)  # the statement is kept: its id is never reused
+    return hit[1:]
 
 
 def _bound(stmt: ClauseElement, dialect, params: dict[str, Any] | None) -> tuple[str, Any]:
     """The statement's SQL and its driver arguments: every bind through its type's bind processor, as
     `Connection.execute` does (None included: a JSON column's None is JSON null there too); a bind missing from
     `params` takes the bindparam's own value."""
-    sql, names, procs = _prepare(stmt, dialect)
+    sql, names, procs, _ = _prepare(stmt, dialect)
     params = params or {}
     values = {}
     for name, proc, default in procs:
@@ -67,22 +70,9 @@ def execute(conn: Connection, stmt: ClauseElement, params: dict[str, Any] | None
     sql, args = _bound(stmt, conn.dialect, params)
     cur = _cursor(conn)
     cur.execute(sql, args)
-    # Whether it returns rows, from the statement (a SELECT, or RETURNING): psycopg builds `description` anew on
-    # every access (~12 µs).
-    rows = cur.fetchall() if _returns_rows(stmt) else []
+    # Whether it returns rows, from the compiled statement: psycopg builds `description` anew on every access (~12 µs).
+    rows = cur.fetchall() if _prepare(stmt, conn.dialect)[3] else []
     return rows, cur.rowcount
-
-
-_returns: dict[int, tuple[ClauseElement, bool]] = {}
-
-
-def _returns_rows(stmt: ClauseElement) -> bool:
-    hit = _returns.get(id(stmt))
-    if hit is None or hit[0] is not stmt:
-        if len(_returns) > 2048:
-            _returns.clear()
-        hit = _returns[id(stmt)] = (stmt, bool(getattr(stmt, "is_select", False) or getattr(stmt, "_returning", ())))
-    return hit[1]
 
 
 _result_procs: dict[tuple[int, str], tuple[ClauseElement, tuple]] = {}
