@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import JSON, Connection
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.sql import ClauseElement
 
 _compiled: dict[tuple[int, str], tuple[ClauseElement, str, tuple[str, ...] | None, tuple, bool]] = {}
@@ -30,7 +31,8 @@ def _prepare(stmt: ClauseElement, dialect) -> tuple[str, tuple[str, ...] | None,
     c = stmt.compile(dialect=dialect)
     names = tuple(c.positiontup) if c.positional else None
     order = names if names is not None else tuple(c.binds)
-    procs = tuple((n, c.binds[n].type._cached_bind_processor(dialect), c.binds[n].value) for n in order)
+    procs = tuple((n, _json_writer(p, dialect, t) if t._type_affinity is JSON else p, c.binds[n].value)
+                  for n in order for t in (c.binds[n].type,) for p in (t._cached_bind_processor(dialect),))
     returns = bool(getattr(stmt, "is_select", False) or getattr(stmt, "_returning", ()))
     hit = _compiled[key] = (stmt, c.string, names, procs, returns)  # the statement is kept: its id is never reused
     return hit[1:]
@@ -92,7 +94,8 @@ def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[
     if hit is None or hit[0] is not stmt:
         cols = list(stmt.selected_columns)
         hit = _result_procs[key] = (stmt, tuple(
-            (i, p) for i, (col, d) in enumerate(zip(cols, cur.description, strict=True))
+            (i, _json_reader(p) if col.type._type_affinity is JSON else p)
+            for i, (col, d) in enumerate(zip(cols, cur.description, strict=True))
             if (p := col.type._cached_result_processor(conn_dialect, d[1])) is not None))
     converters = hit[1]
     if not converters:
@@ -101,9 +104,47 @@ def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[
     for r in rows:
         r = list(r)
         for i, p in converters:
-            r[i] = p(r[i])
+            v = r[i]
+            if v is not None:  # every result processor maps NULL to None (SQLAlchemy's types and UTCDateTime)
+                r[i] = p(v)
         out.append(tuple(r))
     return out
+
+
+def _json_writer(process, dialect, type_):
+    """A JSON bind's processor, with an empty list or object (a new case has eight) sent as the text json.dumps
+    gives, without the encoder (and on PostgreSQL without psycopg's JSON wrapper and its own encoding): where the
+    dialect binds JSON as text (SQLite), or renders a cast on every JSON bind (psycopg: `%(x)s::JSON`, so the
+    text is cast by the server). Otherwise the processor is kept as it is."""
+    if process is None:
+        return None
+    as_text = process([]) == "[]" and process({}) == "{}"
+    cast = (dialect.bind_typing is BindTyping.RENDER_CASTS
+            and getattr(type_.dialect_impl(dialect), "render_bind_cast", False))
+    if not (as_text or cast):
+        return process
+
+    def write(v):
+        if v == [] and type(v) is list:
+            return "[]"
+        if v == {} and type(v) is dict:
+            return "{}"
+        return process(v)
+
+    return write
+
+
+def _json_reader(process):
+    """A JSON column's result processor, with the empty list and object (most of a case's JSON columns) made
+    without the decoder: a new object each time, as json.loads would give."""
+    def read(v):
+        if v == "[]":
+            return []
+        if v == "{}":
+            return {}
+        return process(v)
+
+    return read
 
 
 def connection(s) -> Connection:

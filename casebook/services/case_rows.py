@@ -13,7 +13,7 @@ is left to the session's own flush, which runs after them as before.
 from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, inspect, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,8 +23,10 @@ from casebook.db.models import Case, CaseOfficer, User
 _cases_t = Case.__table__
 _officers_t = CaseOfficer.__table__
 _COLUMNS = frozenset(c.key for c in _cases_t.c)
-_DEFAULTS = {c.key: c.default for c in _cases_t.c if c.default is not None}
 _EVALUATES_NONE = frozenset(c.key for c in _cases_t.c if c.type.should_evaluate_none)  # JSON: None is JSON null
+# insert_case's walk over the columns: (key, whether None is a value to write, the column's default), id left out
+_INSERT_PLAN = tuple((c.key, c.key in _EVALUATES_NONE, c.default) for c in _cases_t.c if c.key != "id")
+_UNSET = object()
 _updates: dict[tuple[str, ...], object] = {}
 _inserts: dict[tuple[str, ...], object] = {}
 
@@ -86,31 +88,31 @@ def insert_case(s: Session, case: Case) -> Case:
     The columns are those the unit of work would insert: what was set (a None skipped unless the column
     stores None as a value, i.e. JSON null), a column's default where nothing was set (computed here so
     the object holds the value written), and NULL for the rest. Every column is loaded on the object, so
-    nothing is read back; its party stays as set, its officers collection is empty.
+    nothing is read back; its party (an object of the session, or None) stays as set, its officers collection is
+    empty. The object is made persistent as a flush would leave it (`adopt.persist_new`).
     """
     state = inspect(case)
     if not state.transient:
         raise ValueError("insert_case takes a new Case")
     values = state.dict
+    if values.get("officers") or any(values.get(r) is not None and values[r] not in s for r in ("party", "agency")):
+        # what Session.add would have cascaded: nothing may wait to be written with the case
+        raise ValueError("insert_case: officers come after the case; its party and agency are objects of this session")
+    get = values.get
     params = {}
-    for c in _cases_t.c:
-        k = c.key
-        if k == "id":
-            continue
-        if k in values and (values[k] is not None or k in _EVALUATES_NONE):
-            params[k] = values[k]
-            continue
-        d = _DEFAULTS.get(k)
-        v = None if d is None else d.arg if d.is_scalar else d.arg(None)
-        values[k] = v  # straight into the new object's dict: its history is reset below anyway
-        if d is not None:
+    for k, keeps_none, d in _INSERT_PLAN:
+        v = get(k, _UNSET)
+        if v is not _UNSET and (v is not None or keeps_none):
             params[k] = v
+        elif d is None:
+            values[k] = None  # straight into the new object's dict: its history is reset below anyway
+        else:
+            params[k] = values[k] = d.arg if d.is_scalar else d.arg(None)
     rows, _ = raw.execute(raw.connection(s), _insert_for(tuple(params)), params)
-    case.id = rows[0][0]
+    values["id"] = rows[0][0]
     if "officers" not in values:  # none yet: loaded as empty, without the collection's change events
         set_committed_value(case, "officers", [])
-    make_transient_to_detached(case)
-    s.add(case)
+    adopt.persist_new(s, case)
     return case
 
 
@@ -141,8 +143,6 @@ def add_officers(s: Session, case: Case, officers: list[tuple[User, str]]) -> No
     added = []
     for u, role in officers:
         # the new row, as a clean persistent object of the session (a new id: the session cannot hold it yet)
-        co = adopt.adopt_values(s, CaseOfficer, {"id": ids[u.id], "case_id": case.id, "user_id": u.id, "role": role})
-        set_committed_value(co, "user", u)
-        set_committed_value(co, "case", case)
-        added.append(co)
+        added.append(adopt.adopt_values(s, CaseOfficer, {"id": ids[u.id], "case_id": case.id, "user_id": u.id,
+                                                         "role": role}, user=u, case=case))
     set_committed_value(case, "officers", sorted([*case.officers, *added], key=lambda o: o.id))

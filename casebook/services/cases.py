@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from casebook.config import Settings
+from casebook.db import adopt
 from casebook.db.models import Case, CaseOfficer, SummaryForm, utcnow
 from casebook.domain import lifecycle as lc
 from casebook.domain.vocabulary import CASE_SOURCES  # noqa: F401  (re-exported)
@@ -33,14 +33,13 @@ def register_lead(s: Session, actor: Actor, data: dict, *, settings: Settings) -
     party, how = check_party(s, data["party_id"], actor, data.get("party_id_number")) \
         if data.get("party_id") is not None else (None, None)
     now = utcnow()
-    case = Case(
+    case = adopt.new(Case, dict(  # Case(...) without the constructor's attribute events: insert_case writes the row
         agency_id=actor.agency_id, stage="lead", procedure="ordinary", source=data["source"], cause=data["cause"],
         party_id=party.id if party else None, discovered_on=data["discovered_on"], facts_text=data.get("facts_text"),
         violations=[], circumstances=[], penalty_kinds=[], created_at=now, updated_at=now, event_seq=1, version=1,
         act_started_on=data.get("act_started_on"), act_ended_on=data.get("act_ended_on"),
         act_continuing=bool(data.get("act_continuing")),
-    )
-    set_committed_value(case, "party", party)  # party_id is set above; the object rides along, as loaded
+    ), party=party)  # the party object rides along, as loaded
     insert_case(s, case)
     # event 1, inserted with the case; how the party was named (its agencies' own, or proven by its number) trailed
     trail_act(s, actor, case, "register_lead", None, data, {"party_named_by": how} if how else None, case_seq=1)

@@ -130,10 +130,10 @@ def _load_case_for_act(s: Session, case_id: int, with_agency: bool) -> Case | No
     agency_at = wc + wp + wo + adopt.width(User) + adopt.width(Credential)
     if with_agency and adopt.present(s, Agency, first[agency_at]):
         return False
-    case = adopt.adopt(s, Case, first, 0)
+    related = {"party": adopt.adopt(s, Party, first, wc) if pid is not None else None}
     if with_agency:
-        adopt.set_committed_value(case, "agency", adopt.adopt(s, Agency, first, agency_at))
-    adopt.set_committed_value(case, "party", adopt.adopt(s, Party, first, wc) if pid is not None else None)
+        related["agency"] = adopt.adopt(s, Agency, first, agency_at)
+    case = adopt.adopt(s, Case, first, 0, **related)
     officers, users, seen = [], {}, set()
     for r in rows:  # one row per (officer, credential): a case's officers are distinct users (unique case_id, user_id)
         coid = r[wc + wp]
@@ -143,9 +143,7 @@ def _load_case_for_act(s: Session, case_id: int, with_agency: bool) -> Case | No
         if coid in seen:
             continue
         seen.add(coid)
-        co = adopt.adopt(s, CaseOfficer, r, wc + wp)
-        adopt.set_committed_value(co, "user", u)
-        officers.append(co)
+        officers.append(adopt.adopt(s, CaseOfficer, r, wc + wp, user=u))
     _finish_users(users)
     adopt.set_committed_value(case, "officers", officers)
     return case

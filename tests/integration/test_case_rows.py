@@ -74,3 +74,49 @@ def test_the_update_checks_the_version_it_loaded(api, sessions):
         s.rollback()
     with sessions() as s:
         assert s.get(Case, cid).cause == "涉嫌销售过期食品"
+
+
+def test_a_new_case_object_holds_only_columns_and_many_to_one_objects(sessions):
+    from casebook.db import adopt
+    from casebook.db.models import Party
+
+    with pytest.raises(TypeError, match="not columns"):
+        adopt.new(Case, {"stage": "lead", "officers": []})
+    with pytest.raises(TypeError, match="many-to-one"):
+        adopt.new(Case, {"stage": "lead"}, officers=[])
+    case = adopt.new(Case, {"stage": "lead"}, party=None)
+    assert inspect_state(case).transient and case.stage == "lead" and not inspect_state(case).modified
+    with sessions() as s:
+        party = s.execute(select(Party).limit(1)).scalar_one()
+        with pytest.raises(ValueError, match="transient"):
+            adopt.persist_new(s, party)
+
+
+def test_insert_case_refuses_what_the_sessions_cascade_would_have_written(api, sessions, settings):
+    """persist_new skips Session.add's save-update cascade: a case whose party is not yet in the session, or that
+    already carries officers, would lose rows silently, so it is refused before anything is written."""
+    from casebook.db import adopt
+    from casebook.db.models import Party
+    from casebook.services.case_rows import insert_case
+
+    with sessions() as s, s.begin():
+        before = s.execute(text("SELECT count(*) FROM cases")).scalar_one()
+        actor = _actor(s, "zhangwei")
+        values = {"agency_id": actor.agency_id, "stage": "lead", "source": "complaint", "cause": "测试",
+                  "discovered_on": local_today()}
+        stray = Party(kind="organization", name="未保存的当事人", created_by_agency_id=actor.agency_id)
+        with pytest.raises(ValueError, match="objects of this session"):
+            insert_case(s, adopt.new(Case, values, party=stray))
+        officer = CaseOfficer(user_id=actor.user_id, role="lead")
+        case = adopt.new(Case, values)
+        adopt.set_committed_value(case, "officers", [officer])
+        with pytest.raises(ValueError, match="officers come after the case"):
+            insert_case(s, case)
+        assert s.execute(text("SELECT count(*) FROM cases")).scalar_one() == before
+        assert stray not in s and officer not in s
+
+
+def inspect_state(obj):
+    from sqlalchemy import inspect
+
+    return inspect(obj)
