@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session, joinedload
 
 from casebook.db import adopt, raw
@@ -240,15 +241,19 @@ def same_act_fines(s: Session, case: Case) -> tuple[dict, ...]:
     mine = _period_of(case.act_started_on, case.act_ended_on, case.act_continuing, today)
     if mine is None:
         return ()
-    rows = s.execute(select(Case.id, Case.case_no, Case.violations, Case.fine_amount, Case.decided_on, Case.act_started_on,
-                            Case.act_ended_on, Case.act_continuing).where(
+    # Their period, as _period_of: started … ended, or today while it goes on, or the start day alone. The overlap is
+    # asked in SQL: a party fined many times (a chain store) sends back only the overlapping cases, not all of them.
+    their_end = func.coalesce(Case.act_ended_on, sa_case((Case.act_continuing.is_(True), today),
+                                                        else_=Case.act_started_on))
+    rows = s.execute(select(Case.id, Case.case_no, Case.violations, Case.fine_amount, Case.decided_on).where(
         Case.party_id == case.party_id, Case.id != case.id, Case.decision_kind == "penalty",
-        Case.fine_amount.is_not(None), Case.decided_on.is_not(None), Case.stage.not_in(("terminated",)))).all()
+        Case.fine_amount.is_not(None), Case.decided_on.is_not(None), Case.stage.not_in(("terminated",)),
+        Case.act_started_on.is_not(None), Case.act_started_on <= mine[1], their_end >= mine[0])
+        .order_by(Case.id)).all()
     out = []
-    for cid, no, vio, fine, decided, a, b, cont in rows:
-        theirs = _period_of(a, b, cont, today)
+    for cid, no, vio, fine, decided in rows:
         items = sorted({v["code"] for v in vio or () if isinstance(v, dict) and v.get("code")})
-        if theirs and items and theirs[0] <= mine[1] and mine[0] <= theirs[1]:
+        if items:
             out.append({"case_id": cid, "case_no": no, "items": items, "fine_amount": str(fine), "decided_on": decided})
     return tuple(out)
 

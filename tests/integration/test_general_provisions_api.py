@@ -201,6 +201,43 @@ def test_a_second_fine_for_the_same_act_is_refused_unless_reasoned_and_the_first
     api.act(second, "propose_penalty", {**body, "same_act_reason": "两次提交虚假材料，系两个独立的违法行为"})
 
 
+def test_only_a_fine_over_an_overlapping_act_period_counts_as_the_same_act(api, rules, sessions):  # noqa: F811
+    """第二十九条 binds one act: the party's earlier fine counts when its act period (start … end, or … today while it
+    goes on, or the start day alone) meets this case's — the day it ended included — and not when it ended before."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from casebook.db import models as m
+    from casebook.services.loading import same_act_fines
+
+    def fined(started, ended=None, continuing=False):
+        cid = api.investigated_case(act_started_on=started)
+        with sessions() as s, s.begin():
+            c = s.get(m.Case, cid)
+            c.violations = [{"description": "提交虚假材料", "code": "T-DJ-44"}]
+            c.decision_kind, c.penalty_kinds, c.fine_amount = "penalty", ["fine"], Decimal("100000.00")
+            c.decided_on, c.stage = dt.date(2026, 3, 20), "decided"
+            c.act_ended_on, c.act_continuing = ended, continuing
+        return cid
+
+    ended_before = fined("2025-10-01", dt.date(2026, 1, 31))     # ended the day before this act began
+    ends_that_day = fined("2025-11-01", dt.date(2026, 2, 1))      # ended the day it began: the same days
+    one_day = fined("2026-02-01")                                  # no end recorded, not going on: that day alone
+    day_before = fined("2026-01-31")                               # that day alone, the day before
+    going_on = fined("2025-12-01", continuing=True)                # still going on: until today
+    second = api.investigated_case(act_started_on="2026-02-01")
+    with sessions() as s:
+        case = s.get(m.Case, second)
+        party_id = case.party_id
+        for cid in (ended_before, ends_that_day, one_day, day_before, going_on):
+            assert s.get(m.Case, cid).party_id == party_id  # the demo world's one organisation: the same party
+        got = {f["case_id"] for f in same_act_fines(s, case)}
+    assert got == {ends_that_day, one_day, going_on}
+    r = api.act(second, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "100000.00",
+                                            "violation_code": "T-DJ-44"}, expect=409)
+    assert ("same_act_fined", "行政处罚法第二十九条") in _reasons(r)
+
+
 def test_a_decision_omitting_the_recorded_gains_is_refused(api):
     cid = api.investigated_case()
     api.act(cid, "update_facts", {"illegal_gains": "300.00"})
