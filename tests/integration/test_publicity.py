@@ -384,6 +384,20 @@ def test_the_public_endpoints_are_rate_limited(settings, engine):
     r = c.get("/api/v1/public/agencies")
     assert r.get_json()["code"] == "too_many_requests"
     assert c.get("/gs/agencies").status_code == 429
+    # the staff side is not counted against, nor stopped by, the public budget (its sign-in has its own throttle)
+    assert c.get("/api/v1/me").status_code == 401 and "X-RateLimit-Limit" not in c.get("/api/v1/me").headers
+    assert c.get("/login").status_code == 200
+
+
+def test_staff_requests_do_not_spend_the_public_budget(settings, engine):
+    from casebook.web.app import create_app
+
+    app = create_app(dataclasses.replace(settings, public_rate_limit="3/minute"), engine=engine)
+    c = app.test_client()
+    for _ in range(5):
+        c.get("/api/v1/me")
+        c.get("/login")
+    assert [c.get("/api/v1/public/agencies").status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
 def test_the_advance_disclosure_page_lists_officers_remedies_and_says_when_it_last_changed(api, sessions):
