@@ -90,6 +90,7 @@ def adopt_values(s: Session, cls: type, values: dict[str, Any], **related: Any) 
 
 
 _scalar_relations: dict[type, frozenset[str]] = {}
+_column_sets: dict[type, frozenset[str]] = {}
 
 
 def _check_related(cls: type, related: dict[str, Any]) -> None:
@@ -108,8 +109,9 @@ def new(cls: type, values: dict[str, Any], **related: Any) -> Any:
     `related` many-to-one objects set as loaded. Nothing is pending on it: the caller writes its row itself and
     then makes it persistent (`persist_new`)."""
     mapper, keys, _ = plan(cls)
-    if not set(keys).issuperset(values):
-        raise TypeError(f"{cls.__name__}: not columns: {sorted(set(values) - set(keys))}")
+    columns = _column_sets.get(cls) or _column_sets.setdefault(cls, frozenset(keys))
+    if not columns.issuperset(values):
+        raise TypeError(f"{cls.__name__}: not columns: {sorted(set(values) - columns)}")
     instance = mapper.class_manager.new_instance()
     d = instance_state(instance).dict
     d.update(values)

@@ -125,9 +125,10 @@ def _json_writer(process, dialect, type_):
         return process
 
     def write(v):
-        if v == [] and type(v) is list:
+        t = type(v)
+        if t is list and not v:
             return "[]"
-        if v == {} and type(v) is dict:
+        if t is dict and not v:
             return "{}"
         return process(v)
 
