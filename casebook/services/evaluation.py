@@ -652,9 +652,10 @@ def scores_for_statistics(s: Session, actor: Actor, *, agency_ids: list[int] | N
 def agencies_in_scope(s: Session, actor: Actor) -> list[dict]:
     """The agencies a supervisor may evaluate (its scope), with their closed cases: the new-round form."""
     _supervisor_scope(actor, "evaluation:agencies")
-    counts = dict(s.execute(select(Case.agency_id, func.count()).where(Case.stage.in_(CLOSED_STAGES))
-                            .group_by(Case.agency_id)).all())
-    rows = s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(sorted(actor.read_scope))).order_by(Agency.id)).all()
+    scope = sorted(actor.read_scope)
+    counts = dict(s.execute(select(Case.agency_id, func.count()).where(  # the scope's closed cases, not every agency's
+        Case.agency_id.in_(scope), Case.stage.in_(CLOSED_STAGES)).group_by(Case.agency_id)).all())
+    rows = s.execute(select(Agency.id, Agency.name).where(Agency.id.in_(scope)).order_by(Agency.id)).all()
     return [{"id": a, "name": n, "closed": counts.get(a, 0)} for a, n in rows]
 
 

@@ -64,3 +64,23 @@ def test_a_bad_round_form_changes_nothing(app, api, world):  # noqa: F811
                  follow_redirects=True)
     assert "请至少选择一个被评查机关" in r.get_data(as_text=True)
     assert api.snapshot() == before
+
+
+def test_the_new_round_form_counts_the_closed_cases_of_the_supervisors_own_agencies(world, sessions):  # noqa: F811
+    """The form's 已结案 N 件 beside each agency: that agency's closed or archived cases, for the agencies of the
+    supervisor's scope only (a supervisor of the 综合行政执法局 is shown that agency, with its own count)."""
+    from sqlalchemy import func, select
+
+    from casebook.db import models as m
+    from casebook.seed import demo_user
+    from casebook.services.context import actor_for
+    from casebook.services.evaluation import CLOSED_STAGES, agencies_in_scope
+
+    with sessions() as s:
+        closed = dict(s.execute(select(m.Case.agency_id, func.count()).where(m.Case.stage.in_(CLOSED_STAGES))
+                                .group_by(m.Case.agency_id)).all())
+        district = agencies_in_scope(s, actor_for(s, demo_user(s, SUP)))
+        cle_only = agencies_in_scope(s, actor_for(s, demo_user(s, "sup_cle")))
+    assert closed.get(world["amr"], 0) >= 2  # the world's two closed cases
+    assert {a["id"]: a["closed"] for a in district} == {a["id"]: closed.get(a["id"], 0) for a in district}
+    assert [a["id"] for a in cle_only] == [world["cle"]] and cle_only[0]["closed"] == closed.get(world["cle"], 0)
