@@ -4,7 +4,7 @@ write, the version check, and an ORM object that stays usable without being read
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from casebook.db.models import Case, CaseOfficer
@@ -85,7 +85,7 @@ def test_a_new_case_object_holds_only_columns_and_many_to_one_objects(sessions):
     with pytest.raises(TypeError, match="many-to-one"):
         adopt.new(Case, {"stage": "lead"}, officers=[])
     case = adopt.new(Case, {"stage": "lead"}, party=None)
-    assert inspect_state(case).transient and case.stage == "lead" and not inspect_state(case).modified
+    assert inspect(case).transient and case.stage == "lead" and not inspect(case).modified
     with sessions() as s:
         party = s.execute(select(Party).limit(1)).scalar_one()
         with pytest.raises(ValueError, match="transient"):
@@ -114,9 +114,3 @@ def test_insert_case_refuses_what_the_sessions_cascade_would_have_written(api, s
             insert_case(s, case)
         assert s.execute(text("SELECT count(*) FROM cases")).scalar_one() == before
         assert stray not in s and officer not in s
-
-
-def inspect_state(obj):
-    from sqlalchemy import inspect
-
-    return inspect(obj)

@@ -11,6 +11,24 @@ def _reasons(r):
     return {(x["code"], x["article"]) for x in r.get_json()["errors"]["reasons"]}
 
 
+def _fined(api, sessions, started: str, ended=None, continuing=False) -> int:
+    """An investigated case of the demo organisation whose act began on `started`, then fined on 2026-03-20 for
+    T-DJ-44 (an earlier decision), its act ended on `ended` or going on."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from casebook.db import models as m
+
+    cid = api.investigated_case(act_started_on=started)
+    with sessions() as s, s.begin():
+        c = s.get(m.Case, cid)
+        c.violations = [{"description": "提交虚假材料", "code": "T-DJ-44"}]
+        c.decision_kind, c.penalty_kinds, c.fine_amount = "penalty", ["fine"], Decimal("100000.00")
+        c.decided_on, c.stage = dt.date(2026, 3, 20), "decided"
+        c.act_ended_on, c.act_continuing = ended, continuing
+    return cid
+
+
 def _person(api, body17: str, name="小明") -> int:
     r = api.post("/api/v1/parties", {"kind": "person", "name": name, "id_number": demo_resident_id(body17),
                                        "address": "山东省枣庄市山亭区府前路1号"})
@@ -175,17 +193,7 @@ def test_the_version_in_force_at_the_act_applies_unless_the_current_one_is_light
 
 
 def test_a_second_fine_for_the_same_act_is_refused_unless_reasoned_and_the_first_case_is_named(api, rules, sessions):  # noqa: F811
-    import datetime as dt
-    from decimal import Decimal
-
-    from casebook.db import models as m
-
-    first = api.investigated_case(act_started_on="2026-01-01")
-    with sessions() as s, s.begin():  # the first case: fined on 2026-03-20 for T-DJ-44 (an earlier decision)
-        c = s.get(m.Case, first)
-        c.violations = [{"description": "提交虚假材料", "code": "T-DJ-44"}]
-        c.decision_kind, c.penalty_kinds, c.fine_amount = "penalty", ["fine"], Decimal("100000.00")
-        c.decided_on, c.stage, c.act_continuing = dt.date(2026, 3, 20), "decided", True
+    first = _fined(api, sessions, "2026-01-01", continuing=True)
     case_no = api.get(f"/api/v1/cases/{first}").get_json()["case_no"]
     second = api.investigated_case(act_started_on="2026-02-01")  # within the first act's period (still going on)
     before = api.snapshot()
@@ -205,26 +213,15 @@ def test_only_a_fine_over_an_overlapping_act_period_counts_as_the_same_act(api, 
     """第二十九条 binds one act: the party's earlier fine counts when its act period (start … end, or … today while it
     goes on, or the start day alone) meets this case's — the day it ended included — and not when it ended before."""
     import datetime as dt
-    from decimal import Decimal
 
     from casebook.db import models as m
     from casebook.services.loading import same_act_fines
 
-    def fined(started, ended=None, continuing=False):
-        cid = api.investigated_case(act_started_on=started)
-        with sessions() as s, s.begin():
-            c = s.get(m.Case, cid)
-            c.violations = [{"description": "提交虚假材料", "code": "T-DJ-44"}]
-            c.decision_kind, c.penalty_kinds, c.fine_amount = "penalty", ["fine"], Decimal("100000.00")
-            c.decided_on, c.stage = dt.date(2026, 3, 20), "decided"
-            c.act_ended_on, c.act_continuing = ended, continuing
-        return cid
-
-    ended_before = fined("2025-10-01", dt.date(2026, 1, 31))     # ended the day before this act began
-    ends_that_day = fined("2025-11-01", dt.date(2026, 2, 1))      # ended the day it began: the same days
-    one_day = fined("2026-02-01")                                  # no end recorded, not going on: that day alone
-    day_before = fined("2026-01-31")                               # that day alone, the day before
-    going_on = fined("2025-12-01", continuing=True)                # still going on: until today
+    ended_before = _fined(api, sessions, "2025-10-01", dt.date(2026, 1, 31))     # ended the day before this act began
+    ends_that_day = _fined(api, sessions, "2025-11-01", dt.date(2026, 2, 1))      # ended the day it began: the same days
+    one_day = _fined(api, sessions, "2026-02-01")                                  # no end recorded, not going on: that day alone
+    day_before = _fined(api, sessions, "2026-01-31")                               # that day alone, the day before
+    going_on = _fined(api, sessions, "2025-12-01", continuing=True)                # still going on: until today
     second = api.investigated_case(act_started_on="2026-02-01")
     with sessions() as s:
         case = s.get(m.Case, second)
