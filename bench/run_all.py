@@ -191,6 +191,10 @@ def cell_write(r: dict | None) -> str:
         s = (f"{h['ratio']}× the hand-written SQL {_mark(h['pass'])} (lead {h['ratio_register_lead']}×, filing "
              f"{h['ratio_file']}×; CPU {h['ratio_cpu']}×; floor {h['hand_lead']['median_ms']:.2f} / "
              f"{h['hand_file']['median_ms']:.2f} ms); ")
+        if (t := h.get("through_sqlalchemy")) is not None:
+            s += (f"the same hand-written statements through the product's SQLAlchemy session alone "
+                  f"{t['session']['ratio_to_floor']}× the floor (CPU {t['session']['ratio_to_floor_cpu']}×; a Core "
+                  f"connection {t['connection']['ratio_to_floor']}×), the act {t['session']['product_over_it']}× that; ")
     return s + (f"{r['ratio']}× a bare insert-and-commit — {r['service_txn_mean_of_pair']['median_ms']:.2f} ms per act "
                 f"(lead {r['register_lead_txn']['median_ms']:.2f}, file {r['file_txn']['median_ms']:.2f}) vs bare "
                 f"{r['bare_insert_commit']['median_ms']:.2f} ms{_load(r)}")

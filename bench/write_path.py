@@ -10,6 +10,11 @@ The service path is driven through the services (register_lead, perform "file") 
 act in its own session and transaction exactly as `casebook.web.tx.command` runs it, minus HTTP and
 JSON. The bare reference goes through the same engine and pool (same pragmas, BEGIN IMMEDIATE on
 SQLite, pre-ping on PostgreSQL); a raw-DBAPI insert-and-commit is reported alongside for scale.
+
+Issue 17's floor is `HandWritten`: the same rows by hand-written SQL on a held driver connection. The same
+hand-written statements are also run with each transaction through a Core connection and through a session
+of the product's engine (`HandWrittenThrough`), interleaved with the rest: what SQLAlchemy's transaction
+costs on its own, before any of the act's Python (`vs_hand_written.through_sqlalchemy`).
 When the ratio is over budget (or with --profile) a separate, untimed pass counts the statements and
 database time per transaction and runs cProfile, and the report names what dominates.
 """
@@ -267,12 +272,54 @@ class HandWritten:
         self.conn.close()
 
 
-def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmup: int) -> dict[str, list[float]]:
+class HandWrittenThrough(HandWritten):
+    """The same hand-written statements, but each transaction through the product's own machinery instead of a
+    held driver connection: `via="connection"`, a SQLAlchemy Core connection of the product's engine
+    (`engine.begin()`: pool checkout and return, the engine's events — on SQLite the in-process writer queue and
+    BEGIN IMMEDIATE); `via="session"`, a session of the product's sessionmaker as an act gets it
+    (`casebook.web.tx.command`). The statements run on the driver cursor of that connection, as the product's
+    `casebook.db.raw` runs them. What these cost over `HandWritten` is what any act pays for SQLAlchemy's
+    transaction alone, before a line of the act's own Python; the product over them is the act pipeline."""
+
+    def __init__(self, fx: Fixture, via: str):
+        super().__init__(fx)
+        self.conn.close()  # the transaction comes from the engine or a session, not a held connection
+        self.via = via
+        self._open = None
+
+    def _cur(self):
+        from casebook.db import raw as rawmod
+        if self.via == "session":
+            s = self.fx.factory()
+            s.begin()
+            conn = rawmod.connection(s)
+            self._open = s
+        else:
+            conn = self.fx.engine.connect()
+            conn.begin()
+            self._open = conn
+        return rawmod._cursor(conn)  # BEGIN (IMMEDIATE on SQLite) already issued by the engine's begin event
+
+    def _commit(self, cur):
+        opened, self._open = self._open, None
+        opened.commit()
+        opened.close()
+
+    def close(self):
+        pass
+
+
+def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmup: int,
+            through: dict[str, HandWrittenThrough] | None = None) -> dict[str, list[float]]:
     """Interleave bare / hand-written / lead / file (rotating which comes first) so drift hits all of them alike.
 
     Each sample is kept as wall time and as this process's CPU time (`<name>_cpu`): on a machine shared with
-    other jobs the CPU time of the in-process work drifts less than the wall time."""
-    names = ("bare", "raw", "hand_lead", "hand_file", "lead", "file")
+    other jobs the CPU time of the in-process work drifts less than the wall time. `through`: the hand-written
+    acts again through a Core connection and a session of the product's engine (`HandWrittenThrough`), as
+    further interleaved variants (`<via>_lead`, `<via>_file`)."""
+    through = through or {}
+    names = ("bare", "raw", "hand_lead", "hand_file", "lead", "file",
+             *(f"{via}_{k}" for via in through for k in ("lead", "file")))
     out: dict[str, list[float]] = {k: [] for n in names for k in (n, f"{n}_cpu")}
 
     def timed(samples, name, fn, *a):
@@ -293,10 +340,16 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
         timed(samples, "bare", fx.bare)
         timed(samples, "raw", raw)
 
-    order = (product, handwritten, bares)
+    def through_variant(via, h):
+        def run(samples):
+            cid, ver = timed(samples, f"{via}_lead", h.lead)
+            timed(samples, f"{via}_file", h.file, cid, ver)
+        return run
+
+    order = (product, handwritten, bares, *(through_variant(via, h) for via, h in through.items()))
     for i in range(warmup + iterations):
         samples: dict[str, float] = {}
-        k = i % 3
+        k = i % len(order)
         for step in order[k:] + order[:k]:
             step(samples)
         if i >= warmup:
@@ -489,9 +542,10 @@ def main() -> None:
                     k: c.exec_driver_sql(f"PRAGMA {k}").scalar() for k in ("journal_mode", "synchronous")}
         raw = RawBare(fx.engine)
         hand = HandWritten(fx)
+        through = {via: HandWrittenThrough(fx, via) for via in ("connection", "session")}
         log(f"write_path[{args.backend}]: {args.warmup} warm-up + {args.iterations} measured rounds")
         gc.collect()
-        samples = measure(fx, raw, hand, args.iterations, args.warmup)
+        samples = measure(fx, raw, hand, args.iterations, args.warmup, through)
         raw.close()
         hand.close()
 
@@ -520,6 +574,24 @@ def main() -> None:
             "cpu_median_ms": {k: round(med[f"{k}_cpu"] * 1000, 4) for k in ("lead", "file", "hand_lead", "hand_file",
                                                                            "bare")},
             "pass": service_med / hand_pair <= budget_hand,
+        }
+
+        def pair(prefix: str, cpu: bool = False) -> float:
+            sfx = "_cpu" if cpu else ""
+            return statistics.median([(a + b) / 2 for a, b in zip(samples[f"{prefix}lead{sfx}"],
+                                                                   samples[f"{prefix}file{sfx}"], strict=True)])
+
+        result["vs_hand_written"]["through_sqlalchemy"] = {
+            "what": ("the hand-written acts' same statements, each transaction through a Core connection of the "
+                     "product's engine (`connection`) or a session of its sessionmaker (`session`), on that "
+                     "connection's driver cursor: what SQLAlchemy's transaction costs before any of the act's own "
+                     "Python (`HandWrittenThrough`); `product_over_it`: the product's act over that"),
+            **{via: {"ratio_to_floor": round(pair(f"{via}_") / hand_pair, 2),
+                     "ratio_to_floor_cpu": round(pair(f"{via}_", True) / hand_pair_cpu, 2),
+                     "lead_median_ms": round(med[f"{via}_lead"] * 1000, 4),
+                     "file_median_ms": round(med[f"{via}_file"] * 1000, 4),
+                     "product_over_it": round(service_med / pair(f"{via}_"), 2)}
+               for via in through},
         }
         result.update({
             "iterations": args.iterations,

@@ -52,3 +52,23 @@ def test_the_sweep_cell_shows_its_hand_written_floor_and_its_checks(run_all):
     assert "checks failed" not in cell
     assert "the floor's own checks failed" in ra.cell_sweep(_sweep(True, floor_events=19_999))
     assert "hand-written" not in ra.cell_sweep(_sweep(False))
+
+
+def _write(with_through: bool) -> dict:
+    ms = {"median_ms": 0.8}
+    h = {"ratio": 2.2, "pass": False, "ratio_register_lead": 1.9, "ratio_file": 2.6, "ratio_cpu": 2.1,
+         "hand_lead": {"median_ms": 0.38}, "hand_file": {"median_ms": 0.35}}
+    if with_through:
+        h["through_sqlalchemy"] = {
+            "session": {"ratio_to_floor": 1.48, "ratio_to_floor_cpu": 1.5, "product_over_it": 1.6},
+            "connection": {"ratio_to_floor": 1.22, "ratio_to_floor_cpu": 1.2, "product_over_it": 1.9}}
+    return {"bench": "write_path", "backend": "sqlite", "vs_hand_written": h, "ratio": 4.0, "service_txn_mean_of_pair": ms,
+            "register_lead_txn": ms, "file_txn": ms, "bare_insert_commit": {"median_ms": 0.2}}
+
+
+def test_the_write_cell_shows_what_sqlalchemy_alone_costs_over_the_floor_when_measured(run_all):
+    cell = run_all.cell_write(_write(True))
+    assert "2.2× the hand-written SQL ❌" in cell
+    assert ("the same hand-written statements through the product's SQLAlchemy session alone 1.48× the floor "
+            "(CPU 1.5×; a Core connection 1.22×), the act 1.6× that") in cell
+    assert "session alone" not in run_all.cell_write(_write(False))

@@ -49,3 +49,42 @@ def test_the_write_path_diagnosis_counts_the_statements_the_act_runs_on_the_driv
         assert any(sql.startswith("(raw) INSERT INTO trail_entries") or "trail_entries" in sql
                    for sql in per[act]["statements"]), per[act]["statements"]
         assert per[act]["in_cursor_execute_ms"] > 0 and set(per[act]["statement_ms"]) == set(per[act]["statements"])
+
+
+_THROUGH = """
+import json, sys
+sys.path.insert(0, 'bench')
+from pathlib import Path
+from sqlalchemy import func, select
+from _common import scratch_db
+import write_path
+from casebook.db.models import Case, CaseOfficer, OutboxEvent
+from casebook.services.audit import verify_trail
+with scratch_db('sqlite', 'through') as db:
+    fx = write_path.Fixture(db.url, db.data_dir)
+    out = {}
+    for via in ('connection', 'session'):
+        h = write_path.HandWrittenThrough(fx, via)
+        cid, version = h.lead()
+        h.file(cid, version)
+        with fx.factory() as s:
+            case = s.get(Case, cid)
+            out[via] = {'stage': case.stage, 'case_no': case.case_no, 'version': case.version,
+                        'officers': s.scalar(select(func.count()).select_from(CaseOfficer).where(CaseOfficer.case_id == cid)),
+                        'events': s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.case_id == cid))}
+    with fx.factory() as s:
+        r = verify_trail(s, fx.settings)
+        out['trail'] = {'ok': r.ok, 'entries': r.entries}
+    fx.engine.dispose()
+print(json.dumps(out))
+"""
+
+
+def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows():
+    """`HandWrittenThrough` (the hand-written statements in a Core connection or a session of the product's engine)
+    must write and commit what the floor writes — a variant that lost its rows would look cheap."""
+    out = _run("-c", _THROUGH)
+    for via in ("connection", "session"):
+        assert out[via]["stage"] == "filed" and out[via]["case_no"], out[via]
+        assert out[via]["version"] == 2 and out[via]["officers"] == 2 and out[via]["events"] == 2, out[via]
+    assert out["trail"] == {"ok": True, "entries": out["trail"]["entries"]} and out["trail"]["entries"] >= 4
