@@ -20,11 +20,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
 from sqlalchemy.types import TypeDecorator
+
+from casebook.db import raw
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Money = Numeric(14, 2)
@@ -275,8 +278,8 @@ class Case(Base):
         if "acts" in self.__dict__ or self.id is None or (s := object_session(self)) is None:
             return [{"act_id": a.id, "action": a.action, "seq": a.seq, "awaiting": list(a.awaiting)}
                     for a in self.acts if a.awaiting]
-        a = CaseAct.__table__.c
-        rows = s.execute(select(a.id, a.action, a.seq, a.awaiting).where(a.case_id == self.id).order_by(a.seq))
+        # a prebuilt statement on the driver cursor (casebook.db.raw): every act's answer on a case reads this
+        rows = raw.query(s.connection(), _AWAITING, {"case_id_": self.id})
         return [{"act_id": id_, "action": action, "seq": seq, "awaiting": list(awaiting)}
                 for id_, action, seq, awaiting in rows if awaiting]
 
@@ -312,6 +315,12 @@ class CaseAct(Base):
     # 会签: the other officers named on a binding act, until each confirms it ([] once all have); and who did, when.
     awaiting: Mapped[list[Any]] = mapped_column(JSON, default=list)
     confirmed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+# Case.awaiting_confirmation: four columns of a case's acts, oldest first (built once)
+_a = CaseAct.__table__.c
+_AWAITING = (select(_a.id, _a.action, _a.seq, _a.awaiting).where(_a.case_id == bindparam("case_id_"))
+             .order_by(_a.seq))
 
 
 class PaymentReceipt(Base):
