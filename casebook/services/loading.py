@@ -56,8 +56,9 @@ _cases, _parties, _case_officers = Case.__table__, Party.__table__, CaseOfficer.
 _users, _credentials, _agencies = User.__table__, Credential.__table__, Agency.__table__
 
 
-def _act_load(with_agency: bool):
-    """The case (locked), its party, its officers, their users and credentials, and (with_agency) its agency."""
+def _act_load(with_agency: bool, locked: bool = True):
+    """The case (locked for an act), its party, its officers, their users and credentials, and (with_agency) its
+    agency."""
     joined = (_cases.outerjoin(_parties, _parties.c.id == _cases.c.party_id)
               .outerjoin(_case_officers, _case_officers.c.case_id == _cases.c.id)
               .outerjoin(_users, _users.c.id == _case_officers.c.user_id)
@@ -66,11 +67,13 @@ def _act_load(with_agency: bool):
     if with_agency:
         joined = joined.outerjoin(_agencies, _agencies.c.id == _cases.c.agency_id)
         cols += list(_agencies.c)
-    return (select(*cols).select_from(joined).where(_cases.c.id == bindparam("case_id", type_=_cases.c.id.type))
-            .order_by(_case_officers.c.id, _credentials.c.valid_from).with_for_update(of=_cases, key_share=True))
+    q = (select(*cols).select_from(joined).where(_cases.c.id == bindparam("case_id", type_=_cases.c.id.type))
+         .order_by(_case_officers.c.id, _credentials.c.valid_from))
+    return q.with_for_update(of=_cases, key_share=True) if locked else q
 
 
-_ACT_LOADS = {False: _act_load(False), True: _act_load(True)}
+# (locked, with_agency): an act's load takes the row lock, a read's (the case page, GET /cases/{id}) does not
+_ACT_LOADS = {(lk, ag): _act_load(ag, lk) for lk in (False, True) for ag in (False, True)}
 _officer_loads: dict[int, object] = {}
 
 
@@ -107,13 +110,14 @@ def _finish_users(users: dict[int, tuple[User, list]]) -> dict[int, User]:
     return {uid: u for uid, (u, _) in users.items()}
 
 
-def _load_case_for_act(s: Session, case_id: int, with_agency: bool) -> Case | None | bool:
-    """The case locked for an act, with its party and its officers' users and credentials, through Core; False when
-    the session already holds one of its rows (the caller runs the ORM query instead)."""
+def _load_case_for_act(s: Session, case_id: int, with_agency: bool, locked: bool = True) -> Case | None | bool:
+    """The case (locked for an act unless `locked` is false: a read), with its party and its officers' users and
+    credentials, through Core; False when the session already holds one of its rows (the caller runs the ORM
+    query instead: an act's reloads it, populate_existing; a read's returns the object held, as it is)."""
     if adopt.present(s, Case, case_id):
         return False
     s._autoflush()  # as the ORM query would: pending changes are written first
-    rows = raw.query(raw.connection(s), _ACT_LOADS[with_agency], {"case_id": case_id})
+    rows = raw.query(raw.connection(s), _ACT_LOADS[locked, with_agency], {"case_id": case_id})
     if not rows:
         return None
     wc, wp, wo = adopt.width(Case), adopt.width(Party), adopt.width(CaseOfficer)
@@ -153,7 +157,8 @@ def _load_case_for_act(s: Session, case_id: int, with_agency: bool) -> Case | No
 def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, with_agency: bool = False) -> Case:
     """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged).
 
-    One query: the case with its party and its officers' credentials (what the guards read). `for_act`
+    One query, through Core (`_load_case_for_act`, the ORM's joined load when the session already holds one of
+    the rows): the case with its party and its officers' credentials (what the guards read). `for_act`
     locks the case row until the end of the transaction and reloads it even if the session already held
     it: an act reads the case, checks its version and guards, and writes it (event_seq included) with
     nothing in between. On PostgreSQL the lock is FOR NO KEY UPDATE, the lock its own UPDATE would take:
@@ -162,7 +167,7 @@ def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, 
     which this act is about to wait for — a deadlock. SQLite writers hold the database lock since BEGIN
     IMMEDIATE.
     """
-    case = _load_case_for_act(s, case_id, with_agency) if for_act else False
+    case = _load_case_for_act(s, case_id, with_agency, locked=for_act)
     if case is False:
         case = s.execute(_CASE_LOADERS[for_act, with_agency], {"case_id": case_id}).unique().scalar_one_or_none()
     if case is None:

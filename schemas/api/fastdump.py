@@ -5,15 +5,17 @@ A case response dumps ~55 fields off the ORM object; marshmallow's dump costs a 
 _get_value_for_key → getattr chain and a _serialize call per field (≈0.3 ms a response, a tenth of an act over
 HTTP). Compiled, a field whose value is exactly the plain type its field expects — an int for Integer, a str
 for String, a date for Date, a datetime for DateTime (ISO), a bool for Boolean — is copied (or isoformat-ed)
-directly; anything else (None included for clarity: every field here answers None for None, which is copied),
-and every other field (Nested, Function, Decimal, List, Dict …) goes through that field's own `serialize`.
-So the result is marshmallow's, key for key and in the schema's order; tests compare the two.
+directly (None is copied: every such field answers None for None).
 
 Containers and numbers take a short cut where marshmallow's own `_serialize` is plain (a case response has
 ~20 such fields, most of them None or empty on a young case): None is None for a List, Dict, Decimal or
 Nested; an empty list is [] for any List; a Dict without key or value fields is a copy of the dict; a List
 of Strings whose items are all str is a copy of the list, a List of such Dicts a list of copies; a Nested
-(one object, no options) is that schema's own compiled dump. Every other value takes the field's `serialize`.
+(one object, no options) is that schema's own compiled dump. Every other value, and every other field
+(Function, Method, a Decimal's number …), goes through that field's own `serialize`. So the result is
+marshmallow's, key for key and in the schema's order: tests compare the two on real cases and, with
+hypothesis, on any values (tests/unit/test_fastdump.py). A filed case's fields, SQLite, 2026-12-06:
+marshmallow 78 µs, compiled without the container short cuts 52 µs, with them 36 µs.
 """
 
 from __future__ import annotations
