@@ -109,7 +109,7 @@ def command(fn: Callable[[Session], tuple[dict, int, dict]]) -> Response:
     if key is not None and not (1 <= len(key) <= 100):
         raise DomainError("Idempotency-Key 长度须为1至100个字符", code="invalid_idempotency_key")
     actor = g.actor
-    req_hash = request_fingerprint()
+    req_hash = request_fingerprint() if key is not None else None  # only a replay compares it
     factory = session_factory()
 
     def replay(s: Session) -> Response | None:

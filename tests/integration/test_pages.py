@@ -47,6 +47,29 @@ def test_a_login_issues_a_token_in_an_httponly_lax_cookie_and_logout_deletes_it(
     assert client.get("/work/cases").status_code == 302
 
 
+def test_the_api_neither_reads_nor_writes_the_page_session(client, monkeypatch):
+    """The API is bearer-only: a page's session cookie sent along is not even opened (no signature check), the API's
+    answer sets no cookie, and the pages still read theirs."""
+    from casebook.web.ui import UiSessionInterface
+
+    _login(client)
+    opened = []
+    real = UiSessionInterface.get_signing_serializer
+    monkeypatch.setattr(UiSessionInterface, "get_signing_serializer", lambda self, app: opened.append(1) or real(self, app))
+    r = client.get("/api/v1/cases")  # the cookie goes along, no bearer token
+    assert r.status_code == 401 and "Set-Cookie" not in r.headers and opened == []
+    assert client.get("/api/v1/health").status_code == 200 and opened == []
+    page = client.get("/work/cases")
+    assert page.status_code == 200 and "我的案件" in page.get_data(as_text=True) and opened
+    opened.clear()  # the API explorer is a page under /api/: it resolves the page session as every page does
+    assert client.get("/api/docs").status_code == 200 and opened
+    from casebook.web.ui import API_PREFIX, PAGES_UNDER_API, UI_PREFIX
+
+    pages_under_api = [r.rule for r in client.application.url_map.iter_rules()
+                       if r.rule.startswith(API_PREFIX) and r.endpoint.startswith(UI_PREFIX)]
+    assert pages_under_api and all(p.startswith(PAGES_UNDER_API) for p in pages_under_api), pages_under_api
+
+
 def test_the_session_cookie_is_secure_when_served_over_tls(client):
     token = _csrf(client.get("/login", base_url="https://localhost").get_data(as_text=True))
     r = client.post("/login", data={"username": "zhangwei", "password": PASSWORD, "csrf_token": token},
