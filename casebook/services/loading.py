@@ -56,7 +56,7 @@ _cases, _parties, _case_officers = Case.__table__, Party.__table__, CaseOfficer.
 _users, _credentials, _agencies = User.__table__, Credential.__table__, Agency.__table__
 
 
-def _act_load(with_agency: bool, locked: bool = True):
+def _core_load(with_agency: bool, locked: bool = True):
     """The case (locked for an act), its party, its officers, their users and credentials, and (with_agency) its
     agency."""
     joined = (_cases.outerjoin(_parties, _parties.c.id == _cases.c.party_id)
@@ -73,7 +73,7 @@ def _act_load(with_agency: bool, locked: bool = True):
 
 
 # (locked, with_agency): an act's load takes the row lock, a read's (the case page, GET /cases/{id}) does not
-_ACT_LOADS = {(lk, ag): _act_load(ag, lk) for lk in (False, True) for ag in (False, True)}
+_CORE_LOADS = {(lk, ag): _core_load(ag, lk) for lk in (False, True) for ag in (False, True)}
 _officer_loads: dict[int, object] = {}
 
 
@@ -110,14 +110,14 @@ def _finish_users(users: dict[int, tuple[User, list]]) -> dict[int, User]:
     return {uid: u for uid, (u, _) in users.items()}
 
 
-def _load_case_for_act(s: Session, case_id: int, with_agency: bool, locked: bool = True) -> Case | None | bool:
+def _load_case_core(s: Session, case_id: int, with_agency: bool, locked: bool = True) -> Case | None | bool:
     """The case (locked for an act unless `locked` is false: a read), with its party and its officers' users and
     credentials, through Core; False when the session already holds one of its rows (the caller runs the ORM
     query instead: an act's reloads it, populate_existing; a read's returns the object held, as it is)."""
     if adopt.present(s, Case, case_id):
         return False
     s._autoflush()  # as the ORM query would: pending changes are written first
-    rows = raw.query(raw.connection(s), _ACT_LOADS[locked, with_agency], {"case_id": case_id})
+    rows = raw.query(raw.connection(s), _CORE_LOADS[locked, with_agency], {"case_id": case_id})
     if not rows:
         return None
     wc, wp, wo = adopt.width(Case), adopt.width(Party), adopt.width(CaseOfficer)
@@ -157,7 +157,7 @@ def _load_case_for_act(s: Session, case_id: int, with_agency: bool, locked: bool
 def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, with_agency: bool = False) -> Case:
     """Load a case the actor may read; another agency's case is 'not found' (and the attempt logged).
 
-    One query, through Core (`_load_case_for_act`, the ORM's joined load when the session already holds one of
+    One query, through Core (`_load_case_core`, the ORM's joined load when the session already holds one of
     the rows): the case with its party and its officers' credentials (what the guards read). `for_act`
     locks the case row until the end of the transaction and reloads it even if the session already held
     it: an act reads the case, checks its version and guards, and writes it (event_seq included) with
@@ -167,7 +167,7 @@ def load_case(s: Session, actor: Actor, case_id: int, *, for_act: bool = False, 
     which this act is about to wait for — a deadlock. SQLite writers hold the database lock since BEGIN
     IMMEDIATE.
     """
-    case = _load_case_for_act(s, case_id, with_agency, locked=for_act)
+    case = _load_case_core(s, case_id, with_agency, locked=for_act)
     if case is False:
         case = s.execute(_CASE_LOADERS[for_act, with_agency], {"case_id": case_id}).unique().scalar_one_or_none()
     if case is None:

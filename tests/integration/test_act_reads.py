@@ -39,7 +39,7 @@ def test_the_case_for_an_act_is_the_orm_load(api, sessions, engine):
     with sessions() as s, s.begin():
         assert loading.load_case(s, _actor(s, "zhaomin"), cid, for_act=True, with_agency=True) is not None
         s.expunge_all()
-        case = loading._load_case_for_act(s, cid, True)
+        case = loading._load_case_core(s, cid, True)
         assert isinstance(case, Case)  # Core, not the ORM's fallback
         assert len(s.identity_map) > 1 and not s.dirty and not s.new
         seen, stop = statements_seen(engine)
@@ -75,8 +75,8 @@ def test_the_case_for_a_read_is_the_orm_load_without_the_lock(api, sessions, eng
         assert not s.dirty and not s.new and inspect(case).persistent and not inspect(case).modified
     # statements_seen sees SQLAlchemy's cursor events: the Core read runs past them on the driver's cursor
     assert not [q for q in seen if "FROM cases" in q], seen
-    assert "FOR" not in str(loading._ACT_LOADS[False, False].compile(engine)).split("ORDER BY")[-1]
-    assert "FOR" in str(loading._ACT_LOADS[True, False].compile(engine)).split("ORDER BY")[-1] or \
+    assert "FOR" not in str(loading._CORE_LOADS[False, False].compile(engine)).split("ORDER BY")[-1]
+    assert "FOR" in str(loading._CORE_LOADS[True, False].compile(engine)).split("ORDER BY")[-1] or \
         engine.dialect.name == "sqlite"  # SQLite has no row locks: its writers hold the database since BEGIN IMMEDIATE
 
 
