@@ -556,10 +556,14 @@ def main() -> None:
         service_med = statistics.median(pair_mean)
         ratio = service_med / bare_med
         med = {k: statistics.median(v) for k, v in samples.items()}
-        hand_pair = statistics.median([(a + b) / 2 for a, b in zip(samples["hand_lead"], samples["hand_file"], strict=True)])
-        hand_pair_cpu = statistics.median([(a + b) / 2 for a, b in zip(samples["hand_lead_cpu"], samples["hand_file_cpu"],
-                                                                         strict=True)])
-        service_cpu = statistics.median([(a + b) / 2 for a, b in zip(samples["lead_cpu"], samples["file_cpu"], strict=True)])
+
+        def pair(prefix: str, cpu: bool = False) -> float:
+            """The median over rounds of the mean of a lead and its filing (`prefix`: "" the product, "hand_" …)."""
+            sfx = "_cpu" if cpu else ""
+            return statistics.median([(a + b) / 2 for a, b in zip(samples[f"{prefix}lead{sfx}"],
+                                                                   samples[f"{prefix}file{sfx}"], strict=True)])
+
+        hand_pair, hand_pair_cpu, service_cpu = pair("hand_"), pair("hand_", True), pair("", True)
         budget_hand = HAND_BUDGET[args.backend]
         result["vs_hand_written"] = {
             "what": ("the same rows written by hand-written SQL through the raw driver, one transaction per act "
@@ -576,10 +580,6 @@ def main() -> None:
             "pass": service_med / hand_pair <= budget_hand,
         }
 
-        def pair(prefix: str, cpu: bool = False) -> float:
-            sfx = "_cpu" if cpu else ""
-            return statistics.median([(a + b) / 2 for a, b in zip(samples[f"{prefix}lead{sfx}"],
-                                                                   samples[f"{prefix}file{sfx}"], strict=True)])
 
         result["vs_hand_written"]["through_sqlalchemy"] = {
             "what": ("the hand-written acts' same statements, each transaction through a Core connection of the "

@@ -279,7 +279,7 @@ class Case(Base):
             return [{"act_id": a.id, "action": a.action, "seq": a.seq, "awaiting": list(a.awaiting)}
                     for a in self.acts if a.awaiting]
         # a prebuilt statement on the driver cursor (casebook.db.raw): every act's answer on a case reads this
-        rows = raw.query(s.connection(), _AWAITING, {"case_id_": self.id})
+        rows = raw.query(raw.connection(s), _AWAITING, {"case_id_": self.id})
         return [{"act_id": id_, "action": action, "seq": seq, "awaiting": list(awaiting)}
                 for id_, action, seq, awaiting in rows if awaiting]
 

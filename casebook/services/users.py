@@ -128,7 +128,7 @@ def token_identity(s: Session, token: str, *, now: dt.datetime | None = None) ->
     and its actor, in one query (a statement built once, run on the driver's cursor); the actor is built from the
     user's columns (a supervisor's read scope takes one more query, for the agency subtree)."""
     now = now or utcnow()
-    rows = raw.query(s.connection(), _TOKEN_IDENTITY, {"token_hash": hash_token(token)})
+    rows = raw.query(raw.connection(s), _TOKEN_IDENTITY, {"token_hash": hash_token(token)})
     if not rows:
         return None
     row = rows[0]

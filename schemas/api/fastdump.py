@@ -27,6 +27,7 @@ from marshmallow import Schema, fields, missing
 
 _IDENTITY = object()
 _ISO = object()
+_SLOW = object()  # a short cut's answer: take the field's own `serialize`
 
 
 def _plain(field: fields.Field) -> tuple[type, object] | None:
@@ -61,16 +62,22 @@ def _container(field: fields.Field) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else dict(v) if type(v) is dict else _SLOW
     if t is fields.List:
         inner = field.inner
-        if type(inner) is fields.String:
-            def each(v):
-                return list(v) if all(type(x) is str for x in v) else _SLOW
-        elif type(inner) is fields.Dict and _plain_dict(inner):
-            def each(v):
-                return [dict(x) for x in v] if all(type(x) is dict for x in v) else _SLOW
-        else:
-            def each(v):
+        strings = type(inner) is fields.String
+        dicts = type(inner) is fields.Dict and _plain_dict(inner)
+
+        def listed(v):
+            if v is None:
+                return None
+            if type(v) is not list:
                 return _SLOW
-        return lambda v: None if v is None else [] if type(v) is list and not v else each(v) if type(v) is list else _SLOW
+            if not v:
+                return []
+            if strings and all(type(x) is str for x in v):
+                return list(v)
+            if dicts and all(type(x) is dict for x in v):
+                return [dict(x) for x in v]
+            return _SLOW
+        return listed
     if t is fields.Nested and not field.many and not field.only and not field.exclude:
         try:
             nested_schema = field.schema
@@ -81,9 +88,6 @@ def _container(field: fields.Field) -> Callable[[Any], Any] | None:
             return lambda v: None if v is None else _SLOW
         return lambda v: None if v is None else _SLOW if isinstance(v, Mapping) else inner_dump(v)
     return None
-
-
-_SLOW = object()
 
 
 def compile_dump(schema: Schema) -> Callable[[Any], dict]:
