@@ -195,6 +195,10 @@ def cell_write(r: dict | None) -> str:
             s += (f"the same hand-written statements through the product's SQLAlchemy session alone "
                   f"{t['session']['ratio_to_floor']}× the floor (CPU {t['session']['ratio_to_floor_cpu']}×; a Core "
                   f"connection {t['connection']['ratio_to_floor']}×), the act {t['session']['product_over_it']}× that; ")
+        if (q := h.get("product_reads")) is not None:
+            s += (f"the floor with the product's own three reads (party with its scope probe, case with its officers, "
+                  f"the named officers) {q['ratio_to_floor']}× (CPU {q['ratio_to_floor_cpu']}×), the act "
+                  f"{q['product_over_it']}× that; ")
     return s + (f"{r['ratio']}× a bare insert-and-commit — {r['service_txn_mean_of_pair']['median_ms']:.2f} ms per act "
                 f"(lead {r['register_lead_txn']['median_ms']:.2f}, file {r['file_txn']['median_ms']:.2f}) vs bare "
                 f"{r['bare_insert_commit']['median_ms']:.2f} ms{_load(r)}")

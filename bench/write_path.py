@@ -14,7 +14,9 @@ SQLite, pre-ping on PostgreSQL); a raw-DBAPI insert-and-commit is reported along
 Issue 17's floor is `HandWritten`: the same rows by hand-written SQL on a held driver connection. The same
 hand-written statements are also run with each transaction through a Core connection and through a session
 of the product's engine (`HandWrittenThrough`), interleaved with the rest: what SQLAlchemy's transaction
-costs on its own, before any of the act's Python (`vs_hand_written.through_sqlalchemy`).
+costs on its own, before any of the act's Python (`vs_hand_written.through_sqlalchemy`). And the floor with its
+three reads replaced by the product's own statements (`HandWrittenProductReads`): what the product's choice of SQL
+costs before its Python (`vs_hand_written.product_reads`).
 When the ratio is over budget (or with --profile) a separate, untimed pass counts the statements and
 database time per transaction and runs cProfile, and the report names what dominates.
 """
@@ -139,9 +141,10 @@ class RawBare:
 class HandWritten:
     """The floor of the issue-17 budget: the same rows as a lead and its filing, written by hand-written SQL
     through the raw driver in one transaction each — the same statements (on PostgreSQL the trail entry,
-    event, act record and chain head in one WITH statement, as the product does), the same pragmas and
-    BEGIN IMMEDIATE, the same hash chain (real entries on the same chain), canonical JSON and a uuid4 event id.
-    No ORM, no schema validation, no guards: what is left when only the database work and the hashing remain."""
+    event, act record and chain head in one WITH statement that also NOTIFYs the relays, as the product does),
+    the same pragmas and BEGIN IMMEDIATE, the same hash chain (real entries on the same chain), canonical JSON
+    and a uuid4 event id. No ORM, no schema validation, no guards: what is left when only the database work and
+    the hashing remain. (Until 2026-12-06 the PostgreSQL floor did not NOTIFY; the product always has.)"""
 
     def __init__(self, fx: Fixture):
         from casebook.db.models import Agency
@@ -184,6 +187,7 @@ class HandWritten:
 
         from casebook.audit.chain import canonical_payload, entry_hash
         from casebook.db.models import utcnow
+        from casebook.db.wake import CHANNEL
         now = utcnow()
         payload = canonical_payload(body)
         agency_id = self.agency[0]
@@ -201,22 +205,42 @@ class HandWritten:
                  "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
         a_sql = ("INSERT INTO case_acts (case_id, seq, action, actor_id, occurred_at, data, awaiting, confirmed) "
                  "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
-        if self.pg:
+        if self.pg:  # with the product's wake-up of the relays (NOTIFY, delivered at commit)
             cur.execute(f"WITH e AS ({t_sql}), o AS ({o_sql}), a AS ({a_sql}) "
-                        "UPDATE trail_head SET seq = %s, entry_hash = %s WHERE id = 1", (*trail, *outbox, *acts, seq, h))
+                        "UPDATE trail_head SET seq = %s, entry_hash = %s WHERE id = 1 RETURNING pg_notify(%s, '')",
+                        (*trail, *outbox, *acts, seq, h, CHANNEL))
+            cur.fetchall()
         else:
             cur.execute(self._sql(t_sql), trail)
             cur.execute(self._sql(o_sql), outbox)
             cur.execute(self._sql("UPDATE trail_head SET seq = %s, entry_hash = %s WHERE id = 1"), (seq, h))
             cur.execute(self._sql(a_sql), acts)
 
+    # The three reads (the party named on the lead, the case to file, the officers named on it): the floor's own
+    # statements here, the product's in `HandWrittenProductReads`.
+    def _read_party(self, cur) -> tuple:
+        """(id, …) of the lead's party."""
+        cur.execute(self._sql("SELECT id, kind, name FROM parties WHERE id = %s"), (self.fx.party_id,))
+        return cur.fetchone()
+
+    def _read_case(self, cur, case_id: int) -> tuple:
+        """(id, agency_id, stage, version, event_seq, party_id) of the case, locked."""
+        cur.execute(self._sql("SELECT id, agency_id, stage, version, event_seq, party_id FROM cases WHERE id = %s"
+                              + (" FOR NO KEY UPDATE" if self.pg else "")), (case_id,))
+        return cur.fetchone()
+
+    def _read_officers(self, cur) -> list:
+        cur.execute(self._sql("SELECT u.id, u.agency_id, u.roles, u.active, c.credential_no, c.valid_from, c.valid_to "
+                              "FROM users u LEFT JOIN credentials c ON c.user_id = u.id WHERE u.id IN (%s, %s)"),
+                    tuple(self.fx.officer_ids))
+        return cur.fetchall()
+
     def lead(self) -> tuple[int, int]:
         from casebook.db.models import utcnow
         fx, a = self.fx, self.lead_actor
         now = utcnow()
         cur = self._cur()
-        cur.execute(self._sql("SELECT id, kind, name FROM parties WHERE id = %s"), (fx.party_id,))
-        party = cur.fetchone()
+        party = self._read_party(cur)
         cols = {"agency_id": self.agency[0], "stage": "lead", "procedure": "ordinary", "source": "complaint",
                 "cause": "涉嫌销售超过保质期的食品", "party_id": party[0], "discovered_on": self._d(fx.today),
                 "facts_text": "群众举报：某超市货架上有过期食品出售。", "violations": "[]", "circumstances": "[]",
@@ -240,13 +264,8 @@ class HandWritten:
         fx, a = self.fx, self.head_actor
         now = utcnow()
         cur = self._cur()
-        cur.execute(self._sql("SELECT id, agency_id, stage, version, event_seq, party_id FROM cases WHERE id = %s"
-                              + (" FOR NO KEY UPDATE" if self.pg else "")), (case_id,))
-        case = cur.fetchone()
-        cur.execute(self._sql("SELECT u.id, u.agency_id, u.roles, u.active, c.credential_no, c.valid_from, c.valid_to "
-                              "FROM users u LEFT JOIN credentials c ON c.user_id = u.id WHERE u.id IN (%s, %s)"),
-                    tuple(fx.officer_ids))
-        cur.fetchall()
+        case = self._read_case(cur, case_id)
+        self._read_officers(cur)
         year = fx.today.year
         cur.execute(self._sql("INSERT INTO number_sequences (agency_id, kind, year, last_value) VALUES (%s, %s, %s, 1) "
                               "ON CONFLICT (agency_id, kind, year) DO UPDATE SET last_value = "
@@ -270,6 +289,49 @@ class HandWritten:
 
     def close(self):
         self.conn.close()
+
+
+class HandWrittenProductReads(HandWritten):
+    """The floor with its three reads replaced by the product's own statements, their SQL text as the product
+    compiles it (`casebook.db.raw`): the lead's party with the scope probe (`parties._party_in_scope_read`), the
+    case with its party, officers, users and credentials, locked (`loading._CORE_LOADS`), the named officers with
+    their credentials (`loading._officers_load`). Everything else is the floor's. What this costs over the floor
+    is what the product's choice of SQL costs (whole rows, joins, the access probe) before any of its Python; the
+    product over this is its Python (`vs_hand_written.product_reads`)."""
+
+    def __init__(self, fx: Fixture):
+        super().__init__(fx)
+        from casebook.db import raw as rawmod
+        from casebook.db.models import Case
+        from casebook.services import loading, parties
+        dialect = fx.engine.dialect
+        self.scope = sorted(fx.lead_actor.read_scope)
+        self.party_stmt = rawmod._prepare(parties._party_in_scope_read(len(self.scope)), dialect)
+        self.case_stmt = rawmod._prepare(loading._CORE_LOADS[True, False], dialect)
+        self.officers_stmt = rawmod._prepare(loading._officers_load(len(fx.officer_ids)), dialect)
+        names = [c.name for c in Case.__table__.c]
+        self.case_cols = [names.index(c) for c in ("id", "agency_id", "stage", "version", "event_seq", "party_id")]
+
+    @staticmethod
+    def _args(prepared, values: dict):
+        """The driver's arguments for a compiled statement: by name (psycopg), or in its positional order (SQLite)."""
+        _sql, names, _procs, _returns = prepared
+        return values if names is None else [values[n] for n in names]
+
+    def _read_party(self, cur) -> tuple:
+        cur.execute(self.party_stmt[0], self._args(self.party_stmt, {
+            "party_id": self.fx.party_id, **{f"a{i}": a for i, a in enumerate(self.scope)}}))
+        return cur.fetchone()
+
+    def _read_case(self, cur, case_id: int) -> tuple:
+        cur.execute(self.case_stmt[0], self._args(self.case_stmt, {"case_id": case_id}))
+        row = cur.fetchall()[0]
+        return tuple(row[i] for i in self.case_cols)
+
+    def _read_officers(self, cur) -> list:
+        cur.execute(self.officers_stmt[0], self._args(self.officers_stmt, {
+            f"u{i}": uid for i, uid in enumerate(self.fx.officer_ids)}))
+        return cur.fetchall()
 
 
 class HandWrittenThrough(HandWritten):
@@ -314,9 +376,9 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
     """Interleave bare / hand-written / lead / file (rotating which comes first) so drift hits all of them alike.
 
     Each sample is kept as wall time and as this process's CPU time (`<name>_cpu`): on a machine shared with
-    other jobs the CPU time of the in-process work drifts less than the wall time. `through`: the hand-written
-    acts again through a Core connection and a session of the product's engine (`HandWrittenThrough`), as
-    further interleaved variants (`<via>_lead`, `<via>_file`)."""
+    other jobs the CPU time of the in-process work drifts less than the wall time. `through`: further variants of
+    the hand-written acts, interleaved (`<name>_lead`, `<name>_file`): through a Core connection and a session of
+    the product's engine (`HandWrittenThrough`), with the product's own reads (`HandWrittenProductReads`)."""
     through = through or {}
     names = ("bare", "raw", "hand_lead", "hand_file", "lead", "file",
              *(f"{via}_{k}" for via in through for k in ("lead", "file")))
@@ -543,11 +605,13 @@ def main() -> None:
         raw = RawBare(fx.engine)
         hand = HandWritten(fx)
         through = {via: HandWrittenThrough(fx, via) for via in ("connection", "session")}
+        product_reads = HandWrittenProductReads(fx)
         log(f"write_path[{args.backend}]: {args.warmup} warm-up + {args.iterations} measured rounds")
         gc.collect()
-        samples = measure(fx, raw, hand, args.iterations, args.warmup, through)
+        samples = measure(fx, raw, hand, args.iterations, args.warmup, {**through, "product_reads": product_reads})
         raw.close()
         hand.close()
+        product_reads.close()
 
         pair_mean = [(a + b) / 2 for a, b in zip(samples["lead"], samples["file"], strict=True)]
         bare_med = statistics.median(samples["bare"])
@@ -592,6 +656,17 @@ def main() -> None:
                      "file_median_ms": round(med[f"{via}_file"] * 1000, 4),
                      "product_over_it": round(service_med / pair(f"{via}_"), 2)}
                for via in through},
+        }
+        result["vs_hand_written"]["product_reads"] = {
+            "what": ("the floor with its three reads (the lead's party, the case to file, the named officers) replaced "
+                     "by the product's own statements, as the product compiles them (`HandWrittenProductReads`): "
+                     "what the product's SQL costs (whole rows, joins, the access probe) before its Python; "
+                     "`product_over_it`: the product's act over that"),
+            "ratio_to_floor": round(pair("product_reads_") / hand_pair, 2),
+            "ratio_to_floor_cpu": round(pair("product_reads_", True) / hand_pair_cpu, 2),
+            "lead_median_ms": round(med["product_reads_lead"] * 1000, 4),
+            "file_median_ms": round(med["product_reads_file"] * 1000, 4),
+            "product_over_it": round(service_med / pair("product_reads_"), 2),
         }
         result.update({
             "iterations": args.iterations,

@@ -4,10 +4,10 @@ row (an act reloads the case it holds, as populate_existing did)."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select, text, update
 from sqlalchemy.orm import joinedload
 
-from casebook.db.models import Case, User
+from casebook.db.models import Case, Party, User
 from casebook.services import loading
 from casebook.services.context import actor_for
 from casebook.services.parties import party_for_act, party_in_scope
@@ -147,6 +147,17 @@ def test_the_party_and_whether_it_is_in_scope_in_one_read(api, sessions, monkeyp
         assert party_for_act(s, 10**9, frozenset({own})) == (None, None)
         held = s.get(type(party), pid)
         assert party_for_act(s, pid, frozenset({own})) == (held, None)  # held: the caller asks party_in_scope itself
+    # The same party registered by another agency: its own agency's case still brings it into scope (the probe of
+    # the cases runs only when no agency of the scope registered it), the registering agency still has it.
+    assert len(others) >= 2
+    with sessions() as s, s.begin():
+        s.execute(update(Party).where(Party.id == pid).values(created_by_agency_id=others[0]))
+    for scope, want in ((frozenset({own}), True), (frozenset({others[0]}), True), (frozenset({others[1]}), False),
+                        (frozenset({others[1], own}), True), (frozenset(), False)):
+        with sessions() as s:
+            party, in_scope = party_for_act(s, pid, scope)
+            assert (party.created_by_agency_id, in_scope) == (others[0], want), scope
+            assert party_in_scope(s, party, scope) is want
 
 
 def test_whether_an_agency_holds_a_case_of_the_party_is_one_index_probe(api, sessions, engine):

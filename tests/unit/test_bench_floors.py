@@ -63,8 +63,22 @@ from casebook.services.audit import verify_trail
 with scratch_db('sqlite', 'through') as db:
     fx = write_path.Fixture(db.url, db.data_dir)
     out = {}
-    for via in ('connection', 'session'):
-        h = write_path.HandWrittenThrough(fx, via)
+    seen = []
+    for via in ('connection', 'session', 'product_reads'):
+        if via == 'product_reads':
+            h = write_path.HandWrittenProductReads(fx)
+            real = h._cur
+            def _cur(real=real):
+                cur = real()
+                class C:
+                    def __getattr__(self, n): return getattr(cur, n)
+                    def execute(self, sql, args=()):
+                        seen.append(sql)
+                        return cur.execute(sql, args)
+                return C()
+            h._cur = _cur
+        else:
+            h = write_path.HandWrittenThrough(fx, via)
         cid, version = h.lead()
         h.file(cid, version)
         with fx.factory() as s:
@@ -72,6 +86,7 @@ with scratch_db('sqlite', 'through') as db:
             out[via] = {'stage': case.stage, 'case_no': case.case_no, 'version': case.version,
                         'officers': s.scalar(select(func.count()).select_from(CaseOfficer).where(CaseOfficer.case_id == cid)),
                         'events': s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.case_id == cid))}
+    out['product_reads_sql'] = [q for q in seen if q.lstrip().startswith('SELECT')]
     with fx.factory() as s:
         r = verify_trail(s, fx.settings)
         out['trail'] = {'ok': r.ok, 'entries': r.entries}
@@ -82,9 +97,15 @@ print(json.dumps(out))
 
 def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows():
     """`HandWrittenThrough` (the hand-written statements in a Core connection or a session of the product's engine)
-    must write and commit what the floor writes — a variant that lost its rows would look cheap."""
+    and `HandWrittenProductReads` (the floor with the product's reads) must write and commit what the floor writes —
+    a variant that lost its rows would look cheap — and the latter must really send the product's reads."""
     out = _run("-c", _THROUGH)
-    for via in ("connection", "session"):
+    for via in ("connection", "session", "product_reads"):
         assert out[via]["stage"] == "filed" and out[via]["case_no"], out[via]
         assert out[via]["version"] == 2 and out[via]["officers"] == 2 and out[via]["events"] == 2, out[via]
+    # `HandWrittenProductReads` reads with the product's own statements (the scope probe, the joined case load)
+    reads = out["product_reads_sql"]
+    assert any("AS held" in q and "FROM parties" in q for q in reads), reads
+    assert any("FROM cases LEFT OUTER JOIN parties" in q and "case_officers" in q for q in reads), reads
+    assert any("FROM users LEFT OUTER JOIN credentials" in q for q in reads), reads
     assert out["trail"] == {"ok": True, "entries": out["trail"]["entries"]} and out["trail"]["entries"] >= 4
