@@ -141,10 +141,12 @@ class RawBare:
 class HandWritten:
     """The floor of the issue-17 budget: the same rows as a lead and its filing, written by hand-written SQL
     through the raw driver in one transaction each — the same statements (on PostgreSQL the trail entry,
-    event, act record and chain head in one WITH statement that also NOTIFYs the relays, as the product does),
-    the same pragmas and BEGIN IMMEDIATE, the same hash chain (real entries on the same chain), canonical JSON
-    and a uuid4 event id. No ORM, no schema validation, no guards: what is left when only the database work and
-    the hashing remain. (Until 2026-12-06 the PostgreSQL floor did not NOTIFY; the product always has.)"""
+    event, act record and chain head moved on in one WITH statement, the entry hashed by the server, that also
+    NOTIFYs the relays, as the product does), the same pragmas and BEGIN IMMEDIATE, the same hash chain (real
+    entries on the same chain), canonical JSON and a uuid4 event id. No ORM, no schema validation, no guards:
+    what is left when only the database work and the hashing remain. (Until 2026-12-06 the PostgreSQL floor
+    locked the head in a statement of its own, as the product then did, and did not NOTIFY; the product always
+    has.)"""
 
     def __init__(self, fx: Fixture):
         from casebook.db.models import Agency
@@ -181,40 +183,46 @@ class HandWritten:
         cur.close()
 
     def _append(self, cur, actor, action, case_id, body, event, case_seq, act):
-        """Trail entry (hash-chained), one outbox row, the act record, the new head."""
+        """Trail entry (hash-chained), one outbox row, the act record, the new head. On PostgreSQL in one statement,
+        as the product does: the head moved on and the entry hashed by the server, the relays NOTIFYed."""
         import json
         import uuid
 
-        from casebook.audit.chain import canonical_payload, entry_hash
+        from casebook.audit.chain import canonical_payload, entry_hash, hashed_rest
         from casebook.db.models import utcnow
         from casebook.db.wake import CHANNEL
         now = utcnow()
         payload = canonical_payload(body)
-        agency_id = self.agency[0]
-        cur.execute("SELECT seq, entry_hash FROM trail_head WHERE id = 1" + (" FOR UPDATE" if self.pg else ""))
-        prev_seq, prev = cur.fetchone()
-        seq = prev_seq + 1
-        h = entry_hash(prev, seq, now, actor.user_id, actor.primary_role, agency_id, case_id, action, payload)
-        trail = (seq, self._t(now), actor.user_id, actor.primary_role, agency_id, case_id, action, payload, prev, h)
+        agency_id, role = self.agency[0], actor.primary_role
+        entry = (self._t(now), actor.user_id, role, agency_id, case_id, action, payload)
         outbox = (str(uuid.uuid4()), event, 1, self._t(now), agency_id, case_id, case_seq, actor.user_id, payload)
         acts = (case_id, case_seq, act[0], actor.user_id, self._t(now), json.dumps(act[1], ensure_ascii=False),
                 json.dumps(act[2]), "[]")
-        t_sql = ("INSERT INTO trail_entries (seq, occurred_at, actor_id, actor_role, agency_id, case_id, action, payload, "
-                 "prev_hash, entry_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
-        o_sql = ("INSERT INTO outbox (event_id, type, version, occurred_at, agency_id, case_id, case_seq, actor_id, payload) "
-                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
-        a_sql = ("INSERT INTO case_acts (case_id, seq, action, actor_id, occurred_at, data, awaiting, confirmed) "
-                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
-        if self.pg:  # with the product's wake-up of the relays (NOTIFY, delivered at commit)
-            cur.execute(f"WITH e AS ({t_sql}), o AS ({o_sql}), a AS ({a_sql}) "
-                        "UPDATE trail_head SET seq = %s, entry_hash = %s WHERE id = 1 RETURNING pg_notify(%s, '')",
-                        (*trail, *outbox, *acts, seq, h, CHANNEL))
+        t_cols = "occurred_at, actor_id, actor_role, agency_id, case_id, action, payload"
+        o_cols = "event_id, type, version, occurred_at, agency_id, case_id, case_seq, actor_id, payload"
+        a_cols = "case_id, seq, action, actor_id, occurred_at, data, awaiting, confirmed"
+        if self.pg:
+            rest = hashed_rest(now, actor.user_id, role, agency_id, case_id, action, payload)
+            cur.execute(
+                "WITH head AS (UPDATE trail_head SET prev_hash = entry_hash, seq = seq + 1, entry_hash = "
+                "encode(sha256(convert_to(entry_hash || '|' || (seq + 1)::text || %s, 'UTF8')), 'hex') WHERE id = 1 "
+                "RETURNING seq, prev_hash, entry_hash), "
+                f"e AS (INSERT INTO trail_entries ({t_cols}, seq, prev_hash, entry_hash) "
+                "SELECT %s, %s, %s, %s, %s, %s, %s, seq, prev_hash, entry_hash FROM head), "
+                f"o AS (INSERT INTO outbox ({o_cols}) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM head), "
+                f"a AS (INSERT INTO case_acts ({a_cols}) SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM head) "
+                "SELECT seq, entry_hash, pg_notify(%s, '') FROM head", (rest, *entry, *outbox, *acts, CHANNEL))
             cur.fetchall()
-        else:
-            cur.execute(self._sql(t_sql), trail)
-            cur.execute(self._sql(o_sql), outbox)
-            cur.execute(self._sql("UPDATE trail_head SET seq = %s, entry_hash = %s WHERE id = 1"), (seq, h))
-            cur.execute(self._sql(a_sql), acts)
+            return
+        cur.execute("SELECT seq, entry_hash FROM trail_head WHERE id = 1")
+        prev_seq, prev = cur.fetchone()
+        seq = prev_seq + 1
+        h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, payload)
+        cur.execute(f"INSERT INTO trail_entries ({t_cols}, seq, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*entry, seq, prev, h))
+        cur.execute(f"INSERT INTO outbox ({o_cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", outbox)
+        cur.execute("UPDATE trail_head SET seq = ?, entry_hash = ? WHERE id = 1", (seq, h))
+        cur.execute(f"INSERT INTO case_acts ({a_cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", acts)
 
     # The three reads (the party named on the lead, the case to file, the officers named on it): the floor's own
     # statements here, the product's in `HandWrittenProductReads`.

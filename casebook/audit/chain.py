@@ -40,6 +40,13 @@ def format_time(t: dt.datetime) -> str:
     return t.isoformat(timespec="microseconds")
 
 
+def hashed_rest(occurred_at: dt.datetime, actor_id: int | None, actor_role: str, agency_id: int | None,
+                case_id: int | None, action: str, payload: str) -> str:
+    """What an entry's hash covers after "{prev_hash}|{seq}": the rest of its line, then its payload. (On PostgreSQL
+    an act's append has the server hash "{prev_hash}|{seq}" + this: `services.recording._pg_append`.)"""
+    return f"|{format_time(occurred_at)}|{actor_id}|{actor_role}|{agency_id}|{case_id}|{action}\n{payload}"
+
+
 def entry_hash(
     prev_hash: str,
     seq: int,
@@ -51,8 +58,8 @@ def entry_hash(
     action: str,
     payload: str,
 ) -> str:
-    line = f"{prev_hash}|{seq}|{format_time(occurred_at)}|{actor_id}|{actor_role}|{agency_id}|{case_id}|{action}\n"
-    return hashlib.sha256((line + payload).encode()).hexdigest()
+    rest = hashed_rest(occurred_at, actor_id, actor_role, agency_id, case_id, action, payload)
+    return hashlib.sha256(f"{prev_hash}|{seq}{rest}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -416,12 +416,17 @@ class TrailEntry(Base):
 
 
 class TrailHead(Base):
-    """The single row that serialises appends to the chain (locked FOR UPDATE)."""
+    """The single row that serialises appends to the chain (locked FOR UPDATE, or by the UPDATE that moves it on).
+
+    `prev_hash`: the hash before the last move by an act's one-statement append on PostgreSQL (its UPDATE sets
+    it from the old `entry_hash` so that RETURNING can give it: PostgreSQL before 18 returns only new values).
+    Other writers of the head leave it as it is; nothing reads it but that statement's RETURNING."""
 
     __tablename__ = "trail_head"
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     entry_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class TrailCheckpoint(Base):

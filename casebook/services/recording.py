@@ -10,11 +10,11 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Text, bindparam, cast, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casebook.audit.chain import canonical_payload, entry_hash, format_time
+from casebook.audit.chain import canonical_payload, entry_hash, format_time, hashed_rest
 from casebook.db import raw
 from casebook.db.models import Case, CaseAct, OutboxEvent, TrailEntry, TrailHead, utcnow
 from casebook.db.wake import CHANNEL, notify_pending, outbox_written
@@ -55,28 +55,55 @@ _INSERT_ACT = _insert_values(_acts_t, _ACT_COLS)
 
 
 def _pg_append(with_event: bool, notify: bool = False, with_act: bool = False):
-    """PostgreSQL: the trail entry, its outbox row (if any) and the new chain head in one statement.
+    """PostgreSQL: the chain head moved on, the trail entry, its outbox row (if any) and the act's record in one
+    statement — one round trip where a lock of the head, then the writes, took two — with the head locked only
+    from this statement to the commit.
 
-    WITH new_entry AS (INSERT INTO trail_entries …), new_event AS (INSERT INTO outbox …)
-    UPDATE trail_head SET seq = …, entry_hash = … WHERE id = 1 — one round trip instead of three.
-    Data-modifying CTEs run exactly once, in the same statement and snapshot, whether or not the outer
-    statement reads them; a failing one fails it all. Only for at most one event: sibling CTEs run in no
-    defined order, and several outbox rows of one act must take their ids in case_seq order.
-    `notify`: RETURNING pg_notify(…) wakes the relays (delivered at commit) without another round trip.
+        WITH head AS (UPDATE trail_head SET prev_hash = entry_hash, seq = seq + 1,
+                          entry_hash = encode(sha256(convert_to(entry_hash || '|' || (seq + 1) || :rest, 'UTF8')), 'hex')
+                      WHERE id = 1 RETURNING seq, prev_hash, entry_hash),
+             new_entry AS (INSERT INTO trail_entries (…) SELECT head.seq, :t_…, head.prev_hash, head.entry_hash FROM head),
+             new_event AS (INSERT INTO outbox (…) SELECT :o_… FROM head), new_act AS (… FROM head)
+        SELECT head.seq, head.entry_hash [, pg_notify(…)] FROM head
+
+    The new hash is `chain.entry_hash` computed by the server: SET expressions read the row as it was, so
+    `prev_hash = entry_hash` keeps the old hash for RETURNING (PostgreSQL before 18 returns only new values) and
+    `:rest` is the rest of the hashed line and the payload, made in Python (`chain.hashed_rest`). A writer that waited
+    for the row lock gets the row as the writer before it committed it (READ COMMITTED re-reads it, as for any
+    `SET n = n + 1`; `tests/integration/test_chain_append.py` breaks the chain when the old hash is read any other
+    way). Every insert selects from `head`, so none can run before the head is locked: outbox ids are taken in
+    chain order, as when the head was locked first. Data-modifying CTEs run exactly once, in the same statement
+    and snapshot; a failing one fails it all. Only for at most one event: several outbox rows of one act must take
+    their ids in case_seq order.
+    `notify`: pg_notify(…) wakes the relays (delivered at commit) without another round trip.
     `with_act`: the act's record (case_acts, its input as entered) rides in the same statement.
     """
     stmt = _pg_appends.get((with_event, notify, with_act))
     if stmt is None:
-        stmt = _SET_HEAD.add_cte(insert(_trail_t).values(
-            {c: bindparam(f"t_{c}", type_=_trail_t.c[c].type) for c in _TRAIL_COLS}).cte("new_entry"))
-        if with_event:
-            stmt = stmt.add_cte(insert(_outbox_t).values(
-                {c: bindparam(f"o_{c}", type_=_outbox_t.c[c].type) for c in _OUTBOX_COLS}).cte("new_event"))
-        if with_act:
-            stmt = stmt.add_cte(insert(_acts_t).values(
-                {c: bindparam(f"a_{c}", type_=_acts_t.c[c].type) for c in _ACT_COLS}).cte("new_act"))
+        h = _head_t.c
+        line = h.entry_hash.concat("|").concat(cast(h.seq + 1, Text)).concat(bindparam("rest", type_=Text))
+        head = (update(_head_t).where(h.id == 1)
+                .values(prev_hash=h.entry_hash, seq=h.seq + 1,
+                        entry_hash=func.encode(func.sha256(func.convert_to(line, literal_column("'UTF8'"))),
+                                               literal_column("'hex'")))
+                .returning(h.seq, h.prev_hash, h.entry_hash).cte("head"))
+
+        def from_head(table, cols, prefix, from_head_cols=()):
+            given = [c for c in cols if c not in from_head_cols]
+            return insert(table).from_select(
+                [*given, *from_head_cols],
+                select(*[bindparam(f"{prefix}_{c}", type_=table.c[c].type) for c in given],
+                       *[head.c[c] for c in from_head_cols]).select_from(head))
+
+        outer = [head.c.seq, head.c.entry_hash]
         if notify:
-            stmt = stmt.returning(func.pg_notify(CHANNEL, ""))
+            outer.append(func.pg_notify(CHANNEL, ""))
+        stmt = select(*outer).select_from(head).add_cte(
+            from_head(_trail_t, _TRAIL_COLS, "t", ("seq", "prev_hash", "entry_hash")).cte("new_entry"))
+        if with_event:
+            stmt = stmt.add_cte(from_head(_outbox_t, _OUTBOX_COLS, "o").cte("new_event"))
+        if with_act:
+            stmt = stmt.add_cte(from_head(_acts_t, _ACT_COLS, "a").cte("new_act"))
         _pg_appends[(with_event, notify, with_act)] = stmt
     return stmt
 
@@ -155,31 +182,35 @@ def record(
             row["case_seq"] = case_seq + i
     if act_row is not None and act_row.get("seq") is None:
         act_row["seq"] = case_seq
-    prev_seq, prev = _lock_head(conn)
-    seq = prev_seq + 1
-    h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
-    entry = {"seq": seq, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role, "agency_id": agency_id,
-             "case_id": case_id, "action": action, "payload": body, "prev_hash": prev, "entry_hash": h}
-    if conn.dialect.name == "postgresql" and len(outbox) <= 1:
-        params = {"head_seq": seq, "head_hash": h}
-        params.update({f"t_{c}": v for c, v in entry.items()})
+    if conn.dialect.name == "postgresql" and len(outbox) <= 1:  # the chain's next entry hashed by the server
+        params = {"rest": hashed_rest(now, actor.user_id, role, agency_id, case_id, action, body),
+                  "t_occurred_at": now, "t_actor_id": actor.user_id, "t_actor_role": role, "t_agency_id": agency_id,
+                  "t_case_id": case_id, "t_action": action, "t_payload": body}
         notify = bool(outbox) and not notify_pending(s)
         if outbox:
             params.update({f"o_{c}": v for c, v in outbox[0].items()})
         if act_row is not None:
             params.update({f"a_{c}": act_row[c] for c in _ACT_COLS})
-        raw.execute(conn, _pg_append(bool(outbox), notify, act_row is not None), params)
+        (seq, h, *_), = raw.execute(conn, _pg_append(bool(outbox), notify, act_row is not None), params)[0]
         if notify:
             outbox_written(s, notify_sent=True)
-    else:  # in order: the outbox rows take their ids in case_seq order
-        raw.execute(conn, _INSERT_TRAIL, entry)
-        for row in outbox:
-            raw.execute(conn, _INSERT_OUTBOX, row)
-        if outbox:
-            outbox_written(s)
-        raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
-        if act_row is not None:
-            raw.execute(conn, _INSERT_ACT, act_row)
+        _sync_head(s, seq, h)
+        return seq
+    prev_seq, prev = _lock_head(conn)
+    seq = prev_seq + 1
+    h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
+    entry = {"seq": seq, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role, "agency_id": agency_id,
+             "case_id": case_id, "action": action, "payload": body, "prev_hash": prev, "entry_hash": h}
+    # SQLite (its writers hold the database lock since BEGIN IMMEDIATE), or several events: in order, the outbox
+    # rows taking their ids in case_seq order
+    raw.execute(conn, _INSERT_TRAIL, entry)
+    for row in outbox:
+        raw.execute(conn, _INSERT_OUTBOX, row)
+    if outbox:
+        outbox_written(s)
+    raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
+    if act_row is not None:
+        raw.execute(conn, _INSERT_ACT, act_row)
     _sync_head(s, seq, h)
     return seq
 

@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(*args: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _run(*args: str, env: dict | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     p = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     return json.loads(p.stdout)
@@ -60,12 +62,14 @@ from _common import scratch_db
 import write_path
 from casebook.db.models import Case, CaseOfficer, OutboxEvent
 from casebook.services.audit import verify_trail
-with scratch_db('sqlite', 'through') as db:
+with scratch_db(sys.argv[1], 'through') as db:
     fx = write_path.Fixture(db.url, db.data_dir)
     out = {}
     seen = []
-    for via in ('connection', 'session', 'product_reads'):
-        if via == 'product_reads':
+    for via in ('floor', 'connection', 'session', 'product_reads', 'floor'):
+        if via == 'floor':
+            h = write_path.HandWritten(fx)
+        elif via == 'product_reads':
             h = write_path.HandWrittenProductReads(fx)
             real = h._cur
             def _cur(real=real):
@@ -81,6 +85,7 @@ with scratch_db('sqlite', 'through') as db:
             h = write_path.HandWrittenThrough(fx, via)
         cid, version = h.lead()
         h.file(cid, version)
+        fx.file(*fx.lead())  # the product's acts between the floors' on the same chain
         with fx.factory() as s:
             case = s.get(Case, cid)
             out[via] = {'stage': case.stage, 'case_no': case.case_no, 'version': case.version,
@@ -95,12 +100,23 @@ print(json.dumps(out))
 """
 
 
-def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows():
-    """`HandWrittenThrough` (the hand-written statements in a Core connection or a session of the product's engine)
-    and `HandWrittenProductReads` (the floor with the product's reads) must write and commit what the floor writes —
-    a variant that lost its rows would look cheap — and the latter must really send the product's reads."""
-    out = _run("-c", _THROUGH)
-    for via in ("connection", "session", "product_reads"):
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows(backend):
+    """The floor (`HandWritten`: on PostgreSQL the head moved on and the entry hashed by the server, as the product
+    does), `HandWrittenThrough` (its statements in a Core connection or a session of the product's engine) and
+    `HandWrittenProductReads` (the floor with the product's reads) must write and commit the acts' rows on the one
+    chain the product's acts also append to — a variant that lost its rows would look cheap — and the last must
+    really send the product's reads."""
+    env = {}
+    if backend == "postgres":
+        url = os.environ.get("CASEBOOK_TEST_POSTGRES_URL")
+        if not url:
+            if "postgres" in os.environ.get("CASEBOOK_REQUIRE_BACKENDS", ""):
+                pytest.fail("PostgreSQL is required here (CASEBOOK_REQUIRE_BACKENDS) but CASEBOOK_TEST_POSTGRES_URL is unset")
+            pytest.skip("CASEBOOK_TEST_POSTGRES_URL is unset")
+        env["CASEBOOK_BENCH_POSTGRES_URL"] = url
+    out = _run("-c", _THROUGH, backend, env=env)
+    for via in ("floor", "connection", "session", "product_reads"):
         assert out[via]["stage"] == "filed" and out[via]["case_no"], out[via]
         assert out[via]["version"] == 2 and out[via]["officers"] == 2 and out[via]["events"] == 2, out[via]
     # `HandWrittenProductReads` reads with the product's own statements (the scope probe, the joined case load)
@@ -108,4 +124,4 @@ def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows():
     assert any("AS held" in q and "FROM parties" in q for q in reads), reads
     assert any("FROM cases LEFT OUTER JOIN parties" in q and "case_officers" in q for q in reads), reads
     assert any("FROM users LEFT OUTER JOIN credentials" in q for q in reads), reads
-    assert out["trail"] == {"ok": True, "entries": out["trail"]["entries"]} and out["trail"]["entries"] >= 4
+    assert out["trail"] == {"ok": True, "entries": out["trail"]["entries"]} and out["trail"]["entries"] >= 20
