@@ -194,23 +194,20 @@ def record(
         (seq, h, *_), = raw.execute(conn, _pg_append(bool(outbox), notify, act_row is not None), params)[0]
         if notify:
             outbox_written(s, notify_sent=True)
-        _sync_head(s, seq, h)
-        return seq
-    prev_seq, prev = _lock_head(conn)
-    seq = prev_seq + 1
-    h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
-    entry = {"seq": seq, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role, "agency_id": agency_id,
-             "case_id": case_id, "action": action, "payload": body, "prev_hash": prev, "entry_hash": h}
-    # SQLite (its writers hold the database lock since BEGIN IMMEDIATE), or several events: in order, the outbox
-    # rows taking their ids in case_seq order
-    raw.execute(conn, _INSERT_TRAIL, entry)
-    for row in outbox:
-        raw.execute(conn, _INSERT_OUTBOX, row)
-    if outbox:
-        outbox_written(s)
-    raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
-    if act_row is not None:
-        raw.execute(conn, _INSERT_ACT, act_row)
+    else:  # SQLite (writers hold the database lock since BEGIN IMMEDIATE), or several events: hashed here, in order
+        prev_seq, prev = _lock_head(conn)
+        seq = prev_seq + 1
+        h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
+        raw.execute(conn, _INSERT_TRAIL, {
+            "seq": seq, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role, "agency_id": agency_id,
+            "case_id": case_id, "action": action, "payload": body, "prev_hash": prev, "entry_hash": h})
+        for row in outbox:  # their ids in case_seq order
+            raw.execute(conn, _INSERT_OUTBOX, row)
+        if outbox:
+            outbox_written(s)
+        raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
+        if act_row is not None:
+            raw.execute(conn, _INSERT_ACT, act_row)
     _sync_head(s, seq, h)
     return seq
 
