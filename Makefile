@@ -19,10 +19,12 @@ install: $(STAMP) system-packages fonts ui-assets
 ui-assets:
 	@./scripts/build-ui-assets.sh
 
-# The e2e tests drive Debian's chromium (Playwright cannot download its own browser here).
+# The e2e tests drive Debian's chromium (Playwright cannot download its own browser here), in its zh-CN user
+# interface (chromium-l10n) as our users run it: a date field reads 年/月/日, not mm/dd/yyyy.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; fi
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/lib/chromium/locales/zh-CN.pak ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium chromium-l10n; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium chromium-l10n; fi; fi
 
 system-packages:
 	@./scripts/ensure-system-packages.sh

@@ -199,6 +199,10 @@ def cell_write(r: dict | None) -> str:
             s += (f"the floor with the product's own three reads (party with its scope probe, case with its officers, "
                   f"the named officers) {q['ratio_to_floor']}× (CPU {q['ratio_to_floor_cpu']}×), the act "
                   f"{q['product_over_it']}× that; ")
+        if (c := h.get("law_checks")) is not None:
+            s += (f"the acts' own checks (input dates, the guards' view and context, the guards, masking, event "
+                  f"schemas) {c['total_ms_per_pair'] * 1000:.0f} µs a pair = {c['ratio_to_floor']}× the floor, so a "
+                  f"Core connection plus them ≈ {c['core_connection_plus_checks']}×; ")
     return s + (f"{r['ratio']}× a bare insert-and-commit — {r['service_txn_mean_of_pair']['median_ms']:.2f} ms per act "
                 f"(lead {r['register_lead_txn']['median_ms']:.2f}, file {r['file_txn']['median_ms']:.2f}) vs bare "
                 f"{r['bare_insert_commit']['median_ms']:.2f} ms{_load(r)}")

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
+# chromium takes its user-interface language (how a date field is drawn: 年/月/日 or mm/dd/yyyy) from the
+# environment, not from the page's or the context's locale; Debian ships the zh-CN pack in chromium-l10n.
+ZH_PACK = Path(os.environ.get("CASEBOOK_CHROMIUM_LOCALES", "/usr/lib/chromium/locales")) / "zh-CN.pak"
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "e2e"
 PASSWORD = "casebook-demo-2026"
@@ -24,6 +27,8 @@ def _require_browser():
     missing = None
     if not Path(CHROMIUM).exists():
         missing = f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    elif CHROMIUM == "/usr/bin/chromium" and not ZH_PACK.exists():
+        missing = f"chromium's zh-CN user interface not found at {ZH_PACK} (apt-get install -y chromium-l10n)"
     elif not (ROOT / "casebook/web/ui/static/vendor/axe-core/axe.js").exists():
         missing = "UI assets not built (make ui-assets)"
     if missing:
@@ -67,7 +72,8 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"],
+                              env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
         yield b
         b.close()
 

@@ -125,3 +125,39 @@ def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows(backend):
     assert any("FROM cases LEFT OUTER JOIN parties" in q and "case_officers" in q for q in reads), reads
     assert any("FROM users LEFT OUTER JOIN credentials" in q for q in reads), reads
     assert out["trail"] == {"ok": True, "entries": out["trail"]["entries"]} and out["trail"]["entries"] >= 20
+
+
+_LAW_CHECKS = """
+import json, sys
+sys.path.insert(0, 'bench')
+from _common import scratch_db
+import write_path
+from casebook.services import cases, perform, recording
+before = {(m.__name__, n): getattr(m, n) for m in (cases, perform, recording) for n in dir(m)}
+with scratch_db('sqlite', 'checks') as db:
+    fx = write_path.Fixture(db.url, db.data_dir)
+    hand = write_path.HandWritten(fx)
+    out = write_path.law_checks(fx, hand, 4, warmup=1)
+    hand.close()
+    fx.engine.dispose()
+after = {(m.__name__, n): getattr(m, n) for m in (cases, perform, recording) for n in dir(m)}
+out['restored'] = all(after[k] is v for k, v in before.items())
+print(json.dumps(out))
+"""
+
+
+def test_the_write_path_times_the_acts_own_checks_inside_the_acts_and_restores_them():
+    """`law_checks` times the law's and the domain's own work (the guards, masking, event schemas …) inside the
+    product's real acts: every listed function must have run in each lead-and-filing pair (a check the acts no
+    longer call, or a wrapper put where the act does not look, would report 0 and flatter the estimate), the floor's
+    pair is measured beside them, and the product's functions are put back afterwards."""
+    out = _run("-c", _LAW_CHECKS)
+    names = {"no_future", "case_view", "act_context", "refuse_if_needed", "jsonable", "mask_payload", "validate_event"}
+    assert set(out["per_pair_us"]) == names == set(out["calls_per_pair"])
+    # a lead and its filing: the dates of each, one view, context and guard check (the filing), the input as JSON,
+    # the trail masked and one event validated per act
+    assert out["calls_per_pair"] == {"no_future": 2, "case_view": 1, "act_context": 1, "refuse_if_needed": 1,
+                                     "jsonable": 2, "mask_payload": 2, "validate_event": 2}, out["calls_per_pair"]
+    assert all(v > 0 for v in out["per_pair_us"].values()), out["per_pair_us"]
+    assert 0 < out["total_ms_per_pair"] and 0 < out["floor_ms_per_pair"] and out["ratio_to_floor"] >= 0
+    assert out["restored"] is True
