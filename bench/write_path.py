@@ -474,19 +474,20 @@ def law_checks(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) ->
             setattr(mod, name, timed(fn, name))
         per_pair: dict[str, list[int]] = {k: [] for k in labels}
         totals, floor = [], []
+
+        def product():
+            before = dict(spent)
+            cid, ver = fx.lead()
+            fx.file(cid, ver)
+            return {k: spent[k] - before.get(k, 0) for k in labels}
+
+        def floor_pair():
+            t = now()
+            cid, ver = hand.lead()
+            hand.file(cid, ver)
+            return now() - t
+
         for i in range(warmup + rounds):
-            def product():
-                before = dict(spent)
-                cid, ver = fx.lead()
-                fx.file(cid, ver)
-                return {k: spent[k] - before.get(k, 0) for k in labels}
-
-            def floor_pair():
-                t = now()
-                cid, ver = hand.lead()
-                hand.file(cid, ver)
-                return now() - t
-
             if i % 2:
                 f, p = floor_pair(), product()
             else:

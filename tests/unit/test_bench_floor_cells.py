@@ -63,6 +63,7 @@ def _write(with_through: bool) -> dict:
             "session": {"ratio_to_floor": 1.48, "ratio_to_floor_cpu": 1.5, "product_over_it": 1.6},
             "connection": {"ratio_to_floor": 1.22, "ratio_to_floor_cpu": 1.2, "product_over_it": 1.9}}
         h["product_reads"] = {"ratio_to_floor": 1.09, "ratio_to_floor_cpu": 1.11, "product_over_it": 1.51}
+        h["law_checks"] = {"total_ms_per_pair": 0.1306, "ratio_to_floor": 0.13, "core_connection_plus_checks": 1.35}
     return {"bench": "write_path", "backend": "sqlite", "vs_hand_written": h, "ratio": 4.0, "service_txn_mean_of_pair": ms,
             "register_lead_txn": ms, "file_txn": ms, "bare_insert_commit": {"median_ms": 0.2}}
 
@@ -74,5 +75,7 @@ def test_the_write_cell_shows_what_sqlalchemy_alone_costs_over_the_floor_when_me
             "(CPU 1.5×; a Core connection 1.22×), the act 1.6× that") in cell
     assert ("the floor with the product's own three reads (party with its scope probe, case with its officers, the "
             "named officers) 1.09× (CPU 1.11×), the act 1.51× that") in cell
+    assert ("the acts' own checks (input dates, the guards' view and context, the guards, masking, event schemas) "
+            "131 µs a pair = 0.13× the floor, so a Core connection plus them ≈ 1.35×") in cell
     bare = run_all.cell_write(_write(False))
-    assert "session alone" not in bare and "own three reads" not in bare
+    assert "session alone" not in bare and "own three reads" not in bare and "own checks" not in bare
