@@ -16,7 +16,9 @@ hand-written statements are also run with each transaction through a Core connec
 of the product's engine (`HandWrittenThrough`), interleaved with the rest: what SQLAlchemy's transaction
 costs on its own, before any of the act's Python (`vs_hand_written.through_sqlalchemy`). And the floor with its
 three reads replaced by the product's own statements (`HandWrittenProductReads`): what the product's choice of SQL
-costs before its Python (`vs_hand_written.product_reads`).
+costs before its Python (`vs_hand_written.product_reads`). The acts' own checks are timed inside the acts beside the
+floor (`law_checks`), and each act is split into its phases — the session's own work, the database, reads, checks,
+writes, binds, the effect — beside the floor's database and Python (`phases`, `vs_hand_written.phases`).
 When the ratio is over budget (or with --profile) a separate, untimed pass counts the statements and
 database time per transaction and runs cProfile, and the report names what dominates.
 """
@@ -32,7 +34,9 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -428,6 +432,123 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
     return out
 
 
+# --- timing functions inside the product's acts ------------------------------------------------------------
+
+_MISSING = object()
+
+
+class _Clock:
+    """Time spent per phase by wrapped calls, each charged its own time only (nested listed calls are
+    subtracted from their caller's). The wrapper's own cost (entering and leaving it, outside the window it
+    times), calibrated when the clock is made, is charged to "timers" instead of to the caller."""
+
+    def __init__(self, calibrate: bool = True):
+        self.spent: dict[str, int] = defaultdict(int)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._inner: list[int] = []
+        self.overhead_ns = self._calibrate() if calibrate else 0
+
+    @staticmethod
+    def _calibrate(n: int = 5000, repeats: int = 7) -> int:
+        """What one wrapped call costs its caller beyond the callee's own time: the exclusive time of a wrapped
+        caller whose only work is one wrapped no-op call (median of `repeats` batches)."""
+        per = []
+        for _ in range(repeats):
+            c = _Clock(calibrate=False)
+            callee = c.wrap(lambda: None, "callee")
+            caller = c.wrap(callee.__call__, "caller")  # the caller's only work: the wrapped no-op call
+            for _ in range(n):
+                caller()
+            per.append(c.spent["caller"] / n)
+        return round(statistics.median(per))
+
+    def wrap(self, fn, phase: str):
+        spent, calls, inner, overhead = self.spent, self.calls, self._inner, self.overhead_ns
+
+        def run(*a, **k):
+            inner.append(0)
+            t = time.perf_counter_ns()
+            try:
+                return fn(*a, **k)
+            finally:
+                took = time.perf_counter_ns() - t
+                spent[phase] += took - inner.pop()
+                calls[phase] += 1
+                spent["timers"] += overhead
+                if inner:
+                    inner[-1] += took + overhead
+        return run
+
+    def since(self, before: dict[str, int]) -> dict[str, int]:
+        return {k: v - before.get(k, 0) for k, v in self.spent.items()}
+
+
+class _TimedCursor:
+    """A driver cursor whose execute and fetchall are charged to "database"."""
+
+    def __init__(self, cur, execute, fetchall):
+        self._cur, self._execute, self._fetchall = cur, execute, fetchall
+
+    def execute(self, *a):
+        return self._execute(self._cur, *a)
+
+    def fetchall(self):
+        return self._fetchall(self._cur)
+
+    def __getattr__(self, name):
+        return getattr(self._cur, name)
+
+
+def _timed_cursors(clock: _Clock, cursor_of):
+    """`cursor_of` with each cursor it returns charged to "database" (one proxy per cursor, kept)."""
+    execute = clock.wrap(lambda cur, *a: cur.execute(*a), "database")
+    fetchall = clock.wrap(lambda cur: cur.fetchall(), "database")
+    proxies: dict[int, tuple] = {}
+
+    def timed(*a):
+        cur = cursor_of(*a)
+        hit = proxies.get(id(cur))
+        if hit is None or hit[0] is not cur:
+            hit = proxies[id(cur)] = (cur, _TimedCursor(cur, execute, fetchall))
+        return hit[1]
+    return timed
+
+
+@contextmanager
+def _patched(targets):
+    """Replace each (owner, attribute) by its replacement for the block, and put the originals back after it
+    (an attribute the owner did not hold itself — a method of its class — is removed again)."""
+    def put(owner, name, value):
+        if isinstance(owner, type | ModuleType):
+            setattr(owner, name, value)
+        else:  # an instance, perhaps of a frozen dataclass (an act's declaration)
+            object.__setattr__(owner, name, value)
+
+    saved = [(owner, name, owner.__dict__.get(name, _MISSING)) for owner, name, _new in targets]
+    try:
+        for owner, name, new in targets:
+            put(owner, name, new)
+        yield
+    finally:
+        for owner, name, old in saved:
+            if old is _MISSING:
+                object.__delattr__(owner, name) if not isinstance(owner, type | ModuleType) else delattr(owner, name)
+            else:
+                put(owner, name, old)
+
+
+def _resolve(where: str, name: str):
+    """(owner, the function to wrap) for a `PHASES` or `LAW_CHECKS` entry."""
+    import importlib
+
+    mod_name, _, cls = where.partition(":")
+    owner = importlib.import_module(mod_name)
+    if cls:
+        owner = getattr(owner, cls)
+        return owner, owner.__dict__[name]
+    return owner, getattr(owner, name)
+
+
 # --- the acts' own checks: what any implementation of these two acts runs beyond the floor's SQL --------------
 
 # (module, function, what it does): the input's dates, the guards' view and context, the guards themselves, the
@@ -451,42 +572,26 @@ def law_checks(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) ->
     the share of the act that is the law's and the domain's own work, which an act pipeline without the ORM
     session would still run. Each function is wrapped by a timer on its module for this pass only and restored
     after it; the wrappers' own overhead (a clock read) is counted in."""
-    import importlib
-
-    spent: dict[str, int] = defaultdict(int)
-    calls: dict[str, int] = defaultdict(int)
-
-    def timed(fn, label):
-        def run(*a, **k):
-            t = time.perf_counter_ns()
-            try:
-                return fn(*a, **k)
-            finally:
-                spent[label] += time.perf_counter_ns() - t
-                calls[label] += 1
-        return run
-
     labels = list(dict.fromkeys(name for _mod, name, _what in LAW_CHECKS))  # no_future: the lead's and perform's
-    originals = [(mod, name, getattr(mod, name))
-                 for mod_name, name, _what in LAW_CHECKS for mod in (importlib.import_module(mod_name),)]
-    try:
-        for mod, name, fn in originals:
-            setattr(mod, name, timed(fn, name))
-        per_pair: dict[str, list[int]] = {k: [] for k in labels}
-        totals, floor = [], []
+    clock = _Clock()  # none of the checks calls another, so each is charged its whole time
+    targets = [(owner, name, clock.wrap(fn, name))
+               for mod_name, name, _what in LAW_CHECKS for owner, fn in (_resolve(mod_name, name),)]
+    per_pair: dict[str, list[int]] = {k: [] for k in labels}
+    totals, floor = [], []
 
-        def product():
-            before = dict(spent)
-            cid, ver = fx.lead()
-            fx.file(cid, ver)
-            return {k: spent[k] - before.get(k, 0) for k in labels}
+    def product():
+        before = dict(clock.spent)
+        cid, ver = fx.lead()
+        fx.file(cid, ver)
+        return {k: v for k, v in clock.since(before).items() if k in per_pair}
 
-        def floor_pair():
-            t = now()
-            cid, ver = hand.lead()
-            hand.file(cid, ver)
-            return now() - t
+    def floor_pair():
+        t = now()
+        cid, ver = hand.lead()
+        hand.file(cid, ver)
+        return now() - t
 
+    with _patched(targets):
         for i in range(warmup + rounds):
             if i % 2:
                 f, p = floor_pair(), product()
@@ -494,12 +599,9 @@ def law_checks(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) ->
                 p, f = product(), floor_pair()
             if i >= warmup:
                 for k in labels:
-                    per_pair[k].append(p[k])
+                    per_pair[k].append(p.get(k, 0))
                 totals.append(sum(p.values()))
                 floor.append(f)
-    finally:
-        for mod, name, fn in originals:
-            setattr(mod, name, fn)
     measured = warmup + rounds
     floor_ms = statistics.median(floor) * 1000
     total_ms = statistics.median(totals) / 1e6
@@ -510,11 +612,117 @@ def law_checks(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) ->
                  "session and its objects would still run"),
         "rounds": rounds,
         "per_pair_us": {k: round(statistics.median(v) / 1e3, 1) for k, v in per_pair.items()},
-        "calls_per_pair": {k: round(calls[k] / measured, 2) for k in labels},
+        "calls_per_pair": {k: round(clock.calls[k] / measured, 2) for k in labels},
         "total_ms_per_pair": round(total_ms, 4),
         "floor_ms_per_pair": round(floor_ms, 4),
         "ratio_to_floor": round(total_ms / floor_ms, 2),
     }
+
+
+# --- where the act's time goes, phase by phase, beside the floor's database and Python time ------------------
+
+# (where the caller looks it up — "module" or "module:Class" —, attribute, phase). Each phase is charged its own
+# time only: a listed call made inside another (the driver inside a read, a check inside the trail's record) is
+# charged to itself, not to its caller; what no listed call covers is the acts' own code between them ("other").
+PHASES = (
+    ("sqlalchemy.orm.session:Session", "__init__", "session_open"),
+    ("sqlalchemy.orm.session:Session", "connection", "session_begin"),  # pool checkout, the writer queue, BEGIN
+    ("sqlalchemy.orm.session:SessionTransaction", "commit", "session_commit"),  # less the database's COMMIT
+    ("sqlalchemy.orm.session:Session", "close", "session_close"),
+    ("casebook.services.perform", "load_case", "reads"),  # the case locked, with its party and officers
+    ("casebook.services.perform", "resolve_officers", "reads"),
+    ("casebook.services.cases", "check_party", "reads"),
+    *((mod, name, "checks") for mod, name, _what in LAW_CHECKS),
+    ("casebook.services.perform", "get_calendar", "checks"),
+    ("casebook.services.cases", "insert_case", "writes"),
+    ("casebook.services.perform", "write_case", "writes"),
+    ("casebook.services.perform", "record", "writes"),  # trail entry, hash chain, outbox, act record
+    ("casebook.services.effects.procedure", "add_officers", "writes"),
+    ("casebook.services.effects.procedure", "next_number", "writes"),
+    ("casebook.db.raw", "execute", "binds"),  # binds through the column types, results converted back
+    ("casebook.db.raw", "query", "binds"),
+)
+PHASE_NAMES = ("session_open", "session_begin", "session_commit", "session_close", "database", "reads", "checks",
+               "writes", "binds", "effect", "other")
+
+
+def phases(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict:
+    """Where a lead's and a filing's time goes, phase by phase (`PHASES`), each act beside the floor's same act,
+    pair by pair interleaved (rotating which goes first): the session's own work (open, pool checkout and BEGIN,
+    commit without the database's COMMIT, close), the database (the driver's execute and fetch of every statement
+    and the COMMIT), the reads' objects, the law's checks, the writes' Python, the binds and result conversion,
+    the filing's effect, and the acts' own code between them. The floor's time is split the same way into its
+    database (its cursor's execute and fetch, its COMMIT) and its Python. Medians in µs per act; `other` is the
+    median of each act's total less its phases. The timers' own cost (calibrated per call, about forty calls a
+    filing) is reported apart (`timers_us`), not charged to any phase; what remains of it inside a timed window
+    (two clock reads) makes the phases read slightly high."""
+    from casebook.db import raw as rawmod
+    from casebook.services.acts import ACTS
+
+    clock, floor_clock = _Clock(), _Clock()
+    targets = [(owner, name, clock.wrap(fn, phase))
+               for where, name, phase in PHASES for owner, fn in (_resolve(where, name),)]
+    dialect = fx.engine.dialect
+    targets.append((dialect, "do_commit", clock.wrap(dialect.do_commit, "database")))
+    targets.append((ACTS["file"], "effect", clock.wrap(ACTS["file"].effect, "effect")))
+    targets.append((rawmod, "_cursor", _timed_cursors(clock, rawmod._cursor)))
+    targets.append((hand, "_cur", _timed_cursors(floor_clock, hand._cur)))
+    targets.append((hand, "_commit", floor_clock.wrap(hand._commit, "database")))
+
+    product = {"lead": defaultdict(list), "file": defaultdict(list)}
+    floor = {"lead": defaultdict(list), "file": defaultdict(list)}
+
+    def timed(c: _Clock, into: dict, fn, *a):
+        before = dict(c.spent)
+        t = time.perf_counter_ns()
+        r = fn(*a)
+        total = time.perf_counter_ns() - t
+        spent = c.since(before)
+        into["total"].append(total)
+        for k in (*PHASE_NAMES, "timers"):
+            into[k].append(spent.get(k, 0))
+        into["other"][-1] = total - sum(spent.values())
+        return r
+
+    def product_pair(keep):
+        cid, ver = timed(clock, product["lead"] if keep else defaultdict(list), fx.lead)
+        timed(clock, product["file"] if keep else defaultdict(list), fx.file, cid, ver)
+
+    def floor_pair(keep):
+        cid, ver = timed(floor_clock, floor["lead"] if keep else defaultdict(list), hand.lead)
+        timed(floor_clock, floor["file"] if keep else defaultdict(list), hand.file, cid, ver)
+
+    with _patched(targets):
+        for i in range(warmup + rounds):
+            keep = i >= warmup
+            for step in ((floor_pair, product_pair) if i % 2 else (product_pair, floor_pair)):
+                step(keep)
+
+    def med_us(v):
+        return round(statistics.median(v) / 1e3, 1)
+
+    out = {
+        "what": ("each act's time by phase (`PHASES`, each charged its own time only), medians in µs per act, "
+                 "interleaved pair by pair with the floor's same acts, whose time is split into its database "
+                 "(statements and COMMIT) and its Python"),
+        "rounds": rounds,
+    }
+    for act in ("lead", "file"):
+        p, f = product[act], floor[act]
+        f_python = [t - d - w for t, d, w in zip(f["total"], f["database"], f["timers"], strict=True)]
+        out[act] = {"total_us": med_us(p["total"]), "phases_us": {k: med_us(p[k]) for k in PHASE_NAMES},
+                    "timers_us": med_us(p["timers"]),
+                    "floor_us": {"total": med_us(f["total"]), "database": med_us(f["database"]),
+                                 "python": med_us(f_python), "timers": med_us(f["timers"])}}
+    floor_pair_us = out["lead"]["floor_us"]["total"] + out["file"]["floor_us"]["total"]
+    out["pair_ratio_to_floor"] = {
+        k: round((out["lead"]["phases_us"][k] + out["file"]["phases_us"][k]) / floor_pair_us, 2) for k in PHASE_NAMES}
+    out["floor_pair_ratio"] = {
+        k: round((out["lead"]["floor_us"][k] + out["file"]["floor_us"][k]) / floor_pair_us, 2)
+        for k in ("database", "python")}
+    out["calls_per_pair"] = {k: round(clock.calls[k] / (warmup + rounds), 1) for k in PHASE_NAMES if k in clock.calls}
+    out["timer_overhead_ns_per_call"] = clock.overhead_ns
+    return out
 
 
 # --- diagnosis: statements, database time and a profile -----------------------------------------------
@@ -708,6 +916,8 @@ def main() -> None:
         samples = measure(fx, raw, hand, args.iterations, args.warmup, {**through, "product_reads": product_reads})
         log(f"write_path[{args.backend}]: the acts' own checks, {min(args.iterations, 200)} pairs beside the floor's")
         checks = law_checks(fx, hand, min(args.iterations, 200), warmup=min(args.warmup, 20))
+        log(f"write_path[{args.backend}]: each act by phase, {min(args.iterations, 200)} pairs beside the floor's")
+        by_phase = phases(fx, hand, min(args.iterations, 200), warmup=min(args.warmup, 20))
         raw.close()
         hand.close()
         product_reads.close()
@@ -774,6 +984,7 @@ def main() -> None:
             # engine, plus the acts' own checks — roughly where an act pipeline without the ORM session would start.
             "core_connection_plus_checks": round(conn_ratio + checks["ratio_to_floor"], 2),
         }
+        result["vs_hand_written"]["phases"] = by_phase
         result.update({
             "iterations": args.iterations,
             "bare_insert_commit": summary_ms(samples["bare"]),

@@ -161,3 +161,67 @@ def test_the_write_path_times_the_acts_own_checks_inside_the_acts_and_restores_t
     assert all(v > 0 for v in out["per_pair_us"].values()), out["per_pair_us"]
     assert 0 < out["total_ms_per_pair"] and 0 < out["floor_ms_per_pair"] and out["ratio_to_floor"] >= 0
     assert out["restored"] is True
+
+
+_PHASES = """
+import json, sys
+sys.path.insert(0, 'bench')
+from _common import scratch_db
+import write_path
+from sqlalchemy.orm import session as orm_session
+from casebook.db import raw
+from casebook.services import cases, perform
+from casebook.services.acts import ACTS
+from casebook.services.effects import procedure
+
+def state(fx, hand):
+    mods = (cases, perform, procedure, raw)
+    return ({(m.__name__, n): getattr(m, n) for m in mods for n in dir(m)},
+            {(c.__name__, n): v for c in (orm_session.Session, orm_session.SessionTransaction)
+             for n, v in vars(c).items()},
+            dict(vars(fx.engine.dialect)), ACTS["file"].effect, dict(vars(hand)))
+
+with scratch_db('sqlite', 'phases') as db:
+    fx = write_path.Fixture(db.url, db.data_dir)
+    hand = write_path.HandWritten(fx)
+    before = state(fx, hand)
+    out = write_path.phases(fx, hand, 4, warmup=1)
+    after = state(fx, hand)
+    hand.close()
+    fx.engine.dispose()
+same = lambda a, b: a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+out['restored'] = all(same(a, b) for a, b in zip(before[:3] + before[4:], after[:3] + after[4:])) \\
+    and before[3] is after[3]
+print(json.dumps(out))
+"""
+
+
+def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_restores_what_it_wrapped():
+    """`phases` charges each act's time to the session's open, begin, commit and close, the database, the reads,
+    the checks, the writes, the binds and the filing's effect, each its own time only, beside the floor's database
+    and Python: every phase must be reached where the act runs it (a wrapper put where the act does not look would
+    report 0, or the wrong number of calls), the database must be part of the total, and everything wrapped — the
+    session's methods, the services' functions, the driver cursor, the dialect's commit, the filing's effect, the
+    floor's cursor — must be as it was afterwards."""
+    out = _run("-c", _PHASES)
+    assert out["restored"] is True
+    lead, file = out["lead"]["phases_us"], out["file"]["phases_us"]
+    for name in ("session_open", "session_begin", "session_commit", "session_close", "database", "reads", "checks",
+                 "writes", "binds"):
+        assert lead[name] > 0 and file[name] > 0, (name, lead, file)
+    assert lead["effect"] == 0 < file["effect"]  # a lead's work is register_lead itself; the filing has an effect
+    # per lead and filing: a session each, three reads (the party, the locked case, the named officers), the writes
+    # (new case row, the case UPDATE twice, the trail twice, the officers, the case number), one effect
+    calls = out["calls_per_pair"]
+    assert {k: calls[k] for k in ("session_open", "session_begin", "session_commit", "session_close", "reads",
+                                  "writes", "effect")} == {
+        "session_open": 2, "session_begin": 2, "session_commit": 2, "session_close": 2, "reads": 3, "writes": 7,
+        "effect": 1}, calls
+    assert calls["binds"] >= 10 and calls["database"] > calls["binds"]  # every statement, its fetch, the COMMITs
+    for act in ("lead", "file"):
+        a = out[act]
+        assert 0 < a["phases_us"]["database"] < a["total_us"]
+        assert 0 < a["floor_us"]["database"] < a["floor_us"]["total"] and a["floor_us"]["python"] > 0
+    assert 0 < out["timer_overhead_ns_per_call"] < 20_000
+    assert set(out["pair_ratio_to_floor"]) == set(lead) and all(v >= 0 for k, v in out["pair_ratio_to_floor"].items()
+                                                                 if k != "other")
