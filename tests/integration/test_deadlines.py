@@ -186,17 +186,20 @@ def test_an_extension_after_the_miss_reopens_the_deadline_and_rearms_its_warning
 
     cid = api.filed_case()
     today = local_today()
-    plan(sessions, cid, "decision", today - dt.timedelta(days=95))  # due about five days ago
+    # Due about forty days ago: three more days stay in the past whatever weekday today is and whatever holiday
+    # the new last day rolls over (due five days ago, +3 landed on a weekend that rolls to a Monday: today).
+    plan(sessions, cid, "decision", today - dt.timedelta(days=130))
     with sessions() as s, s.begin():
         assert svc.sweep(s).missed == 1
     with sessions() as s, s.begin():
         svc.extend(s, cid, "decision", 3, "经负责人批准延长")  # still in the past: stays missed
-    assert deadline(sessions, cid, "decision").status == "missed"
-    with sessions() as s, s.begin():
-        svc.extend(s, cid, "decision", 20, "经集体讨论延长")  # now ahead: open again, warning re-armed
     d = deadline(sessions, cid, "decision")
-    assert (d.status, d.missed_at, d.warned_at, d.extended_days) == ("open", None, None, 23)
-    assert d.due_on > today and [e["days"] for e in d.meta["extensions"]] == [3, 20]
+    assert d.status == "missed" and d.due_on < today
+    with sessions() as s, s.begin():
+        svc.extend(s, cid, "decision", 60, "经集体讨论延长")  # now ahead: open again, warning re-armed
+    d = deadline(sessions, cid, "decision")
+    assert (d.status, d.missed_at, d.warned_at, d.extended_days) == ("open", None, None, 63)
+    assert d.due_on > today and [e["days"] for e in d.meta["extensions"]] == [3, 60]
 
 
 # --- the sweep: exactly once ---------------------------------------------------------------------------------
