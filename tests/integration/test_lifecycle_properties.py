@@ -82,10 +82,10 @@ from tests.integration.lifecycle_model.world import (  # noqa: F401
     MATERIALS,
     PENDING_REVIEW,
     START,
-    TODAY,
     D,
     Person,
     World,
+    today,
 )
 
 # --- drawing inputs -----------------------------------------------------------------------------------------
@@ -145,14 +145,14 @@ class Draw:
         base = c.clock
         k = self.d.draw(st.integers(0, 19), label="day")
         if edges and k in (14, 15, 16):
-            return min(self.pick(list(edges), "edge"), TODAY).isoformat()
+            return min(self.pick(list(edges), "edge"), today()).isoformat()
         if k == 17:
-            return (TODAY + dt.timedelta(days=self.d.draw(st.integers(1, 40)))).isoformat()  # in the future
+            return (today() + dt.timedelta(days=self.d.draw(st.integers(1, 40)))).isoformat()  # in the future
         if k == 18:
             return "2023-12-31"  # before every credential
         if k == 19:
             return (base - dt.timedelta(days=self.d.draw(st.integers(1, 10)))).isoformat()
-        return min(base + dt.timedelta(days=k), TODAY).isoformat()
+        return min(base + dt.timedelta(days=k), today()).isoformat()
 
     def moment(self, c: CaseModel) -> str:
         """An instant on such a day: Beijing office hours, the small hours (the day before in UTC), UTC (late in
@@ -239,7 +239,7 @@ class Draw:
         if a == "hold_hearing":
             notified = self.day(c)
             earliest = D.fromisoformat(notified) + dt.timedelta(days=9)
-            if D.fromisoformat(notified) <= TODAY:  # 第六十四条(二): seven working days' notice
+            if D.fromisoformat(notified) <= today():  # 第六十四条(二): seven working days' notice
                 earliest = CAL.add_working_days(D.fromisoformat(notified), 7)
             held = self.pick([earliest, earliest - dt.timedelta(days=1), earliest + dt.timedelta(days=3),
                               D.fromisoformat(notified) + dt.timedelta(days=self.d.draw(st.integers(0, 16)))], "held")
@@ -324,7 +324,7 @@ class Draw:
             notice = c.referral.notice_on if c.referral else None
             on = self.day(c)  # 第九条: within three days of the notice; the third day and the fourth
             if notice and not self.chance(3, "any day"):
-                on = min(notice + dt.timedelta(days=self.pick([0, 1, 3, 4], "days after the notice")), TODAY).isoformat()
+                on = min(notice + dt.timedelta(days=self.pick([0, 1, 3, 4], "days after the notice")), today()).isoformat()
             return {"requested_on": on, "reasons": "有新证据证明达到追诉标准"}
         if a == "record_police_return":
             return {"returned_on": self.day(c), "reason": "经侦查不构成犯罪，退回行政机关处理"}

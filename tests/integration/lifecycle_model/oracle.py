@@ -22,10 +22,10 @@ from .world import (  # noqa: F401
     PENDING_REVIEW,
     REFERRAL_STEPS,
     SUMMARY_LIMIT,
-    TODAY,
     D,
     Person,
     World,
+    today,
 )
 
 # --- the general provisions, restated (行政处罚法 第三十条、第三十六条) ---------------------------------------------
@@ -343,7 +343,7 @@ class Oracle:
     def future(body: dict, keys=None) -> bool:
         """Any date of the act later than today (every `*_on` of the input: a record of what happened), and any
         instant (`transferred_at`, `approved_at`) whose Beijing day is."""
-        return any((k.endswith("_on") or k.endswith("_at")) and (d := local_day(v)) is not None and d > TODAY
+        return any((k.endswith("_on") or k.endswith("_at")) and (d := local_day(v)) is not None and d > today()
                    for k, v in body.items() if keys is None or k in keys)
 
     @staticmethod
@@ -757,7 +757,7 @@ def apply(c: CaseModel, action: str, body: dict, out: dict, extra: dict, w: Worl
     elif t.to:
         c.stage = t.to
     dates = [d for v in body.values() if (d := day(v)) is not None] if isinstance(body, dict) else []
-    c.clock = min(max([c.clock, *dates]), TODAY)
+    c.clock = min(max([c.clock, *dates]), today())
     c.trail.append(f"case.{action}")
 
 

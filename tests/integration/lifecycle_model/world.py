@@ -23,7 +23,14 @@ from casebook.services.context import SYSTEM
 from tests.helpers import ApiClient
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-TODAY = dt.datetime.now(LOCAL).date()  # legal dates are Beijing dates
+
+
+def today() -> dt.date:
+    """Today's Beijing date (legal dates are Beijing dates), read when asked, as the product reads its own: a run that
+    crosses Beijing midnight must not test tomorrow's acts against yesterday's date."""
+    return dt.datetime.now(LOCAL).date()
+
+
 D = dt.date
 START = D(2026, 3, 2)  # a Monday; every demo credential is valid 2024-01-01 … 2029-12-31
 CAL = WorkingDayCalendar()  # the statutory calendar with no local overrides (the test databases have none)
