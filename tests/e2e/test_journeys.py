@@ -100,6 +100,17 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
     # The officer investigates, every act through its form.
     off.goto(f"/cases/{cid}?tab=acts")
     _do(off, "开始调查", lambda b: b.locator("[name=note]").fill("已指派承办人员"))
+    # What stops the next step stays in view; the 行刑衔接 track is folded under a count, opened from the keyboard.
+    refused = off.page.locator("ul.refused[aria-labelledby=refused-h]")
+    expect(refused).to_contain_text("调查终结")
+    expect(refused).not_to_contain_text("负责人批准移送")
+    fold = off.page.locator("details#refused-referral")
+    expect(fold.locator("summary")).to_have_text(re.compile(r"^涉嫌犯罪案件移送（行刑衔接）（\d+项）$"))
+    expect(fold.get_by_text("负责人批准移送", exact=True)).to_be_hidden()
+    fold.locator("summary").focus()
+    off.page.keyboard.press("Enter")
+    expect(fold.get_by_text("负责人批准移送", exact=True)).to_be_visible()
+    off.check("refused-referral-open")
 
     def inspection(b):
         b.locator("[name=kind]").select_option("on_site_inspection")
@@ -294,6 +305,12 @@ def test_an_officer_on_a_phone_uploads_a_photo_as_evidence(journey):
     expect(p.locator("img[alt='手机拍摄的货架照片']")).to_be_visible()
     assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
     j.check("evidence-listed-phone")
+    p.locator(".tabs a", has_text="办理").click()
+    p.wait_for_load_state()
+    p.locator("details#refused-referral summary").tap()
+    expect(p.locator("details#refused-referral")).to_have_attribute("open", "")
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= 375
+    j.check("refused-folds-phone")
 
 
 def test_the_api_explorer_reads_the_openapi_document_from_local_assets_only(journey, server):

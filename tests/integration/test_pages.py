@@ -346,3 +346,80 @@ def test_the_login_page_is_throttled_like_the_api_and_says_how_long_to_wait(clie
     # the right password is refused too while the back-off runs (nothing is checked then)
     token = _csrf(client.get("/login").get_data(as_text=True))
     assert client.post("/login", data={"username": "zhangwei", "password": PASSWORD, "csrf_token": token}).status_code == 429
+
+
+def _refused_sections(html: str) -> dict[str, list[str]]:
+    """The acts tab's refused acts by where they stand: "next" (the list in view under the heading) and each folded
+    group by its id ("refused-referral", …), each a list of the acts' labels in order; plus each group's summary."""
+    from html.parser import HTMLParser
+
+    class P(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.where, self.out, self.depth, self.in_strong, self.summary = None, {}, 0, False, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "h2":
+                self.where = None
+            if a.get("id") == "refused-h":
+                self.where = "next"
+            if tag == "details" and a.get("class") == "refused-group":
+                self.where = a["id"]
+            if tag == "summary" and self.where and self.where.startswith("refused-"):
+                self.summary = self.where
+            if tag == "ul" and a.get("class") == "refused" and self.where:
+                self.out.setdefault(self.where, [])
+                self.depth = 1
+            elif tag == "ul" and self.depth:
+                self.depth += 1
+            if tag == "strong" and self.depth == 1:
+                self.in_strong = True
+
+        def handle_endtag(self, tag):
+            if tag == "ul" and self.depth:
+                self.depth -= 1
+            if tag == "strong":
+                self.in_strong = False
+            if tag == "summary":
+                self.summary = None
+            if tag == "section":
+                self.where = None
+
+        def handle_data(self, data):
+            if self.in_strong and self.where:
+                self.out[self.where].append(data.strip())
+            if self.summary:
+                self.out.setdefault(self.summary + ":summary", []).append(data)
+
+    p = P()
+    p.feed(html)
+    return {k: ("".join(v) if k.endswith(":summary") else v) for k, v in p.out.items()}
+
+
+def test_the_refused_acts_keep_the_next_steps_in_view_and_fold_the_referral_track_and_other_roles_acts(client, api):
+    """On a case under investigation the officer sees why the investigation cannot close yet; the thirteen 行刑衔接 acts
+    (国务院令第310号) and the acts only an agency head may take are folded under headings that say how many they hold."""
+    from casebook.services.acts import ACTS
+
+    cid = api.filed_case()
+    api.act(cid, "start_investigation", {"note": "开始调查"})
+    _login(client)
+    html = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+    got = _refused_sections(html)
+    assert got["next"] == ["调查终结"]
+    assert "尚未登记任何证据" in html
+    referral = [a.label for a in ACTS.values() if a.event.startswith("referral.") and "investigating" in a.from_stages
+                and a.code != "form_referral_team"]  # forming the team is open to the case officer
+    assert got["refused-referral"] == referral and len(referral) >= 10
+    assert got["refused-referral:summary"] == f"涉嫌犯罪案件移送（行刑衔接）（{len(referral)}项）"
+    assert got["refused-other_roles"] == ["中止", "终止"]
+    assert got["refused-other_roles:summary"] == "须由其他人员办理（2项）"
+    assert '<details class="refused-group" id="refused-referral">' in html  # folded: no `open`
+
+    # The agency head may suspend and terminate: nothing is another role's, so that fold is not shown at all.
+    client.post("/logout", data={"csrf_token": _csrf(html)})
+    _login(client, "zhaomin")
+    got = _refused_sections(client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True))
+    assert "refused-other_roles" not in got
+    assert "调查终结" in got["next"]

@@ -106,6 +106,7 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
     return {
         "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
         "refused": [a for a in acts if not a["allowed"]],
+        "refused_groups": refused_groups([a for a in acts if not a["allowed"]]),
         "evidence": records["evidence"], "users_by_id": users_by_id,
         "trail": [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))] if tab == "trail" else [],
         "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
@@ -118,6 +119,29 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
         "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act, "tab": tab,
         "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
     }
+
+
+#: The refused acts folded away under a heading of their own, in this order: the 行刑衔接 track (国务院令第310号), whose
+#: acts apply at every open stage and mostly wait on a referral that has not begun, then the acts refused only because
+#: they belong to another role. What stays in view is what stands between this person and the case's next steps.
+REFUSED_FOLDS = (("referral", "涉嫌犯罪案件移送（行刑衔接）"), ("other_roles", "须由其他人员办理"))
+
+
+def refused_groups(refused: list[dict]) -> dict:
+    """The refused acts as the acts tab shows them: {"next": [...], "folds": [{"key", "title", "acts"}, ...]}.
+
+    An act is on the referral track when its declared event is a referral event; it is another role's when every
+    reason it is refused for is the role (`role_not_allowed`). Empty folds are left out."""
+    groups: dict[str, list[dict]] = {"next": [], **{k: [] for k, _ in REFUSED_FOLDS}}
+    for a in refused:
+        if TRANSITIONS[a["action"]].event.startswith("referral."):
+            groups["referral"].append(a)
+        elif a["reasons"] and all(r["code"] == "role_not_allowed" for r in a["reasons"]):
+            groups["other_roles"].append(a)
+        else:
+            groups["next"].append(a)
+    return {"next": groups["next"],
+            "folds": [{"key": k, "title": t, "acts": groups[k]} for k, t in REFUSED_FOLDS if groups[k]]}
 
 
 def _trail_row(e, users_by_id: dict) -> dict:
