@@ -265,6 +265,14 @@ def test_a_head_approves_a_filing_and_a_referral_from_the_approvals_list(journey
     row.locator("a", has_text="办理").click()
     p.wait_for_load_state()
     _do(head, "负责人批准移送", None, shot="approve-referral")
+    # The referral is under way: its track is shown unfolded, and the transfer, whose turn has come, is in view with
+    # what it still waits for (the 移送材料).
+    fold = head.page.locator("details#refused-referral")
+    expect(fold).to_have_attribute("open", "")
+    expect(fold).to_contain_text("记录公安机关签收回执")
+    in_view = head.page.locator("ul.refused[aria-labelledby=refused-h]")
+    expect(in_view).to_contain_text("向公安机关移送（抄送检察院）")
+    expect(in_view).to_contain_text("移送材料不全")
     p = head.goto("/head/referrals")
     expect(p.locator("tr", has_text="涉嫌生产销售伪劣产品")).to_contain_text("负责人已批准移送")
     expect(p.locator("tr", has_text="涉嫌生产销售伪劣产品")).to_contain_text("移送公安机关期限")

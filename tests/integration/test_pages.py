@@ -423,3 +423,18 @@ def test_the_refused_acts_keep_the_next_steps_in_view_and_fold_the_referral_trac
     got = _refused_sections(client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True))
     assert "refused-other_roles" not in got
     assert "调查终结" in got["next"]
+
+    # Once a referral is under way its track is the case's next step: the fold is shown open, and the act whose turn
+    # has come but which something else stops (the transfer, approved, while the 移送材料 are incomplete) is in view.
+    api.act(cid, "form_referral_team", {"formed_on": "2026-03-06", "officer_ids": api.officers()})
+    html = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+    assert '<details class="refused-group" id="refused-referral" open>' in html
+    assert "负责人批准移送" in _refused_sections(html)["refused-referral"]
+    api.act(cid, "submit_referral_report", {"reported_on": "2026-03-07", "report": "涉嫌销售伪劣产品罪"})
+    api.act(cid, "approve_referral", {"decided_on": "2026-03-08", "approved_at": "2026-03-08T09:00:00+08:00"},
+            who="zhaomin")
+    html = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+    got = _refused_sections(html)
+    assert got["next"] == ["调查终结", "向公安机关移送（抄送检察院）"] and "移送材料不全" in html
+    assert "向公安机关移送（抄送检察院）" not in got["refused-referral"]
+    assert "记录公安机关签收回执" in got["refused-referral"]  # its step has not come

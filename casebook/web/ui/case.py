@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, url_for
 from werkzeug.datastructures import MultiDict as _MultiDict
 
+from casebook.domain import lifecycle as lc
 from casebook.domain.errors import ActionRefused, DomainError, StaleVersion
 from casebook.domain.evidence import EVIDENCE_KINDS
 from casebook.domain.vocabulary import STAGES as STAGE_LABELS
@@ -106,7 +107,8 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
     return {
         "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
         "refused": [a for a in acts if not a["allowed"]],
-        "refused_groups": refused_groups([a for a in acts if not a["allowed"]]),
+        "refused_groups": refused_groups([a for a in acts if not a["allowed"]], referral_live=(
+            case.referral_status in lc.REFERRAL_IN_PROGRESS or case.referral_status == "suggested")),
         "evidence": records["evidence"], "users_by_id": users_by_id,
         "trail": [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))] if tab == "trail" else [],
         "deadlines": dls, "next_deadline": open_dls[0] if open_dls else None,
@@ -122,26 +124,33 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
 
 
 #: The refused acts folded away under a heading of their own, in this order: the 行刑衔接 track (国务院令第310号), whose
-#: acts apply at every open stage and mostly wait on a referral that has not begun, then the acts refused only because
-#: they belong to another role. What stays in view is what stands between this person and the case's next steps.
+#: acts apply at every open stage and mostly wait for a referral step that has not come, then the acts refused only
+#: because they belong to another role. What stays in view is what stands between this person and the case's next steps.
 REFUSED_FOLDS = (("referral", "涉嫌犯罪案件移送（行刑衔接）"), ("other_roles", "须由其他人员办理"))
+#: Reasons that say an act's turn has not come (or is someone else's), not what is missing for it.
+NOT_ITS_TURN = frozenset({"referral_wrong_step", "referral_in_progress", "no_penalty_decided", "role_not_allowed"})
 
 
-def refused_groups(refused: list[dict]) -> dict:
-    """The refused acts as the acts tab shows them: {"next": [...], "folds": [{"key", "title", "acts"}, ...]}.
+def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
+    """The refused acts as the acts tab shows them: {"next": [...], "folds": [{"key", "title", "acts", "open"}, ...]}.
 
-    An act is on the referral track when its declared event is a referral event; it is another role's when every
-    reason it is refused for is the role (`role_not_allowed`). Empty folds are left out."""
+    An act is on the referral track when its declared event is a referral event. Such an act stays in view when its
+    turn has come and something else stops it (the transfer once approved, while the 移送材料 are incomplete); the rest
+    of the track is folded. Another act is another role's when every reason it is refused for is the role
+    (`role_not_allowed`). Empty folds are left out. `referral_live`: a referral is under way or the rules suggest one
+    (涉嫌犯罪): the track's fold is shown open."""
     groups: dict[str, list[dict]] = {"next": [], **{k: [] for k, _ in REFUSED_FOLDS}}
     for a in refused:
-        if TRANSITIONS[a["action"]].event.startswith("referral."):
+        codes = {r["code"] for r in a["reasons"]}
+        if TRANSITIONS[a["action"]].event.startswith("referral.") and (not codes or codes & NOT_ITS_TURN):
             groups["referral"].append(a)
-        elif a["reasons"] and all(r["code"] == "role_not_allowed" for r in a["reasons"]):
+        elif codes == {"role_not_allowed"}:
             groups["other_roles"].append(a)
         else:
             groups["next"].append(a)
     return {"next": groups["next"],
-            "folds": [{"key": k, "title": t, "acts": groups[k]} for k, t in REFUSED_FOLDS if groups[k]]}
+            "folds": [{"key": k, "title": t, "acts": groups[k], "open": k == "referral" and referral_live}
+                      for k, t in REFUSED_FOLDS if groups[k]]}
 
 
 def _trail_row(e, users_by_id: dict) -> dict:
