@@ -203,6 +203,16 @@ def cell_write(r: dict | None) -> str:
             s += (f"the acts' own checks (input dates, the guards' view and context, the guards, masking, event "
                   f"schemas) {c['total_ms_per_pair'] * 1000:.0f} µs a pair = {c['ratio_to_floor']}× the floor, so a "
                   f"Core connection plus them ≈ {c['core_connection_plus_checks']}×; ")
+        if (w := h.get("wire")) is not None:
+            pw, fw = w["product_pair_ratio"], w["floor_pair_ratio"]
+            trips = {who: f"{w['lead'][who]['round_trips']:.0f} + {w['file'][who]['round_trips']:.0f}"
+                     for who in ("product", "floor")}
+            same = (f"the same {trips['product']} round trips as the floor" if trips["product"] == trips["floor"]
+                    else f"{trips['product']} round trips, the floor {trips['floor']}")
+            s += (f"on the wire (libpq's trace; {same}), as shares of the floor's pair: "
+                  f"the server {pw['server']} (floor {fw['server']}), the client between round trips "
+                  f"{pw['client_between']} (floor {fw['client_between']}), before the first message and after the "
+                  f"last {pw['outside']} (floor {fw['outside']}); ")
     return s + (f"{r['ratio']}× a bare insert-and-commit — {r['service_txn_mean_of_pair']['median_ms']:.2f} ms per act "
                 f"(lead {r['register_lead_txn']['median_ms']:.2f}, file {r['file_txn']['median_ms']:.2f}) vs bare "
                 f"{r['bare_insert_commit']['median_ms']:.2f} ms{_load(r)}")

@@ -18,7 +18,9 @@ costs on its own, before any of the act's Python (`vs_hand_written.through_sqlal
 three reads replaced by the product's own statements (`HandWrittenProductReads`): what the product's choice of SQL
 costs before its Python (`vs_hand_written.product_reads`). The acts' own checks are timed inside the acts beside the
 floor (`law_checks`), and each act is split into its phases — the session's own work, the database, reads, checks,
-writes, binds, the effect — beside the floor's database and Python (`phases`, `vs_hand_written.phases`).
+writes, binds, the effect — beside the floor's database and Python (`phases`, `vs_hand_written.phases`). On
+PostgreSQL each act is also split on the wire, from libpq's trace of its messages, into the server's time, the client's
+between round trips and the time before its first message and after its last (`wire`, `vs_hand_written.wire`).
 When the ratio is over budget (or with --profile) a separate, untimed pass counts the statements and
 database time per transaction and runs cProfile, and the report names what dominates.
 """
@@ -722,6 +724,121 @@ def phases(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dic
     return out
 
 
+def _wire_transactions(path: str) -> list[dict]:
+    """Each transaction in a libpq trace (`PGconn.trace`: a line per protocol message, its time, F from the client or
+    B from the server), from the client's BEGIN to the ReadyForQuery answering its COMMIT: the server's time (from a
+    client message to the server's answer: the database's work and loopback), the client's time between round trips
+    (from the server's last message to the client's next), the round trips and the span, in µs."""
+    out, cur, prev = [], None, None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 4:
+                continue
+            t = dt.datetime.fromisoformat(parts[0].strip()).timestamp() * 1e6
+            side, msg, rest = parts[1], parts[3], parts[4] if len(parts) > 4 else ""
+            if cur is None:
+                if side == "F" and msg == "Query" and '"BEGIN"' in rest:
+                    cur, prev = {"start": t, "server_us": 0.0, "client_us": 0.0, "round_trips": 1, "ending": False}, ("F", t)
+                continue
+            if side != prev[0]:
+                if side == "B":
+                    cur["server_us"] += t - prev[1]
+                else:
+                    cur["client_us"] += t - prev[1]
+                    cur["round_trips"] += 1
+            prev = (side, t)
+            if side == "F" and msg == "Query" and ('"COMMIT"' in rest or '"ROLLBACK"' in rest):
+                cur["ending"] = True
+            elif side == "B" and msg == "ReadyForQuery" and cur["ending"]:
+                cur["span_us"] = t - cur.pop("start")
+                cur.pop("ending")
+                out.append(cur)
+                cur = None
+    return out
+
+
+def wire(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict | None:
+    """PostgreSQL only: each act's time split on the wire, beside the floor's same act, pair by pair interleaved. libpq
+    traces every protocol message of the product's pooled connection and of the floor's held one, with its time
+    (`PGconn.trace`), so the database's side (from each message the client sends to the server's answer) is told
+    apart from the client's (from the server's answer to the client's next message: the act's Python between round
+    trips, the driver's own work on both ends of each message) and from what the act does before its first message
+    and after its last (the session, the pool, the response). The same tracer runs on both sides, once per message;
+    its own cost is in the client's time of both. Medians in µs per act."""
+    import os
+    import tempfile
+
+    if fx.engine.dialect.name != "postgresql":
+        return None
+    with fx.engine.connect() as c:  # the pool's one connection, which every act of the fixture checks out
+        product_conn = c.connection.dbapi_connection
+    files = {}
+    walls: dict[str, list[float]] = {"lead": [], "file": [], "hand_lead": [], "hand_file": []}
+
+    def timed(name, fn, *a):
+        t = time.perf_counter_ns()
+        r = fn(*a)
+        walls[name].append((time.perf_counter_ns() - t) / 1e3)
+        return r
+
+    def product_pair():
+        cid, ver = timed("lead", fx.lead)
+        timed("file", fx.file, cid, ver)
+
+    def floor_pair():
+        cid, ver = timed("hand_lead", hand.lead)
+        timed("hand_file", hand.file, cid, ver)
+
+    tmp = tempfile.mkdtemp(prefix="bench_wire_")
+    try:
+        for side, conn in (("product", product_conn), ("floor", hand.db)):
+            files[side] = os.path.join(tmp, f"{side}.trace")
+            fd = os.open(files[side], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            conn.pgconn.trace(fd)  # libpq writes through its own stream on this descriptor until untrace
+        try:
+            for i in range(warmup + rounds):
+                for step in ((floor_pair, product_pair) if i % 2 else (product_pair, floor_pair)):
+                    step()
+        finally:
+            product_conn.pgconn.untrace()  # flushes the stream
+            hand.db.pgconn.untrace()
+        txns = {side: _wire_transactions(path) for side, path in files.items()}
+    finally:
+        for path in files.values():
+            if os.path.exists(path):
+                os.unlink(path)
+        os.rmdir(tmp)
+    n = warmup + rounds
+    for side, t in txns.items():
+        if len(t) != 2 * n:  # every act one transaction on the traced connection, or the split means nothing
+            raise RuntimeError(f"wire: {len(t)} transactions traced on the {side}'s connection, {2 * n} expected")
+
+    def split(side: str, wall_name: str, k: int) -> dict:
+        acts = txns[side][k::2][warmup:]
+        w = walls[wall_name][warmup:]
+        return {"wall_us": round(statistics.median(w), 1),
+                "server_us": round(statistics.median(a["server_us"] for a in acts), 1),
+                "client_between_us": round(statistics.median(a["client_us"] for a in acts), 1),
+                "outside_us": round(statistics.median(x - a["span_us"] for x, a in zip(w, acts, strict=True)), 1),
+                "round_trips": statistics.median(a["round_trips"] for a in acts)}
+
+    out = {
+        "what": ("each act on the wire (libpq's trace of the product's connection and the floor's, pair by pair "
+                 "interleaved): the server's time, the client's time between round trips, and the time before the "
+                 "act's first message and after its last; medians in µs per act"),
+        "rounds": rounds,
+    }
+    for k, act in enumerate(("lead", "file")):
+        out[act] = {"product": split("product", act, k), "floor": split("floor", f"hand_{act}", k)}
+    floor_pair_us = out["lead"]["floor"]["wall_us"] + out["file"]["floor"]["wall_us"]
+    for who in ("product", "floor"):
+        out[f"{who}_pair_ratio"] = {
+            part: round((out["lead"][who][f"{part}_us"] + out["file"][who][f"{part}_us"]) / floor_pair_us, 2)
+            for part in ("wall", "server", "client_between", "outside")}
+    return out
+
+
 # --- diagnosis: statements, database time and a profile -----------------------------------------------
 
 
@@ -915,6 +1032,9 @@ def main() -> None:
         checks = law_checks(fx, hand, min(args.iterations, 200), warmup=min(args.warmup, 20))
         log(f"write_path[{args.backend}]: each act by phase, {min(args.iterations, 200)} pairs beside the floor's")
         by_phase = phases(fx, hand, min(args.iterations, 200), warmup=min(args.warmup, 20))
+        if args.backend == "postgres":
+            log(f"write_path[{args.backend}]: each act on the wire, {min(args.iterations, 200)} pairs beside the floor's")
+        on_the_wire = wire(fx, hand, min(args.iterations, 200), warmup=min(args.warmup, 20))
         raw.close()
         hand.close()
         product_reads.close()
@@ -982,6 +1102,8 @@ def main() -> None:
             "core_connection_plus_checks": round(conn_ratio + checks["ratio_to_floor"], 2),
         }
         result["vs_hand_written"]["phases"] = by_phase
+        if on_the_wire is not None:
+            result["vs_hand_written"]["wire"] = on_the_wire
         result.update({
             "iterations": args.iterations,
             "bare_insert_commit": summary_ms(samples["bare"]),

@@ -79,3 +79,23 @@ def test_the_write_cell_shows_what_sqlalchemy_alone_costs_over_the_floor_when_me
             "131 µs a pair = 0.13× the floor, so a Core connection plus them ≈ 1.35×") in cell
     bare = run_all.cell_write(_write(False))
     assert "session alone" not in bare and "own three reads" not in bare and "own checks" not in bare
+
+
+def test_the_write_cell_splits_the_act_on_the_wire_when_measured(run_all):
+    r = _write(True)
+
+    def side(lead_trips, file_trips):
+        return {"lead": {"round_trips": lead_trips}, "file": {"round_trips": file_trips}}
+
+    w = {"product_pair_ratio": {"wall": 1.42, "server": 0.97, "client_between": 0.28, "outside": 0.1},
+         "floor_pair_ratio": {"wall": 1.0, "server": 0.84, "client_between": 0.1, "outside": 0.02}}
+    p, f = side(5.0, 8.0), side(5.0, 8.0)
+    w.update({act: {"product": p[act], "floor": f[act]} for act in ("lead", "file")})
+    r["vs_hand_written"]["wire"] = w
+    cell = run_all.cell_write(r)
+    assert ("on the wire (libpq's trace; the same 5 + 8 round trips as the floor), as shares of the floor's pair: the "
+            "server 0.97 (floor 0.84), the client between round trips 0.28 (floor 0.1), before the first message and "
+            "after the last 0.1 (floor 0.02)") in cell
+    w["file"]["product"] = {"round_trips": 9.0}  # a round trip more than the floor is named, not called the same
+    assert "(libpq's trace; 5 + 9 round trips, the floor 5 + 8)" in run_all.cell_write(r)
+    assert "on the wire" not in run_all.cell_write(_write(True))

@@ -22,6 +22,16 @@ def _run(*args: str, env: dict | None = None) -> dict:
     return json.loads(p.stdout)
 
 
+def _postgres_env() -> dict:
+    """The bench's PostgreSQL from the tests' (skipped without one, failed where CI requires it)."""
+    url = os.environ.get("CASEBOOK_TEST_POSTGRES_URL")
+    if not url:
+        if "postgres" in os.environ.get("CASEBOOK_REQUIRE_BACKENDS", ""):
+            pytest.fail("PostgreSQL is required here (CASEBOOK_REQUIRE_BACKENDS) but CASEBOOK_TEST_POSTGRES_URL is unset")
+        pytest.skip("CASEBOOK_TEST_POSTGRES_URL is unset")
+    return {"CASEBOOK_BENCH_POSTGRES_URL": url}
+
+
 def test_the_rules_floor_agrees_with_the_product_query_by_query():
     code = ("import sys; sys.path.insert(0, 'bench'); sys.argv = ['rules_lookup']; import rules_lookup; "
             "rules_lookup.main(n_items=60, n_queries=400, repeats=2)")
@@ -109,12 +119,7 @@ def test_the_write_path_floor_through_sqlalchemy_commits_the_acts_rows(backend):
     really send the product's reads."""
     env = {}
     if backend == "postgres":
-        url = os.environ.get("CASEBOOK_TEST_POSTGRES_URL")
-        if not url:
-            if "postgres" in os.environ.get("CASEBOOK_REQUIRE_BACKENDS", ""):
-                pytest.fail("PostgreSQL is required here (CASEBOOK_REQUIRE_BACKENDS) but CASEBOOK_TEST_POSTGRES_URL is unset")
-            pytest.skip("CASEBOOK_TEST_POSTGRES_URL is unset")
-        env["CASEBOOK_BENCH_POSTGRES_URL"] = url
+        env = _postgres_env()
     out = _run("-c", _THROUGH, backend, env=env)
     for via in ("floor", "connection", "session", "product_reads"):
         assert out[via]["stage"] == "filed" and out[via]["case_no"], out[via]
@@ -225,3 +230,65 @@ def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_res
     assert 0 < out["timer_overhead_ns_per_call"] < 20_000
     assert set(out["pair_ratio_to_floor"]) == set(lead) and all(v >= 0 for k, v in out["pair_ratio_to_floor"].items()
                                                                  if k != "other")
+
+
+def test_the_wire_split_reads_server_and_client_time_from_a_libpq_trace(tmp_path):
+    """`_wire_transactions` cuts a libpq trace into transactions (BEGIN to the ReadyForQuery after COMMIT) and splits
+    each into the server's time (a client message to the server's answer) and the client's (the server's last
+    message to the client's next), counting round trips; what comes before the BEGIN is not a transaction's."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import write_path
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    lines = [
+        ("00.000100", "F", "Query", '"SELECT 1"'), ("00.000300", "B", "ReadyForQuery", "I"),  # before: not counted
+        ("00.001000", "F", "Query", '"BEGIN"'), ("00.001100", "B", "CommandComplete", '"BEGIN"'),
+        ("00.001110", "B", "ReadyForQuery", "T"),
+        ("00.001500", "F", "Bind", ""), ("00.001510", "F", "Execute", ""), ("00.001520", "F", "Sync", ""),
+        ("00.002020", "B", "DataRow", ""), ("00.002030", "B", "ReadyForQuery", "T"),
+        ("00.002230", "F", "Query", '"COMMIT"'), ("00.003230", "B", "CommandComplete", '"COMMIT"'),
+        ("00.003240", "B", "ReadyForQuery", "I"),
+        ("00.004000", "F", "Query", '"BEGIN"'), ("00.004050", "B", "ReadyForQuery", "T"),
+        ("00.004100", "F", "Query", '"ROLLBACK"'), ("00.004150", "B", "ReadyForQuery", "I"),
+    ]
+    path = tmp_path / "t.trace"
+    path.write_text("".join(f"2026-12-06 17:00:{t}\t{side}\t10\t{msg}\t {rest}\n" for t, side, msg, rest in lines))
+    first, second = write_path._wire_transactions(str(path))
+    assert first["round_trips"] == 3 and second["round_trips"] == 2
+    # server: BEGIN 100, the statement 500 (from its Sync), COMMIT 1000; client: 390 (from the last ReadyForQuery
+    # to the Bind) + 200
+    assert round(first["server_us"]) == 1600 and round(first["client_us"]) == 590
+    assert round(first["span_us"]) == 2240
+    assert round(second["server_us"]) == 100 and round(second["client_us"]) == 50
+
+
+_WIRE = """
+import json, sys
+sys.path.insert(0, 'bench')
+from _common import scratch_db
+import write_path
+with scratch_db('postgres', 'wire') as db:
+    fx = write_path.Fixture(db.url, db.data_dir)
+    hand = write_path.HandWritten(fx)
+    out = write_path.wire(fx, hand, 6, warmup=2)
+    hand.close()
+    fx.engine.dispose()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.postgres
+def test_the_write_path_splits_each_act_on_the_wire_beside_the_floor():
+    """On PostgreSQL `wire` traces the product's connection and the floor's: each act's transaction is found on its
+    connection (the bench fails otherwise), the product and the floor make the same round trips (a lead 5: BEGIN,
+    the party, the case, the chain, COMMIT; a filing 8), and the server's and the client's time fit in the act."""
+    out = _run("-c", _WIRE, env=_postgres_env())
+    assert out["rounds"] == 6
+    for act, trips in (("lead", 5), ("file", 8)):
+        for who in ("product", "floor"):
+            a = out[act][who]
+            assert a["round_trips"] == trips, (act, who, a)
+            assert a["server_us"] > 0 and a["client_between_us"] > 0 and a["outside_us"] > 0, (act, who, a)
+            assert a["server_us"] + a["client_between_us"] < a["wall_us"], (act, who, a)
+    assert out["floor_pair_ratio"]["wall"] == 1.0 and out["product_pair_ratio"]["wall"] > 0
