@@ -53,6 +53,14 @@ def test_supervisor_drills_from_a_bar_and_exports(journey):
     assert rows.count() == int(bar["value"]), (bar, rows.count())
     stage = p.locator("#stage option:checked").inner_text()
     assert stage == bar["series"]
+    # A case behind the bar, read: its acts tab says in one line that the supervisor reads and does not act.
+    href = rows.first.locator("a").first.get_attribute("href")
+    p = j.goto(href.split("?")[0] + "?tab=acts")
+    expect(p.locator("#acts-h")).to_have_text("办理")
+    expect(p.locator("section[aria-labelledby=acts-h]")).to_contain_text("本案不属于您所在的执法机关，您可以查阅，不能办理。")
+    expect(p.locator("ul.refused")).to_have_count(0)
+    p.go_back()
+    p.wait_for_load_state()
 
     p.go_back()
     p.wait_for_load_state()

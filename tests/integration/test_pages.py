@@ -438,3 +438,46 @@ def test_the_refused_acts_keep_the_next_steps_in_view_and_fold_the_referral_trac
     assert got["next"] == ["调查终结", "向公安机关移送（抄送检察院）"] and "移送材料不全" in html
     assert "向公安机关移送（抄送检察院）" not in got["refused-referral"]
     assert "记录公安机关签收回执" in got["refused-referral"]  # its step has not come
+
+
+def test_a_reader_who_cannot_act_on_the_case_is_told_so_once_instead_of_every_act_refused(client, api):
+    """The district's supervisor reads the department's cases but takes no act on them (acts stay in the case's own
+    agency, and no act is a supervisor's): the acts tab says so in one line, not forty refusals."""
+    cid = api.filed_case()
+    _login(client, "wujing")
+    r = client.get(f"/cases/{cid}?tab=acts")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "本案不属于您所在的执法机关，您可以查阅，不能办理。" in html
+    assert "暂不能办理的操作及原因" not in html and 'class="refused' not in html and "调查终结" not in html
+    # an officer of the case's own agency still sees what stops the next step
+    client.post("/logout", data={"csrf_token": _csrf(html)})
+    _login(client, "wangfang")
+    html = client.get(f"/cases/{cid}?tab=acts").get_data(as_text=True)
+    assert "暂不能办理的操作及原因" in html and "您可以查阅，不能办理" not in html
+
+
+def test_a_role_no_act_declares_reads_its_own_agencys_cases_without_acts():
+    from types import SimpleNamespace
+
+    from casebook.services.context import Actor
+    from casebook.web.ui.case import read_only
+
+    case = SimpleNamespace(agency_id=5)
+    supervisor = Actor(1, "s", frozenset({"supervisor"}), 5, frozenset({5}))
+    assert read_only(supervisor, case) == "您的角色（监督人员）不办理案件，您可以查阅本案。"
+    officer = Actor(2, "o", frozenset({"officer"}), 5, frozenset({5}))
+    assert read_only(officer, case) is None
+    assert read_only(officer, SimpleNamespace(agency_id=6)) == "本案不属于您所在的执法机关，您可以查阅，不能办理。"
+
+
+def test_the_approvals_list_is_the_heads_own_and_the_supervisors_to_read(client):
+    """待我审批 ("awaiting my approval") names the head's list; the district's supervisor, who approves nothing, reads
+    the same list as 待审批事项 — in the menu, the title and the heading."""
+    _login(client, "zhaomin")
+    html = client.get("/head/approvals").get_data(as_text=True)
+    assert "<h1>待我审批</h1>" in html and "<title>待我审批" in html and ">待我审批</a>" in html
+    client.post("/logout", data={"csrf_token": _csrf(html)})
+    _login(client, "wujing")
+    html = client.get("/head/approvals").get_data(as_text=True)
+    assert "<h1>待审批事项</h1>" in html and ">待审批事项</a>" in html and "待我审批" not in html

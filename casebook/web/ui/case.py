@@ -106,7 +106,7 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
     open_dls = [d for d in dls if d["status"] == "open" and d["due_on"] is not None]
     return {
         "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
-        "refused": [a for a in acts if not a["allowed"]],
+        "refused": [a for a in acts if not a["allowed"]], "read_only": read_only(g.actor, case),
         "refused_groups": refused_groups([a for a in acts if not a["allowed"]], referral_live=(
             case.referral_status in lc.REFERRAL_IN_PROGRESS or case.referral_status == "suggested")),
         "evidence": records["evidence"], "users_by_id": users_by_id,
@@ -121,6 +121,18 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
         "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act, "tab": tab,
         "crumbs": [("案件办理", url_for("ui_work.cases")), ("案件详情", None)],
     }
+
+
+def read_only(actor, case) -> str | None:
+    """Why this person only reads the case and takes no act on it (one line on the acts tab instead of every act
+    refused), or None: acts stay in the case's own agency (`Actor.can_act_in`), and a role that no act declares
+    (the supervisor's, the administrator's) takes none."""
+    if not actor.can_act_in(case.agency_id):
+        return "本案不属于您所在的执法机关，您可以查阅，不能办理。"
+    if not any(actor.roles & a.roles for a in TRANSITIONS.values()):
+        roles = "、".join(lc.ROLE_LABELS.get(r, r) for r in sorted(actor.roles))
+        return f"您的角色（{roles}）不办理案件，您可以查阅本案。"
+    return None
 
 
 #: The refused acts folded away under a heading of their own, in this order: the 行刑衔接 track (国务院令第310号), whose

@@ -9,7 +9,7 @@ from casebook.domain.vocabulary import EXCLUSION_REASONS, PUBLICATION_STATUSES
 from casebook.services import publicity, worklists
 from casebook.web.permission import checked_first, reraise_refusal
 
-from .shell import install_errors, page, reading, write
+from .shell import approvals_title, install_errors, page, reading, write
 
 blp = Blueprint("ui_head", __name__, url_prefix="/head")
 install_errors(blp)
@@ -19,7 +19,8 @@ install_errors(blp)
 def approvals():
     with reading() as s:
         rows = worklists.head_approvals(s, g.actor)
-        return page("head_approvals.html", s=s, rows=rows, crumbs=[("审批", None), ("待我审批", None)])
+        title = approvals_title(g.actor)
+        return page("head_approvals.html", s=s, rows=rows, title=title, crumbs=[("审批", None), (title, None)])
 
 
 @blp.route("/referrals")

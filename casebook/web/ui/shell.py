@@ -107,8 +107,15 @@ def install_errors(bp: Blueprint) -> None:
 install_errors(blp)
 
 
+def approvals_title(actor) -> str:
+    """The approvals list is the head's own ("待我审批"); a supervisor reads the same list over the agencies in scope,
+    approving none of it."""
+    return "待我审批" if actor is not None and "agency_head" in actor.roles else "待审批事项"
+
+
 @blp.app_context_processor
 def _shell_context():
     if not (request.blueprint or "").startswith("ui_"):
         return {}
-    return {"me": g.get("user"), "actor": g.get("actor")}
+    actor = g.get("actor")
+    return {"me": g.get("user"), "actor": actor, "approvals_title": approvals_title(actor)}
