@@ -235,6 +235,8 @@ def test_the_users_list_filters_by_agency_and_shows_roles_and_status(app, sessio
     html = text(c.get(f"/admin/users?agency_id={cle}"))
     assert "chenjie" in html and "周华" in html and "zhangwei" not in html
     assert "执法人员" in html and "负责人" in html and "正常" in html
+    # an administrator reads no case contents: the menu offers no case list (本机关案件 would only be empty)
+    assert "本机关案件" not in html and "/work/cases" not in html
 
 
 def test_an_admin_creates_a_user_changes_roles_resets_the_password_and_deactivates(app, sessions):

@@ -41,7 +41,7 @@ def test_a_login_issues_a_token_in_an_httponly_lax_cookie_and_logout_deletes_it(
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert _tokens(sessions) == before + 1
     page = client.get("/work/cases")
-    assert page.status_code == 200 and "我的案件" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "我的案件" in page.get_data(as_text=True) and "本机关案件" in page.get_data(as_text=True)
     client.post("/logout", data={"csrf_token": _csrf(page.get_data(as_text=True))})
     assert _tokens(sessions) == before
     assert client.get("/work/cases").status_code == 302
