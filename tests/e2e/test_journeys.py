@@ -218,6 +218,9 @@ def test_a_reviewer_returns_a_review_then_approves_the_resubmitted_one(journey):
         b.locator("[name=draft_decision]").fill("拟对当事人罚款二万元（已补充从轻情节的裁量理由）。")
         b.locator("[name=investigation_report]").fill("经调查，当事人经营腐败变质食品，事实清楚，证据确凿；系初次违法。")
     _do(off, "提交法制审核", resubmit)
+    # The review's opinion is the legal reviewer's: folded with the other roles' acts, its every reason kept there.
+    expect(off.page.locator("ul.refused[aria-labelledby=refused-h]")).not_to_contain_text("出具法制审核意见")
+    expect(off.page.locator("details#refused-other_roles")).to_contain_text("须由法制审核人员执行")
 
     q = rv.goto(f"/reviews/{cid}")
     assign = q.locator("form", has=q.locator("[name=reviewer_id]"))

@@ -148,15 +148,16 @@ def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
 
     An act is on the referral track when its declared event is a referral event. Such an act stays in view when its
     turn has come and something else stops it (the transfer once approved, while the 移送材料 are incomplete); the rest
-    of the track is folded. Another act is another role's when every reason it is refused for is the role
-    (`role_not_allowed`). Empty folds are left out. `referral_live`: a referral is under way or the rules suggest one
+    of the track is folded. Another act is another role's when the role is among its reasons (`role_not_allowed`:
+    this person can never take it, whatever else is missing; the fold still lists every reason). Empty folds are left
+    out. `referral_live`: a referral is under way or the rules suggest one
     (涉嫌犯罪): the track's fold is shown open."""
     groups: dict[str, list[dict]] = {"next": [], **{k: [] for k, _ in REFUSED_FOLDS}}
     for a in refused:
         codes = {r["code"] for r in a["reasons"]}
         if TRANSITIONS[a["action"]].event.startswith("referral.") and (not codes or codes & NOT_ITS_TURN):
             groups["referral"].append(a)
-        elif codes == {"role_not_allowed"}:
+        elif "role_not_allowed" in codes:
             groups["other_roles"].append(a)
         else:
             groups["next"].append(a)
