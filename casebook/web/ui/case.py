@@ -136,8 +136,8 @@ def read_only(actor, case) -> str | None:
 
 
 #: The refused acts folded away under a heading of their own, in this order: the 行刑衔接 track (国务院令第310号), whose
-#: acts apply at every open stage and mostly wait for a referral step that has not come, then the acts refused only
-#: because they belong to another role. What stays in view is what stands between this person and the case's next steps.
+#: acts apply at every open stage and mostly wait for a referral step that has not come, then the acts refused for the
+#: role (another person's). What stays in view is what stands between this person and the case's next steps.
 REFUSED_FOLDS = (("referral", "涉嫌犯罪案件移送（行刑衔接）"), ("other_roles", "须由其他人员办理"))
 #: Reasons that say an act's turn has not come (or is someone else's), not what is missing for it.
 NOT_ITS_TURN = frozenset({"referral_wrong_step", "referral_in_progress", "no_penalty_decided", "role_not_allowed"})
@@ -150,8 +150,7 @@ def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
     turn has come and something else stops it (the transfer once approved, while the 移送材料 are incomplete); the rest
     of the track is folded. Another act is another role's when the role is among its reasons (`role_not_allowed`:
     this person can never take it, whatever else is missing; the fold still lists every reason). Empty folds are left
-    out. `referral_live`: a referral is under way or the rules suggest one
-    (涉嫌犯罪): the track's fold is shown open."""
+    out. `referral_live`: a referral is under way or the rules suggest one (涉嫌犯罪): the track's fold is shown open."""
     groups: dict[str, list[dict]] = {"next": [], **{k: [] for k, _ in REFUSED_FOLDS}}
     for a in refused:
         codes = {r["code"] for r in a["reasons"]}
