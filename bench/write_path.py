@@ -795,7 +795,9 @@ def wire(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict 
         for side, conn in (("product", product_conn), ("floor", hand.db)):
             files[side] = os.path.join(tmp, f"{side}.trace")
             fd = os.open(files[side], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            conn.pgconn.trace(fd)  # libpq writes through its own stream on this descriptor until untrace
+            # libpq writes through its own stream on this descriptor until untrace, which flushes the stream but does
+            # not close it: the two descriptors stay open until the bench exits (the files are unlinked below)
+            conn.pgconn.trace(fd)
         try:
             for i in range(warmup + rounds):
                 for step in ((floor_pair, product_pair) if i % 2 else (product_pair, floor_pair)):
