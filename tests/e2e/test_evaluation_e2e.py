@@ -102,6 +102,8 @@ def test_a_supervisor_runs_a_round_an_evaluator_scores_and_an_officer_records_a_
     name = q.locator("table.scoring tbody th[scope=row]").first.bounding_box()
     assert name["width"] > 250, name
     assert q.evaluate("() => document.documentElement.scrollWidth") <= 375
+    # a scored file says of a veto that it does not hold (not a bare dash, which reads as "not looked at")
+    expect(q.locator("table.scoring td[data-label=是否成立]").first).to_have_text("不成立")
     q.fill("#cr-desc", "已对处罚决定书补盖印章，并组织全科室学习文书用印规定。")
     q.locator("#cr-file").set_input_files({"name": "整改报告.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 corrected"})
     q.get_by_role("button", name="登记整改").click()
