@@ -398,7 +398,7 @@ def _refused_sections(html: str) -> dict[str, list[str]]:
 
 
 def test_the_refused_acts_keep_the_next_steps_in_view_and_fold_the_referral_track_and_other_roles_acts(client, api):
-    """On a case under investigation the officer sees why the investigation cannot close yet; the thirteen 行刑衔接 acts
+    """On a case under investigation the officer sees why the investigation cannot close yet; the 行刑衔接 acts
     (国务院令第310号) and the acts only an agency head may take are folded under headings that say how many they hold."""
     from casebook.services.acts import ACTS
 
@@ -442,7 +442,7 @@ def test_the_refused_acts_keep_the_next_steps_in_view_and_fold_the_referral_trac
 
 def test_a_reader_who_cannot_act_on_the_case_is_told_so_once_instead_of_every_act_refused(client, api):
     """The district's supervisor reads the department's cases but takes no act on them (acts stay in the case's own
-    agency, and no act is a supervisor's): the acts tab says so in one line, not forty refusals."""
+    agency, and no act is a supervisor's): the acts tab says so in one line, not every act refused."""
     cid = api.filed_case()
     _login(client, "wujing")
     r = client.get(f"/cases/{cid}?tab=acts")

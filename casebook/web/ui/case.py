@@ -104,10 +104,11 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
     records = worklists.case_records(s, g.actor, case)
     dls = deadlines.list_for(s, g.actor, case_id=case_id, limit=100)
     open_dls = [d for d in dls if d["status"] == "open" and d["due_on"] is not None]
+    refused = [a for a in acts if not a["allowed"]]
     return {
         "case": case, "acts": acts, "allowed": [a for a in acts if a["allowed"]],
-        "refused": [a for a in acts if not a["allowed"]], "read_only": read_only(g.actor, case),
-        "refused_groups": refused_groups([a for a in acts if not a["allowed"]], referral_live=(
+        "refused": refused, "read_only": read_only(g.actor, case),
+        "refused_groups": refused_groups(refused, referral_live=(
             case.referral_status in lc.REFERRAL_IN_PROGRESS or case.referral_status == "suggested")),
         "evidence": records["evidence"], "users_by_id": users_by_id,
         "trail": [_trail_row(e, users_by_id) for e in reversed(audit.case_trail(s, case_id))] if tab == "trail" else [],
