@@ -142,9 +142,13 @@ ACTS: dict[str, Act] = {a.code: a for a in [
         dates=(After("requested_on", "prior_notice_served_on", "告知书送达日期"),)),
     Act("hold_hearing", "记录听证", ("hearing",), None, OH,
         (actor_is_case_officer, chair_not_investigator, hearing_notice_in_time),
-        "hearing.held", f"{PENALTY_LAW}第六十四条、第六十五条", schema=sc.HoldHearingIn, effect=pr.hold_hearing),
+        "hearing.held", f"{PENALTY_LAW}第六十四条、第六十五条", schema=sc.HoldHearingIn, effect=pr.hold_hearing,
+        # 第六十四条第（一）（二）项: the hearing is asked for after the 告知, and noticed and held after it too.
+        dates=(After("notice_served_on", "prior_notice_served_on", "告知书送达日期"),
+               After("held_on", "prior_notice_served_on", "告知书送达日期"))),
     Act("record_hearing_no_show", "记录当事人无正当理由未出席听证", ("hearing",), None, OH, (actor_is_case_officer,), "hearing.waived",
-        f"{PENALTY_LAW}第六十四条第八项", schema=sc.NoShowIn, effect=pr.record_hearing_no_show),
+        f"{PENALTY_LAW}第六十四条第六项", schema=sc.NoShowIn, effect=pr.record_hearing_no_show,
+        dates=(After("scheduled_on", "prior_notice_served_on", "告知书送达日期"),)),
     # --- 决定 ----------------------------------------------------------------------------------------------
     Act("decide", "作出处理决定", ("investigation_closed", "prior_notice", "hearing"), "decided", H,
         (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled,
@@ -154,7 +158,10 @@ ACTS: dict[str, Act] = {a.code: a for a in [
          minor_leniency, one_fine_per_act,
          illegal_gains_confiscated, statutory_no_penalty, statutory_leniency, grounds_evidenced),
         "decision.issued", f"{PENALTY_LAW}第五十七条", schema=sc.DecideIn, effect=pr.decide,
-        dates=(After("decided_on", "filed_on", "立案日期"), After("decided_on", "prior_notice_served_on", "告知书送达日期")),
+        # 第五十七条第二款、第五十八条: the collective discussion and the legal review come before the decision.
+        dates=(After("decided_on", "filed_on", "立案日期"), After("decided_on", "prior_notice_served_on", "告知书送达日期"),
+               After("decided_on", "review.reviewed_on", "法制审核意见日期"),
+               After("decided_on", "collective_discussion_on", "集体讨论日期")),
         loads=frozenset({"review", "rules", "confirmations", "same_act_fines"})),
     # --- 法制审核、集体讨论 -------------------------------------------------------------------------------
     Act("submit_legal_review", "提交法制审核", REVIEW_STAGES, None, OH, (actor_is_case_officer, no_review_in_progress),

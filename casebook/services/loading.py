@@ -277,7 +277,7 @@ def _latest_review(s: Session, case: Case) -> dict | None:
     r = s.execute(select(LegalReview).where(LegalReview.case_id == case.id).order_by(LegalReview.round.desc()).limit(1)
                   ).scalar_one_or_none()
     return r and {"id": r.id, "round": r.round, "status": r.status, "reviewer_id": r.reviewer_id,
-                  "submitted_on": r.submitted_on, "assigned_on": r.assigned_on,
+                  "submitted_on": r.submitted_on, "assigned_on": r.assigned_on, "reviewed_on": r.reviewed_on,
                   "proposal": (r.package or {}).get("proposal")}
 
 

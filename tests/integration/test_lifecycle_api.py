@@ -118,6 +118,38 @@ def test_a_no_show_at_the_hearing_counts_as_waived(api):
             who="zhaomin")
 
 
+def test_a_decision_dated_before_its_legal_review_or_its_collective_discussion_is_refused(api):
+    # 第五十七条第二款、第五十八条: the discussion and the review come before the decision, so its date cannot precede them.
+    cid = api.noticed_case(fine="150000.00", kinds=("fine",))
+    api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
+    api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-24"})
+    api.review(cid, reviewed_on="2026-03-26")
+    body = {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "150000.00"}
+    r = api.act(cid, "decide", {**body, "decided_on": "2026-03-25"}, who="zhaomin", expect=409)
+    reasons = r.get_json()["errors"]["reasons"]
+    assert [x["code"] for x in reasons] == ["date_out_of_order"] and "法制审核意见日期2026-03-26" in reasons[0]["message"]
+    api.act(cid, "record_collective_discussion", {"held_on": "2026-03-27", "attendees": ["赵敏（局长）", "钱进（副局长）", "孙丽"],
+                                                  "opinions": "一致同意。", "conclusion": "同意罚款。"}, who="zhaomin")
+    r = api.act(cid, "decide", {**body, "decided_on": "2026-03-26"}, who="zhaomin", expect=409)
+    reasons = r.get_json()["errors"]["reasons"]
+    assert [x["code"] for x in reasons] == ["date_out_of_order"] and "集体讨论日期2026-03-27" in reasons[0]["message"]
+    version = api.get(f"/api/v1/cases/{cid}").get_json()["version"]
+    api.act(cid, "decide", {**body, "decided_on": "2026-03-27"}, who="zhaomin")
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["version"] == version + 1
+
+
+def test_a_hearing_or_a_no_show_dated_before_the_prior_notice_is_refused(api):
+    # 第六十四条: the hearing is asked for after the 告知 (served 2026-03-10 here), so it is noticed and held after it.
+    cid = api.noticed_case(fine="150000.00", kinds=("fine",))
+    api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
+    r = api.act(cid, "hold_hearing", {"notice_served_on": "2026-03-01", "held_on": "2026-03-24",
+                                      "chair_id": api.user_id("wangfang"), "transcript_summary": "当事人到场陈述"}, expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["date_out_of_order"]
+    r = api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-09"}, expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["date_out_of_order"]
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["hearing_status"] == "requested"
+
+
 def test_filing_needs_two_officers_with_credentials_valid_that_day(api):
     cid = api.lead(discovered_on="2023-12-01")
     r = api.act(cid, "file", {"filed_on": "2026-03-03", "officer_ids": api.officers("zhangwei")}, who="zhaomin", expect=409)
