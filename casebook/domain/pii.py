@@ -251,8 +251,39 @@ def mask_payload(obj: Any) -> Any:
 # 政府信息公开条例 第十五条 and 个人信息保护法: a published decision keeps a natural person's identifiers out.
 # The same masks as above, found by shape inside text: 身份证号 (18 and 15 digits), bank card numbers (16–19
 # digits), mobile and landline phones, street addresses, and the names the caller knows to be natural persons.
+# 个人信息保护法 第五十一条 (去标识化) and 第七十三条 (去标识化 means a person can no longer be identified without
+# other information): a phone number or a home address that escapes the mask identifies the person, so the
+# text shapes below err on the side of masking; amounts, dates, 文号 and article numbers are not identifiers.
+
+# GB/T 15834-2011 (标点符号用法) and GB/T 15835-2011 (出版物上数字用法): numbers are written with half-width
+# digits; full-width ０–９ are read as the same digits, so they cannot carry an identifier past the masks.
+_FULLWIDTH_DIGITS = {ord("０") + i: ord("0") + i for i in range(10)}
 
 _NUM_RUN_RE = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[0-9 \-]{9,24}[0-9Xx]|[0-9]{6,9})(?![0-9A-Za-z])")
+
+# 长途区号 (YD/T 2307 numbering plan): 010 and 02x have three digits, every other code 03xx–09xx four.
+_AREA_CODE = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+# A landline whose area code is in parentheses — （0632）8812345, (010) 12345678 — or set off by a space or a
+# hyphen: 0632 8812345, 0632－8812345. Keeps the area code and the last two digits, as mask_phone does.
+_LANDLINE_IN_TEXT_RE = re.compile(
+    r"(?<![0-9A-Za-z.])"
+    rf"(?:(?P<open>[（(][ \u3000]*)(?P<parea>{_AREA_CODE})(?P<close>[ \u3000]*[）)][ \u3000]*[-－—]?[ \u3000]*)"
+    rf"|(?P<area>{_AREA_CODE})(?P<sep>[ \u3000]*[-－—][ \u3000]*|[ \u3000]+))"
+    r"(?P<local>[0-9]{7,8})(?![0-9])"
+)
+# A 7–8 digit local number (no area code) right after a phone keyword: 电话8812345, 联系电话：88123456, 座机
+# 8812345、8812346. A number followed by a unit (元, 年, 台 …) or a decimal point is a quantity, not a phone.
+_PHONE_KEYWORD = r"(?:电话|联系方式|手机|座机|传真|固话)"
+_NOT_A_PHONE_AFTER = r"(?![0-9]|[.．][0-9]|[元年月日时分秒号万亿%％个件台部只套箱瓶袋盒包吨克斤米条张次人户家天])"
+_LOCAL_NUMBER = rf"(?<![0-9])[0-9]{{7,8}}{_NOT_A_PHONE_AFTER}"
+_KEYWORD_LOCAL_RE = re.compile(
+    rf"{_PHONE_KEYWORD}[^0-9，,。；;\n\x00]{{0,4}}?"
+    rf"{_LOCAL_NUMBER}(?:[ \u3000]*[、/／或和及][ \u3000]*{_LOCAL_NUMBER})*"
+)
+_LOCAL_NUMBER_RE = re.compile(_LOCAL_NUMBER)
+# …and further local numbers listed right after a phone already masked: （0632）*****45、8812346.
+_LISTED_LOCAL_RE = re.compile(rf"(?<=\*[0-9]{{2}})(?:[ \u3000]*[、/／或和及][ \u3000]*{_LOCAL_NUMBER})+")
+
 _NOT_PREFIX = "住在于址是系为的：:，,。"
 _CJK = r"(?:(?![" + _NOT_PREFIX + r"])[\u4e00-\u9fa5])"
 _ADDRESS_RE = re.compile(
@@ -260,13 +291,64 @@ _ADDRESS_RE = re.compile(
     rf"(?:{_CJK}{{1,8}}(?:镇|乡|街道))?)((?:{_CJK}|[A-Za-z0-9]){{1,15}}?"
     r"(?:路|街|巷|弄|大道|村|小区|社区|花园|公寓|胡同|里)"
     r"[A-Za-z0-9\u4e00-\u9fa5\-]{0,10}?[0-9一二三四五六七八九十百]+(?:号楼|号院|号|室|栋|幢|单元|组)"
-    r"(?:[0-9一二三四五六七八九十]+(?:号楼|号|室|栋|幢|单元|层|楼))*)"
+    r"(?:[0-9一二三四五六七八九十]+(?:号楼|号|室|栋|幢|单元|层|楼))*"
+    # a trailing room number written without 室 (…2单元501, …1号院2-301), unless it is a quantity or a date
+    r"(?:[0-9]{1,5}(?:-[0-9]{1,5})*[A-Za-z]?(?![0-9年月日元.]))?)"
+)
+
+# An address introduced by a residence keyword (住, 现住, 家住, 住址, 住所, 居住地, 户籍地 …): masked up to the next
+# delimiter, the administrative divisions kept. The bare 住 family needs a delimiter (or the start) before it and
+# must not begin a word (住宿, 住房, 住院, 住户, 住建 …); the content must look like an address.
+_DELIMS = "，,。；;：:、\n\r"
+_RESIDENCE_RE = re.compile(
+    r"(?P<kw>(?:现住址|住址|住所地|住所|经常居住地|居住地|户籍所在地|户籍地)(?:位于|为|是|在|于)?[:：]?[ \u3000]*"
+    rf"|(?:^|(?<=[{_DELIMS} \u3000]))(?P<bare>(?:现|家|暂|居)?住)(?![宿房院户建宅持证址所])(?:在|于)?[:：]?[ \u3000]*)"
+    # up to the next delimiter; a bracketed part (东区) belongs to the address, an unmatched ）closes it
+    rf"(?P<addr>(?:[^{_DELIMS}（()）\x00]|[（(][^{_DELIMS}（()）\x00]*[）)])+)"
+)
+_ADDRESS_UNIT_RE = re.compile(
+    r"省|自治区|市|州|盟|区|县|旗|镇|乡|街道|村|路|街|巷|弄|胡同|社区|小区|花园|公寓|大道|大厦|号|组|屯|室|栋|幢|单元|楼"
+)
+# Administrative divisions (province … township) at the start of an address. A division's name holds no word of
+# its own level or below (a township's may hold 村: 桑村镇), so 西集村东区 is not read as a 区 and 幸福小区 neither.
+def _div_name(extra: str) -> str:
+    return r"(?:(?![省县旗镇乡路街巷弄号组" + extra + _NOT_PREFIX + r"])[\u4e00-\u9fa5])"
+
+
+_DIVISIONS_RE = re.compile(
+    rf"(?:{_div_name('市区村')}{{1,8}}(?:省|自治区))?(?:{_div_name('市区村')}{{1,8}}(?:市|州|盟))?"
+    rf"(?:{_div_name('区村')}{{1,8}}(?<![小社园])(?:区|县|旗))?(?:{_div_name('')}{{1,8}}(?:镇|乡|街道))?"
 )
 
 
 def _mask_street_address(m: re.Match) -> str:
     """Keep the administrative divisions (province … township) of an address found in text; hide the rest."""
     return m.group(1) + "****"
+
+
+def _mask_residence(m: re.Match) -> str:
+    """Mask the address after a residence keyword, keeping its administrative divisions."""
+    addr = m.group("addr")
+    looks_like_address = _ADDRESS_UNIT_RE.search(addr) or (m.group("bare") is None and re.search(r"[0-9]", addr))
+    if not looks_like_address:
+        return m.group(0)
+    divisions = _DIVISIONS_RE.match(addr).group(0)
+    rest = addr[len(divisions):]
+    if not rest.strip("* "):  # nothing below the divisions, or already masked by the street-address pattern
+        return m.group(0)
+    return m.group(0)[: m.start("addr") - m.start()] + divisions + "****"
+
+
+def _mask_landline_in_text(m: re.Match) -> str:
+    """Mask a landline found in text: the area code, its brackets and separator stay, the last two digits too."""
+    local = m.group("local")
+    head = (m.group("open") + m.group("parea") + m.group("close")) if m.group("open") else m.group("area") + m.group("sep")
+    return head + _stars(len(local) - 2) + local[-2:]
+
+
+def _mask_keyword_local(m: re.Match) -> str:
+    """Mask every 7–8 digit local number in a span that starts with a phone keyword."""
+    return _LOCAL_NUMBER_RE.sub(lambda n: _stars(len(n.group(0)) - 2) + n.group(0)[-2:], m.group(0))
 
 
 def _mask_number_run(raw: str) -> str:
@@ -294,16 +376,21 @@ def redact_text(text: str | None, *, names: tuple[str, ...] | list[str] = (), ke
     if not text:
         return text or ""
     kept: dict[str, str] = {}
-    out = text
-    for i, k in enumerate(v for v in keep if v):
+    out = text.translate(_FULLWIDTH_DIGITS)
+    for i, k in enumerate(v.translate(_FULLWIDTH_DIGITS) for v in keep if v):
         token = f"\x00{i}\x00"
         kept[token] = k
         out = out.replace(k, token)
     for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
         out = out.replace(name, mask_name(name))
-    out = _ADDRESS_RE.sub(_mask_street_address, out)
+    # Numbers first, so an address's room number cannot swallow the first digits of a phone next to it.
+    out = _LANDLINE_IN_TEXT_RE.sub(_mask_landline_in_text, out)
     out = _NUM_RUN_RE.sub(lambda m: _mask_number_run(m.group(0)), out)
     out = re.sub(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])", lambda m: mask_phone(m.group(0)), out)
+    out = _KEYWORD_LOCAL_RE.sub(_mask_keyword_local, out)
+    out = _LISTED_LOCAL_RE.sub(_mask_keyword_local, out)
+    out = _ADDRESS_RE.sub(_mask_street_address, out)
+    out = _RESIDENCE_RE.sub(_mask_residence, out)
     for token, k in kept.items():
         out = out.replace(token, k)
     return out

@@ -15,6 +15,7 @@ from casebook.domain.pii import (
     mask_phone,
     mask_resident_id,
     mask_uscc,
+    redact_text,
 )
 
 RESIDENT_ID = "37040219900307008X"  # valid: check digit X
@@ -213,3 +214,112 @@ def test_mask_payload_never_mutates_its_input_and_returns_new_containers():
 @pytest.mark.parametrize("scalar", [None, 3, "13812345678", 1.5, True])
 def test_a_bare_scalar_is_returned_unchanged(scalar):
     assert mask_payload(scalar) == scalar
+
+
+# --- redact_text: phone numbers and addresses inside published text (公示) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        # a landline with its area code in parentheses, full-width or half-width, with or without a space/hyphen
+        ("联系电话（0632）8812345。", "联系电话（0632）*****45。"),
+        ("(0632)8812345", "(0632)*****45"),
+        ("电话（010） 12345678", "电话（010） ******78"),
+        ("电话(0632)-8812345", "电话(0632)-*****45"),
+        # a landline with a space between area code and number
+        ("电话0632 8812345", "电话0632 *****45"),
+        ("电话021 12345678。", "电话021 ******78。"),
+    ],
+)
+def test_redact_text_masks_a_landline_with_its_area_code_in_parentheses_or_after_a_space(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("手机１３９０６３２９９９９", "手机139****9999"),
+        ("联系电话（０６３２）８８１２３４５", "联系电话（0632）*****45"),
+        ("电话０６３２－８８１２３４５", "电话0632－*****45"),
+        # full-width digits that are not an identifier are only normalised to half-width
+        ("罚款１０００００元，２０２６年３月５日", "罚款100000元，2026年3月5日"),
+    ],
+)
+def test_redact_text_reads_full_width_digits_as_digits(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("电话8812345", "电话*****45"),
+        ("联系电话：88123456。", "联系电话：******56。"),
+        ("联系方式为8812345", "联系方式为*****45"),
+        ("座机 8812345、8812346", "座机 *****45、*****46"),
+        ("传真：8812345", "传真：*****45"),
+        ("手机号码8812345", "手机号码*****45"),
+        ("电话（0632）8812345、8812346", "电话（0632）*****45、*****46"),
+    ],
+)
+def test_redact_text_masks_a_local_number_right_after_a_phone_keyword(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "罚款1000000元",
+        "2026年3月5日",
+        "山亭综执罚〔2026〕12号",
+        "货值金额12345678元",
+        "违法所得8812345元",
+        "依据《中华人民共和国行政处罚法》第二十八条第一款",
+        "电话费用合计1000000元",
+        "电话告知后于20260305日复查",
+        "手机12345678台",
+        "注册资本5000000.00元，编号12345678",
+    ],
+)
+def test_redact_text_leaves_amounts_dates_document_and_article_numbers_alone(text):
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        # a street address swallows its trailing room number, with or without 室
+        ("住幸福小区5号楼2单元501", "住****"),
+        ("住幸福小区5号楼2单元501，电话13806320001", "住****，电话138****0001"),
+        ("家住北京市朝阳区建国路1号院2-301。", "家住北京市朝阳区****。"),
+        # an address introduced by a residence keyword is masked up to the next delimiter, divisions kept
+        ("韩磊，男，住山亭区桑村镇西集村。", "韩磊，男，住山亭区桑村镇****。"),
+        ("住山亭区桑村镇西集村", "住山亭区桑村镇****"),
+        ("当事人韩磊，现住山亭区桑村镇西集村东头；", "当事人韩磊，现住山亭区桑村镇****；"),
+        ("韩磊，家住西集村", "韩磊，家住****"),
+        ("住址：山东省枣庄市山亭区水泉镇东庄村", "住址：山东省枣庄市山亭区水泉镇****"),
+        ("居住地：山亭区桑村镇西集村（东区）。", "居住地：山亭区桑村镇****。"),
+        ("户籍地山亭区北庄镇南庄村，现住山亭区城关街道", "户籍地山亭区北庄镇****，现住山亭区城关街道"),
+        ("住所：西集村", "住所：****"),
+        ("（男，住山亭区桑村镇西集村）", "（男，住山亭区桑村镇****）"),
+    ],
+)
+def test_redact_text_masks_a_natural_persons_address(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "经营范围：餐饮服务，住宿服务。",
+        "当事人提供餐饮，住宿服务",
+        "，住房和城乡建设局",
+        "当事人因病住院治疗",
+        "韩磊，现住院治疗",
+        "山亭区住房和城乡建设局",
+        "，住所不明",
+        "，住户投诉",
+    ],
+)
+def test_redact_text_does_not_take_ordinary_words_for_an_address(text):
+    assert redact_text(text) == text
