@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CatalogueVersion
+from casebook.domain import general_provisions as gp
 from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.domain.rules import checks
 from casebook.domain.rules.model import (
@@ -243,6 +244,17 @@ def district_agencies(s: Session, agency_id: int) -> set[int]:
     return out
 
 
+def _window_start(before: dt.date, years: int) -> dt.date:
+    """The first day of a look-back of `years` ending on `before` (29 February counts back to 28 February)."""
+    if before.month == 2 and before.day == 29:
+        return before.replace(year=before.year - years, day=28)
+    return before.replace(year=before.year - years)
+
+
+def _same_violation(violations, violation_code: str) -> bool:
+    return any(isinstance(v, dict) and v.get("code") == violation_code for v in violations or [])
+
+
 def prior_penalties(s: Session, party_id: int | None, violation_code: str | None, agency_id: int, years: int,
                     before: dt.date, exclude_case: int | None = None) -> int:
     """Penalty decisions on the party for the same violation within `years`, across the agency hierarchy.
@@ -252,14 +264,47 @@ def prior_penalties(s: Session, party_id: int | None, violation_code: str | None
     """
     if party_id is None or not violation_code:
         return 0
-    since = before.replace(year=before.year - years) if not (before.month == 2 and before.day == 29) \
-        else before.replace(year=before.year - years, day=28)
     rows = s.execute(select(Case.id, Case.violations).where(
         Case.party_id == party_id, Case.decision_kind == "penalty", Case.decided_on.is_not(None),
-        Case.decided_on >= since, Case.decided_on <= before, Case.agency_id.in_(district_agencies(s, agency_id)),
-        Case.stage.not_in(("terminated",)))).all()
-    return sum(1 for cid, vio in rows if cid != exclude_case
-               and any(isinstance(v, dict) and v.get("code") == violation_code for v in vio or []))
+        Case.decided_on >= _window_start(before, years), Case.decided_on <= before,
+        Case.agency_id.in_(district_agencies(s, agency_id)), Case.stage.not_in(("terminated",)))).all()
+    return sum(1 for cid, vio in rows if cid != exclude_case and _same_violation(vio, violation_code))
+
+
+# 行政处罚法 第三十三条第一款: the grounds on which an established violation is spared (轻微并及时改正、没有造成危害后果;
+# 初次违法且危害后果轻微并及时改正). 第三十一条 (incapacity) and 第三十三条第二款 (no fault) are not "a violation spared":
+# the party bears no responsibility for it, so they do not use up the first offence.
+_SPARED_ON = tuple(g.codes for g in gp.GROUNDS if g.article.endswith("第三十三条第一款"))
+
+
+def _spared_violation(exemption, circumstances) -> bool:
+    """A 不予处罚 decision granted on an established violation: under a 免罚清单 item (the proposal named one and the
+    rule check recorded it on the case), or on the recorded circumstances of 第三十三条第一款. A 不予处罚 with neither —
+    违法事实不能成立 (行政处罚法 第五十七条第一款第三项), no fault, incapacity — records no violation."""
+    if isinstance(exemption, dict) and exemption.get("item"):
+        return True
+    circ = set(circumstances or ())
+    return any(codes <= circ for codes in _SPARED_ON)
+
+
+def prior_exemptions(s: Session, party_id: int | None, violation_code: str | None, agency_id: int, years: int,
+                     before: dt.date, exclude_case: int | None = None, item_code: str | None = None) -> int:
+    """不予处罚 decisions on the party for the same violation within `years`, across the agency hierarchy, granted
+    because the violation was established and spared (see `_spared_violation`).
+
+    行政处罚法 第三十三条第一款 spares a 初次违法; 免罚清单 say "首次被发现": a party already spared for the same violation
+    within the look-back has been found once, and is not spared again as a first offence. The same violation: the
+    case records the violation item, or it was spared under the same list item (`item_code`).
+    """
+    if party_id is None or not (violation_code or item_code):
+        return 0
+    rows = s.execute(select(Case.id, Case.violations, Case.exemption, Case.circumstances).where(
+        Case.party_id == party_id, Case.decision_kind == "no_penalty", Case.decided_on.is_not(None),
+        Case.decided_on >= _window_start(before, years), Case.decided_on <= before,
+        Case.agency_id.in_(district_agencies(s, agency_id)), Case.stage.not_in(("terminated",)))).all()
+    return sum(1 for cid, vio, ex, circ in rows if cid != exclude_case and _spared_violation(ex, circ) and (
+        (violation_code and _same_violation(vio, violation_code))
+        or (item_code and isinstance(ex, dict) and ex.get("item") == item_code)))
 
 
 def benchmark_for(s: Session, code: str, facts: dict, circumstances, day: dt.date,
@@ -284,7 +329,10 @@ def exemption_for(s: Session, code: str, party_id: int | None, agency_id: int, f
         raise NotFound(f"{day.isoformat()}施行的免罚清单中没有事项 {code}", code="exemption_item_not_found")
     item = found[1]
     prior = prior_penalties(s, party_id, item.violation_code, agency_id, item.lookback_years, day, exclude_case)
-    return checks.exemption(item, facts, circumstances, prior)
+    # 行政处罚法 第三十三条第一款 (初次违法): an earlier 不予处罚 for the same violation counts as well as a penalty.
+    spared = prior_exemptions(s, party_id, item.violation_code, agency_id, item.lookback_years, day, exclude_case,
+                              item_code=item.code) if "first_offence" in item.conditions else 0
+    return checks.exemption(item, facts, circumstances, prior, spared)
 
 
 def thresholds_for(s: Session, facts: dict, circumstances, party_kind: str | None, party_id: int | None,

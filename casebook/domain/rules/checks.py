@@ -287,21 +287,33 @@ class Eligibility:
         return dict(self.__dict__)
 
 
-def exemption(item: ExemptionItem, facts: Facts, circumstances: Iterable[str], prior_same_violation: int) -> Eligibility:
-    """Each condition of the list item, met or not; `prior_same_violation` counts penalties in the look-back."""
+def exemption(item: ExemptionItem, facts: Facts, circumstances: Iterable[str], prior_same_violation: int,
+              prior_spared: int = 0) -> Eligibility:
+    """Each condition of the list item, met or not.
+
+    `prior_same_violation` counts penalties for the same violation in the look-back, `prior_spared` the 不予处罚
+    decisions on it there (the violation established and spared): 行政处罚法 第三十三条第一款 spares a 初次违法 once,
+    免罚清单 say "首次被发现". An amount cap is met only by a recorded amount: a missing 货值 is never read as 0
+    (docs/law.md; 行政处罚法 第四十条 — the facts are established before the decision), a recorded 0 is 0."""
     circ = set(circumstances)
     rows = []
     for c in item.conditions:
         if c == "first_offence":
-            ok = prior_same_violation == 0
-            detail = (f"{item.lookback_years}年内无同一违法行为的处罚记录" if ok
-                      else f"{item.lookback_years}年内已有{prior_same_violation}次同一违法行为的处罚记录")
+            ok = prior_same_violation == 0 and prior_spared == 0
+            had = ([f"已有{prior_same_violation}次同一违法行为的处罚记录"] if prior_same_violation else []) + (
+                [f"有同一违法行为的不予处罚记录（{prior_spared}次，已依法不予处罚，不再属于初次违法）"] if prior_spared else [])
+            detail = (f"{item.lookback_years}年内无同一违法行为的处罚记录，也无同一违法行为的不予处罚记录" if ok
+                      else f"{item.lookback_years}年内" + "，".join(had))
         else:
             ok = c in circ
             detail = "已认定" if ok else "未认定"
         rows.append({"code": c, "label": EXEMPTION_CONDITIONS.get(c) or CIRCUMSTANCES[c], "met": ok, "detail": detail})
     for fact, cap in item.max_amounts:
-        v = facts.get(fact) or Decimal("0")
+        v = facts.get(fact)
+        if v is None:  # not recorded (or recorded as 无法计算): the cap cannot be shown to hold
+            rows.append({"code": f"max_{fact}", "label": f"{FACTS[fact]}不超过{cap}元", "met": False,
+                         "detail": f"{FACTS[fact]}未录入，不能认定不超过{cap}元"})
+            continue
         rows.append({"code": f"max_{fact}", "label": f"{FACTS[fact]}不超过{cap}元", "met": v <= cap,
                      "detail": f"{FACTS[fact]}{v}元"})
     return Eligibility(item.code, item.kind, all(r["met"] for r in rows), rows, list(item.measures))

@@ -21,7 +21,7 @@ TIERS = {"none": "不予处罚", "mitigated": "减轻处罚", "lenient": "从轻
 EXEMPTION_KINDS = {"no_penalty": "不予处罚", "first_offence": "首违不罚", "mitigated": "减轻处罚", "lenient": "从轻处罚"}
 MEASURES = {"order_correction": "责令改正", "criticism_education": "批评教育", "commitment_letter": "承诺书",
             "admonition_talk": "告诫约谈", "reminder_letter": "行政提醒书"}
-EXEMPTION_CONDITIONS = {"first_offence": "初次违法（回溯期内无同一违法行为的处罚）", "minor": "违法行为轻微",
+EXEMPTION_CONDITIONS = {"first_offence": "初次违法（回溯期内无同一违法行为的处罚或不予处罚）", "minor": "违法行为轻微",
                         "corrected_promptly": "及时改正", "corrected_within_deadline": "在责令改正期限内改正",
                         "no_harm": "没有造成危害后果", "harm_minor": "危害后果轻微", "no_fault": "没有主观过错"}
 CIRCUMSTANCES = {
