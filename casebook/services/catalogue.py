@@ -277,7 +277,7 @@ def prior_penalties(s: Session, party_id: int | None, violation_code: str | None
 _SPARED_ON = tuple(g.codes for g in gp.GROUNDS if g.article.endswith("第三十三条第一款"))
 
 
-def _spared_violation(exemption, circumstances) -> bool:
+def spared_violation(exemption, circumstances) -> bool:
     """A 不予处罚 decision granted on an established violation: under a 免罚清单 item (the proposal named one and the
     rule check recorded it on the case), or on the recorded circumstances of 第三十三条第一款. A 不予处罚 with neither —
     违法事实不能成立 (行政处罚法 第五十七条第一款第三项), no fault, incapacity — records no violation."""
@@ -290,7 +290,7 @@ def _spared_violation(exemption, circumstances) -> bool:
 def prior_exemptions(s: Session, party_id: int | None, violation_code: str | None, agency_id: int, years: int,
                      before: dt.date, exclude_case: int | None = None, item_code: str | None = None) -> int:
     """不予处罚 decisions on the party for the same violation within `years`, across the agency hierarchy, granted
-    because the violation was established and spared (see `_spared_violation`).
+    because the violation was established and spared (see `spared_violation`).
 
     行政处罚法 第三十三条第一款 spares a 初次违法; 免罚清单 say "首次被发现": a party already spared for the same violation
     within the look-back has been found once, and is not spared again as a first offence. The same violation: the
@@ -302,7 +302,7 @@ def prior_exemptions(s: Session, party_id: int | None, violation_code: str | Non
         Case.party_id == party_id, Case.decision_kind == "no_penalty", Case.decided_on.is_not(None),
         Case.decided_on >= _window_start(before, years), Case.decided_on <= before,
         Case.agency_id.in_(district_agencies(s, agency_id)), Case.stage.not_in(("terminated",)))).all()
-    return sum(1 for cid, vio, ex, circ in rows if cid != exclude_case and _spared_violation(ex, circ) and (
+    return sum(1 for cid, vio, ex, circ in rows if cid != exclude_case and spared_violation(ex, circ) and (
         (violation_code and _same_violation(vio, violation_code))
         or (item_code and isinstance(ex, dict) and ex.get("item") == item_code)))
 

@@ -221,25 +221,36 @@ def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
         return []
     parties = {r[3] for r in rows if r[3] is not None}
     history: dict[tuple, list[tuple[int, dt.date]]] = {}
+    spared: dict[tuple, list[tuple[int, dt.date]]] = {}  # earlier 不予处罚 for an established violation (首违 used up)
     if parties:
-        for cid, party, it, day in s.execute(select(c.id, c.party_id, item, c.decided_on).where(
-                c.party_id.in_(parties), c.decision_kind == "penalty", c.decided_on.is_not(None),
+        for cid, party, it, day, kind, ex, circ in s.execute(select(
+                c.id, c.party_id, item, c.decided_on, c.decision_kind, c.exemption, c.circumstances).where(
+                c.party_id.in_(parties), c.decision_kind.in_(("penalty", "no_penalty")), c.decided_on.is_not(None),
                 c.stage != "terminated", item.is_not(None))):
-            history.setdefault((party, it), []).append((cid, day))
+            if kind == "penalty":
+                history.setdefault((party, it), []).append((cid, day))
+            elif cat.spared_violation(ex, circ):
+                spared.setdefault((party, it), []).append((cid, day))
     years = int(p["lookback_years"])
     reg = cat.registry(s)
     may_spare = [g for g in gp.GROUNDS if g.effect == "may_no_penalty"]
     out = []
     for cid, aid, no, party, it, day, fine, ex, circ, *amounts in rows:
         facts = dict(zip(("illegal_gains", "goods_value", "sales_amount", "turnover", "advertising_fee"), amounts, strict=True))
-        earlier = [x for x, d in history.get((party, it), ()) if x != cid and _add_years(d, years) >= day and d <= day]
+        def within(found, party=party, it=it, cid=cid, day=day):
+            return [x for x, d in found.get((party, it), ()) if x != cid and _add_years(d, years) >= day and d <= day]
+
+        earlier, spared_before = within(history), within(spared)
         why = None
         if isinstance(ex, dict) and ex.get("eligible"):
             why = f"规则校验认定当事人符合免罚清单事项{ex.get('item') or ''}的条件"
         elif it and party is not None and not earlier:
             for catalogue, listed in reg.exemptions_for(it, day):
-                if listed.kind in ("no_penalty", "first_offence") and all(
-                        (facts.get(f) or Decimal("0")) <= cap for f, cap in listed.max_amounts):
+                # 第三十三条第一款 初次违法: a party spared once for the item is not a first offender again; an amount
+                # never recorded does not show the cap held (as `checks.exemption`).
+                if listed.kind in ("no_penalty", "first_offence") and not (
+                        spared_before and "first_offence" in listed.conditions) and all(
+                        facts.get(f) is not None and facts[f] <= cap for f, cap in listed.max_amounts):
                     why = (f"违法行为事项{it}列入《{catalogue.name}》（{listed.code}，"
                            f"{'首违不罚' if listed.kind == 'first_offence' else '不予处罚'}），且当事人{years}年内无同一违法行为的处罚记录")
                     break

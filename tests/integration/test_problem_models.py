@@ -279,14 +279,25 @@ def test_exemption_refused_to_an_eligible_party(sessions):
         by_check = w.fine(party_id=checked, benchmark={"item": "T-DJ-44"}, exemption={"item": "T-MF-1", "eligible": True})
         by_grounds = w.fine(party_id=grounds, circumstances=["first_offence", "harm_minor", "corrected_promptly"])
         old = w.fine(party_id=w.party(), benchmark=bench, goods_value=Decimal("300"), decided=D(2024, 6, 1))  # outside
-        return trip, second, over_cap, unlisted, with_reason, by_check, by_grounds, old
+        # spared under the list 9 months before: the first offence is used up (第三十三条第一款), so fining it now is no
+        # refusal; a 不予处罚 because the facts were not established records no violation and uses up nothing
+        spared, unproven = w.party(), w.party()
+        w.case(party_id=spared, benchmark=bench, decision_kind="no_penalty", decided_on=D(2024, 9, 1),
+               filed_on=D(2024, 8, 1), exemption={"item": "T-MF-1", "eligible": True})
+        after_spared = w.fine(party_id=spared, benchmark=bench, goods_value=Decimal("300"))
+        w.case(party_id=unproven, benchmark=bench, decision_kind="no_penalty", decided_on=D(2024, 9, 1),
+               filed_on=D(2024, 8, 1))
+        after_unproven = w.fine(party_id=unproven, benchmark=bench, goods_value=Decimal("300"))
+        no_amount = w.fine(party_id=w.party(), benchmark=bench)  # 货值 never recorded: the cap is not shown to hold
+        return trip, second, over_cap, unlisted, with_reason, by_check, by_grounds, old, after_spared, after_unproven, \
+            no_amount
 
     try:
-        (trip, second, over_cap, unlisted, with_reason, by_check, by_grounds, old), found, _ = \
-            _run(sessions, build, "exemption_refused")
+        (trip, second, over_cap, unlisted, with_reason, by_check, by_grounds, old, after_spared, after_unproven,
+         no_amount), found, _ = _run(sessions, build, "exemption_refused")
     finally:
         cat.invalidate()
-    assert set(found) == {trip, by_check, by_grounds}, found
+    assert set(found) == {trip, by_check, by_grounds, after_unproven}, found
     assert "首违不罚" in found[trip].summary and "2年内无同一违法行为的处罚记录" in found[trip].summary
     assert "未写明不予免罚的理由" in found[trip].summary
     assert "第三十三条第一款" in found[by_grounds].summary
