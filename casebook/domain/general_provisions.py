@@ -17,6 +17,8 @@ from dataclasses import dataclass
 LONG_LIMITATION_CATEGORIES = {"life_health_safety": "公民生命健康安全", "financial_safety": "金融安全"}
 # Circumstances that mean the act had harmful consequences (the catalogue's circumstance codes).
 HARM_CIRCUMSTANCES = frozenset({"harm_caused", "harm_minor", "serious_harm", "injury_caused"})
+# Circumstances that record the act had no harmful consequences: the five years cannot apply (第三十六条第一款).
+NO_HARM_CIRCUMSTANCES = frozenset({"no_harm"})
 ORDINARY_YEARS, LONG_YEARS = 2, 5
 NO_PENALTY_AGE, ADULT_AGE = 14, 18  # 第三十条
 
@@ -78,12 +80,19 @@ class Limitation:
 
 
 def limitation_years(category: str | None, circumstances, long_reason: str | None = None) -> int:
-    """Five years when the violation item's category is 生命健康安全/金融安全 and harm was caused, or (before the
-    item is known, at filing) when a reason for the five years is recorded; otherwise two."""
-    harm = bool(set(circumstances or ()) & HARM_CIRCUMSTANCES)
-    if category in LONG_LIMITATION_CATEGORIES and harm:
+    """The years of 第三十六条第一款 for what the case records.
+
+    Five when the violation item's category is 公民生命健康安全/金融安全 and a harm circumstance is recorded. A typed
+    reason for the five years (long_reason: 涉及生命健康安全、金融安全且有危害后果) stands in for facts not recorded
+    yet — at filing, before the investigation, or for an act no catalogue item names — only while no item is known
+    and nothing recorded contradicts it: once the item is known its category and a recorded harm decide (第四十条:
+    the facts, not a typed claim), and a recorded "no_harm" (没有造成危害后果) means two years. ``category`` is the
+    item's category code, "" for an item of neither, None while no item is known."""
+    circ = set(circumstances or ())
+    if category in LONG_LIMITATION_CATEGORIES and circ & HARM_CIRCUMSTANCES:
         return LONG_YEARS
-    if category is None and long_reason:
+    contradicted = bool(circ & NO_HARM_CIRCUMSTANCES) or category is not None
+    if long_reason and str(long_reason).strip() and not contradicted:
         return LONG_YEARS
     return ORDINARY_YEARS
 

@@ -2,7 +2,9 @@
 
 Every change goes through casebook.services.deadlines, so it is trailed as a system act. The worker
 applies a case's events in order, so a filing deadline is always planned before it is settled.
-Dates come from the act's input; where an act has none (中止, 恢复), its local date.
+Dates come from the act's input; where an act has none (中止, 恢复), its local date. The limitation (行政处罚法
+第三十六条) is the exception: it runs from the act period the case records, re-planned when 查明事实 or the proposal
+changes its start or its years.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import logging
 from collections.abc import Callable
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casebook.db.models import Case
+from casebook.db.models import Case, Deadline
+from casebook.domain import general_provisions as gp
 from casebook.domain.deadlines import local_date
 from casebook.services import deadlines as svc
 from events.envelope import Envelope
@@ -50,14 +54,67 @@ def _filed(s: Session, case: Case, data: dict, env: Envelope) -> None:
     filed_on = _day(data, "filed_on", env)
     svc.settle(s, case, "filing", on=filed_on)
     svc.plan(s, case, "decision", start=filed_on)
-    # 第三十六条 counts from the act (or the end of a continuing act), which the case does not record yet:
-    # the limitation is tracked only when the act date is known.
-    act_on = data.get("act_on") or data.get("act_ended_on") or getattr(case, "act_ended_on", None)
-    if act_on:
-        act_on = dt.date.fromisoformat(act_on) if isinstance(act_on, str) else act_on
-        d = svc.plan(s, case, "limitation", start=act_on, extended=bool(data.get("limitation_extended")))
-        if d.due_on is not None and case.discovered_on <= d.due_on:
-            svc.settle(s, case, "limitation", on=case.discovered_on, note="违法行为在追责时效内被发现")
+    _plan_limitation(s, case)
+
+
+# --- 行政处罚法 第三十六条: 违法行为在二年内未被发现的，不再给予行政处罚；涉及公民生命健康安全、金融安全且有危害后果的，
+# 上述期限延长至五年。前款规定的期限，从违法行为发生之日起计算；违法行为有连续或者继续状态的，从行为终了之日起计算。
+# The 追责时效 runs from the case's act period as recorded (filing, 查明事实), for the years the guards give
+# (casebook.domain.general_provisions.limitation_years); it is met on the day of discovery when that is within it.
+
+LIMITATION_CHANGED = "违法行为发生时间或追责时效年限变更，重新计算追责时效"
+
+
+def _limitation_category(s: Session, case: Case, code: str | None = None) -> str | None:
+    """The violation item's 第三十六条 category as the guards see it (casebook.services.rules.evaluate): None while no
+    item is recorded on the case."""
+    from casebook.services import catalogue as cat
+    from casebook.services import rules
+
+    if not (code or (case.benchmark or {}).get("item") or cat.violation_codes(case)):
+        return None
+    return rules.evaluate(s, case, {"violation_code": code} if code else None).limitation_category
+
+
+def _plan_limitation(s: Session, case: Case, code: str | None = None) -> None:
+    """Plan (or re-plan) the limitation from the case's act period: from the act's day, or from the day a continuing
+    act ended; none while it goes on or no date is recorded. Idempotent: nothing changes when neither the start nor
+    the years did."""
+    period = gp.ActPeriod(case.act_started_on, case.act_ended_on, bool(case.act_continuing))
+    start = period.counted_from
+    current = s.execute(select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == "limitation",
+                                               Deadline.ref == "", Deadline.status != "cancelled")
+                        .order_by(Deadline.id.desc())).scalars().first()
+    if start is None:  # 第三十六条第二款: a continuing act's period has not begun
+        if current is not None and current.status in svc.LIVE:
+            svc.cancel(s, case, "limitation", reason=f"{period.describe()}，追责时效尚未起算")
+        return
+    years = gp.limitation_years(_limitation_category(s, case, code), case.circumstances, case.long_limitation_reason)
+    extended = years == gp.LONG_YEARS
+    if current is not None:
+        was_extended = bool(((current.meta or {}).get("opts") or {}).get("extended"))
+        if current.starts_on == start and was_extended == extended:
+            return
+        if current.status in svc.LIVE and was_extended != extended:
+            # a new length: a new row (a re-plan would keep the old row's length)
+            svc.cancel(s, case, "limitation", reason=LIMITATION_CHANGED)
+    d = svc.plan(s, case, "limitation", start=start, extended=extended)
+    if d.due_on is not None and case.discovered_on is not None and case.discovered_on <= d.due_on:
+        svc.settle(s, case, "limitation", on=case.discovered_on, note="违法行为在追责时效内被发现")
+
+
+def _facts_updated(s: Session, case: Case, data: dict, env: Envelope) -> None:
+    # 查明事实 may record the act's period, the circumstances (危害后果) and the violation item: each can move the start
+    # or the years.
+    if case.filed_on is not None:
+        _plan_limitation(s, case)
+
+
+def _proposed(s: Session, case: Case, data: dict, env: Envelope) -> None:
+    # The item named in the proposal gives the category the guard used (within_limitation).
+    code = data.get("violation_code")
+    if code and case.filed_on is not None:
+        _plan_limitation(s, case, code)
 
 
 def _investigation_act(s: Session, case: Case, data: dict, env: Envelope) -> None:
@@ -137,7 +194,9 @@ HANDLERS: dict[str, Callable[[Session, Case, dict, Envelope], None]] = {
     "case.lead_updated": _lead_updated,
     "case.declined": _declined,
     "case.filed": _filed,
+    "case.facts_updated": _facts_updated,
     "investigation.act_recorded": _investigation_act,
+    "penalty.proposed": _proposed,
     "prior_notice.served": _prior_notice,
     "hearing.requested": _hearing_request_settled("requested_on"),
     "rights.waived": _hearing_request_settled("waived_on"),

@@ -128,7 +128,8 @@ def test_the_worker_plans_and_settles_each_deadline_from_the_case_acts(api, sess
     trail = api.get(f"/api/v1/cases/{cid}/trail").get_json()
     acts = [e for e in trail if e["action"].startswith("deadline.")]
     assert {e["actor_role"] for e in acts} == {"system"}
-    assert Counter(e["action"] for e in acts) == {"deadline.planned": 6, "deadline.met": 4, "deadline.cancelled": 1}
+    # the limitation (行政处罚法 第三十六条) is planned at filing from the act's day and met on the discovery
+    assert Counter(e["action"] for e in acts) == {"deadline.planned": 7, "deadline.met": 5, "deadline.cancelled": 1}
     assert trail_ok(sessions, settings)
 
 
@@ -145,8 +146,9 @@ def test_suspending_and_terminating_a_case_reach_its_deadlines_through_the_worke
     wait_until(lambda: _drained(sessions), what="deadline handlers applied")
     assert deadline(sessions, cid, "decision").status == "cancelled"
     actions = [e["action"] for e in api.get(f"/api/v1/cases/{cid}/trail").get_json() if e["action"].startswith("deadline.")]
-    assert actions == ["deadline.planned", "deadline.met", "deadline.planned", "deadline.paused", "deadline.resumed",
-                       "deadline.cancelled"]
+    assert actions == ["deadline.planned", "deadline.met", "deadline.planned",
+                       "deadline.planned", "deadline.met",  # 第三十六条: the limitation, met on the discovery
+                       "deadline.paused", "deadline.resumed", "deadline.cancelled"]
 
 
 def test_suspension_pauses_the_decision_clock_and_the_head_extends_it(api, sessions):
