@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .identifiers import birth_date_of
+from .identifiers import birth_date_of, document_birth_date
 
 # 118号 and 行政处罚法 第四十八条 (as 118号 implements it): 7 working days for 行政处罚决定.
 GENERAL_DAYS = 7
@@ -130,6 +130,31 @@ def eligibility(sys: PublicationSystem, *, procedure: str, decision_kind: str | 
         # 总局令第45号 第二条: 适用普通程序作出的行政处罚决定.
         return Eligibility(False, "简易程序作出的决定，依该系统规定不予公示", "summary")
     return Eligibility(True, None, None)
+
+
+def party_born(party) -> dt.date | None:
+    """A natural person's birth date: recorded (a passport holder, 行政处罚法 第三十条), or read from the
+    身份证号 / 港澳台居民居住证 number; None for an organisation or an unreadable number."""
+    if party is None or getattr(party, "kind", None) != "person":
+        return None
+    born = getattr(party, "birth_date", None)
+    if isinstance(born, str):
+        try:
+            born = dt.date.fromisoformat(born[:10])
+        except ValueError:
+            born = None
+    return born or document_birth_date(getattr(party, "id_kind", None), getattr(party, "id_number", None))
+
+
+def decision_eligibility(sys: PublicationSystem, *, procedure: str, decision_kind: str | None, penalty_kinds,
+                         party, decided_on: dt.date) -> Eligibility:
+    """The one verdict on a decision: the publication record is drafted from it (services.publicity) and the
+    decision and its 送达回证 tell the party of publication only when it says publish (总局令第45号; 行政处罚法
+    第四十八条) — a decision never promises a publication the rules forbid."""
+    return eligibility(sys, procedure=procedure, decision_kind=decision_kind, penalty_kinds=penalty_kinds,
+                       party_kind=getattr(party, "kind", None) if party is not None else None,
+                       id_number=getattr(party, "id_number", None) if party is not None else None,
+                       decided_on=decided_on, born=party_born(party))
 
 
 # --- how long a record stays public -------------------------------------------------------------------------

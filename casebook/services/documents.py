@@ -32,6 +32,7 @@ from casebook.domain.errors import Conflict, DomainError, NotFound, StaleVersion
 from casebook.domain.vocabulary import DOCUMENT_STATUSES
 from schemas.documents import DOCUMENT_TYPES
 
+from . import publicity
 from .calendar import get_calendar
 from .context import SYSTEM, Actor, deny, local_today
 from .evidence import blob_path, store_blob
@@ -220,6 +221,8 @@ def issue_document(s: Session, actor: Actor, case_id: int, doc_type: str, *, opt
     event = _payload(doc, case)
     record(s, actor, "document.requested", {**event, "context_sha256": _digest(context), **built.ref},
            case=case, events=[("document.requested", event)])
+    if doc_type in _DECISION_OF:  # a decision issued again after a void: its publication takes the new 文号
+        publicity.decision_reissued(s, actor, case)
     s.flush()
     return doc
 

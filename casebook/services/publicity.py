@@ -45,7 +45,6 @@ from casebook.domain.vocabulary import PUBLICATION_STATUSES as STATUS_LABELS  # 
 from casebook.services import deadlines as deadline_svc
 
 from .context import SYSTEM, Actor, deny, local_today
-from .loading import party_birth_date
 from .recording import record
 
 PUBLISH_ROLES = frozenset({"agency_head"})
@@ -140,26 +139,36 @@ def source_of(s: Session, case: Case, data: dict, decided_on: dt.date) -> dict:
     }
 
 
-def published_of(src: dict, third_party_names: list[str], *, display_until: dt.date | None = None) -> dict:
-    """The 信息摘要 the public sees: a natural person's identifiers masked, third parties' names masked; a business
-    keeps its name, USCC and legal representative. The one masking module is casebook.domain.pii."""
+def public_text(src: dict, third_party_names: list[str] | None, text: str | None) -> str:
+    """Free text as the public may read it (个人信息保护法 第五十一条; 政府信息公开条例 第十五条): a natural person
+    party's name, address, phone and document number masked, the recorded third parties' names masked, any
+    other personal identifier masked by casebook.domain.pii.redact_text; an organisation keeps its name, USCC
+    and legal representative. The 信息摘要 and a withdrawal's reason go through here alike."""
     person = src.get("party_kind") == "person"
     names = list(third_party_names or ())
     keep = []
     if person:
-        names.append(src["party_name"])
+        if src.get("party_name"):
+            names.append(src["party_name"])
     else:
         keep = [v for v in (src.get("party_name"), src.get("id_number"), src.get("legal_representative")) if v]
+    t = text or ""
+    for known in (src.get("party_address"),):
+        if known and person:
+            t = t.replace(known, mask_address(known))
+    for known in (src.get("party_phone"), src.get("id_number") if person else None):
+        if known:
+            t = t.replace(known, "*" * len(known))
+    return redact_text(t, names=names, keep=keep)
+
+
+def published_of(src: dict, third_party_names: list[str], *, display_until: dt.date | None = None) -> dict:
+    """The 信息摘要 the public sees: a natural person's identifiers masked, third parties' names masked; a business
+    keeps its name, USCC and legal representative. The one masking module is casebook.domain.pii."""
+    person = src.get("party_kind") == "person"
 
     def clean(text: str | None) -> str:
-        t = text or ""
-        for known in (src.get("party_address"),):
-            if known and person:
-                t = t.replace(known, mask_address(known))
-        for known in (src.get("party_phone"), src.get("id_number") if person else None):
-            if known:
-                t = t.replace(known, "*" * len(known))
-        return redact_text(t, names=names, keep=keep)
+        return public_text(src, third_party_names, text)
 
     fine = Decimal(src["fine_amount"].replace(",", "")) if src.get("fine_amount") else None
     conf = Decimal(src["confiscated_amount"].replace(",", "")) if src.get("confiscated_amount") else None
@@ -258,11 +267,9 @@ def draft_for_decision(s: Session, case_id: int, *, event_id: str, data: dict, o
     decided_on = dt.date.fromisoformat(decided_on[:10]) if isinstance(decided_on, str) else (case.decided_on or occurred_on)
     sys = rules.system(case.agency.publication_system)
     src = source_of(s, case, data, decided_on)
-    p = case.party
-    verdict = rules.eligibility(sys, procedure=case.procedure, decision_kind=src["decision_kind"],
-                                penalty_kinds=src["penalty_kinds"], party_kind=p.kind if p else None,
-                                id_number=p.id_number if p else None, decided_on=decided_on,
-                                born=party_birth_date(p))
+    # the one verdict: the decision's publication notice reads the same (documents.context.decisions)
+    verdict = rules.decision_eligibility(sys, procedure=case.procedure, decision_kind=src["decision_kind"],
+                                         penalty_kinds=src["penalty_kinds"], party=case.party, decided_on=decided_on)
     now = utcnow()
     pub = Publication(case_id=case.id, agency_id=case.agency_id, source_event_id=event_id, system=sys.code,
                       status="draft" if verdict.publish else "not_published", reason_code=verdict.code,
@@ -312,6 +319,30 @@ def update_draft(s: Session, actor: Actor, pub_id: int, *, third_party_names: li
     return pub
 
 
+def decision_reissued(s: Session, actor: Actor, case: Case) -> list[Publication]:
+    """A decision document voided and issued again (before service, docs/decisions.md) carries a new 文号: the
+    case's draft and published records take it, so the public reads and searches the 文号 in force and no
+    longer the voided one (行政处罚法 第四十八条: the decision as made is what is published). Each change is
+    trailed as `publication.updated`. The caller holds the case row lock (case first, then the records)."""
+    doc_no = _decision_document_no(s, case)
+    if not doc_no:
+        return []
+    pubs = s.execute(select(Publication).where(Publication.case_id == case.id,
+                                               Publication.status.in_(("draft", "published")))
+                     .order_by(Publication.id).with_for_update()).scalars().all()
+    changed = []
+    for pub in pubs:
+        before = pub.source.get("document_no")
+        if not before or before == doc_no:  # no number yet: publish() takes the one in force
+            continue
+        pub.source = {**pub.source, "document_no": doc_no}
+        _refresh(pub)
+        pub.updated_at = utcnow()
+        _act(s, actor, pub, "updated", previous_document_no=before)
+        changed.append(pub)
+    return changed
+
+
 def publish(s: Session, actor: Actor, pub_id: int, *, on: dt.date | None = None) -> Publication:
     pub = _load_for_act(s, actor, pub_id, "publication.publish")
     if pub.status != "draft":
@@ -359,11 +390,16 @@ def withdraw(s: Session, actor: Actor, pub_id: int, *, reason: str, on: dt.date 
         raise Conflict(f"该记录{STATUS_LABELS.get(pub.status, pub.status)}，不能撤回", code="publication_not_public")
     on = on or local_today()
     was = pub.status
-    pub.status, pub.reason_code, pub.reason, pub.ended_on, pub.updated_at = "withdrawn", "withdrawn", reason.strip(), on, utcnow()
+    # The reason is shown to the public in place of the text: stored redacted as the 信息摘要 is (个人信息保护法
+    # 第五十一条); the head's words as written stay with the staff-only original (`source`).
+    written = reason.strip()
+    pub.source = {**pub.source, "withdrawal_reason": written}
+    pub.status, pub.reason_code, pub.ended_on, pub.updated_at = "withdrawn", "withdrawn", on, utcnow()
+    pub.reason = public_text(pub.source, pub.third_party_names, written)
     if was == "draft":
         deadline_svc.cancel(s, pub.case_id, "publication", ref=str(pub.id), reason="决定已撤销或变更，不再公示", actor=actor)
     deadline_svc.settle(s, pub.case_id, "withdrawal", ref=str(pub.id), on=on, actor=actor, note="已撤回公示")
-    _act(s, actor, pub, "withdrawn")
+    _act(s, actor, pub, "withdrawn", reason_as_written=written)  # the trail: what the head wrote
     return pub
 
 
@@ -601,7 +637,8 @@ def detail(s: Session, pub_id: int, *, today: dt.date | None = None) -> dict:
         raise NotFound("没有该公示信息，或者已经停止公示", code="publication_not_found")
     if pub.status == "withdrawn":
         return {"id": pub.id, "status": "withdrawn", "status_label": "已撤回", "document_no": pub.document_no,
-                "agency_name": pub.agency_name, "withdrawn_on": _iso(pub.ended_on), "reason": pub.reason,
+                "agency_name": pub.agency_name, "withdrawn_on": _iso(pub.ended_on),
+                "reason": public_text(pub.source or {}, pub.third_party_names, pub.reason),  # also older rows kept as written
                 "published_on": _iso(pub.published_on)}
     return {"id": pub.id, "status": "published", "status_label": "公示中", **pub.published,
             "published_on": _iso(pub.published_on)}

@@ -60,7 +60,9 @@ class PenaltyDecisionSchema(ContextSchema):
     correction = opt_str()  # 行政处罚法 第二十八条: 责令改正
     payment = nested(PaymentSchema, required=False)
     remedies = nested(RemediesSchema)
-    publication_notice = opt_bool(True)  # 市场监督管理行政处罚信息公示规定
+    # 行政处罚法 第四十八条, 总局令第45号: the party is told of publication only where the rules publish the
+    # decision; the case builder sets it from that verdict (documents.context.decisions), never a blanket default
+    publication_notice = opt_bool(False)
     # the sentence as the agency's publication system words it (casebook.domain.publicity); none: the 市监 wording
     publication_sentence = opt_str()
     attachments = str_list(required=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from casebook.domain import publicity as publicity_rules
+
 from .base import (  # noqa: F401
     Built,
     CaseData,
@@ -22,13 +24,36 @@ from .base import (  # noqa: F401
     _penalties,
     _publication_sentence,
     _remedies,
+    party_of,
 )
+
+
+def publication_verdict(cd: CaseData, kind: str, decided_on) -> publicity_rules.Eligibility:
+    """Whether this decision will be published: the verdict the publication record is drafted from
+    (casebook.domain.publicity.decision_eligibility, services.publicity.draft_for_decision), on the same data."""
+    c = cd.case
+    return publicity_rules.decision_eligibility(
+        publicity_rules.system(getattr(cd.agency, "publication_system", None)), procedure=c.procedure,
+        decision_kind=kind, penalty_kinds=c.penalty_kinds, party=party_of(cd), decided_on=decided_on)
+
+
+def put_publication_notice(cd: CaseData, b: Built, kind: str, decided_on, *, sentence: bool = True) -> None:
+    """The publication sentence (and the 信息摘要 page) only where the rules publish the decision: 总局令第45号
+    第二条 (not a warning only, not 简易程序), 未成年人保护法 第一百零三条 (never a minor) … Where they do not, the
+    notice is locked off — a supplement cannot promise a publication the rules forbid; where they do, it is a
+    default, with the sentence worded by the agency's system."""
+    if publication_verdict(cd, kind, decided_on).publish:
+        b.default("publication_notice", True)
+        if sentence:
+            b.default("publication_sentence", _publication_sentence(cd))
+    else:
+        b.put("publication_notice", False)
 
 
 @_builder("penalty_decision")
 def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
     """行政处罚法 第五十九条: party, facts and evidence, kinds and basis, performance, remedies, agency and date."""
-    _decision(cd, b, o, "penalty", "给予行政处罚")
+    date = _decision(cd, b, o, "penalty", "给予行政处罚")
     b.put("defence", _defence(cd))
     b.put("penalty_provision", _decision_act(cd).get("basis"))
     b.put("discretion", _discretion(cd))
@@ -37,15 +62,16 @@ def _penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
     b.put("penalties", penalties)
     if any(p.get("amount") for p in penalties):
         b.default("payment", _payment())
-    b.default("publication_sentence", _publication_sentence(cd))
+    put_publication_notice(cd, b, "penalty", date)
 
 
 @_builder("no_penalty_decision")
 def _no_penalty_decision(cd: CaseData, b: Built, o: Options) -> None:
-    _decision(cd, b, o, "no_penalty", "不予行政处罚")
+    date = _decision(cd, b, o, "no_penalty", "不予行政处罚")
     basis = _decision_act(cd)
     if basis.get("basis") and basis.get("reasons"):
         b.put("ground", {"basis": basis["basis"], "reasons": basis["reasons"]})
+    put_publication_notice(cd, b, "no_penalty", date, sentence=False)  # only 生态环境 publishes 不予处罚
 
 
 @_builder("summary_decision")

@@ -29,6 +29,7 @@ from .base import (  # noqa: F401
     _party,
     _publication_sentence,
 )
+from .decisions import put_publication_notice
 
 
 @_builder("correction_order")
@@ -117,8 +118,9 @@ def _service_receipt(cd: CaseData, b: Built, o: Options) -> None:
     b.put("method", SERVICE_METHODS.get(act.data.get("method")))
     b.put("servers", _case_officers(cd, day))
     if served == "decision" and c.decision_kind == "penalty":
-        b.default("publication_notice", True)  # 市场监督管理行政处罚信息公示规定: told in writing at service
-        b.default("publication_sentence", _publication_sentence(cd))
+        # 市场监督管理行政处罚信息公示规定: told in writing at service — only where the rules publish the decision
+        # (the same verdict as the decision's own notice and the publication record)
+        put_publication_notice(cd, b, "penalty", c.decided_on or day)
 
 
 @_builder("evidence_preservation_notice")
