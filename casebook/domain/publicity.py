@@ -173,12 +173,17 @@ def add_months(d: dt.date, months: int) -> dt.date:
 
 def display_until(sys: PublicationSystem, *, published_on: dt.date, penalty_kinds, fine: Decimal | None,
                   ban_months: int | None) -> tuple[dt.date, str]:
-    """总局令第45号 第十三条: 3 months for 通报批评 or a low fine only; 3 years otherwise; a longer ban its length."""
+    """总局令第45号 第十三条: 3 months for 通报批评 or a low fine only; 3 years otherwise; a longer ban its length.
+
+    A warning alone is lighter than 通报批评 (行政处罚法 第九条 lists 警告、通报批评 as the mildest penalties): where a
+    system publishes it (市监 does not, art. 2), it is shown for the short period too — never longer than a warning
+    with a low fine."""
     kinds = set(penalty_kinds or ())
     light = kinds <= {"circulated_criticism", "fine", "warning"} and (
         "fine" not in kinds or (fine is not None and fine < sys.low_fine_threshold))
-    if light and kinds & {"circulated_criticism", "fine"}:
-        return add_months(published_on, sys.short_months), f"通报批评或者较低数额罚款，公示期{sys.short_months}个月"
+    if light and kinds:
+        what = "警告" if kinds == {"warning"} else "通报批评或者较低数额罚款"
+        return add_months(published_on, sys.short_months), f"{what}，公示期{sys.short_months}个月"
     months = sys.long_years * 12
     if ban_months and ban_months > months:
         return add_months(published_on, ban_months), f"禁止或者限制期限{ban_months}个月，公示期与之相同"

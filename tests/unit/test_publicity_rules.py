@@ -87,6 +87,15 @@ def test_display_periods_are_three_months_three_years_or_the_ban():
     assert p.display_until(sys, published_on=on, penalty_kinds=["restrict_practice"], fine=None, ban_months=60)[0] == dt.date(2031, 3, 31)
 
 
+def test_a_published_warning_alone_is_shown_no_longer_than_a_warning_with_a_low_fine():
+    # 综合执法 publishes warnings (市监 does not): a warning is the mildest penalty, so it gets the short period too
+    sys = p.SYSTEMS["comprehensive"]
+    on = dt.date(2026, 3, 31)
+    alone = p.display_until(sys, published_on=on, penalty_kinds=["warning"], fine=None, ban_months=None)
+    with_fine = p.display_until(sys, published_on=on, penalty_kinds=["warning", "fine"], fine=Decimal("500"), ban_months=None)
+    assert alone[0] == with_fine[0] == p.add_months(on, sys.short_months) and alone[1].startswith("警告")
+
+
 def test_early_removal_is_refused_for_severe_penalties_and_missing_conditions():
     ok = dict.fromkeys(p.REMOVAL_CONDITIONS, True)
     assert p.removal_refusals(["fine"], ok) == []
