@@ -32,7 +32,7 @@ from casebook.domain.errors import Conflict, DomainError, NotFound, StaleVersion
 from casebook.domain.vocabulary import DOCUMENT_STATUSES
 from schemas.documents import DOCUMENT_TYPES
 
-from . import publicity
+from . import publicity, rules
 from .calendar import get_calendar
 from .context import SYSTEM, Actor, deny, local_today
 from .evidence import blob_path, store_blob
@@ -160,7 +160,8 @@ def preview_case_context(s: Session, actor: Actor, case_id: int, doc_type: str, 
     """The context of a preview from the case as it is now (read scope; nothing is written)."""
     case = load_case(s, actor, case_id)
     _known_type(doc_type)
-    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=True), local_today(), get_calendar(s))
+    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=True), local_today(), get_calendar(s),
+                         rules.limitation_category(s, case))
     return docctx.complete(built, fields)
 
 
@@ -201,7 +202,8 @@ def issue_document(s: Session, actor: Actor, case_id: int, doc_type: str, *, opt
     if expected_version is not None and expected_version != case.version:
         raise StaleVersion()
     today = local_today()
-    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=False), today, get_calendar(s))
+    built = docctx.build(s, case, doc_type, dataclasses.replace(options, draft=False), today, get_calendar(s),
+                         rules.limitation_category(s, case))
     _refuse_second_copy(s, case, doc_type, built.ref)
     context = docctx.complete(built, fields)
     dtype = DOCUMENT_TYPES[doc_type]

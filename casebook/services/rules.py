@@ -46,6 +46,17 @@ def _act_day(case: Case):
     return case.act_started_on
 
 
+def limitation_category(s: Session, case: Case) -> str | None:
+    """行政处罚法 第三十六条: the case's violation item's category as `evaluate` reads it — "" for an item of neither
+    long category, None while no item is recorded (or the item is gone from the catalogue in force)."""
+    codes = cat.violation_codes(case)
+    code = (case.benchmark or {}).get("item") or (codes[0] if codes else None)
+    if not code:
+        return None
+    found = cat.registry(s).violation(code, case.decided_on or local_today())
+    return (found[1].limitation_category or "") if found else None
+
+
 def evaluate(s: Session, case: Case, data: dict | None = None) -> Evaluation:
     """The checks for the case as it stands, with the act's input (kind, kinds, fine) laid over it."""
     data = data or {}

@@ -98,6 +98,22 @@ def test_at_the_proposal_five_years_only_for_a_category_item_with_harm(api, rule
                                      "violation_code": "T-SP-124"})  # 食品安全 with harm: five years
 
 
+def test_the_prior_notice_states_the_years_the_guard_applies_for_the_proposed_item(api, rules):  # noqa: F811
+    # A reason for five years was typed at filing, but the proposed item (登记, T-DJ-44) is of neither 第三十六条
+    # category: the guard applies two years, and the 告知书 must say two, not the five the reason alone would give.
+    from tests.integration.test_documents_issue import text
+
+    cid = _investigated(api, act_started_on="2025-06-01")
+    api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "6000.00",
+                                     "violation_code": "T-DJ-44"})
+    fields = {"fields": {"contact": {"name": "张伟", "phone": "0632-8811267"}, "violated_provision": "某法第十条",
+                         "penalty_provision": "某法第二十条"}}
+    r = api.post(f"/api/v1/cases/{cid}/documents/prior_notice/preview", fields)
+    assert r.status_code == 200, r.get_json()
+    t = text(r.data)
+    assert "追责时效二年" in t and "至2027-06-01届满" in t and "五年" not in t
+
+
 def test_a_minor_under_14_is_not_fined_on_the_spot_and_14_to_18_needs_leniency_stated(api):
     young = _person(api, "37040220120306002", "小明")  # 14 on 2026-03-06
     base = {"place": "山亭区府前路", "cause": "占道经营", "facts_text": "现场查明", "penalty_kinds": ["fine"],

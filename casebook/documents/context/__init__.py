@@ -40,14 +40,17 @@ FROM_CASE = frozenset(BUILDERS)  # every family module above has registered its 
 # --------------------------------------------------------------------------------------------------
 
 
-def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.date, calendar) -> Built:
-    """The document's context as far as the recorded case data goes."""
+def build(s: Session, case: Case, doc_type: str, options: Options, today: dt.date, calendar,
+          limitation_category: str | None = None) -> Built:
+    """The document's context as far as the recorded case data goes. `limitation_category`: the violation item's
+    第三十六条 category, handed in by the caller (documents never reach for services), so the documents state the
+    years the guards apply."""
     if doc_type == CASE_FILE or doc_type not in DOCUMENT_TYPES:
         raise NotFound(f"未知的文书类型：{doc_type}", code="document_type_unknown")
     if doc_type not in BUILDERS:
         raise ValidationFailed(f"{DOCUMENT_TYPES[doc_type].title}不是案件文书", code="document_type_not_for_cases")
     built = Built(doc_type)
-    BUILDERS[doc_type](load_case_data(s, case, today, calendar), built, options)
+    BUILDERS[doc_type](load_case_data(s, case, today, calendar, limitation_category), built, options)
     return built
 
 

@@ -152,6 +152,7 @@ class CaseData:
     today: dt.date
     session: Session
     calendar: Any = None  # the working-day calendar, handed in by the caller (documents never reach for services)
+    limitation_category: str | None = None  # 第三十六条: the item's category as the guards read it (services.rules)
 
     def user(self, user_id: int | None) -> User | None:
         """A user the acts did not name (a reviewer, a referral's team or head): loaded on first use."""
@@ -179,7 +180,8 @@ class CaseData:
         return next((d for d in reversed(self.issued) if d.doc_type in doc_types), None)
 
 
-def load_case_data(s: Session, case: Case, today: dt.date, calendar=None) -> CaseData:
+def load_case_data(s: Session, case: Case, today: dt.date, calendar=None,
+                   limitation_category: str | None = None) -> CaseData:
     agency = s.get(Agency, case.agency_id)
     review_body, parent = None, agency.parent
     while parent is not None:  # 行政复议法 第二十四条: the people's government at the same level
@@ -206,7 +208,8 @@ def load_case_data(s: Session, case: Case, today: dt.date, calendar=None) -> Cas
             user_ids.add(a.data["chair_id"])
     users = {u.id: u for u in s.execute(
         select(User).where(User.id.in_(user_ids)).options(selectinload(User.credentials))).scalars()} if user_ids else {}
-    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today, s, calendar)
+    return CaseData(case, agency, review_body, acts, evidence, investigations, issued, users, today, s, calendar,
+                    limitation_category)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -389,7 +392,7 @@ def _general_provisions(cd: CaseData, on_the_spot: dict | None = None) -> list[s
     c, out = cd.case, []
     period = gp.ActPeriod(c.act_started_on, c.act_ended_on, bool(c.act_continuing))
     if period.known and c.discovered_on:
-        years = gp.limitation_years(None, c.circumstances, c.long_limitation_reason)
+        years = gp.limitation_years(cd.limitation_category, c.circumstances, c.long_limitation_reason)
         lim = gp.limitation(period, c.discovered_on, years)
         out.append(f"{lim.text}（《中华人民共和国行政处罚法》第三十六条）。")
     p = c.party
