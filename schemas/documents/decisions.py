@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, validate, validates_schema
 
 from .common import (
     AgencySchema,
@@ -31,6 +31,13 @@ from .common import (
 #: 行政处罚法 第五十一条: 简易程序 limits (yuan).
 SUMMARY_FINE_LIMITS = {"person": Decimal("200"), "organization": Decimal("3000")}
 SUMMARY_KINDS = {"warning", "fine", "circulated_criticism"}
+# 行政处罚法 第六十八条、第六十九条: the only grounds on which a fine is collected on the spot.
+COLLECTION_GROUNDS = {
+    "small_fine": "依法给予一百元以下罚款",  # 第六十八条第一项
+    "hard_to_execute": "不当场收缴事后难以执行",  # 第六十八条第二项
+    "remote_area": "在边远、水上、交通不便地区，当事人到指定银行或者通过电子支付系统缴纳罚款确有困难，经当事人提出",  # 第六十九条
+}
+SMALL_FINE_COLLECTION_LIMIT = Decimal("100")
 
 
 def _check_payment(data):
@@ -87,7 +94,8 @@ class SummaryDecisionSchema(ContextSchema):
     violated_provision = req_str()
     penalty_provision = req_str()
     penalties = nested(PenaltyItemSchema, many=True, min_items=1)
-    on_the_spot_collection = opt_bool(False)  # 当场收缴 (第六十八条)
+    on_the_spot_collection = opt_bool(False)  # 当场收缴 (第六十八条、第六十九条)
+    collection_ground = opt_str(validate=validate.OneOf(list(COLLECTION_GROUNDS)))  # which of them
     receipt_no = opt_str()  # 专用票据号
     payment = nested(PaymentSchema, required=False)
     remedies = nested(RemediesSchema)
@@ -105,6 +113,14 @@ class SummaryDecisionSchema(ContextSchema):
         if data["on_the_spot_collection"]:
             if not data.get("receipt_no"):
                 raise ValidationError("当场收缴罚款须出具专用票据", "receipt_no")
+            # 第六十八条、第六十九条: collected on the spot only on one of the law's grounds, a small fine only up to 100 yuan
+            ground = data.get("collection_ground")
+            if ground is None:
+                raise ValidationError("当场收缴罚款须写明依据：一百元以下罚款、事后难以执行，或者边远地区经当事人提出"
+                                      "（行政处罚法第六十八条、第六十九条）", "collection_ground")
+            if ground == "small_fine" and fine > SMALL_FINE_COLLECTION_LIMIT:
+                raise ValidationError("罚款超过一百元，不能以“一百元以下罚款”为由当场收缴（行政处罚法第六十八条第一项）",
+                                      "collection_ground")
         else:
             _check_payment(data)
 

@@ -207,6 +207,23 @@ def test_summary_decision_refuses_fines_above_the_summary_limit():
         render_pdf("summary_decision", ctx)
 
 
+def test_a_fine_is_collected_on_the_spot_only_on_a_ground_of_articles_68_and_69():
+    ctx = sample_context("summary_decision")
+    limit = "200.00" if ctx["party"]["kind"] == "person" else "3000.00"
+    ctx["penalties"] = [{"kind": "fine", "description": "罚款", "amount": limit}]
+    ctx.update(on_the_spot_collection=True, receipt_no="No.0001")
+    with pytest.raises(ValidationFailed) as err:  # no ground named
+        render_pdf("summary_decision", ctx)
+    assert "collection_ground" in err.value.errors
+    with pytest.raises(ValidationFailed) as err:  # over 100 yuan is no "small fine"
+        render_pdf("summary_decision", {**ctx, "collection_ground": "small_fine"})
+    assert "collection_ground" in err.value.errors
+    text = squash(pdftotext(render_pdf("summary_decision", {**ctx, "collection_ground": "hard_to_execute"}), "-raw"))
+    assert "事后难以执行" in text and "第六十八条第二项" in text
+    small = {**ctx, "penalties": [{"kind": "fine", "description": "罚款", "amount": "100.00"}], "collection_ground": "small_fine"}
+    assert "第六十八条第一项" in squash(pdftotext(render_pdf("summary_decision", small), "-raw"))
+
+
 def test_render_refuses_incomplete_contexts_and_unknown_types():
     ctx = sample_context("penalty_decision")
     del ctx["remedies"]
