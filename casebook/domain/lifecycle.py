@@ -481,6 +481,8 @@ def is_summary_case(case: CaseView, ctx: ActContext) -> Reason | None:
 
 
 def closable(case: CaseView, ctx: ActContext) -> Reason | None:
+    if (why := referral_blocks_closing(case)) is not None:
+        return why
     if case.stage == "decided" and case.decision_kind != "refer":
         return Reason("decision_not_served", "处理决定书尚未送达当事人，不能结案", f"{PENALTY_LAW}第六十一条")
     if case.stage == "executing" and case.fine_amount and case.paid_amount < case.fine_amount and not ctx.data.get("execution_note"):
@@ -513,6 +515,30 @@ REFERRAL_STATUS = {
     "police_declined": "公安机关不予立案", "reconsideration_requested": "已提请复议",
     "supervision_requested": "已建议检察院立案监督", "returned": "公安机关退回",
 }
+
+
+# Referral steps that keep the case open (结案 refused): every referral act is limited to open stages, so closing
+# here would strand the transfer. Before the transfer (专案组、报告、批准) closing would drop a transfer the agency
+# must make (310号 第三条、第五条) and so settle the case by its penalty alone (第十一条); after it (移送、签收、提请复议)
+# the police's 立案 or 不予立案 decision (第八条, on 复议 第九条) is still to be recorded. Not here: "suggested" (no
+# referral yet: the rules guard it), "referred" (the case itself was decided as 移送司法机关 and closes on it), and
+# the police's answer — police_filed, police_declined, supervision_requested, returned — or the head's refusal.
+REFERRAL_BLOCKS_CLOSING_BEFORE_TRANSFER = ("team_formed", "reported", "approved")
+REFERRAL_BLOCKS_CLOSING_AFTER_TRANSFER = ("transferred", "receipted", "reconsideration_requested")
+
+
+def referral_blocks_closing(case: CaseView) -> Reason | None:
+    st = case.referral_status
+    label = REFERRAL_STATUS.get(st, st)
+    if st in REFERRAL_BLOCKS_CLOSING_BEFORE_TRANSFER:
+        return Reason("referral_in_progress",
+                      f"本案移送程序尚未终结（{label}），须先向公安机关移送或由负责人作出不批准移送的决定，不能结案",
+                      "国务院令第310号第五条、第十一条")
+    if st in REFERRAL_BLOCKS_CLOSING_AFTER_TRANSFER:
+        return Reason("referral_in_progress",
+                      f"本案已移送公安机关（{label}），须待公安机关作出立案或者不予立案的决定（或者退回案件）并记录后方可结案",
+                      "国务院令第310号第八条、第九条")
+    return None
 
 
 @needs("rules")

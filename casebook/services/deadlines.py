@@ -9,7 +9,7 @@ or one that was down for an hour, still fire each warning and each miss exactly 
 Public API for other workflows (legal review, referral …)::
 
     plan(s, case, kind, *, start, ref=None, actor=SYSTEM, **opts) -> Deadline
-    settle(s, case, kind, *, ref=None, on=None, actor=SYSTEM, note=None) -> Deadline | None
+    settle(s, case, kind, *, ref=None, on=None, at=None, actor=SYSTEM, note=None) -> Deadline | None
     cancel(s, case, kind=None, *, ref=None, reason="", actor=SYSTEM, keep=()) -> list[Deadline]
     extend(s, case, kind, days, reason, *, ref=None, actor=SYSTEM) -> Deadline
     pause_case(s, case, on, *, actor=SYSTEM) / resume_case(s, case, on, *, actor=SYSTEM)
@@ -250,17 +250,34 @@ def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetim
 
 
 def settle(s: Session, case: Case | int, kind: str, *, ref: Any = None, on: dt.date | None = None,
-           actor: Actor = SYSTEM, note: str | None = None) -> Deadline | None:
-    """Mark the live deadline met on `on` (today by default); late if after its due date. None if none is live."""
+           at: dt.datetime | None = None, actor: Actor = SYSTEM, note: str | None = None) -> Deadline | None:
+    """Mark the live deadline met on `on` (today by default), or at the instant `at`. None if none is live.
+
+    Late is decided in the deadline's own unit: an hour-counted deadline (国务院令第310号 第五条: transfer within
+    24 hours of the approval) met at an instant is late if that instant is after its due instant — a transfer
+    35 hours after the approval is late even on the due date; a day-counted one is late if met after its due date.
+    `at` is also kept as the instant it was met (met_at); without it, met_at is when it was recorded.
+    """
     case = _case(s, case)
     d = live(s, case, kind, ref=ref)
     if d is None:
         return None
-    on = on or local_today()
     now = utcnow()
-    d.status, d.met_on, d.met_at, d.updated_at = "met", on, now, now
-    late = d.due_on is not None and on > d.due_on
+    if at is not None:
+        if at.tzinfo is None:
+            raise ValueError("settle(at=…) needs an aware datetime")
+        at = at.astimezone(dt.UTC)
+        on = on or dl.local_date(at)
+    on = on or local_today()
+    d.status, d.met_on, d.met_at, d.updated_at = "met", on, at or now, now
+    if at is not None and d.unit == "hours" and d.due_at is not None:
+        due_at = d.due_at if d.due_at.tzinfo is not None else d.due_at.replace(tzinfo=dt.UTC)
+        late = at > due_at
+    else:
+        late = d.due_on is not None and on > d.due_on
     extra: dict[str, Any] = {"met_on": on.isoformat(), "late": late}
+    if at is not None:
+        extra["met_at"] = _iso(at)
     if note:
         extra["note"] = note
     _trail(s, actor, case, "deadline.met", d, **extra)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from casebook.domain.deadlines import local_date
 from casebook.domain.rules.model import CIRCUMSTANCES, FACTS
 from casebook.domain.vocabulary import (
     CASE_SOURCES,
@@ -569,7 +570,16 @@ class ReferralReportIn(Strict):
 
 class ApproveReferralIn(Strict):
     decided_on = fields.Date(required=True)
-    approved_at = fields.AwareDateTime(metadata={"description": "批准时刻（起算24小时移送时限；默认当前时刻）"})
+    approved_at = fields.AwareDateTime(metadata={
+        "description": "批准时刻（起算24小时移送时限，国务院令第310号第五条）；须在批准日期当天（北京时间）。"
+                       "批准日期为今天的可不填，按当前时刻起算；批准日期早于今天的必须填写"})
+
+    @validates_schema
+    def _approved_on_its_day(self, data, **kw):
+        # 国务院令第310号 第五条: the 24 hours run from the approval; its instant is on the approval's date (Beijing).
+        at, on = data.get("approved_at"), data.get("decided_on")
+        if at is not None and on is not None and local_date(at) != on:
+            raise ValidationError(f"批准时间须在批准日期{on.isoformat()}当天（北京时间）", "approved_at")
 
 
 class MaterialsIn(Strict):

@@ -299,8 +299,9 @@ class Draw:
             return {"reported_on": self.day(c), "report": TEXT["referral"]}
         if a == "approve_referral":
             body = {"decided_on": self.day(c)}
-            if self.chance(2, "approved at"):
-                body["approved_at"] = self.moment(c)
+            if not self.chance(4, "approval without its time"):  # 310号 第五条: its instant, on its Beijing day
+                t = self.pick(["09:30:00+08:00", "01:00:00+00:00", "17:00:00+00:00", "10:00:00"], "approved at")
+                body["approved_at"] = f"{body['decided_on']}T{t}"  # 17:00Z: the next Beijing day; no zone
             return body
         if a == "decline_referral":
             return {"decided_on": self.day(c), "reason": "涉案金额经复核不足追诉标准"}

@@ -192,7 +192,7 @@ def test_a_transfer_dated_in_the_future_is_refused(api):
     cid = _investigated(api)
     api.act(cid, "form_referral_team", {"formed_on": "2026-03-11", "officer_ids": api.officers()})
     api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "涉嫌销售伪劣产品罪"})
-    api.act(cid, "approve_referral", {"decided_on": "2026-03-12"}, who="zhaomin")
+    api.act(cid, "approve_referral", {"decided_on": "2026-03-12", "approved_at": "2026-03-12T09:00:00+08:00"}, who="zhaomin")
     later = (today() + dt.timedelta(days=30)).isoformat() + "T10:00:00+08:00"
     r = api.act(cid, "transfer_referral", {"transferred_at": later, "police_agency": "枣庄市公安局山亭分局",
                                            "procuratorate": "枣庄市山亭区人民检察院", "materials": MATERIALS_ALL}, expect=None)

@@ -167,7 +167,7 @@ def test_referral_refusals(api):
     assert r.get_json()["errors"]["reasons"][0]["code"] == "not_in_referral_team"
     api.act(cid, "submit_referral_report", {"reported_on": "2026-03-11", "report": "报告"})
     assert api.act(cid, "approve_referral", {"decided_on": "2026-03-12"}, expect=403).get_json()["code"] == "role_not_allowed"
-    api.act(cid, "approve_referral", {"decided_on": "2026-03-12"}, who="zhaomin")
+    api.act(cid, "approve_referral", {"decided_on": "2026-03-12", "approved_at": "2026-03-12T09:00:00+08:00"}, who="zhaomin")
     r = api.act(cid, "transfer_referral", {"transferred_at": "2026-03-12T16:00:00+08:00", "police_agency": "分局",
                                            "procuratorate": "检察院", "materials": {**MATERIALS, "item_list": False,
                                                                                  "inspection_report": False}}, expect=409)

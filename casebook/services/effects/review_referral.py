@@ -8,8 +8,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casebook.db.models import Case, CollectiveDiscussion, Evidence, LegalReview, Referral, User
+from casebook.db.models import Case, CollectiveDiscussion, Deadline, Evidence, LegalReview, Referral, User
 from casebook.domain.deadlines import local_date
+from casebook.domain.errors import ValidationFailed
 from casebook.domain.lifecycle import REFERRAL_MATERIALS
 from casebook.domain.vocabulary import EVIDENCE_KINDS
 
@@ -114,13 +115,33 @@ def submit_referral_report(s: Session, case: Case, run: Run) -> dict | None:
     return {"referral_id": r.id}
 
 
+APPROVED_AT_REQUIRED = "批准日期早于今天的，须填写批准时间"
+
+
+def approval_instant(data: dict, today: dt.date) -> dt.datetime:
+    """When the 24 hours of 国务院令第310号 第五条 start: the approval's instant.
+
+    Entered with its time, it is that time (its Beijing day is the approval's date: the schema checks it). Without
+    a time, it is now only if the approval is dated today; an approval dated earlier would start the 24 hours days
+    after it was given, so its time must be entered (422 approved_at_required, nothing changed).
+    """
+    at = data.get("approved_at")
+    if at is not None:
+        return at
+    if data["decided_on"] < today:
+        raise ValidationFailed(APPROVED_AT_REQUIRED, code="approved_at_required",
+                               errors={"approved_at": [APPROVED_AT_REQUIRED]})
+    return dt.datetime.now(dt.UTC)
+
+
 def approve_referral(s: Session, case: Case, run: Run) -> dict | None:
+    start = approval_instant(run.data, run.today)  # before anything is written: a refusal changes nothing
     r = latest(s, Referral, case)
     r.head_id, r.head_decision, r.head_decided_on = run.actor.user_id, "approved", run.data["decided_on"]
     _set(case, r, "approved")
     settle(s, case, "referral_decision", ref=f"referral:{r.id}", on=run.data["decided_on"])
     # 第五条: transfer to the same-level 公安 within 24 hours of approval.
-    plan(s, case, "referral_transfer", settings=run.settings, start=run.data.get("approved_at") or dt.datetime.now(dt.UTC), ref=f"referral:{r.id}")
+    plan(s, case, "referral_transfer", settings=run.settings, start=start, ref=f"referral:{r.id}")
     return {"referral_id": r.id}
 
 
@@ -141,9 +162,24 @@ def transfer_referral(s: Session, case: Case, run: Run) -> dict | None:
     r.materials = {k: run.data["materials"][k] for k in REFERRAL_MATERIALS}
     r.evidence_manifest = evidence_manifest(s, case)
     _set(case, r, "transferred")
-    # Deadlines count Beijing days: the day of the transfer is its local date, not its UTC date.
-    settle(s, case, "referral_transfer", ref=f"referral:{r.id}", on=local_date(r.transferred_at))
+    # 第五条: the 24 hours are counted by the hour — the transfer's instant against the due instant, not its date.
+    settle(s, case, "referral_transfer", ref=f"referral:{r.id}", at=r.transferred_at)
+    # 高检会〔2006〕2号: a penalty decided before the transfer goes in copy to 公安 and 检察院, counted from the
+    # day of the transfer (Beijing date). `decide` plans it when the referral came first; never twice.
+    if _penalty_copy_due(s, case):
+        plan(s, case, "penalty_copy", settings=run.settings, start=local_date(r.transferred_at))
     return {"referral_id": r.id, "evidence_manifest": r.evidence_manifest, "copied_to": r.procuratorate}
+
+
+def _penalty_copy_due(s: Session, case: Case) -> bool:
+    """A penalty decision exists and its copy is neither planned, nor done, nor recorded as sent."""
+    if case.decision_kind != "penalty" or case.decided_on is None:
+        return False
+    planned = s.execute(select(func.count()).select_from(Deadline).where(
+        Deadline.case_id == case.id, Deadline.kind == "penalty_copy", Deadline.status != "cancelled")).scalar_one()
+    sent = s.execute(select(func.count()).select_from(Referral).where(
+        Referral.case_id == case.id, Referral.penalty_copy_on.is_not(None))).scalar_one()
+    return not planned and not sent
 
 
 def record_police_receipt(s: Session, case: Case, run: Run) -> dict | None:

@@ -306,7 +306,10 @@ class Oracle:
         "request_hearing": (("requested_on", "notice_on"),),
         "record_statement": (("received_on", "notice_on"),),
         "record_waiver": (("waived_on", "notice_on"),),
-        "decide": (("decided_on", "filed_on"), ("decided_on", "notice_on")),
+        "decide": (("decided_on", "filed_on"), ("decided_on", "notice_on"), ("decided_on", "review.reviewed_on"),
+                   ("decided_on", "discussion_on")),
+        "hold_hearing": (("notice_served_on", "notice_on"), ("held_on", "notice_on")),
+        "record_hearing_no_show": (("scheduled_on", "notice_on"),),
         "serve_decision": (("served_on", "decided_on"),),
         "record_payment": (("paid_on", "decided_on"),),
         "close": (("closed_on", "decided_on"),),
@@ -359,7 +362,10 @@ class Oracle:
         if action == "record_penalty_copy":  # 高检会〔2006〕2号: to the police and the procuratorate
             return set(body["sent_to"]) != {"police", "procuratorate"}
         if action in ("transfer_referral", "approve_referral"):  # an instant needs its zone
-            return any(instant(body[k]) is None for k in ("transferred_at", "approved_at") if k in body)
+            if any(instant(body[k]) is None for k in ("transferred_at", "approved_at") if k in body):
+                return True
+        if action == "approve_referral" and "approved_at" in body:  # 310号 第五条: on the approval's (Beijing) day
+            return local_day(body["approved_at"]) != day(body["decided_on"])
         return False
 
     def act(self, c: CaseModel, p: Person, action: str, body: dict, if_match: str, schema_bad: bool) -> Expect:
@@ -395,6 +401,8 @@ class Oracle:
         catalogue = CATALOGUE_REASONS if action in CATALOGUE_ACTIONS else frozenset()
         if reasons:
             return Expect(409, "action_refused", frozenset(reasons), catalogue)
+        if action == "approve_referral" and "approved_at" not in body and day(body["decided_on"]) < today():
+            return Expect(422, "approved_at_required")  # 310号 第五条: the 24 hours start at the approval, not now
         if action == "update_lead" and "party_id" in body:
             if not self.party_ok(body["party_id"], c.agency):
                 return Expect(422, "unknown_party")
@@ -489,11 +497,14 @@ class Oracle:
         if action == "close":
             if c.procedure == "summary" and not c.summary_recorded:
                 r.add("summary_not_recorded")
-            if c.stage == "decided" and c.decision_kind != "refer":
+            if c.referral_status in ("team_formed", "reported", "approved", "transferred", "receipted",
+                                     "reconsideration_requested"):
+                r.add("referral_in_progress")  # 310号 第五条、第八条、第九条、第十一条: not while the referral runs
+            elif c.stage == "decided" and c.decision_kind != "refer":
                 r.add("decision_not_served")  # 第六十一条
-            if c.stage == "executing" and c.fine and c.paid < c.fine and not body.get("execution_note"):
+            elif c.stage == "executing" and c.fine and c.paid < c.fine and not body.get("execution_note"):
                 r.add("fine_unpaid")
-            if c.stage == "served" and c.decision_kind == "penalty" and set(c.penalty_kinds) - NON_EXECUTED_KINDS:
+            elif c.stage == "served" and c.decision_kind == "penalty" and set(c.penalty_kinds) - NON_EXECUTED_KINDS:
                 r.add("execution_missing")
         r |= self.review_guards(c, p, action, body)
         r |= self.referral_guards(c, p, action, body)
@@ -825,8 +836,12 @@ def _decline(c, body, extra, w, now):
 
 
 def _transfer(c, body, extra, w, now):  # the 24 hours are met on the (Beijing) day of the transfer
-    c.referral.transferred_on = local_day(body["transferred_at"])
-    c.settle("referral_transfer", _to(c, "transferred"), c.referral.transferred_on)
+    c.referral.transferred_on = on = local_day(body["transferred_at"])
+    c.settle("referral_transfer", _to(c, "transferred"), on)
+    # 高检会〔2006〕2号: a penalty decided before the transfer is copied within ten days of it (planned once).
+    if c.decision_kind == "penalty" and c.decided_on is not None and not any(r.copy_on for r in c.referrals) \
+            and not any(x.kind == "penalty_copy" and x.status != "cancelled" for x in c.deadlines):
+        c.plan("penalty_copy", "", on, due_date(w, c, "penalty_copy", on))
 
 
 def _receipt(c, body, extra, w, now):
