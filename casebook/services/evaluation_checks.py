@@ -107,13 +107,16 @@ def load_facts(s: Session, case_ids: Sequence[int], people: dict[int, OfficerVie
             .where(Evidence.case_id.in_(ids), Evidence.recording_started_at.is_not(None))):
         recs[cid].append(ck.Recording(eid, title, dev, by, st, en, sha))
     dls: dict[int, list] = defaultdict(list)
-    for cid, kind, due, st, met, ext, paused in s.execute(
+    for cid, kind, due, st, met, ext, paused, unit, due_at, met_at in s.execute(
             select(Deadline.case_id, Deadline.kind, Deadline.due_on, Deadline.status, Deadline.met_on,
-                   Deadline.extended_days, Deadline.paused_days).where(Deadline.case_id.in_(ids))):
+                   Deadline.extended_days, Deadline.paused_days, Deadline.unit, Deadline.due_at, Deadline.met_at)
+            .where(Deadline.case_id.in_(ids))):
         k = dl.KINDS.get(kind)
         if k is not None and k.duty != "agency":
             continue
-        dls[cid].append(ck.DeadlineRow(kind, k.label if k else kind, due, st, met, ext or 0, paused or 0))
+        # unit and instants: an hour-counted deadline (国务院令第310号 第五条) is judged late by the hour
+        dls[cid].append(ck.DeadlineRow(kind, k.label if k else kind, due, st, met, ext or 0, paused or 0,
+                                       unit, due_at, met_at))
     pubs: dict[int, list] = defaultdict(list)
     for cid, st, on, reason in s.execute(select(Publication.case_id, Publication.status, Publication.published_on,
                                                 Publication.reason).where(Publication.case_id.in_(ids))

@@ -17,16 +17,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import and_, case, func, null, or_, select, update
+from sqlalchemy import case, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CaseAct, Deadline, User, utcnow
 from casebook.db.models_supervision import Finding, FindingCase, ProblemModelSetting, ProblemRun
+from casebook.domain.deadlines import LOCAL_TZ
 from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.domain.lifecycle import REFERRAL_RESOLVED
 
 from .context import SYSTEM, Actor, deny, require_role
 from .recording import record
+from .statistics import met_late
 
 STATUSES = {"open": "待核查", "explained": "已说明", "corrected": "已纠正"}
 SUPERVISION_LAW = "行政执法监督条例（国务院令第825号）"
@@ -264,14 +266,27 @@ def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
     return out
 
 
+def _hm(at: dt.datetime) -> str:
+    """An instant as Beijing time to the minute (an hour-counted deadline is due at an hour, not on a day)."""
+    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 def _late(kind: str, what: str, article: str):
     def detect(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
-        late = or_(dl.status == "missed", and_(dl.status == "met", dl.met_on > dl.due_on))
-        q = (select(dl.case_id, dl.agency_id, dl.due_on, dl.met_on, c.case_no).join(Case.__table__, c.id == dl.case_id)
+        # late as deadlines.settle judges it: an hour-counted deadline (国务院令第310号 第五条) by the instant
+        late = or_(dl.status == "missed", met_late(dl))
+        q = (select(dl.case_id, dl.agency_id, dl.due_on, dl.met_on, c.case_no, dl.unit, dl.due_at, dl.met_at)
+             .join(Case.__table__, c.id == dl.case_id)
              .where(dl.kind == kind, late, dl.due_on >= _since(p, as_of), dl.due_on <= as_of))
-        return [Hit(f"case:{cid}:{due.isoformat()}", aid,
-                    f"{no or cid}号案件{what}期限{_ymd(due)}，" + (f"{_ymd(met)}才完成" if met else "逾期未完成") + f"（{article}）",
-                    (cid,), details={"due_on": _ymd(due), "met_on": _ymd(met)}) for cid, aid, due, met, no in s.execute(q)]
+        out = []
+        for cid, aid, due, met, no, unit, due_at, met_at in s.execute(q):
+            by_hour = unit == "hours" and due_at is not None
+            when = _hm(due_at) if by_hour else _ymd(due)
+            done = (_hm(met_at) if by_hour and met_at is not None else _ymd(met)) if met else None
+            out.append(Hit(f"case:{cid}:{due.isoformat()}", aid,
+                           f"{no or cid}号案件{what}期限{when}，" + (f"{done}才完成" if done else "逾期未完成") + f"（{article}）",
+                           (cid,), details={"due_on": _ymd(due), "met_on": _ymd(met)}))
+        return out
     return detect
 
 

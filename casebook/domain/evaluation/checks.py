@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from casebook.calendar.workdays import WorkingDayCalendar
-from casebook.domain.deadlines import local_date
+from casebook.domain.deadlines import LOCAL_TZ, local_date
 from casebook.domain.errors import CalendarDataMissing
 from casebook.domain.lifecycle import REFERRAL_RESOLVED, OfficerView
 from casebook.domain.vocabulary import INVESTIGATION_ACT_KINDS, SERVICE_METHODS
@@ -60,6 +60,24 @@ class DeadlineRow:
     met_on: dt.date | None
     extended_days: int = 0
     paused_days: int = 0
+    unit: str = "working"
+    due_at: dt.datetime | None = None  # hour-counted kinds: the due instant (aware)
+    met_at: dt.datetime | None = None  # the instant it was met (aware)
+
+    @property
+    def by_hour(self) -> bool:
+        return self.unit == "hours" and self.due_at is not None and self.met_at is not None
+
+    @property
+    def met_late(self) -> bool:
+        """Met after it was due, in its own unit, as deadlines.settle judges it: an hour-counted deadline by the
+        instant (国务院令第310号 第五条: transfer within 24 hours of the approval — 35 hours after it is late even on
+        the due date), any other by the day."""
+        if self.status != "met":
+            return False
+        if self.by_hour:
+            return self.met_at > self.due_at
+        return bool(self.met_on and self.due_on and self.met_on > self.due_on)
 
 
 @dataclass(frozen=True)
@@ -294,8 +312,11 @@ def deadlines(c: CaseFacts, cal: WorkingDayCalendar, cfg: Config) -> CheckResult
     for d in c.deadlines:
         if d.kind in _LATE_KINDS_SKIP:
             continue
-        if d.status == "missed" or (d.met_on and d.due_on and d.met_on > d.due_on):
-            findings.append(f"{d.label}已逾期（到期日{d.due_on.isoformat() if d.due_on else '—'}）")
+        if d.status == "missed" or d.met_late:
+            if d.unit == "hours" and d.due_at is not None:
+                findings.append(f"{d.label}已逾期（到期时间{d.due_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}）")
+            else:
+                findings.append(f"{d.label}已逾期（到期日{d.due_on.isoformat() if d.due_on else '—'}）")
     return _res("deadlines", label, art, findings, "立案、决定、送达及其他法定期限均已遵守")
 
 
