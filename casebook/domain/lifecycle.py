@@ -144,6 +144,7 @@ class ActContext:
     rules: RuleEval | None = None
     assignee: dict | None = None  # for assign_legal_reviewer: roles, agency match, qualification, reviews done
     taken_receipts: frozenset[str] = frozenset()  # receipt numbers the agency has already recorded (of the input)
+    referral_counting: str = "calendar"  # how 310号's 「3日」 are counted here (settings: CASEBOOK_REFERRAL_DAY_COUNTING)
 
 
 Guard = Callable[[CaseView, ActContext], Reason | None]
@@ -369,7 +370,8 @@ def party_window_end(calendar, start: dt.date, days: int) -> tuple[dt.date, bool
 
 
 def hearing_notice_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
-    notified, held = ctx.data.get("notice_served_on"), ctx.data.get("held_on")
+    """第六十四条第二项: the hearing (held, or scheduled when the party did not come) noticed 7 working days ahead."""
+    notified, held = ctx.data.get("notice_served_on"), ctx.data.get("held_on") or ctx.data.get("scheduled_on")
     if not (notified and held and ctx.calendar):
         return None
     earliest, _ = party_window_end(ctx.calendar, notified, HEARING_NOTICE_WORKING_DAYS)
@@ -425,7 +427,13 @@ def not_heavier_than_notified(case: CaseView, ctx: ActContext) -> Reason | None:
         return None
     fine = ctx.data.get("fine_amount")
     new_kinds = set(ctx.data.get("penalty_kinds") or ())
-    if (fine is not None and case.fine_amount is not None and fine > case.fine_amount) or (new_kinds - set(case.penalty_kinds)):
+    # 没收 is a penalty too (第九条第三项): a larger sum than the notice announced is heavier, as a larger fine is —
+    # and may cross the 较大数额 that gives a hearing (第六十三条), which the party was never offered.
+    confiscated = ctx.data.get("confiscated_amount")
+    more_confiscated = (confiscated is not None and case.confiscated_amount is not None
+                        and confiscated > case.confiscated_amount)
+    if (fine is not None and case.fine_amount is not None and fine > case.fine_amount) or more_confiscated \
+            or (new_kinds - set(case.penalty_kinds)):
         return Reason(
             "heavier_than_notified",
             "处罚决定重于事先告知的处罚；如需加重，应重新履行告知程序",
@@ -664,15 +672,25 @@ LATE_PAYMENT_RATE = Decimal("0.03")  # 行政处罚法 第七十二条第一款�
 PAYMENT_DAYS = 15  # 第六十七条第三款: 自收到行政处罚决定书之日起十五日内缴纳
 
 
-def outstanding(case: CaseView, on: dt.date) -> Decimal:
-    """What the party may still pay on `on`: the fine and confiscated sum, plus 加处罚款 from the 16th day after
-    service at 3% of the fine a day, never more than the fine itself (第七十二条), less what was paid."""
+def outstanding(case: CaseView, on: dt.date, calendar: WorkingDays | None = None) -> Decimal:
+    """What the party may still pay on `on`: the fine and confiscated sum, plus 加处罚款 at 3% of the fine a day from
+    the day after the payment deadline, never more than the fine itself (第七十二条), less what was paid.
+
+    The deadline is the `payment` deadline's own (第六十七条: fifteen days from service, a last day on a holiday
+    moved to the next working day), so the guard and the deadline agree; without a calendar (or its year's data)
+    the fifteenth day as it falls. (第七十三条's pause during 复议/诉讼 is not recorded on a case yet.)"""
+    from . import deadlines as dl
+
     fine = case.fine_amount or Decimal("0")
     due = (case.confiscated_amount or Decimal("0")) + fine
     if case.served_on is not None and fine:
-        late_days = (on - (case.served_on + dt.timedelta(days=PAYMENT_DAYS))).days
-        if late_days > 0:
-            due += min(fine, (fine * LATE_PAYMENT_RATE * late_days).quantize(Decimal("0.01")))
+        due_on = case.served_on + dt.timedelta(days=PAYMENT_DAYS)
+        if calendar is not None:
+            try:
+                due_on = dl.due_for("payment", case.served_on, calendar).due_on
+            except CalendarDataMissing:
+                pass
+        due += dl.late_payment_surcharge(fine, due_on, on).amount
     return due - (case.paid_amount or Decimal("0"))
 
 
@@ -680,7 +698,7 @@ def payment_within_outstanding(case: CaseView, ctx: ActContext) -> Reason | None
     amount, on = ctx.data.get("amount"), _day(ctx, "paid_on")
     if amount is None:
         return None
-    left = outstanding(case, on)
+    left = outstanding(case, on, ctx.calendar)
     if amount > left:
         return Reason("payment_exceeds_outstanding",
                       f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元",
@@ -778,10 +796,22 @@ def actor_in_referral_team(case: CaseView, ctx: ActContext) -> Reason | None:
 
 @needs("referral")
 def reconsideration_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
-    """国务院令第310号 第九条: ask the police for 复议 within 3 days of receiving the 不予立案 notice."""
+    """国务院令第310号 第九条: ask the police for 复议 within 3 days of receiving the 不予立案 notice — counted as the
+    `reconsideration_request` deadline counts them (the agency's setting: calendar days by default, a last day on a
+    holiday moved to the next working day; or working days), so the guard never refuses a day the deadline allows."""
+    from . import deadlines as dl
+
     notice = (case.referral or {}).get("police_notice_on")
     asked = ctx.data.get("requested_on")
-    if notice and asked and (asked - notice).days > 3:
+    if not (notice and asked):
+        return None
+    last = notice + dt.timedelta(days=3)
+    if ctx.calendar is not None:
+        try:
+            last = dl.due_for("reconsideration_request", notice, ctx.calendar, counting=ctx.referral_counting).due_on
+        except CalendarDataMissing:
+            pass
+    if asked > last:
         return Reason("reconsideration_late", f"应当自收到不予立案通知书之日（{notice.isoformat()}）起三日内提请复议",
                       "国务院令第310号第九条")
     return None

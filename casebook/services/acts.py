@@ -146,9 +146,11 @@ ACTS: dict[str, Act] = {a.code: a for a in [
         # 第六十四条第（一）（二）项: the hearing is asked for after the 告知, and noticed and held after it too.
         dates=(After("notice_served_on", "prior_notice_served_on", "告知书送达日期"),
                After("held_on", "prior_notice_served_on", "告知书送达日期"))),
-    Act("record_hearing_no_show", "记录当事人无正当理由未出席听证", ("hearing",), None, OH, (actor_is_case_officer,), "hearing.waived",
+    Act("record_hearing_no_show", "记录当事人无正当理由未出席听证", ("hearing",), None, OH,
+        (actor_is_case_officer, hearing_notice_in_time), "hearing.waived",
         f"{PENALTY_LAW}第六十四条第六项", schema=sc.NoShowIn, effect=pr.record_hearing_no_show,
-        dates=(After("scheduled_on", "prior_notice_served_on", "告知书送达日期"),)),
+        dates=(After("notice_served_on", "prior_notice_served_on", "告知书送达日期"),
+               After("scheduled_on", "prior_notice_served_on", "告知书送达日期"))),
     # --- 决定 ----------------------------------------------------------------------------------------------
     Act("decide", "作出处理决定", ("investigation_closed", "prior_notice", "hearing"), "decided", H,
         (decision_kind_fits_stage, two_case_officers("decided_on"), prior_notice_settled, hearing_settled,
@@ -248,9 +250,10 @@ ACTS: dict[str, Act] = {a.code: a for a in [
     # --- 简易程序 -------------------------------------------------------------------------------------------
     Act("decide_on_the_spot", "当场作出行政处罚决定（简易程序）", (None,), "served", OFF,
         (summary_within_limits, summary_form_available, two_officers_named("decided_on"), actor_among_named,
-         party_age_known, minor_not_penalised, minor_leniency_on_the_spot),
+         party_age_known, minor_not_penalised, minor_leniency_on_the_spot, one_fine_per_act),
         "summary_decision.issued", f"{PENALTY_LAW}第五十一条、第五十二条", schema=sc.SummaryDecisionIn,
-        officers="officer_ids", creates=True, cosign=True),
+        officers="officer_ids", creates=True, cosign=True,
+        loads=frozenset({"same_act_fines"})),  # 第二十九条: an on-the-spot fine is a fine for the act seen that day
 ]}
 
 #: The acts done on an existing case through the generic JSON route (POST /cases/{id}/actions/{code}).

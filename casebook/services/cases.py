@@ -19,7 +19,7 @@ from .case_rows import insert_case
 from .context import Actor, deny, local_today
 from .effects import PARTY_AS_SERVED, party_snapshot
 from .effects.procedure import check_party
-from .loading import case_view, load_case, party_birth_date, resolve_officers  # noqa: F401  (load_case re-exported)
+from .loading import case_view, load_case, party_birth_date, resolve_officers, same_act_fines  # noqa: F401  (load_case re-exported)
 from .perform import admit, check_role, no_future, perform, refuse_if_needed, trail_act  # noqa: F401  (re-exported)
 
 # --- creating cases ---------------------------------------------------------------------------------
@@ -65,17 +65,26 @@ def decide_on_the_spot(s: Session, actor: Actor, data: dict, *, settings: Settin
         calendar=get_calendar(s), act_officers=[lc.OfficerView.of(u) for u in officers],
         summary_form_available=form is not None and form.used_by_case_id is None,
     )
-    view = lc.CaseView(stage=None, procedure="summary", party_kind=party.kind)
-    refuse_if_needed(ACTS["decide_on_the_spot"], view, ctx, actor, "new")
     now = utcnow()
+    # 第五十一条: the act is seen on the spot — its day is the day decided (第二十九条 and 第三十六条 read it). Built
+    # before the check and not yet added: a refusal writes nothing, and leaves the form unused.
     case = Case(
         agency_id=actor.agency_id, stage="served", procedure="summary", source=data.get("source", "inspection"),
         cause=data["cause"], party_id=party.id, discovered_on=data["decided_on"], filed_on=None,
+        act_started_on=data["decided_on"], act_ended_on=None, act_continuing=False,
         facts_text=data["facts_text"], violations=data.get("violations") or [], circumstances=[],
         decision_kind="penalty", penalty_kinds=data["penalty_kinds"], fine_amount=data.get("fine_amount"),
         decided_on=data["decided_on"], served_on=data["decided_on"], summary_form_no=data["form_no"],
         lead_officer_id=officers[0].id if officers else None, created_at=now, updated_at=now, event_seq=1, version=1,
     )
+    # 第二十九条: a second fine for the same item over the same day (on the spot or in another case) is refused
+    # unless its reason is recorded (one_fine_per_act reads the party's same-act fines and the input's items).
+    view = lc.CaseView(
+        stage=None, procedure="summary", party_kind=party.kind, decision_kind="penalty",
+        act_started_on=case.act_started_on, same_act_fines=same_act_fines(s, case),
+        violation_codes=tuple(v["code"] for v in case.violations if isinstance(v, dict) and v.get("code")),
+    )
+    refuse_if_needed(ACTS["decide_on_the_spot"], view, ctx, actor, "new")
     case.party = party
     for u in officers:
         case.officers.append(CaseOfficer(user_id=u.id, user=u, role="handler"))

@@ -237,10 +237,14 @@ def _period_of(started, ended, continuing, today: dt.date) -> tuple[dt.date, dt.
 def same_act_fines(s: Session, case: Case) -> tuple[dict, ...]:
     """行政处罚法 第二十九条: the party's other cases fined over an act period overlapping this case's, with their
     violation items (any agency: the rule binds the state, not one office); the guard matches the items. Without a
-    recorded act period "the same act" cannot be established, and nothing is listed."""
+    recorded act period "the same act" cannot be established, and nothing is listed.
+
+    The case may not be written yet (an on-the-spot decision being checked: no id, nothing to leave out). On-the-spot
+    (简易程序, 第五十一条) fines count: their act is the one seen on the spot, the day decided (a summary case stored
+    before its act day was recorded is read as such). A case without a 立案 number is named by its decision form."""
     from .context import local_today
 
-    if case.id is None or case.party_id is None:
+    if case.party_id is None:
         return ()
     today = local_today()
     mine = _period_of(case.act_started_on, case.act_ended_on, case.act_continuing, today)
@@ -248,18 +252,21 @@ def same_act_fines(s: Session, case: Case) -> tuple[dict, ...]:
         return ()
     # Their period, as _period_of: started … ended, or today while it goes on, or the start day alone. The overlap is
     # asked in SQL: a party fined many times (a chain store) sends back only the overlapping cases, not all of them.
-    their_end = func.coalesce(Case.act_ended_on, sa_case((Case.act_continuing.is_(True), today),
-                                                        else_=Case.act_started_on))
-    rows = s.execute(select(Case.id, Case.case_no, Case.violations, Case.fine_amount, Case.decided_on).where(
-        Case.party_id == case.party_id, Case.id != case.id, Case.decision_kind == "penalty",
-        Case.fine_amount.is_not(None), Case.decided_on.is_not(None), Case.stage.not_in(("terminated",)),
-        Case.act_started_on.is_not(None), Case.act_started_on <= mine[1], their_end >= mine[0])
-        .order_by(Case.id)).all()
+    their_start = func.coalesce(Case.act_started_on, sa_case((Case.procedure == "summary", Case.decided_on)))
+    their_end = func.coalesce(Case.act_ended_on, sa_case((Case.act_continuing.is_(True), today), else_=their_start))
+    where = [Case.party_id == case.party_id, Case.decision_kind == "penalty", Case.fine_amount.is_not(None),
+             Case.decided_on.is_not(None), Case.stage.not_in(("terminated",)),
+             their_start.is_not(None), their_start <= mine[1], their_end >= mine[0]]
+    if case.id is not None:  # not `Case.id != None`: in SQL that is never true, and would leave out every case
+        where.append(Case.id != case.id)
+    rows = s.execute(select(Case.id, Case.case_no, Case.summary_form_no, Case.violations, Case.fine_amount,
+                            Case.decided_on).where(*where).order_by(Case.id)).all()
     out = []
-    for cid, no, vio, fine, decided in rows:
+    for cid, no, form_no, vio, fine, decided in rows:
         items = sorted({v["code"] for v in vio or () if isinstance(v, dict) and v.get("code")})
         if items:
-            out.append({"case_id": cid, "case_no": no, "items": items, "fine_amount": str(fine), "decided_on": decided})
+            name = no or (f"第{form_no}号当场行政处罚决定书" if form_no else None)
+            out.append({"case_id": cid, "case_no": name, "items": items, "fine_amount": str(fine), "decided_on": decided})
     return tuple(out)
 
 

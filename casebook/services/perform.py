@@ -80,10 +80,15 @@ def act_context(s: Session, actor: Actor, case: Case, act: lc.Act, data: dict, o
         from .effects.execution import receipt_taken
 
         taken = frozenset({data["receipt_no"]}) if receipt_taken(s, case.agency_id, data["receipt_no"]) else frozenset()
+    counting = "calendar"
+    if "referral" in act.loads:
+        from casebook.db.engine import session_settings
+
+        counting = session_settings(s).referral_day_counting
     ctx = lc.ActContext(
         actor_id=actor.user_id, roles=actor.roles, today=today, data=data, calendar=calendar,
         act_officers=[lc.OfficerView.of(u) for u in officers], rules=evaluation.as_view() if evaluation else None,
-        assignee=assignee, taken_receipts=taken,
+        assignee=assignee, taken_receipts=taken, referral_counting=counting,
     )
     return ctx, evaluation
 

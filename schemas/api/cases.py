@@ -370,7 +370,9 @@ class ServeIn(Strict):
 class StatementIn(Strict):
     received_on = fields.Date(required=True)
     content = Text(20000, required=True)
-    review_opinion = Text(5000, metadata={"description": "复核意见（行政处罚法 第四十五条）"})
+    # 行政处罚法 第四十五条第一款: 对当事人提出的事实、理由和证据，应当进行复核 — the statement is recorded with its 复核
+    # (whether what the party says holds, and so is adopted), so no decision rests on a statement nobody weighed.
+    review_opinion = Text(5000, required=True, metadata={"description": "复核意见（行政处罚法 第四十五条）：当事人提出的事实、理由和证据是否成立、是否采纳"})
 
 
 class WaiverIn(Strict):
@@ -405,6 +407,8 @@ class HoldHearingIn(Strict):
 
 
 class NoShowIn(Strict):
+    # 第六十四条第（二）（六）项: a no-show waives the hearing only when the party was told in time when it would be
+    notice_served_on = fields.Date(required=True, metadata={"description": "听证通知书送达日期"})
     scheduled_on = fields.Date(required=True)
     note = Text(2000)
 
@@ -466,6 +470,7 @@ class SummaryDecisionIn(Strict):
     party_signed = fields.Boolean(required=True)
     refusal_note = Text(500, metadata={"description": "当事人拒绝签收的，在决定书上注明"})
     minor_leniency = Text(1000, metadata={"description": "当事人已满十四周岁不满十八周岁的，从轻或者减轻处罚的情况（行政处罚法第三十条）"})
+    same_act_reason = Text(2000, metadata={"description": "当事人同一违法行为已被罚款时，再次罚款的理由（行政处罚法第二十九条）"})
 
     @validates_schema
     def _signature(self, data, **kw):

@@ -74,6 +74,22 @@ def test_a_heavier_decision_than_notified_is_refused(api):
     assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["heavier_than_notified", "legal_review_required"]
 
 
+def test_a_decision_confiscating_more_than_notified_is_heavier_and_refused(api):
+    # 第四十四条、第四十五条: 没收 is a penalty; a larger sum than the 告知书 announced needs a new notice (and may give
+    # the hearing right the smaller sum did not, 第六十三条).
+    cid = api.investigated_case()
+    api.act(cid, "propose_penalty", {"kind": "penalty", "penalty_kinds": ["fine", "confiscate_property"],
+                                     "fine_amount": "5000.00", "confiscated_amount": "1000.00"})
+    api.act(cid, "serve_prior_notice", {"served_on": "2026-03-10", "method": "direct"})
+    body = {"kind": "penalty", "decided_on": "2026-03-18", "penalty_kinds": ["fine", "confiscate_property"],
+            "fine_amount": "5000.00"}
+    before = api.snapshot()
+    r = api.act(cid, "decide", {**body, "confiscated_amount": "200000.00"}, who="zhaomin", expect=409)
+    assert "heavier_than_notified" in [x["code"] for x in r.get_json()["errors"]["reasons"]]
+    assert api.snapshot() == before
+    api.act(cid, "decide", {**body, "confiscated_amount": "1000.00"}, who="zhaomin")
+
+
 def test_a_requested_hearing_blocks_the_decision_until_held(api):
     cid = api.noticed_case(fine="150000.00", kinds=("fine",))
     assert api.get(f"/api/v1/cases/{cid}").get_json()["hearing_right"] is True
@@ -112,7 +128,7 @@ def test_a_hearing_request_after_the_window_is_refused_and_without_a_right_too(a
 def test_a_no_show_at_the_hearing_counts_as_waived(api):
     cid = api.noticed_case(fine="150000.00", kinds=("fine",))
     api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
-    api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-24"})
+    api.act(cid, "record_hearing_no_show", {"notice_served_on": "2026-03-13", "scheduled_on": "2026-03-24"})
     api.review(cid, reviewed_on="2026-03-24")
     api.act(cid, "decide", {"kind": "penalty", "decided_on": "2026-03-25", "penalty_kinds": ["fine"], "fine_amount": "150000.00"},
             who="zhaomin")
@@ -122,7 +138,7 @@ def test_a_decision_dated_before_its_legal_review_or_its_collective_discussion_i
     # 第五十七条第二款、第五十八条: the discussion and the review come before the decision, so its date cannot precede them.
     cid = api.noticed_case(fine="150000.00", kinds=("fine",))
     api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
-    api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-24"})
+    api.act(cid, "record_hearing_no_show", {"notice_served_on": "2026-03-13", "scheduled_on": "2026-03-24"})
     api.review(cid, reviewed_on="2026-03-26")
     body = {"kind": "penalty", "penalty_kinds": ["fine"], "fine_amount": "150000.00"}
     r = api.act(cid, "decide", {**body, "decided_on": "2026-03-25"}, who="zhaomin", expect=409)
@@ -145,9 +161,34 @@ def test_a_hearing_or_a_no_show_dated_before_the_prior_notice_is_refused(api):
     r = api.act(cid, "hold_hearing", {"notice_served_on": "2026-03-01", "held_on": "2026-03-24",
                                       "chair_id": api.user_id("wangfang"), "transcript_summary": "当事人到场陈述"}, expect=409)
     assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["date_out_of_order"]
-    r = api.act(cid, "record_hearing_no_show", {"scheduled_on": "2026-03-09"}, expect=409)
+    r = api.act(cid, "record_hearing_no_show", {"notice_served_on": "2026-02-20", "scheduled_on": "2026-03-09"}, expect=409)
     assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["date_out_of_order"]
     assert api.get(f"/api/v1/cases/{cid}").get_json()["hearing_status"] == "requested"
+
+
+def test_a_no_show_counts_as_a_waiver_only_after_a_notice_served_in_time(api):
+    # 第六十四条第（二）（六）项: the notice is part of the record, and a hearing noticed too late waives nothing.
+    cid = api.noticed_case(fine="150000.00", kinds=("fine",))
+    api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
+    r = api.post(f"/api/v1/cases/{cid}/actions/record_hearing_no_show", {"scheduled_on": "2026-03-24"},
+                 headers={"If-Match": api.etag(cid)})
+    assert r.status_code == 422 and "notice_served_on" in r.get_json()["errors"]
+    r = api.act(cid, "record_hearing_no_show", {"notice_served_on": "2026-03-20", "scheduled_on": "2026-03-24"},
+                expect=409)
+    assert [x["code"] for x in r.get_json()["errors"]["reasons"]] == ["hearing_notice_too_short"]
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["hearing_status"] == "requested"
+
+
+def test_a_statement_is_recorded_with_its_review(api):
+    # 第四十五条第一款: the party's facts, reasons and evidence are reviewed (复核) — no statement stands unweighed.
+    cid = api.noticed_case(fine="5000.00", kinds=("fine",))
+    before = api.snapshot()
+    r = api.post(f"/api/v1/cases/{cid}/actions/record_statement", {"received_on": "2026-03-12", "content": "当事人称系进货疏忽"},
+                 headers={"If-Match": api.etag(cid)})
+    assert r.status_code == 422 and "review_opinion" in r.get_json()["errors"]
+    assert api.snapshot() == before
+    api.act(cid, "record_statement", {"received_on": "2026-03-12", "content": "当事人称系进货疏忽",
+                                      "review_opinion": "经复核，当事人所述不影响违法事实的认定，不予采纳"})
 
 
 def test_filing_needs_two_officers_with_credentials_valid_that_day(api):

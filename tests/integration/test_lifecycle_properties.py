@@ -103,7 +103,8 @@ MODELED = {
 CASE_ACTIONS = [a for a, t in TRANSITIONS.items() if t.from_stages != (None,) and a in MODELED]
 NEXT_STEPS = frozenset(REVIEW_EFFECTS) | frozenset(REFERRAL_EFFECTS) | {"update_facts"}  # see Oracle.ready
 TEXT = {"cause": "涉嫌销售过期食品", "reason": "依法处理", "report": "事实清楚，证据确凿", "summary": "现场检查发现过期食品12袋",
-        "content": "当事人称系进货疏忽", "note": "当事人书面声明放弃陈述申辩和听证", "transcript_summary": "当事人到场陈述",
+        "content": "当事人称系进货疏忽", "review_opinion": "经复核，当事人所述不影响违法事实的认定，不予采纳",
+        "note": "当事人书面声明放弃陈述申辩和听证", "transcript_summary": "当事人到场陈述",
         "referral": "涉嫌销售伪劣产品罪，货值金额逾十五万元", "police": "枣庄市公安局山亭分局",
         "procuratorate": "枣庄市山亭区人民检察院"}
 DISCUSSION = {"attendees": ["赵敏", "钱进", "孙丽"], "opinions": "一致同意", "conclusion": "同意处罚"}
@@ -231,7 +232,7 @@ class Draw:
         if a in ("serve_prior_notice", "serve_decision"):
             return {"served_on": self.day(c), "method": self.pick(["direct", "post"])}
         if a == "record_statement":
-            return {"received_on": self.day(c), "content": TEXT["content"]}
+            return {"received_on": self.day(c), "content": TEXT["content"], "review_opinion": TEXT["review_opinion"]}
         if a == "record_waiver":
             return {"waived_on": self.day(c), "note": TEXT["note"]}
         if a == "request_hearing":
@@ -248,7 +249,14 @@ class Draw:
             return {"notice_served_on": notified, "held_on": held, "chair_id": self.w.people[chair].id,
                     "transcript_summary": TEXT["transcript_summary"]}
         if a == "record_hearing_no_show":
-            return {"scheduled_on": self.day(c)}
+            notified = self.day(c)
+            earliest = D.fromisoformat(notified) + dt.timedelta(days=9)
+            if D.fromisoformat(notified) <= today():  # 第六十四条(二): seven working days' notice
+                earliest = CAL.add_working_days(D.fromisoformat(notified), 7)
+            scheduled = self.pick([earliest, earliest - dt.timedelta(days=1),
+                                   D.fromisoformat(notified) + dt.timedelta(days=self.d.draw(st.integers(0, 16)))],
+                                  "scheduled")
+            return {"notice_served_on": notified, "scheduled_on": scheduled.isoformat()}
         if a == "decide":
             return self.decision(c)
         if a == "record_payment":

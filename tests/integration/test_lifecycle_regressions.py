@@ -76,7 +76,7 @@ def test_a_refusal_lists_each_reason_once(api):
 
 @pytest.mark.parametrize("action, body", [
     ("record_waiver", {"waived_on": "2099-01-04", "note": "当事人书面声明放弃陈述申辩和听证"}),
-    ("record_statement", {"received_on": "2099-01-04", "content": "当事人称系进货疏忽"}),
+    ("record_statement", {"received_on": "2099-01-04", "content": "当事人称系进货疏忽", "review_opinion": "经复核，不成立"}),
 ])
 def test_a_waiver_or_statement_dated_in_the_future_is_refused(api, action, body):
     cid = _noticed(api)
@@ -87,7 +87,7 @@ def test_a_waiver_or_statement_dated_in_the_future_is_refused(api, action, body)
 def test_a_no_show_at_a_hearing_in_the_future_is_refused(api):
     cid = _noticed(api, fine="150000.00")
     api.act(cid, "request_hearing", {"requested_on": "2026-03-12"})
-    r = api.act(cid, "record_hearing_no_show", {"scheduled_on": "2099-01-04"}, expect=422)
+    r = api.act(cid, "record_hearing_no_show", {"notice_served_on": "2026-03-12", "scheduled_on": "2099-01-04"}, expect=422)
     assert r.get_json()["code"] == "date_in_future"
 
 

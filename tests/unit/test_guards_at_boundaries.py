@@ -204,3 +204,40 @@ def test_a_hearing_noticed_before_an_unpublished_year_is_not_refused_for_want_of
     early = reasons("hold_hearing", case, notice_served_on=D(2026, 12, 28), held_on=D(2027, 1, 6), chair_id=9)
     late = reasons("hold_hearing", case, notice_served_on=D(2026, 12, 28), held_on=D(2027, 1, 25), chair_id=9)
     assert early == ["hearing_notice_too_short"] and late == []
+
+
+# --- the surcharge's due date and 310号's 复议 window read the deadlines' own counting --------------------------
+
+def test_the_outstanding_sum_counts_the_surcharge_from_the_payment_deadline_moved_off_the_holiday():
+    # 第六十七条、第七十二条: served 2025-09-16, the fifteenth day falls in 国庆 and the deadline moves to 10-09; no
+    # surcharge is owed before then, so a payment of the fine plus "surcharge" is refused as more than is owed.
+    from decimal import Decimal
+
+    cal = WorkingDayCalendar()
+    case = lc.CaseView(stage="executing", fine_amount=Decimal("1000"), served_on=dt.date(2025, 9, 16))
+    assert lc.outstanding(case, dt.date(2025, 10, 5), cal) == Decimal("1000")
+    assert lc.outstanding(case, dt.date(2025, 10, 9), cal) == Decimal("1000")
+    assert lc.outstanding(case, dt.date(2025, 10, 10), cal) == Decimal("1030.00")
+    assert lc.outstanding(case, dt.date(2026, 3, 1), cal) == Decimal("2000.00")  # never more than the fine
+    ctx = lc.ActContext(actor_id=1, roles=frozenset({"officer"}), today=dt.date(2025, 10, 5), calendar=cal,
+                        data={"amount": Decimal("1120.00"), "paid_on": dt.date(2025, 10, 5)})
+    assert lc.payment_within_outstanding(case, ctx).code == "payment_exceeds_outstanding"
+    ctx.data["amount"] = Decimal("1000.00")
+    assert lc.payment_within_outstanding(case, ctx) is None
+
+
+def test_a_reconsideration_request_on_the_deadlines_last_day_is_in_time():
+    # 国务院令第310号 第九条: notice received 2025-09-28; the third day falls in 国庆, the deadline moves to 10-09.
+    cal = WorkingDayCalendar()
+    case = lc.CaseView(stage="investigating", referral={"police_notice_on": dt.date(2025, 9, 28)})
+
+    def asked(day, counting="calendar"):
+        ctx = lc.ActContext(actor_id=1, roles=frozenset({"agency_head"}), today=day, calendar=cal,
+                            data={"requested_on": day}, referral_counting=counting)
+        return lc.reconsideration_in_time(case, ctx)
+
+    assert asked(dt.date(2025, 10, 9)) is None
+    assert asked(dt.date(2025, 10, 10)).code == "reconsideration_late"
+    # the old guard counted plain days: 10-01 was its last (inside the holiday) and 10-09 was refused
+    assert asked(dt.date(2025, 10, 9), "working") is None  # 3 working days: 09-29, 09-30, 10-09
+    assert asked(dt.date(2025, 10, 10), "working").code == "reconsideration_late"

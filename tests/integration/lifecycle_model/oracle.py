@@ -309,7 +309,7 @@ class Oracle:
         "decide": (("decided_on", "filed_on"), ("decided_on", "notice_on"), ("decided_on", "review.reviewed_on"),
                    ("decided_on", "discussion_on")),
         "hold_hearing": (("notice_served_on", "notice_on"), ("held_on", "notice_on")),
-        "record_hearing_no_show": (("scheduled_on", "notice_on"),),
+        "record_hearing_no_show": (("notice_served_on", "notice_on"), ("scheduled_on", "notice_on")),
         "serve_decision": (("served_on", "decided_on"),),
         "record_payment": (("paid_on", "decided_on"),),
         "close": (("closed_on", "decided_on"),),
@@ -458,6 +458,9 @@ class Oracle:
             if body["chair_id"] in c.officers:
                 r.add("chair_is_investigator")
             if day(body["held_on"]) < CAL.add_working_days(day(body["notice_served_on"]), 7):
+                r.add("hearing_notice_too_short")
+        if action == "record_hearing_no_show":
+            if day(body["scheduled_on"]) < CAL.add_working_days(day(body["notice_served_on"]), 7):
                 r.add("hearing_notice_too_short")
         if action == "decide":
             on_day = day(body["decided_on"])
