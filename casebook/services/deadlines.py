@@ -168,8 +168,16 @@ def _compute(d: Deadline, cal, now: dt.datetime, margin: int | None = None) -> b
         margin = _margin(None) if margin is None else margin
         if lead and k.unit != "hours":
             opts["warn_days"] = lead + max(int(margin), 0)
-        due = dl.due_for(d.kind, start, cal.provisional(), extended_days=d.extended_days, paused_days=d.paused_days,
-                         **opts)
+        # A period the law gives the party (陈述申辩、听证申请) is lengthened by the guards' margin, as the guard that
+        # refuses a late request counts it (lifecycle.party_window_end: never shorter than 行政处罚法 第八十五条
+        # gives); the row would otherwise show the window closed while the guard still accepts the request.
+        party = 0
+        if k.duty == "party" and dl.unit_for(k, **opts) == "working":
+            from casebook.domain.lifecycle import PROVISIONAL_MARGIN
+
+            party = PROVISIONAL_MARGIN
+        due = dl.due_for(d.kind, start, cal.provisional(), extended_days=d.extended_days + party,
+                         paused_days=d.paused_days, **opts)
     if provisional_year is None:
         d.calendar_missing_year = d.calendar_flagged_at = None
     elif d.calendar_missing_year != provisional_year:

@@ -357,6 +357,20 @@ def test_a_deadline_without_calendar_data_is_counted_provisionally_surfaced_once
     cal_svc.invalidate()
 
 
+def test_the_partys_window_in_a_year_without_calendar_data_closes_when_the_guard_closes_it(api, sessions):
+    # 行政处罚法 第八十五条: a party's period counted provisionally is lengthened by the guard's margin; the row agrees
+    # with lifecycle.party_window_end (the guard that refuses a late hearing request), not 3 working days earlier.
+    from casebook.domain import lifecycle as lc
+    from casebook.services.calendar import get_calendar
+
+    cid = api.filed_case()
+    row = plan(sessions, cid, "hearing_request", D(2027, 1, 29))
+    with sessions() as s:
+        last, provisional = lc.party_window_end(get_calendar(s), D(2027, 1, 29), 5)
+    assert provisional and row.calendar_missing_year == 2027
+    assert row.due_on == last == D(2027, 2, 16)
+
+
 # --- the API and the overdue flag ------------------------------------------------------------------------------
 
 
