@@ -241,6 +241,9 @@ def plan(s: Session, case: Case | int, kind: str, *, start: dt.date | dt.datetim
         if same:
             return existing
         existing.starts_on, existing.start_at = starts_on, start_at
+        # the options may change the length or the counting (a limitation's five years, an agency's review limit):
+        # the row says what it counts, as a new one would
+        existing.unit, existing.length = dl.unit_for(k, **options), dl.base_length(k, **options)
         existing.meta = {**(existing.meta or {}), "opts": options}
         existing.updated_at = now
         _compute(existing, get_calendar(s), now, _margin(settings))

@@ -455,6 +455,10 @@ def test_plans_are_idempotent_and_a_new_start_replans(api, sessions):
         assert svc.settle(s, cid, "legal_review", ref="review:1", on=D(2026, 3, 20)).status == "met"
         assert svc.settle(s, cid, "legal_review", ref="review:1") is None  # nothing live any more
         assert [d.kind for d in svc.cancel(s, cid, reason="案件终止")] == ["decision", "referral_transfer"]
+    # a re-plan with other options says what it now counts: the limitation's five years, not the two it began with
+    two = plan(sessions, cid, "limitation", D(2025, 3, 1))
+    five = plan(sessions, cid, "limitation", D(2025, 3, 2), extended=True)
+    assert five.id == two.id and (five.length, five.due_on) == (5, D(2030, 3, 2))
 
 
 # --- the scheduler -------------------------------------------------------------------------------------------------
