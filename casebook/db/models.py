@@ -671,6 +671,10 @@ class Referral(Base):
     reconsideration_on: Mapped[dt.date | None] = mapped_column(Date)
     supervision_on: Mapped[dt.date | None] = mapped_column(Date)
     penalty_copy_on: Mapped[dt.date | None] = mapped_column(Date)
+    # 第十二条: after the police's 立案, the 涉案物品 and materials handed over to them, and the 交接手续 done
+    handed_over_on: Mapped[dt.date | None] = mapped_column(Date)
+    handover_items: Mapped[str | None] = mapped_column(Text)
+    handover_receiver: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

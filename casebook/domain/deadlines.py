@@ -104,6 +104,10 @@ KINDS: dict[str, DeadlineKind] = {
                      duty="police"),
         DeadlineKind("reconsideration_request", "提请复议期限", f"{REFERRAL_RULES}第九条", "calendar", 3,
                      "收到不予立案通知书之日", 1, window=True),
+        DeadlineKind("referral_handover", "移交涉案物品和材料期限", f"{REFERRAL_RULES}第十二条", "calendar", 3,
+                     "接到立案通知书之日", 1,
+                     note="公安机关决定立案的，将涉案物品以及与案件有关的其他材料移交公安机关，并办结交接手续；"
+                          "法律、行政法规另有规定的，依照其规定"),
         DeadlineKind("penalty_copy", "行政处罚决定抄送期限", "高检会〔2006〕2号", "calendar", 10,
                      "移送之日（已作出行政处罚决定的）", 2, note="已作出的行政处罚决定书抄送公安机关、人民检察院；十日按日历日计算"),
         DeadlineKind("legal_review", "法制审核期限", f"{PENALTY_LAW}第五十八条；国办发〔2018〕118号", "working", 10,
@@ -113,7 +117,8 @@ KINDS: dict[str, DeadlineKind] = {
     ]
 }
 # Kinds counted under 310号, whose 「3日」 counting is configuration (rules.md §1, §12 open questions).
-REFERRAL_DAY_KINDS = frozenset({"referral_decision", "police_decision", "reconsideration_request"})
+REFERRAL_DAY_KINDS = frozenset({"referral_decision", "police_decision", "reconsideration_request",
+                                "referral_handover"})
 PUBLICATION_OTHER_DAYS = 20  # 总局令第45号 第九条 and 118号 for decisions other than penalties
 LIMITATION_EXTENDED_YEARS = 5  # 第三十六条: 生命健康安全、金融安全 with harm
 

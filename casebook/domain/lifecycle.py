@@ -817,6 +817,16 @@ def reconsideration_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
     return None
 
 
+@needs("referral")
+def handover_not_recorded(case: CaseView, ctx: ActContext) -> Reason | None:
+    """国务院令第310号 第十二条: the 涉案物品 and materials go to the police once, with one 交接手续."""
+    on = (case.referral or {}).get("handed_over_on")
+    if on:
+        return Reason("referral_already_handed_over",
+                      f"已于{on.isoformat()}向公安机关移交涉案物品和材料并办结交接手续，不能重复记录", "国务院令第310号第十二条")
+    return None
+
+
 def materials_complete(case: CaseView, ctx: ActContext) -> Reason | None:
     """国务院令第310号 第六条: the five materials of a transfer."""
     m = ctx.data.get("materials") or {}

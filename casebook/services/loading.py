@@ -295,7 +295,7 @@ def _latest_referral(s: Session, case: Case) -> dict | None:
     return r and {"id": r.id, "status": r.status, "team_ids": list(r.team_ids or ()), "police_notice_on": r.police_notice_on,
                   "formed_on": r.formed_on, "reported_on": r.reported_on, "head_decided_on": r.head_decided_on,
                   "transferred_on": local_date(r.transferred_at) if r.transferred_at else None,
-                  "receipt_on": r.receipt_on}
+                  "receipt_on": r.receipt_on, "handed_over_on": r.handed_over_on}
 
 
 def resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: str = "officer_ids") -> list[User]:

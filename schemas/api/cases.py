@@ -619,6 +619,16 @@ class PoliceDecisionIn(Strict):
             raise ValidationError("不予立案的，须记录公安机关说明的理由", "reasons")
 
 
+class ReferralHandoverIn(Strict):
+    """国务院令第310号 第十二条: the 涉案物品 and materials handed over to the police after their 立案."""
+
+    handed_over_on = fields.Date(required=True, metadata={
+        "description": "移交涉案物品和材料、办结交接手续的日期（不早于接到立案通知书之日；应当自该日起3日内）"})
+    items = Text(5000, required=True, metadata={"description": "涉案物品及材料清单"})
+    receiver = Text(100, required=True, metadata={"description": "公安机关接收人"})
+    note = Text(2000, metadata={"description": "备注（如法律、行政法规另有规定的情形）"})
+
+
 class RequestIn(Strict):
     requested_on = fields.Date(required=True)
     reasons = Text(5000, required=True)

@@ -337,6 +337,15 @@ class Draw:
             return {"requested_on": on, "reasons": "有新证据证明达到追诉标准"}
         if a == "record_police_return":
             return {"returned_on": self.day(c), "reason": "经侦查不构成犯罪，退回行政机关处理"}
+        if a == "record_referral_handover":  # 第十二条: within three days of the 立案通知书; the third day and later
+            notice = c.referral.notice_on if c.referral else None
+            on = self.day(c)
+            if notice and not self.chance(3, "any day"):
+                on = min(notice + dt.timedelta(days=self.pick([0, 3, 5], "days after the notice")), today()).isoformat()
+            body = {"handed_over_on": on, "items": "涉案伪劣产品120箱及检验报告", "receiver": "王警官"}
+            if self.chance(2):
+                body["note"] = "已办结交接手续"
+            return body
         return {"sent_on": self.day(c), "sent_to": self.pick([["police", "procuratorate"], ["procuratorate", "police"],
                                                               ["police"]], "sent to")}
 
@@ -666,6 +675,10 @@ class LifecycleMachine(RuleBasedStateMachine):
                                                                   "reasons": "未达立案追诉标准"})]
             else:
                 steps += [("record_police_decision", "zhangwei", {"decision": "filed", "notice_on": "2026-03-16"}),
+                          # 第十二条: the 涉案物品 and materials handed over within three days of the 立案通知书
+                          ("record_referral_handover", "liqiang", {"handed_over_on": "2026-03-18",
+                                                                   "items": "涉案伪劣产品120箱及检验报告",
+                                                                   "receiver": "王警官"}),
                           ("record_police_return", "liqiang", {"returned_on": "2026-03-20",
                                                                "reason": "经侦查不构成犯罪，退回行政机关处理"})]
         if path in ("heard", "waived"):

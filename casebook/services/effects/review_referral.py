@@ -198,7 +198,18 @@ def record_police_decision(s: Session, case: Case, run: Run) -> dict | None:
     settle(s, case, "police_decision", ref=f"referral:{r.id}", on=run.data["notice_on"])
     if run.data["decision"] == "declined":
         plan(s, case, "reconsideration_request", settings=run.settings, start=run.data["notice_on"], ref=f"referral:{r.id}")
+    else:  # 第十二条: hand the 涉案物品 and materials over within 3 days of receiving the 立案通知书
+        plan(s, case, "referral_handover", settings=run.settings, start=run.data["notice_on"], ref=f"referral:{r.id}")
     return {"referral_id": r.id, "decision": run.data["decision"]}
+
+
+def record_referral_handover(s: Session, case: Case, run: Run) -> dict | None:
+    r = latest(s, Referral, case)
+    r.handed_over_on, r.handover_items, r.handover_receiver = (run.data["handed_over_on"], run.data["items"],
+                                                               run.data["receiver"])
+    # 第十二条: within 3 days of the 立案通知书; met on the day of the handover (late if after it is due).
+    settle(s, case, "referral_handover", ref=f"referral:{r.id}", on=run.data["handed_over_on"])
+    return {"referral_id": r.id}
 
 
 def request_reconsideration(s: Session, case: Case, run: Run) -> dict | None:
@@ -222,6 +233,14 @@ def record_police_return(s: Session, case: Case, run: Run) -> dict | None:
     _set(case, r, "returned")
     # Sending the case back answers the transfer: nothing more is due from the police (and nothing else settles it).
     settle(s, case, "police_decision", ref=f"referral:{r.id}", on=run.data["returned_on"])
+    # 第十三条: sent back after the police's 立案, the case is the agency's again — the handover of 第十二条 is no longer
+    # due. A handover deadline already missed stays missed.
+    from casebook.services import deadlines
+
+    handover = deadlines.live(s, case, "referral_handover", ref=f"referral:{r.id}")
+    if handover is not None and handover.status == "open":
+        deadlines.cancel(s, case, "referral_handover", ref=f"referral:{r.id}",
+                         reason="公安机关已退回案件，无须再移交涉案物品和材料（国务院令第310号第十三条）")
     return {"referral_id": r.id}
 
 

@@ -36,7 +36,9 @@ def _referral(r) -> dict:
             "materials": r.materials, "evidence_manifest": r.evidence_manifest, "receipt_on": iso(r.receipt_on),
             "police_decision": r.police_decision, "police_notice_on": iso(r.police_notice_on),
             "police_reasons": r.police_reasons, "reconsideration_on": iso(r.reconsideration_on),
-            "supervision_on": iso(r.supervision_on), "penalty_copy_on": iso(r.penalty_copy_on)}
+            "supervision_on": iso(r.supervision_on), "penalty_copy_on": iso(r.penalty_copy_on),
+            "handed_over_on": iso(r.handed_over_on), "handover_items": r.handover_items,
+            "handover_receiver": r.handover_receiver}
 
 
 @blp.route("/legal-reviews", methods=["GET"])

@@ -93,6 +93,7 @@ class Referral:
     receipt_on: dt.date | None = None
     notice_on: dt.date | None = None  # the police's notice: filed, declined, or the case sent back
     copy_on: dt.date | None = None
+    handed_over_on: dt.date | None = None  # 第十二条: the 涉案物品 and materials handed over after the police's 立案
 
 
 @dataclass
@@ -186,6 +187,13 @@ class CaseModel:
             live.status, live.met_on = "met", on
             self.trail.append("deadline.met")
 
+    def cancel(self, kind: str, ref: str) -> None:
+        """Cancel the live deadline of that kind and ref (nothing if none is live)."""
+        live = self.live(kind, ref)
+        if live is not None:
+            live.status = "cancelled"
+            self.trail.append("deadline.cancelled")
+
 
 # Reasons of the catalogue guards that need a violation or exemption code (see the module docstring), which this
 # machine does not predict.
@@ -248,7 +256,7 @@ CASE_OFFICER_ACTS = {"start_investigation", "record_investigation_act", "add_evi
                      # the same rule for execution, archiving, 备案, the hearing and the referral steps (heads excepted)
                      "start_execution", "record_payment", "archive", "record_summary_filing", "hold_hearing",
                      "record_hearing_no_show", "form_referral_team", "transfer_referral", "record_police_receipt",
-                     "record_police_decision", "record_police_return", "record_penalty_copy"}
+                     "record_police_decision", "record_police_return", "record_penalty_copy", "record_referral_handover"}
 # Acts that name officers (第四十二条: two with a credential valid on the act's day), and where.
 OFFICER_FIELDS = {"file": ("officer_ids", "filed_on"), "record_investigation_act": ("officer_ids", "acted_on"),
                   "add_evidence": ("collected_by", "collected_on"), "form_referral_team": ("officer_ids", "formed_on")}
@@ -324,6 +332,7 @@ class Oracle:
         "request_reconsideration": (("requested_on", "referral.notice_on"),),
         "request_supervision": (("requested_on", "referral.notice_on"),),
         "record_police_return": (("returned_on", "referral.transferred_on"),),
+        "record_referral_handover": (("handed_over_on", "referral.notice_on"),),
         "record_penalty_copy": (("sent_on", "decided_on"),),
     }
 
@@ -578,6 +587,8 @@ class Oracle:
         if action == "request_reconsideration" and ref and ref.notice_on and \
                 (day(body["requested_on"]) - ref.notice_on).days > 3:
             r.add("reconsideration_late")  # 第九条: within three days of the notice
+        if action == "record_referral_handover" and ref and ref.handed_over_on:
+            r.add("referral_already_handed_over")  # 第十二条: one handover, one 交接手续
         if action == "record_penalty_copy" and (c.decision_kind != "penalty" or c.stage not in DECIDED):
             r.add("no_penalty_decided")
         return r
@@ -631,6 +642,7 @@ class Oracle:
             "form_referral_team": s not in REFERRAL_IN_PROGRESS and (s == "none" or self.crosses(c)),
             "decline_referral": s == "reported" or (self.crosses(c) and c.referral_status == "none"),
             "record_penalty_copy": c.live("penalty_copy", "") is not None,
+            "record_referral_handover": s == "police_filed" and not c.referral.handed_over_on,
             "update_facts": c.goods_value is None,
             "confirm_act": bool(c.awaiting),
         }.get(action, s in REFERRAL_STEPS.get(action, ()))
@@ -860,6 +872,14 @@ def _police_decision(c, body, extra, w, now):
     c.settle("police_decision", ref, on)
     if body["decision"] == "declined":  # 第九条: three days to ask for 复议
         c.plan("reconsideration_request", ref, on, due_date(w, c, "reconsideration_request", on))
+    else:  # 第十二条: three days from the 立案通知书 to hand the 涉案物品 and materials over
+        c.plan("referral_handover", ref, on, due_date(w, c, "referral_handover", on))
+
+
+def _handover(c, body, extra, w, now):
+    on = day(body["handed_over_on"])
+    c.referral.handed_over_on = on
+    c.settle("referral_handover", f"referral:{c.referral.id}", on)
 
 
 def _reconsideration(c, body, extra, w, now):
@@ -875,6 +895,7 @@ def _police_return(c, body, extra, w, now):
     ref = _to(c, "returned")
     c.referral.notice_on = on
     c.settle("police_decision", ref, on)  # the police's answer to the transfer: nothing more is due from them
+    c.cancel("referral_handover", ref)  # 第十三条: the case is the agency's again; no handover is due
 
 
 def _penalty_copy(c, body, extra, w, now):
@@ -888,4 +909,4 @@ REFERRAL_EFFECTS = {"form_referral_team": _form_team, "submit_referral_report": 
                     "decline_referral": _decline, "transfer_referral": _transfer, "record_police_receipt": _receipt,
                     "record_police_decision": _police_decision, "request_reconsideration": _reconsideration,
                     "request_supervision": _supervision, "record_police_return": _police_return,
-                    "record_penalty_copy": _penalty_copy}
+                    "record_penalty_copy": _penalty_copy, "record_referral_handover": _handover}

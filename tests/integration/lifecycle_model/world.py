@@ -49,7 +49,8 @@ LEGAL_REVIEW_DAYS = 7
 # The deadlines the review and referral acts plan: (unit, length). "310" is 国务院令第310号's 「3日」, counted as
 # configured (calendar days by default); the transfer's 24 hours run from the approval; 高检会〔2006〕2号's ten days.
 DEADLINES = {"legal_review": ("working", LEGAL_REVIEW_DAYS), "referral_decision": ("310", 3), "referral_transfer": ("hours", 24),
-             "police_decision": ("310", 3), "reconsideration_request": ("310", 3), "penalty_copy": ("calendar", 10)}
+             "police_decision": ("310", 3), "reconsideration_request": ("310", 3), "referral_handover": ("310", 3),
+             "penalty_copy": ("calendar", 10)}
 PENDING_REVIEW = ("submitted", "assigned")
 DECIDED = ("decided", "served", "executing", "closed", "archived")  # stages after a decision (高检会〔2006〕2号)
 # The step of a referral (its latest record) each act follows (国务院令第310号 第五条至第十三条).
@@ -63,6 +64,7 @@ REFERRAL_STEPS = {
     "request_reconsideration": ("police_declined",),
     "request_supervision": ("police_declined", "reconsideration_requested"),
     "record_police_return": ("transferred", "receipted", "police_filed"),
+    "record_referral_handover": ("police_filed",),
 }
 
 # 郭琪's credential ends on 2026-03-31: acts on either side of it.
