@@ -177,6 +177,21 @@ def add_years(d: dt.date, years: int) -> dt.date:
         return d.replace(year=d.year + years, day=28)
 
 
+def met_late(unit: str, due_on: dt.date | None, met_on: dt.date | None,
+             due_at: dt.datetime | None = None, met_at: dt.datetime | None = None) -> bool:
+    """Whether a deadline met on `met_on` (at `met_at`) was late, in its own unit: an hour-counted deadline by the
+    instant (国务院令第310号 第五条: transfer within 24 hours of the approval — 35 hours after it is late even on the
+    due date), any other by the day. A naive instant is UTC (as stored). The one rule `settle` and the 评查 and
+    statistics readers share (statistics.met_late is its SQL form)."""
+    if unit == "hours" and due_at is not None and met_at is not None:
+        return _aware(met_at) > _aware(due_at)
+    return due_on is not None and met_on is not None and met_on > due_on
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
 def base_length(k: DeadlineKind, **opts: Any) -> int:
     """Return the statutory length of a kind, as configured for this deadline."""
     if opts.get("days") is not None:
@@ -315,6 +330,17 @@ def late_payment_surcharge(
     raw = (fine * SURCHARGE_RATE * days).quantize(CENT, rounding=ROUND_HALF_UP)
     cap = fine.quantize(CENT, rounding=ROUND_HALF_UP)
     return Surcharge(days, min(raw, cap), raw >= cap, len(excluded))
+
+
+def remedy_pause(filed_on: dt.date, concluded_on: dt.date | None) -> tuple[dt.date, dt.date | None]:
+    """The pause of the surcharge a 复议 or 诉讼 makes (第七十三条: 加处罚款的数额在行政复议或者行政诉讼期间不予计算), as
+    `late_payment_surcharge` takes it: (first day not counted, first day counted again; None while it lasts).
+
+    The 期间 runs from the day the party applied for 复议 or brought the suit, that day included, to the day it ended
+    (the 复议决定书 served, the judgment in force, the withdrawal allowed), that day included: the surcharge accrues
+    again from the day after, as a period counts from the day after its event (第八十五条). Both edge days are kept
+    out of the count — read in the party's favour, since the article forbids counting the surcharge in the 期间."""
+    return filed_on, None if concluded_on is None else concluded_on + dt.timedelta(days=1)
 
 
 def describe(code: str, opts: Mapping[str, Any] | None = None) -> dict:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CatalogueVersion
 from casebook.domain import general_provisions as gp
+from casebook.domain.deadlines import add_years
 from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.domain.rules import checks
 from casebook.domain.rules.model import (
@@ -244,13 +245,6 @@ def district_agencies(s: Session, agency_id: int) -> set[int]:
     return out
 
 
-def _window_start(before: dt.date, years: int) -> dt.date:
-    """The first day of a look-back of `years` ending on `before` (29 February counts back to 28 February)."""
-    if before.month == 2 and before.day == 29:
-        return before.replace(year=before.year - years, day=28)
-    return before.replace(year=before.year - years)
-
-
 def _same_violation(violations, violation_code: str) -> bool:
     return any(isinstance(v, dict) and v.get("code") == violation_code for v in violations or [])
 
@@ -266,7 +260,7 @@ def prior_penalties(s: Session, party_id: int | None, violation_code: str | None
         return 0
     rows = s.execute(select(Case.id, Case.violations).where(
         Case.party_id == party_id, Case.decision_kind == "penalty", Case.decided_on.is_not(None),
-        Case.decided_on >= _window_start(before, years), Case.decided_on <= before,
+        Case.decided_on >= add_years(before, -years), Case.decided_on <= before,
         Case.agency_id.in_(district_agencies(s, agency_id)), Case.stage.not_in(("terminated",)))).all()
     return sum(1 for cid, vio in rows if cid != exclude_case and _same_violation(vio, violation_code))
 
@@ -300,7 +294,7 @@ def prior_exemptions(s: Session, party_id: int | None, violation_code: str | Non
         return 0
     rows = s.execute(select(Case.id, Case.violations, Case.exemption, Case.circumstances).where(
         Case.party_id == party_id, Case.decision_kind == "no_penalty", Case.decided_on.is_not(None),
-        Case.decided_on >= _window_start(before, years), Case.decided_on <= before,
+        Case.decided_on >= add_years(before, -years), Case.decided_on <= before,
         Case.agency_id.in_(district_agencies(s, agency_id)), Case.stage.not_in(("terminated",)))).all()
     return sum(1 for cid, vio, ex, circ in rows if cid != exclude_case and spared_violation(ex, circ) and (
         (violation_code and _same_violation(vio, violation_code))

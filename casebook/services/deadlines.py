@@ -281,11 +281,7 @@ def settle(s: Session, case: Case | int, kind: str, *, ref: Any = None, on: dt.d
         on = on or dl.local_date(at)
     on = on or local_today()
     d.status, d.met_on, d.met_at, d.updated_at = "met", on, at or now, now
-    if at is not None and d.unit == "hours" and d.due_at is not None:
-        due_at = d.due_at if d.due_at.tzinfo is not None else d.due_at.replace(tzinfo=dt.UTC)
-        late = at > due_at
-    else:
-        late = d.due_on is not None and on > d.due_on
+    late = dl.met_late(d.unit, d.due_on, on, d.due_at, d.met_at)
     extra: dict[str, Any] = {"met_on": on.isoformat(), "late": late}
     if at is not None:
         extra["met_at"] = _iso(at)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CaseAct, Deadline, User, utcnow
 from casebook.db.models_supervision import Finding, FindingCase, ProblemModelSetting, ProblemRun
-from casebook.domain.deadlines import LOCAL_TZ
+from casebook.domain.deadlines import LOCAL_TZ, add_years
 from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.domain.lifecycle import REFERRAL_RESOLVED
 
@@ -192,13 +192,6 @@ def _outside_tier_no_reason(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
                 details={"check": st}) for cid, aid, no, f, st in s.execute(q)]
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
     """免罚不落实: a fine decided on a party the exemption rules would have spared, with no reason recorded on the
     decision (`no_exemption_reason`) for not applying them (行政处罚法 第三十三条; 国办发〔2022〕27号 on 免罚清单).
@@ -240,7 +233,7 @@ def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
     for cid, aid, no, party, it, day, fine, ex, circ, *amounts in rows:
         facts = dict(zip(("illegal_gains", "goods_value", "sales_amount", "turnover", "advertising_fee"), amounts, strict=True))
         def within(found, party=party, it=it, cid=cid, day=day):
-            return [x for x, d in found.get((party, it), ()) if x != cid and _add_years(d, years) >= day and d <= day]
+            return [x for x, d in found.get((party, it), ()) if x != cid and add_years(d, years) >= day and d <= day]
 
         earlier, spared_before = within(history), within(spared)
         why = None

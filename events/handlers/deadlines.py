@@ -95,9 +95,6 @@ def _plan_limitation(s: Session, case: Case, code: str | None = None) -> None:
         was_extended = bool(((current.meta or {}).get("opts") or {}).get("extended"))
         if current.starts_on == start and was_extended == extended:
             return
-        if current.status in svc.LIVE and was_extended != extended:
-            # a new length: a new row (a re-plan would keep the old row's length)
-            svc.cancel(s, case, "limitation", reason=LIMITATION_CHANGED)
     d = svc.plan(s, case, "limitation", start=start, extended=extended)
     if d.due_on is not None and case.discovered_on is not None and case.discovered_on <= d.due_on:
         svc.settle(s, case, "limitation", on=case.discovered_on, note="违法行为在追责时效内被发现")

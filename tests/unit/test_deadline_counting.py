@@ -217,3 +217,27 @@ def test_the_surcharge_rounds_to_the_fen():
     s = dl.late_payment_surcharge(Decimal("333.33"), D(2026, 3, 16), D(2026, 3, 17))
     assert s.amount == Decimal("10.00")  # 9.9999
     assert dl.late_payment_surcharge(Decimal("0"), D(2026, 3, 16), D(2026, 4, 1)).amount == Decimal("0.00")
+
+
+# --- late or not: one rule for settle, the 评查 checks and the problem models -----------------------------------------
+
+def test_an_hour_counted_deadline_is_late_by_the_instant_even_on_its_due_date():
+    from casebook.domain.deadlines import met_late
+
+    due_at = dt.datetime(2026, 3, 13, 9, 0, tzinfo=dt.UTC)
+    assert met_late("hours", dt.date(2026, 3, 13), dt.date(2026, 3, 13), due_at, due_at + dt.timedelta(hours=11))
+    assert not met_late("hours", dt.date(2026, 3, 13), dt.date(2026, 3, 13), due_at, due_at)
+    # a naive instant is UTC, as SQLite gives it back
+    assert met_late("hours", None, None, due_at.replace(tzinfo=None), due_at + dt.timedelta(minutes=1))
+    # without the instants an hour-counted deadline falls back to the day
+    assert not met_late("hours", dt.date(2026, 3, 13), dt.date(2026, 3, 13), due_at, None)
+
+
+def test_a_day_counted_deadline_is_late_only_after_its_due_day():
+    from casebook.domain.deadlines import met_late
+
+    due = dt.date(2026, 3, 13)
+    late_instant = dt.datetime(2026, 3, 13, 23, 0, tzinfo=dt.UTC)
+    assert not met_late("working", due, due, dt.datetime(2026, 3, 12, tzinfo=dt.UTC), late_instant)
+    assert met_late("calendar", due, due + dt.timedelta(days=1))
+    assert not met_late("calendar", None, due) and not met_late("calendar", due, None)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from casebook.calendar.workdays import WorkingDayCalendar
-from casebook.domain.deadlines import LOCAL_TZ, local_date
+from casebook.domain.deadlines import LOCAL_TZ, local_date, met_late
 from casebook.domain.errors import CalendarDataMissing
 from casebook.domain.lifecycle import REFERRAL_RESOLVED, OfficerView
 from casebook.domain.vocabulary import INVESTIGATION_ACT_KINDS, SERVICE_METHODS
@@ -65,19 +65,11 @@ class DeadlineRow:
     met_at: dt.datetime | None = None  # the instant it was met (aware)
 
     @property
-    def by_hour(self) -> bool:
-        return self.unit == "hours" and self.due_at is not None and self.met_at is not None
-
-    @property
     def met_late(self) -> bool:
         """Met after it was due, in its own unit, as deadlines.settle judges it: an hour-counted deadline by the
         instant (国务院令第310号 第五条: transfer within 24 hours of the approval — 35 hours after it is late even on
         the due date), any other by the day."""
-        if self.status != "met":
-            return False
-        if self.by_hour:
-            return self.met_at > self.due_at
-        return bool(self.met_on and self.due_on and self.met_on > self.due_on)
+        return self.status == "met" and met_late(self.unit, self.due_on, self.met_on, self.due_at, self.met_at)
 
 
 @dataclass(frozen=True)
