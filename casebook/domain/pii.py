@@ -19,6 +19,7 @@ __all__ = [
     "redact_text",
     "mask_bank_account",
     "mask_document_number",
+    "mask_email",
     "mask_name",
     "mask_payload",
     "mask_phone",
@@ -117,6 +118,20 @@ def mask_bank_account(value: str) -> str:
     if len(v) <= 4:
         return _stars(len(v))
     return _stars(len(v) - 4) + v[-4:]
+
+
+def _mask_handle(value: str) -> str:
+    """Keep the first character of an account name (a WeChat id, an e-mail address's local part): w**********."""
+    return value[:1] + _stars(len(value) - 1) if len(value) >= 2 else _stars(len(value))
+
+
+def mask_email(value: str) -> str:
+    """Keep the first character of an e-mail address's local part and its domain: z*******@example.com."""
+    v = value.strip()
+    local, at, domain = v.rpartition("@")
+    if not at:  # no address: nothing kept
+        return _stars(len(v))
+    return _mask_handle(local) + at + domain
 
 
 def mask_name(value: str) -> str:
@@ -250,7 +265,8 @@ def mask_payload(obj: Any) -> Any:
 # --- free text: what is published (公示) ---------------------------------------------------------------------
 # 政府信息公开条例 第十五条 and 个人信息保护法: a published decision keeps a natural person's identifiers out.
 # The same masks as above, found by shape inside text: 身份证号 (18 and 15 digits), bank card numbers (16–19
-# digits), mobile and landline phones, street addresses, and the names the caller knows to be natural persons.
+# digits), mobile and landline phones, street addresses, and the names the caller knows to be natural persons;
+# and, after their keyword, QQ numbers and WeChat ids, and e-mail addresses by their @.
 # 个人信息保护法 第五十一条 (去标识化) and 第七十三条 (去标识化 means a person can no longer be identified without
 # other information): a phone number or a home address that escapes the mask identifies the person, so the
 # text shapes below err on the side of masking; amounts, dates, 文号 and article numbers are not identifiers.
@@ -259,7 +275,44 @@ def mask_payload(obj: Any) -> Any:
 # digits; full-width ０–９ are read as the same digits, so they cannot carry an identifier past the masks.
 _FULLWIDTH_DIGITS = {ord("０") + i: ord("0") + i for i in range(10)}
 
-_NUM_RUN_RE = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[0-9 \-]{9,24}[0-9Xx]|[0-9]{6,9})(?![0-9A-Za-z])")
+# A run of digits, possibly grouped by spaces (an ideographic one too, between two digits) or hyphens, and ending
+# in a check character X (full-width Ｘ included: 37040219900307008Ｘ is one number). A run right after Latin
+# letters (ID370402…, NO6222…) is found too; _mask_number_run decides what such a run is. A run that a time
+# follows (2026-04-01 14:30) is a date and time, not a number.
+_NUM_RUN_RE = re.compile(
+    r"(?<![0-9])[0-9](?:(?:[0-9 \-]|\u3000(?=[0-9])){9,24}[0-9XxＸｘ]|[0-9]{6,9})(?![0-9A-Za-z]|[:：][0-9])"
+)
+_FULLWIDTH_X = str.maketrans("Ｘｘ", "Xx")
+# ISO dates, one or a range (2020-01-01-2030-12-31), each perhaps with an hour (2026-04-01 14时): not identifiers.
+_ISO_DATE = r"(?:19|20)[0-9]{2}-[01]?[0-9]-[0-3]?[0-9](?: [0-9]{1,2})?"
+_ISO_DATES_RE = re.compile(rf"{_ISO_DATE}(?:[ \-]+{_ISO_DATE})*")
+
+# E-mail addresses (the @ may be a full-width ＠): the local part (which may be a QQ number: 123456789@qq.com)
+# keeps its first character; the domain stays, it names a mail provider or an organisation.
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])(?P<local>[A-Za-z0-9._%+\-]+)(?P<at>[@＠])(?P<domain>[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
+    r"(?![A-Za-z0-9\-])"
+)
+# Account ids are found only after their keyword, optionally followed by 为/是, a colon or an opening bracket:
+# QQ：123456789, qq号 12345678, QQ号码为123456789, 微信：wxid_abc123, 微信号 zhang_san88, WeChat: abc-123.
+_ID_LEAD = r"[ \u3000]*(?:为|是)?[ \u3000]*[:：]?[ \u3000]*[（(]?[ \u3000]*"
+# A QQ number: 5–11 digits, never starting with 0. QQ群 (a group) and QQ音乐 … are not a person's number. The
+# keyword may be typed in full-width letters (ＱＱ), as an input method in full-width mode writes it.
+_QQ_NUMBER = r"(?<![0-9])[1-9][0-9]{4,10}(?![0-9])"
+_QQ_RE = re.compile(
+    rf"(?<![A-Za-zＡ-Ｚａ-ｚ])[QqＱｑ]{{2}}(?:号码|号|账号|帐号)?{_ID_LEAD}{_QQ_NUMBER}(?:[ \u3000]*[、/／或和及][ \u3000]*{_QQ_NUMBER})*"
+)
+_QQ_NUMBER_RE = re.compile(_QQ_NUMBER)
+# A WeChat id (微信号): 6–20 letters, digits, _ or -, starting with a letter; a longer one is masked all the same.
+# After 微信号/微信账号/微信ID/WeChat ID, or 微信/WeChat with 为/是 or a colon, any such token is an id; after a bare
+# 微信/WeChat and a space or bracket it must hold a digit, _ or - (微信（WeChat）, WeChat payment are words).
+# 微信公众号 (an organisation's public account), 微信群, 微信支付 … are not followed by an id and stay.
+_WECHAT_RE = re.compile(
+    r"(?:微信|(?<![A-Za-z])(?i:wechat|weixin))"
+    r"(?:(?:号码|号|账号|帐号|[ ]?(?i:id)(?![A-Za-z])|[ \u3000]*(?:为|是|[:：]))" + _ID_LEAD
+    + r"|[ \u3000]*[（(]?[ \u3000]*(?=[A-Za-z][A-Za-z0-9]*[0-9_\-]))"
+    r"(?P<id>[A-Za-z][A-Za-z0-9_\-]{5,})(?![A-Za-z0-9_\-])"
+)
 
 # 长途区号 (YD/T 2307 numbering plan): 010 and 02x have three digits, every other code 03xx–09xx four.
 _AREA_CODE = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
@@ -351,10 +404,47 @@ def _mask_keyword_local(m: re.Match) -> str:
     return _LOCAL_NUMBER_RE.sub(lambda n: _stars(len(n.group(0)) - 2) + n.group(0)[-2:], m.group(0))
 
 
-def _mask_number_run(raw: str) -> str:
-    """Mask a run of digits found in text by its shape."""
-    digits = re.sub(r"[ \-]", "", raw)
-    plain = digits == raw
+def _mask_email_in_text(m: re.Match) -> str:
+    """Mask an e-mail address found in text: the local part's first character and the domain stay."""
+    return _mask_handle(m.group("local")) + m.group("at") + m.group("domain")
+
+
+def _mask_qq_number(m: re.Match) -> str:
+    """A QQ number of seven digits or more keeps its last two, a shorter one none."""
+    v = m.group(0)
+    return _stars(len(v) - 2) + v[-2:] if len(v) >= 7 else _stars(len(v))
+
+
+def _mask_qq(m: re.Match) -> str:
+    """Mask every QQ number in a span that starts with a QQ keyword."""
+    return _QQ_NUMBER_RE.sub(_mask_qq_number, m.group(0))
+
+
+def _mask_wechat(m: re.Match) -> str:
+    """Mask the WeChat id after a WeChat keyword, its first character kept."""
+    return m.group(0)[: m.start("id") - m.start()] + _mask_handle(m.group("id"))
+
+
+def _mask_number_run_match(m: re.Match) -> str:
+    """Mask a run of digits found in text, told whether a Latin letter comes right before it."""
+    start = m.start()
+    before = m.string[start - 1] if start else ""
+    return _mask_number_run(m.group(0), before if before.isascii() and before.isalpha() else "")
+
+
+def _mask_number_run(raw: str, letter_before: str = "") -> str:
+    """Mask a run of digits found in text by its shape.
+
+    After a Latin letter (ID370402…, NO6222…) only a 身份证号 or a card number (15–19 digits) is masked: a shorter
+    run there is a serial or case number's tail (SDZZ2026000012), and a run that makes a valid 统一社会信用代码
+    with the letter (N2370402…, 农业) is an organisation's public code."""
+    text = raw.translate(_FULLWIDTH_X)
+    if _ISO_DATES_RE.fullmatch(text):
+        return raw
+    digits = re.sub(r"[ \u3000\-]", "", text)
+    if letter_before and (not 15 <= len(digits) <= 19 or (len(text) == 17 and _is_uscc(letter_before + text))):
+        return raw
+    raw, plain = text, digits == text
     if len(digits) == 18 and _is_resident_id(digits):
         return mask_resident_id(digits)
     if len(digits) == 15 and plain and digits.isdigit():
@@ -383,9 +473,18 @@ def redact_text(text: str | None, *, names: tuple[str, ...] | list[str] = (), ke
         out = out.replace(k, token)
     for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
         out = out.replace(name, mask_name(name))
-    # Numbers first, so an address's room number cannot swallow the first digits of a phone next to it.
+    # Accounts before numbers: an e-mail's local part, a QQ number or a WeChat id is masked whole, as itself.
+    # Each is looked for only when its @ or keyword is there (most published text has none; a search costs more).
+    lowered = out.lower()
+    if "@" in out or "＠" in out:
+        out = _EMAIL_RE.sub(_mask_email_in_text, out)
+    if "qq" in lowered or "ｑｑ" in lowered:
+        out = _QQ_RE.sub(_mask_qq, out)
+    if "微信" in out or "wechat" in lowered or "weixin" in lowered:
+        out = _WECHAT_RE.sub(_mask_wechat, out)
+    # Numbers before addresses, so an address's room number cannot swallow the first digits of a phone next to it.
     out = _LANDLINE_IN_TEXT_RE.sub(_mask_landline_in_text, out)
-    out = _NUM_RUN_RE.sub(lambda m: _mask_number_run(m.group(0)), out)
+    out = _NUM_RUN_RE.sub(_mask_number_run_match, out)
     out = re.sub(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])", lambda m: mask_phone(m.group(0)), out)
     out = _KEYWORD_LOCAL_RE.sub(_mask_keyword_local, out)
     out = _LISTED_LOCAL_RE.sub(_mask_keyword_local, out)

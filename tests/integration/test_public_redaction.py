@@ -40,3 +40,19 @@ def test_landlines_full_width_mobiles_and_home_addresses_are_masked_on_the_publi
             assert secret not in body, secret
     assert "住山亭区桑村镇****" in js["facts"] and "（0632）*****45" in js["facts"]
     assert "139****9999" in js["facts"]
+
+
+def test_qq_wechat_email_and_ids_after_letters_are_masked_on_the_public_api_and_pages(api, sessions):
+    adult = person(sessions, "韩磊", ADULT_ID)
+    facts = ("当事人韩磊通过QQ：123456789、微信号 zhang_san88和邮箱hanlei88@example.com招揽顾客，"
+             "证人（身份证ID370402198001011234，银行卡6222　0212　3456　7890）证实。2026-03-05 14:30复查。")
+    cid = decided(api, sessions, party_id=adult, facts_text=facts)
+    pub = pub_of(sessions, cid)
+    publish(api, pub.id)
+    js = api.c.get(f"/api/v1/public/decisions/{pub.id}").get_json()
+    html = api.c.get(f"/gs/decisions/{pub.id}").get_data(as_text=True)
+    for body in (js["facts"], html):
+        for secret in ("123456789", "zhang_san88", "hanlei88", "370402198001011234", "3456　7890"):
+            assert secret not in body, secret
+    assert "QQ：*******89" in js["facts"] and "微信号 z**********" in js["facts"]
+    assert "h*******@example.com" in js["facts"] and "2026-03-05 14:30" in js["facts"]

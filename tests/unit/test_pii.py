@@ -323,3 +323,144 @@ def test_redact_text_masks_a_natural_persons_address(text, published):
 )
 def test_redact_text_does_not_take_ordinary_words_for_an_address(text):
     assert redact_text(text) == text
+
+
+# --- redact_text: QQ and WeChat ids, e-mail addresses, 身份证号 next to letters or ending in a full-width Ｘ -----
+
+VALID_ID_ENDING_IN_3 = "370402198001011233"  # valid: check digit 3 (…1234 below is the same number mistyped)
+
+
+def test_the_sample_ids_check_digits_are_as_stated():
+    assert resident_id_check_digit(VALID_ID_ENDING_IN_3[:17]) == "3"
+    assert resident_id_check_digit("37040219800101123") != "X"  # …123Ｘ below is not a valid number
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("QQ：123456789", "QQ：*******89"),
+        ("qq号 12345678", "qq号 ******78"),
+        ("QQ号码123456789", "QQ号码*******89"),
+        ("联系QQ（1234567890），", "联系QQ（********90），"),
+        ("QQ号为12345", "QQ号为*****"),  # a short number keeps no digit
+        ("QQ账号：12345678、23456789", "QQ账号：******78、******89"),
+        ("QQ：13806320001", "QQ：*********01"),  # a QQ number that is also a mobile number: masked as a QQ number
+        ("ＱＱ：123456789", "ＱＱ：*******89"),  # the keyword in full-width letters
+    ],
+)
+def test_redact_text_masks_a_qq_number_after_a_qq_keyword(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("微信：wxid_abc123", "微信：w**********"),
+        ("微信号 zhang_san88", "微信号 z**********"),
+        ("WeChat: abc-123", "WeChat: a******"),
+        ("微信号为Zhangsan。", "微信号为Z*******。"),
+        ("微信账号（ls_2026）", "微信账号（l******）"),
+        ("wechat ID zhangsan_88，", "wechat ID z**********，"),
+        ("其微信wxid_2x8k3l9m0n1p2q3r4s5t，", "其微信w************************，"),  # longer than 20: masked all the same
+    ],
+)
+def test_redact_text_masks_a_wechat_id_after_a_wechat_keyword(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("邮箱zhangsan@example.com", "邮箱z*******@example.com"),
+        ("电子邮箱：li.si+x@mail.qq.com。", "电子邮箱：l******@mail.qq.com。"),
+        ("QQ邮箱1234567890@qq.com", "QQ邮箱1*********@qq.com"),  # the QQ number in the address is hidden whole
+        ("E-mail: Zhang_San-88@163.com，", "E-mail: Z***********@163.com，"),
+        ("邮箱zhangsan＠example.com", "邮箱z*******＠example.com"),  # a full-width ＠
+    ],
+)
+def test_redact_text_masks_the_local_part_of_an_email_address(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        # directly after Latin letters, an 18/15-digit 身份证号 or a 16–19 digit card number is still found
+        ("ID370402198001011234", "ID**************1234"),  # fails the check digit: masked as a long number
+        ("ID" + VALID_ID_ENDING_IN_3, "ID370402********1233"),
+        ("证件号码ID" + RESIDENT_ID + "。", "证件号码ID" + RESIDENT_ID_MASKED + "。"),
+        ("No370402900307123", "No370402******123"),
+        ("卡号NO6222021234567890", "卡号NO************7890"),
+        # an 18-character number ending in a full-width Ｘ is one number, masked whole (the Ｘ read as X)
+        ("37040219900307008Ｘ", RESIDENT_ID_MASKED),
+        ("身份证号：37040219900307008ｘ，", "身份证号：370402********008x，"),
+        ("身份证号37040219800101123Ｘ", "身份证号**************123X"),
+        ("ID37040219900307008Ｘ", "ID" + RESIDENT_ID_MASKED),
+        # a card number in groups of four separated by ideographic spaces
+        ("卡号6222　0212　3456　7890", "卡号************7890"),
+    ],
+)
+def test_redact_text_masks_ids_and_card_numbers_after_letters_or_with_a_full_width_x(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-04-01 14:30",
+        "于2026-04-01 14时30分检查",
+        "经营期限2020-01-01-2030-12-31",
+    ],
+)
+def test_redact_text_leaves_an_iso_date_with_a_time_or_a_range_of_dates_alone(text):
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        # already masked before QQ, WeChat and e-mail were added: kept as regression guards
+        ("身份证ID:370402198001011234", "身份证ID:**************1234"),
+        ("37040219900307008x", "370402********008x"),
+        ("卡号6222 0212 3456 7890", "卡号************7890"),
+        ("卡号：6222-0212-3456-7890 123", "卡号：***************0123"),
+        ("银行账号6222021234567890123", "银行账号***************0123"),
+        ("微信：13806320001", "微信：138****0001"),  # a WeChat id that is a mobile number is masked as one
+    ],
+)
+def test_redact_text_still_masks_ids_cards_and_phones_written_the_usual_way(text, published):
+    assert redact_text(text) == published
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "罚款5000元",
+        "￥12,345.00",
+        "2026年4月1日",
+        "2026-04-01",
+        "14:30",
+        "山监罚〔2026〕12号",
+        "鲁市监罚字〔2026〕第0012号",
+        "第七十二条第一款",
+        "统一社会信用代码91370402MA3C12345X",  # an organisation's USCC is public
+        "统一社会信用代码：" + USCC,
+        "代码N23704020000100060",  # a valid USCC whose first character is a letter (农业), digits after it
+        "案号SDZZ2026000012",  # letters and a 10–14 digit number: a case or serial number, not an identifier
+        # QQ / 微信 as words, not keywords before an id
+        "通过QQ音乐平台销售",
+        "型号XQQ12345678",
+        "QQ群123456789",  # a group number is not a person's identifier
+        "在微信朋友圈发布广告",
+        "通过微信转账5000元",
+        "微信公众号“山亭市场监管”",
+        "微信公众号：shantingscjg",  # an organisation's public account is not a person's id
+        "WeChat Pay",
+        "WeChat payment",
+        "微信：abc12",  # five characters: not a WeChat id
+        # @ without an address
+        "@山亭市场监管",
+    ],
+)
+def test_redact_text_leaves_amounts_dates_numbers_and_organisations_ids_alone(text):
+    assert redact_text(text) == text
