@@ -374,9 +374,10 @@ def _over(section: dict, party_kind: str | None, what: str, amount: Decimal | No
 
 def hearing_right(t: Triggers, party_kind: str | None, kinds: Iterable[str], fine: Decimal | None,
                   confiscated: Decimal | None) -> bool:
-    """行政处罚法 第六十三条: heavy kinds always; fines and confiscation from 较大数额 up (local figures)."""
+    """行政处罚法 第六十三条: the kinds the article lists always, and the "其他较重的行政处罚" the agency's rules add
+    (`hearing.penalty_kinds`); fines and confiscation from 较大数额 up (local figures)."""
     kinds = set(kinds)
-    if kinds & HEARING_KINDS:
+    if kinds & (HEARING_KINDS | set(t.hearing.get("penalty_kinds") or ())):
         return True
     return (("fine" in kinds and _over(t.hearing, party_kind, "fine", fine))
             or _over(t.hearing, party_kind, "confiscation", confiscated))

@@ -542,7 +542,10 @@ def _threshold(p: _P, r: dict, where: str) -> Threshold | None:
 TRIGGER_KEYS = {
     "legal_review": {"fine_person_gte", "fine_organization_gte", "penalty_kinds", "heard_cases", "outside_benchmark", "mitigated"},
     "collective_discussion": {"fine_person_gte", "fine_organization_gte", "mitigated", "penalty_kinds"},
-    "hearing": {"fine_person_gte", "fine_organization_gte", "confiscation_person_gte", "confiscation_organization_gte"},
+    # penalty_kinds: 第六十三条第一款第五项 "其他较重的行政处罚" as the agency's rules name them (暂扣许可证件,
+    # 限制开展生产经营活动 …), beside the kinds the article lists itself (lifecycle.HEARING_KINDS, always)
+    "hearing": {"fine_person_gte", "fine_organization_gte", "confiscation_person_gte", "confiscation_organization_gte",
+                "penalty_kinds"},
 }
 
 
