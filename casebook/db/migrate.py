@@ -22,13 +22,29 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision`, then refresh the planner's statistics (`analyze`)."""
+    """Bring the database at `url` to `revision`, then refresh the planner's statistics (`analyze`) and, at the head,
+    the public text of publications made under older masking rules (`refresh_public_texts`)."""
     if url.startswith("sqlite:///"):
         from casebook.private_files import sqlite_file
 
         sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
     analyze(url)
+    if revision == "head":
+        refresh_public_texts(url)
+
+
+def refresh_public_texts(url: str) -> dict[str, int]:
+    """Redo the public text of publication records made under older masking rules (services.publicity): at the head
+    only, where today's models match the schema."""
+    from casebook.db.engine import make_sessionmaker
+    from casebook.services.publicity import refresh_public_texts as refresh
+
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        return refresh(make_sessionmaker(engine))
+    finally:
+        engine.dispose()
 
 
 def analyze(target: str | Engine) -> None:

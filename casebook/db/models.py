@@ -791,6 +791,8 @@ class Publication(Base):
     display_until: Mapped[dt.date | None] = mapped_column(Date)
     display_basis: Mapped[str | None] = mapped_column(String(200))
     ended_on: Mapped[dt.date | None] = mapped_column(Date)  # withdrawn, expired or removed on
+    # the masking rules the public text was made with (services.publicity.redaction_rules); older ones are redone
+    redacted_with: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -809,6 +811,27 @@ class RemedyOutcome(Base):
     document_no: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Remedy(Base):
+    """A 行政复议 applied for or a 行政诉讼 brought against a served fine (行政处罚法 第七十三条): the decision is still
+    executed, but the 加处罚款 is not counted from the day it was filed to the day it concluded (both included;
+    domain.deadlines.remedy_pause). One pending at a time; recorded by the acts record_remedy_filed and
+    record_remedy_concluded."""
+
+    __tablename__ = "remedies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reconsideration / litigation (REMEDY_KINDS)
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    authority: Mapped[str] = mapped_column(String(200))  # 复议机关 or 人民法院
+    remedy_case_no: Mapped[str | None] = mapped_column(String(100))  # the 复议 or the court's 案号
+    concluded_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(30))  # REMEDY_CONCLUSIONS
+    document_no: Mapped[str | None] = mapped_column(String(100))  # the 复议决定书 or judgment's 文号
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 from casebook.db import models_evaluation as _models_evaluation  # noqa: E402, F401 — 案卷评查 (Issue 15)
 from casebook.db import models_supervision  # noqa: E402,F401  (supervision: problem models, indexes)

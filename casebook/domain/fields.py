@@ -6,7 +6,14 @@ reads. A unit test checks that every field of every act schema has a label here.
 
 from __future__ import annotations
 
-from casebook.domain.vocabulary import CASE_SOURCES, DECLINE_GROUNDS, INVESTIGATION_ACT_KINDS, SERVICE_METHODS
+from casebook.domain.vocabulary import (
+    CASE_SOURCES,
+    DECLINE_GROUNDS,
+    INVESTIGATION_ACT_KINDS,
+    REMEDY_CONCLUSIONS,
+    REMEDY_KINDS,
+    SERVICE_METHODS,
+)
 
 from .evidence import EVIDENCE_KINDS
 from .identifiers import ID_KINDS
@@ -47,6 +54,13 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "collected_by": ("提取人", "提取证据的执法人员（不少于两人）"),
     "collected_on": ("提取日期", ""),
     "conclusion": ("讨论结论", ""),
+    # 行政处罚法 第七十三条: 行政复议、行政诉讼 and the 加处罚款 not counted meanwhile
+    "authority": ("复议机关或者人民法院", "受理行政复议申请的机关，或者受理起诉的人民法院"),
+    "remedy_case_no": ("复议或者诉讼案号", "复议机关或者人民法院已受理并告知案号的，填写"),
+    "concluded_on": ("终结日期", "复议决定书送达之日、裁判发生法律效力之日，或者准予撤回申请、撤诉之日；次日起恢复计算加处罚款"
+                                "（行政处罚法第七十三条）"),
+    "outcome": ("终结方式", "复议决定、裁判的结果，或者驳回、撤回申请（撤诉）等"),
+    "document_no": ("文书文号", "复议决定书或者裁判文书的文号"),
     "confiscated_amount": ("没收金额（元）", ""),
     "content": ("内容", ""),
     "correction_order": ("责令改正", "责令改正的内容与期限（不予处罚时必填）"),
@@ -184,6 +198,9 @@ ACT_FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("decline_to_file", "reason"): ("不予立案的理由", ""),
     ("record_statement", "content"): ("陈述申辩内容", ""),
     ("record_waiver", "note"): ("放弃的书面材料说明", ""),
+    ("record_remedy_filed", "kind"): ("救济方式", ""),
+    ("record_remedy_filed", "filed_on"): ("申请复议或者起诉日期",
+                                          "不早于处罚决定书送达之日；自该日起至复议、诉讼终结之日不计算加处罚款（行政处罚法第七十三条）"),
 }
 
 # The codes' labels come from the one vocabulary; a select shows 「其他」 where a document says nothing.
@@ -202,6 +219,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "opinion": {"approved": "同意", "returned": "存在问题（退回）"},
     "decision": {"filed": "立案", "declined": "不予立案"},
     "sent_to": {"police": "公安机关", "procuratorate": "人民检察院"},
+    "outcome": REMEDY_CONCLUSIONS,
 }
 KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
     "record_investigation_act": ACT_KIND_LABELS,
@@ -209,6 +227,7 @@ KIND_LABELS_BY_ACT: dict[str, dict[str, str]] = {
     "decide": DECISION_KINDS,
     "add_evidence": EVIDENCE_KINDS,
     "register_party": {"person": "自然人", "organization": "法人或其他组织"},
+    "record_remedy_filed": REMEDY_KINDS,
 }
 CHOICE_LABELS["id_kind"] = ID_KINDS
 CHOICE_LABELS["uncomputable_fact"] = FACTS

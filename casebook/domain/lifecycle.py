@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from . import deadlines as dl
 from . import general_provisions as gp
 from .deadlines import local_date
 from .errors import CalendarDataMissing, Reason
@@ -102,6 +103,11 @@ class CaseView:
     unconfirmed: tuple[dict, ...] = ()  # binding acts awaiting a named officer's confirmation: act_id, action, awaiting
     review: dict | None = None  # the latest legal-review round: id, round, status, reviewer_id
     referral: dict | None = None  # the latest referral: id, status, team_ids, police_notice_on …
+    # 行政处罚法 第七十三条: the latest 复议 or 诉讼 against the decision (id, kind, filed_on, authority, concluded_on,
+    # outcome; concluded_on None while it is pending), and the surcharge's pauses of every one of them, as
+    # late_payment_surcharge takes them (domain.deadlines.remedy_pause)
+    remedy: dict | None = None
+    surcharge_pauses: tuple[tuple[dt.date, dt.date | None], ...] = ()
     # 行政处罚法 第三十条、第三十六条: the act's period, the facts' circumstances, the party's birth date
     act_started_on: dt.date | None = None
     act_ended_on: dt.date | None = None
@@ -162,14 +168,15 @@ def needs(*what: str):
 
 LOADABLE = frozenset({"evidence", "review", "referral", "rules", "assignee", "agency", "participants", "receipts",
                       "same_act_fines",
-                      "confirmations"})
+                      "confirmations", "remedy"})
 
 
 @dataclass(frozen=True)
 class After:
     """A date-order rule: the act's input `field` may not fall before the case's `earlier` date.
 
-    `earlier` names a CaseView attribute; "review.x" / "referral.x" read the latest round or referral.
+    `earlier` names a CaseView attribute; "review.x" / "referral.x" / "remedy.x" read the latest round, referral or
+    复议/诉讼.
     """
 
     field: str
@@ -672,37 +679,85 @@ LATE_PAYMENT_RATE = Decimal("0.03")  # 行政处罚法 第七十二条第一款�
 PAYMENT_DAYS = 15  # 第六十七条第三款: 自收到行政处罚决定书之日起十五日内缴纳
 
 
-def outstanding(case: CaseView, on: dt.date, calendar: WorkingDays | None = None) -> Decimal:
-    """What the party may still pay on `on`: the fine and confiscated sum, plus 加处罚款 at 3% of the fine a day from
-    the day after the payment deadline, never more than the fine itself (第七十二条), less what was paid.
+def surcharge(case: CaseView, on: dt.date, calendar: WorkingDays | None = None) -> dl.Surcharge | None:
+    """The 加处罚款 accrued by the end of `on` (第七十二条第一项: 3% of the fine a day from the day after the payment
+    deadline, never more than the fine), the days of a 复议 or 诉讼 left out (第七十三条: the case's
+    `surcharge_pauses`, the periods the `payment` deadline's row keeps too); None without a fine served.
 
     The deadline is the `payment` deadline's own (第六十七条: fifteen days from service, a last day on a holiday
     moved to the next working day), so the guard and the deadline agree; without a calendar (or its year's data)
-    the fifteenth day as it falls. (第七十三条's pause during 复议/诉讼 is not recorded on a case yet.)"""
-    from . import deadlines as dl
-
+    the fifteenth day as it falls."""
     fine = case.fine_amount or Decimal("0")
-    due = (case.confiscated_amount or Decimal("0")) + fine
-    if case.served_on is not None and fine:
-        due_on = case.served_on + dt.timedelta(days=PAYMENT_DAYS)
-        if calendar is not None:
-            try:
-                due_on = dl.due_for("payment", case.served_on, calendar).due_on
-            except CalendarDataMissing:
-                pass
-        due += dl.late_payment_surcharge(fine, due_on, on).amount
+    if case.served_on is None or not fine:
+        return None
+    due_on = case.served_on + dt.timedelta(days=PAYMENT_DAYS)
+    if calendar is not None:
+        try:
+            due_on = dl.due_for("payment", case.served_on, calendar).due_on
+        except CalendarDataMissing:
+            pass
+    return dl.late_payment_surcharge(fine, due_on, on, paused=case.surcharge_pauses)
+
+
+def outstanding(case: CaseView, on: dt.date, calendar: WorkingDays | None = None) -> Decimal:
+    """What the party may still pay on `on`: the fine and confiscated sum, plus the 加处罚款 accrued (`surcharge`:
+    第七十二条; none for the days of a 复议 or 诉讼, 第七十三条), less what was paid."""
+    due = (case.confiscated_amount or Decimal("0")) + (case.fine_amount or Decimal("0"))
+    extra = surcharge(case, on, calendar)
+    if extra is not None:
+        due += extra.amount
     return due - (case.paid_amount or Decimal("0"))
 
 
+@needs("remedy")
 def payment_within_outstanding(case: CaseView, ctx: ActContext) -> Reason | None:
     amount, on = ctx.data.get("amount"), _day(ctx, "paid_on")
     if amount is None:
         return None
     left = outstanding(case, on, ctx.calendar)
     if amount > left:
+        extra = surcharge(case, on, ctx.calendar)
+        paused = extra.paused_days if extra is not None else 0
+        if paused:  # 第七十三条: say why less surcharge is owed than the days since the deadline would give
+            return Reason("payment_exceeds_outstanding",
+                          f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元"
+                          f"（行政复议或者行政诉讼期间的{paused}日不计算加处罚款）",
+                          f"{PENALTY_LAW}第六十七条、第七十二条、第七十三条")
         return Reason("payment_exceeds_outstanding",
                       f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元",
                       f"{PENALTY_LAW}第六十七条、第七十二条")
+    return None
+
+
+# --- 行政复议、行政诉讼 (第七十三条: 行政处罚不停止执行，加处罚款在复议、诉讼期间不予计算) ----------------------------
+
+def fine_served(case: CaseView, ctx: ActContext) -> Reason | None:
+    """第七十三条 pauses the 加处罚款 of a fine: only a served decision imposing a fine has a payment deadline (第六十七条)
+    and a surcharge to pause."""
+    if case.decision_kind != "penalty" or "fine" not in case.penalty_kinds or not case.fine_amount \
+            or case.served_on is None:
+        return Reason("no_fine_served", "本案没有已送达的罚款决定，不涉及缴纳罚款期限和加处罚款",
+                      f"{PENALTY_LAW}第六十七条、第七十三条")
+    return None
+
+
+@needs("remedy")
+def no_remedy_pending(case: CaseView, ctx: ActContext) -> Reason | None:
+    """One 复议 or 诉讼 at a time: the pending one is recorded as concluded before the next is recorded (a suit brought
+    after the 复议决定 is the next one)."""
+    r = case.remedy
+    if r and r.get("concluded_on") is None:
+        kind = "申请行政复议" if r.get("kind") == "reconsideration" else "提起行政诉讼"
+        return Reason("remedy_pending", f"当事人已于{r['filed_on'].isoformat()}{kind}（{r.get('authority')}），尚未记录终结；"
+                      "终结后方可记录新的行政复议或者行政诉讼", f"{PENALTY_LAW}第七十三条")
+    return None
+
+
+@needs("remedy")
+def remedy_pending(case: CaseView, ctx: ActContext) -> Reason | None:
+    """Only a pending 复议 or 诉讼 concludes."""
+    if not case.remedy or case.remedy.get("concluded_on") is not None:
+        return Reason("no_remedy_pending", "本案没有尚未终结的行政复议或者行政诉讼", f"{PENALTY_LAW}第七十三条")
     return None
 
 
@@ -799,8 +854,6 @@ def reconsideration_in_time(case: CaseView, ctx: ActContext) -> Reason | None:
     """国务院令第310号 第九条: ask the police for 复议 within 3 days of receiving the 不予立案 notice — counted as the
     `reconsideration_request` deadline counts them (the agency's setting: calendar days by default, a last day on a
     holiday moved to the next working day; or working days), so the guard never refuses a day the deadline allows."""
-    from . import deadlines as dl
-
     notice = (case.referral or {}).get("police_notice_on")
     asked = ctx.data.get("requested_on")
     if not (notice and asked):
@@ -824,6 +877,16 @@ def handover_not_recorded(case: CaseView, ctx: ActContext) -> Reason | None:
     if on:
         return Reason("referral_already_handed_over",
                       f"已于{on.isoformat()}向公安机关移交涉案物品和材料并办结交接手续，不能重复记录", "国务院令第310号第十二条")
+    return None
+
+
+@needs("referral")
+def handover_before_closing(case: CaseView, ctx: ActContext) -> Reason | None:
+    """国务院令第310号 第十二条: once the police have filed the case, the 涉案物品 and materials go to them within three
+    days; the handover act works on an open case only, so 结案 waits for it (else its deadline could only be missed)."""
+    if case.referral_status == "police_filed" and case.referral and not case.referral.get("handed_over_on"):
+        return Reason("referral_handover_pending",
+                      "公安机关已立案，须先记录向公安机关移交涉案物品和材料并办结交接手续，方可结案", "国务院令第310号第十二条")
     return None
 
 
@@ -1148,18 +1211,3 @@ def target_stage(act: Act, case: CaseView) -> str | None:
     if act.to == "@resume":
         return case.suspended_stage
     return act.to or case.stage
-
-
-def hearing_right(kinds: Sequence[str], fine: Decimal | None, confiscated: Decimal | None, party_kind: str | None,
-                  thresholds: dict[str, Decimal]) -> bool:
-    """Whether the intended penalty gives the party a right to a hearing (行政处罚法 第六十三条).
-
-    较大数额 has no national figure: `thresholds` are local configuration per party kind.
-    """
-    if set(kinds) & HEARING_KINDS:
-        return True
-    limit = thresholds.get(party_kind or "person")
-    if limit is None:
-        return False
-    amounts = [a for a in (fine if "fine" in kinds else None, confiscated) if a is not None]
-    return any(a >= limit for a in amounts)

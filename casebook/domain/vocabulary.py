@@ -142,6 +142,9 @@ EXCLUSION_REASONS = {
 REMEDY_KINDS = {"reconsideration": "行政复议", "litigation": "行政诉讼"}
 REMEDY_OUTCOMES = {"upheld": "维持", "revoked": "撤销", "changed": "变更", "confirmed_unlawful": "确认违法",
                    "confirmed_void": "确认无效", "redo": "责令重新作出"}
+#: How a 复议 or 诉讼 ended (record_remedy_concluded, 行政处罚法 第七十三条): its outcomes on the decision, or that it
+#: ended without one — the application or the suit dismissed (驳回), withdrawn (撤回申请、撤诉), or otherwise ended.
+REMEDY_CONCLUSIONS = {**REMEDY_OUTCOMES, "dismissed": "驳回", "withdrawn": "撤回申请或者撤诉", "other": "其他方式终结"}
 
 
 def label(table: dict[str, str], code: str | None, default: str = "") -> str:

@@ -459,7 +459,8 @@ def view(d: Deadline, case_no: str | None, now: dt.datetime | None = None) -> di
     }
     sc = surcharge_of(d, dl.local_date(now))
     if sc is not None:
-        out["surcharge"] = {"days": sc.days, "amount": sc.amount, "capped": sc.capped, "basis": sc.basis}
+        out["surcharge"] = {"days": sc.days, "amount": sc.amount, "capped": sc.capped, "basis": sc.basis,
+                            "paused_days": sc.paused_days}  # 第七十三条: days of a 复议 or 诉讼, not counted
     return out
 
 

@@ -24,10 +24,11 @@ from casebook.db.models import (
     LegalReview,
     Party,
     Referral,
+    Remedy,
     User,
 )
 from casebook.domain import lifecycle as lc
-from casebook.domain.deadlines import local_date
+from casebook.domain.deadlines import local_date, remedy_pause
 from casebook.domain.errors import NotFound, ValidationFailed
 from casebook.domain.identifiers import document_birth_date
 
@@ -184,6 +185,7 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
     evidence_count = 0
     if case.id is not None and "evidence" in loads:
         evidence_count = s.execute(select(func.count()).select_from(Evidence).where(Evidence.case_id == case.id)).scalar_one()
+    remedy, pauses = _remedies(s, case) if "remedy" in loads else (None, ())
     return lc.CaseView(
         stage=case.stage,
         procedure=case.procedure,
@@ -215,6 +217,8 @@ def case_view(s: Session, case: Case, act: lc.Act | None = None) -> lc.CaseView:
         unconfirmed=unconfirmed(s, case) if "confirmations" in loads else (),
         review=_latest_review(s, case) if "review" in loads else None,
         referral=_latest_referral(s, case) if "referral" in loads else None,
+        remedy=remedy,
+        surcharge_pauses=pauses,
         act_started_on=case.act_started_on,
         act_ended_on=case.act_ended_on,
         act_continuing=bool(case.act_continuing),
@@ -296,6 +300,20 @@ def _latest_referral(s: Session, case: Case) -> dict | None:
                   "formed_on": r.formed_on, "reported_on": r.reported_on, "head_decided_on": r.head_decided_on,
                   "transferred_on": local_date(r.transferred_at) if r.transferred_at else None,
                   "receipt_on": r.receipt_on, "handed_over_on": r.handed_over_on}
+
+
+def _remedies(s: Session, case: Case) -> tuple[dict | None, tuple]:
+    """行政处罚法 第七十三条: the latest 复议 or 诉讼 (pending while concluded_on is None), and the surcharge's pause of each
+    one, as the payment guard and the `payment` deadline's row count them (domain.deadlines.remedy_pause)."""
+    if case.id is None:
+        return None, ()
+    rows = s.execute(select(Remedy).where(Remedy.case_id == case.id).order_by(Remedy.id)).scalars().all()
+    if not rows:
+        return None, ()
+    r = rows[-1]
+    latest = {"id": r.id, "kind": r.kind, "filed_on": r.filed_on, "authority": r.authority,
+              "concluded_on": r.concluded_on, "outcome": r.outcome}
+    return latest, tuple(remedy_pause(x.filed_on, x.concluded_on) for x in rows)
 
 
 def resolve_officers(s: Session, agency_id: int, ids: list[int] | None, field: str = "officer_ids") -> list[User]:

@@ -10,6 +10,10 @@ checked against the actor's agency here; denials are logged (services.context.de
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import inspect
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +26,7 @@ from casebook.db.models import (
     CatalogueVersion,
     Document,
     Publication,
+    Remedy,
     RemedyOutcome,
     User,
     utcnow,
@@ -46,6 +51,8 @@ from casebook.services import deadlines as deadline_svc
 
 from .context import SYSTEM, Actor, deny, local_today
 from .recording import record
+
+log = logging.getLogger(__name__)
 
 PUBLISH_ROLES = frozenset({"agency_head"})
 REMEDY_ROLES = frozenset({"agency_head", "officer"})
@@ -294,6 +301,64 @@ def _refresh(pub: Publication) -> None:
     pub.party_name = pub.published["party_name"][:200]
     pub.uscc = pub.published["uscc"]
     pub.document_no = pub.source.get("document_no")
+    if pub.status == "withdrawn" and pub.source.get("withdrawal_reason"):
+        pub.reason = public_text(pub.source, pub.third_party_names, pub.source["withdrawal_reason"])
+    pub.redacted_with = redaction_rules()
+
+
+@functools.cache
+def redaction_rules() -> str:
+    """A fingerprint of the code that makes a record's public text (casebook.domain.pii and the functions here that
+    apply it), kept on each record it made (`redacted_with`). When the masking improves, `refresh_public_texts` — run
+    by `casebook db upgrade` — redoes every record still public under older rules, so a decision published before
+    the change stops showing what the new rules hide (个人信息保护法 第五十一条)."""
+    from casebook.domain import pii
+
+    code = "".join(inspect.getsource(x) for x in (pii, public_text, published_of, _refresh))
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+PUBLIC_TEXT_STATUSES = ("draft", "published", "withdrawn")  # what the public reads, or will
+
+
+def refresh_public_texts(factory, *, batch: int = 200) -> dict[str, int]:
+    """Redo the public text of every draft, published and withdrawn record made under older masking rules
+    (`redaction_rules`): each in the case's order (the case row locked first, then the record, as every publicity
+    act), and one whose text the public sees changes is trailed as `publication.updated` (`redaction`). Batches of
+    `batch` records per transaction; returns how many were checked and how many changed."""
+    from casebook.db.engine import unit_of_work
+
+    current, after, checked, changed = redaction_rules(), 0, 0, 0
+    while True:
+        with unit_of_work(factory) as s:
+            rows = s.execute(select(Publication.id, Publication.case_id)
+                             .where(Publication.id > after, Publication.status.in_(PUBLIC_TEXT_STATUSES),
+                                    or_(Publication.redacted_with.is_(None), Publication.redacted_with != current))
+                             .order_by(Publication.id).limit(batch)).all()
+            if not rows:
+                return {"checked": checked, "changed": changed}
+            for pub_id, case_id in rows:
+                _lock_case(s, case_id)
+                pub = s.execute(select(Publication).where(Publication.id == pub_id).with_for_update()).scalar_one()
+                if pub.status not in PUBLIC_TEXT_STATUSES:  # moved on since the batch was read
+                    continue
+                checked += 1
+                before = (pub.published, pub.reason)
+                if pub.status == "withdrawn" and "withdrawal_reason" not in pub.source:
+                    # withdrawn before the reason was kept apart (e90c7ad): the stored reason is the one as written
+                    pub.source = {**pub.source, "withdrawal_reason": pub.reason or ""}
+                try:
+                    _refresh(pub)
+                except (KeyError, TypeError, ValueError, AttributeError) as e:  # a record without a usable source
+                    log.warning("publicity: publication %s kept as it is: its source cannot be read (%r)", pub.id, e)
+                    s.expire(pub)  # nothing of it written
+                    continue
+                if (pub.published, pub.reason) != before:
+                    pub.updated_at = utcnow()
+                    _act(s, SYSTEM, pub, "updated", change="redaction",
+                         note="个人信息脱敏规则更新，已按新规则重新脱敏公示内容")
+                    changed += 1
+            after = rows[-1][0]
 
 
 def preview(s: Session, actor: Actor, pub_id: int) -> dict:
@@ -395,7 +460,7 @@ def withdraw(s: Session, actor: Actor, pub_id: int, *, reason: str, on: dt.date 
     written = reason.strip()
     pub.source = {**pub.source, "withdrawal_reason": written}
     pub.status, pub.reason_code, pub.ended_on, pub.updated_at = "withdrawn", "withdrawn", on, utcnow()
-    pub.reason = public_text(pub.source, pub.third_party_names, written)
+    _refresh(pub)  # the reason as the public reads it, masked as the 信息摘要 is
     if was == "draft":
         deadline_svc.cancel(s, pub.case_id, "publication", ref=str(pub.id), reason="决定已撤销或变更，不再公示", actor=actor)
     deadline_svc.settle(s, pub.case_id, "withdrawal", ref=str(pub.id), on=on, actor=actor, note="已撤回公示")
@@ -440,6 +505,19 @@ def record_remedy_outcome(s: Session, actor: Actor, case_id: int, *, kind: str, 
         errors["decided_on"] = ["不得早于处罚决定日期，也不得晚于今天"]
     if errors:
         raise ValidationFailed("复议、诉讼结果登记有误", errors=errors)
+    pending = s.execute(select(Remedy.id).where(Remedy.case_id == case.id, Remedy.concluded_on.is_(None))).first()
+    if pending is not None:  # one record of one fact: the act that ends the pause records the outcome too
+        raise Conflict("本案有尚未终结的行政复议或者行政诉讼，请通过“记录行政复议或者行政诉讼终结”登记其结果"
+                       "（同时恢复计算加处罚款）", code="remedy_pending")
+    return apply_remedy_outcome(s, actor, case, kind=kind, outcome=outcome, decided_on=decided_on, authority=authority,
+                                document_no=document_no, summary=summary)
+
+
+def apply_remedy_outcome(s: Session, actor: Actor, case: Case, *, kind: str, outcome: str, decided_on: dt.date,
+                         authority: str, document_no: str | None = None, summary: str | None = None) -> RemedyOutcome:
+    """The outcome on the record and its consequence for the 公示 (the caller holds the case row lock and has checked
+    the actor): one that revokes, changes or finds the decision unlawful withdraws its publication (第四十八条第二款).
+    Reached from `record_remedy_outcome` and from the act `record_remedy_concluded`."""
     row = RemedyOutcome(case_id=case.id, agency_id=case.agency_id, kind=kind, outcome=outcome, decided_on=decided_on,
                         authority=authority.strip(), document_no=document_no, summary=summary,
                         recorded_by=actor.user_id)
@@ -638,7 +716,7 @@ def detail(s: Session, pub_id: int, *, today: dt.date | None = None) -> dict:
     if pub.status == "withdrawn":
         return {"id": pub.id, "status": "withdrawn", "status_label": "已撤回", "document_no": pub.document_no,
                 "agency_name": pub.agency_name, "withdrawn_on": _iso(pub.ended_on),
-                "reason": public_text(pub.source or {}, pub.third_party_names, pub.reason),  # also older rows kept as written
+                "reason": pub.reason,  # masked when withdrawn (older rows: by refresh_public_texts at upgrade)
                 "published_on": _iso(pub.published_on)}
     return {"id": pub.id, "status": "published", "status_label": "公示中", **pub.published,
             "published_on": _iso(pub.published_on)}

@@ -1,12 +1,12 @@
-"""Reading the legal-review, collective-discussion and referral records (their acts are case acts: see
-services.acts and services.effects.review_referral)."""
+"""Reading the legal-review, collective-discussion, referral and 复议/诉讼 records (their acts are case acts: see
+services.acts and services.effects)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casebook.db.models import CollectiveDiscussion, LegalReview, Referral
+from casebook.db.models import CollectiveDiscussion, LegalReview, Referral, Remedy
 
 from .context import Actor, require_role
 from .loading import load_case
@@ -36,3 +36,9 @@ def discussions(s: Session, actor: Actor, case_id: int) -> list[CollectiveDiscus
 def referrals(s: Session, actor: Actor, case_id: int) -> list[Referral]:
     load_case(s, actor, case_id)
     return list(s.execute(select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)).scalars())
+
+
+def remedies(s: Session, actor: Actor, case_id: int) -> list[Remedy]:
+    """行政处罚法 第七十三条: the 复议 and 诉讼 recorded on the case, in the order filed."""
+    load_case(s, actor, case_id)
+    return list(s.execute(select(Remedy).where(Remedy.case_id == case_id).order_by(Remedy.id)).scalars())

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from casebook.db.models import Case, Deadline
 from casebook.domain import general_provisions as gp
-from casebook.domain.deadlines import local_date
+from casebook.domain.deadlines import local_date, remedy_pause
+from casebook.domain.errors import Conflict, NotFound
 from casebook.services import deadlines as svc
 from events.envelope import Envelope
 
@@ -166,6 +167,30 @@ def _payment(s: Session, case: Case, data: dict, env: Envelope) -> None:
         svc.settle(s, case, "payment", on=_day(data, "paid_on", env))
 
 
+# --- 行政处罚法 第七十三条: 复议 or 诉讼 does not stop the execution, but the 加处罚款 is not counted in its 期间. The pause
+# goes on the `payment` deadline's row (services.deadlines.surcharge_of), over the days the payment guard leaves out
+# (domain.deadlines.remedy_pause: from the day filed to the day concluded, both included). The case's own record
+# (remedies) is what the guards read; a row that cannot take the pause (none planned, or already paused) is logged
+# and left as it is rather than hold up the case's later deadline events.
+
+def _remedy_filed(s: Session, case: Case, data: dict, env: Envelope) -> None:
+    since, _ = remedy_pause(_day(data, "filed_on", env), None)
+    what = "申请行政复议" if data.get("kind") == "reconsideration" else "提起行政诉讼"
+    reason = f"当事人{what}（{data.get('authority') or '未载明机关'}），复议、诉讼期间不计算加处罚款"
+    try:
+        svc.pause_surcharge(s, case, since, reason=reason)
+    except (NotFound, Conflict) as e:
+        log.warning("deadlines: %s on case %s: surcharge not paused: %s", env.type, case.id, e)
+
+
+def _remedy_concluded(s: Session, case: Case, data: dict, env: Envelope) -> None:
+    _, resumes_on = remedy_pause(_day(data, "filed_on", env), _day(data, "concluded_on", env))
+    try:
+        svc.resume_surcharge(s, case, resumes_on)
+    except (NotFound, Conflict) as e:
+        log.warning("deadlines: %s on case %s: surcharge not resumed: %s", env.type, case.id, e)
+
+
 def _suspended(s: Session, case: Case, data: dict, env: Envelope) -> None:
     svc.pause_case(s, case, local_date(env.occurred_at))
 
@@ -201,6 +226,8 @@ HANDLERS: dict[str, Callable[[Session, Case, dict, Envelope], None]] = {
     "decision.served": _served,
     "summary_decision.issued": _summary_decision,
     "payment.recorded": _payment,
+    "remedy.filed": _remedy_filed,
+    "remedy.concluded": _remedy_concluded,
     "case.suspended": _suspended,
     "case.resumed": _resumed,
     "case.closed": _closed,

@@ -12,6 +12,8 @@ from casebook.domain.vocabulary import (
     DECLINE_GROUNDS,
     INVESTIGATION_ACT_KINDS,
     PENALTY_KINDS,
+    REMEDY_CONCLUSIONS,
+    REMEDY_KINDS,
     SERVICE_METHODS,
     STAGES,
 )
@@ -444,6 +446,34 @@ class PaymentIn(Strict):
 
 class SummaryFilingIn(Strict):
     recorded_on = fields.Date(required=True)
+
+
+class RemedyFiledIn(Strict):
+    """行政处罚法 第七十三条: the party applied for 行政复议 or brought a 行政诉讼 against the served fine; the decision is
+    still executed, but the 加处罚款 is not counted from this day until the day after it concludes."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(list(REMEDY_KINDS)),
+                         metadata={"description": "reconsideration 行政复议；litigation 行政诉讼"})
+    filed_on = fields.Date(required=True, metadata={
+        "description": "申请行政复议或者提起行政诉讼的日期（不早于处罚决定书送达之日；当日起不计算加处罚款）"})
+    authority = Text(200, required=True, metadata={"description": "复议机关或者人民法院"})
+    remedy_case_no = Text(100, metadata={"description": "复议或者诉讼案号（已受理并告知案号的填写）"})
+
+    @validates_schema
+    def _authority(self, data, **kw):
+        if "authority" in data and not data["authority"].strip():
+            raise ValidationError("须写明复议机关或者人民法院", "authority")
+
+
+class RemedyConcludedIn(Strict):
+    """行政处罚法 第七十三条: the pending 复议 or 诉讼 ended; the 加处罚款 is counted again from the next day."""
+
+    concluded_on = fields.Date(required=True, metadata={
+        "description": "终结日期：复议决定书送达之日、裁判发生法律效力之日或者准予撤回申请、撤诉之日（次日起恢复计算加处罚款）"})
+    outcome = fields.String(required=True, validate=validate.OneOf(list(REMEDY_CONCLUSIONS)),
+                            metadata={"description": "、".join(f"{k} {v}" for k, v in REMEDY_CONCLUSIONS.items())})
+    document_no = Text(100, metadata={"description": "复议决定书或者裁判文书文号"})
+    note = Text(2000, metadata={"description": "备注（如撤销、变更的内容）"})
 
 
 class CloseIn(Strict):

@@ -389,3 +389,46 @@ def test_an_officer_registers_a_passport_holder_with_a_birth_date(journey):
     expect(p.locator(".toast-success")).to_contain_text("新增成功")
     expect(p.locator("#lead-party_id option:checked")).to_contain_text("Anna Schmidt")
     j.check("lead-with-passport-holder")
+
+
+def test_an_officer_records_a_reconsideration_and_its_end_on_a_fine_in_execution(journey):
+    """行政处罚法 第七十三条 in the browser: the 复议 filed from the case page's own form, the surcharge pause shown on
+    the payment deadline, the conclusion entered from the fold where it waited. At 1366 px and on a phone."""
+    j = journey("remedy-zhangwei")
+    j.login("zhangwei")
+    p = j.page
+    p.fill("#q", "使用超过保质期的食品原料")
+    p.click("text=搜索")
+    p.wait_for_load_state()
+    p.locator("tr", has_text="涉嫌使用超过保质期的食品原料").locator("a").first.click()
+    p.wait_for_load_state()
+    case_id = _case_id(j)
+    p = j.goto(f"/cases/{case_id}?tab=acts")
+    # Before any 复议, the conclusion waits in its own fold, with the reason
+    fold = p.locator("details#refused-remedy")
+    expect(fold).to_contain_text("记录行政复议或者行政诉讼终结")
+    today = dt.date.today().isoformat()
+
+    def filed(box):
+        box.locator("[name=kind]").select_option("reconsideration")
+        box.locator("[name=filed_on]").fill(today)
+        box.locator("[name=authority]").fill("枣庄市山亭区人民政府")
+        box.locator("[name=remedy_case_no]").fill("山政复〔2026〕12号")
+
+    _do(j, "记录当事人申请行政复议或者提起行政诉讼", filed, shot="remedy-filed")
+
+    def concluded(box):
+        box.locator("[name=concluded_on]").fill(today)
+        box.locator("[name=outcome]").select_option("upheld")
+        box.locator("[name=document_no]").fill("山政复决〔2026〕12号")
+
+    _do(j, "记录行政复议或者行政诉讼终结", concluded, shot="remedy-concluded")
+    trail = j.goto(f"/cases/{case_id}?tab=trail")
+    expect(trail.locator("main")).to_contain_text("记录行政复议或者行政诉讼终结")
+
+    phone = journey("remedy-phone", viewport=(375, 812), mobile=True)
+    phone.login("zhangwei")
+    pp = phone.goto(f"/cases/{case_id}?tab=acts")
+    assert pp.evaluate("() => document.documentElement.scrollWidth") <= 375
+    _open(phone, "记录当事人申请行政复议或者提起行政诉讼")
+    phone.check("remedy-form-on-phone")

@@ -139,6 +139,7 @@ ENDPOINTS: dict[str, Row] = {
     "GET /api/v1/cases/{case_id}/legal-reviews": Row(CASE_ROLES, **CASE_CONTENT),
     "GET /api/v1/cases/{case_id}/collective-discussions": Row(CASE_ROLES, **CASE_CONTENT),
     "GET /api/v1/cases/{case_id}/referrals": Row(CASE_ROLES, **CASE_CONTENT),
+    "GET /api/v1/cases/{case_id}/remedies": Row(CASE_ROLES, **CASE_CONTENT),
     # deadlines
     "GET /api/v1/deadlines": Row(ANY, note="filtered to the reader's scope"),
     "POST /api/v1/deadlines/{deadline_id}/met": Row(WRITERS, scoped=True, role_first=True, body="json"),

@@ -97,7 +97,7 @@ MODELED = {
     "update_facts", "close_investigation", "propose_penalty", "serve_prior_notice", "record_statement",
     "record_waiver", "request_hearing", "hold_hearing", "record_hearing_no_show", "decide",
     "record_collective_discussion", "serve_decision", "start_execution", "record_payment", "record_summary_filing",
-    "close", "archive", "suspend", "resume", "terminate", "confirm_act",
+    "close", "archive", "suspend", "resume", "terminate", "confirm_act", "record_remedy_filed", "record_remedy_concluded",
     *REVIEW_EFFECTS, *REFERRAL_EFFECTS,
 }
 CASE_ACTIONS = [a for a, t in TRANSITIONS.items() if t.from_stages != (None,) and a in MODELED]
@@ -261,9 +261,27 @@ class Draw:
             return self.decision(c)
         if a == "record_payment":
             owed = (c.fine or Decimal("100")) - c.paid
-            amount = self.pick([owed if owed > 0 else Decimal("100"), Decimal("100.00"), (c.fine or Decimal("50"))])
+            paid_on = self.day(c)
+            on = day(paid_on)
+            # what is owed that day with the surcharge of a 复议 or 诉讼 left out (第七十三条), and with it counted
+            left = [Oracle.outstanding(c, on), Oracle.outstanding(c, on, pauses=False)] if on else []
+            amount = self.pick([owed if owed > 0 else Decimal("100"), Decimal("100.00"), (c.fine or Decimal("50")), *left])
             receipt = self.pick(["PJ0001", f"PJ{c.id:03d}{c.acts:03d}", f"PJ{c.id:03d}{c.acts:03d}"], "receipt")
-            return {"amount": f"{max(amount, Decimal('0.01')):.2f}", "paid_on": self.day(c), "receipt_no": receipt}
+            return {"amount": f"{max(amount, Decimal('0.01')):.2f}", "paid_on": paid_on, "receipt_no": receipt}
+        if a == "record_remedy_filed":  # 第七十三条: now and then the day before the service, or before the last one ended
+            edges = tuple(x - dt.timedelta(days=1) for x in (c.served_on, c.remedy and c.remedy.concluded_on) if x)
+            body = {"kind": self.pick(["reconsideration", "litigation"], "remedy"), "filed_on": self.day(c, edges=edges),
+                    "authority": self.pick(["枣庄市山亭区人民政府", "枣庄市山亭区人民法院"], "authority")}
+            if self.chance(2):
+                body["remedy_case_no"] = "（2026）鲁0406行初12号"
+            return body
+        if a == "record_remedy_concluded":
+            filed = c.remedy.filed_on if c.remedy else None
+            body = {"concluded_on": self.day(c, edges=(filed - dt.timedelta(days=1), filed) if filed else ()),
+                    "outcome": self.pick(["upheld", "dismissed", "withdrawn", "revoked", "changed", "other"], "outcome")}
+            if self.chance(2):
+                body["document_no"] = "山政复决〔2026〕12号"
+            return body
         if a == "record_summary_filing":
             return {"recorded_on": self.day(c)}
         if a == "confirm_act":  # mostly an act that is waiting; now and then one that is not
@@ -626,7 +644,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.walk(depth, path)
 
     def walk(self, depth: int, path: str) -> None:
-        """Take a case some way along the ordinary procedure, every act legal: a small fine; a large one after a
+        """Take a case some way along the ordinary procedure, every act legal: a small fine (its 复议 filed and decided
+        while it is executed, 第七十三条); a large one after a
         hearing, or one whose party waived the defence window, each reviewed (the second returned once, then
         approved); a small fine after a referral that the police declined to file, or filed and sent back, or on
         facts crossing a prosecution threshold once the head declined to refer (国务院令第310号 第五条、第十一条)."""
@@ -701,8 +720,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         ]
         if path in ("referred", "returned", "declined"):
             steps += [("record_penalty_copy", "zhangwei", {"sent_on": "2026-03-27", "sent_to": ["police", "procuratorate"]})]
+        steps += [("start_execution", "liqiang", {})]
+        if path == "small fine":  # 第七十三条: a 复议 filed and decided; the fine is still paid (不停止执行)
+            steps += [("record_remedy_filed", "liqiang", {"kind": "reconsideration", "filed_on": "2026-03-27",
+                                                          "authority": "枣庄市山亭区人民政府"}),
+                      ("record_remedy_concluded", "zhangwei", {"concluded_on": "2026-03-27", "outcome": "upheld"})]
         steps += [
-            ("start_execution", "liqiang", {}),
             ("record_payment", "zhangwei", {"amount": fine, "paid_on": "2026-03-27", "receipt_no": f"PJ{c.id:05d}"}),
             ("close", "zhaomin", {"closed_on": "2026-03-30"}),
             ("archive", "zhangwei", {}),
@@ -879,6 +902,11 @@ class LifecycleMachine(RuleBasedStateMachine):
                 got = [(x["id"], x["status"], x["team_ids"], x["police_notice_on"], x["penalty_copy_on"])
                        for x in api.get(f"/api/v1/cases/{cid}/referrals", who="wujing").get_json()]
                 assert got == [(x.id, x.status, x.team, iso(x.notice_on), iso(x.copy_on)) for x in c.referrals], (cid, got)
+            if c.remedies:  # 第七十三条: each 复议 or 诉讼, and whether it is pending
+                got = [(x["kind"], x["filed_on"], x["concluded_on"], x["pending"])
+                       for x in api.get(f"/api/v1/cases/{cid}/remedies", who="wujing").get_json()]
+                assert got == [(x.kind, iso(x.filed_on), iso(x.concluded_on), x.concluded_on is None)
+                               for x in c.remedies], (cid, got)
             listed = api.get(f"/api/v1/deadlines?case_id={cid}&limit=200", who="wujing").get_json()["items"]
             if any(x.due_on is None for x in c.deadlines):  # undetermined: a year the calendar lacks
                 listed += api.get(f"/api/v1/deadlines?case_id={cid}&status=pending&limit=200", who="wujing").get_json()["items"]

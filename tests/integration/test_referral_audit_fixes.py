@@ -126,8 +126,14 @@ def test_a_case_cannot_be_closed_while_its_referral_is_approved_or_transferred(a
     assert _close(api, cid, 409).get_json()["errors"]["reasons"][0]["code"] == "referral_in_progress"
     case = api.get(f"/api/v1/cases/{cid}").get_json()
     assert (case["stage"], case["referral_status"]) == ("served", "receipted")
-    # Once the police decided, the case closes.
+    # Once the police filed, the case closes after the handover of 第十二条 is recorded.
     api.act(cid, "record_police_decision", {"decision": "filed", "notice_on": "2026-03-25"})
+    version = api.get(f"/api/v1/cases/{cid}").get_json()["version"]
+    reason = _close(api, cid, 409).get_json()["errors"]["reasons"][0]
+    assert reason["code"] == "referral_handover_pending" and "第十二条" in reason["article"]
+    assert api.get(f"/api/v1/cases/{cid}").get_json()["version"] == version
+    api.act(cid, "record_referral_handover", {"handed_over_on": "2026-03-26", "items": "询问笔录3份",
+                                              "receiver": "山亭分局 王警官"})
     _close(api, cid, 200)
     assert api.get(f"/api/v1/cases/{cid}").get_json()["stage"] == "closed"
 

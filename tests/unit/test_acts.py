@@ -73,10 +73,12 @@ def test_a_date_order_field_missing_from_the_schema_is_refused_at_declaration():
 
 
 def test_guards_that_read_beyond_the_case_row_say_so():
-    """A guard reading case.review / case.referral / ctx.rules / ctx.assignee / evidence_count declares it."""
+    """A guard reading case.review / case.referral / case.remedy / ctx.rules / ctx.assignee / evidence_count declares
+    it."""
     src = inspect.getsource(lc)
     tree = ast.parse(src)
     marks = {"review": r"case\.review\b(?!_)", "referral": r"case\.referral\b(?!_)", "rules": r"ctx\.rules\b",
+             "remedy": r"case\.remedy\b(?!_)",
              "assignee": r"ctx\.assignee\b", "evidence": r"evidence_count\b"}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):

@@ -132,6 +132,8 @@ def test_exemption_lists_every_condition_with_its_result():
     ("organization", ["fine"], "99999.99", False, False),
     ("organization", ["fine"], "100000", True, True),
     ("person", ["warning", "revoke_license"], None, True, True),
+    ("organization", ["suspend_operations"], None, True, True),
+    ("person", ["warning"], None, False, False),
     # 其他较重的行政处罚: the agency's rules add 暂扣许可证件 (the fixture's hearing.penalty_kinds); 限制开展生产经营活动
     # they do not, and the article does not list it
     ("organization", ["suspend_license"], None, False, True),

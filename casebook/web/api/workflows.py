@@ -1,10 +1,12 @@
-"""Read the legal-review queue and rounds, collective discussions and referrals (acts are case actions)."""
+"""Read the legal-review queue and rounds, collective discussions, referrals and 复议/诉讼 (acts are case actions)."""
 
 from __future__ import annotations
 
 from flask import g
 from marshmallow import fields, validate
 
+from casebook.domain.deadlines import remedy_pause
+from casebook.domain.vocabulary import REMEDY_CONCLUSIONS, REMEDY_KINDS
 from casebook.services import workflows as wf
 from casebook.web.api import Blueprint
 from casebook.web.tx import json_response, read
@@ -39,6 +41,19 @@ def _referral(r) -> dict:
             "supervision_on": iso(r.supervision_on), "penalty_copy_on": iso(r.penalty_copy_on),
             "handed_over_on": iso(r.handed_over_on), "handover_items": r.handover_items,
             "handover_receiver": r.handover_receiver}
+
+
+def _remedy(r) -> dict:
+    iso = lambda v: v.isoformat() if v else None  # noqa: E731
+    since, until = remedy_pause(r.filed_on, r.concluded_on)
+    return {"id": r.id, "case_id": r.case_id, "kind": r.kind, "kind_label": REMEDY_KINDS.get(r.kind, r.kind),
+            "filed_on": iso(r.filed_on), "authority": r.authority, "remedy_case_no": r.remedy_case_no,
+            "pending": r.concluded_on is None, "concluded_on": iso(r.concluded_on), "outcome": r.outcome,
+            "outcome_label": REMEDY_CONCLUSIONS.get(r.outcome) if r.outcome else None, "document_no": r.document_no,
+            "note": r.note,
+            # 第七十三条: the 加处罚款 is not counted from `from` (the day filed) and counted again from `resumes_on` (the day
+            # after it concluded; None while pending)
+            "surcharge_not_counted": {"from": iso(since), "resumes_on": iso(until)}}
 
 
 @blp.route("/legal-reviews", methods=["GET"])
@@ -84,4 +99,14 @@ def referrals(case_id):
     def run(s):
         rows = wf.referrals(s, g.actor, case_id)
         return json_response([_referral(r) for r in rows])
+    return read(run)
+
+
+@blp.route("/cases/<id:case_id>/remedies", methods=["GET"])
+@blp.response(200, description="行政复议、行政诉讼记录（行政处罚法第七十三条）")
+@blp.alt_response(404, schema=ErrorSchema)
+def remedies(case_id):
+    """本案的行政复议、行政诉讼（申请或起诉日期、机关、终结情况，以及不计算加处罚款的期间）"""
+    def run(s):
+        return json_response([_remedy(r) for r in wf.remedies(s, g.actor, case_id)])
     return read(run)

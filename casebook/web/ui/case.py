@@ -137,11 +137,16 @@ def read_only(actor, case) -> str | None:
 
 
 #: The refused acts folded away under a heading of their own, in this order: the 行刑衔接 track (国务院令第310号), whose
-#: acts apply at every open stage and mostly wait for a referral step that has not come, then the acts refused for the
-#: role (another person's). What stays in view is what stands between this person and the case's next steps.
-REFUSED_FOLDS = (("referral", "涉嫌犯罪案件移送（行刑衔接）"), ("other_roles", "须由其他人员办理"))
+#: acts apply at every open stage and mostly wait for a referral step that has not come, then the 复议/诉讼 acts
+#: (行政处罚法 第七十三条) waiting for a fine served or a 复议/诉讼 filed — the party's doing, not the case's next step —
+#: then the acts refused for the role (another person's). What stays in view is what stands between this person and
+#: the case's next steps.
+REFUSED_FOLDS = (("referral", "涉嫌犯罪案件移送（行刑衔接）"), ("remedy", "行政复议、行政诉讼（加处罚款暂停计算）"),
+                 ("other_roles", "须由其他人员办理"))
 #: Reasons that say an act's turn has not come (or is someone else's), not what is missing for it.
 NOT_ITS_TURN = frozenset({"referral_wrong_step", "referral_in_progress", "no_penalty_decided", "role_not_allowed"})
+#: The same for the 复议/诉讼 acts: no fine served, none pending (or one pending already).
+REMEDY_NOT_ITS_TURN = frozenset({"no_fine_served", "no_remedy_pending", "remedy_pending"})
 
 
 def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
@@ -149,7 +154,8 @@ def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
 
     An act is on the referral track when its declared event is a referral event. Such an act stays in view when its
     turn has come and something else stops it (the transfer once approved, while the 移送材料 are incomplete); the rest
-    of the track is folded. Another act is another role's when the role is among its reasons (`role_not_allowed`:
+    of the track is folded. A 复议/诉讼 act is folded while its turn has not come (no fine served, none pending, or one
+    pending already). Another act is another role's when the role is among its reasons (`role_not_allowed`:
     this person can never take it, whatever else is missing; the fold still lists every reason). Empty folds are left
     out. `referral_live`: a referral is under way or the rules suggest one (涉嫌犯罪): the track's fold is shown open."""
     groups: dict[str, list[dict]] = {"next": [], **{k: [] for k, _ in REFUSED_FOLDS}}
@@ -157,6 +163,9 @@ def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
         codes = {r["code"] for r in a["reasons"]}
         if TRANSITIONS[a["action"]].event.startswith("referral.") and (not codes or codes & NOT_ITS_TURN):
             groups["referral"].append(a)
+        elif TRANSITIONS[a["action"]].event.startswith("remedy.") and codes & REMEDY_NOT_ITS_TURN \
+                and "role_not_allowed" not in codes:
+            groups["remedy"].append(a)
         elif "role_not_allowed" in codes:
             groups["other_roles"].append(a)
         else:

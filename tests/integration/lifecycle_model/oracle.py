@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from casebook.domain.errors import CalendarDataMissing
 from casebook.domain.lifecycle import REFERRAL_IN_PROGRESS, REFERRAL_RESOLVED
+from casebook.domain.vocabulary import REMEDY_OUTCOMES
 from casebook.services.acts import ACTS as TRANSITIONS
 
 from .world import (  # noqa: F401
@@ -97,6 +98,15 @@ class Referral:
 
 
 @dataclass
+class Remedy:
+    """One 行政复议 or 行政诉讼 against the served fine (行政处罚法 第七十三条): pending until it concluded."""
+
+    kind: str
+    filed_on: dt.date
+    concluded_on: dt.date | None = None
+
+
+@dataclass
 class Due:
     """A deadline as the model expects GET /deadlines to show it."""
 
@@ -146,13 +156,16 @@ class CaseModel:
     discussion_on: dt.date | None = None
     referral_status: str = "none"  # the case's referral_status
     referrals: list[Referral] = field(default_factory=list)
+    remedies: list[Remedy] = field(default_factory=list)  # 第七十三条: 复议 and 诉讼, in the order filed
     deadlines: list[Due] = field(default_factory=list)
-    # "case.<action>" of each committed act, and "deadline.<what>" of each deadline it planned or settled, in order
+    # "case.<action>" of each committed act, "deadline.<what>" of each deadline it planned or settled, and
+    # "remedy.outcome_recorded" of a 复议/诉讼 concluded with an outcome on the decision, in order
     trail: list[str] = field(default_factory=list)
 
     @property
     def acts(self) -> int:
-        return sum(1 for e in self.trail if e.startswith("case."))
+        """The entries that raise an event (one each): the acts, and the remedy outcomes they record."""
+        return sum(1 for e in self.trail if e.startswith(("case.", "remedy.")))
 
     @property
     def review(self) -> Round | None:
@@ -161,6 +174,10 @@ class CaseModel:
     @property
     def referral(self) -> Referral | None:
         return self.referrals[-1] if self.referrals else None
+
+    @property
+    def remedy(self) -> Remedy | None:
+        return self.remedies[-1] if self.remedies else None
 
     @property
     def step(self) -> str:
@@ -256,7 +273,8 @@ CASE_OFFICER_ACTS = {"start_investigation", "record_investigation_act", "add_evi
                      # the same rule for execution, archiving, 备案, the hearing and the referral steps (heads excepted)
                      "start_execution", "record_payment", "archive", "record_summary_filing", "hold_hearing",
                      "record_hearing_no_show", "form_referral_team", "transfer_referral", "record_police_receipt",
-                     "record_police_decision", "record_police_return", "record_penalty_copy", "record_referral_handover"}
+                     "record_police_decision", "record_police_return", "record_penalty_copy", "record_referral_handover",
+                     "record_remedy_filed", "record_remedy_concluded"}
 # Acts that name officers (第四十二条: two with a credential valid on the act's day), and where.
 OFFICER_FIELDS = {"file": ("officer_ids", "filed_on"), "record_investigation_act": ("officer_ids", "acted_on"),
                   "add_evidence": ("collected_by", "collected_on"), "form_referral_team": ("officer_ids", "formed_on")}
@@ -334,6 +352,9 @@ class Oracle:
         "record_police_return": (("returned_on", "referral.transferred_on"),),
         "record_referral_handover": (("handed_over_on", "referral.notice_on"),),
         "record_penalty_copy": (("sent_on", "decided_on"),),
+        # 第七十三条: a 复议 or 诉讼 is filed once the decision is served, and after the previous one ended
+        "record_remedy_filed": (("filed_on", "served_on"), ("filed_on", "remedy.concluded_on")),
+        "record_remedy_concluded": (("concluded_on", "remedy.filed_on"),),
     }
 
     def out_of_order(self, c: CaseModel, action: str, body: dict) -> str | None:
@@ -518,6 +539,8 @@ class Oracle:
                 r.add("fine_unpaid")
             elif c.stage == "served" and c.decision_kind == "penalty" and set(c.penalty_kinds) - NON_EXECUTED_KINDS:
                 r.add("execution_missing")
+            if c.referral_status == "police_filed" and c.referral and not c.referral.handed_over_on:
+                r.add("referral_handover_pending")  # 310号 第十二条: the handover is an open case's act
         r |= self.review_guards(c, p, action, body)
         r |= self.referral_guards(c, p, action, body)
         return r
@@ -540,6 +563,13 @@ class Oracle:
                 r.add("review_not_assigned_to_you")
             if p.id in c.officers or p.id in c.participants:
                 r.add("reviewer_is_case_officer")
+        if action == "record_remedy_filed":  # 第七十三条: a served fine's surcharge; one 复议 or 诉讼 at a time
+            if c.decision_kind != "penalty" or "fine" not in c.penalty_kinds or not c.fine or c.served_on is None:
+                r.add("no_fine_served")
+            if c.remedy and c.remedy.concluded_on is None:
+                r.add("remedy_pending")
+        if action == "record_remedy_concluded" and not (c.remedy and c.remedy.concluded_on is None):
+            r.add("no_remedy_pending")
         if action == "record_payment":
             if Decimal(body["amount"]) > self.outstanding(c, day(body["paid_on"])):
                 r.add("payment_exceeds_outstanding")
@@ -548,15 +578,20 @@ class Oracle:
         return r
 
     @staticmethod
-    def outstanding(c: CaseModel, on: dt.date) -> Decimal:
+    def outstanding(c: CaseModel, on: dt.date, pauses: bool = True) -> Decimal:
         """第六十七条、第七十二条: fine and confiscation, plus 3% of the fine a day from the 16th day after service,
-        at most the fine, less what was paid."""
+        at most the fine, less what was paid; 第七十三条: no surcharge for a day from the day a 复议 or 诉讼 was filed
+        to the day it concluded (both included; to `on` while pending). `pauses=False`: as if none were recorded."""
         fine = c.fine or Decimal("0")
         due = (c.confiscated or Decimal("0")) + fine
         if c.served_on is not None and fine:
-            late = (on - (c.served_on + dt.timedelta(days=15))).days
-            if late > 0:
-                due += min(fine, (fine * Decimal("0.03") * late).quantize(Decimal("0.01")))
+            last = c.served_on + dt.timedelta(days=15)
+            late = [last + dt.timedelta(days=i) for i in range(1, (on - last).days + 1)]
+            if pauses:
+                late = [d for d in late if not any(r.filed_on <= d and (r.concluded_on is None or d <= r.concluded_on)
+                                                   for r in c.remedies)]
+            if late:
+                due += min(fine, (fine * Decimal("0.03") * len(late)).quantize(Decimal("0.01")))
         return due - c.paid
 
     def unfit_reviewer(self, c: CaseModel, rid: int) -> str | None:
@@ -772,6 +807,12 @@ def apply(c: CaseModel, action: str, body: dict, out: dict, extra: dict, w: Worl
         c.served_on = day(body["served_on"])
     elif action == "record_payment":
         c.paid += Decimal(body["amount"])
+    elif action == "record_remedy_filed":  # 第七十三条: the surcharge stops on the day filed …
+        c.remedies.append(Remedy(body["kind"], day(body["filed_on"])))
+    elif action == "record_remedy_concluded":  # … and runs again from the day after it concluded
+        c.remedy.concluded_on = day(body["concluded_on"])
+        if body["outcome"] in REMEDY_OUTCOMES:  # an outcome on the decision is recorded as such, before the act's entry
+            c.trail.append("remedy.outcome_recorded")  # (no 公示 in this world to withdraw)
     elif action == "record_summary_filing":
         c.summary_recorded = True
     elif action == "suspend":
