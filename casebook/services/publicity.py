@@ -14,6 +14,7 @@ import functools
 import hashlib
 import inspect
 import logging
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -314,7 +315,12 @@ def redaction_rules() -> str:
     the change stops showing what the new rules hide (个人信息保护法 第五十一条)."""
     from casebook.domain import pii
 
-    code = "".join(inspect.getsource(x) for x in (pii, public_text, published_of, _refresh))
+    try:
+        code = "".join(inspect.getsource(x) for x in (pii, public_text, published_of, _refresh))
+    except (OSError, TypeError):  # installed without its sources: the compiled code stands for them
+        code = repr([(f.__code__.co_code, f.__code__.co_consts) for f in (
+            *(v for v in vars(pii).values() if inspect.isfunction(v)), public_text, published_of, _refresh)]
+                    + [v.pattern for v in vars(pii).values() if isinstance(v, re.Pattern)])
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 
