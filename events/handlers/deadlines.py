@@ -63,9 +63,6 @@ def _filed(s: Session, case: Case, data: dict, env: Envelope) -> None:
 # The 追责时效 runs from the case's act period as recorded (filing, 查明事实), for the years the guards give
 # (casebook.domain.general_provisions.limitation_years); it is met on the day of discovery when that is within it.
 
-LIMITATION_CHANGED = "违法行为发生时间或追责时效年限变更，重新计算追责时效"
-
-
 def _limitation_category(s: Session, case: Case, code: str | None = None) -> str | None:
     """The violation item's 第三十六条 category as the guards see it (casebook.services.rules.evaluate): None while no
     item is recorded on the case."""
