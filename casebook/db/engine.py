@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import deque
@@ -11,6 +12,8 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from casebook.db import raw
 
 
 class WriterQueue:
@@ -83,14 +86,18 @@ def writer_queue(url: str) -> WriterQueue:
 
 
 SQLITE_BUSY_TIMEOUT_S = 30
+SHA256_HEX = "casebook_sha256_hex"
+
+
+def _sha256_hex(text: str | None) -> str | None:
+    """SQL function on SQLite connections: the hex SHA-256 of a text's UTF-8 bytes (PostgreSQL's
+    encode(sha256(convert_to(text, 'UTF8')), 'hex'))."""
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
 
 
 def _driver_exec(conn, sql: str) -> None:
-    cur = conn.connection.dbapi_connection.cursor()
-    try:
-        cur.execute(sql)
-    finally:
-        cur.close()
+    """Run a statement on the connection's driver cursor (the one `db.raw` keeps for it)."""
+    raw._cursor(conn).execute(sql)
 
 
 def make_engine(url: str, **kw) -> Engine:
@@ -113,6 +120,8 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # The chain's next hash computed in the statement that moves the head on (services.recording).
+            dbapi_conn.create_function(SHA256_HEX, 1, _sha256_hex, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):

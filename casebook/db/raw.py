@@ -10,9 +10,11 @@ transaction. Only for statements with plain named parameters (no expanding IN li
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
-from sqlalchemy import JSON, Connection
+from sqlalchemy import JSON, Connection, Date, DateTime
 from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.sql import ClauseElement
 
@@ -31,7 +33,7 @@ def _prepare(stmt: ClauseElement, dialect) -> tuple[str, tuple[str, ...] | None,
     c = stmt.compile(dialect=dialect)
     names = tuple(c.positiontup) if c.positional else None
     order = names if names is not None else tuple(c.binds)
-    procs = tuple((n, _json_writer(p, dialect, t) if t._type_affinity is JSON else p, c.binds[n].value)
+    procs = tuple((n, _writer(p, dialect, t), c.binds[n].value)
                   for n in order for t in (c.binds[n].type,) for p in (t._cached_bind_processor(dialect),))
     returns = bool(getattr(stmt, "is_select", False) or getattr(stmt, "_returning", ()))
     hit = _compiled[key] = (stmt, c.string, names, procs, returns)  # the statement is kept: its id is never reused
@@ -43,12 +45,14 @@ def _bound(stmt: ClauseElement, dialect, params: dict[str, Any] | None) -> tuple
     `Connection.execute` does (None included: a JSON column's None is JSON null there too); a bind missing from
     `params` takes the bindparam's own value."""
     sql, names, procs, _ = _prepare(stmt, dialect)
-    params = params or {}
-    values = {}
-    for name, proc, default in procs:
-        v = params.get(name, default)
-        values[name] = v if proc is None else proc(v)
-    return sql, [values[n] for n in names] if names is not None else values
+    get = (params or _NO_PARAMS).get
+    if names is not None:  # positional: `procs` follows the statement's order (`_prepare`; a name used twice, twice)
+        return sql, [get(name, default) if proc is None else proc(get(name, default)) for name, proc, default in procs]
+    return sql, {name: get(name, default) if proc is None else proc(get(name, default))
+                 for name, proc, default in procs}
+
+
+_NO_PARAMS: dict[str, Any] = {}
 
 
 _CURSOR = "casebook.raw.cursor"
@@ -94,7 +98,7 @@ def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[
     if hit is None or hit[0] is not stmt:
         cols = list(stmt.selected_columns)
         hit = _result_procs[key] = (stmt, tuple(
-            (i, _json_reader(p) if col.type._type_affinity is JSON else p)
+            (i, _reader(p, col.type))
             for i, (col, d) in enumerate(zip(cols, cur.description, strict=True))
             if (p := col.type._cached_result_processor(conn_dialect, d[1])) is not None))
     converters = hit[1]
@@ -111,6 +115,35 @@ def query(conn: Connection, stmt, params: dict[str, Any] | None = None) -> list[
     return out
 
 
+def _writer(process, dialect, type_):
+    """The bind processor `_bound` runs for a bind of `type_`: JSON's (`_json_writer`); a time's remembering the
+    last value it wrote (an act binds its one `now` three to five times: trail entry, event, act record, the
+    case's updated_at; times are immutable, so the same object gives the same text); else the type's own."""
+    if process is None:
+        return None
+    affinity = type_._type_affinity
+    if affinity is JSON:
+        return _json_writer(process, dialect, type_)
+    if affinity is DateTime:
+        return _last_one(process)
+    return process
+
+
+def _last_one(process):
+    last = (object(), None)  # (value, what `process` gave for it), swapped as one tuple: threads share it
+
+    def write(v):
+        nonlocal last
+        seen = last
+        if seen[0] is v:
+            return seen[1]
+        out = process(v)
+        last = (v, out)
+        return out
+
+    return write
+
+
 def _json_writer(process, dialect, type_):
     """A JSON bind's processor, with an empty list or object (a new case has eight) sent as the text json.dumps
     gives, without the encoder (and on PostgreSQL without psycopg's JSON wrapper and its own encoding): where the
@@ -122,7 +155,10 @@ def _json_writer(process, dialect, type_):
     cast = (dialect.bind_typing is BindTyping.RENDER_CASTS
             and getattr(type_.dialect_impl(dialect), "render_bind_cast", False))
     if not (as_text or cast):
-        return process
+        def write_value(v):  # text already JSON goes through the processor as its value
+            return process(json.loads(v) if type(v) is JSONText else v)
+
+        return write_value
 
     def write(v):
         t = type(v)
@@ -130,9 +166,36 @@ def _json_writer(process, dialect, type_):
             return "[]"
         if t is dict and not v:
             return "{}"
+        if t is JSONText:
+            return str(v)
         return process(v)
 
     return write
+
+
+class JSONText(str):
+    """Text that is already the JSON of a JSON bind's value (e.g. the canonical text the trail entry hashed): a
+    statement run here sends it as it is rather than encoding a value again."""
+
+    __slots__ = ()
+
+
+def _reader(process, type_):
+    """The result processor `query` runs for a column of `type_`: JSON's (`_json_reader`); a date's or a time's
+    remembering the texts it has read (SQLite keeps them as text, parsed by a regular expression each time: a
+    user's or a case's dates repeat from act to act; dates and times are immutable, so one object serves every
+    row); else the type's own."""
+    affinity = type_._type_affinity
+    if affinity is JSON:
+        return _json_reader(process)
+    if affinity is DateTime or affinity is Date:
+        cached = functools.lru_cache(maxsize=4096)(process)
+
+        def read(v):
+            return cached(v) if type(v) is str else process(v)
+
+        return read
+    return process
 
 
 def _json_reader(process):

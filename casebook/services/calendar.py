@@ -21,7 +21,7 @@ from .context import Actor, local_today, require_role
 from .recording import record
 
 _TTL = 60.0
-_cache: dict[str, tuple[float, WorkingDayCalendar]] = {}
+_cache: dict[object, tuple[float, WorkingDayCalendar]] = {}  # by database URL
 _lock = threading.Lock()
 
 
@@ -34,7 +34,7 @@ def build_calendar(s: Session) -> WorkingDayCalendar:
 
 def get_calendar(s: Session) -> WorkingDayCalendar:
     """Return the calendar for this database, rebuilt at most once a minute (or at once after a change here)."""
-    key = str(s.get_bind().url)
+    key = s.get_bind().url  # a URL is a hashable tuple: no need to render it on every act
     now = time.monotonic()
     hit = _cache.get(key)
     if hit and now - hit[0] < _TTL:

@@ -30,11 +30,18 @@ from .recording import record
 
 
 def date_fields(act: lc.Act) -> tuple[str, ...]:
-    """The act's input fields that are dates or instants (none of them may lie in the future)."""
-    if act.schema is None:
-        return ()
-    return tuple(name for name, f in act.schema._declared_fields.items()
-                 if type(f).__name__ in ("Date", "DateTime", "AwareDateTime", "NaiveDateTime"))
+    """The act's input fields that are dates or instants (none of them may lie in the future); read from its
+    schema once per act."""
+    hit = _date_fields.get(act.code)
+    if hit is None or hit[0] is not act.schema:
+        names = () if act.schema is None else tuple(
+            name for name, f in act.schema._declared_fields.items()
+            if type(f).__name__ in ("Date", "DateTime", "AwareDateTime", "NaiveDateTime"))
+        hit = _date_fields[act.code] = (act.schema, names)
+    return hit[1]
+
+
+_date_fields: dict[str, tuple[Any, tuple[str, ...]]] = {}
 
 
 def no_future(data: dict, today: dt.date, *keys: str) -> None:

@@ -35,6 +35,25 @@ _LOCK_HEAD = select(_head_t.c.seq, _head_t.c.entry_hash).where(_head_t.c.id == 1
 _SET_HEAD = (update(_head_t).where(_head_t.c.id == 1)
              .values(seq=bindparam("head_seq", type_=_head_t.c.seq.type),
                      entry_hash=bindparam("head_hash", type_=_head_t.c.entry_hash.type)))
+
+def _sqlite_move_head():
+    """SQLite: the chain head moved on by one entry in one statement, its new hash computed by the database
+    (`casebook_sha256_hex`, registered on every connection by `db.engine`), as `_pg_append`'s `head` does:
+
+        UPDATE trail_head SET prev_hash = entry_hash, seq = seq + 1,
+               entry_hash = casebook_sha256_hex(entry_hash || '|' || CAST(seq + 1 AS TEXT) || :rest)
+        WHERE id = 1 RETURNING seq, prev_hash, entry_hash
+
+    SET expressions read the row as it was (so `prev_hash` keeps the old hash for RETURNING); a writer holds the
+    database lock since BEGIN IMMEDIATE. Reading the head first took a statement of its own (issue 17)."""
+    h = _head_t.c
+    line = h.entry_hash.concat("|").concat(cast(h.seq + 1, Text)).concat(bindparam("rest", type_=Text))
+    return (update(_head_t).where(h.id == 1)
+            .values(prev_hash=h.entry_hash, seq=h.seq + 1, entry_hash=func.casebook_sha256_hex(line))
+            .returning(h.seq, h.prev_hash, h.entry_hash))
+
+
+_SQLITE_MOVE_HEAD = _sqlite_move_head()
 _cases_t = Case.__table__
 _TAKE_CASE_SEQS = (update(_cases_t).where(_cases_t.c.id == bindparam("case_id_"))
                    .values(event_seq=_cases_t.c.event_seq + bindparam("n_events", type_=_cases_t.c.event_seq.type))
@@ -167,7 +186,10 @@ def record(
     body = canonical_payload(masked)
     outbox = []
     for event_type, event_payload in events:
-        data = validate_event(event_type, 1, masked if event_payload is payload else mask_payload(event_payload))
+        source = masked if event_payload is payload else mask_payload(event_payload)
+        data = validate_event(event_type, 1, source)
+        if source is masked and (data is masked or data == masked):  # the trail's canonical text is the event's too
+            data = raw.JSONText(body)
         outbox.append({"event_id": str(uuid.uuid4()), "type": event_type, "version": 1, "occurred_at": now,
                        "agency_id": agency_id, "case_id": case_id, "case_seq": None, "actor_id": actor.user_id,
                        "payload": data})
@@ -194,10 +216,15 @@ def record(
         (seq, h, *_), = raw.execute(conn, _pg_append(bool(outbox), notify, act_row is not None), params)[0]
         if notify:
             outbox_written(s, notify_sent=True)
-    else:  # SQLite (writers hold the database lock since BEGIN IMMEDIATE), or several events: hashed here, in order
-        prev_seq, prev = _lock_head(conn)
-        seq = prev_seq + 1
-        h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
+    else:  # SQLite (writers hold the database lock since BEGIN IMMEDIATE), or several events on PostgreSQL
+        if conn.dialect.name == "sqlite":  # the head moved on and the entry hashed by the database, one statement
+            (seq, prev, h), = raw.execute(conn, _SQLITE_MOVE_HEAD, {
+                "rest": hashed_rest(now, actor.user_id, role, agency_id, case_id, action, body)})[0]
+        else:  # hashed here, the head locked first
+            prev_seq, prev = _lock_head(conn)
+            seq = prev_seq + 1
+            h = entry_hash(prev, seq, now, actor.user_id, role, agency_id, case_id, action, body)
+            raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
         raw.execute(conn, _INSERT_TRAIL, {
             "seq": seq, "occurred_at": now, "actor_id": actor.user_id, "actor_role": role, "agency_id": agency_id,
             "case_id": case_id, "action": action, "payload": body, "prev_hash": prev, "entry_hash": h})
@@ -205,7 +232,6 @@ def record(
             raw.execute(conn, _INSERT_OUTBOX, row)
         if outbox:
             outbox_written(s)
-        raw.execute(conn, _SET_HEAD, {"head_seq": seq, "head_hash": h})
         if act_row is not None:
             raw.execute(conn, _INSERT_ACT, act_row)
     _sync_head(s, seq, h)

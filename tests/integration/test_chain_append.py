@@ -1,7 +1,8 @@
 """An act's append to the chain (services.recording.record). On PostgreSQL one statement moves the chain head,
 has the server hash the new entry (`chain.entry_hash`'s bytes) and writes the entry, its event and the act's record:
 concurrent acts must still make one unbroken chain whose hashes Python recomputes, with their events' ids taken in
-chain order. On SQLite (writers serialised by BEGIN IMMEDIATE) the head is read, and the entry hashed, in Python."""
+chain order. On SQLite (writers serialised by BEGIN IMMEDIATE) one UPDATE … RETURNING moves the head and hashes the entry through a
+SQL function the engine registers, so whoever wrote the head last (another engine, another process) is followed."""
 
 from __future__ import annotations
 
@@ -68,11 +69,35 @@ def test_the_act_moves_the_head_in_one_statement_on_postgresql(api, sessions, se
     if backend == "postgres":
         assert len(heads) == 1 and heads[0].startswith("WITH head AS") and "sha256" in heads[0], heads
         assert "FOR UPDATE" not in heads[0]
-    else:
-        assert len(heads) == 2 and "FOR UPDATE" in heads[0] and heads[1].startswith("UPDATE trail_head"), heads
+    else:  # SQLite: the head moved on and the entry hashed by the database too (a function db.engine registers)
+        assert len(heads) == 1 and heads[0].startswith("UPDATE trail_head") and "casebook_sha256_hex" in heads[0], heads
+        assert "RETURNING" in heads[0] and "FOR UPDATE" not in heads[0]
     with sessions() as s:
         assert verify_trail(s, settings).ok
         entry = s.execute(select(TrailEntry).where(TrailEntry.case_id == cid)).scalar_one()
         assert "𠮷" in entry.payload and "\\n" in entry.payload  # the payload as written, JSON-escaped newline
         before = s.execute(select(TrailEntry.entry_hash).where(TrailEntry.seq == entry.seq - 1)).scalar_one()
         assert entry.prev_hash == before
+
+
+def test_writers_on_two_engines_of_one_database_make_one_chain(api, sessions, settings, engine):
+    """A second engine (another process's, the CLI's) appends between this engine's acts: every entry is hashed over
+    the head as the database holds it, whoever wrote it."""
+    from casebook.db.engine import make_engine, make_sessionmaker
+    from casebook.services.context import SYSTEM
+    from casebook.services.recording import record
+
+    other = make_engine(settings.database_url)
+    try:
+        others = make_sessionmaker(other, settings=settings)
+        for i in range(4):
+            api.lead(cause=f"涉嫌销售过期食品 {i}")
+            with others() as s, s.begin():
+                record(s, SYSTEM, "system.note", {"n": i, "note": "另一个进程写入"}, agency_id=None)
+    finally:
+        other.dispose()
+    with sessions() as s:
+        result = verify_trail(s, settings)
+        assert result.ok, result
+        actions = s.execute(select(TrailEntry.action).order_by(TrailEntry.seq.desc()).limit(8)).scalars().all()
+        assert actions[::2] == ["system.note"] * 4 and all(a == "case.register_lead" for a in actions[1::2])

@@ -43,7 +43,9 @@ def test_without_a_rendered_cast_a_wrapping_processor_is_kept():
     d = postgresql.psycopg.dialect()
     d.bind_typing = type(d.bind_typing).NONE  # a driver that takes the value as is: no cast in the SQL
     process = JSON()._cached_bind_processor(d)
-    assert raw._json_writer(process, d, JSON()) is process
+    write = raw._json_writer(process, d, JSON())
+    for v in ([], {}, [1, "甲"], None):  # every value, the empty ones too, through the processor (its wrapper)
+        assert type(write(v)) is type(process(v)) and write(v).obj == process(v).obj
     assert raw._json_writer(None, d, Integer()) is None
 
 
@@ -56,3 +58,21 @@ def test_the_reader_makes_a_new_object_each_time_as_the_decoder_does():
     assert read("{}") == {} and read("{}") is not read("{}")
     for text in ('[1, "甲"]', '{"a": []}', "null", "3"):
         assert read(text) == process(text)
+
+
+@pytest.mark.parametrize("name", sorted(DIALECTS))
+def test_text_already_json_is_sent_as_it_is(name):
+    d = DIALECTS[name]
+    write = raw._json_writer(JSON()._cached_bind_processor(d), d, JSON())
+    text = raw.JSONText('{"a":[1,"甲"]}')
+    out = write(text)
+    assert out == '{"a":[1,"甲"]}' and type(out) is str  # a plain str for the driver, not encoded a second time
+
+
+def test_text_already_json_reaches_a_wrapping_processor_as_its_value():
+    d = postgresql.psycopg.dialect()
+    d.bind_typing = type(d.bind_typing).NONE  # a driver that takes psycopg's wrapper: the value is what it wraps
+    process = JSON()._cached_bind_processor(d)
+    write = raw._json_writer(process, d, JSON())
+    assert write(raw.JSONText('{"a":[1,"甲"]}')).obj == {"a": [1, "甲"]}
+    assert write({"b": 2}).obj == {"b": 2}
