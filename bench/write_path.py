@@ -149,7 +149,8 @@ class HandWritten:
     through the raw driver in one transaction each — the same statements (on PostgreSQL the trail entry,
     event, act record and chain head moved on in one WITH statement, the entry hashed by the server, that also
     NOTIFYs the relays, as the product does), the same pragmas and BEGIN IMMEDIATE, the same hash chain (real
-    entries on the same chain), canonical JSON and a uuid4 event id. No ORM, no schema validation, no guards:
+    entries on the same chain), canonical JSON and a uuid4 event id, on the same driver connection as the product's
+    acts (`shared_connection`: on PostgreSQL the same server backend). No ORM, no schema validation, no guards:
     what is left when only the database work and the hashing remain. (Until 2026-12-06 the PostgreSQL floor
     locked the head in a statement of its own, as the product then did, and did not NOTIFY; the product always
     has.)"""
@@ -157,8 +158,7 @@ class HandWritten:
     def __init__(self, fx: Fixture):
         from casebook.db.models import Agency
         self.fx = fx
-        self.conn = fx.engine.raw_connection()
-        self.db = self.conn.driver_connection
+        self.db = shared_connection(fx.engine)
         self.pg = fx.engine.dialect.name == "postgresql"
         with fx.factory() as s:
             ag = s.get(Agency, fx.lead_actor.agency_id)
@@ -302,7 +302,40 @@ class HandWritten:
         self._commit(cur)
 
     def close(self):
-        self.conn.close()
+        pass  # the connection is the pool's
+
+
+def shared_connection(engine):
+    """The driver connection the product's acts check out of the engine's pool, for the floor to run on too.
+
+    Borrowed: checked out and returned at once, so the pool holds it idle and every act of the product (one at a
+    time, one thread) checks this same connection out again. On PostgreSQL both sides then talk to one server
+    backend: on this 2-core machine a bare `SELECT 1` takes 83–190 µs depending on which backend process answers
+    it (four connections side by side, shuffled: e.g. 106 / 154 / 170 / 145 µs), which made a product on its
+    pooled connection against a floor on a connection of its own a draw of backends (until 2026-12-07: the floor
+    held its own). On SQLite both share the connection's page cache, as consecutive acts of one server do.
+    The pool is emptied first so that it holds this one connection only (a checkout takes the oldest idle one);
+    every floor of one engine gets the same connection."""
+    db = _shared.get(id(engine))
+    if db is None:
+        engine.pool.dispose()
+        fairy = engine.raw_connection()
+        db = _shared[id(engine)] = fairy.driver_connection
+        fairy.close()
+    with engine.connect() as c:
+        if c.connection.driver_connection is not db:
+            raise RuntimeError("the pool did not hand out the floor's connection: the comparison would not be fair")
+    return db
+
+
+_shared: dict[int, object] = {}
+
+
+def check_shared(fx: Fixture, hand: HandWritten) -> None:
+    """The product's acts still check out the floor's connection (nothing else has entered the pool meanwhile)."""
+    with fx.engine.connect() as c:
+        if c.connection.driver_connection is not hand.db:
+            raise RuntimeError("the product's acts no longer run on the floor's connection")
 
 
 class HandWrittenProductReads(HandWritten):
@@ -358,8 +391,7 @@ class HandWrittenThrough(HandWritten):
     transaction alone, before a line of the act's own Python; the product over them is the act pipeline."""
 
     def __init__(self, fx: Fixture, via: str):
-        super().__init__(fx)
-        self.conn.close()  # the transaction comes from the engine or a session, not a held connection
+        super().__init__(fx)  # the transaction comes from the engine or a session (the same pooled connection)
         self.via = via
         self._open = None
 
@@ -760,7 +792,7 @@ def _wire_transactions(path: str) -> list[dict]:
 
 def wire(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict | None:
     """PostgreSQL only: each act's time split on the wire, beside the floor's same act, pair by pair interleaved. libpq
-    traces every protocol message of the product's pooled connection and of the floor's held one, with its time
+    traces every protocol message of the product's pooled connection, which the floor runs on too, with its time
     (`PGconn.trace`), so the database's side (from each message the client sends to the server's answer) is told
     apart from the client's (from the server's answer to the client's next message: the act's Python between round
     trips, the driver's own work on both ends of each message) and from what the act does before its first message
@@ -790,31 +822,44 @@ def wire(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict 
         cid, ver = timed("hand_lead", hand.lead)
         timed("hand_file", hand.file, cid, ver)
 
+    # Both sides run on one connection (`shared_connection`): one trace, its transactions told apart by the order
+    # the pairs ran in (each act is one transaction).
+    sides: list[str] = []
     tmp = tempfile.mkdtemp(prefix="bench_wire_")
     try:
-        for side, conn in (("product", product_conn), ("floor", hand.db)):
+        conns = {"product": product_conn} if hand.db is product_conn else {"product": product_conn, "floor": hand.db}
+        for side, conn in conns.items():
             files[side] = os.path.join(tmp, f"{side}.trace")
             fd = os.open(files[side], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             # libpq writes through its own stream on this descriptor until untrace, which flushes the stream but does
-            # not close it: the two descriptors stay open until the bench exits (the files are unlinked below)
+            # not close it: the descriptors stay open until the bench exits (the files are unlinked below)
             conn.pgconn.trace(fd)
         try:
             for i in range(warmup + rounds):
-                for step in ((floor_pair, product_pair) if i % 2 else (product_pair, floor_pair)):
+                for step, side in (((floor_pair, "floor"), (product_pair, "product")) if i % 2
+                                   else ((product_pair, "product"), (floor_pair, "floor"))):
                     step()
+                    sides += [side, side]
         finally:
-            product_conn.pgconn.untrace()  # flushes the stream
-            hand.db.pgconn.untrace()
-        txns = {side: _wire_transactions(path) for side, path in files.items()}
+            for conn in conns.values():
+                conn.pgconn.untrace()  # flushes the stream
+        traced = {side: _wire_transactions(path) for side, path in files.items()}
     finally:
         for path in files.values():
             if os.path.exists(path):
                 os.unlink(path)
         os.rmdir(tmp)
     n = warmup + rounds
-    for side, t in txns.items():
-        if len(t) != 2 * n:  # every act one transaction on the traced connection, or the split means nothing
-            raise RuntimeError(f"wire: {len(t)} transactions traced on the {side}'s connection, {2 * n} expected")
+    for side, t in traced.items():
+        expected = len(sides) if len(traced) == 1 else 2 * n
+        if len(t) != expected:  # every act one transaction on the traced connection, or the split means nothing
+            raise RuntimeError(f"wire: {len(t)} transactions traced on the {side}'s connection, {expected} expected")
+    if len(traced) == 1:
+        txns = {"product": [], "floor": []}
+        for side, t in zip(sides, traced["product"], strict=True):
+            txns[side].append(t)
+    else:
+        txns = traced
 
     def split(side: str, wall_name: str, k: int) -> dict:
         acts = txns[side][k::2][warmup:]
@@ -826,7 +871,7 @@ def wire(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict 
                 "round_trips": statistics.median(a["round_trips"] for a in acts)}
 
     out = {
-        "what": ("each act on the wire (libpq's trace of the product's connection and the floor's, pair by pair "
+        "what": ("each act on the wire (libpq's trace of the product's pooled connection, which the floor runs on too, pair by pair "
                  "interleaved): the server's time, the client's time between round trips, and the time before the "
                  "act's first message and after its last; medians in µs per act"),
         "rounds": rounds,
@@ -1030,6 +1075,7 @@ def main() -> None:
         log(f"write_path[{args.backend}]: {args.warmup} warm-up + {args.iterations} measured rounds")
         gc.collect()
         samples = measure(fx, raw, hand, args.iterations, args.warmup, {**through, "product_reads": product_reads})
+        check_shared(fx, hand)
         log(f"write_path[{args.backend}]: the acts' own checks, {min(args.iterations, 200)} pairs beside the floor's")
         checks = law_checks(fx, hand, min(args.iterations, 200), warmup=min(args.warmup, 20))
         log(f"write_path[{args.backend}]: each act by phase, {min(args.iterations, 200)} pairs beside the floor's")
