@@ -13,7 +13,7 @@ provisionally on 2027. Each repeat runs two variants, interleaved:
   provisional rows, recounts each on the loaded calendar, and writes the same trail entries and events.
 
 Between repeats the year is removed and the rows are made provisional again (not timed). Reported: the
-median of each and the ratio confirm / floor. No budget in DESIGN.md; nothing is asserted.
+median of each and the ratio confirm / floor. No budget is set; nothing is asserted.
 """
 
 from __future__ import annotations

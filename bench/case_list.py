@@ -1,6 +1,6 @@
 """Case list: the filtered, keyset-paginated query the API runs (`services.cases.list_cases`) over N cases.
 
-Budget (DESIGN.md §7): p95 ≤ 50 ms with 1 M cases on PostgreSQL.
+Budget (the README's performance table): p95 ≤ 50 ms with 1 M cases on PostgreSQL.
 
     .venv/bin/python bench/case_list.py --backend sqlite                 # 100 k cases
     .venv/bin/python bench/case_list.py --backend postgres               # 1 M cases

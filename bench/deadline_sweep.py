@@ -1,6 +1,6 @@
 """Deadline sweep: time to fire 100 k due rows, and the fire lag of the real scheduler loop.
 
-Budget (DESIGN.md §7): a sweep of 100 k due rows < 5 s; fire lag p99 < 30 s.
+Budget (the README's performance table): a sweep of 100 k due rows < 5 s; fire lag p99 < 30 s.
 
     .venv/bin/python bench/deadline_sweep.py --backend postgres
     .venv/bin/python bench/deadline_sweep.py --backend sqlite --rows 100000 --lag-window 60

@@ -3,7 +3,7 @@
 With the product's own settings (Settings() defaults: relay batch and fallback poll, prefetch; nothing
 woken by hand): the relay is woken by the commit hook in process and, on PostgreSQL, by LISTEN/NOTIFY
 (the `notify_only` variant turns the in-process hook off, as for a relay in another process).
-Prints one JSON object. Budgets (DESIGN.md §7): relay ≥ 5,000 events/s to local RabbitMQ with
+Prints one JSON object. Budgets (the README's performance table): relay ≥ 5,000 events/s to local RabbitMQ with
 confirms; commit → handler p95 < 20 ms, embedded (SQLite + memory) and PostgreSQL + RabbitMQ.
 Run: python bench/events.py [--setup embedded|postgres-rabbitmq|...]
 

@@ -1,6 +1,6 @@
 """HTTP: the case list and a case act (registering a lead, POST /api/v1/cases) through a real server, against a minimal Flask app.
 
-Budgets (DESIGN.md §7): an API request (list, act) under gunicorn ≤ 5× a minimal Flask app returning the
+Budgets (the README's performance table): an API request (list, act) under gunicorn ≤ 5× a minimal Flask app returning the
 same JSON under the same server; embedded mode with 8 concurrent writers p99 < 100 ms.
 
     .venv/bin/python bench/http_api.py --backend postgres     # gunicorn, 4 workers; list and act, 4 clients

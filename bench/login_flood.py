@@ -17,7 +17,7 @@ per repeat — quiet, then flood, for each server — and each figure is the med
 * brute force on one account (bounded server only): the attackers guess one real user's password from
   fresh addresses for the phase; reported as guesses actually checked (401) vs refused (429) per minute.
 
-Nothing asserts timings; the numbers go to the README (DESIGN.md §7 style: ratio to a floor measured
+Nothing asserts timings; the numbers go to the README (as every bench: ratio to a floor measured
 in the same run, variants interleaved, median of repeats).
 """
 

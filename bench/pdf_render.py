@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pdf_render.py [N] [--renders 50] [--warmup 5] [--case-file-copies 3]
 
-Measures (DESIGN.md §7 budgets):
+Measures (budgets: the README's performance table):
   * 行政处罚决定书 (the sample, 3 pages + 信息摘要) against its floor, bare WeasyPrint on the same HTML with
     the full fonts (same process, warm, interleaved render by render; ratio of the medians) — budget ≤ 0.8×
     (pre-subset fonts from scripts/build_font_subsets.py, full fonts as fallback);

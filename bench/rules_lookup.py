@@ -1,7 +1,7 @@
 """Rules lookups on a generated catalogue of 5,000 violation items (plus exemptions and thresholds).
 
 Prints one JSON object: p50/p99 in µs of (a) benchmark lookup + placement, (b) exemption eligibility,
-(c) threshold check over the seed thresholds. Budget (DESIGN.md §7): p99 < 1 ms. In-process, pure:
+(c) threshold check over the seed thresholds. Budget (the README's performance table): p99 < 1 ms. In-process, pure:
 the catalogue is parsed once, as the service does; the party-history query of an exemption check is a
 database call and is not included here.
 

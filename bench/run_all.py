@@ -14,7 +14,7 @@ with publisher confirms, skipped with the reason when it does not answer, and th
 rules_lookup and pdf_render are in-process and use no database.
 
 Each benchmark runs in its own process (python bench/<name>.py …) and prints one JSON object; this
-script only collects them. Nothing asserts timings: the table says measured vs budget (DESIGN.md §7),
+script only collects them. Nothing asserts timings: the table says measured vs budget (the README's performance table),
 each figure as the bench reports it — a ratio to a floor measured in the same run where the bench has one,
 the median of its repeats, the load beside it.
 
@@ -531,7 +531,7 @@ def table(results: dict) -> str:
     rows = {
         "write_path": ("case write path: register a lead, file it (state + trail + outbox, one transaction each; "
                        "`bench/write_path.py`)", "≤ 1.5× (PostgreSQL) / 2× (SQLite) the same rows written by hand-written "
-                       "SQL through the raw driver, interleaved in the same run", cell_write),
+                       "SQL through the raw driver on the product's own pooled connection, interleaved in the same run", cell_write),
         "case_list": ("case list, filtered and keyset-paginated (`list_cases`, page of 50)",
                       "p95 ≤ 50 ms at 1 M cases on PostgreSQL", cell_list),
         "trail_verify": ("trail verification (`verify_trail`: streamed from the database, hashed here)",

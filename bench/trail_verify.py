@@ -1,7 +1,7 @@
 """Trail verification: walk a hash chain of N entries through `services.audit.verify_trail` (the real
 database path), against a floor measured in the same run: SHA-256 of exactly the same bytes in memory.
 
-Budget (DESIGN.md §7): 1 M entries ≤ 3 s wall.
+Budget (the README's performance table): 1 M entries ≤ 3 s wall.
 
     .venv/bin/python bench/trail_verify.py --backend sqlite --entries 1000000
     .venv/bin/python bench/trail_verify.py --backend postgres --entries 1000000

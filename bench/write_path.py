@@ -1,7 +1,7 @@
 """Write path: register a lead and file it (state + trail + outbox, one transaction each) against a bare
 one-row insert-and-commit on the same database, interleaved in the same run.
 
-Budget (DESIGN.md §7): service transaction ≤ 2.5 × the bare insert-and-commit.
+Budget (the README's performance table): service transaction ≤ 2.5 × the bare insert-and-commit.
 
     .venv/bin/python bench/write_path.py --backend sqlite --iterations 500
     .venv/bin/python bench/write_path.py --backend postgres --iterations 500 --profile

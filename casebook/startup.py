@@ -1,4 +1,4 @@
-"""Start-up checks: fail loudly when the PDF stack would be slow or wrong (DESIGN.md §7)."""
+"""Start-up checks: fail loudly when the PDF stack would be slow or wrong (the README's performance table)."""
 
 from __future__ import annotations
 

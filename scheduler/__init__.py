@@ -1,4 +1,4 @@
-"""The deadline sweep process: APScheduler as the tick source, in one process only (DESIGN §2, §9).
+"""The deadline sweep process: APScheduler as the tick source, in one process only (docs/decisions.md).
 
 The sweep itself is casebook.services.deadlines.sweep: rows, not jobs. Any number of schedulers may
 run (a second by mistake, or one restarted after an outage); the row claims keep every warning and

@@ -679,7 +679,7 @@ class Referral(Base):
 
 
 # --- deadlines (Issue 5) ------------------------------------------------------------------------------
-# Legal deadlines are rows, not jobs (DESIGN §4.5): the scheduler sweeps due rows through the partial
+# Legal deadlines are rows, not jobs (docs/decisions.md): the scheduler sweeps due rows through the partial
 # indexes below, so a sweep is an index range scan whatever the size of the table.
 
 from sqlalchemy import text  # noqa: E402 — kept in this section so the sections merge independently

@@ -1,6 +1,6 @@
 """Legal deadlines of cases: plan, settle, cancel, pause, extend and list them; and the sweep that fires them.
 
-Deadlines are rows, not jobs (DESIGN §4.5). Every change to a deadline is a trailed act (``record``),
+Deadlines are rows, not jobs (docs/decisions.md). Every change to a deadline is a trailed act (``record``),
 by the system unless an actor is given. The sweep claims due rows and writes their trail entries and
 events in one transaction — ``SELECT … FOR UPDATE SKIP LOCKED`` then ``UPDATE … RETURNING`` on
 PostgreSQL, the same under SQLite's single writer lock (BEGIN IMMEDIATE) — so two schedulers at once,
