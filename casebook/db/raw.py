@@ -189,7 +189,7 @@ def _reader(process, type_):
     if affinity is JSON:
         return _json_reader(process)
     if affinity is DateTime or affinity is Date:
-        cached = functools.lru_cache(maxsize=4096)(process)
+        cached = functools.lru_cache(maxsize=256)(process)  # per column of a statement: a few hundred kB in all
 
         def read(v):
             return cached(v) if type(v) is str else process(v)
