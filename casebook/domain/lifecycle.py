@@ -22,6 +22,7 @@ from .vocabulary import (  # noqa: F401  (re-exported: the lifecycle speaks this
     FINAL_STAGES,
     OPEN_STAGES,
     PENALTY_KINDS,
+    REMEDY_FILING,
     ROLE_LABELS,
     ROLES,
     STAGES,
@@ -702,8 +703,12 @@ def surcharge(case: CaseView, on: dt.date, calendar: WorkingDays | None = None) 
 def outstanding(case: CaseView, on: dt.date, calendar: WorkingDays | None = None) -> Decimal:
     """What the party may still pay on `on`: the fine and confiscated sum, plus the 加处罚款 accrued (`surcharge`:
     第七十二条; none for the days of a 复议 or 诉讼, 第七十三条), less what was paid."""
+    return _owed(case, surcharge(case, on, calendar))
+
+
+def _owed(case: CaseView, extra: dl.Surcharge | None) -> Decimal:
+    """`outstanding` with the surcharge already worked out (`surcharge`)."""
     due = (case.confiscated_amount or Decimal("0")) + (case.fine_amount or Decimal("0"))
-    extra = surcharge(case, on, calendar)
     if extra is not None:
         due += extra.amount
     return due - (case.paid_amount or Decimal("0"))
@@ -714,18 +719,15 @@ def payment_within_outstanding(case: CaseView, ctx: ActContext) -> Reason | None
     amount, on = ctx.data.get("amount"), _day(ctx, "paid_on")
     if amount is None:
         return None
-    left = outstanding(case, on, ctx.calendar)
+    extra = surcharge(case, on, ctx.calendar)
+    left = _owed(case, extra)
     if amount > left:
-        extra = surcharge(case, on, ctx.calendar)
         paused = extra.paused_days if extra is not None else 0
-        if paused:  # 第七十三条: say why less surcharge is owed than the days since the deadline would give
-            return Reason("payment_exceeds_outstanding",
-                          f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元"
-                          f"（行政复议或者行政诉讼期间的{paused}日不计算加处罚款）",
-                          f"{PENALTY_LAW}第六十七条、第七十二条、第七十三条")
+        # 第七十三条: say why less surcharge is owed than the days since the deadline would give
+        why = f"（行政复议或者行政诉讼期间的{paused}日不计算加处罚款）" if paused else ""
         return Reason("payment_exceeds_outstanding",
-                      f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元",
-                      f"{PENALTY_LAW}第六十七条、第七十二条")
+                      f"缴纳金额{amount}元超过尚欠的罚没款（含加处罚款）{max(left, Decimal('0'))}元{why}",
+                      f"{PENALTY_LAW}第六十七条、第七十二条" + ("、第七十三条" if paused else ""))
     return None
 
 
@@ -747,7 +749,7 @@ def no_remedy_pending(case: CaseView, ctx: ActContext) -> Reason | None:
     after the 复议决定 is the next one)."""
     r = case.remedy
     if r and r.get("concluded_on") is None:
-        kind = "申请行政复议" if r.get("kind") == "reconsideration" else "提起行政诉讼"
+        kind = REMEDY_FILING.get(r.get("kind"), REMEDY_FILING["litigation"])
         return Reason("remedy_pending", f"当事人已于{r['filed_on'].isoformat()}{kind}（{r.get('authority')}），尚未记录终结；"
                       "终结后方可记录新的行政复议或者行政诉讼", f"{PENALTY_LAW}第七十三条")
     return None

@@ -140,6 +140,8 @@ EXCLUSION_REASONS = {
     "state_secret": "涉及国家秘密", "trade_secret": "涉及商业秘密", "privacy": "涉及个人隐私",
 }
 REMEDY_KINDS = {"reconsideration": "行政复议", "litigation": "行政诉讼"}
+#: What the party did, as a sentence says it (当事人于……申请行政复议 / 提起行政诉讼).
+REMEDY_FILING = {"reconsideration": "申请行政复议", "litigation": "提起行政诉讼"}
 REMEDY_OUTCOMES = {"upheld": "维持", "revoked": "撤销", "changed": "变更", "confirmed_unlawful": "确认违法",
                    "confirmed_void": "确认无效", "redo": "责令重新作出"}
 #: How a 复议 or 诉讼 ended (record_remedy_concluded, 行政处罚法 第七十三条): its outcomes on the decision, or that it

@@ -302,12 +302,17 @@ def _latest_referral(s: Session, case: Case) -> dict | None:
                   "receipt_on": r.receipt_on, "handed_over_on": r.handed_over_on}
 
 
+def remedy_rows(s: Session, case_id: int) -> list[Remedy]:
+    """The 复议 and 诉讼 recorded on a case, in the order filed."""
+    return list(s.execute(select(Remedy).where(Remedy.case_id == case_id).order_by(Remedy.id)).scalars())
+
+
 def _remedies(s: Session, case: Case) -> tuple[dict | None, tuple]:
     """行政处罚法 第七十三条: the latest 复议 or 诉讼 (pending while concluded_on is None), and the surcharge's pause of each
     one, as the payment guard and the `payment` deadline's row count them (domain.deadlines.remedy_pause)."""
     if case.id is None:
         return None, ()
-    rows = s.execute(select(Remedy).where(Remedy.case_id == case.id).order_by(Remedy.id)).scalars().all()
+    rows = remedy_rows(s, case.id)
     if not rows:
         return None, ()
     r = rows[-1]

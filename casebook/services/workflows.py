@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from casebook.db.models import CollectiveDiscussion, LegalReview, Referral, Remedy
 
 from .context import Actor, require_role
-from .loading import load_case
+from .loading import load_case, remedy_rows
 
 
 def review_queue(s: Session, actor: Actor, *, status: str | None, mine: bool, limit: int) -> list[LegalReview]:
@@ -41,4 +41,4 @@ def referrals(s: Session, actor: Actor, case_id: int) -> list[Referral]:
 def remedies(s: Session, actor: Actor, case_id: int) -> list[Remedy]:
     """行政处罚法 第七十三条: the 复议 and 诉讼 recorded on the case, in the order filed."""
     load_case(s, actor, case_id)
-    return list(s.execute(select(Remedy).where(Remedy.case_id == case_id).order_by(Remedy.id)).scalars())
+    return remedy_rows(s, case_id)

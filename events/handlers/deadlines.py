@@ -21,6 +21,7 @@ from casebook.db.models import Case, Deadline
 from casebook.domain import general_provisions as gp
 from casebook.domain.deadlines import local_date, remedy_pause
 from casebook.domain.errors import Conflict, NotFound
+from casebook.domain.vocabulary import REMEDY_FILING
 from casebook.services import deadlines as svc
 from events.envelope import Envelope
 
@@ -172,7 +173,7 @@ def _payment(s: Session, case: Case, data: dict, env: Envelope) -> None:
 
 def _remedy_filed(s: Session, case: Case, data: dict, env: Envelope) -> None:
     since, _ = remedy_pause(_day(data, "filed_on", env), None)
-    what = "申请行政复议" if data.get("kind") == "reconsideration" else "提起行政诉讼"
+    what = REMEDY_FILING.get(data.get("kind"), REMEDY_FILING["litigation"])
     reason = f"当事人{what}（{data.get('authority') or '未载明机关'}），复议、诉讼期间不计算加处罚款"
     try:
         svc.pause_surcharge(s, case, since, reason=reason)
