@@ -536,3 +536,25 @@ def test_a_third_party_named_on_the_staff_page_is_masked_in_what_the_public_sees
     assert head.post(f"/head/publications/{pub.id}/names", data={"csrf_token": token, "names": "王小明"}).status_code == 302
     published = pub_of(sessions, cid).published
     assert "王小明" not in published["facts"] and "王*" in published["facts"]
+
+
+def test_the_limiter_does_not_run_for_the_staff_side(settings, engine, monkeypatch):
+    """flask-limiter's hooks run for the public blueprints only: a staff API call or page never reaches the
+    limiter's per-request lookup (it did, then let the request filter skip it); a public request still does."""
+    from casebook.web.app import create_app
+    from casebook.web.public import _public_only
+
+    app = create_app(dataclasses.replace(settings, public_rate_limit="3/minute"), engine=engine)
+    limiter = app.extensions["casebook"]["limiter"]
+    looked_up = []
+    real = limiter.identify_request
+    monkeypatch.setattr(limiter, "identify_request", lambda: looked_up.append(1) or real())
+    c = app.test_client()
+    c.get("/api/v1/me")
+    c.get("/login")
+    c.get("/no/such/page")
+    assert looked_up == []
+    r = c.get("/api/v1/public/agencies")
+    assert r.status_code == 200 and looked_up == [1] and r.headers["X-RateLimit-Limit"] == "3"
+    with pytest.raises(RuntimeError, match="hook of the limiter"):  # hooks already scoped: none left to find
+        _public_only(app, limiter, frozenset({"public"}))
