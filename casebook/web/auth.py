@@ -84,9 +84,10 @@ def authenticate_request(session_factory, write_factory=None, *, one_session: bo
         return
     if request.blueprint in PUBLIC_BLUEPRINTS:  # 公示 pages and API: no login (casebook.web.public)
         return
-    if bearer_token() is None:
+    token = bearer_token()
+    if token is None:
         raise Unauthorized()
-    if not resolve(session_factory, write_factory, one_session=one_session):
+    if not identify(token, session_factory, write_factory, one_session=one_session):
         raise Unauthorized("令牌无效或已过期")
 
 
