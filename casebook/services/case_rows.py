@@ -2,9 +2,11 @@
 
 The write path (issue 17): an act changes a handful of the case's columns and the unit of work's flush
 (dependency sort, per-object bookkeeping, the version check) cost more than the rest of the act's Python.
-These helpers write exactly the rows the flush would have written — same columns, same values, same
+These helpers write the rows the flush would have written — the same values, the same
 `WHERE id = … AND version = …` check with the same StaleDataError — and then tell the session the object is
-clean, so the ORM object stays usable (the response dumps it, a later act in the same session reloads it).
+clean, so the ORM object stays usable (the response dumps it, a later act in the same session reloads it). An
+UPDATE sets every column assigned since the case was loaded; the flush would leave out one assigned the value it
+already had (writing it again changes nothing, and a JSON value changed in place and assigned back is written).
 
 What the helpers do not cover (another object changed in the session, a change to the case's relationships)
 is left to the session's own flush, which runs after them as before.
