@@ -219,7 +219,8 @@ def register(app: Flask, settings) -> None:
 
     @limiter.request_filter
     def _not_public() -> bool:
-        # Only the public side is rate-limited here (the staff side has its own sign-in throttle).
+        # Only the public side is rate-limited here (the staff side has its own sign-in throttle). A second guard:
+        # the limiter's hooks already run for the public blueprints only (`_public_only`).
         return request.blueprint not in public
 
     _public_only(app, limiter, public)
