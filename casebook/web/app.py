@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Flask:
             raise InvalidCharacter()
         if req.is_json and req.content_length:
             check_json_depth(req.get_data(cache=True))
-        if not (req.blueprint or "").startswith(ui.UI_PREFIX):  # pages resolve their own cookie session (web.ui)
+        if not ui.is_ui_request():  # pages resolve their own cookie session (casebook.web.ui)
             authenticate_request(app.extensions["casebook"]["read_sessions"], app.extensions["casebook"]["sessions"],
                                  one_session=one_session)
 
