@@ -203,6 +203,10 @@ def cell_write(r: dict | None) -> str:
             s += (f"the acts' own checks (input dates, the guards' view and context, the guards, masking, event "
                   f"schemas) {c['total_ms_per_pair'] * 1000:.0f} µs a pair = {c['ratio_to_floor']}× the floor, so a "
                   f"Core connection plus them ≈ {c['core_connection_plus_checks']}×; ")
+        if (o := (h.get("phases") or {}).get("session_and_orm_objects")) is not None:
+            s += (f"timed phase by phase, the session (open, begin, commit, close) and the ORM's objects cost "
+                  f"{o['ratio_to_floor']}× the floor, the act without them {o['act_without_them_ratio_to_floor']}× "
+                  f"(the most a pipeline on plain rows could save); ")
         if (w := h.get("wire")) is not None:
             pw, fw = w["product_pair_ratio"], w["floor_pair_ratio"]
             trips = {who: f"{w['lead'][who]['round_trips']:.0f} + {w['file'][who]['round_trips']:.0f}"

@@ -18,7 +18,8 @@ costs on its own, before any of the act's Python (`vs_hand_written.through_sqlal
 three reads replaced by the product's own statements (`HandWrittenProductReads`): what the product's choice of SQL
 costs before its Python (`vs_hand_written.product_reads`). The acts' own checks are timed inside the acts beside the
 floor (`law_checks`), and each act is split into its phases — the session's own work, the database, reads, checks,
-writes, binds, the effect — beside the floor's database and Python (`phases`, `vs_hand_written.phases`). On
+writes, binds, the effect, the ORM's objects — beside the floor's database and Python (`phases`,
+`vs_hand_written.phases`), with what the session and the ORM's objects cost together and the act without them. On
 PostgreSQL each act is also split on the wire, from libpq's trace of its messages, into the server's time, the client's
 between round trips and the time before its first message and after its last (`wire`, `vs_hand_written.wire`).
 When the ratio is over budget (or with --profile) a separate, untimed pass counts the statements and
@@ -673,9 +674,16 @@ PHASES = (
     ("casebook.services.effects.procedure", "next_number", "writes"),
     ("casebook.db.raw", "execute", "binds"),  # binds through the column types, results converted back
     ("casebook.db.raw", "query", "binds"),
+    # The ORM's objects: rows made into mapped objects of the session (`db.adopt`), values marked as loaded, the
+    # instance state read for the case's UPDATE — what an act pipeline on plain rows would not do.
+    *(("casebook.db.adopt", name, "orm_objects") for name in ("adopt", "adopt_values", "new", "persist_new", "present")),
+    ("casebook.services.case_rows", "set_committed_value", "orm_objects"),
+    ("casebook.services.case_rows", "inspect", "orm_objects"),
+    ("casebook.services.recording", "set_committed_value", "orm_objects"),
 )
 PHASE_NAMES = ("session_open", "session_begin", "session_commit", "session_close", "database", "reads", "checks",
-               "writes", "binds", "effect", "other")
+               "writes", "binds", "effect", "orm_objects", "other")
+SESSION_PHASES = ("session_open", "session_begin", "session_commit", "session_close")
 
 
 def phases(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dict:
@@ -683,7 +691,9 @@ def phases(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dic
     pair by pair interleaved (rotating which goes first): the session's own work (open, pool checkout and BEGIN,
     commit without the database's COMMIT, close), the database (the driver's execute and fetch of every statement
     and the COMMIT), the reads' objects, the law's checks, the writes' Python, the binds and result conversion,
-    the filing's effect, and the acts' own code between them. The floor's time is split the same way into its
+    the filing's effect, the ORM's objects (rows made mapped objects, values marked loaded), and the acts' own code
+    between them; and the session with the ORM's objects together, against the act without them
+    (`session_and_orm_objects`). The floor's time is split the same way into its
     database (its cursor's execute and fetch, its COMMIT) and its Python. Medians in µs per act; `other` is the
     median of each act's total less its phases. The timers' own cost (calibrated per call, about forty calls a
     filing) is reported apart (`timers_us`), not charged to any phase; what remains of it inside a timed window
@@ -751,6 +761,15 @@ def phases(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dic
     out["floor_pair_ratio"] = {
         k: round((out["lead"]["floor_us"][k] + out["file"]["floor_us"][k]) / floor_pair_us, 2)
         for k in ("database", "python")}
+    # What the session and the ORM's objects cost, and the act without them (its timers left out): the most an act
+    # pipeline on plain rows and the driver's connection could save — it would still open and commit a transaction
+    # and build its rows, so it would land above this.
+    orm = sum(out["lead"]["phases_us"][k] + out["file"]["phases_us"][k] for k in (*SESSION_PHASES, "orm_objects"))
+    pair_us = sum(out[a]["total_us"] - out[a]["timers_us"] for a in ("lead", "file"))
+    out["session_and_orm_objects"] = {
+        "ratio_to_floor": round(orm / floor_pair_us, 2),
+        "act_without_them_ratio_to_floor": round((pair_us - orm) / floor_pair_us, 2),
+    }
     out["calls_per_pair"] = {k: round(clock.calls[k] / (warmup + rounds), 1) for k in PHASE_NAMES if k in clock.calls}
     out["timer_overhead_ns_per_call"] = clock.overhead_ns
     return out

@@ -174,13 +174,13 @@ sys.path.insert(0, 'bench')
 from _common import scratch_db
 import write_path
 from sqlalchemy.orm import session as orm_session
-from casebook.db import raw
-from casebook.services import cases, perform
+from casebook.db import adopt, raw
+from casebook.services import case_rows, cases, perform, recording
 from casebook.services.acts import ACTS
 from casebook.services.effects import procedure
 
 def state(fx, hand):
-    mods = (cases, perform, procedure, raw)
+    mods = (cases, perform, procedure, raw, adopt, case_rows, recording)
     return ({(m.__name__, n): getattr(m, n) for m in mods for n in dir(m)},
             {(c.__name__, n): v for c in (orm_session.Session, orm_session.SessionTransaction)
              for n, v in vars(c).items()},
@@ -203,7 +203,7 @@ print(json.dumps(out))
 
 def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_restores_what_it_wrapped():
     """`phases` charges each act's time to the session's open, begin, commit and close, the database, the reads,
-    the checks, the writes, the binds and the filing's effect, each its own time only, beside the floor's database
+    the checks, the writes, the binds, the filing's effect and the ORM's objects, each its own time only, beside the floor's database
     and Python: every phase must be reached where the act runs it (a wrapper put where the act does not look would
     report 0, or the wrong number of calls), the database must be part of the total, and everything wrapped — the
     session's methods, the services' functions, the driver cursor, the dialect's commit, the filing's effect, the
@@ -212,7 +212,7 @@ def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_res
     assert out["restored"] is True
     lead, file = out["lead"]["phases_us"], out["file"]["phases_us"]
     for name in ("session_open", "session_begin", "session_commit", "session_close", "database", "reads", "checks",
-                 "writes", "binds"):
+                 "writes", "binds", "orm_objects"):
         assert lead[name] > 0 and file[name] > 0, (name, lead, file)
     assert lead["effect"] == 0 < file["effect"]  # a lead's work is register_lead itself; the filing has an effect
     # per lead and filing: a session each, three reads (the party, the locked case, the named officers), the writes
@@ -223,6 +223,12 @@ def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_res
         "session_open": 2, "session_begin": 2, "session_commit": 2, "session_close": 2, "reads": 3, "writes": 7,
         "effect": 1}, calls
     assert calls["binds"] >= 10 and calls["database"] > calls["binds"]  # every statement, its fetch, the COMMITs
+    # the lead's new case and party made objects, the filing's case, party, officers, users and credentials
+    assert calls["orm_objects"] >= 8, calls
+    orm = out["session_and_orm_objects"]
+    pair = sum(out[a]["total_us"] for a in ("lead", "file"))
+    floor = sum(out[a]["floor_us"]["total"] for a in ("lead", "file"))
+    assert 0 < orm["ratio_to_floor"] < orm["act_without_them_ratio_to_floor"] + orm["ratio_to_floor"] <= pair / floor + 0.01
     for act in ("lead", "file"):
         a = out[act]
         assert 0 < a["phases_us"]["database"] < a["total_us"]
