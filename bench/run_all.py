@@ -188,9 +188,11 @@ def cell_write(r: dict | None) -> str:
         return p
     s = ""
     if (h := r.get("vs_hand_written")) is not None:
+        fifths = (f"; by fifths of the run {min(h['ratio_by_fifth'])}–{max(h['ratio_by_fifth'])}×"
+                  if h.get("ratio_by_fifth") else "")
         s = (f"{h['ratio']}× the hand-written SQL {_mark(h['pass'])} (lead {h['ratio_register_lead']}×, filing "
              f"{h['ratio_file']}×; CPU {h['ratio_cpu']}×; floor {h['hand_lead']['median_ms']:.2f} / "
-             f"{h['hand_file']['median_ms']:.2f} ms); ")
+             f"{h['hand_file']['median_ms']:.2f} ms{fifths}); ")
         if (t := h.get("through_sqlalchemy")) is not None:
             s += (f"the same hand-written statements through the product's SQLAlchemy session alone "
                   f"{t['session']['ratio_to_floor']}× the floor (CPU {t['session']['ratio_to_floor_cpu']}×; a Core "

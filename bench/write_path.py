@@ -467,6 +467,21 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
     return out
 
 
+def ratio_by_block(samples: dict[str, list[float]], blocks: int) -> list[float]:
+    """The ratio to the floor in each of `blocks` consecutive parts of the run (the median pair of each part over the
+    floor's): how much it drifted while the run lasted, the machine's share of the spread between runs."""
+    n = len(samples["lead"])
+    out = []
+    for b in range(blocks):
+        lo, hi = n * b // blocks, n * (b + 1) // blocks
+        if hi - lo < 1:
+            continue
+        prod = statistics.median((samples["lead"][i] + samples["file"][i]) / 2 for i in range(lo, hi))
+        hand = statistics.median((samples["hand_lead"][i] + samples["hand_file"][i]) / 2 for i in range(lo, hi))
+        out.append(round(prod / hand, 2))
+    return out
+
+
 # --- timing functions inside the product's acts ------------------------------------------------------------
 
 _MISSING = object()
@@ -1135,6 +1150,7 @@ def main() -> None:
             "cpu_median_ms": {k: round(med[f"{k}_cpu"] * 1000, 4) for k in ("lead", "file", "hand_lead", "hand_file",
                                                                            "bare")},
             "pass": service_med / hand_pair <= budget_hand,
+            "ratio_by_fifth": ratio_by_block(samples, 5),
         }
 
 

@@ -65,6 +65,7 @@ def _write(with_through: bool) -> dict:
         h["product_reads"] = {"ratio_to_floor": 1.09, "ratio_to_floor_cpu": 1.11, "product_over_it": 1.51}
         h["law_checks"] = {"total_ms_per_pair": 0.1306, "ratio_to_floor": 0.13, "core_connection_plus_checks": 1.35}
         h["phases"] = {"session_and_orm_objects": {"ratio_to_floor": 0.59, "act_without_them_ratio_to_floor": 2.34}}
+        h["ratio_by_fifth"] = [2.3, 2.1, 2.25, 2.4, 2.2]
     return {"bench": "write_path", "backend": "sqlite", "vs_hand_written": h, "ratio": 4.0, "service_txn_mean_of_pair": ms,
             "register_lead_txn": ms, "file_txn": ms, "bare_insert_commit": {"median_ms": 0.2}}
 
@@ -72,6 +73,7 @@ def _write(with_through: bool) -> dict:
 def test_the_write_cell_shows_what_sqlalchemy_alone_costs_over_the_floor_when_measured(run_all):
     cell = run_all.cell_write(_write(True))
     assert "2.2× the hand-written SQL ❌" in cell
+    assert "floor 0.38 / 0.35 ms; by fifths of the run 2.1–2.4×)" in cell
     assert ("the same hand-written statements through the product's SQLAlchemy session alone 1.48× the floor "
             "(CPU 1.5×; a Core connection 1.22×), the act 1.6× that") in cell
     assert ("the floor with the product's own three reads (party with its scope probe, case with its officers, the "
@@ -82,7 +84,7 @@ def test_the_write_cell_shows_what_sqlalchemy_alone_costs_over_the_floor_when_me
             "floor, the act without them 2.34× (the most a pipeline on plain rows could save)") in cell
     bare = run_all.cell_write(_write(False))
     assert "session alone" not in bare and "own three reads" not in bare and "own checks" not in bare
-    assert "ORM's objects" not in bare
+    assert "ORM's objects" not in bare and "by fifths" not in bare and "floor 0.38 / 0.35 ms)" in bare
 
 
 def test_the_write_cell_splits_the_act_on_the_wire_when_measured(run_all):

@@ -345,3 +345,19 @@ def test_the_floor_runs_on_the_connection_the_products_acts_check_out(backend):
     env = _postgres_env() if backend == "postgres" else {}
     out = _run("-c", _SHARED, backend, env=env)
     assert out == {"floors_share": True, "product_on_it": True, "checked_out": True, "caught": True}, out
+
+
+def test_the_write_path_reports_its_ratio_in_each_fifth_of_the_run():
+    """`ratio_by_block` splits the run into consecutive parts and gives each part's median pair over the floor's:
+    a product twice the floor in the first half and three times it in the second reads 2 then 3, the pairs of a
+    part taken together (lead and filing averaged round by round, as the headline ratio is)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import write_path
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    hand = [1.0] * 10
+    samples = {"hand_lead": hand, "hand_file": [3.0] * 10,  # the floor's pair: 2.0 every round
+               "lead": [2.0] * 5 + [5.0] * 5, "file": [6.0] * 5 + [7.0] * 5}  # the product's: 4.0, then 6.0
+    assert write_path.ratio_by_block(samples, 2) == [2.0, 3.0]
+    assert write_path.ratio_by_block(samples, 5) == [2.0, 2.0, 2.5, 3.0, 3.0]  # the middle fifth straddles both
