@@ -469,7 +469,7 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
 
 def ratio_by_block(samples: dict[str, list[float]], blocks: int) -> list[float]:
     """The ratio to the floor in each of `blocks` consecutive parts of the run (the median pair of each part over the
-    floor's): how much it drifted while the run lasted, the machine's share of the spread between runs."""
+    floor's): how far the ratio drifted while the run lasted."""
     n = len(samples["lead"])
     out = []
     for b in range(blocks):
@@ -705,12 +705,12 @@ def phases(fx: Fixture, hand: HandWritten, rounds: int, warmup: int = 20) -> dic
     """Where a lead's and a filing's time goes, phase by phase (`PHASES`), each act beside the floor's same act,
     pair by pair interleaved (rotating which goes first): the session's own work (open, pool checkout and BEGIN,
     commit without the database's COMMIT, close), the database (the driver's execute and fetch of every statement
-    and the COMMIT), the reads' objects, the law's checks, the writes' Python, the binds and result conversion,
+    and the COMMIT), the reads' Python, the law's checks, the writes' Python, the binds and result conversion,
     the filing's effect, the ORM's objects (rows made mapped objects, values marked loaded), and the acts' own code
     between them; and the session with the ORM's objects together, against the act without them
-    (`session_and_orm_objects`). The floor's time is split the same way into its
-    database (its cursor's execute and fetch, its COMMIT) and its Python. Medians in µs per act; `other` is the
-    median of each act's total less its phases. The timers' own cost (calibrated per call, about forty calls a
+    (`session_and_orm_objects`). The floor's time is split the same way into its database (its cursor's execute
+    and fetch, its COMMIT) and its Python. Medians in µs per act; `other` is the median of each act's total less
+    its phases. The timers' own cost (calibrated per call, about forty calls a
     filing) is reported apart (`timers_us`), not charged to any phase; what remains of it inside a timed window
     (two clock reads) makes the phases read slightly high."""
     from casebook.db import raw as rawmod

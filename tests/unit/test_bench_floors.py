@@ -203,8 +203,8 @@ print(json.dumps(out))
 
 def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_restores_what_it_wrapped():
     """`phases` charges each act's time to the session's open, begin, commit and close, the database, the reads,
-    the checks, the writes, the binds, the filing's effect and the ORM's objects, each its own time only, beside the floor's database
-    and Python: every phase must be reached where the act runs it (a wrapper put where the act does not look would
+    the checks, the writes, the binds, the filing's effect and the ORM's objects, each its own time only, beside the
+    floor's database and Python: every phase must be reached where the act runs it (a wrapper put where the act does not look would
     report 0, or the wrong number of calls), the database must be part of the total, and everything wrapped — the
     session's methods, the services' functions, the driver cursor, the dialect's commit, the filing's effect, the
     floor's cursor — must be as it was afterwards."""
