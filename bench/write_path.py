@@ -467,18 +467,16 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
     return out
 
 
-def ratio_by_block(samples: dict[str, list[float]], blocks: int) -> list[float]:
-    """The ratio to the floor in each of `blocks` consecutive parts of the run (the median pair of each part over the
-    floor's): how far the ratio drifted while the run lasted."""
-    n = len(samples["lead"])
+def ratio_by_block(product: list[float], floor: list[float], blocks: int) -> list[float]:
+    """The ratio to the floor in each of `blocks` consecutive parts of the run: each part's median of `product` (a
+    lead and its filing averaged, round by round, as the headline ratio takes them) over its median of `floor`
+    (the same for the floor's acts) — how far the ratio drifted while the run lasted."""
+    n = len(product)
     out = []
     for b in range(blocks):
         lo, hi = n * b // blocks, n * (b + 1) // blocks
-        if hi - lo < 1:
-            continue
-        prod = statistics.median((samples["lead"][i] + samples["file"][i]) / 2 for i in range(lo, hi))
-        hand = statistics.median((samples["hand_lead"][i] + samples["hand_file"][i]) / 2 for i in range(lo, hi))
-        out.append(round(prod / hand, 2))
+        if hi > lo:
+            out.append(round(statistics.median(product[lo:hi]) / statistics.median(floor[lo:hi]), 2))
     return out
 
 
@@ -1150,7 +1148,8 @@ def main() -> None:
             "cpu_median_ms": {k: round(med[f"{k}_cpu"] * 1000, 4) for k in ("lead", "file", "hand_lead", "hand_file",
                                                                            "bare")},
             "pass": service_med / hand_pair <= budget_hand,
-            "ratio_by_fifth": ratio_by_block(samples, 5),
+            "ratio_by_fifth": ratio_by_block(pair_mean, [(a + b) / 2 for a, b in zip(
+                samples["hand_lead"], samples["hand_file"], strict=True)], 5),
         }
 
 

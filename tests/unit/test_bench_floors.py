@@ -204,8 +204,8 @@ print(json.dumps(out))
 def test_the_write_path_splits_each_act_into_its_phases_beside_the_floor_and_restores_what_it_wrapped():
     """`phases` charges each act's time to the session's open, begin, commit and close, the database, the reads,
     the checks, the writes, the binds, the filing's effect and the ORM's objects, each its own time only, beside the
-    floor's database and Python: every phase must be reached where the act runs it (a wrapper put where the act does not look would
-    report 0, or the wrong number of calls), the database must be part of the total, and everything wrapped — the
+    floor's database and Python: every phase must be reached where the act runs it (a wrapper put where the act does
+    not look would report 0, or the wrong number of calls), the database must be part of the total, and everything wrapped — the
     session's methods, the services' functions, the driver cursor, the dialect's commit, the filing's effect, the
     floor's cursor — must be as it was afterwards."""
     out = _run("-c", _PHASES)
@@ -349,15 +349,13 @@ def test_the_floor_runs_on_the_connection_the_products_acts_check_out(backend):
 
 def test_the_write_path_reports_its_ratio_in_each_fifth_of_the_run():
     """`ratio_by_block` splits the run into consecutive parts and gives each part's median pair over the floor's:
-    a product twice the floor in the first half and three times it in the second reads 2 then 3, the pairs of a
-    part taken together (lead and filing averaged round by round, as the headline ratio is)."""
+    a product twice the floor in the first half and three times it in the second reads 2 then 3."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import write_path
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    hand = [1.0] * 10
-    samples = {"hand_lead": hand, "hand_file": [3.0] * 10,  # the floor's pair: 2.0 every round
-               "lead": [2.0] * 5 + [5.0] * 5, "file": [6.0] * 5 + [7.0] * 5}  # the product's: 4.0, then 6.0
-    assert write_path.ratio_by_block(samples, 2) == [2.0, 3.0]
-    assert write_path.ratio_by_block(samples, 5) == [2.0, 2.0, 2.5, 3.0, 3.0]  # the middle fifth straddles both
+    floor = [2.0] * 10  # the floor's pair every round
+    product = [4.0] * 5 + [6.0] * 5  # the product's: twice the floor, then three times it
+    assert write_path.ratio_by_block(product, floor, 2) == [2.0, 3.0]
+    assert write_path.ratio_by_block(product, floor, 5) == [2.0, 2.0, 2.5, 3.0, 3.0]  # the middle fifth straddles both
