@@ -171,6 +171,30 @@ def machine_load() -> dict:
     return out
 
 
+def processes_cpu_s(*, group: int | None = None, name: str | None = None) -> float | None:
+    """CPU seconds (user + system, with their reaped children's) of the live processes in process group `group`
+    (a server started in a session of its own: its master and workers) or named `name` (e.g. every `postgres`
+    process: the backends and the WAL writer, checkpointer …), read from /proc; None off Linux. A difference of
+    two readings is what they spent in between, as long as none of them exited meanwhile (pooled connections'
+    backends and a server's workers live through a run)."""
+    ticks = 0
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        # rest[0] is field 3 (state): pgrp is field 5, utime … cstime fields 14–17
+        if (group is not None and int(rest[2]) == group) or (name is not None and comm == name):
+            ticks += sum(int(x) for x in rest[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def environment() -> dict:
     """What the numbers were measured on, including the load at the time (a busy machine skews them)."""
     env = {

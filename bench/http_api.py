@@ -16,6 +16,12 @@ driver (bench/write_path.py's `HandWritten`) — so the report separates what th
 framework costs (`act_vs_hand_written_sql`; not a budget). The load comes from bench/http_client.py in separate processes over loopback, a bounded number
 of requests, C clients at a time. Variants are interleaved (product, floor, product, floor …) and the median
 of the rounds is reported, with the machine's load beside it.
+
+Each variant also reports where the machine's time per request went (`cpu_us_per_request`, since 2026-12-07):
+its server's processes (the process group it was started in, from /proc), on PostgreSQL every `postgres`
+process (backends, WAL writer, checkpointer), and the load clients' own CPU. On this 2-core machine every
+variant is CPU-bound, so its requests/s follows the sum: the split says how much of a ratio the database and
+the load themselves account for.
 """
 
 from __future__ import annotations
@@ -32,7 +38,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, base_parser, emit, environment, log, machine_load, scratch_db, seeded_sessions  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT,
+    base_parser,
+    emit,
+    environment,
+    log,
+    machine_load,
+    processes_cpu_s,
+    scratch_db,
+    seeded_sessions,
+)
 
 HERE = Path(__file__).resolve().parent
 BUDGET_RATIO = 5.0
@@ -76,13 +92,30 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def drive(port: int, path: str, n: int, clients: int, token: str, body: Path | None = None) -> dict:
+def drive(port: int, path: str, n: int, clients: int, token: str, body: Path | None = None,
+          server: subprocess.Popen | None = None, database: bool = False) -> dict:
+    """One measurement: `n` requests from `clients` client processes. With `server` (started in a session of its
+    own, so its workers are its process group) the CPU it spent is reported per request, and with `database`
+    PostgreSQL's too (every `postgres` process), beside the clients' own (`cpu_us_per_request`)."""
     cmd = [PY, str(HERE / "http_client.py"), "--port", str(port), "--path", path, "--requests", str(n),
            "--clients", str(clients), "--header", f"Authorization: Bearer {token}"]
     if body is not None:
         cmd += ["--method", "POST", "--body-file", str(body)]
+
+    def sample() -> tuple[float | None, float | None]:
+        return (processes_cpu_s(group=server.pid) if server is not None else None,
+                processes_cpu_s(name="postgres") if database else None)
+
+    before = sample()
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)
+    after = sample()
+    out = json.loads(r.stdout)
+    done = out["requests"] or 1
+    out["cpu_us_per_request"] = {
+        "server": None if before[0] is None or after[0] is None else round((after[0] - before[0]) / done * 1e6),
+        "database": None if before[1] is None or after[1] is None else round((after[1] - before[1]) / done * 1e6),
+        "client": round(out["client_cpu_s"] / done * 1e6)}
+    return out
 
 
 def prepare(url: str, data_dir: Path, cases: int) -> dict:
@@ -161,13 +194,14 @@ def main() -> None:
             drive(fp, "/api/v1/cases", 40, args.clients, token)
             drive(pp, "/api/v1/cases", 20, writers, token, lead)
             drive(dp, "/api/v1/cases", 20, writers, token, lead)
+            pg = args.backend == "postgres"  # on SQLite the database's work is the server process's own
             for i in range(args.repeat):
                 log(f"http[{args.backend}] round {i + 1}/{args.repeat}")
-                runs["list"].append(drive(pp, "/api/v1/cases", args.requests, args.clients, token))
-                runs["list_floor"].append(drive(fp, "/api/v1/cases", args.requests, args.clients, token))
-                runs["act"].append(drive(pp, "/api/v1/cases", args.requests, writers, token, lead))
-                runs["act_floor"].append(drive(fp, "/api/v1/cases", args.requests, writers, token, lead))
-                runs["act_db_floor"].append(drive(dp, "/api/v1/cases", args.requests, writers, token, lead))
+                runs["list"].append(drive(pp, "/api/v1/cases", args.requests, args.clients, token, None, product, pg))
+                runs["list_floor"].append(drive(fp, "/api/v1/cases", args.requests, args.clients, token, None, floor, pg))
+                runs["act"].append(drive(pp, "/api/v1/cases", args.requests, writers, token, lead, product, pg))
+                runs["act_floor"].append(drive(fp, "/api/v1/cases", args.requests, writers, token, lead, floor, pg))
+                runs["act_db_floor"].append(drive(dp, "/api/v1/cases", args.requests, writers, token, lead, db_floor, pg))
         finally:
             stop(product)
             stop(floor)
@@ -181,6 +215,10 @@ def main() -> None:
                 "p99_ms": statistics.median(r["latency_ms"]["p99"] for r in rs),
                 "max_ms": max(r["latency_ms"]["max"] for r in rs),
                 "all_req_per_s": [r["req_per_s"] for r in rs],
+                # where the machine's time per request went: the server's processes, PostgreSQL's, the load clients'
+                "cpu_us_per_request": {part: None if any(r["cpu_us_per_request"][part] is None for r in rs)
+                                       else statistics.median(r["cpu_us_per_request"][part] for r in rs)
+                                       for part in ("server", "database", "client")},
                 "statuses": [r["statuses"] for r in rs]}
 
     out = {k: med(k) for k in runs}

@@ -6,7 +6,8 @@
 Each of the C clients is a process of its own (no GIL between them) sending a prebuilt HTTP/1.1
 request with `Connection: close` on a fresh socket and reading to EOF, so the client's own cost per
 request is a few tens of microseconds. The count is bounded: C clients share N requests. Prints one
-JSON object: wall seconds, requests/s, latency percentiles (ms), status counts.
+JSON object: wall seconds, requests/s, latency percentiles (ms), status counts, and the CPU the C clients spent
+sending and reading (so the bench can say what the load itself cost the 2-core machine).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def _worker(host: str, port: int, request: bytes, n: int, start_at: float, q) ->
     lat, statuses = [], {}
     while time.time() < start_at:
         time.sleep(0.001)
+    cpu0 = time.process_time()
     for _ in range(n):
         t0 = time.perf_counter()
         s = socket.create_connection((host, port))
@@ -39,7 +41,7 @@ def _worker(host: str, port: int, request: bytes, n: int, start_at: float, q) ->
         head = chunks[0][:12] if chunks else b""
         code = head[9:12].decode() if head.startswith(b"HTTP/") else "none"
         statuses[code] = statuses.get(code, 0) + 1
-    q.put((lat, statuses))
+    q.put((lat, statuses, time.process_time() - cpu0))
 
 
 def pct(v: list[float], p: float) -> float:
@@ -76,14 +78,16 @@ def main() -> None:
     wall = time.time() - start_at
     for pr in procs:
         pr.join()
-    lat = [x for r, _ in results for x in r]
+    lat = [x for r, _, _ in results for x in r]
     statuses: dict[str, int] = {}
-    for _, st in results:
+    for _, st, _ in results:
         for k, v in st.items():
             statuses[k] = statuses.get(k, 0) + v
     ms = [x * 1000 for x in lat]
     print(json.dumps({"requests": len(lat), "clients": a.clients, "wall_s": round(wall, 3),
                       "req_per_s": round(len(lat) / wall, 1), "statuses": statuses,
+                      # the clients' own CPU while sending and reading (not the start-up of this process)
+                      "client_cpu_s": round(sum(c for _, _, c in results), 4),
                       "latency_ms": {"p50": round(pct(ms, 50), 2), "p95": round(pct(ms, 95), 2),
                                      "p99": round(pct(ms, 99), 2), "max": round(max(ms), 2)}}))
 

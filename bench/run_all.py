@@ -291,7 +291,29 @@ def cell_http(r: dict | None) -> str:
         s += (f"; the same minimal app writing the lead's rows by hand-written SQL: {t['act_db_floor']['req_per_s']:.0f} "
               f"req/s (itself {own}× the floor), p99 {t['act_db_floor']['p99_ms']:.0f} ms, the act {hw}× that")
     s += f"); {r['server']}, {r['payload']['list_bytes'] // 1000} KB list, median of {r['repeat']}"
+    if (cpu := _http_cpu(t)) is not None:
+        s += f"; {cpu}"
     return s + _load({"load": r.get("load")})
+
+
+def _http_cpu(t: dict) -> str | None:
+    """Where the machine's time per act request went (results since 2026-12-07: `cpu_us_per_request`): the server's
+    processes, PostgreSQL's (on SQLite the server's own), the load clients'; for the product, the hand-written-SQL
+    app and the floor."""
+    names = (("act", "product"), ("act_db_floor", "hand-written-SQL app"), ("act_floor", "floor"))
+    if any("cpu_us_per_request" not in t.get(k, {}) for k, _ in names):
+        return None
+    pg = t["act"]["cpu_us_per_request"]["database"] is not None
+
+    def split(k: str) -> str:
+        c = t[k]["cpu_us_per_request"]
+        parts = [c["server"], *([c["database"] or 0] if pg else []), c["client"]]
+        if any(v is None for v in parts):
+            return "n/a"
+        return " + ".join(f"{v:,.0f}" for v in parts) + f" = {sum(parts):,.0f}"
+
+    what = "server + PostgreSQL + clients" if pg else "server + clients"
+    return f"CPU µs per act request ({what}): " + "; ".join(f"{label} {split(k)}" for k, label in names)
 
 
 def cell_events(by_transport: dict | None) -> str:

@@ -35,6 +35,26 @@ def test_an_older_result_without_it_still_renders(run_all):
     assert "list 6.25× ❌" in cell and "hand-written" not in cell
 
 
+def _with_cpu(r: dict, database: bool) -> dict:
+    cpu = {"act": (2250, 980, 162), "act_db_floor": (1120, 750, 148), "act_floor": (350, 0, 115)}
+    for k, (server, db, client) in cpu.items():
+        r["timings"][k]["cpu_us_per_request"] = {"server": server, "database": db if database else None,
+                                                 "client": client}
+    return r
+
+
+def test_the_cell_splits_each_act_requests_cpu_between_server_database_and_clients(run_all):
+    cell = run_all.cell_http(_with_cpu(_result(True), database=True))
+    assert ("CPU µs per act request (server + PostgreSQL + clients): product 2,250 + 980 + 162 = 3,392; "
+            "hand-written-SQL app 1,120 + 750 + 148 = 2,018; floor 350 + 0 + 115 = 465") in cell
+    # SQLite: the database's work is the server process's own
+    cell = run_all.cell_http(_with_cpu(_result(True), database=False))
+    assert "(server + clients): product 2,250 + 162 = 2,412; hand-written-SQL app 1,120 + 148 = 1,268" in cell
+    assert "PostgreSQL" not in cell
+    # before 2026-12-07 the results had no split: no clause
+    assert "CPU µs" not in run_all.cell_http(_result(True))
+
+
 def _sweep(with_floor: bool, floor_events: int = 20_000) -> dict:
     sw = {"rows": 20_000, "sweep_s": 0.64, "within_budget": True, "workers": 2, "rows_per_s": 31_245,
           "python_cpu_s": 0.44, "postgres_backend_cpu_s": 0.41,

@@ -359,3 +359,51 @@ def test_the_write_path_reports_its_ratio_in_each_fifth_of_the_run():
     product = [4.0] * 5 + [6.0] * 5  # the product's: twice the floor, then three times it
     assert write_path.ratio_by_block(product, floor, 2) == [2.0, 3.0]
     assert write_path.ratio_by_block(product, floor, 5) == [2.0, 2.0, 2.5, 3.0, 3.0]  # the middle fifth straddles both
+
+
+_SERVE = r"""
+import sys, time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        end = time.process_time() + 0.002  # 2 ms of CPU a request, in this server process
+        while time.process_time() < end:
+            pass
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *a):
+        pass
+
+srv = HTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_http_bench_splits_a_requests_cpu_between_the_server_and_its_clients():
+    """bench/http_api.py's `drive` reports the CPU per request of the server's process group (read from /proc) and
+    of the load clients (bench/http_client.py's own count): a server burning 2 ms a request shows ≥ 2 ms; a server
+    not named shows none."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import http_api
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    srv = subprocess.Popen([sys.executable, "-c", _SERVE], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        port = int(srv.stdout.readline())
+        out = http_api.drive(port, "/", 100, 2, "t", server=srv)
+        assert out["statuses"] == {"200": 100}
+        cpu = out["cpu_us_per_request"]
+        assert 2000 <= cpu["server"] < 20_000, cpu
+        assert cpu["database"] is None  # not asked for (SQLite: the server's own)
+        assert 0 < cpu["client"] < cpu["server"], cpu
+        assert http_api.drive(port, "/", 10, 1, "t")["cpu_us_per_request"]["server"] is None
+    finally:
+        srv.kill()
+        srv.wait()
