@@ -116,6 +116,33 @@ def add_statistics_rollup_job(sched: BaseScheduler, sessions: sessionmaker[Sessi
                   max_instances=1, coalesce=True, replace_existing=True)
 
 
+STATISTICS_JOB_ID = "planner-statistics"
+
+
+def run_statistics_analyze(sessions: sessionmaker[Session]) -> list[str] | None:
+    """PostgreSQL without autovacuum: ANALYZE the tables whose statistics went stale (`db.migrate.analyze_stale`)."""
+    from casebook.db.migrate import analyze_stale
+
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "postgresql":
+        return None
+    try:
+        done = analyze_stale(bind)
+    except Exception:  # noqa: BLE001 — the next tick retries
+        log.exception("planner statistics refresh failed")
+        return None
+    if done:
+        log.info("planner statistics refreshed (autovacuum is off): %s", ", ".join(done))
+    return done
+
+
+def add_statistics_job(sched: BaseScheduler, sessions: sessionmaker[Session], seconds: int = 60) -> None:
+    """Every minute, on PostgreSQL: a table's statistics refreshed once its changes pass autovacuum's own threshold,
+    where autovacuum is off (otherwise its autoanalyze does it and this finds nothing to do)."""
+    sched.add_job(run_statistics_analyze, "interval", args=(sessions,), seconds=seconds, id=STATISTICS_JOB_ID,
+                  next_run_time=dt.datetime.now(dt.UTC), max_instances=1, coalesce=True, replace_existing=True)
+
+
 def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the blocking scheduler until SIGTERM / SIGINT."""
     import signal
@@ -125,6 +152,7 @@ def run(settings: Settings, sessions: sessionmaker[Session]) -> None:
     add_publication_job(sched, sessions)
     add_problem_models_job(sched, sessions)
     add_statistics_rollup_job(sched, sessions)
+    add_statistics_job(sched, sessions)  # PostgreSQL with autovacuum off: autoanalyze's work
 
     def stop(*_):
         log.info("scheduler stopping")
