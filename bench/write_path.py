@@ -457,6 +457,8 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
 
     order = (product, handwritten, bares, *(through_variant(via, h) for via, h in through.items()))
     for i in range(warmup + iterations):
+        if i % STATISTICS_EVERY == 0:
+            fresh_statistics(fx.engine)
         samples: dict[str, float] = {}
         k = i % len(order)
         for step in order[k:] + order[:k]:
@@ -465,6 +467,23 @@ def measure(fx: Fixture, raw: RawBare, hand: HandWritten, iterations: int, warmu
             for k, v in samples.items():
                 out[k].append(v)
     return out
+
+
+STATISTICS_EVERY = 100  # rounds between two refreshes (each round writes a case per variant: 4–6)
+
+
+def fresh_statistics(engine) -> list[str]:
+    """Between rounds, outside the timed windows, on PostgreSQL: what the product's scheduler does every minute
+    where autovacuum is off, and autovacuum's autoanalyze does elsewhere (`db.migrate.analyze_stale`). Without it
+    this machine's server (autovacuum off) kept the foreign-key checks' plans made when `cases` held a few rows —
+    scans of the whole table, for the product and the floor alike, growing with every case the run wrote."""
+    from casebook.db.migrate import analyze_stale
+
+    if engine.dialect.name != "postgresql":
+        return []
+    # On a connection of its own (the URL, not the engine): the pool's one connection is the floor's, and its
+    # transactions must stay as they were (an AUTOCOMMIT checkout leaves psycopg sending BEGIN ISOLATION LEVEL …).
+    return analyze_stale(engine.url.render_as_string(hide_password=False))
 
 
 def ratio_by_block(product: list[float], floor: list[float], blocks: int) -> list[float]:
@@ -802,7 +821,7 @@ def _wire_transactions(path: str) -> list[dict]:
             t = dt.datetime.fromisoformat(parts[0].strip()).timestamp() * 1e6
             side, msg, rest = parts[1], parts[3], parts[4] if len(parts) > 4 else ""
             if cur is None:
-                if side == "F" and msg == "Query" and '"BEGIN"' in rest:
+                if side == "F" and msg == "Query" and rest.lstrip().startswith('"BEGIN'):  # or BEGIN ISOLATION LEVEL …
                     cur, prev = {"start": t, "server_us": 0.0, "client_us": 0.0, "round_trips": 1, "ending": False}, ("F", t)
                 continue
             if side != prev[0]:

@@ -255,7 +255,8 @@ def test_the_wire_split_reads_server_and_client_time_from_a_libpq_trace(tmp_path
         ("00.002020", "B", "DataRow", ""), ("00.002030", "B", "ReadyForQuery", "T"),
         ("00.002230", "F", "Query", '"COMMIT"'), ("00.003230", "B", "CommandComplete", '"COMMIT"'),
         ("00.003240", "B", "ReadyForQuery", "I"),
-        ("00.004000", "F", "Query", '"BEGIN"'), ("00.004050", "B", "ReadyForQuery", "T"),
+        # psycopg's BEGIN once the connection's isolation level was set (an AUTOCOMMIT checkout reset it)
+        ("00.004000", "F", "Query", '"BEGIN ISOLATION LEVEL READ COMMITTED"'), ("00.004050", "B", "ReadyForQuery", "T"),
         ("00.004100", "F", "Query", '"ROLLBACK"'), ("00.004150", "B", "ReadyForQuery", "I"),
     ]
     path = tmp_path / "t.trace"
@@ -407,3 +408,38 @@ def test_the_http_bench_splits_a_requests_cpu_between_the_server_and_its_clients
     finally:
         srv.kill()
         srv.wait()
+
+
+_FRESH = """
+import json, sys, time
+sys.path.insert(0, 'bench')
+from _common import scratch_db
+import write_path
+with scratch_db('postgres', 'fresh') as db:
+    fx = write_path.Fixture(db.url, db.data_dir)
+    hand = write_path.HandWritten(fx)
+    for _ in range(120):
+        hand.lead()
+    cur = hand.db.cursor()
+    cur.execute("SELECT pg_stat_force_next_flush()")
+    hand.db.commit()
+    time.sleep(0.2)
+    done = write_path.fresh_statistics(fx.engine)
+    write_path.check_shared(fx, hand)  # the pool's one connection is still the floor's
+    cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases'")
+    out = {'analyzed': done, 'cases_reltuples': cur.fetchone()[0], 'autocommit': hand.db.autocommit,
+           'isolation': str(hand.db.isolation_level)}
+    hand.db.commit()
+    fx.engine.dispose()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.postgres
+def test_the_write_path_refreshes_statistics_between_rounds_on_a_connection_of_its_own():
+    """`fresh_statistics` (run by `measure` every STATISTICS_EVERY rounds, untimed) analyses the tables the run has
+    grown, as the product's scheduler does where autovacuum is off — on a connection of its own, so the floor's
+    connection, which the product's acts check out too, keeps its transactions as they were."""
+    out = _run("-c", _FRESH, env=_postgres_env())
+    assert "cases" in out["analyzed"] and out["cases_reltuples"] >= 120
+    assert out["autocommit"] is False and out["isolation"] == "None"
