@@ -219,6 +219,8 @@ def cell_write(r: dict | None) -> str:
                   f"the server {pw['server']} (floor {fw['server']}), the client between round trips "
                   f"{pw['client_between']} (floor {fw['client_between']}), before the first message and after the "
                   f"last {pw['outside']} (floor {fw['outside']}); ")
+    if r.get("statistics"):
+        s += f"planner statistics {r['statistics'].split(' (')[0]}; "
     return s + (f"{r['ratio']}× a bare insert-and-commit — {r['service_txn_mean_of_pair']['median_ms']:.2f} ms per act "
                 f"(lead {r['register_lead_txn']['median_ms']:.2f}, file {r['file_txn']['median_ms']:.2f}) vs bare "
                 f"{r['bare_insert_commit']['median_ms']:.2f} ms{_load(r)}")
@@ -293,6 +295,8 @@ def cell_http(r: dict | None) -> str:
     s += f"); {r['server']}, {r['payload']['list_bytes'] // 1000} KB list, median of {r['repeat']}"
     if (cpu := _http_cpu(t)) is not None:
         s += f"; {cpu}"
+    if r.get("statistics"):
+        s += "; planner statistics refreshed between rounds"
     return s + _load({"load": r.get("load")})
 
 

@@ -53,6 +53,10 @@ def test_the_cell_splits_each_act_requests_cpu_between_server_database_and_clien
     assert "PostgreSQL" not in cell
     # before 2026-12-07 the results had no split: no clause
     assert "CPU µs" not in run_all.cell_http(_result(True))
+    assert "statistics" not in run_all.cell_http(_result(True))
+    r = _result(True)
+    r["statistics"] = "refreshed before each round, untimed (the product's scheduler job where autovacuum is off)"
+    assert run_all.cell_http(r).endswith("; planner statistics refreshed between rounds; other load 0.2 cores")
 
 
 def _sweep(with_floor: bool, floor_events: int = 20_000) -> dict:
@@ -125,3 +129,10 @@ def test_the_write_cell_splits_the_act_on_the_wire_when_measured(run_all):
     w["file"]["product"] = {"round_trips": 9.0}  # a round trip more than the floor is named, not called the same
     assert "(libpq's trace; 5 + 9 round trips, the floor 5 + 8)" in run_all.cell_write(r)
     assert "on the wire" not in run_all.cell_write(_write(True))
+
+
+def test_the_write_cell_says_when_the_planner_statistics_were_refreshed(run_all):
+    r = _write(True)
+    assert "planner statistics" not in run_all.cell_write(r)
+    r["statistics"] = "refreshed every 100 rounds, untimed (the product's scheduler job where autovacuum is off)"
+    assert "; planner statistics refreshed every 100 rounds, untimed; " in run_all.cell_write(r)
