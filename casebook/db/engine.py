@@ -180,7 +180,45 @@ def make_engine(url: str, **kw) -> Engine:
     engine = create_engine(url, connect_args={"options": "-c timezone=UTC"}, **kw)
     if own_check:
         check_on_checkout(engine)
+    keep_prepared_on_rollback(engine)
     return engine
+
+
+def keep_prepared_on_rollback(engine: Engine) -> None:
+    """A clean transaction rolled back keeps the connection's prepared statements (psycopg 3).
+
+    psycopg's rollback() forgets every statement the connection has prepared and sends DEALLOCATE ALL, in case a
+    statement was prepared in a transaction that failed. So every refused act, stale version or invalid request
+    that rolls back cost its pooled connection all its prepared statements, and one that saw a rollback at least
+    every fifth use of a statement never prepared it again: each act re-parsed and re-planned its statements (the
+    case load with its party, officers and credentials alone plans in ~0.6 ms). Measured on PostgreSQL: a lead and
+    its filing 4.9–5.1 ms on a connection that only commits, 7.8–8.0 ms with a rolled-back transaction before each.
+
+    When the transaction is not in error, every statement prepared in it was prepared (a failed Parse would have
+    put it in error), and PostgreSQL keeps prepared statements across ROLLBACK (they belong to the session, not the
+    transaction), so there is nothing to forget: the ROLLBACK is sent as psycopg itself sends it, without the
+    clearing. A transaction in error, or a connection in pipeline mode, rolls back the usual way. Statements that
+    change the schema (DROP, ALTER …) still make psycopg forget its statements when they run.
+    """
+    if engine.dialect.driver != "psycopg":
+        return
+    from psycopg import pq
+
+    dialect = engine.dialect
+    do_rollback = dialect.do_rollback
+    in_transaction = pq.TransactionStatus.INTRANS
+
+    def _rollback(connection) -> None:  # a pooled connection (fairy) or the DBAPI connection itself
+        conn = getattr(connection, "dbapi_connection", connection)
+        exec_command = getattr(conn, "_exec_command", None)
+        if exec_command is not None and getattr(conn, "_pipeline", True) is None and hasattr(conn, "lock"):
+            with conn.lock:
+                if conn.info.transaction_status == in_transaction:
+                    conn.wait(exec_command(b"ROLLBACK"))
+                    return
+        do_rollback(connection)
+
+    dialect.do_rollback = _rollback
 
 
 PING_AFTER_IDLE_S = 30.0
