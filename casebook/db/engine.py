@@ -191,8 +191,9 @@ def keep_prepared_on_rollback(engine: Engine) -> None:
     statement was prepared in a transaction that failed. So every refused act, stale version or invalid request
     that rolls back cost its pooled connection all its prepared statements, and one that saw a rollback at least
     every fifth use of a statement never prepared it again: each act re-parsed and re-planned its statements (the
-    case load with its party, officers and credentials alone plans in ~0.6 ms). Measured on PostgreSQL: a lead and
-    its filing 4.9–5.1 ms on a connection that only commits, 7.8–8.0 ms with a rolled-back transaction before each.
+    case load with its party, officers and credentials alone plans in ~0.6 ms). Measured on PostgreSQL
+    (`bench/refused_acts.py`): a lead and its filing 5.1 ms on a connection that only commits, 7.9 ms with a refused
+    act rolled back before each, 5.3 ms with this.
 
     When the transaction is not in error, every statement prepared in it was prepared (a failed Parse would have
     put it in error), and PostgreSQL keeps prepared statements across ROLLBACK (they belong to the session, not the
