@@ -443,3 +443,17 @@ def test_the_write_path_refreshes_statistics_between_rounds_on_a_connection_of_i
     out = _run("-c", _FRESH, env=_postgres_env())
     assert "cases" in out["analyzed"] and out["cases_reltuples"] >= 120
     assert out["autocommit"] is False and out["isolation"] == "None"
+
+
+@pytest.mark.postgres
+def test_the_explanation_benches_run_and_measure_what_they_say():
+    """bench/pg_write_cost.py and bench/refused_acts.py (not in the README table; their results are under
+    bench/results/explain/) run end to end at a tiny size and report every variant they name."""
+    cost = _run("bench/pg_write_cost.py", "--leads", "30", "--repeat", "1", env=_postgres_env())
+    assert set(cost["per_lead"]) == {"product", "as_shipped", "without_statistics_triggers", "without_trigram_indexes",
+                                     "without_either", "empty_transaction"}
+    assert cost["statistics"] == "refreshed between rounds"
+    assert all(v["backend_cpu_us"] >= 0 for v in cost["per_lead"].values())
+    refused = _run("bench/refused_acts.py", "--pairs", "8", "--repeat", "1", env=_postgres_env())
+    assert set(refused["ratio_to_clean"]) == {"clean", "refused", "refused_psycopg_default"}
+    assert refused["ratio_to_clean"]["clean"] == 1.0 and all(v > 0 for v in refused["pair_ms"].values())
