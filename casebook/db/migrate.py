@@ -96,8 +96,9 @@ def analyze_stale(target: str | Engine, *, unless_autovacuum: bool = True) -> li
             stale = [name for name, changed, tuples, table_off in rows
                      if changed > STALE_MIN_ROWS + STALE_FRACTION * tuples
                      and not (unless_autovacuum and global_on and not table_off)]
+            quote = engine.dialect.identifier_preparer.quote_identifier
             for name in stale:
-                c.exec_driver_sql(f'ANALYZE "{name}"')
+                c.exec_driver_sql(f"ANALYZE {quote(name)}")
             return stale
     finally:
         if isinstance(target, str):
