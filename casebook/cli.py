@@ -254,6 +254,7 @@ def _start_background(app, settings: Settings):
     from scheduler.sweep import (
         add_problem_models_job,
         add_publication_job,
+        add_statistics_job,
         add_statistics_rollup_job,
         add_sweep_job,
     )
@@ -262,6 +263,7 @@ def _start_background(app, settings: Settings):
     add_publication_job(sched, sessions)  # 公示期满: records leave the public pages (and are recorded expired)
     add_problem_models_job(sched, sessions)  # 行政执法监督: the problem models, nightly
     add_statistics_rollup_job(sched, sessions)  # the statistics rollup's dirty months, every minute
+    add_statistics_job(sched, sessions)  # served from PostgreSQL with autovacuum off: stale planner statistics
     sched.start()
 
     def stop():
