@@ -183,16 +183,33 @@ def processes_cpu_s(*, group: int | None = None, name: str | None = None) -> flo
     except OSError:
         return None
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
+        found = _proc_stat(pid)
+        if found is None:
             continue  # gone meanwhile
-        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        # rest[0] is field 3 (state): pgrp is field 5, utime … cstime fields 14–17
-        if (group is not None and int(rest[2]) == group) or (name is not None and comm == name):
-            ticks += sum(int(x) for x in rest[11:15])
+        comm, pgrp, cpu = found
+        if (group is not None and pgrp == group) or (name is not None and comm == name):
+            ticks += cpu
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of one live process (as `processes_cpu_s` counts them), e.g. a connection's server backend."""
+    found = _proc_stat(pid)
+    if found is None:
+        raise ProcessLookupError(pid)
+    return found[2] / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid) -> tuple[str, int, int] | None:
+    """(name, process group, CPU ticks: user + system with reaped children's) from /proc/<pid>/stat; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+    # rest[0] is field 3 (state): pgrp is field 5, utime … cstime fields 14–17
+    return comm, int(rest[2]), sum(int(x) for x in rest[11:15])
 
 
 def environment() -> dict:

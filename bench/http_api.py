@@ -118,12 +118,6 @@ def drive(port: int, path: str, n: int, clients: int, token: str, body: Path | N
     return out
 
 
-def analyze_stale(url: str) -> list[str]:
-    from casebook.db.migrate import analyze_stale as refresh
-
-    return refresh(url)
-
-
 def prepare(url: str, data_dir: Path, cases: int) -> dict:
     """Seed the demo organisation, file `cases` leads through the app, capture the real responses."""
     from casebook.config import Settings
@@ -202,6 +196,8 @@ def main() -> None:
             drive(fp, "/api/v1/cases", 40, args.clients, token)
             drive(pp, "/api/v1/cases", 20, writers, token, lead)
             drive(dp, "/api/v1/cases", 20, writers, token, lead)
+            from casebook.db.migrate import analyze_stale
+
             pg = args.backend == "postgres"  # on SQLite the database's work is the server process's own
             for i in range(args.repeat):
                 log(f"http[{args.backend}] round {i + 1}/{args.repeat}")

@@ -25,7 +25,6 @@ machine's server would without it, and each round's leads then cost more than th
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -34,9 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import base_parser, emit, environment, log, processes_cpu_s, scratch_db  # noqa: E402
-
-from casebook.db.migrate import analyze_stale  # noqa: E402
+import write_path  # noqa: E402
+from _common import base_parser, emit, environment, log, process_cpu_s, processes_cpu_s, scratch_db  # noqa: E402
 
 DROPS = {
     "without_statistics_triggers": ("DROP TRIGGER stat_mark_cases_insert ON cases",),
@@ -45,16 +43,8 @@ DROPS = {
 DROPS["without_either"] = DROPS["without_statistics_triggers"] + DROPS["without_trigram_indexes"]
 
 
-def backend_cpu_s(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        rest = f.read().rsplit(")", 1)[1].split()
-    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class Variant:
     def __init__(self, name: str, db, drops: tuple[str, ...]):
-        import write_path
-
         self.name = name
         self.fx = write_path.Fixture(db.url, db.data_dir)
         self.hand = write_path.HandWritten(self.fx)
@@ -81,10 +71,10 @@ class Variant:
                 cur.close()
         else:
             step = self.hand.lead
-        b0, p0 = backend_cpu_s(self.pid), processes_cpu_s(name="postgres")
+        b0, p0 = process_cpu_s(self.pid), processes_cpu_s(name="postgres")
         for _ in range(n):
             step()
-        b1, p1 = backend_cpu_s(self.pid), processes_cpu_s(name="postgres")
+        b1, p1 = process_cpu_s(self.pid), processes_cpu_s(name="postgres")
         return (b1 - b0) / n * 1e6, (p1 - p0) / n * 1e6
 
 
@@ -117,7 +107,7 @@ def main() -> None:
             k = i % len(plan)
             if not args.stale_statistics:  # untimed: the product's scheduler job (autoanalyze where autovacuum runs)
                 for v in variants.values():
-                    analyze_stale(v.fx.engine.url.render_as_string(hide_password=False))  # not the floor's connection
+                    write_path.fresh_statistics(v.fx.engine)  # on a connection of its own, not the floor's
             for label, v, what in plan[k:] + plan[:k]:
                 samples[label].append(v.run(what, args.leads))
     out = {label: {"backend_cpu_us": round(statistics.median(b for b, _ in s)),
