@@ -457,3 +457,45 @@ def test_the_explanation_benches_run_and_measure_what_they_say():
     refused = _run("bench/refused_acts.py", "--pairs", "8", "--repeat", "1", env=_postgres_env())
     assert set(refused["ratio_to_clean"]) == {"clean", "refused", "refused_psycopg_default"}
     assert refused["ratio_to_clean"]["clean"] == 1.0 and all(v > 0 for v in refused["pair_ms"].values())
+
+
+def test_the_footprint_bench_times_each_call_in_the_act_and_again_at_once():
+    """bench/act_footprint.py (an explanation bench, not in the README table): every statement of a lead and its
+    filing is bound three times (once by the act, twice at once again), the guards' view and the guards likewise,
+    and the per-pair sums are made from the per-call medians."""
+    out = _run("bench/act_footprint.py", "--backend", "sqlite", "--pairs", "6", "--repeat", "1")
+    calls = out["per_call"]
+    assert {"bind: INSERT INTO cases", "bind: UPDATE cases", "bind: INSERT INTO case_acts",
+            "case_view (the guards' view)", "refuse_if_needed (the guards)"} <= set(calls)
+    assert calls["bind: INSERT INTO case_acts"]["calls_per_pair"] == 2.0  # one act record per act
+    assert calls["bind: INSERT INTO cases"]["calls_per_pair"] == 1.0
+    assert all(v["in_act_us"] > 0 and v["again_us"] > 0 for v in calls.values())
+    pair = out["per_pair"]
+    assert pair["in_act_us"] == pytest.approx(sum(v["in_act_us"] * v["calls_per_pair"] for v in calls.values()), abs=0.2)
+
+
+def test_the_footprint_repeats_convert_their_times_as_the_act_did():
+    """`db.raw` remembers the last time object it converted; the repeats get equal, new time objects, so a repeat
+    is never spared a conversion the act made (else the footprint would be overstated by the conversions)."""
+    import datetime as dt
+    from collections import defaultdict
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import act_footprint
+
+    seen = []
+
+    def bound(stmt, dialect, params):
+        seen.append(params["at"])
+        return ("INSERT INTO t (at) VALUES (?)", [])
+
+    samples = defaultdict(list)
+    at = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+    act_footprint._thrice(bound, None, samples)("stmt", "dialect", {"at": at})
+    assert seen[0] is at and seen[1] == at and seen[2] == at
+    assert seen[1] is not at and seen[2] is not at
+    assert list(samples) == ["bind: INSERT INTO t"] and len(samples["bind: INSERT INTO t"]) == 1
+    s = act_footprint.summarise([{"x": [(30_000, 10_000, 9_000)] * 4}], pairs=2)
+    assert s["per_call"]["x"] == {"in_act_us": 30.0, "again_us": 10.0, "third_us": 9.0, "calls_per_pair": 2.0,
+                                  "in_act_over_again": 3.0}
+    assert s["per_pair"] == {"in_act_us": 60.0, "again_us": 20.0, "in_act_over_again": 3.0}
