@@ -1,5 +1,5 @@
 """Cold and warm: the act's own Python inside the act, against the same call made again at once (not a budget: the
-measurement behind "the act's cost is spread over its footprint" in docs/decisions.md).
+measurement behind "The act's Python runs cold" in docs/decisions.md).
 
     .venv/bin/python bench/act_footprint.py --backend sqlite|postgres [--pairs 300] [--repeat 3]
 
@@ -7,15 +7,14 @@ A lead and its filing run as the product runs them (`write_path.Fixture`). Insid
 `CALLS` — the binding of every statement's parameters through its column types (`db.raw._bound`), the guards' view
 of the case (`case_view`) and the guards themselves (`refuse_if_needed`) — is timed as the act makes it (`in_act`),
 then made twice more at once with the same arguments (`again`, `third`) and those results thrown away: the same
-instructions on the same data, with the processor's caches now holding them (a statement's times are passed to
-the repeats as new, equal objects, so `db.raw`'s memory of the last time it converted does not spare them a
-conversion the act made). What the act's code between the
-calls evicts is the difference. Every listed call is pure (no statement, nothing written), so repeating it changes
-nothing the act does.
+instructions on the same data, with the processor's caches now holding them. A statement's times are passed to the
+repeats as new, equal objects, so `db.raw`'s memory of the last time it converted does not spare them a conversion
+the act made. The difference is what the act's code between the calls evicts. Every listed call is pure (no
+statement, nothing written), so repeating it changes nothing the act does.
 
-Per call: the median over the run's pairs of each round, the median of the rounds (µs). `per_pair`: the sums over a
-lead and a filing, and `in_act / again`. The acts run 2 × per pair more of the listed calls than they would, so their
-own wall time here is not a figure of the product's.
+Per call: the median over the round's pairs, the median of the rounds (µs). `per_pair`: the sums over a lead and a
+filing, and `in_act / again`. Each listed call runs three times, so the acts' own wall time here is not a figure of
+the product's.
 """
 
 from __future__ import annotations
