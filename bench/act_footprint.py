@@ -100,8 +100,6 @@ def main() -> None:
     p.add_argument("--pairs", type=int, default=300, help="lead + filing pairs per round")
     p.add_argument("--repeat", type=int, default=3)
     args = p.parse_args()
-    import importlib
-
     import write_path
 
     result = {"bench": "act_footprint", "backend": args.backend, "env": environment(), "pairs": args.pairs,
@@ -116,17 +114,11 @@ def main() -> None:
             if args.backend == "postgres":
                 write_path.fresh_statistics(fx.engine)  # untimed, as the product's scheduler job does
             samples: dict[str, list] = defaultdict(list)
-            saved = []
-            for mod, attr, label in CALLS:
-                owner = importlib.import_module(mod)
-                saved.append((owner, attr, getattr(owner, attr)))
-                setattr(owner, attr, _thrice(getattr(owner, attr), label, samples))
-            try:
+            targets = [(owner, attr, _thrice(fn, label, samples))
+                       for mod, attr, label in CALLS for owner, fn in (write_path._resolve(mod, attr),)]
+            with write_path._patched(targets):  # the originals put back after the round
                 for _ in range(args.pairs):
                     fx.file(*fx.lead())
-            finally:
-                for owner, attr, fn in saved:
-                    setattr(owner, attr, fn)
             rounds.append(dict(samples))
         fx.engine.dispose()
     result.update(summarise(rounds, args.pairs))
