@@ -435,8 +435,8 @@ class Floor:
         p: list = []
         now = self._p(p, self._t(dt.datetime.now(dt.UTC)))  # placeholders appended in the order they appear
         windows = ", ".join(self._p(p, w) for w in self.windows)
-        sql = ("SELECT c.id, c.agency_id, c.case_no, c.stage, c.procedure, c.cause, c.party_id, pa.kind, pa.name, "
-               "c.discovered_on, c.filed_on, c.version, c.updated_at, EXISTS (SELECT 1 FROM deadlines d WHERE "
+        sql = ("SELECT c.id, c.agency_id, c.case_no, c.summary_form_no, c.stage, c.procedure, c.cause, c.party_id, pa.kind, "
+               "pa.name, c.discovered_on, c.filed_on, c.version, c.updated_at, EXISTS (SELECT 1 FROM deadlines d WHERE "
                "d.case_id = c.id AND (d.status = 'missed' OR (d.status = 'open' AND d.paused_since IS NULL AND "
                f"d.due_at <= {now} AND d.kind NOT IN ({windows})))) AS overdue "
                "FROM cases c LEFT JOIN parties pa ON pa.id = c.party_id")
@@ -539,7 +539,7 @@ def run_scenarios(factory, scs: list[dict], deep_after: int, reps: int, floor: F
                 items = call(sc, f, after)
                 if floor is not None:
                     rows = floor.fetch(sc["actor"].read_scope, f, after)
-                    got = [(r[0], bool(r[13])) for r in rows]
+                    got = [(r[0], bool(r[14])) for r in rows]
                     want = [(i["id"], i["overdue"]) for i in items]
                     if got != want:
                         raise SystemExit(f"floor differs from list_cases for {sc['name']} {f} after={after}: "

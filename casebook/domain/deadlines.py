@@ -44,6 +44,14 @@ STATUSES = {
 }
 
 
+def status_label(kind: str, status: str) -> str:
+    """A deadline's status in words, as its kind reads it (`DeadlineKind.met_label`)."""
+    k = KINDS.get(kind)
+    if status == "met" and k is not None and k.met_label:
+        return k.met_label
+    return STATUSES.get(status, status)
+
+
 class Calendar(Protocol):
     """What counting needs of casebook.calendar.WorkingDayCalendar."""
 
@@ -70,6 +78,9 @@ class DeadlineKind:
     window: bool = False  # an optional window: closing unused is 'expired', not 'missed'
     manual: bool = False  # no case act settles it: an officer records it through the API
     note: str = ""
+    # What "met" means for this kind, where 已履行 would say something else: a window closes used or waived (已办结),
+    # the 追责时效 is "met" when the act was discovered within it (时效内发现).
+    met_label: str = ""
 
 
 KINDS: dict[str, DeadlineKind] = {
@@ -87,7 +98,7 @@ KINDS: dict[str, DeadlineKind] = {
         DeadlineKind("service", "处罚决定书送达期限", f"{PENALTY_LAW}第六十一条、第八十五条", "working", 7, "作出决定之日",
                      2),
         DeadlineKind("hearing_request", "陈述申辩、听证申请期限", f"{PENALTY_LAW}第六十四条第一项、第八十五条", "working",
-                     5, "事先告知书送达之日", 0, duty="party", window=True),
+                     5, "事先告知书送达之日", 0, duty="party", window=True, met_label="已办结"),
         DeadlineKind("hearing_notice", "听证通知送达期限", f"{PENALTY_LAW}第六十四条第二项、第八十五条", "working", 7,
                      "举行听证之日（倒数）", 2, note="应当在举行听证的七个工作日前通知；到期日为最后可送达通知的日期"),
         DeadlineKind("payment", "缴纳罚款期限", f"{PENALTY_LAW}第六十七条", "calendar", 15, "收到处罚决定书之日", 3,
@@ -103,7 +114,7 @@ KINDS: dict[str, DeadlineKind] = {
         DeadlineKind("police_decision", "公安机关立案审查期限", f"{REFERRAL_RULES}第八条", "calendar", 3, "公安机关接受移送之日", 1,
                      duty="police"),
         DeadlineKind("reconsideration_request", "提请复议期限", f"{REFERRAL_RULES}第九条", "calendar", 3,
-                     "收到不予立案通知书之日", 1, window=True),
+                     "收到不予立案通知书之日", 1, window=True, met_label="已办结"),
         DeadlineKind("referral_handover", "移交涉案物品和材料期限", f"{REFERRAL_RULES}第十二条", "calendar", 3,
                      "接到立案通知书之日", 1,
                      note="公安机关决定立案的，将涉案物品以及与案件有关的其他材料移交公安机关，并办结交接手续；"
@@ -113,7 +124,7 @@ KINDS: dict[str, DeadlineKind] = {
         DeadlineKind("legal_review", "法制审核期限", f"{PENALTY_LAW}第五十八条；国办发〔2018〕118号", "working", 10,
                      "提交法制审核之日", 3, extension=10, note="审核时限由各机关规定，默认十个工作日；经批准可以延长"),
         DeadlineKind("limitation", "追责时效", f"{PENALTY_LAW}第三十六条", "years", 2, "违法行为发生之日（连续或者继续状态的，自行为终了之日）",
-                     0, note="涉及公民生命健康安全、金融安全且有危害后果的，延长至五年"),
+                     0, note="涉及公民生命健康安全、金融安全且有危害后果的，延长至五年", met_label="时效内发现"),
     ]
 }
 # Kinds counted under 310号, whose 「3日」 counting is configuration (rules.md §1, §12 open questions).

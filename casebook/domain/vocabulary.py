@@ -149,6 +149,50 @@ REMEDY_OUTCOMES = {"upheld": "维持", "revoked": "撤销", "changed": "变更",
 REMEDY_CONCLUSIONS = {**REMEDY_OUTCOMES, "dismissed": "驳回", "withdrawn": "撤回申请或者撤诉", "other": "其他方式终结"}
 
 
+# --- the 办案记录 (trail) ------------------------------------------------------------------------------
+#: What a case's trail records besides its acts (whose labels are their declarations', services.acts): what the
+#: system does on its own (the rule checks, the deadlines, the publicity workflow) and what other services record on
+#: the case. The 办案记录 and the 评查 page show these in place of the codes; every action recorded on a case has
+#: one (tests/unit/test_page_wording.py reads the recording calls of the code to hold this).
+TRAIL_ACTIONS = {
+    # services.rules: what the rule checks raise on the case (行刑衔接; 重大执法决定法制审核)
+    "case.suggest_referral": "系统提示：涉嫌犯罪，应当考虑移送",
+    "case.require_legal_review": "系统提示：属于重大执法决定，须经法制审核",
+    # services.deadlines: the case's statutory deadlines
+    "deadline.planned": "计算期限",
+    "deadline.replanned": "重新计算期限",
+    "deadline.scheduled": "确定到期日",
+    "deadline.rescheduled": "按国务院节假日安排重算到期日",
+    "deadline.calendar_missing": "节假日安排尚未载入，到期日暂定",
+    "deadline.warning": "期限即将届满提醒",
+    "deadline.met": "期限已履行",
+    "deadline.missed": "期限已超期",
+    "deadline.expired": "期限届满",
+    "deadline.cancelled": "期限不再计算",
+    "deadline.extended": "延长期限",
+    "deadline.paused": "期限暂停计算",
+    "deadline.resumed": "期限恢复计算",
+    "deadline.surcharge_paused": "加处罚款暂停计算",
+    "deadline.surcharge_resumed": "加处罚款恢复计算",
+    # services.publicity: 行政处罚决定公示 (行政处罚法 第四十八条)
+    "publication.drafted": "生成公示信息（待公示）",
+    "publication.not_published": "依规定不予公示",
+    "publication.updated": "修改公示信息",
+    "publication.published": "公示行政处罚决定",
+    "publication.excluded": "决定不予公开",
+    "publication.withdrawn": "撤回公示",
+    "publication.removed": "提前停止公示（信用修复）",
+    "publication.expired": "公示期满",
+    # services.documents: 文书
+    "document.requested": "出具文书",
+    "document.rendered": "文书已生成",
+    "document.render_failed": "文书生成失败",
+    "document.voided": "作废文书",
+    # services.parties, services.publicity
+    "party.updated": "修改当事人信息",
+    "remedy.outcome_recorded": "记录行政复议或者行政诉讼结果",
+}
+
 def label(table: dict[str, str], code: str | None, default: str = "") -> str:
     """The Chinese label of `code` in `table`; the code itself when the table does not know it."""
     if code is None:

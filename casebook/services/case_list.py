@@ -23,8 +23,8 @@ from .context import Actor
 
 _c = Case.__table__.c
 _p = Party.__table__.c
-_COLUMNS = (_c.id, _c.agency_id, _c.case_no, _c.stage, _c.procedure, _c.cause, _c.party_id, _p.kind, _p.name,
-            _c.discovered_on, _c.filed_on, _c.version, _c.updated_at)
+_COLUMNS = (_c.id, _c.agency_id, _c.case_no, _c.summary_form_no, _c.stage, _c.procedure, _c.cause, _c.party_id, _p.kind,
+            _p.name, _c.discovered_on, _c.filed_on, _c.version, _c.updated_at)
 
 
 def _base():
@@ -109,11 +109,11 @@ def list_cases(s: Session, actor: Actor, filters: dict, *, limit: int = 50, afte
 def _items(rows) -> list[dict]:
     stages = STAGES
     return [
-        {"id": id_, "agency_id": agency_id, "case_no": case_no, "stage": stage, "stage_label": stages.get(stage),
-         "procedure": procedure, "cause": cause,
+        {"id": id_, "agency_id": agency_id, "case_no": case_no, "summary_form_no": form_no, "stage": stage,
+         "stage_label": stages.get(stage), "procedure": procedure, "cause": cause,
          "party": None if party_id is None else {"id": party_id, "kind": party_kind, "name": party_name},
          "discovered_on": discovered_on.isoformat(), "filed_on": None if filed_on is None else filed_on.isoformat(),
          "version": version, "updated_at": updated_at.isoformat(), "overdue": bool(overdue)}
-        for (id_, agency_id, case_no, stage, procedure, cause, party_id, party_kind, party_name, discovered_on, filed_on,
-             version, updated_at, overdue) in rows
+        for (id_, agency_id, case_no, form_no, stage, procedure, cause, party_id, party_kind, party_name, discovered_on,
+             filed_on, version, updated_at, overdue) in rows
     ]

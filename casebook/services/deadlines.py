@@ -449,7 +449,7 @@ def view(d: Deadline, case_no: str | None, now: dt.datetime | None = None) -> di
         "counting": (d.meta or {}).get("counting"), "extended_days": d.extended_days, "paused_days": d.paused_days,
         "paused_since": d.paused_since, "starts_on": d.starts_on, "start_at": d.start_at, "due_on": d.due_on,
         "due_at": d.due_at, "warn_on": d.warn_on, "basis": d.basis, "status": d.status,
-        "status_label": dl.STATUSES.get(d.status, d.status), "warned_at": d.warned_at, "missed_at": d.missed_at,
+        "status_label": dl.status_label(d.kind, d.status), "warned_at": d.warned_at, "missed_at": d.missed_at,
         "met_on": d.met_on, "cancelled_at": d.cancelled_at, "calendar_missing_year": d.calendar_missing_year,
         "provisional": is_provisional(d),
         "provisional_note": provisional_note(d.calendar_missing_year) if is_provisional(d) else None,
@@ -534,7 +534,7 @@ def record_met(s: Session, actor: Actor, deadline_id: int, *, on: dt.date, note:
     if not k.manual:
         raise Conflict(f"“{k.label}”由案件办理环节自动结清，不能手工登记", code="deadline_settled_by_act")
     if d.status not in LIVE:
-        raise Conflict(f"该期限已{dl.STATUSES.get(d.status, d.status)}", code="deadline_not_live")
+        raise Conflict(f"该期限{dl.status_label(d.kind, d.status)}", code="deadline_not_live")
     if on > local_today():
         raise ValidationFailed("日期不能晚于今天", code="date_in_future", errors={"on": ["日期不能晚于今天"]})
     settle(s, case, d.kind, ref=d.ref, on=on, actor=actor, note=note)

@@ -142,6 +142,8 @@ class CaseBriefOut(Strict):
     id = fields.Integer()
     agency_id = fields.Integer()
     case_no = fields.String(allow_none=True)
+    summary_form_no = fields.String(allow_none=True, metadata={
+        "description": "当场处罚（简易程序）案件的当场处罚决定书编号；简易程序不立案，没有案号"})
     stage = fields.String()
     stage_label = fields.Function(lambda c: STAGES.get(c.stage), dump_only=True)
     procedure = fields.String()
@@ -492,8 +494,10 @@ class SummaryDecisionIn(Strict):
     cause = Text(300, required=True)
     facts_text = Text(5000, required=True)
     violations = fields.List(fields.Nested(ViolationIn), validate=validate.Length(max=5))
+    # 行政处罚法 第五十一条: on the spot only a warning or a fine. The page offers just those two; the API takes any kind,
+    # and the act's guard (summary_within_limits) refuses the others with the article.
     penalty_kinds = fields.List(fields.String(validate=validate.OneOf(list(PENALTY_KINDS))), required=True,
-                                validate=validate.Length(min=1, max=2))
+                                validate=validate.Length(min=1, max=2), metadata={"form_choices": ["warning", "fine"]})
     fine_amount = Money(allow_none=True)
     basis = Text(2000, required=True)
     officer_ids = Ids(required=True)

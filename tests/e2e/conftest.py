@@ -59,11 +59,17 @@ def server(tmp_path_factory):
     with unit_of_work(sessions) as s:
         seed_demo_cases(s, settings)
     app = create_app(settings, engine=engine)
+    # As `casebook serve` runs: the relay and the worker in this process, so what the event handlers do (deadlines
+    # planned, the rule checks, referral suggestions) shows on the pages as it would for a user.
+    from events.runtime import start_background
+
+    events = start_background(app.extensions["casebook"]["sessions"], settings)
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     yield {"url": f"http://127.0.0.1:{srv.server_port}", "sessions": sessions}
     srv.shutdown()
+    events.stop()
     engine.dispose()
 
 
@@ -76,6 +82,11 @@ def browser(server):
                               env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
         yield b
         b.close()
+
+
+#: A record's code (event types and trail actions are named `<thing>.<what>`), as it would show if a page printed it.
+RECORD_CODE = re.compile(r"\b(?:case|deadline|publication|document|case_file|referral|legal_review|remedy|evaluation|"
+                         r"party|user|credential|summary_decision|calendar|catalogue)\.[a-z_]+\b")
 
 
 class Journey:
@@ -105,9 +116,13 @@ class Journey:
         self.page.screenshot(path=str(self.dir / f"{self.n:02d}-{label}.png"), full_page=True)
 
     def check(self, label: str):
-        """Screenshot the page and run axe-core on it (once per distinct page state)."""
+        """Screenshot the page, run axe-core on it (once per distinct page state) and check that no code of the
+        product's records (an event or trail action such as `deadline.planned`) shows in place of its words."""
         self.shot(re.sub(r"[^\w-]+", "_", label).strip("_")[:60] or "page")
         self.axe()
+        if "/api/docs" not in self.page.url:  # the API explorer documents the codes themselves
+            codes = RECORD_CODE.findall(self.page.inner_text("body"))
+            assert not codes, f"codes shown on {self.page.url}: {sorted(set(codes))}"
         return self.page
 
     def axe(self):

@@ -4,6 +4,8 @@ records a correction (整改). Screenshots at 1366 and 375 px under var/e2e/, ax
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -34,6 +36,9 @@ def _score_all(journey, server, round_files: list[int], wide: bool = True):
         for fid in sorted(fids):
             j.goto(f"/evaluation/files/{fid}")
             expect(p.get_by_role("heading", name="自动检查（", exact=False)).to_be_visible()
+            # the file's 执法全过程记录 in words, the system's entries (deadlines, 公示) too: no code reaches the page
+            acts = p.locator("h3:has-text('执法全过程记录') + .table-wrap td:nth-child(3)").all_inner_texts()
+            assert acts and not [a for a in acts if re.search(r"[a-z]+[._][a-z_]+", a)], acts
             if first:  # an override without a reason is refused in Chinese; with one it is saved
                 p.fill("#d-F-SEALS", "1")
                 p.get_by_role("button", name="计算得分并保存").click()

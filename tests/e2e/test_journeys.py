@@ -174,9 +174,21 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
         b.locator("[name=basis]").fill("《中华人民共和国食品安全法》第一百二十五条")
     _do(head, "作出处理决定", decide)
     expect(head.page.locator(".case-head .tag").first).to_have_text("已决定")
-    t = head.goto(f"/cases/{cid}?tab=trail")
-    expect(t.locator(".timeline li").first).to_contain_text("作出处理决定")
-    expect(t.locator(".timeline li").first).to_contain_text("赵敏（负责人）")
+    # The worker runs beside the app (as under `casebook serve`): after the decision it drafts the 公示 record and
+    # plans the deadlines, and the timeline names those system entries in Chinese too.
+    for _ in range(40):
+        t = head.goto(f"/cases/{cid}?tab=trail")
+        if t.locator(".timeline li", has_text="生成公示信息").count():
+            break
+        t.wait_for_timeout(250)
+    decided = t.locator(".timeline li").filter(has=t.locator(".what", has_text=re.compile(r"^作出处理决定$"))).first
+    expect(decided).to_contain_text("赵敏（负责人）")
+    drafted = t.locator(".timeline li", has_text="生成公示信息（待公示）").first
+    expect(drafted).to_contain_text("系统")
+    expect(drafted).not_to_contain_text("系统（")
+    expect(t.locator(".timeline li", has_text="计算期限：").first).to_be_visible()
+    whats = t.locator(".timeline li .what").all_inner_texts()
+    assert whats and not [w for w in whats if re.search(r"[a-z]+[._][a-z_]+", w)], whats
     t.click("text=校验本案记录链")
     t.wait_for_load_state()
     expect(t.locator(".toast-success")).to_contain_text("哈希链校验通过")

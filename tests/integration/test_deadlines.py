@@ -430,7 +430,9 @@ def test_an_officer_records_a_publication_as_met_but_not_a_deadline_a_case_act_s
     assert api.post(f"/api/v1/deadlines/{pub.id}/met", {"on": "2099-01-01", "note": "x"}).status_code == 422
     r = api.post(f"/api/v1/deadlines/{pub.id}/met", {"on": "2026-03-20", "note": "已在国家企业信用信息公示系统公示"})
     assert r.status_code == 200 and r.get_json()["status"] == "met" and r.get_json()["met_on"] == "2026-03-20"
-    assert api.post(f"/api/v1/deadlines/{pub.id}/met", {"on": "2026-03-20", "note": "x"}).status_code == 409
+    again = api.post(f"/api/v1/deadlines/{pub.id}/met", {"on": "2026-03-20", "note": "x"})
+    assert again.status_code == 409 and again.get_json()["code"] == "deadline_not_live"
+    assert again.get_json()["message"] == "该期限已履行"
     with sessions() as s:
         entry = s.execute(select(m.TrailEntry).where(m.TrailEntry.action == "deadline.met")).scalar_one()
     assert entry.actor_role == "officer" and "已在国家企业信用信息公示系统公示" in entry.payload

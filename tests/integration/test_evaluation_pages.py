@@ -5,9 +5,15 @@ changes nothing and says why in Chinese."""
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from casebook.db import models as m
+from casebook.services import documents
+from casebook.services.context import actor_for
+from casebook.web.ui import fmt
 from tests.integration.test_evaluation_api import SUP, new_round, username, world  # noqa: F401 — the fixture
 from tests.integration.test_pages import _csrf, _login
 
@@ -30,10 +36,20 @@ def test_pages_by_role(app, api, world, sessions):  # noqa: F811
         assert c.get(f"/evaluation/rounds/{rnd['id']}").status_code == 403, who
         assert c.get("/evaluation/mine").status_code == 200, who
     f = rnd["files"][0]
+    with sessions() as s, s.begin():  # a 文书 of the file, issued as the handling officer issues it
+        zhang = s.execute(select(m.User).where(m.User.username == "zhangwei")).scalar_one()
+        doc = documents.issue_document(s, actor_for(s, zhang), f["case_id"], "closing_approval", options=documents.Options())
+        doc_no, doc_date = doc.document_no, doc.doc_date
     ev = username(sessions, f["evaluator_id"])
     evc = _client(app, ev)
     page = evc.get(f"/evaluation/files/{f['id']}").get_data(as_text=True)
     assert "计算得分并保存" in page and "自动检查" in page and "执法全过程记录" in page
+    # the file's documents and trail in words: the title, the status, the date as the pages write dates
+    row = re.search(r"<tr><td>结案审批表</td>.*?</tr>", page)
+    assert row and "排队等待生成" in row.group(0) and fmt.date(doc_date) in row.group(0), page
+    assert (doc_no or "—") in row.group(0) and "closing_approval" not in page and ">requested<" not in page
+    trail = page[page.index("执法全过程记录"):]
+    assert "结案" in trail and "出具文书" in trail and not re.search(r"<td>[a-z]+[._][a-z_]+</td>", trail)
     off = _client(app, "zhangwei")
     assert off.get(f"/evaluation/files/{f['id']}").status_code == 404  # not before the results are sent
     r = evc.post(f"/evaluation/files/{f['id']}/score", data={"csrf_token": _csrf(page), "defects.F-FORMS": "1"},

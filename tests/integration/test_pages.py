@@ -238,6 +238,8 @@ def test_a_document_preview_is_a_pdf_marked_preview_and_issues_nothing(client, a
 def test_an_on_the_spot_fine_over_the_summary_limit_is_refused_with_its_article_and_nothing_is_made(client, sessions):
     _login(client)
     page = client.get("/work/summary/new").get_data(as_text=True)
+    # 第五十一条: on the spot only a warning or a fine, so the form offers just those two kinds
+    assert re.findall(r'name="penalty_kinds" value="(\w+)"', page) == ["warning", "fine"]
     with sessions() as s:
         person = s.execute(select(m.Party.id).where(m.Party.kind == "person")).scalars().first()
         ids = [str(i) for i in s.execute(select(m.User.id).where(m.User.username.in_(("zhangwei", "liqiang")))).scalars()]

@@ -116,7 +116,6 @@ def case_context(s, case_id: int, *, open_act: str | None = None, values=None, e
         "documents": records["documents"],
         "doc_forms": _doc_forms(open_doc) if tab == "documents" else [],
         "open_doc_message": (open_doc or {}).get("message"),
-        "DOC_TITLES": {**{d["code"]: d["title"] for d in documents.document_types()}, "case_file": "案卷"},
         "reviews": records["reviews"], "referrals": records["referrals"],
         "evaluation": rules.evaluate(s, case) if case.violations and (tab == "basic" or review) else None,
         "EVIDENCE_KINDS": EVIDENCE_KINDS, "refusal": refusal, "open_act": open_act, "tab": tab,
@@ -177,12 +176,14 @@ def refused_groups(refused: list[dict], *, referral_live: bool = False) -> dict:
 
 def _trail_row(e, users_by_id: dict) -> dict:
     """One 办案记录 entry as the timeline shows it: time to the second, who (role), the act, the opinion."""
-    data = json.loads(e.payload).get("data") or {}
+    payload = json.loads(e.payload)
+    data = payload.get("data") or {}
     opinion = next((data[k] for k in ("opinion_text", "reason", "note", "summary", "report", "opinion")
                     if isinstance(data.get(k), str) and data.get(k)), "")
     who = users_by_id.get(e.actor_id) or ("系统" if e.actor_id is None else f"用户{e.actor_id}")
+    role = fmt.TRAIL_ROLE.get(e.actor_role, e.actor_role)
     return {"iso": e.occurred_at.isoformat(), "at": fmt.datetime(e.occurred_at, True), "who": who,
-            "role": fmt.TRAIL_ROLE.get(e.actor_role, e.actor_role), "what": fmt.label_of(e.action),
+            "role": None if role == who else role, "what": fmt.label_of(e.action, payload),
             "opinion": opinion if len(opinion) <= 200 else opinion[:199] + "…"}
 
 

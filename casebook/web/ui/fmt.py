@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from casebook.documents.context import CASE_FILE
 from casebook.domain import deadlines as dl
 from casebook.domain import lifecycle as lc
 from casebook.domain.deadlines import local_date
 from casebook.domain.fields import CASE_SOURCE_LABELS
 from casebook.domain.lifecycle import DECISION_KINDS, PENALTY_KINDS, ROLE_LABELS, STAGES
+from casebook.domain.vocabulary import DOCUMENT_STATUSES, TRAIL_ACTIONS
 from casebook.services.acts import ACTS
 from casebook.services.context import LOCAL_TZ, local_today
+from schemas.documents import DOCUMENT_TYPES
 
 PROCEDURES = {"ordinary": "普通程序", "summary": "简易程序", "fast": "快速办理"}
 STAGE_TONE = {"lead": "grey", "filed": "blue", "investigating": "blue", "investigation_closed": "blue",
@@ -23,6 +26,8 @@ REVIEW_STATUS = {"none": "无需审核", "required": "需法制审核", "submitt
                  "under_review": "审核中", "approved": "审核通过", "returned": "审核退回"}
 REFERRAL_STATUS = lc.REFERRAL_STATUS
 TRAIL_ROLE = {**ROLE_LABELS, "system": "系统"}
+#: A document's title by its type (the bound case file included: documents.context.CASE_FILE).
+DOC_TITLES = {**{code: t.title for code, t in DOCUMENT_TYPES.items()}, CASE_FILE: "案卷"}
 
 
 def date(v) -> str:
@@ -52,7 +57,8 @@ def money(v) -> str:
 
 
 def deadline_badge(d: dict | None) -> dict | None:
-    """A deadline as words and a tone: 已超期N天 (red), 即将到期 (orange), 剩余N天 (…到期), 已办结 (grey)."""
+    """A deadline as words and a tone: 已超期N天 (red), 即将到期 (orange), 剩余N天 (…到期), 已办结 and a party's window
+    closed unused, 期满未行使 (grey)."""
     if not d:
         return None
     today = local_today()
@@ -66,6 +72,11 @@ def deadline_badge(d: dict | None) -> dict | None:
         return {"tone": "grey", "text": "到期日待定" + provisional, "label": d.get("label")}
     days = (due - today).days
     when = f"{due.month}月{due.day}日到期"
+    k = dl.KINDS.get(d.get("kind"))
+    if d.get("status") == "expired" or (k is not None and k.window and days < 0 and not d.get("overdue")):
+        # a party's window (陈述申辩、听证申请 …) that closed unused is not the agency's lateness: no red
+        return {"tone": "grey", "text": f"{dl.STATUSES['expired']}（{due.month}月{due.day}日届满）", "label": d.get("label"),
+                "due": due}
     if d.get("overdue") or days < 0:
         return {"tone": "red", "text": f"已超期{max(-days, 0)}天（{when}）", "label": d.get("label"), "due": due}
     warn = d.get("warn_on")
@@ -76,15 +87,31 @@ def deadline_badge(d: dict | None) -> dict | None:
             "unit": unit}
 
 
-OTHER_ACTIONS = {"document.requested": "出具文书", "document.rendered": "文书已生成", "document.voided": "作废文书",
-                 "case_file.requested": "组卷", "deadline.extended": "延长期限", "deadline.met": "期限已履行"}
+def case_ref(c) -> str:
+    """How a list names a case (a mapping or an object): its 案号; an on-the-spot case, which has none (简易程序 is not
+    立案), by its 当场处罚决定书 number; a lead by its number in the system."""
+    get = c.get if isinstance(c, dict) else (lambda k: getattr(c, k, None))
+    if get("case_no"):
+        return get("case_no")
+    if get("summary_form_no"):
+        return get("summary_form_no")
+    return ("当场处罚" if get("procedure") == "summary" else "案源") + f"（编号{get('id')}）"
 
 
-def label_of(action: str) -> str:
-    """A trail action in Chinese: case.file → 立案."""
-    code = action.removeprefix("case.")
-    t = ACTS.get(code)
-    return t.label if t else OTHER_ACTIONS.get(action, action)
+def label_of(action: str, payload: dict | None = None) -> str:
+    """A trail action in Chinese: case.file → 立案 (the act's declaration), deadline.planned → 计算期限
+    (`vocabulary.TRAIL_ACTIONS`); a deadline's entry names its deadline (计算期限：作出处罚决定期限) when `payload`,
+    the entry's own, is given, and a deadline met says it as its kind does (`DeadlineKind.met_label`)."""
+    t = ACTS.get(action.removeprefix("case.")) if action.startswith("case.") else None
+    if t is not None:
+        return t.label
+    text = TRAIL_ACTIONS.get(action, action)
+    if payload and action.startswith("deadline.") and isinstance(payload.get("label"), str):
+        k = dl.KINDS.get(payload.get("kind"))
+        if action == "deadline.met" and k is not None and k.met_label:  # 追责时效：时效内发现, not 期限已履行
+            return f"{payload['label']}：{k.met_label}"
+        text += "：" + payload["label"]
+    return text
 
 
 def install(app) -> None:
@@ -92,6 +119,7 @@ def install(app) -> None:
     app.jinja_env.globals.update(
         STAGES=STAGES, PROCEDURES=PROCEDURES, STAGE_TONE=STAGE_TONE, ROLE_LABELS=ROLE_LABELS, PENALTY_KINDS=PENALTY_KINDS,
         DECISION_KINDS=DECISION_KINDS, REVIEW_STATUS=REVIEW_STATUS, REFERRAL_STATUS=REFERRAL_STATUS, TRAIL_ROLE=TRAIL_ROLE,
-        deadline_badge=deadline_badge, STEPS=STEPS, label_of=label_of,
+        deadline_badge=deadline_badge, STEPS=STEPS, label_of=label_of, case_ref=case_ref, DOC_TITLES=DOC_TITLES,
+        DOCUMENT_STATUSES=DOCUMENT_STATUSES,
         DEADLINE_KINDS={k: v.label for k, v in dl.KINDS.items()}, CASE_SOURCES=CASE_SOURCE_LABELS,
     )

@@ -90,7 +90,7 @@ def form_fields(schema_cls, act: str, officer_field: str | None, people: dict[st
                 fld.subfields.append(sub)
         elif isinstance(f, fields.List):
             inner = f.inner
-            options = _one_of(inner)
+            options = f.metadata.get("form_choices") or _one_of(inner)  # what the page offers of what the API takes
             if options is not None:
                 labels = choice_labels(name, act)
                 fld.widget, fld.choices = "checkboxes", [(o, labels.get(o, o)) for o in options]

@@ -90,7 +90,7 @@ def my_deadlines():
         mine = {c["id"]: c for c in cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=500)}
         rows = [d for d in deadlines.list_for(s, g.actor, status="open", limit=1000) if d["case_id"] in mine or
                 g.actor.roles & {"agency_head", "legal_reviewer"}]
-        return page("work_deadlines.html", s=s, rows=rows, crumbs=[("案件办理", None), ("我的期限", None)])
+        return page("work_deadlines.html", s=s, rows=rows, cases=mine, crumbs=[("案件办理", None), ("我的期限", None)])
 
 
 def _parties(s):
