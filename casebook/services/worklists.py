@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
-from casebook.db.models import Case, CollectiveDiscussion, Deadline, LegalReview, Referral, User
+from casebook.db.models import Case, CollectiveDiscussion, Deadline, LegalReview, Publication, Referral, User
 
 from .cases import load_case
 from .context import Actor, require_role
@@ -78,7 +78,10 @@ def _next_deadlines(s: Session, case_ids: list[int]) -> dict[int, Deadline]:
 
 
 def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
-    """What waits for the head: filing (立案), referral approval (移送), decisions (决定), collective discussion."""
+    """What waits for the head: filing (立案), referral approval (移送), decisions (决定), collective discussion, the
+    extensions to consider (延期), and the 公示 records drafted and not yet published (the head publishes them within
+    the publication deadline: 行政处罚法 第四十八条, 国办发〔2018〕118号). A 公示 item carries `publication_id`: it is
+    handled on the publicity page, not by an act of the case."""
     require_role(actor, "agency_head", "supervisor", "admin", what="approvals.list")
     out = []
     # The oldest waiting first. Each branch from its own index (the stage index; the few cases with a referral),
@@ -109,6 +112,15 @@ def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
     for d, c in extensions:
         if d.warned_at is not None and c.stage not in ("closed", "archived"):
             out.append({"kind": "延期", "action": None, "case": c, "deadline": d})
+    drafts = s.execute(select(Publication.id, Case).join(Case, Case.id == Publication.case_id).where(
+        _scope(actor, Publication.agency_id), Publication.status == "draft").order_by(Publication.id).limit(limit)).all()
+    if drafts:
+        due = {d.ref: d for d in s.execute(select(Deadline).where(
+            Deadline.case_id.in_({c.id for _, c in drafts}), Deadline.kind == "publication",
+            Deadline.status == "open")).scalars()}
+        for pub_id, c in drafts:
+            out.append({"kind": "公示", "action": None, "case": c, "deadline": due.get(str(pub_id)),
+                        "publication_id": pub_id})
     out.sort(key=lambda x: (x["deadline"].due_on if x["deadline"] is not None and x["deadline"].due_on else
                             __import__("datetime").date.max))
     return out

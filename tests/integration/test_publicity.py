@@ -160,6 +160,33 @@ def test_the_worker_drafts_the_publication_from_the_decision_event(api, sessions
     assert pub_deadline(sessions, drafted().id).due_on == D(2026, 3, 27)
 
 
+def test_a_drafted_record_waits_in_the_heads_approvals_until_it_is_published(api, sessions, client):
+    """The head publishes within the deadline (第四十八条; 118号): the draft is one of the head's 待办, handled on the
+    publicity page, and only for the head of its own agency."""
+    from casebook.seed import demo_user
+    from casebook.services import worklists
+    from casebook.services.context import actor_for
+
+    cid = decided(api, sessions)
+    pub = pub_of(sessions, cid)
+
+    def items(who):
+        with sessions() as s:
+            return [r for r in worklists.head_approvals(s, actor_for(s, demo_user(s, who))) if r["kind"] == "公示"]
+    mine = items("zhaomin")
+    assert [(r["case"].id, r["publication_id"], r["action"]) for r in mine] == [(cid, pub.id, None)]
+    assert mine[0]["deadline"].id == pub_deadline(sessions, pub.id).id and mine[0]["deadline"].due_on == D(2026, 3, 27)
+    assert items("zhouhua") == []  # 综合行政执法局's head: not theirs
+    from tests.integration.test_pages import _login
+
+    _login(client, "zhaomin")
+    html = client.get("/head/approvals").get_data(as_text=True)
+    row = html[html.index(">公示<"):]
+    assert f'href="/head/publications/{pub.id}"' in row[:row.index("</tr>")]
+    publish(api, pub.id)
+    assert items("zhaomin") == []
+
+
 # --- preview, publish, scope ----------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The agency head: approvals waiting (立案, 移送, 决定, 集体讨论, 延期) and the referral board (国务院令第310号)."""
+"""The agency head: approvals waiting (立案, 移送, 决定, 集体讨论, 延期, 公示) and the referral board (国务院令第310号)."""
 
 from __future__ import annotations
 
