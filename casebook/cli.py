@@ -206,7 +206,7 @@ def serve(host, port):
     _logging(settings)
     check_or_exit(settings)
     app = create_app(settings)
-    stop = _start_background(app, settings)
+    stop = start_embedded(app, settings)
     server = make_server(host or settings.host, port or settings.port, app, threaded=True)
     click.echo(f"Casebook 已启动：http://{host or settings.host}:{port or settings.port}/ （接口文档：/api/docs）")
 
@@ -231,8 +231,10 @@ def _logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _start_background(app, settings: Settings):
-    """Embedded mode only: relay and worker threads, and periodic signed checkpoints. Never in gunicorn."""
+def start_embedded(app, settings: Settings):
+    """Embedded mode only: relay and worker threads, the scheduler's jobs (the deadline sweep, 公示期满, the problem
+    models, the statistics rollup) and periodic signed checkpoints — what `casebook serve` runs beside the app (the e2e
+    tests run the same). Never in gunicorn. Returns the function that stops them."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from casebook.services.audit import sign_checkpoint

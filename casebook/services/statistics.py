@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Date, Integer, and_, case, cast, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
@@ -248,7 +248,7 @@ class _Grouped:
                            *[func.percentile_cont(p).within_group(value) for p in ps]).select_from(self.frm).where(*where)
                     .group_by(func.rollup(self.key)))
             for r in self.s.connection().execute(stmt):
-                vals = (int(r[1]), *[None if v is None else round(float(v), 1) for v in r[2:]])
+                vals = (int(r[1]), *[half_up(v) for v in r[2:]])
                 if r[0] is None:
                     total = vals
                 else:
@@ -271,7 +271,7 @@ class _Grouped:
             stmt = select(inner.c.k, func.count(), *aggs).group_by(inner.c.k)
             rows = list(self.s.connection().execute(stmt))
             for r in rows:
-                vals = (int(r[1]), *[None if v is None else round(float(v), 1) for v in r[2:]])
+                vals = (int(r[1]), *[half_up(v) for v in r[2:]])
                 if grouped:
                     out[r[0]] = vals
                 else:
@@ -287,8 +287,17 @@ def _money(v) -> Decimal:
     return Decimal(v or 0).quantize(Decimal("0.01"))
 
 
+def half_up(v, places: int = 1) -> float | None:
+    """A figure as 四舍五入 gives it: 85.25 → 85.3. Python's round() rounds a half to the even digit (85.2), and a float
+    such as 0.15 is a hair under it (0.1); the shortest decimal that is the float (its repr) is rounded instead."""
+    if v is None:
+        return None
+    d = v if isinstance(v, Decimal) else Decimal(repr(float(v)))
+    return float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 def _rate(part: int, whole: int) -> float | None:
-    return None if not whole else round(100.0 * part / whole, 1)
+    return None if not whole else half_up(Decimal(100 * part) / Decimal(whole))
 
 
 def _j(col, *path):
@@ -460,7 +469,7 @@ def _reviews(s, q, scope, source=None) -> Table:
         o = {"key": r[0], "rounds": _n(r[1]), "cases": _n(r[2]), "first_reviewed": _n(r[3]), "first_pass": _n(r[4]),
              "returned": _n(r[5])}
         o["first_pass_rate"] = _rate(o["first_pass"], o["first_reviewed"])
-        o["rounds_per_case"] = None if not o["cases"] else round(o["rounds"] / o["cases"], 2)
+        o["rounds_per_case"] = None if not o["cases"] else half_up(Decimal(o["rounds"]) / Decimal(o["cases"]), 2)
         t = t or (0, None, None)
         o["p50_days"], o["p90_days"] = t[1], t[2]
         return o
@@ -534,8 +543,7 @@ def _evaluation(s, q, scope, source=None, *, supervisor: bool = True) -> Table:
     cols = [("files", "评查案卷"), ("score_avg", "平均得分"), ("score_min", "最低分"), ("score_max", "最高分"),
             ("vetoed", "一票否决"), *[(f"grade_{code}", lbl) for code, lbl in GRADES.items()]]
 
-    def score(v):
-        return None if v is None else round(float(v), 1)
+    score = half_up
 
     def row(r):
         o = {"key": r[0], "files": _n(r[1]), "score_avg": score(r[2]), "score_min": score(r[3]),
@@ -681,7 +689,7 @@ def _durations(s, q: Query, scope: Scope, metric: str, source: str, ps=(0.5, 0.9
         n = sum(h.values())
         if not n:
             return (0, None, None)
-        return (n, *[round(float(_percentile(hist, n, p, dialect)), 1) for p in ps])
+        return (n, *[half_up(_percentile(hist, n, p, dialect)) for p in ps])
 
     return {k: figures(h) for k, h in groups.items()}, figures(whole)
 

@@ -59,17 +59,18 @@ def server(tmp_path_factory):
     with unit_of_work(sessions) as s:
         seed_demo_cases(s, settings)
     app = create_app(settings, engine=engine)
-    # As `casebook serve` runs: the relay and the worker in this process, so what the event handlers do (deadlines
-    # planned, the rule checks, referral suggestions) shows on the pages as it would for a user.
-    from events.runtime import start_background
+    # As `casebook serve` runs: the relay, the worker and the scheduler's jobs in this process, so what the event
+    # handlers and the sweep do (deadlines planned, warned and closed, the 公示 drafts, the rule checks' prompts) shows
+    # on the pages as it does for a user.
+    from casebook.cli import start_embedded
 
-    events = start_background(app.extensions["casebook"]["sessions"], settings)
+    stop = start_embedded(app, settings)
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     yield {"url": f"http://127.0.0.1:{srv.server_port}", "sessions": sessions}
     srv.shutdown()
-    events.stop()
+    stop()
     engine.dispose()
 
 

@@ -90,3 +90,30 @@ def test_an_officer_fines_on_the_spot_on_a_phone_and_reads_the_deadlines_it_set(
     assert dates and dates == sorted(dates), dates
     desk.check("my-deadlines-1366")
     _fits(desk.page, 1366)
+
+
+def test_an_officer_on_a_phone_is_told_why_a_password_change_is_refused_and_keeps_the_old_one(journey):
+    j = journey("password-375", viewport=(375, 812), mobile=True)
+    j.login("liqiang")
+    p = j.page
+    p.locator("summary", has_text="李强").click()  # the user menu
+    p.get_by_role("link", name="修改密码").click()
+    p.wait_for_load_state()
+    expect(p.get_by_role("heading", name="修改密码")).to_be_visible()
+    j.check("password-form")
+    # each refusal beside its field, in Chinese: the confirmation first, then the current password
+    for again, field, message, shot in (("Casebook-new-2027", "confirm_password", "两次输入的密码不一致", "password-mismatch"),
+                                        ("Casebook-new-2026", "current_password", "当前密码不正确", "password-wrong-old")):
+        for name, value in (("current_password", "not-the-password"), ("new_password", "Casebook-new-2026"),
+                            ("confirm_password", again)):
+            p.fill(f"#{name}", value)
+        p.get_by_role("button", name="确定").click()
+        p.wait_for_load_state()
+        expect(p.locator(f"#{field}-err")).to_have_text(message)
+        expect(p.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+        j.check(shot)
+        _fits(p, 375)
+    # nothing changed: the old password still signs in
+    p.context.clear_cookies()
+    j.login("liqiang")
+    expect(p.locator("summary", has_text="李强")).to_be_visible()

@@ -98,6 +98,32 @@ def test_a_wrong_password_is_told_in_chinese_and_issues_nothing(client, sessions
     assert _tokens(sessions) == before
 
 
+def test_a_password_change_refused_says_why_beside_its_field_and_changes_nothing(client, sessions):
+    _login(client)
+    page = client.get("/password").get_data(as_text=True)
+    with sessions() as s:
+        hash_before = s.execute(select(m.User.password_hash).where(m.User.username == "zhangwei")).scalar_one()
+
+    def change(current, new, again):
+        r = client.post("/password", data={"csrf_token": _csrf(page), "current_password": current, "new_password": new,
+                                           "confirm_password": again})
+        return r.status_code, r.get_data(as_text=True)
+    for (current, new, again), field, message in (
+            (("wrong-password-9", "Casebook-new-2026", "Casebook-new-2026"), "current_password", "当前密码不正确"),
+            ((PASSWORD, "Casebook-new-2026", "Casebook-new-2027"), "confirm_password", "两次输入的密码不一致"),
+            ((PASSWORD, "short", "short"), "new_password", "")):
+        status, html = change(current, new, again)
+        err = re.search(rf'<p class="err" id="{field}-err">([^<]+)</p>', html)
+        assert status == 422 and err and message in err.group(1), (field, html[html.find("<main"):][:1500])
+        assert f'id="{field}" name="{field}"' in html and 'aria-invalid="true"' in html
+    with sessions() as s:
+        assert s.execute(select(m.User.password_hash).where(m.User.username == "zhangwei")).scalar_one() == hash_before
+    status, _ = change(PASSWORD, "Casebook-new-2026", "Casebook-new-2026")
+    assert status == 302
+    with sessions() as s:
+        assert s.execute(select(m.User.password_hash).where(m.User.username == "zhangwei")).scalar_one() != hash_before
+
+
 def _page_token(client) -> str:
     with client.session_transaction() as sess:
         return sess["token"]
@@ -254,6 +280,11 @@ def test_an_on_the_spot_fine_over_the_summary_limit_is_refused_with_its_article_
         assert s.execute(select(func.count()).select_from(m.Case)).scalar_one() == before
     r = client.post("/work/summary/new", data={**form, "fine_amount": "100.00"})
     assert r.status_code == 302 and "/cases/" in r.headers["Location"]
+    # the case page names it by its 决定书 number (简易程序 has no 案号) and its progress has no 立案, 调查 or 审核
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert '<h1 id="case-title">当场处罚决定书 SD202600002 ' in page
+    steps = page[page.index('aria-label="办案进度"'):page.index("</ol>", page.index('aria-label="办案进度"'))]
+    assert re.findall(r"</span>(\w+)", steps) == ["当场作出决定", "送达", "执行", "结案"] and 'aria-current="step"' in steps
 
 
 def test_a_head_extends_a_legal_review_deadline_from_the_case_page_and_an_officer_may_not(client, api, sessions):

@@ -138,3 +138,15 @@ def test_a_window_closed_unused_is_not_shown_as_late():
     assert swept["tone"] == "grey" and swept["text"].startswith("期满未行使")
     late = deadline_badge({"kind": "service", "status": "open", "due_on": past, "overdue": True})
     assert late["tone"] == "red" and late["text"].startswith("已超期5天")
+
+
+def test_statistics_round_half_up_as_people_do():
+    from decimal import Decimal
+
+    from casebook.services.statistics import _rate, half_up
+
+    assert half_up(85.25) == 85.3 and half_up(Decimal("85.25")) == 85.3  # round() gives 85.2
+    assert half_up(0.15) == 0.2 and half_up(2.675, 2) == 2.68  # floats a hair under the half
+    assert half_up(-1.25) == -1.3 and half_up(None) is None and half_up(7) == 7.0
+    assert _rate(1, 8) == 12.5 and _rate(1, 3) == 33.3 and _rate(2, 3) == 66.7 and _rate(0, 0) is None
+    assert _rate(189, 200) == 94.5 and _rate(1889, 2000) == 94.5  # 94.45 → 94.5

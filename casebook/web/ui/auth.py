@@ -101,21 +101,31 @@ def logout():
 def password():
     if request.method == "GET":
         return page("password.html", crumbs=[("个人中心", None), ("修改密码", None)])
-    old, new, again = (request.form.get(k) or "" for k in ("old_password", "new_password", "confirm_password"))
+    # The fields are named as the service names them (users.change_password: current_password, new_password), so
+    # what it refuses shows next to its field.
+    old, new, again = (request.form.get(k) or "" for k in PASSWORD_FIELDS)
     errors = {}
     if not old:
-        errors["old_password"] = "原密码不能为空"
+        errors["current_password"] = "当前密码不能为空"
     if not new:
         errors["new_password"] = "新密码不能为空"
     elif new != again:
         errors["confirm_password"] = "两次输入的密码不一致"
     if not errors:
         try:
-            write(lambda s: users.change_password(s, g.actor, old, new, address=request.remote_addr or ""))
+            # Not in `write`'s transaction: the service checks the current password as a sign-in does (throttled, its
+            # bookkeeping committed on its own) and then writes in its own transaction, as the API calls it.
+            with current_app.extensions["casebook"]["sessions"]() as s:
+                users.change_password(s, g.actor, old, new, address=request.remote_addr or "")
             # Changing the password ends every token of the user, this page's too: sign in again.
             session.clear()
             flash("修改成功，请使用新密码重新登录", "success")
             return redirect(url_for("ui_auth.login"))
         except DomainError as e:
-            errors = {k: "；".join(v) for k, v in (e.errors or {}).items()} or {"_": e.message}
+            errors = {k: "；".join(v) for k, v in (e.errors or {}).items()}
+            if not errors or set(errors) - set(PASSWORD_FIELDS):  # never a refusal without its reason on the page
+                errors["_"] = e.message
     return page("password.html", 422, errors=errors, crumbs=[("个人中心", None), ("修改密码", None)])
+
+
+PASSWORD_FIELDS = ("current_password", "new_password", "confirm_password")

@@ -22,6 +22,8 @@ STAGE_TONE = {"lead": "grey", "filed": "blue", "investigating": "blue", "investi
               "closed": "green", "archived": "green", "declined": "grey", "suspended": "grey", "terminated": "grey"}
 STEPS = [("立案", ("lead", "filed")), ("调查取证", ("investigating",)), ("审核", ("investigation_closed", "prior_notice", "hearing")),
          ("决定", ("decided",)), ("送达", ("served",)), ("执行", ("executing",)), ("结案", ("closed", "archived"))]
+#: 简易程序 (行政处罚法 第五十一条、第五十二条): decided and served on the spot, never 立案'd, investigated or reviewed.
+SUMMARY_STEPS = [("当场作出决定", ()), ("送达", ("served",)), ("执行", ("executing",)), ("结案", ("closed", "archived"))]
 REVIEW_STATUS = {"none": "无需审核", "required": "需法制审核", "submitted": "已提交审核", "assigned": "审核中",
                  "under_review": "审核中", "approved": "审核通过", "returned": "审核退回"}
 REFERRAL_STATUS = lc.REFERRAL_STATUS
@@ -119,7 +121,7 @@ def install(app) -> None:
     app.jinja_env.globals.update(
         STAGES=STAGES, PROCEDURES=PROCEDURES, STAGE_TONE=STAGE_TONE, ROLE_LABELS=ROLE_LABELS, PENALTY_KINDS=PENALTY_KINDS,
         DECISION_KINDS=DECISION_KINDS, REVIEW_STATUS=REVIEW_STATUS, REFERRAL_STATUS=REFERRAL_STATUS, TRAIL_ROLE=TRAIL_ROLE,
-        deadline_badge=deadline_badge, STEPS=STEPS, label_of=label_of, case_ref=case_ref, DOC_TITLES=DOC_TITLES,
+        deadline_badge=deadline_badge, STEPS=STEPS, SUMMARY_STEPS=SUMMARY_STEPS, label_of=label_of, case_ref=case_ref, DOC_TITLES=DOC_TITLES,
         DOCUMENT_STATUSES=DOCUMENT_STATUSES,
         DEADLINE_KINDS={k: v.label for k, v in dl.KINDS.items()}, CASE_SOURCES=CASE_SOURCE_LABELS,
     )
