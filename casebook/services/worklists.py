@@ -64,12 +64,18 @@ def open_referrals(s: Session, actor: Actor, limit: int = 200) -> list[tuple[Cas
     return [(c, nearest.get(c.id)) for c in cases]
 
 
+#: A deadline still to be met: open, or missed and not yet met late (the sweep marks it missed; it stays what the head
+#: must see first, in red, rather than vanish from the list).
+UNMET = ("open", "missed")
+
+
 def _next_deadlines(s: Session, case_ids: list[int]) -> dict[int, Deadline]:
-    """Each case's nearest open deadline with a due date, for a page of cases in one query (not one per case)."""
+    """Each case's nearest unmet deadline with a due date (a missed one first), for a page of cases in one query (not
+    one per case)."""
     out: dict[int, Deadline] = {}
     if not case_ids:
         return out
-    rows = s.execute(select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.status == "open",
+    rows = s.execute(select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.status.in_(UNMET),
                                             Deadline.due_on.is_not(None))
                      .order_by(Deadline.case_id, Deadline.due_on, Deadline.id)).scalars()
     for d in rows:
@@ -117,7 +123,7 @@ def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
     if drafts:
         due = {d.ref: d for d in s.execute(select(Deadline).where(
             Deadline.case_id.in_({c.id for _, c in drafts}), Deadline.kind == "publication",
-            Deadline.status == "open")).scalars()}
+            Deadline.status.in_(UNMET))).scalars()}
         for pub_id, c in drafts:
             out.append({"kind": "公示", "action": None, "case": c, "deadline": due.get(str(pub_id)),
                         "publication_id": pub_id})

@@ -177,6 +177,12 @@ def test_a_drafted_record_waits_in_the_heads_approvals_until_it_is_published(api
     assert [(r["case"].id, r["publication_id"], r["action"]) for r in mine] == [(cid, pub.id, None)]
     assert mine[0]["deadline"].id == pub_deadline(sessions, pub.id).id and mine[0]["deadline"].due_on == D(2026, 3, 27)
     assert items("zhouhua") == []  # 综合行政执法局's head: not theirs
+    with sessions() as s, s.begin():  # the sweep finds it late: it stays, first, with its missed deadline
+        from casebook.services import deadlines
+
+        deadlines.sweep(s, now=dt.datetime(2026, 4, 30, tzinfo=dt.UTC))
+    late = items("zhaomin")
+    assert [r["publication_id"] for r in late] == [pub.id] and late[0]["deadline"].status == "missed"
     from tests.integration.test_pages import _login
 
     _login(client, "zhaomin")
