@@ -29,6 +29,8 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 Unit = Literal["working", "calendar", "hours", "years"]
 Duty = Literal["agency", "party", "police"]
+#: Who must act before a deadline, as the pages say it.
+DUTY_LABELS: dict[str, str] = {"agency": "本机关", "party": "当事人", "police": "公安机关"}
 
 PENALTY_LAW = "行政处罚法"
 COMPULSION_LAW = "行政强制法"

@@ -119,3 +119,15 @@ def available_actions(s: Session, actor: Actor, case: Case) -> list[dict]:
 # --- reading ---------------------------------------------------------------------------------------
 
 from .case_list import list_cases  # noqa: E402,F401  (the case list: one Core query, services/case_list.py)
+
+
+def case_refs(s: Session, actor: Actor, case_ids) -> dict[int, dict]:
+    """What a page needs to name each of these cases (`fmt.case_ref`: 案号, the 当场处罚决定书 number, or the lead's
+    number), for the cases the actor may read; one query."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    q = select(Case.id, Case.case_no, Case.summary_form_no, Case.procedure).where(Case.id.in_(ids))
+    if actor.read_scope is not None:
+        q = q.where(Case.agency_id.in_(sorted(actor.read_scope)))
+    return {r.id: r._asdict() for r in s.execute(q)}

@@ -25,7 +25,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, any_, bindparam, exists, literal_column, or_, select, text, tuple_
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from casebook.calendar.statutory import provisional_note
 from casebook.config import Settings, process_settings
 from casebook.db.engine import session_settings
-from casebook.db.models import Agency, Case, Deadline, utcnow
+from casebook.db.models import Agency, Case, CaseOfficer, Deadline, utcnow
 from casebook.domain import deadlines as dl
 from casebook.domain.errors import CalendarDataMissing, Conflict, NotFound, ValidationFailed
 
@@ -464,22 +476,46 @@ def view(d: Deadline, case_no: str | None, now: dt.datetime | None = None) -> di
     return out
 
 
+def _listing(actor: Actor, *, case_id: int | None = None, case_ids: Iterable[int] | None = None,
+             officer_id: int | None = None, duty: str | None = None, kind: str | None = None):
+    """The deadlines the actor may read, narrowed: one case, a page of cases, the cases an officer is named on, the
+    kinds whose duty is `duty` (the agency's, the party's, the police's), one kind."""
+    agencies = actor.read_scope  # an administrator reads no case contents (docs/decisions.md)
+    conds = []
+    if agencies is not None:
+        conds.append(Deadline.agency_id.in_(sorted(agencies)) if len(agencies) != 1
+                     else Deadline.agency_id == next(iter(agencies)))
+    if case_id is not None:
+        conds.append(Deadline.case_id == case_id)
+    if case_ids is not None:
+        conds.append(Deadline.case_id.in_(sorted(set(case_ids))))
+    if officer_id is not None:
+        conds.append(Deadline.case_id.in_(select(CaseOfficer.case_id).where(CaseOfficer.user_id == officer_id)))
+    if duty is not None:
+        conds.append(Deadline.kind.in_(sorted(k.code for k in dl.KINDS.values() if k.duty == duty)))
+    if kind is not None:
+        conds.append(Deadline.kind == kind)
+    return conds
+
+
+def _statuses(status: str | tuple[str, ...] | None):
+    if status is None:
+        return None
+    return Deadline.status == status if isinstance(status, str) else Deadline.status.in_(status)
+
+
 def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, case_id: int | None = None,
-             status: str | None = None, kind: str | None = None, limit: int = 50, after: int | None = None) -> list[dict]:
+             status: str | tuple[str, ...] | None = None, kind: str | None = None, limit: int = 50,
+             after: int | None = None, case_ids: Iterable[int] | None = None, officer_id: int | None = None,
+             duty: str | None = None) -> list[dict]:
     """Deadlines the actor may read, soonest first (keyset on due date and id).
 
     Provisional due dates (a year whose notice is not loaded) are listed with the others, flagged; status
-    'pending' (or 'provisional') lists only the deadlines counted on a year without data, in id order.
+    'pending' (or 'provisional') lists only the deadlines counted on a year without data, in id order. `status` may be
+    several (("open", "missed"): the deadlines still to be met). `officer_id`: only the cases that officer is named on.
     """
-    agencies = actor.read_scope  # an administrator reads no case contents (docs/decisions.md)
-    q = select(Deadline, Case.case_no).join(Case, Case.id == Deadline.case_id)
-    if agencies is not None:
-        q = q.where(Deadline.agency_id.in_(sorted(agencies)) if len(agencies) != 1
-                    else Deadline.agency_id == next(iter(agencies)))
-    if case_id is not None:
-        q = q.where(Deadline.case_id == case_id)
-    if kind is not None:
-        q = q.where(Deadline.kind == kind)
+    q = select(Deadline, Case.case_no).join(Case, Case.id == Deadline.case_id).where(
+        *_listing(actor, case_id=case_id, case_ids=case_ids, officer_id=officer_id, duty=duty, kind=kind))
     if status in ("pending", "provisional"):
         q = q.where(Deadline.status == "open", Deadline.calendar_missing_year.is_not(None))
         if after is not None:
@@ -487,7 +523,7 @@ def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, cas
         q = q.order_by(Deadline.id)
     else:
         if status is not None:
-            q = q.where(Deadline.status == status)
+            q = q.where(_statuses(status))
         q = q.where(Deadline.due_on.is_not(None))
         if due_before is not None:
             q = q.where(Deadline.due_on <= due_before)
@@ -499,6 +535,15 @@ def list_for(s: Session, actor: Actor, *, due_before: dt.date | None = None, cas
         q = q.order_by(Deadline.due_on, Deadline.id)
     now = utcnow()
     return [view(d, case_no, now) for d, case_no in s.execute(q.limit(limit)).all()]
+
+
+def count_for(s: Session, actor: Actor, *, status: str | tuple[str, ...] | None = None,
+              officer_id: int | None = None, duty: str | None = None) -> int:
+    """How many deadlines `list_for` would list with these filters (the 待办 count), counted in the database."""
+    conds = [*_listing(actor, officer_id=officer_id, duty=duty), Deadline.due_on.is_not(None)]
+    if status is not None:
+        conds.append(_statuses(status))
+    return s.execute(select(func.count()).select_from(Deadline).where(*conds)).scalar_one()
 
 
 MET_ROLES, EXTEND_ROLES = frozenset({"officer", "agency_head"}), frozenset({"agency_head"})

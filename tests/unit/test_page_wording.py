@@ -150,3 +150,42 @@ def test_statistics_round_half_up_as_people_do():
     assert half_up(-1.25) == -1.3 and half_up(None) is None and half_up(7) == 7.0
     assert _rate(1, 8) == 12.5 and _rate(1, 3) == 33.3 and _rate(2, 3) == 66.7 and _rate(0, 0) is None
     assert _rate(189, 200) == 94.5 and _rate(1889, 2000) == 94.5  # 94.45 → 94.5
+
+
+def test_the_time_left_is_told_in_the_deadlines_own_unit():
+    """UI: 「剩余3个工作日（4月12日到期）」 — a working-day deadline (行政处罚法 第八十五条) counts working days left, not
+    calendar days; an hour-counted one (移送 within 24 hours) counts hours and names the hour; the due day says so."""
+    import datetime as dt
+
+    from casebook.calendar import WorkingDayCalendar
+    from casebook.web.ui.fmt import remaining
+
+    cal = WorkingDayCalendar()
+    friday = dt.date(2026, 12, 11)
+    due = {"kind": "hearing_request", "unit": "working", "due_on": dt.date(2026, 12, 15)}
+    assert remaining(due, friday, cal) == "剩余2个工作日"  # Monday and Tuesday; 4 calendar days
+    assert remaining({**due, "unit": "calendar"}, friday, cal) == "剩余4天"
+    assert remaining(due, dt.date(2026, 12, 15), cal) == "今日到期"
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5, minutes=30)
+    assert remaining({"unit": "hours", "due_on": soon.date(), "due_at": soon}, friday, cal) == "剩余6小时"
+
+
+def test_a_badge_reads_a_deadline_row_and_names_working_days_and_the_hour_due():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from casebook.calendar import WorkingDayCalendar
+    from casebook.services.context import LOCAL_TZ, local_today
+    from casebook.web.ui.fmt import deadline_badge
+
+    cal = WorkingDayCalendar()
+    today = local_today()
+    due = cal.provisional().add_working_days(today, 20)  # into 2027, a year without its notice yet
+    row = SimpleNamespace(kind="legal_review", unit="working", due_on=due, due_at=None, warn_on=None, status="open",
+                          calendar_missing_year=None)
+    b = deadline_badge(row, cal)
+    assert b["tone"] == "blue" and b["text"] == f"剩余20个工作日（{due.month}月{due.day}日到期）"
+    at = (dt.datetime.now(LOCAL_TZ) + dt.timedelta(days=5)).replace(hour=14, minute=30, second=0, microsecond=0)
+    b = deadline_badge({"kind": "referral_transfer", "unit": "hours", "due_on": at.date(), "due_at": at,
+                        "status": "open"}, cal)
+    assert b["text"].endswith(f"（{at.month}月{at.day}日 14:30到期）") and "小时" in b["text"]

@@ -58,15 +58,57 @@ def money(v) -> str:
     return f"{Decimal(str(v)):,.2f}"
 
 
-def deadline_badge(d: dict | None) -> dict | None:
-    """A deadline as words and a tone: 已超期N天 (red), 即将到期 (orange), 剩余N天 (…到期), 已办结 and a party's window
-    closed unused, 期满未行使 (grey)."""
+def _page_calendar():
+    """The working-day calendar for this request (the services' cached one), or None outside a request."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return None
+    cal = g.get("_casebook_calendar")
+    if cal is None:
+        from casebook.services.calendar import get_calendar
+        from casebook.web.tx import read_session_factory
+
+        with read_session_factory()() as s:
+            cal = g._casebook_calendar = get_calendar(s)
+    return cal
+
+
+def remaining(d: dict, today: dt.date, calendar=None) -> str:
+    """What is left of an open deadline before it is due, in the deadline's own unit (UI: 「剩余3个工作日」): working
+    days for a working-day deadline (行政处罚法 第八十五条), hours for an hour-counted one (移送 24 小时), else days."""
+    due = d.get("due_on")
+    due = dt.date.fromisoformat(due) if isinstance(due, str) else due
+    unit = d.get("unit")
+    if unit == "hours" and d.get("due_at") is not None:
+        due_at = d["due_at"]
+        due_at = dt.datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+        if due_at.tzinfo is None:
+            due_at = due_at.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
+        hours = -(-(due_at - dt.datetime.now(dt.UTC)).total_seconds() // 3600)  # started hours count whole
+        return f"剩余{max(int(hours), 0)}小时"
+    if due == today:
+        return "今日到期"
+    if unit == "working":
+        cal = calendar if calendar is not None else _page_calendar()
+        if cal is not None:  # a year without its notice is counted as the deadline was: provisionally (（暂定）)
+            return f"剩余{cal.provisional().working_days_between(today, due)}个工作日"
+    return f"剩余{(due - today).days}天"
+
+
+_BADGE_FIELDS = ("kind", "unit", "due_on", "due_at", "warn_on", "status", "calendar_missing_year")
+
+
+def deadline_badge(d, calendar=None) -> dict | None:
+    """A deadline as words and a tone: 已超期N天 (red), 即将到期 (orange), 剩余N个工作日 / N天 / N小时 (…到期), 已办结 and
+    a party's window closed unused, 期满未行使 (grey). The time left is named in the deadline's own unit (`remaining`)."""
     if not d:
         return None
+    if not isinstance(d, dict):  # a deadline row (the approvals' and the referral board's)
+        d = {k: getattr(d, k, None) for k in _BADGE_FIELDS}
     today = local_today()
     due = d.get("due_on")
     due = dt.date.fromisoformat(due) if isinstance(due, str) else due
-    unit = "个工作日" if d.get("unit") == "working_days" else "天"
     provisional = " （暂定）" if d.get("calendar_missing_year") else ""
     if d.get("status") in ("met", "cancelled"):
         return {"tone": "grey", "text": "已办结", "label": d.get("label")}
@@ -74,6 +116,8 @@ def deadline_badge(d: dict | None) -> dict | None:
         return {"tone": "grey", "text": "到期日待定" + provisional, "label": d.get("label")}
     days = (due - today).days
     when = f"{due.month}月{due.day}日到期"
+    if d.get("unit") == "hours" and d.get("due_at") is not None:  # 移送 within 24 hours: the hour it falls due
+        when = f"{due.month}月{due.day}日 {datetime(d['due_at'])[11:]}到期"
     k = dl.KINDS.get(d.get("kind"))
     if d.get("status") == "expired" or (k is not None and k.window and days < 0 and not d.get("overdue")):
         # a party's window (陈述申辩、听证申请 …) that closed unused is not the agency's lateness: no red
@@ -81,12 +125,13 @@ def deadline_badge(d: dict | None) -> dict | None:
                 "due": due}
     if d.get("overdue") or days < 0:
         return {"tone": "red", "text": f"已超期{max(-days, 0)}天（{when}）", "label": d.get("label"), "due": due}
+    left = remaining(d, today, calendar)
+    what = f"{left}（{when.removesuffix('到期')}）" if left == "今日到期" else f"{left}（{when}）"
     warn = d.get("warn_on")
     warn = dt.date.fromisoformat(warn) if isinstance(warn, str) else warn
     if (warn and today >= warn) or days <= 3:
-        return {"tone": "orange", "text": f"即将到期：剩余{days}天（{when}）{provisional}", "label": d.get("label"), "due": due}
-    return {"tone": "blue", "text": f"剩余{days}天（{when}）{provisional}", "label": d.get("label"), "due": due,
-            "unit": unit}
+        return {"tone": "orange", "text": f"即将到期：{what}{provisional}", "label": d.get("label"), "due": due}
+    return {"tone": "blue", "text": f"{what}{provisional}", "label": d.get("label"), "due": due}
 
 
 def case_ref(c) -> str:
@@ -121,7 +166,7 @@ def install(app) -> None:
     app.jinja_env.globals.update(
         STAGES=STAGES, PROCEDURES=PROCEDURES, STAGE_TONE=STAGE_TONE, ROLE_LABELS=ROLE_LABELS, PENALTY_KINDS=PENALTY_KINDS,
         DECISION_KINDS=DECISION_KINDS, REVIEW_STATUS=REVIEW_STATUS, REFERRAL_STATUS=REFERRAL_STATUS, TRAIL_ROLE=TRAIL_ROLE,
-        deadline_badge=deadline_badge, STEPS=STEPS, SUMMARY_STEPS=SUMMARY_STEPS, label_of=label_of, case_ref=case_ref, DOC_TITLES=DOC_TITLES,
+        deadline_badge=deadline_badge, DUTY_LABELS=dl.DUTY_LABELS, STEPS=STEPS, SUMMARY_STEPS=SUMMARY_STEPS, label_of=label_of, case_ref=case_ref, DOC_TITLES=DOC_TITLES,
         DOCUMENT_STATUSES=DOCUMENT_STATUSES,
         DEADLINE_KINDS={k: v.label for k, v in dl.KINDS.items()}, CASE_SOURCES=CASE_SOURCE_LABELS,
     )

@@ -48,14 +48,11 @@ def todo_count(s: Session) -> int:
         return len(worklists.review_queue(s, a, mine=True))
     if "agency_head" in a.roles:
         return len(worklists.head_approvals(s, a))
-    mine = {c["id"] for c in my_cases(s, limit=200)}
-    return sum(1 for d in deadlines.list_for(s, a, status="open", limit=500) if d["case_id"] in mine)
+    # an officer's: the agency's own deadlines still to be met on the cases they are named on (我的期限, first table);
+    # the party's and the police's deadlines are watched there, not counted as 待办
+    from casebook.services.worklists import UNMET
 
-
-def my_cases(s: Session, limit: int = 200):
-    from casebook.services import cases
-
-    return cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=limit)
+    return deadlines.count_for(s, a, status=UNMET, officer_id=a.user_id, duty="agency")
 
 
 TODO_FRESH_SECONDS = 60

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from casebook.domain.errors import ActionRefused, DomainError
 from casebook.domain.lifecycle import STAGES
 from casebook.services import cases, deadlines, parties, statistics, worklists
+from casebook.services.worklists import UNMET
 from casebook.web.permission import permission_first, roles_first
 
 from . import forms
@@ -23,11 +24,12 @@ def _int(v, default=None):
 
 
 def _next_deadlines(s, case_ids: set[int]) -> dict[int, dict]:
-    """The soonest open deadline of each listed case (one query for the page)."""
+    """The soonest deadline still to be met (open, or missed: in red) of each listed case, in one query for the page."""
     out: dict[int, dict] = {}
-    for d in deadlines.list_for(s, g.actor, status="open", limit=2000):
-        if d["case_id"] in case_ids and d["case_id"] not in out:
-            out[d["case_id"]] = d
+    if not case_ids:
+        return out
+    for d in deadlines.list_for(s, g.actor, status=UNMET, case_ids=case_ids, limit=20 * len(case_ids)):
+        out.setdefault(d["case_id"], d)
     return out
 
 
@@ -84,13 +86,24 @@ def cases_list():
                     crumbs=[("案件办理", None), ("我的案件" if scope == "mine" else "本机关案件", None)])
 
 
+MY_DEADLINES_LIMIT = 500
+
+
 @blp.route("/deadlines")
 def my_deadlines():
+    """The deadlines still to be met (open, or missed) of the cases I am named on (a head or a reviewer: the agency's),
+    the agency's own duties first (待办), then the party's and the police's, which the officer watches."""
+    a = g.actor
+    officer_id = None if a.roles & {"agency_head", "legal_reviewer"} else a.user_id
     with reading() as s:
-        mine = {c["id"]: c for c in cases.list_cases(s, g.actor, {"officer_id": g.actor.user_id}, limit=500)}
-        rows = [d for d in deadlines.list_for(s, g.actor, status="open", limit=1000) if d["case_id"] in mine or
-                g.actor.roles & {"agency_head", "legal_reviewer"}]
-        return page("work_deadlines.html", s=s, rows=rows, cases=mine, crumbs=[("案件办理", None), ("我的期限", None)])
+        rows = deadlines.list_for(s, a, status=UNMET, officer_id=officer_id, limit=MY_DEADLINES_LIMIT + 1)
+        more = len(rows) > MY_DEADLINES_LIMIT
+        rows = rows[:MY_DEADLINES_LIMIT]
+        ours = [d for d in rows if d["duty"] == "agency"]
+        watched = [d for d in rows if d["duty"] != "agency"]
+        refs = cases.case_refs(s, a, {d["case_id"] for d in rows})
+        return page("work_deadlines.html", s=s, ours=ours, watched=watched, more=more, refs=refs,
+                    limit=MY_DEADLINES_LIMIT, crumbs=[("案件办理", None), ("我的期限", None)])
 
 
 def _parties(s):

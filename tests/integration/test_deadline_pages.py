@@ -1,0 +1,78 @@
+"""我的期限 and the 待办 count: the agency's own deadlines still to be met on the officer's cases (a missed one stays, in
+red), the party's and the police's in a table of their own, the time left in each deadline's unit; on every backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from casebook.db import models as m
+from casebook.services.context import local_today
+from tests.integration.test_pages import _csrf, _login
+
+
+def _todo(html: str) -> int:
+    return int(re.search(r'class="count" aria-label="(\d+)项"', html).group(1))
+
+
+def _section(html: str, heading: str) -> str:
+    start = html.index(heading)
+    end = html.find("<h2", start + 1)
+    return html[start:end if end > 0 else len(html)]
+
+
+def _plan(sessions, cid: int):
+    from casebook.services import deadlines as svc
+
+    today = local_today()
+    with sessions.begin() as s:
+        case = s.get(m.Case, cid)
+        decision = svc.plan(s, case, "decision", start=today)  # the agency's, 90 days
+        window = svc.plan(s, case, "hearing_request", start=today)  # the party's, 5 working days
+        service = svc.plan(s, case, "service", start=today - dt.timedelta(days=30))  # the agency's, 7 working days
+        s.flush()
+        service.status, service.missed_at = "missed", m.utcnow()  # as the sweep leaves it
+        return decision.id, window.id, service.id
+
+
+def test_my_deadlines_splits_the_agencys_duties_from_the_partys_and_keeps_a_missed_one_in_red(client, api, sessions):
+    cid = api.filed_case()
+    decision, window, service = _plan(sessions, cid)
+    with sessions() as s:
+        agency_unmet = s.execute(select(m.Deadline.id).join(m.CaseOfficer, m.CaseOfficer.case_id == m.Deadline.case_id)
+                                 .join(m.User, m.User.id == m.CaseOfficer.user_id)
+                                 .where(m.User.username == "zhangwei", m.Deadline.status.in_(("open", "missed")),
+                                        m.Deadline.kind.not_in(("hearing_request", "payment", "police_decision")),
+                                        m.Deadline.due_on.is_not(None))).scalars().all()
+    assert {decision, service} <= set(agency_unmet)
+    _login(client)
+    html = client.get("/work/deadlines").get_data(as_text=True)
+    ours, watched = _section(html, "须本机关办理"), _section(html, "当事人、公安机关的期限")
+    assert "作出处理决定期限" in ours and "处罚决定书送达期限" in ours and "陈述申辩、听证申请期限" not in ours
+    assert "已超期" in ours  # the missed one is still to be done, first and in red
+    assert "陈述申辩、听证申请期限" in watched and "当事人" in watched
+    assert re.search(r"剩余\d个工作日", watched), watched  # 第八十五条: five working days, told as working days
+    assert _todo(html) == len(agency_unmet)  # the 待办 count is the first table's, counted in the database
+
+
+def test_another_officer_of_the_agency_sees_none_of_a_case_they_are_not_named_on(client, api, sessions):
+    cid = api.filed_case()
+    _plan(sessions, cid)
+    with sessions() as s:
+        case_no = s.get(m.Case, cid).case_no
+    _login(client, "wangfang")
+    html = client.get("/work/deadlines").get_data(as_text=True)
+    assert case_no not in html
+
+
+def test_the_case_list_badge_shows_the_nearest_deadline_still_to_be_met(client, api, sessions):
+    cid = api.filed_case()
+    _plan(sessions, cid)
+    _login(client)
+    html = client.get("/work/cases").get_data(as_text=True)
+    row = html[html.index(f'/cases/{cid}"'):]
+    row = row[:row.index("</tr>")]
+    assert "处罚决定书送达期限：已超期" in row  # the missed one, not a later open one
+    assert _csrf(html)
