@@ -83,6 +83,33 @@ def _next_deadlines(s: Session, case_ids: list[int]) -> dict[int, Deadline]:
     return out
 
 
+def _unmet_deadlines(s: Session, case_ids: list[int]) -> dict[int, list[Deadline]]:
+    """Each case's unmet deadlines with a due date, soonest first (one query for a page of cases)."""
+    out: dict[int, list[Deadline]] = {}
+    if case_ids:
+        for d in s.execute(select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.status.in_(UNMET),
+                                                  Deadline.due_on.is_not(None))
+                           .order_by(Deadline.case_id, Deadline.due_on, Deadline.id)).scalars():
+            out.setdefault(d.case_id, []).append(d)
+    return out
+
+
+#: The deadline a head's item runs against: 立案 the filing deadline (市场监督管理行政处罚程序规定第十八条), 移送 the three
+#: days to decide on the report (国务院令第310号第五条), a decision and its collective discussion the 作出处理决定期限
+#: (行政处罚法第六十条). Not the party's window that happens to fall due sooner.
+ITEM_DEADLINE = {"file": "filing", "approve_referral": "referral_decision", "decide": "decision",
+                 "record_collective_discussion": "decision"}
+
+
+def _deadline_for(action: str, unmet: list[Deadline]) -> Deadline | None:
+    """The item's own deadline, else the case's soonest one the agency must meet."""
+    from casebook.domain.deadlines import KINDS
+
+    want = ITEM_DEADLINE.get(action)
+    own = next((d for d in unmet if d.kind == want), None)
+    return own or next((d for d in unmet if KINDS[d.kind].duty == "agency"), None)
+
+
 def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
     """What waits for the head: filing (立案), referral approval (移送), decisions (决定), collective discussion, the
     extensions to consider (延期), and the 公示 records drafted and not yet published (the head publishes them within
@@ -99,7 +126,7 @@ def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
     page = select(waiting.c.id).order_by(waiting.c.id).limit(limit)
     rows = list(s.execute(select(Case).where(Case.id.in_(page)).options(selectinload(Case.party))
                           .order_by(Case.id)).scalars())
-    nearest = _next_deadlines(s, [c.id for c in rows])
+    unmet = _unmet_deadlines(s, [c.id for c in rows])
     for c in rows:
         if c.referral_status == "reported":
             kind = ("移送", "approve_referral")
@@ -111,7 +138,7 @@ def head_approvals(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
             kind = ("决定", "decide")
         else:
             continue
-        out.append({"kind": kind[0], "action": kind[1], "case": c, "deadline": nearest.get(c.id)})
+        out.append({"kind": kind[0], "action": kind[1], "case": c, "deadline": _deadline_for(kind[1], unmet.get(c.id, ()))})
     extensions = s.execute(select(Deadline, Case).join(Case, Case.id == Deadline.case_id).where(
         _scope(actor, Deadline.agency_id), Deadline.status == "open", Deadline.kind.in_(("decision", "filing")))
         .order_by(Deadline.due_on).limit(20)).all()

@@ -76,3 +76,21 @@ def test_the_case_list_badge_shows_the_nearest_deadline_still_to_be_met(client, 
     row = row[:row.index("</tr>")]
     assert "处罚决定书送达期限：已超期" in row  # the missed one, not a later open one
     assert _csrf(html)
+
+
+def test_the_heads_decision_item_runs_against_the_decision_deadline_not_the_partys_window(client, api, sessions):
+    """第六十条: a decision waits on the 作出处理决定期限; the party's 陈述申辩 window falls due sooner but is not the
+    head's to meet."""
+    from casebook.services import deadlines as svc
+
+    cid = api.noticed_case()
+    today = local_today()
+    with sessions.begin() as s:
+        case = s.get(m.Case, cid)
+        svc.plan(s, case, "decision", start=today - dt.timedelta(days=20))
+        svc.plan(s, case, "hearing_request", start=today)
+    _login(client, "zhaomin")
+    html = client.get("/head/approvals").get_data(as_text=True)
+    row = html[html.index(f'/cases/{cid}"'):]
+    row = row[:row.index("</tr>")]
+    assert "作出处理决定期限：" in row and "剩余" in row and "陈述申辩" not in row
