@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import case, func, null, or_, select, update
+from sqlalchemy import case, func, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from casebook.db.models import Agency, Case, CaseAct, Deadline, User, utcnow
@@ -58,6 +58,18 @@ c = Case.__table__.c
 dl = Deadline.__table__.c
 
 
+#: What names a case in a finding: its 案号, else (简易程序, never 立案) its 当场行政处罚决定书 number.
+_CASE_NAME = func.coalesce(c.case_no, literal("第") + c.summary_form_no + literal("号当场行政处罚决定书"))
+
+
+def _named(name: str | None, case_id: int) -> str:
+    """A case as a finding names it (`_CASE_NAME`): 山亭市监立〔2026〕6号案件 (a 案号 ends in 号 already), an on-the-spot
+    case by its decision form, a case with neither by its number in the system."""
+    if not name:
+        return f"编号{case_id}的案件"
+    return f"{name}所涉案件" if name.endswith("决定书") else f"{name}案件"
+
+
 def _since(p: dict, as_of: dt.date) -> dt.date:
     return as_of - dt.timedelta(days=int(p["window_days"]))
 
@@ -91,10 +103,10 @@ def _unfiled_leads(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
 def _penalty_not_referred(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
     """以罚代刑: a penalty decided on a case that crossed a criminal threshold, with no referral settled. The act
     itself refuses this (lifecycle.no_penalty_instead_of_referral); the model proves it stays at zero."""
-    q = select(c.id, c.agency_id, c.case_no, c.decided_on).where(
+    q = select(c.id, c.agency_id, _CASE_NAME, c.decided_on).where(
         c.decision_kind == "penalty", c.decided_on >= _since(p, as_of), c.criminal_suspicion.is_(True),
         c.referral_status.not_in(REFERRAL_RESOLVED))
-    return [Hit(f"case:{cid}", aid, f"{no or cid}号案件涉嫌犯罪（达到立案追诉标准），{_ymd(d)}作出行政处罚而未完成移送",
+    return [Hit(f"case:{cid}", aid, f"{_named(no, cid)}涉嫌犯罪（达到立案追诉标准），{_ymd(d)}作出行政处罚而未完成移送",
                 (cid,), details={"decided_on": _ymd(d)}) for cid, aid, no, d in s.execute(q)]
 
 
@@ -185,10 +197,10 @@ def _outside_tier_no_reason(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
     """A fine outside its benchmark tier (or mitigated below the legal minimum) with no reason written
     (行政处罚法 第三十四条; 国办发〔2022〕27号 on 裁量基准)."""
     status = c.benchmark["check"]["status"].as_string()
-    q = select(c.id, c.agency_id, c.case_no, c.fine_amount, status).where(
+    q = select(c.id, c.agency_id, _CASE_NAME, c.fine_amount, status).where(
         c.decision_kind == "penalty", c.decided_on >= _since(p, as_of), status.in_(("outside_tier", "mitigated")),
         func.coalesce(func.trim(c.deviation_reason), "") == "")
-    return [Hit(f"case:{cid}", aid, f"{no or cid}号案件罚款{Decimal(f or 0):.2f}元超出裁量基准阶次，未说明理由", (cid,),
+    return [Hit(f"case:{cid}", aid, f"{_named(no, cid)}罚款{Decimal(f or 0):.2f}元超出裁量基准阶次，未说明理由", (cid,),
                 details={"check": st}) for cid, aid, no, f, st in s.execute(q)]
 
 
@@ -207,7 +219,7 @@ def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
     reasoned = select(decide.case_id).where(
         decide.action == "decide", func.coalesce(func.trim(decide.data["no_exemption_reason"].as_string()), "") != "")
     item = c.benchmark["item"].as_string()
-    rows = list(s.execute(select(c.id, c.agency_id, c.case_no, c.party_id, item, c.decided_on, c.fine_amount,
+    rows = list(s.execute(select(c.id, c.agency_id, _CASE_NAME, c.party_id, item, c.decided_on, c.fine_amount,
                                  c.exemption, c.circumstances, c.illegal_gains, c.goods_value, c.sales_amount,
                                  c.turnover, c.advertising_fee).where(
         c.decision_kind == "penalty", c.fine_amount.is_not(None), c.decided_on >= _since(p, as_of),
@@ -254,7 +266,7 @@ def _exemption_refused(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
             if met:
                 why = f"认定的情节符合{met[0].article}（{met[0].text}）"
         if why:
-            out.append(Hit(f"case:{cid}", aid, f"{no or cid}号案件：{why}，仍于{_ymd(day)}作出罚款{Decimal(fine or 0):.2f}元的决定，"
+            out.append(Hit(f"case:{cid}", aid, f"{_named(no, cid)}：{why}，仍于{_ymd(day)}作出罚款{Decimal(fine or 0):.2f}元的决定，"
                            "未写明不予免罚的理由", (cid,), details={"item": it, "decided_on": _ymd(day)}))
     return out
 
@@ -268,7 +280,7 @@ def _late(kind: str, what: str, article: str):
     def detect(s: Session, p: dict, as_of: dt.date) -> list[Hit]:
         # late as deadlines.settle judges it: an hour-counted deadline (国务院令第310号 第五条) by the instant
         late = or_(dl.status == "missed", met_late(dl))
-        q = (select(dl.case_id, dl.agency_id, dl.due_on, dl.met_on, c.case_no, dl.unit, dl.due_at, dl.met_at)
+        q = (select(dl.case_id, dl.agency_id, dl.due_on, dl.met_on, _CASE_NAME, dl.unit, dl.due_at, dl.met_at)
              .join(Case.__table__, c.id == dl.case_id)
              .where(dl.kind == kind, late, dl.due_on >= _since(p, as_of), dl.due_on <= as_of))
         out = []
@@ -277,7 +289,7 @@ def _late(kind: str, what: str, article: str):
             when = _hm(due_at) if by_hour else _ymd(due)
             done = (_hm(met_at) if by_hour and met_at is not None else _ymd(met)) if met else None
             out.append(Hit(f"case:{cid}:{due.isoformat()}", aid,
-                           f"{no or cid}号案件{what}期限{when}，" + (f"{done}才完成" if done else "逾期未完成") + f"（{article}）",
+                           f"{_named(no, cid)}{what}期限{when}，" + (f"{done}才完成" if done else "逾期未完成") + f"（{article}）",
                            (cid,), details={"due_on": _ymd(due), "met_on": _ymd(met)}))
         return out
     return detect
@@ -417,14 +429,16 @@ def list_findings(s: Session, actor: Actor, *, model: str | None = None, status:
         q = q.where(Finding.status == status)
     rows = list(s.execute(q.order_by(Finding.id.desc()).limit(limit)).scalars())
     case_ids = {fc.case_id for f in rows for fc in f.cases}
-    cases = {cid: no for cid, no in s.execute(select(c.id, c.case_no).where(c.id.in_(case_ids)))} if case_ids else {}
+    cases = {r.id: r._asdict() for r in s.execute(select(c.id, c.case_no, c.summary_form_no, c.procedure)
+                                                   .where(c.id.in_(case_ids)))} if case_ids else {}
     names = dict(s.execute(select(Agency.id, Agency.name)).all())
     return [{"id": f.id, "model": f.model, "model_label": MODELS[f.model].label if f.model in MODELS else f.model,
              "agency_id": f.agency_id, "agency": names.get(f.agency_id), "summary": f.summary, "status": f.status,
              "status_label": STATUSES.get(f.status, f.status), "status_note": f.status_note, "status_at": f.status_at,
              "still_present": f.still_present, "created_at": f.created_at,
              "history": (f.details or {}).get("history", []),
-             "cases": [{"id": fc.case_id, "case_no": cases.get(fc.case_id)} for fc in f.cases]} for f in rows]
+             "cases": [{"id": fc.case_id, **{k: v for k, v in cases.get(fc.case_id, {}).items() if k != "id"},
+                        "case_no": cases.get(fc.case_id, {}).get("case_no")} for fc in f.cases]} for f in rows]
 
 
 def set_status(s: Session, actor: Actor, finding_id: int, status: str, note: str | None) -> Finding:

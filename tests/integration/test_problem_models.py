@@ -162,6 +162,23 @@ def test_late_decisions_and_service(sessions, code, kind):
 
     (missed, late, on_time), found, _ = _run(sessions, build, code)
     assert set(found) == {missed, late}
+    with sessions() as s:
+        no = s.get(m.Case, missed).case_no
+    assert found[missed].summary.startswith(f"{no}案件") and "号号" not in found[missed].summary  # 测N号, named once
+
+
+def test_a_finding_names_an_on_the_spot_case_by_its_decision_form(sessions):
+    """简易程序 is never 立案 (行政处罚法 第五十一条): the case has no 案号, and the finding names its 决定书."""
+    def build(w):
+        cid = w.fine()
+        w.s.get(m.Case, cid).case_no, w.s.get(m.Case, cid).summary_form_no = None, "SD202500007"
+        w.s.get(m.Case, cid).procedure = "summary"
+        w.s.flush()
+        w.deadline(cid, "service", D(2025, 5, 1), "missed")
+        return cid
+
+    cid, found, _ = _run(sessions, build, "late_service")
+    assert found[cid].summary.startswith("第SD202500007号当场行政处罚决定书所涉案件")
 
 
 def test_runs_are_idempotent_and_mark_what_is_gone(sessions):
