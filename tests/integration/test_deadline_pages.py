@@ -94,3 +94,11 @@ def test_the_heads_decision_item_runs_against_the_decision_deadline_not_the_part
     row = html[html.index(f'/cases/{cid}"'):]
     row = row[:row.index("</tr>")]
     assert "作出处理决定期限：" in row and "剩余" in row and "陈述申辩" not in row
+
+
+def test_todo_leads_to_the_list_it_counts(client):
+    for who, where in (("zhangwei", "/work/deadlines#ours"), ("zhaomin", "/head/approvals"), ("sunli", "/reviews")):
+        _login(client, who)
+        html = client.get("/work/cases").get_data(as_text=True)
+        assert f'<a class="todo" href="{where}">' in html, who
+        client.post("/logout", data={"csrf_token": _csrf(html)})

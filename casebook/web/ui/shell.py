@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from flask import Blueprint, current_app, g, render_template, request, session
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 from sqlalchemy.orm import Session
 
 from casebook.domain.errors import DomainError, NotFound, PermissionDenied
@@ -35,6 +35,16 @@ def write(fn: Callable[[Session], object]):
 
 def settings():
     return current_app.extensions["casebook"]["settings"]
+
+
+def todo_url() -> str:
+    """Where 待办 leads: the list its count is taken from (`todo_count`)."""
+    a = g.actor
+    if a is not None and "legal_reviewer" in a.roles:
+        return url_for("ui_review.queue")
+    if a is not None and "agency_head" in a.roles:
+        return url_for("ui_head.approvals")
+    return url_for("ui_work.my_deadlines") + "#ours"
 
 
 def todo_count(s: Session) -> int:
@@ -73,7 +83,7 @@ def _todo(s: Session | None) -> int:
 
 def page(template: str, status: int = 200, *, s: Session | None = None, **ctx):
     if g.get("actor") is not None and "todo" not in ctx:
-        ctx["todo"] = _todo(s)
+        ctx["todo"], ctx["todo_url"] = _todo(s), todo_url()
     return render_template(template, **ctx), status
 
 
