@@ -189,3 +189,15 @@ def test_a_badge_reads_a_deadline_row_and_names_working_days_and_the_hour_due():
     b = deadline_badge({"kind": "referral_transfer", "unit": "hours", "due_on": at.date(), "due_at": at,
                         "status": "open"}, cal)
     assert b["text"].endswith(f"（{at.month}月{at.day}日 14:30到期）") and "小时" in b["text"]
+
+
+def test_an_hour_counted_deadline_past_its_hour_is_late_by_the_hour_even_on_its_due_day():
+    import datetime as dt
+
+    from casebook.calendar import WorkingDayCalendar
+    from casebook.web.ui.fmt import deadline_badge
+
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2, minutes=10)
+    b = deadline_badge({"kind": "referral_transfer", "unit": "hours", "due_on": past.date(), "due_at": past,
+                        "status": "open"}, WorkingDayCalendar())
+    assert b["tone"] == "red" and b["text"].startswith("已超期3小时")

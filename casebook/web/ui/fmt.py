@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from casebook.documents.context import CASE_FILE
@@ -74,19 +75,27 @@ def _page_calendar():
     return cal
 
 
+def _hours_left(d: dict) -> int | None:
+    """An hour-counted deadline's whole hours left (negative: past due; a started hour counts whole), else None."""
+    if d.get("unit") != "hours" or d.get("due_at") is None:
+        return None
+    due_at = d["due_at"]
+    due_at = dt.datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+    if due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
+    left = (due_at - dt.datetime.now(dt.UTC)).total_seconds() / 3600
+    return math.ceil(left) if left > 0 else -math.ceil(-left)
+
+
 def remaining(d: dict, today: dt.date, calendar=None) -> str:
     """What is left of an open deadline before it is due, in the deadline's own unit (UI: 「剩余3个工作日」): working
     days for a working-day deadline (行政处罚法 第八十五条), hours for an hour-counted one (移送 24 小时), else days."""
     due = d.get("due_on")
     due = dt.date.fromisoformat(due) if isinstance(due, str) else due
     unit = d.get("unit")
-    if unit == "hours" and d.get("due_at") is not None:
-        due_at = d["due_at"]
-        due_at = dt.datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
-        if due_at.tzinfo is None:
-            due_at = due_at.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
-        hours = -(-(due_at - dt.datetime.now(dt.UTC)).total_seconds() // 3600)  # started hours count whole
-        return f"剩余{max(int(hours), 0)}小时"
+    hours = _hours_left(d)
+    if hours is not None:
+        return f"剩余{max(hours, 0)}小时"
     if due == today:
         return "今日到期"
     if unit == "working":
@@ -123,6 +132,9 @@ def deadline_badge(d, calendar=None) -> dict | None:
         # a party's window (陈述申辩、听证申请 …) that closed unused is not the agency's lateness: no red
         return {"tone": "grey", "text": f"{dl.STATUSES['expired']}（{due.month}月{due.day}日届满）", "label": d.get("label"),
                 "due": due}
+    hours = _hours_left(d)
+    if hours is not None and hours <= 0:  # 移送 within 24 hours (国务院令第310号第五条): late by the hour, not the day
+        return {"tone": "red", "text": f"已超期{max(-hours, 1)}小时（{when}）", "label": d.get("label"), "due": due}
     if d.get("overdue") or days < 0:
         return {"tone": "red", "text": f"已超期{max(-days, 0)}天（{when}）", "label": d.get("label"), "due": due}
     left = remaining(d, today, calendar)
