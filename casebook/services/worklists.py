@@ -5,10 +5,20 @@ Each list is scoped to the actor's agencies like every other read.
 
 from __future__ import annotations
 
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from casebook.db.models import Case, CollectiveDiscussion, Deadline, LegalReview, Publication, Referral, User
+from casebook.db.models import (
+    Case,
+    CaseAct,
+    CaseOfficer,
+    CollectiveDiscussion,
+    Deadline,
+    LegalReview,
+    Publication,
+    Referral,
+    User,
+)
 
 from .cases import load_case
 from .context import Actor, require_role
@@ -209,3 +219,28 @@ def case_records(s: Session, actor: Actor, case: Case) -> dict:
                         .scalars()),
         "referrals": list(s.execute(select(Referral).where(Referral.case_id == cid).order_by(Referral.id)).scalars()),
     }
+
+
+def awaiting_my_confirmation(s: Session, actor: Actor, limit: int = 200) -> list[dict]:
+    """会签 (行政处罚法 第四十二条): the binding acts of the actor's cases that name the actor and wait for the actor to
+    confirm them, oldest first — the officer's 待办 beside the deadlines. Acts stay in the case's own agency."""
+    if actor.agency_id is None or "officer" not in actor.roles:
+        return []
+    mine = select(CaseOfficer.case_id).where(CaseOfficer.user_id == actor.user_id)
+    rows = s.execute(
+        select(CaseAct.id, CaseAct.case_id, CaseAct.seq, CaseAct.action, CaseAct.actor_id, CaseAct.occurred_at,
+               CaseAct.awaiting, Case.case_no, Case.summary_form_no, Case.procedure, Case.cause,
+               User.display_name.label("actor_name"))
+        .join(Case, Case.id == CaseAct.case_id).outerjoin(User, User.id == CaseAct.actor_id)
+        .where(CaseAct.case_id.in_(mine), Case.agency_id == actor.agency_id,
+               func.json_array_length(CaseAct.awaiting) > 0)
+        .order_by(CaseAct.occurred_at, CaseAct.id)).all()
+    out = []
+    for r in rows:
+        if actor.user_id in (r.awaiting or ()):
+            out.append({"act_id": r.id, "case_id": r.case_id, "seq": r.seq, "action": r.action, "actor_id": r.actor_id,
+                        "actor_name": r.actor_name, "occurred_at": r.occurred_at, "case_no": r.case_no, "summary_form_no": r.summary_form_no,
+                        "procedure": r.procedure, "cause": r.cause, "id": r.case_id})
+            if len(out) >= limit:
+                break
+    return out

@@ -129,6 +129,13 @@ def test_an_officer_takes_a_lead_to_a_decision_and_a_refused_filing_shows_its_re
     off.check("awaiting-confirmation")
     peer = journey("officer-peer-liqiang")
     peer.login("liqiang")
+    # 李强 finds them from 待办: the acts waiting for his confirmation head 我的期限, each with its link
+    peer.page.locator("a.todo").click()
+    peer.page.wait_for_load_state()
+    waiting = peer.page.locator("table", has=peer.page.locator("caption", has_text="待我确认的执法行为"))
+    expect(waiting).to_contain_text("记录调查取证活动")
+    expect(waiting).to_contain_text("登记证据")
+    peer.check("todo-confirmations")
     for _ in range(2):
         peer.goto(f"/cases/{cid}?tab=acts")
 

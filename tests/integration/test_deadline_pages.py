@@ -102,3 +102,27 @@ def test_todo_leads_to_the_list_it_counts(client):
         html = client.get("/work/cases").get_data(as_text=True)
         assert f'<a class="todo" href="{where}">' in html, who
         client.post("/logout", data={"csrf_token": _csrf(html)})
+
+
+def test_an_act_naming_another_officer_waits_in_their_todo_until_they_confirm_it(client, api):
+    """会签 (行政处罚法 第四十二条): 张伟 records an inspection naming 李强; 李强 finds it among his 待办 and on 我的期限, with
+    a link to confirm it; once confirmed it is gone. 张伟, who recorded it, has nothing to confirm."""
+    cid = api.filed_case()
+    api.act(cid, "start_investigation")
+    api.act(cid, "record_investigation_act", {"kind": "on_site_inspection", "acted_on": "2026-03-04",
+            "place": "山亭区府前路88号", "summary": "现场检查发现过期食品12袋", "officer_ids": api.officers()})
+    _login(client, "liqiang")
+    html = client.get("/work/deadlines").get_data(as_text=True)
+    assert "待我确认的执法行为（会签）" in html
+    section = _section(html, "待我确认的执法行为")
+    assert "记录调查取证活动" in section and "张伟" in section
+    assert f"/cases/{cid}?tab=acts&amp;act=confirm_act" in section
+    before = _todo(html)
+    client.post("/logout", data={"csrf_token": _csrf(html)})
+    _login(client)
+    assert "待我确认的执法行为" not in client.get("/work/deadlines").get_data(as_text=True)
+    api.confirm_all(cid)
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/work/cases").get_data(as_text=True))})
+    _login(client, "liqiang")
+    html = client.get("/work/deadlines").get_data(as_text=True)
+    assert "待我确认的执法行为" not in html and _todo(html) == before - 1

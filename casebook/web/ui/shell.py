@@ -58,11 +58,13 @@ def todo_count(s: Session) -> int:
         return len(worklists.review_queue(s, a, mine=True))
     if "agency_head" in a.roles:
         return len(worklists.head_approvals(s, a))
-    # an officer's: the agency's own deadlines still to be met on the cases they are named on (我的期限, first table);
+    # an officer's: the acts waiting for their confirmation (会签) and the agency's own deadlines still to be met on the
+    # cases they are named on (我的期限, the first two tables);
     # the party's and the police's deadlines are watched there, not counted as 待办
     from casebook.services.worklists import UNMET
 
-    return deadlines.count_for(s, a, status=UNMET, officer_id=a.user_id, duty="agency")
+    return (deadlines.count_for(s, a, status=UNMET, officer_id=a.user_id, duty="agency")
+            + len(worklists.awaiting_my_confirmation(s, a)))
 
 
 TODO_FRESH_SECONDS = 60

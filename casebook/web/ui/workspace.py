@@ -91,8 +91,9 @@ MY_DEADLINES_LIMIT = 500
 
 @blp.route("/deadlines")
 def my_deadlines():
-    """The deadlines still to be met (open, or missed) of the cases I am named on (a head or a reviewer: the agency's),
-    the agency's own duties first (待办), then the party's and the police's, which the officer watches."""
+    """The acts waiting for my confirmation (会签), then the deadlines still to be met (open, or missed) of the cases I am
+    named on (a head or a reviewer: the agency's), the agency's own duties first (待办), then the party's and the
+    police's, which the officer watches."""
     a = g.actor
     officer_id = None if a.roles & {"agency_head", "legal_reviewer"} else a.user_id
     with reading() as s:
@@ -102,7 +103,9 @@ def my_deadlines():
         ours = [d for d in rows if d["duty"] == "agency"]
         watched = [d for d in rows if d["duty"] != "agency"]
         refs = cases.case_refs(s, a, {d["case_id"] for d in rows})
+        confirmations = worklists.awaiting_my_confirmation(s, a)
         return page("work_deadlines.html", s=s, ours=ours, watched=watched, more=more, refs=refs,
+                    confirmations=confirmations,
                     limit=MY_DEADLINES_LIMIT, crumbs=[("案件办理", None), ("我的期限", None)])
 
 
