@@ -25,7 +25,6 @@ from .users import _revoke_all
 
 #: Placeholders a 案号 format may use (行政处罚法 第三十九条 has the number made public with the case's documents).
 CASE_NO_FIELDS = {"code", "year", "seq"}
-DEFAULT_REVIEW_LIMIT = 10  # 法制审核时限（工作日）when an agency sets none
 EXPIRING_DAYS = 60
 
 

@@ -788,3 +788,15 @@ def test_a_bad_threshold_is_refused_in_chinese_and_changes_nothing(app, sessions
     assert state(sessions) == before
     assert post(c, "/admin/thresholds/no_such_model", {"window_days": "1"}).status_code == 404
     assert state(sessions) == before
+
+
+def test_the_agencies_list_states_the_configured_default_review_limit(settings, engine):
+    """An agency without its own 法制审核时限 is counted on CASEBOOK_LEGAL_REVIEW_DAYS (services.effects.review_referral);
+    the pages say that figure, not a fixed 10."""
+    import dataclasses
+
+    from casebook.web.app import create_app
+
+    app = create_app(dataclasses.replace(settings, legal_review_days=5), engine=engine)
+    html = text(login(app).get("/admin/agencies"))
+    assert "按5个工作日计算" in html and "5（默认）" in html and "10（默认）" not in html

@@ -108,6 +108,7 @@ def agencies():
     with reading() as s:
         rows = svc.agencies(s, g.actor)
         return page("admin_agencies.html", s=s, rows=rows, levels=LEVELS, systems=SYSTEMS,
+                    default_limit=settings().legal_review_days,
                     crumbs=[("系统管理", None), ("执法机关", None)])
 
 
@@ -136,7 +137,7 @@ def agency(agency_id: int):
             "name": a.name, "code": a.code, "case_no_format": a.case_no_format,
             "review_limit_days": a.review_limit_days or "", "publication_system": a.publication_system or ""}
         return page("admin_agency.html", status, s=s, agency=a, values=values, errors=errors,
-                    sys_options=[(c, f"{x.label}（{x.platform}）") for c, x in SYSTEMS.items()], example=svc.case_no_example(a.case_no_format, a.code), default_limit=svc.DEFAULT_REVIEW_LIMIT,
+                    sys_options=[(c, f"{x.label}（{x.platform}）") for c, x in SYSTEMS.items()], example=svc.case_no_example(a.case_no_format, a.code), default_limit=settings().legal_review_days,
                     crumbs=[("系统管理", None), ("执法机关", url_for("ui_admin.agencies")), (f"修改：{a.name}", None)])
 
 
