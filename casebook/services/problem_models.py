@@ -437,8 +437,7 @@ def list_findings(s: Session, actor: Actor, *, model: str | None = None, status:
              "status_label": STATUSES.get(f.status, f.status), "status_note": f.status_note, "status_at": f.status_at,
              "still_present": f.still_present, "created_at": f.created_at,
              "history": (f.details or {}).get("history", []),
-             "cases": [{"id": fc.case_id, **{k: v for k, v in cases.get(fc.case_id, {}).items() if k != "id"},
-                        "case_no": cases.get(fc.case_id, {}).get("case_no")} for fc in f.cases]} for f in rows]
+             "cases": [{"case_no": None, **cases.get(fc.case_id, {}), "id": fc.case_id} for fc in f.cases]} for f in rows]
 
 
 def set_status(s: Session, actor: Actor, finding_id: int, status: str, note: str | None) -> Finding:

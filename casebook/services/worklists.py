@@ -82,15 +82,7 @@ UNMET = ("open", "missed")
 def _next_deadlines(s: Session, case_ids: list[int]) -> dict[int, Deadline]:
     """Each case's nearest unmet deadline with a due date (a missed one first), for a page of cases in one query (not
     one per case)."""
-    out: dict[int, Deadline] = {}
-    if not case_ids:
-        return out
-    rows = s.execute(select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.status.in_(UNMET),
-                                            Deadline.due_on.is_not(None))
-                     .order_by(Deadline.case_id, Deadline.due_on, Deadline.id)).scalars()
-    for d in rows:
-        out.setdefault(d.case_id, d)
-    return out
+    return {cid: ds[0] for cid, ds in _unmet_deadlines(s, case_ids).items()}
 
 
 def _unmet_deadlines(s: Session, case_ids: list[int]) -> dict[int, list[Deadline]]:
